@@ -1,0 +1,77 @@
+import {Command} from '@heroku-cli/command'
+import {Errors, type Interfaces} from '@oclif/core'
+import createDebug from 'debug'
+
+import {ApiError, HerokuClient} from '../heroku/client.js'
+import {ExitCode} from '../exit-codes.js'
+import {redact, redactDeep, registerSecret} from '../snapshot/redact.js'
+
+// Every debug line (http-call's included) passes through redaction before it reaches stderr.
+const originalDebugLog = createDebug.log
+createDebug.log = (...args: unknown[]) => {
+  originalDebugLog.call(createDebug, ...args.map(arg => (typeof arg === 'string' ? redact(arg) : arg)))
+}
+
+/** A failure the plugin detected itself: one line, then the fix naming the exact command or flag. */
+export class StagingError extends Errors.CLIError {
+  constructor(message: string, fix: string, exit: number) {
+    super(redact(`${message}\n${fix}`), {exit})
+  }
+}
+
+type Output = Record<string, unknown>
+
+/**
+ * Plumbing shared by every staging:* command, and nothing else: typed parse, the client layer,
+ * redaction of everything printed, and API errors mapped to the documented exit code.
+ */
+export abstract class StagingCommand extends Command {
+  static override baseFlags = Command.baseFlagsWithoutPrompt()
+  private _client?: HerokuClient
+
+  protected get client(): HerokuClient {
+    if (!this._client) {
+      registerSecret(process.env.HEROKU_API_KEY)
+      this._client = new HerokuClient(this.heroku)
+    }
+
+    return this._client
+  }
+
+  protected override async catch(err: Interfaces.CommandError): Promise<unknown> {
+    if (err instanceof ApiError) {
+      const wrapped = new Errors.CLIError(redact(`${err.message}${err.id ? ` (${err.id})` : ''}`), {exit: ExitCode.Api})
+      return super.catch(wrapped as Interfaces.CommandError)
+    }
+
+    err.message = redact(err.message)
+    return super.catch(err)
+  }
+
+  override log(message = '', ...args: unknown[]): void {
+    super.log(redact(message), ...args.map(arg => (typeof arg === 'string' ? redact(arg) : arg)))
+  }
+
+  override logToStderr(message = '', ...args: unknown[]): void {
+    super.logToStderr(redact(message), ...args.map(arg => (typeof arg === 'string' ? redact(arg) : arg)))
+  }
+
+  /** @heroku-cli/command types parse() as `any`; this restores oclif's typed flags and args. */
+  protected override async parse<F extends Output, B extends Output, A extends Output>(
+    options?: Interfaces.Input<F, B, A>, argv?: string[],
+  ): Promise<Interfaces.ParserOutput<F, B, A>> {
+    return super.parse(options, argv) as Promise<Interfaces.ParserOutput<F, B, A>>
+  }
+
+  protected override toErrorJson(err: unknown): unknown {
+    return redactDeep(super.toErrorJson(err))
+  }
+
+  protected override toSuccessJson(result: unknown): unknown {
+    return redactDeep(super.toSuccessJson(result))
+  }
+
+  override warn(input: Error | string): Error | string {
+    return super.warn(typeof input === 'string' ? redact(input) : Object.assign(input, {message: redact(input.message)}))
+  }
+}

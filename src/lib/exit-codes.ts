@@ -1,0 +1,34 @@
+/**
+ * Exit codes are a public contract: CI pipelines branch on them. Each command lists the ones
+ * it uses in its help (see `exitCodeHelp`).
+ */
+export const ExitCode = {
+  /** success; for the audit: no critical finding */
+  Ok: 0,
+  /** the audit found a critical finding, or a command's final verification did */
+  Critical: 1,
+  /** bad flags or arguments, or something the command needs to be told (e.g. --production) */
+  Usage: 2,
+  /** the Heroku API or the network failed after retries */
+  Api: 3,
+  /** refused on purpose: the guard, a confirmation mismatch, an app this command must not touch */
+  Refused: 4,
+  /** a step failed midway; the message says how to resume */
+  Failed: 5,
+} as const
+
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
+
+const MEANINGS: Record<ExitCodeValue, string> = {
+  0: 'success',
+  1: 'a critical finding remains',
+  2: 'usage error: a flag or argument is missing or wrong',
+  3: 'Heroku API or network error (after retries)',
+  4: 'refused on purpose: unsafe target, confirmation mismatch or a protected app',
+  5: 'a step failed; re-run the same command to resume',
+}
+
+/** The EXIT CODES paragraph of a command's description. */
+export function exitCodeHelp(codes: readonly ExitCodeValue[]): string {
+  return ['EXIT CODES', ...codes.map(code => `  ${code}  ${MEANINGS[code]}`)].join('\n')
+}

@@ -1,0 +1,246 @@
+import type {APIClient} from '@heroku-cli/command'
+
+import {redact} from '../snapshot/redact.js'
+
+/** The one client layer: every Platform and Data API call of the plugin goes through here. */
+
+export type HttpMethod = 'DELETE' | 'GET' | 'PATCH' | 'POST' | 'PUT'
+export type ApiHost = 'data' | 'platform'
+
+export interface RequestOptions {
+  /** the JSON body of a POST, PATCH, PUT or DELETE */
+  body?: unknown
+  headers?: Record<string, string>
+  /** which API: the Platform API on HEROKU_HOST or the Data API on HEROKU_DATA_HOST */
+  host?: ApiHost
+}
+
+export interface ClientOptions {
+  /** requests in flight at once */
+  concurrency?: number
+  /** first backoff delay; doubles each attempt */
+  baseDelayMs?: number
+  maxRetries?: number
+  /** slow down when RateLimit-Remaining falls below this */
+  rateLimitFloor?: number
+  /** injectable for tests */
+  sleep?: (ms: number) => Promise<void>
+}
+
+/** One line per request, for debug logs and for counting requests in benchmarks. */
+export interface RequestRecord {
+  attempt: number
+  method: HttpMethod
+  path: string
+  status: number | string
+}
+
+/** An API failure with the fields callers branch on, and a message that never carries a secret. */
+export class ApiError extends Error {
+  readonly id?: string
+  readonly method: HttpMethod
+  readonly path: string
+  readonly resource?: string
+  readonly status?: number
+
+  constructor(opts: {id?: string; message: string; method: HttpMethod; path: string; resource?: string; status?: number}) {
+    super(redact(opts.message))
+    this.name = 'ApiError'
+    this.id = opts.id
+    this.method = opts.method
+    this.path = opts.path
+    this.resource = opts.resource
+    this.status = opts.status
+  }
+
+  get isNotFound(): boolean {
+    return this.status === 404
+  }
+}
+
+/** Where the stock CLI sends Data API calls: a bare hostname, on HEROKU_HOST's port. */
+export function dataApiHost(env: NodeJS.ProcessEnv = process.env): string {
+  return env.HEROKU_DATA_HOST || env.HEROKU_POSTGRESQL_HOST || 'api.data.heroku.com'
+}
+
+const IDEMPOTENT: ReadonlySet<HttpMethod> = new Set(['DELETE', 'GET', 'PUT'])
+const NETWORK_CODES = new Set(['ECONNABORTED', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'UND_ERR_SOCKET'])
+
+interface HttpLikeError {
+  body?: {id?: string; message?: string; resource?: string}
+  code?: string
+  http?: {body?: unknown; headers?: Record<string, string | string[] | undefined>; statusCode?: number}
+  message?: string
+  statusCode?: number
+}
+
+interface RawResponse<T> {
+  body: T
+  headers: Record<string, string | string[] | undefined>
+  statusCode: number
+}
+
+function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
+  const value = headers[name.toLowerCase()] ?? headers[name]
+  return Array.isArray(value) ? value[0] : value
+}
+
+/** A small counting semaphore: at most `limit` tasks run at once. */
+export class Semaphore {
+  private active = 0
+  private readonly queue: Array<() => void> = []
+
+  constructor(private readonly limit: number) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.active >= this.limit) await new Promise<void>(resolve => {
+      this.queue.push(resolve)
+    })
+    this.active++
+    try {
+      return await task()
+    } finally {
+      this.active--
+      this.queue.shift()?.()
+    }
+  }
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight; results keep the input order. */
+export async function mapBounded<I, O>(items: readonly I[], limit: number, fn: (item: I, index: number) => Promise<O>): Promise<O[]> {
+  const gate = new Semaphore(Math.max(1, limit))
+  return Promise.all(items.map(async (item, index) => gate.run(() => fn(item, index))))
+}
+
+export class HerokuClient {
+  readonly records: RequestRecord[] = []
+  private readonly baseDelayMs: number
+  private readonly gate: Semaphore
+  private readonly maxRetries: number
+  private pauseUntil = 0
+  private readonly rateLimitFloor: number
+  private readonly sleep: (ms: number) => Promise<void>
+
+  constructor(private readonly api: APIClient, options: ClientOptions = {}) {
+    this.gate = new Semaphore(options.concurrency ?? 8)
+    this.baseDelayMs = options.baseDelayMs ?? 250
+    this.maxRetries = options.maxRetries ?? 4
+    this.rateLimitFloor = options.rateLimitFloor ?? 20
+    this.sleep = options.sleep ?? (async ms => new Promise(resolve => {
+      setTimeout(resolve, ms)
+    }))
+  }
+
+  get requestCount(): number {
+    return this.records.length
+  }
+
+  async delete<T>(path: string, options: RequestOptions = {}): Promise<T> {
+    return (await this.request<T>('DELETE', path, options)).body
+  }
+
+  async get<T>(path: string, options: RequestOptions = {}): Promise<T> {
+    return (await this.request<T>('GET', path, options)).body
+  }
+
+  /** GET a list, following Range / Next-Range one page at a time so each page is retried on its own. */
+  async list<T>(path: string, options: RequestOptions = {}): Promise<T[]> {
+    const items: T[] = []
+    let range: string | undefined
+    for (let page = 0; page < 1000; page++) {
+      const headers = {...options.headers, ...(range === undefined ? {} : {range})}
+      // eslint-disable-next-line no-await-in-loop -- pages are sequential by nature: each names the next
+      const response = await this.request<T[] | T>('GET', path, {...options, headers})
+      if (!Array.isArray(response.body)) return [response.body]
+      items.push(...response.body)
+      range = header(response.headers, 'next-range')
+      if (!range || response.statusCode !== 206) break
+    }
+
+    return items
+  }
+
+  async patch<T>(path: string, options: RequestOptions = {}): Promise<T> {
+    return (await this.request<T>('PATCH', path, options)).body
+  }
+
+  async post<T>(path: string, options: RequestOptions = {}): Promise<T> {
+    return (await this.request<T>('POST', path, options)).body
+  }
+
+  async put<T>(path: string, options: RequestOptions = {}): Promise<T> {
+    return (await this.request<T>('PUT', path, options)).body
+  }
+
+  /** One request with bounded concurrency and retries; the stock APIClient retries neither 429 nor 5xx. */
+  async request<T>(method: HttpMethod, path: string, options: RequestOptions = {}): Promise<RawResponse<T>> {
+    return this.gate.run(async () => {
+      for (let attempt = 1; ; attempt++) {
+        // eslint-disable-next-line no-await-in-loop -- a retry must wait for the previous attempt
+        const outcome = await this.attempt<T>(method, path, options, attempt)
+        if ('response' in outcome) return outcome.response
+        if (attempt > this.maxRetries || outcome.retryAfterMs === undefined) throw outcome.error
+        // eslint-disable-next-line no-await-in-loop -- backoff between attempts
+        await this.sleep(outcome.retryAfterMs)
+      }
+    })
+  }
+
+  private async attempt<T>(method: HttpMethod, path: string, options: RequestOptions, attempt: number):
+  Promise<{error: ApiError; retryAfterMs?: number} | {response: RawResponse<T>}> {
+    const wait = this.pauseUntil - Date.now()
+    if (wait > 0) await this.sleep(wait)
+    const httpOptions: Record<string, unknown> = {
+      headers: options.headers ?? {},
+      method,
+      retryAuth: false,
+    }
+    if (options.body !== undefined) httpOptions.body = options.body
+    if (options.host === 'data') httpOptions.hostname = dataApiHost()
+    // The list() loop pages itself; never let http-call follow Next-Range behind our back.
+    if (method === 'GET') httpOptions.partial = true
+    try {
+      const response = await this.api.request<T>(path, httpOptions)
+      this.records.push({attempt, method, path, status: response.statusCode})
+      this.noteRateLimit(response.headers)
+      return {response: {body: response.body, headers: response.headers, statusCode: response.statusCode}}
+    } catch (error) {
+      const failure = error as HttpLikeError
+      const status = failure.http?.statusCode ?? failure.statusCode
+      this.records.push({attempt, method, path, status: status ?? failure.code ?? 'error'})
+      const body = (failure.body ?? failure.http?.body ?? {}) as {id?: string; message?: string; resource?: string}
+      const apiError = new ApiError({
+        id: body.id,
+        message: status === undefined
+          ? `${method} ${path} failed: ${failure.code ?? failure.message ?? 'connection error'}`
+          : body.message ?? `${method} ${path} answered HTTP ${status}`,
+        method,
+        path,
+        resource: body.resource,
+        status,
+      })
+      return {error: apiError, retryAfterMs: this.retryDelay(method, status, failure, attempt)}
+    }
+  }
+
+  private noteRateLimit(headers: Record<string, string | string[] | undefined>): void {
+    const remaining = Number(header(headers, 'ratelimit-remaining'))
+    // Spread the last tokens out rather than run into a 429 wall.
+    if (Number.isFinite(remaining) && remaining < this.rateLimitFloor) {
+      this.pauseUntil = Math.max(this.pauseUntil, Date.now() + this.baseDelayMs * (this.rateLimitFloor - remaining))
+    }
+  }
+
+  private retryDelay(method: HttpMethod, status: number | undefined, failure: HttpLikeError, attempt: number): number | undefined {
+    const backoff = this.baseDelayMs * 2 ** (attempt - 1) + Math.floor(Math.random() * this.baseDelayMs)
+    if (status === undefined) {
+      return IDEMPOTENT.has(method) && failure.code !== undefined && NETWORK_CODES.has(failure.code) ? backoff : undefined
+    }
+
+    // A 429 or 503 means the request was not processed, so any method may be sent again.
+    const safeAnyMethod = status === 429 || status === 503
+    if (!safeAnyMethod && !(status >= 500 && IDEMPOTENT.has(method))) return undefined
+    const retryAfter = Number(header(failure.http?.headers ?? {}, 'retry-after'))
+    return Number.isFinite(retryAfter) && retryAfter >= 0 ? Math.max(retryAfter * 1000, backoff) : backoff
+  }
+}

@@ -1,0 +1,86 @@
+import type * as Heroku from '@heroku-cli/schema'
+
+/**
+ * Response shapes as the plugin reads them. Platform types come from @heroku-cli/schema, whose
+ * fields are all optional; `Need<>` narrows the fields we rely on once, here, at the boundary.
+ * Data API shapes are not in any published schema, so they are written out by hand.
+ */
+
+type Need<T, K extends keyof T> = Required<Pick<T, K>> & T
+
+export type App = Need<Heroku.App, 'id' | 'name'>
+export type ConfigVars = Record<string, string>
+export type AddOn = Need<Heroku.AddOn, 'app' | 'id' | 'name' | 'plan' | 'state'> & {
+  addon_service?: {id?: string; name?: string}
+}
+export type AddOnAttachment = Need<Heroku.AddOnAttachment, 'addon' | 'app' | 'id' | 'name'> & {
+  /** present with `Accept-Inclusion: config_vars` */
+  config_vars?: string[]
+  namespace?: null | string
+}
+export type Formation = Need<Heroku.Formation, 'quantity' | 'type'>
+export type Release = Need<Heroku.Release, 'id' | 'version'>
+export type Slug = Need<Heroku.Slug, 'id'>
+export type Pipeline = Need<Heroku.Pipeline, 'id' | 'name'>
+export type PipelineCoupling = Need<Heroku.PipelineCoupling, 'app' | 'id' | 'pipeline' | 'stage'> & {
+  pipeline: {id: string; name?: string}
+}
+export type Plan = Need<Heroku.Plan, 'id' | 'name'>
+export type BuildpackInstallation = Heroku.BuildpackInstallations
+export type Account = Need<Heroku.Account, 'email' | 'id'>
+
+/** Headers that make add-on and attachment lists carry what the snapshot needs in one request. */
+export const ATTACHMENT_HEADERS = {
+  accept: 'application/vnd.heroku+json; version=3.sdk',
+  'accept-inclusion': 'addon:plan,config_vars',
+}
+export const ADDON_HEADERS = {
+  accept: 'application/vnd.heroku+json; version=3.sdk',
+  'accept-expansion': 'addon_service,plan',
+}
+
+/** Data API: `GET /client/v11/databases/:addon_id` */
+export interface DataDatabase {
+  addon_id?: string
+  database_name?: string
+  following?: null | string
+  info?: Array<{name: string; values: Array<number | string>}>
+  leader?: null | {addon_id?: string; name?: string}
+  name?: string
+  num_bytes?: number
+  num_tables?: number
+  plan?: string
+  resource_url?: string
+  'waiting?'?: boolean
+}
+
+/** Data API: `GET /client/v11/databases/:addon_id/wait_status` */
+export interface DataWaitStatus {
+  'error?': boolean
+  message: string
+  'waiting?': boolean
+}
+
+/** Data API: a pg:copy, backup or restore as `/client/v11/.../transfers` returns it. */
+export interface DataTransfer {
+  created_at?: string
+  finished_at?: null | string
+  from_name?: null | string
+  from_type?: string
+  logs?: Array<{created_at?: string; level?: string; message: string}>
+  num?: number
+  processed_bytes?: number
+  source_bytes?: number
+  started_at?: null | string
+  succeeded?: boolean | null
+  to_name?: null | string
+  to_type?: string
+  uuid: string
+}
+
+/** The major version from a Data API database's `PG Version` info row, e.g. `16`. */
+export function postgresMajor(db: DataDatabase | undefined): string | undefined {
+  const row = db?.info?.find(item => item.name === 'PG Version')
+  const value = row?.values[0]
+  return value === undefined ? undefined : String(value).split('.')[0]
+}

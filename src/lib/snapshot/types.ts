@@ -1,0 +1,77 @@
+/**
+ * A snapshot is everything the pure rules (audit, guard, fork plan, refresh plan) may look at.
+ * It is plain data: tests build it by hand, and nothing in it performs I/O.
+ */
+
+export interface AddonRef {
+  /** heroku-postgresql, heroku-redis, scheduler, … */
+  service: string
+  id: string
+  name: string
+  /** the owning (billing) app */
+  owner: {id: string; name: string}
+  /** full plan name, `heroku-postgresql:essential-0` */
+  plan: string
+  state?: string
+  /** monthly price in cents, when the plan API told us */
+  priceCents?: number
+}
+
+export interface AttachmentRef {
+  addon: AddonRef
+  /** config var names this attachment exposes on the attaching app, e.g. `DATABASE_URL` */
+  configVarNames: string[]
+  id: string
+  name: string
+  namespace: null | string
+}
+
+export interface DatabaseInfo {
+  addonId: string
+  addonName: string
+  /** the leader's add-on name when this database is a follower */
+  following: null | string
+  /** Postgres major version, e.g. `16` */
+  majorVersion?: string
+  numBytes?: number
+  numTables?: number
+  plan?: string
+}
+
+export interface FormationEntry {
+  quantity: number
+  size: string
+  type: string
+}
+
+export interface PipelineRef {
+  id: string
+  name: string
+  stage: string
+}
+
+export interface AppSnapshot {
+  app: {
+    buildpacks: string[]
+    id: string
+    maintenance: boolean
+    name: string
+    region?: string
+    stack?: string
+    team?: string
+  }
+  /** every attachment on this app, including add-ons owned by other apps */
+  attachments: AttachmentRef[]
+  configVars: Record<string, string>
+  /** Data API info per Postgres add-on attached to the app, keyed by add-on id */
+  databases: Record<string, DatabaseInfo>
+  formation: FormationEntry[]
+  pipeline?: PipelineRef
+  release?: {description?: string; id: string; slugId?: string; version: number}
+}
+
+export const POSTGRES_SERVICE = 'heroku-postgresql'
+
+export function serviceOfPlan(plan: string): string {
+  return plan.split(':')[0] ?? plan
+}
