@@ -1,0 +1,116 @@
+/**
+ * The emulator's programmatic contract. Tests, benchmarks and the demo start it in-process with
+ * `startEmulator()` (emulator/index.ts) and drive it over HTTP like Heroku, plus these controls.
+ * The same controls are served over HTTP under `/__emulator/*`, never mixed with Heroku's routes.
+ */
+
+export interface EmulatorOptions {
+  /** 0 or undefined: a random free port */
+  port?: number
+  /** keep state (and the PostgreSQL cluster) across restarts; without it everything is temporary */
+  dataDir?: string
+  /** delay before an add-on goes from `provisioning` to `provisioned` (default 0) */
+  provisionDelayMs?: number
+  /** latency added to every Heroku route (default 0) */
+  latencyMs?: number
+  /** rate-limit budget per account; 429 `rate_limit` once spent (default: unlimited) */
+  rateLimit?: number
+  /** log each request to stderr */
+  verbose?: boolean
+}
+
+export interface Account {
+  email: string
+  id: string
+  /** the Bearer token that authenticates as this account */
+  token: string
+}
+
+export interface JournalEntry {
+  seq: number
+  /** ISO time the request arrived */
+  time: string
+  method: string
+  path: string
+  /** the app the request resolved to (by name), if any: path app, body app, or the add-on's owning app */
+  app?: string
+  /** the add-on the request touched (by name), if any */
+  addon?: string
+  /** `platform`, `data` or `control` */
+  api: 'control' | 'data' | 'platform'
+  account?: string
+  status: number
+  durationMs: number
+  /** true for POST, PATCH, PUT and DELETE on Heroku routes */
+  mutating: boolean
+}
+
+export interface FaultRule {
+  method?: string
+  /** a RegExp source matched against the path, e.g. `^/apps/[^/]+/addons$` */
+  path: string
+  /** fire on the Nth matching request (1-based); default 1 */
+  nth?: number
+  /** how many times to fire from the Nth on; default 1 */
+  times?: number
+  /** answer this status with a Heroku error body */
+  status?: number
+  /** drop the connection without answering */
+  drop?: boolean
+  /** add this much latency before answering normally */
+  delayMs?: number
+}
+
+/** A topology to load in one call; provisioning is immediate and each database is real. */
+export interface SeedFixture {
+  apps?: Array<{
+    name: string
+    /** account email; default the first account */
+    owner?: string
+    region?: string
+    stack?: string
+    team?: string
+    config?: Record<string, string>
+    formation?: Array<{type: string; quantity: number; size?: string}>
+    buildpacks?: string[]
+    /** give the app a release with a slug (default true) */
+    release?: boolean
+    maintenance?: boolean
+  }>
+  addons?: Array<{
+    app: string
+    /** `heroku-postgresql:essential-0`, `heroku-redis:mini`, `scheduler:standard`, … */
+    plan: string
+    name?: string
+    /** the attachment name; default as Heroku picks it */
+    as?: string
+    /** Postgres major version */
+    version?: string
+    /** SQL run in the new database once it exists */
+    sql?: string
+  }>
+  attachments?: Array<{app: string; addon: string; as?: string}>
+  pipelines?: Array<{name: string; apps: Record<string, 'development' | 'production' | 'review' | 'staging' | 'test'>}>
+  collaborators?: Array<{app: string; email: string}>
+}
+
+export interface Emulator {
+  /** `http://127.0.0.1:PORT` */
+  url: string
+  port: number
+  /** accounts[0] owns what seed creates by default; accounts[1] is a stranger */
+  accounts: Account[]
+  /** the environment that points the stock CLI (and this plugin) at the emulator as accounts[0] */
+  env: Record<string, string>
+  journal(): JournalEntry[]
+  clearJournal(): void
+  reset(): Promise<void>
+  seed(fixture: SeedFixture): Promise<void>
+  addFault(rule: FaultRule): void
+  clearFaults(): void
+  setLatency(ms: number): void
+  setProvisionDelay(ms: number): void
+  /** the real connection URL of a Postgres add-on, by add-on name (for tests to query rows) */
+  databaseUrl(addonName: string): string
+  stop(): Promise<void>
+}
