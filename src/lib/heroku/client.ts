@@ -154,7 +154,8 @@ export class HerokuClient {
       if (!Array.isArray(response.body)) return [response.body]
       items.push(...response.body)
       range = header(response.headers, 'next-range')
-      if (!range || response.statusCode !== 206) break
+      // Like http-call, follow Next-Range whatever the status (200 or 206); an empty page ends it.
+      if (!range || response.body.length === 0) break
     }
 
     return items
