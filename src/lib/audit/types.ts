@@ -26,3 +26,86 @@ export interface Finding {
 }
 
 export const SEVERITY_ORDER: Record<Severity, number> = {critical: 0, info: 2, warning: 1}
+
+/**
+ * What one finding is about, in structured form, so a fixer (a later `--fix`) can act on it
+ * without parsing `message` or `remedy`. Names and ids only, never a value.
+ */
+export interface FindingSubject {
+  /** the add-on involved, with its owning (billing) app */
+  addon?: {id: string; name: string; owner: string; plan: string; service: string}
+  /** the attachment on the audited app that exposes the problem (detach it to fix) */
+  attachment?: {id: string; name: string}
+  /** the config var on the audited app the finding is about */
+  configVar?: string
+  /** Postgres facts compared by the drift rules */
+  database?: {
+    production: {addon: string; majorVersion?: string; plan: string}
+    staging: {addon: string; majorVersion?: string; plan: string}
+  }
+  /** the production app(s) and config var(s) this one matches */
+  matches?: Array<{app: string; configVar: string}>
+  /** a process type scaled above zero */
+  process?: {quantity: number; size: string; type: string}
+  /** the pipeline and stage of the audited app, for the stage rules */
+  stage?: {pipeline: null | string; stage: null | string}
+}
+
+export type FindingCode =
+  | 'ACTIVE_WORKER'
+  | 'FOLLOWS_PRODUCTION'
+  | 'NO_PIPELINE'
+  | 'POSTGRES_PLAN_DRIFT'
+  | 'POSTGRES_VERSION_DRIFT'
+  | 'PRODUCTION_ADDON'
+  | 'PRODUCTION_STAGE'
+  | 'SHARED_DATABASE'
+  | 'SHARED_SECRET'
+  | 'SHARED_SERVICE'
+  | 'SIDE_EFFECT_ADDON'
+  | 'UNATTACHED_DATABASE_URL'
+
+/** A finding as the audit rules produce it: `code` narrowed to the known codes, `subject` always set. */
+export interface AuditFinding extends Finding {
+  code: FindingCode
+  subject: FindingSubject
+}
+
+/** One row of the finding-code table the README is generated from. */
+export interface FindingCodeInfo {
+  code: FindingCode
+  /** the usual severity; `severityNote` says when it differs */
+  severity: Severity
+  severityNote?: string
+  /** one line: what the finding means */
+  explanation: string
+  /** one line: the command that fixes it, as a template */
+  remedy: string
+}
+
+/** An app as the audit's JSON result names it. */
+export interface AuditedApp {
+  id: string
+  name: string
+  /** the pipeline the app is coupled to, if any */
+  pipeline: null | string
+  /** its stage in that pipeline (`staging`, `production`, …), if any */
+  stage: null | string
+}
+
+/**
+ * The result of `heroku staging:audit --json` (and of the command's `run()`).
+ * Values of config vars never appear in it: only names, masked URLs and fingerprints.
+ */
+export interface AuditResult {
+  /** the apps audited, in the order given (or pipeline order with `--pipeline`) */
+  apps: AuditedApp[]
+  /** the pipeline audited with `--pipeline`, else null */
+  pipeline: null | string
+  /** the production apps they were compared with */
+  production: AuditedApp[]
+  /** every finding, sorted by severity (critical first), then code, app and names */
+  findings: Finding[]
+  /** how many findings of each severity; the exit code is 1 when `critical` > 0 */
+  summary: {critical: number; info: number; warning: number}
+}

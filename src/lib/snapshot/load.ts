@@ -14,7 +14,7 @@ import {
   postgresMajor,
   type Release,
 } from '../heroku/types.js'
-import {registerSecrets} from './redact.js'
+import {registerConfigSecrets} from './redact.js'
 import {type AddonRef, type AppSnapshot, type AttachmentRef, type DatabaseInfo, type PipelineRef, POSTGRES_SERVICE, serviceOfPlan} from './types.js'
 
 export interface LoadOptions {
@@ -132,7 +132,7 @@ async function loadOne(client: HerokuClient, name: string, shared: SharedLists, 
       ? client.list<BuildpackInstallation>(`/apps/${byId}/buildpack-installations`)
       : Promise.resolve([]),
   ])
-  registerSecrets(Object.values(configVars))
+  registerConfigSecrets(configVars)
 
   const addonsById = new Map(addons.map(addon => [addon.id, addon]))
   const attachmentRefs = attachments.map(attachment => toAttachmentRef(attachment, addonsById))

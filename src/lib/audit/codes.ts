@@ -1,0 +1,108 @@
+import type {FindingCode, FindingCodeInfo, Severity} from './types.js'
+
+/**
+ * The finding codes: a public contract (CI greps them, the README is generated from this table).
+ * The order here is the order findings of equal severity are listed in.
+ */
+export const FINDING_CODES: readonly FindingCodeInfo[] = [
+  {
+    code: 'PRODUCTION_STAGE',
+    explanation: 'The audited app is itself production: coupled at stage `production`, or named with `--production`.',
+    remedy: 'heroku pipelines:update --stage staging -a STAGING_APP (if it really is a staging app)',
+    severity: 'critical',
+  },
+  {
+    code: 'SHARED_DATABASE',
+    explanation: 'A config var (any name) reaches the same physical Postgres database as a production credential: same host, port and database, whatever the user, password or query.',
+    remedy: 'heroku pg:promote HEROKU_POSTGRESQL_COLOR_URL -a STAGING_APP, heroku addons:detach ATTACHMENT -a STAGING_APP or heroku config:unset NAME -a STAGING_APP',
+    severity: 'critical',
+  },
+  {
+    code: 'SHARED_SERVICE',
+    explanation: 'A URL-valued credential (Redis, AMQP, Elasticsearch, any scheme://host/path with credentials or owned by an add-on) reaches the same service as production.',
+    remedy: 'heroku addons:detach ATTACHMENT -a STAGING_APP or heroku config:set NAME=<staging-only URL> -a STAGING_APP',
+    severity: 'critical',
+  },
+  {
+    code: 'PRODUCTION_ADDON',
+    explanation: 'An add-on attached to the staging app is owned (billed) by a production app or also attached to one.',
+    remedy: 'heroku addons:detach ATTACHMENT -a STAGING_APP',
+    severity: 'critical',
+  },
+  {
+    code: 'UNATTACHED_DATABASE_URL',
+    explanation: '`DATABASE_URL` is a plain config var, not exposed by an attachment named DATABASE: `pg:*` commands and forks do not see which database it reaches (the original incident).',
+    remedy: 'heroku pg:promote HEROKU_POSTGRESQL_COLOR_URL -a STAGING_APP, or heroku config:unset DATABASE_URL -a STAGING_APP && heroku addons:create heroku-postgresql:PLAN -a STAGING_APP',
+    severity: 'critical',
+    severityNote: 'warning when it aliases one of the app\'s own databases and reaches no production credential',
+  },
+  {
+    code: 'SHARED_SECRET',
+    explanation: 'A config var not owned by an add-on has the same value as on production and looks secret (by name: KEY, SECRET, TOKEN, PASSWORD, CREDENTIALS, DSN…, or by being long and random). Shown only as a fingerprint.',
+    remedy: 'heroku config:set NAME=<new value> -a STAGING_APP',
+    severity: 'critical',
+  },
+  {
+    code: 'POSTGRES_VERSION_DRIFT',
+    explanation: 'The staging database runs a different Postgres major version than production\'s.',
+    remedy: 'heroku pg:upgrade:run DATABASE_URL --version N -a STAGING_APP (or heroku addons:create heroku-postgresql:PLAN -a STAGING_APP -- --version N when staging is newer)',
+    severity: 'warning',
+  },
+  {
+    code: 'FOLLOWS_PRODUCTION',
+    explanation: 'A staging database is a follower of a production database: production data streams into staging.',
+    remedy: 'heroku pg:unfollow HEROKU_POSTGRESQL_COLOR_URL -a STAGING_APP',
+    severity: 'warning',
+  },
+  {
+    code: 'SIDE_EFFECT_ADDON',
+    explanation: 'An add-on that acts on the outside world (scheduler, mail, SMS, payments) is attached to the staging app.',
+    remedy: 'heroku addons:open ADDON -a STAGING_APP (schedulers: review the jobs) or heroku addons:destroy ADDON -a STAGING_APP',
+    severity: 'warning',
+  },
+  {
+    code: 'ACTIVE_WORKER',
+    explanation: 'A worker, clock or scheduler-like process type is scaled above zero on the staging app: it acts without a request.',
+    remedy: 'heroku ps:scale TYPE=0 -a STAGING_APP',
+    severity: 'warning',
+  },
+  {
+    code: 'POSTGRES_PLAN_DRIFT',
+    explanation: 'The staging database is on a different plan tier (essential, standard, premium, …) than production\'s.',
+    remedy: 'heroku addons:upgrade ADDON heroku-postgresql:TIER-0 -a STAGING_APP',
+    severity: 'info',
+  },
+  {
+    code: 'NO_PIPELINE',
+    explanation: 'The audited app is in no pipeline, so nothing records that it is staging.',
+    remedy: 'heroku pipelines:add PIPELINE --stage staging -a STAGING_APP',
+    severity: 'info',
+  },
+]
+
+const BY_CODE = new Map(FINDING_CODES.map(info => [info.code, info]))
+
+export function codeInfo(code: FindingCode): FindingCodeInfo {
+  const info = BY_CODE.get(code)
+  if (!info) throw new Error(`unknown finding code ${code}`)
+  return info
+}
+
+export function codeRank(code: string): number {
+  const index = FINDING_CODES.findIndex(info => info.code === code)
+  return index === -1 ? FINDING_CODES.length : index
+}
+
+export function defaultSeverity(code: FindingCode): Severity {
+  return codeInfo(code).severity
+}
+
+/** The finding-code table as Markdown, for the README. */
+export function findingCodesMarkdown(): string {
+  const escape = (text: string): string => text.replaceAll('|', '\\|')
+  return [
+    '| Code | Severity | Meaning | Remedy |',
+    '|---|---|---|---|',
+    ...FINDING_CODES.map(info => `| \`${info.code}\` | ${info.severity}${info.severityNote ? ` (${escape(info.severityNote)})` : ''} | ${escape(info.explanation)} | \`${escape(info.remedy)}\` |`),
+  ].join('\n')
+}

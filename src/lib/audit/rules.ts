@@ -1,0 +1,579 @@
+import {endpointOf, sameEndpoint} from '../snapshot/identity.js'
+import {fingerprint, isTrivialValue, looksRandom, looksSecret, looksSecretName, maskUrl} from '../snapshot/redact.js'
+import {type AppSnapshot, type AttachmentRef, POSTGRES_SERVICE} from '../snapshot/types.js'
+import {codeRank, defaultSeverity} from './codes.js'
+import {type AuditFinding, type Finding, type FindingCode, type FindingSubject, SEVERITY_ORDER, type Severity} from './types.js'
+
+/**
+ * The audit: pure functions over snapshots, one per rule, each with a stable code (see codes.ts).
+ * Nothing here performs I/O or prints; values never leave this module except as masked URLs
+ * (`maskUrl`) and fingerprints.
+ */
+
+/** A production config var, by app and name. */
+interface ProductionVar {
+  app: string
+  configVar: string
+  /** exposed by one of that app's attachments (owned by an add-on) */
+  fromAddon: boolean
+  value: string
+}
+
+/** Everything the rules share, computed once per audited app. */
+export interface AuditContext {
+  /** production snapshots, without the audited app itself */
+  production: AppSnapshot[]
+  /** every config var of every production app */
+  productionVars: ProductionVar[]
+  /** add-on id → production apps that own or attach it */
+  productionAddons: Map<string, string[]>
+  staging: AppSnapshot
+}
+
+export type Rule = (context: AuditContext) => AuditFinding[]
+
+const DEFAULT_POSTGRES_PLAN = 'heroku-postgresql:essential-0'
+
+function sortedEntries(vars: Readonly<Record<string, string>>): Array<[string, string]> {
+  return Object.entries(vars).filter(([, value]) => typeof value === 'string').sort(([a], [b]) => a.localeCompare(b))
+}
+
+function unique<T>(items: readonly T[]): T[] {
+  return [...new Set(items)]
+}
+
+/** The attachment of `snapshot` that exposes config var `name`, if an add-on owns it. */
+export function attachmentExposing(snapshot: AppSnapshot, name: string): AttachmentRef | undefined {
+  return snapshot.attachments.find(attachment => attachment.configVarNames.includes(name))
+}
+
+function hasUserinfo(value: string): boolean {
+  return /^[a-z][\w+.-]*:\/\/[^/?#]*@/i.test(value.trim())
+}
+
+/**
+ * Whether a URL-valued config var is a credential the endpoint rules compare: any non-HTTP
+ * service URL, or an HTTP(S) URL that carries a user/password or is owned by an add-on.
+ * Loopback URLs never count: `localhost` on two dynos is two machines.
+ */
+function isCredentialUrl(value: string, fromAddon: boolean): boolean {
+  const endpoint = endpointOf(value)
+  if (!endpoint || endpoint.host === 'loopback') return false
+  return endpoint.family !== 'http' || fromAddon || hasUserinfo(value)
+}
+
+function isPostgresAttachment(attachment: AttachmentRef): boolean {
+  return attachment.addon.service === POSTGRES_SERVICE
+}
+
+/** The config var an attachment exposes its URL under: `HEROKU_POSTGRESQL_ROSE_URL`. */
+function urlVarOf(attachment: AttachmentRef): string {
+  return attachment.configVarNames.find(name => name === `${attachment.name}_URL`)
+    ?? attachment.configVarNames.find(name => name.endsWith('_URL'))
+    ?? `${attachment.name}_URL`
+}
+
+function isProductionAddon(context: AuditContext, attachment: AttachmentRef): boolean {
+  const owner = attachment.addon.owner
+  return context.productionAddons.has(attachment.addon.id)
+    || context.production.some(p => p.app.id === owner.id || p.app.name === owner.name)
+}
+
+/** Postgres attachments of the audited app whose add-on is not production's, leaders first. */
+function ownPostgres(context: AuditContext): AttachmentRef[] {
+  return context.staging.attachments
+    .filter(attachment => isPostgresAttachment(attachment) && !isProductionAddon(context, attachment))
+    .filter(attachment => attachment.name !== 'DATABASE')
+    .sort((a, b) => {
+      const followerA = context.staging.databases[a.addon.id]?.following ? 1 : 0
+      const followerB = context.staging.databases[b.addon.id]?.following ? 1 : 0
+      return followerA - followerB || a.name.localeCompare(b.name)
+    })
+}
+
+/** An app's main database: the attachment named DATABASE, else its only or first leader Postgres attachment. */
+export function primaryPostgres(snapshot: AppSnapshot): AttachmentRef | undefined {
+  const postgres = snapshot.attachments.filter(attachment => isPostgresAttachment(attachment))
+  return postgres.find(attachment => attachment.name === 'DATABASE')
+    ?? [...postgres].sort((a, b) => {
+      const followerA = snapshot.databases[a.addon.id]?.following ? 1 : 0
+      const followerB = snapshot.databases[b.addon.id]?.following ? 1 : 0
+      return followerA - followerB || a.name.localeCompare(b.name)
+    })[0]
+}
+
+function productionPostgresPlan(context: AuditContext): string {
+  for (const production of context.production) {
+    const primary = primaryPostgres(production)
+    if (primary?.addon.plan) return primary.addon.plan
+  }
+
+  return DEFAULT_POSTGRES_PLAN
+}
+
+function describeAddon(attachment: AttachmentRef): NonNullable<FindingSubject['addon']> {
+  const {addon} = attachment
+  return {id: addon.id, name: addon.name, owner: addon.owner.name, plan: addon.plan, service: addon.service}
+}
+
+function finding(context: AuditContext, code: FindingCode, fields: {
+  addons?: string[]
+  configVars?: string[]
+  evidence?: string[]
+  message: string
+  production?: string[]
+  remedy: string
+  severity?: Severity
+  subject: FindingSubject
+}): AuditFinding {
+  return {
+    addons: fields.addons ?? [],
+    app: context.staging.app.name,
+    code,
+    configVars: fields.configVars ?? [],
+    ...(fields.evidence && fields.evidence.length > 0 ? {evidence: fields.evidence} : {}),
+    message: fields.message,
+    production: unique(fields.production ?? []),
+    remedy: fields.remedy,
+    severity: fields.severity ?? defaultSeverity(code),
+    subject: fields.subject,
+  }
+}
+
+function matchList(matches: readonly ProductionVar[]): string {
+  return matches.map(match => `${match.app}'s ${match.configVar}`).join(', ')
+}
+
+/** The fix for a config var that reaches production: detach what exposes it, promote, or unset. */
+function endpointRemedy(context: AuditContext, name: string, postgres: boolean): string {
+  const app = context.staging.app.name
+  const attachment = attachmentExposing(context.staging, name)
+  if (attachment) return `heroku addons:detach ${attachment.name} -a ${app}`
+  if (!postgres) return `heroku config:set ${name}=<a staging-only URL> -a ${app}`
+  if (name !== 'DATABASE_URL') return `heroku config:unset ${name} -a ${app}`
+  const own = ownPostgres(context)[0]
+  if (own) return `heroku pg:promote ${urlVarOf(own)} -a ${app}`
+  return `heroku config:unset DATABASE_URL -a ${app} && heroku addons:create ${productionPostgresPlan(context)} -a ${app}`
+}
+
+function sharedEndpoints(context: AuditContext, code: 'SHARED_DATABASE' | 'SHARED_SERVICE'): AuditFinding[] {
+  const postgres = code === 'SHARED_DATABASE'
+  const findings: AuditFinding[] = []
+  for (const [name, value] of sortedEntries(context.staging.configVars)) {
+    const endpoint = endpointOf(value)
+    if (!endpoint || endpoint.host === 'loopback' || (endpoint.family === 'postgres') !== postgres) continue
+    const stagingIsCredential = isCredentialUrl(value, attachmentExposing(context.staging, name) !== undefined)
+    const matches = context.productionVars.filter(candidate =>
+      sameEndpoint(value, candidate.value) && (stagingIsCredential || isCredentialUrl(candidate.value, candidate.fromAddon)))
+    if (matches.length === 0) continue
+    const attachment = attachmentExposing(context.staging, name)
+    const what = postgres ? 'the same Postgres database' : `the same ${endpoint.family} service`
+    findings.push(finding(context, code, {
+      addons: attachment ? [attachment.name] : [],
+      configVars: [name],
+      evidence: [`${name}=${maskUrl(value)}`],
+      message: `${name} reaches ${what} as ${matchList(matches)}`,
+      production: matches.map(match => match.app),
+      remedy: endpointRemedy(context, name, postgres),
+      subject: {
+        ...(attachment ? {addon: describeAddon(attachment), attachment: {id: attachment.id, name: attachment.name}} : {}),
+        configVar: name,
+        matches: matches.map(match => ({app: match.app, configVar: match.configVar})),
+      },
+    }))
+  }
+
+  return findings
+}
+
+/** SHARED_DATABASE: any config var reaching the same physical Postgres database as any production credential. */
+export const sharedDatabase: Rule = context => sharedEndpoints(context, 'SHARED_DATABASE')
+
+/** SHARED_SERVICE: the same for Redis, AMQP, Elasticsearch and every other URL-valued credential. */
+export const sharedService: Rule = context => sharedEndpoints(context, 'SHARED_SERVICE')
+
+/** PRODUCTION_ADDON: an attachment on staging of an add-on a production app owns or attaches. */
+export const productionAddon: Rule = context => {
+  const app = context.staging.app.name
+  const findings: AuditFinding[] = []
+  const attachments = [...context.staging.attachments].sort((a, b) => a.name.localeCompare(b.name))
+  for (const attachment of attachments) {
+    const {addon} = attachment
+    const owner = context.production.find(p => p.app.id === addon.owner.id || p.app.name === addon.owner.name)
+    const attachedBy = context.productionAddons.get(addon.id) ?? []
+    if (!owner && attachedBy.length === 0) continue
+    const stagingOwns = addon.owner.id === context.staging.app.id || addon.owner.name === app
+    const production = unique([...(owner ? [owner.app.name] : []), ...attachedBy])
+    const subject: FindingSubject = {
+      addon: describeAddon(attachment),
+      attachment: {id: attachment.id, name: attachment.name},
+    }
+    if (stagingOwns) {
+      // Production depends on an add-on the staging app bills: detaching it from staging is impossible.
+      findings.push(finding(context, 'PRODUCTION_ADDON', {
+        addons: [attachment.name, addon.name],
+        configVars: attachment.configVarNames,
+        message: `add-on ${addon.name} (${addon.plan}) is owned by ${app} and also attached to ${production.join(', ')}`,
+        production,
+        remedy: `heroku addons:create ${addon.plan} -a ${production[0]} and move ${production[0]} to it, then heroku addons:detach ${addon.name} -a ${production[0]}`,
+        subject,
+      }))
+      continue
+    }
+
+    const why = owner ? `owned by production app ${owner.app.name}` : `also attached to ${attachedBy.join(', ')}`
+    findings.push(finding(context, 'PRODUCTION_ADDON', {
+      addons: [attachment.name, addon.name],
+      configVars: attachment.configVarNames,
+      message: `attachment ${attachment.name} exposes add-on ${addon.name} (${addon.plan}), ${why}`,
+      production,
+      remedy: `heroku addons:detach ${attachment.name} -a ${app}`,
+      subject,
+    }))
+  }
+
+  return findings
+}
+
+/** UNATTACHED_DATABASE_URL: DATABASE_URL set by hand, not by an attachment named DATABASE. */
+export const unattachedDatabaseUrl: Rule = context => {
+  const app = context.staging.app.name
+  const value = context.staging.configVars.DATABASE_URL
+  if (value === undefined) return []
+  const attached = context.staging.attachments.some(attachment => attachment.name === 'DATABASE' || attachment.configVarNames.includes('DATABASE_URL'))
+  if (attached) return []
+  const own = ownPostgres(context)
+  const aliased = own.find(attachment => attachment.configVarNames.some(name => sameEndpoint(value, context.staging.configVars[name])))
+  const reachesProduction = context.productionVars.some(candidate => sameEndpoint(value, candidate.value))
+  const target = aliased ?? own[0]
+  const remedy = target
+    ? `heroku pg:promote ${urlVarOf(target)} -a ${app}`
+    : `heroku config:unset DATABASE_URL -a ${app} && heroku addons:create ${productionPostgresPlan(context)} -a ${app}`
+  let message = 'DATABASE_URL is a plain config var, not exposed by an attachment named DATABASE: pg:* commands and forks cannot see which database it reaches'
+  if (aliased) message += ` (it aliases ${urlVarOf(aliased)})`
+  if (reachesProduction) message += ', and it reaches a production database'
+  return [finding(context, 'UNATTACHED_DATABASE_URL', {
+    addons: target ? [target.name] : [],
+    configVars: ['DATABASE_URL'],
+    evidence: [`DATABASE_URL=${maskUrl(value)}`],
+    message,
+    production: context.productionVars.filter(candidate => sameEndpoint(value, candidate.value)).map(candidate => candidate.app),
+    remedy,
+    severity: aliased && !reachesProduction ? 'warning' : 'critical',
+    subject: {
+      configVar: 'DATABASE_URL',
+      ...(target ? {addon: describeAddon(target), attachment: {id: target.id, name: target.name}} : {}),
+    },
+  })]
+}
+
+/** Whether an identical value is worth reporting as a shared secret. */
+function secretLooking(name: string, value: string): boolean {
+  if (isTrivialValue(value)) return false
+  if (endpointOf(value) === undefined) return looksSecret(name, value)
+  if (looksSecretName(name)) return true
+  // A URL without credentials: secret when a path segment or query value is a random token (webhooks).
+  const tokens = value.replace(/^[a-z][\w+.-]*:\/\/[^/?#]*/i, '').split(/[/?&=#]/)
+  return tokens.some(token => looksRandom(token))
+}
+
+/** SHARED_SECRET: a non-add-on config var identical on staging and production that looks secret. */
+export const sharedSecret: Rule = context => {
+  const app = context.staging.app.name
+  const byValue = new Map<string, ProductionVar[]>()
+  for (const candidate of context.productionVars) {
+    if (candidate.fromAddon) continue
+    byValue.set(candidate.value, [...(byValue.get(candidate.value) ?? []), candidate])
+  }
+
+  const findings: AuditFinding[] = []
+  for (const [name, value] of sortedEntries(context.staging.configVars)) {
+    if (attachmentExposing(context.staging, name)) continue
+    const matches = byValue.get(value)
+    if (!matches) continue
+    // URL credentials are the endpoint rules' business (SHARED_DATABASE, SHARED_SERVICE).
+    if (isCredentialUrl(value, false)) continue
+    if (!secretLooking(name, value)) continue
+    findings.push(finding(context, 'SHARED_SECRET', {
+      configVars: unique([name, ...matches.map(match => match.configVar)]),
+      evidence: [fingerprint(value)],
+      message: `${name} has the same value as ${matchList(matches)} (${fingerprint(value)})`,
+      production: matches.map(match => match.app),
+      remedy: `heroku config:set ${name}=<new value> -a ${app}`,
+      subject: {configVar: name, matches: matches.map(match => ({app: match.app, configVar: match.configVar}))},
+    }))
+  }
+
+  return findings
+}
+
+/** The plan tier: `heroku-postgresql:standard-0` → `standard`, `Essential 1` → `essential`. */
+export function planTier(plan: string | undefined): string | undefined {
+  if (!plan) return undefined
+  const name = (plan.includes(':') ? plan.slice(plan.indexOf(':') + 1) : plan).trim().toLowerCase()
+  return name.split(/[\s_-]/)[0] || undefined
+}
+
+interface DatabasePair {
+  production: AppSnapshot
+  productionDb: AttachmentRef
+  stagingDb: AttachmentRef
+}
+
+/** The audited app's main database next to each production app's, when they are distinct add-ons. */
+function databasePairs(context: AuditContext): DatabasePair[] {
+  const stagingDb = primaryPostgres(context.staging)
+  if (!stagingDb || isProductionAddon(context, stagingDb)) return []
+  const pairs: DatabasePair[] = []
+  for (const production of context.production) {
+    const productionDb = primaryPostgres(production)
+    if (productionDb && productionDb.addon.id !== stagingDb.addon.id) pairs.push({production, productionDb, stagingDb})
+  }
+
+  return pairs
+}
+
+function planOf(snapshot: AppSnapshot, attachment: AttachmentRef): string {
+  return attachment.addon.plan || snapshot.databases[attachment.addon.id]?.plan || ''
+}
+
+function databaseSubject(context: AuditContext, pair: DatabasePair): FindingSubject {
+  return {
+    addon: describeAddon(pair.stagingDb),
+    attachment: {id: pair.stagingDb.id, name: pair.stagingDb.name},
+    database: {
+      production: {
+        addon: pair.productionDb.addon.name,
+        majorVersion: pair.production.databases[pair.productionDb.addon.id]?.majorVersion,
+        plan: planOf(pair.production, pair.productionDb),
+      },
+      staging: {
+        addon: pair.stagingDb.addon.name,
+        majorVersion: context.staging.databases[pair.stagingDb.addon.id]?.majorVersion,
+        plan: planOf(context.staging, pair.stagingDb),
+      },
+    },
+  }
+}
+
+/** POSTGRES_VERSION_DRIFT: the main databases run different Postgres major versions. */
+export const postgresVersionDrift: Rule = context => {
+  const app = context.staging.app.name
+  return databasePairs(context).flatMap(pair => {
+    const subject = databaseSubject(context, pair)
+    const staging = subject.database?.staging.majorVersion
+    const production = subject.database?.production.majorVersion
+    if (!staging || !production || staging === production) return []
+    const remedy = Number(staging) < Number(production)
+      ? `heroku pg:upgrade:run ${pair.stagingDb.addon.name} --version ${production} -a ${app}`
+      : `heroku addons:create ${planOf(context.staging, pair.stagingDb) || DEFAULT_POSTGRES_PLAN} -a ${app} -- --version ${production}`
+    return [finding(context, 'POSTGRES_VERSION_DRIFT', {
+      addons: [pair.stagingDb.addon.name],
+      message: `${pair.stagingDb.addon.name} runs Postgres ${staging}, ${pair.production.app.name}'s ${pair.productionDb.addon.name} runs Postgres ${production}`,
+      production: [pair.production.app.name],
+      remedy,
+      subject,
+    })]
+  })
+}
+
+/** POSTGRES_PLAN_DRIFT: the main databases are on different plan tiers. */
+export const postgresPlanDrift: Rule = context => {
+  const app = context.staging.app.name
+  return databasePairs(context).flatMap(pair => {
+    const stagingPlan = planOf(context.staging, pair.stagingDb)
+    const productionPlan = planOf(pair.production, pair.productionDb)
+    const stagingTier = planTier(stagingPlan)
+    const productionTier = planTier(productionPlan)
+    if (!stagingTier || !productionTier || stagingTier === productionTier) return []
+    return [finding(context, 'POSTGRES_PLAN_DRIFT', {
+      addons: [pair.stagingDb.addon.name],
+      message: `${pair.stagingDb.addon.name} is on ${stagingPlan} (${stagingTier}), ${pair.production.app.name}'s ${pair.productionDb.addon.name} on ${productionPlan} (${productionTier})`,
+      production: [pair.production.app.name],
+      remedy: `heroku addons:upgrade ${pair.stagingDb.addon.name} ${POSTGRES_SERVICE}:${productionTier}-0 -a ${app}`,
+      subject: databaseSubject(context, pair),
+    })]
+  })
+}
+
+/** FOLLOWS_PRODUCTION: a staging database follows (replicates) a production database. */
+export const followsProduction: Rule = context => {
+  const app = context.staging.app.name
+  const productionDbs = new Map<string, string>()
+  for (const production of context.production) {
+    for (const attachment of production.attachments) {
+      if (isPostgresAttachment(attachment)) {
+        productionDbs.set(attachment.addon.name, production.app.name)
+        productionDbs.set(attachment.addon.id, production.app.name)
+      }
+    }
+  }
+
+  const seen = new Set<string>()
+  const findings: AuditFinding[] = []
+  for (const attachment of [...context.staging.attachments].sort((a, b) => a.name.localeCompare(b.name))) {
+    const leader = context.staging.databases[attachment.addon.id]?.following
+    if (!isPostgresAttachment(attachment) || !leader || seen.has(attachment.addon.id)) continue
+    const production = productionDbs.get(leader)
+    if (!production || isProductionAddon(context, attachment)) continue
+    seen.add(attachment.addon.id)
+    findings.push(finding(context, 'FOLLOWS_PRODUCTION', {
+      addons: [attachment.name, attachment.addon.name],
+      configVars: attachment.configVarNames,
+      message: `${attachment.addon.name} is a follower of ${production}'s ${leader}: production data streams into staging`,
+      production: [production],
+      remedy: `heroku pg:unfollow ${urlVarOf(attachment)} -a ${app}`,
+      subject: {addon: describeAddon(attachment), attachment: {id: attachment.id, name: attachment.name}},
+    }))
+  }
+
+  return findings
+}
+
+/** Add-on services that act on the outside world, by category. */
+const SIDE_EFFECT_SERVICES: ReadonlyArray<{category: string; pattern: RegExp}> = [
+  {category: 'scheduler', pattern: /scheduler|cron|temporize|crontogo/i},
+  {category: 'mail', pattern: /mail|sendgrid|postmark|sparkpost|mandrill|sendinblue|brevo|smtp|cloudmailin|mailtrap/i},
+  {category: 'SMS', pattern: /sms|twilio|nexmo|vonage|plivo|sinch|textmagic|messagebird|telnyx/i},
+  {category: 'payments', pattern: /stripe|payment|braintree|paypal|recurly|chargebee|chargify|paddle|adyen/i},
+]
+
+/** The side-effect category of an add-on service, if it has one. */
+export function sideEffectCategory(service: string): string | undefined {
+  return SIDE_EFFECT_SERVICES.find(entry => entry.pattern.test(service))?.category
+}
+
+/** SIDE_EFFECT_ADDON: scheduler, mail, SMS or payments add-ons attached to the staging app. */
+export const sideEffectAddon: Rule = context => {
+  const app = context.staging.app.name
+  const seen = new Set<string>()
+  const findings: AuditFinding[] = []
+  for (const attachment of [...context.staging.attachments].sort((a, b) => a.name.localeCompare(b.name))) {
+    const category = sideEffectCategory(attachment.addon.service)
+    if (!category || seen.has(attachment.addon.id)) continue
+    seen.add(attachment.addon.id)
+    const stagingOwns = attachment.addon.owner.id === context.staging.app.id || attachment.addon.owner.name === app
+    let remedy = `heroku addons:detach ${attachment.name} -a ${app}`
+    if (stagingOwns) {
+      remedy = category === 'scheduler'
+        ? `heroku addons:open ${attachment.addon.name} -a ${app}`
+        : `heroku addons:destroy ${attachment.addon.name} -a ${app}`
+    }
+
+    const effect = category === 'scheduler' ? 'runs jobs on a schedule' : `sends real ${category === 'payments' ? 'payments' : category}`
+    findings.push(finding(context, 'SIDE_EFFECT_ADDON', {
+      addons: [attachment.name, attachment.addon.name],
+      configVars: attachment.configVarNames,
+      message: `${category} add-on ${attachment.addon.name} (${attachment.addon.service}) ${effect} from staging`,
+      remedy,
+      subject: {addon: describeAddon(attachment), attachment: {id: attachment.id, name: attachment.name}},
+    }))
+  }
+
+  return findings
+}
+
+/** Process types that act without a request. */
+const BACKGROUND_PROCESS = /worker|clock|scheduler|cron|sidekiq|celery|resque|jobs?\b|queue/i
+
+/** ACTIVE_WORKER: worker, clock and similar process types scaled above zero on staging. */
+export const activeWorker: Rule = context => {
+  const app = context.staging.app.name
+  return [...context.staging.formation]
+    .sort((a, b) => a.type.localeCompare(b.type))
+    .filter(entry => entry.quantity > 0 && BACKGROUND_PROCESS.test(entry.type))
+    .map(entry => finding(context, 'ACTIVE_WORKER', {
+      message: `process type ${entry.type} runs ${entry.quantity} × ${entry.size} on staging`,
+      remedy: `heroku ps:scale ${entry.type}=0 -a ${app}`,
+      subject: {process: {quantity: entry.quantity, size: entry.size, type: entry.type}},
+    }))
+}
+
+/**
+ * PRODUCTION_STAGE: the audited app is itself production (coupled at stage production, or among
+ * the production apps given). Uses the full production list, before the app is removed from it.
+ */
+function productionStage(staging: AppSnapshot, production: readonly AppSnapshot[]): Rule {
+  return context => {
+    const app = staging.app.name
+    const coupled = staging.pipeline?.stage === 'production'
+    const named = production.some(p => p.app.id === staging.app.id)
+    if (!coupled && !named) return []
+    const reason = coupled
+      ? `${app} is coupled at stage production in pipeline ${staging.pipeline?.name ?? ''}`
+      : `${app} is one of the production apps it is audited against`
+    return [finding(context, 'PRODUCTION_STAGE', {
+      message: `${reason}: it is not a staging app`,
+      production: [app],
+      remedy: coupled
+        ? `heroku pipelines:update --stage staging -a ${app}`
+        : `heroku staging:audit -a ${app} --production PRODUCTION_APP (name the real production app)`,
+      subject: {stage: {pipeline: staging.pipeline?.name ?? null, stage: staging.pipeline?.stage ?? null}},
+    })]
+  }
+}
+
+/** NO_PIPELINE: the audited app is in no pipeline. */
+export const noPipeline: Rule = context => {
+  if (context.staging.pipeline) return []
+  const app = context.staging.app.name
+  const pipeline = context.production.find(p => p.pipeline)?.pipeline?.name ?? 'PIPELINE'
+  return [finding(context, 'NO_PIPELINE', {
+    message: `${app} is in no pipeline: nothing records that it is a staging app`,
+    remedy: `heroku pipelines:add ${pipeline} --stage staging -a ${app}`,
+    subject: {stage: {pipeline: null, stage: null}},
+  })]
+}
+
+/** The rules, by code. Each takes the shared context and returns its findings. */
+export const RULES: Readonly<Record<Exclude<FindingCode, 'PRODUCTION_STAGE'>, Rule>> = {
+  ACTIVE_WORKER: activeWorker,
+  FOLLOWS_PRODUCTION: followsProduction,
+  NO_PIPELINE: noPipeline,
+  POSTGRES_PLAN_DRIFT: postgresPlanDrift,
+  POSTGRES_VERSION_DRIFT: postgresVersionDrift,
+  PRODUCTION_ADDON: productionAddon,
+  SHARED_DATABASE: sharedDatabase,
+  SHARED_SECRET: sharedSecret,
+  SHARED_SERVICE: sharedService,
+  SIDE_EFFECT_ADDON: sideEffectAddon,
+  UNATTACHED_DATABASE_URL: unattachedDatabaseUrl,
+}
+
+/** Builds the context the rules share; the audited app is never compared with itself. */
+export function auditContext(staging: AppSnapshot, production: readonly AppSnapshot[]): AuditContext {
+  const others = production.filter(p => p.app.id !== staging.app.id)
+  const productionVars: ProductionVar[] = []
+  const productionAddons = new Map<string, string[]>()
+  for (const p of others) {
+    for (const [configVar, value] of sortedEntries(p.configVars)) {
+      productionVars.push({app: p.app.name, configVar, fromAddon: attachmentExposing(p, configVar) !== undefined, value})
+    }
+
+    for (const attachment of p.attachments) {
+      const apps = productionAddons.get(attachment.addon.id) ?? []
+      if (!apps.includes(p.app.name)) productionAddons.set(attachment.addon.id, [...apps, p.app.name])
+    }
+  }
+
+  return {production: others, productionAddons, productionVars, staging}
+}
+
+/** Severity first (critical, warning, info), then the code table's order, app, and names. */
+export function compareFindings(a: Finding, b: Finding): number {
+  return SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]
+    || codeRank(a.code) - codeRank(b.code)
+    || a.app.localeCompare(b.app)
+    || [...a.configVars, ...a.addons].join(',').localeCompare([...b.configVars, ...b.addons].join(','))
+    || a.message.localeCompare(b.message)
+}
+
+/**
+ * Audits one staging app against its production app(s). Pure: the same snapshots always give the
+ * same findings, sorted by severity. Values appear only masked (`maskUrl`) or fingerprinted.
+ */
+export function auditStaging(staging: AppSnapshot, production: AppSnapshot[]): AuditFinding[] {
+  const context = auditContext(staging, production)
+  const rules: Rule[] = [productionStage(staging, production), ...Object.values(RULES)]
+  return rules.flatMap(rule => rule(context)).sort(compareFindings)
+}
