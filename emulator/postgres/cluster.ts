@@ -24,7 +24,7 @@ import {
 } from './connection.js'
 import {registerCluster, type StoppableCluster, unregisterCluster} from './exit-hooks.js'
 import {PgToolError, runTool, spawnWatchdog, streamThrough, TailBuffer, type ToolSpec} from './process.js'
-import type {ClusterOptions, DatabaseCredentials, PgCluster, TransferProgress} from './types.js'
+import type {ClusterOptions, DatabaseCredentials, PgCluster, QueryOptions, TransferProgress} from './types.js'
 
 export {PgBinariesNotFoundError} from './binaries.js'
 export {PgToolError} from './process.js'
@@ -376,7 +376,7 @@ class Cluster implements PgCluster, StoppableCluster {
     return {numBytes: Number(bytes?.n ?? 0), numTables: Number(tables?.n ?? 0)}
   }
 
-  async query<T = Record<string, unknown>>(database: string, sql: string, params?: unknown[], options: {as?: 'owner' | 'superuser'} = {}): Promise<T[]> {
+  async query<T = Record<string, unknown>>(database: string, sql: string, params?: unknown[], options: QueryOptions = {}): Promise<T[]> {
     this.assertRunning()
     const owner = options.as === 'superuser' ? undefined : await this.ownerOf(database)
     if (!owner) return (await this.superQuery(database, sql, params)) as T[]
