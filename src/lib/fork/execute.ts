@@ -1,0 +1,559 @@
+import {ApiError, type HerokuClient} from '../heroku/client.js'
+import {
+  ATTACHMENT_HEADERS,
+  type AddOn,
+  type AddOnAttachment,
+  type App,
+  type BuildpackInstallation,
+  type ConfigVars,
+  type DataTransfer,
+  type DataWaitStatus,
+  type Formation,
+  type PipelineCoupling,
+  type Release,
+} from '../heroku/types.js'
+import {isPostgresUrl, sameEndpoint} from '../snapshot/identity.js'
+import {registerConfigSecrets} from '../snapshot/redact.js'
+import {type AppSnapshot, POSTGRES_SERVICE} from '../snapshot/types.js'
+import {GuardedClient, ProductionGuard} from './guard.js'
+import type {ForkLedger} from './ledger.js'
+import {desiredConfig} from './plan.js'
+import {type AddonPlanItem, FORK_MARKER, FORK_STAGE, type ForkPlan, type StepReport, type StepStatus} from './types.js'
+
+/**
+ * The fork's executor: idempotent steps run through the guarded client. Each step first reads
+ * Heroku's state and does only what is missing, so a re-run after any interruption continues where
+ * the last one stopped. Steps that do not depend on each other run at the same time: buildpacks,
+ * config, pipeline and every add-on's provisioning overlap; the release waits for the data.
+ */
+
+export type ForkEvent =
+  | {kind: 'end'; label: string; status: StepStatus; step: string; detail?: string}
+  | {kind: 'progress'; label: string; message: string; step: string; bytes?: {done: number; total?: number}}
+  | {kind: 'start'; label: string; step: string}
+
+export interface ExecuteOptions {
+  client: HerokuClient
+  plan: ForkPlan
+  production: AppSnapshot
+  /** `--set` values (the plan only names the keys) */
+  set: Readonly<Record<string, string>>
+  ledger: ForkLedger
+  onEvent?: (event: ForkEvent) => void
+  /** how often to poll provisioning and transfers (default 3000 ms) */
+  pollMs?: number
+  /** give up waiting for an add-on or a transfer after this long (default 60 min) */
+  timeoutMs?: number
+  /** run one step at a time (to measure what the overlap saves) */
+  sequential?: boolean
+  sleep?: (ms: number) => Promise<void>
+}
+
+export interface ExecuteResult {
+  app?: {id: string; name: string; webUrl?: string}
+  /** true when this run created the app */
+  created: boolean
+  steps: StepReport[]
+}
+
+/** A step failed: the reports say what was done, and the same command resumes. */
+export class ForkFailedError extends Error {
+  constructor(override readonly cause: unknown, readonly result: ExecuteResult) {
+    super(cause instanceof Error ? cause.message : String(cause))
+    this.name = 'ForkFailedError'
+  }
+}
+
+/** The app found at `--to` is not one this command may continue. */
+export class ForkRefusedError extends Error {
+  constructor(message: string, readonly fix: string) {
+    super(message)
+    this.name = 'ForkRefusedError'
+  }
+}
+
+interface Outcome {
+  detail?: string
+  status: Extract<StepStatus, 'already-done' | 'done' | 'skipped'>
+}
+
+interface Step {
+  deps: string[]
+  id: string
+  label: string
+  run: () => Promise<Outcome>
+}
+
+function isNotFound(error: unknown): boolean {
+  return error instanceof ApiError && error.status === 404
+}
+
+const enc = encodeURIComponent
+
+/** The fork's attachment names per add-on item: the first is the one it is created with. */
+function itemKey(item: AddonPlanItem): string {
+  return item.attachments[0] ?? item.source.name
+}
+
+class Fork {
+  app?: {id: string; name: string; webUrl?: string}
+  created = false
+  private readonly api: GuardedClient
+  /** the fork's add-on per plan item key, once provisioned */
+  private readonly addons = new Map<string, AddOn>()
+  private readonly pollMs: number
+  private readonly sleep: (ms: number) => Promise<void>
+  private readonly timeoutMs: number
+
+  constructor(private readonly options: ExecuteOptions) {
+    this.api = new GuardedClient(options.client, new ProductionGuard(options.production))
+    this.pollMs = options.pollMs ?? 3000
+    this.timeoutMs = options.timeoutMs ?? 60 * 60 * 1000
+    this.sleep = options.sleep ?? (async ms => new Promise(resolve => {
+      setTimeout(resolve, ms)
+    }))
+  }
+
+  private get appId(): string {
+    if (!this.app) throw new Error('the fork app is not known yet')
+    return this.app.id
+  }
+
+  private get plan(): ForkPlan {
+    return this.options.plan
+  }
+
+  private get production(): AppSnapshot {
+    return this.options.production
+  }
+
+  steps(): Step[] {
+    const {plan} = this
+    const steps: Step[] = [
+      {deps: [], id: 'app', label: `Create ${plan.target.name}`, run: async () => this.ensureApp()},
+      {deps: ['app'], id: 'marker', label: `Mark ${plan.target.name} as a fork of ${plan.source.name}`, run: async () => this.ensureMarker()},
+      {deps: ['marker'], id: 'buildpacks', label: 'Buildpacks', run: async () => this.ensureBuildpacks()},
+      {deps: ['marker'], id: 'config', label: 'Config vars', run: async () => this.ensureConfig()},
+    ]
+    const before: string[] = ['config', 'buildpacks']
+    for (const item of plan.addons) {
+      const key = itemKey(item)
+      if (item.action === 'provision') {
+        const id = `addon:${key}`
+        steps.push({deps: ['marker'], id, label: `Provision ${item.plan} as ${key}`, run: async () => this.ensureAddon(id, item)})
+        before.push(id)
+        if (item.copyData) {
+          const dataId = `data:${key}`
+          steps.push({deps: [id], id: dataId, label: `Copy ${item.source.name}'s data into ${key}`, run: async () => this.ensureData(dataId, item)})
+          before.push(dataId)
+        }
+      } else if (item.action === 'share') {
+        const id = `share:${key}`
+        steps.push({deps: ['marker'], id, label: `Attach ${item.source.name} (shared, owned by ${item.source.owner})`, run: async () => this.ensureShare(item)})
+        before.push(id)
+      }
+    }
+
+    steps.push(
+      {deps: before, id: 'release', label: plan.release ? `Release v${plan.release.version}'s slug` : 'Release', run: async () => this.ensureRelease()},
+      {deps: ['release'], id: 'formation', label: 'Formation', run: async () => this.ensureFormation()},
+      {deps: ['marker'], id: 'pipeline', label: plan.pipeline ? `Couple to pipeline ${plan.pipeline.name} at stage ${FORK_STAGE}` : 'Pipeline', run: async () => this.ensurePipeline()},
+    )
+    return steps
+  }
+
+  private emit(step: string, message: string, bytes?: {done: number; total?: number}): void {
+    this.options.onEvent?.({bytes, kind: 'progress', label: step, message, step})
+  }
+
+  /** Polls `check` until it returns a value, within the timeout. */
+  private async poll<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {
+    const deadline = Date.now() + this.timeoutMs
+    for (;;) {
+      // eslint-disable-next-line no-await-in-loop -- polling: each check follows the previous one
+      const value = await check()
+      if (value !== undefined) return value
+      if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}.`)
+      // eslint-disable-next-line no-await-in-loop -- polling interval
+      await this.sleep(this.pollMs)
+    }
+  }
+
+  // ---- app and marker ------------------------------------------------------------------------
+
+  private async findApp(): Promise<App | undefined> {
+    try {
+      return await this.api.get<App>(`/apps/${enc(this.plan.target.name)}`)
+    } catch (error) {
+      if (isNotFound(error)) return undefined
+      throw error
+    }
+  }
+
+  private async ensureApp(): Promise<Outcome> {
+    const {ledger} = this.options
+    const {target} = this.plan
+    const existing = await this.findApp()
+    if (existing) {
+      this.app = {id: existing.id, name: existing.name, webUrl: existing.web_url ?? undefined}
+      const config = await this.api.get<ConfigVars>(`/apps/${enc(existing.id)}/config-vars`)
+      const marker = config[FORK_MARKER]
+      if (marker === this.plan.source.id) return {detail: 'exists, marked as this fork', status: 'already-done'}
+      const entry = await ledger.get(target.name)
+      const ours = marker === undefined && entry !== undefined && entry.sourceId === this.plan.source.id && (
+        entry.appId === undefined
+          ? existing.created_at !== undefined && Date.parse(existing.created_at) >= Date.parse(entry.startedAt) - 1000
+          : entry.appId === existing.id)
+      if (!ours) {
+        throw new ForkRefusedError(
+          `Refusing to continue on ${target.name}: it was not created by heroku staging:fork from ${this.plan.source.name}.`,
+          `Choose another name with --to NAME.`,
+        )
+      }
+
+      await ledger.put({...entry, appId: existing.id})
+      return {detail: 'exists, created by the interrupted run', status: 'already-done'}
+    }
+
+    await ledger.put({sourceId: this.plan.source.id, startedAt: new Date().toISOString(), target: target.name})
+    const body: Record<string, unknown> = {name: target.name}
+    if (target.region) body.region = target.region
+    if (target.stack) body.stack = target.stack
+    let app: App
+    if (target.team) {
+      body.team = target.team
+      app = await this.api.post<App>('/teams/apps', {body})
+    } else {
+      app = await this.api.post<App>('/apps', {body})
+    }
+
+    this.created = true
+    this.app = {id: app.id, name: app.name, webUrl: app.web_url ?? undefined}
+    const entry = await ledger.get(target.name)
+    if (entry) await ledger.put({...entry, appId: app.id})
+    return {detail: [target.team && `team ${target.team}`, target.region, target.stack].filter(Boolean).join(', '), status: 'done'}
+  }
+
+  private async ensureMarker(): Promise<Outcome> {
+    const config = await this.api.get<ConfigVars>(`/apps/${enc(this.appId)}/config-vars`)
+    const marker = config[FORK_MARKER]
+    if (marker === this.plan.source.id) {
+      await this.options.ledger.remove(this.plan.target.name)
+      return {status: 'already-done'}
+    }
+
+    if (marker !== undefined) {
+      throw new ForkRefusedError(`Refusing to continue on ${this.plan.target.name}: it is marked as a fork of another app.`, 'Choose another name with --to NAME.')
+    }
+
+    await this.api.patch(`/apps/${enc(this.appId)}/config-vars`, {body: {[FORK_MARKER]: this.plan.source.id}})
+    await this.options.ledger.remove(this.plan.target.name)
+    return {detail: `${FORK_MARKER}=${this.plan.source.id}`, status: 'done'}
+  }
+
+  // ---- settings ------------------------------------------------------------------------------
+
+  private async ensureBuildpacks(): Promise<Outcome> {
+    const wanted = this.plan.buildpacks
+    if (wanted.length === 0) return {detail: 'production has none', status: 'skipped'}
+    const current = await this.api.list<BuildpackInstallation>(`/apps/${enc(this.appId)}/buildpack-installations`)
+    const urls = current.map(b => b.buildpack?.url ?? b.buildpack?.name ?? '')
+    if (urls.length === wanted.length && urls.every((url, i) => url === wanted[i])) return {status: 'already-done'}
+    await this.api.put(`/apps/${enc(this.appId)}/buildpack-installations`, {body: {updates: wanted.map(buildpack => ({buildpack}))}})
+    return {detail: wanted.join(', '), status: 'done'}
+  }
+
+  private async ensureConfig(): Promise<Outcome> {
+    const desired = desiredConfig(this.plan, this.production, this.options.set)
+    registerConfigSecrets(this.options.set)
+    const current = await this.api.get<ConfigVars>(`/apps/${enc(this.appId)}/config-vars`)
+    const changes = Object.fromEntries(Object.entries(desired).filter(([key, value]) => current[key] !== value))
+    const keys = Object.keys(changes)
+    if (keys.length === 0) return {detail: `${Object.keys(desired).length - 1} vars in place`, status: 'already-done'}
+    await this.api.patch(`/apps/${enc(this.appId)}/config-vars`, {body: changes})
+    return {detail: `${keys.length} set`, status: 'done'}
+  }
+
+  // ---- add-ons -------------------------------------------------------------------------------
+
+  private async forkAttachments(): Promise<AddOnAttachment[]> {
+    return this.api.list<AddOnAttachment>(`/apps/${enc(this.appId)}/addon-attachments`, {headers: ATTACHMENT_HEADERS})
+  }
+
+  private async ensureAddon(step: string, item: AddonPlanItem): Promise<Outcome> {
+    const [first, ...others] = item.attachments
+    if (!first || !item.plan) throw new Error(`${item.source.name} has no attachment name to create.`)
+    const attachments = await this.forkAttachments()
+    const found = attachments.find(a => a.name === first)
+    let addon: AddOn
+    let status: Outcome['status'] = 'already-done'
+    if (found) {
+      if (found.addon.app?.id !== this.appId) {
+        throw new Error(`${first} on ${this.plan.target.name} is attached to ${found.addon.name ?? 'an add-on'} owned by ${found.addon.app?.name ?? 'another app'}, not to an add-on of the fork.`)
+      }
+
+      addon = await this.api.get<AddOn>(`/apps/${enc(this.appId)}/addons/${enc(found.addon.id ?? '')}`)
+    } else {
+      const body: Record<string, unknown> = {attachment: {name: first}, plan: {name: item.plan}}
+      if (item.version) body.config = {version: item.version}
+      try {
+        addon = await this.api.post<AddOn>(`/apps/${enc(this.appId)}/addons`, {body})
+      } catch (error) {
+        if (error instanceof ApiError && error.status === 422) {
+          throw new Error(`${item.plan} cannot be provisioned: ${error.message} Choose another plan with --plan ${item.source.service}=PLAN.`)
+        }
+
+        throw error
+      }
+
+      status = 'done'
+    }
+
+    addon = await this.waitProvisioned(step, addon)
+    if (item.source.service === POSTGRES_SERVICE) await this.waitDatabase(step, addon)
+    this.addons.set(itemKey(item), addon)
+
+    const attached = new Set((status === 'done' ? await this.forkAttachments() : attachments).filter(a => a.addon.id === addon.id).map(a => a.name))
+    for (const name of others) {
+      if (attached.has(name)) continue
+      // eslint-disable-next-line no-await-in-loop -- attachments of one add-on, in order, each a release
+      await this.api.post('/addon-attachments', {body: {addon: {id: addon.id}, app: {id: this.appId}, name}})
+      status = 'done'
+    }
+
+    if (first === 'DATABASE') await this.verifyDatabaseUrl(addon)
+    return {detail: `${addon.name}${item.version ? `, Postgres ${item.version}` : ''}`, status}
+  }
+
+  private async waitProvisioned(step: string, addon: AddOn): Promise<AddOn> {
+    if (addon.state === 'provisioned') return addon
+    let last: string | undefined = addon.state
+    return this.poll(`${addon.name} to be provisioned`, async () => {
+      const current = await this.api.get<AddOn>(`/apps/${enc(this.appId)}/addons/${enc(addon.id)}`)
+      if (current.state === 'deprovisioned') throw new Error(`${addon.name} was deprovisioned while the fork waited for it.`)
+      if (current.state !== last) this.emit(step, `${addon.name}: ${current.state}`)
+      last = current.state
+      return current.state === 'provisioned' ? current : undefined
+    })
+  }
+
+  private async waitDatabase(step: string, addon: AddOn): Promise<void> {
+    await this.poll(`${addon.name} to be available`, async () => {
+      try {
+        const status = await this.api.get<DataWaitStatus>(`/client/v11/databases/${enc(addon.id)}/wait_status`, {host: 'data'})
+        if (status['error?']) throw new Error(`${addon.name}: ${status.message}`)
+        if (status['waiting?']) this.emit(step, `${addon.name}: ${status.message}`)
+        return status['waiting?'] ? undefined : true
+      } catch (error) {
+        if (isNotFound(error)) return undefined
+        throw error
+      }
+    })
+  }
+
+  /** The fork's DATABASE_URL is exposed by its own new add-on, and reaches nothing of production's. */
+  private async verifyDatabaseUrl(addon: AddOn): Promise<void> {
+    const [config, attachments] = await Promise.all([
+      this.api.get<ConfigVars>(`/apps/${enc(this.appId)}/config-vars`),
+      this.forkAttachments(),
+    ])
+    registerConfigSecrets(config)
+    const database = attachments.find(a => a.name === 'DATABASE')
+    if (database?.addon.id !== addon.id) throw new Error(`DATABASE on ${this.plan.target.name} is not ${addon.name}.`)
+    if (!config.DATABASE_URL) throw new Error(`${addon.name} is provisioned but ${this.plan.target.name} has no DATABASE_URL.`)
+    this.assertNotProduction(config.DATABASE_URL, 'DATABASE_URL')
+  }
+
+  private assertNotProduction(url: string, what: string): void {
+    const hit = Object.entries(this.production.configVars).find(([, value]) => sameEndpoint(url, value))
+    if (hit) throw new Error(`The fork's ${what} reaches the same database as production's ${hit[0]}: stopping before anything is written to it.`)
+  }
+
+  private async ensureShare(item: AddonPlanItem): Promise<Outcome> {
+    const attachments = await this.forkAttachments()
+    let status: Outcome['status'] = 'already-done'
+    for (const name of item.attachments) {
+      const found = attachments.find(a => a.name === name)
+      if (found) {
+        if (found.addon.id !== item.source.id) throw new Error(`${name} on ${this.plan.target.name} is attached to another add-on.`)
+        continue
+      }
+
+      // eslint-disable-next-line no-await-in-loop -- attachments in order, each a release
+      await this.api.post('/addon-attachments', {body: {addon: {id: item.source.id}, app: {id: this.appId}, name}})
+      status = 'done'
+    }
+
+    return {detail: `shared with ${item.source.owner}`, status}
+  }
+
+  // ---- data ----------------------------------------------------------------------------------
+
+  private sourceUrl(item: AddonPlanItem): {name: string; url: string} {
+    for (const attachment of this.production.attachments.filter(a => a.addon.id === item.source.id)) {
+      for (const key of attachment.configVarNames) {
+        const value = this.production.configVars[key]
+        if (value && isPostgresUrl(value)) return {name: attachment.name, url: value}
+      }
+    }
+
+    throw new Error(`Cannot find the URL of ${item.source.name} in ${this.production.app.name}'s config vars.`)
+  }
+
+  private async ensureData(step: string, item: AddonPlanItem): Promise<Outcome> {
+    const key = itemKey(item)
+    const addon = this.addons.get(key)
+    if (!addon) throw new Error(`${key} is not provisioned.`)
+    const source = this.sourceUrl(item)
+    const toName = `${this.plan.target.name}::${key}`
+    const fromName = `${this.production.app.name}::${source.name}`
+    const transfers = await this.api.list<DataTransfer>(`/client/v11/apps/${enc(this.plan.target.name)}/transfers`, {host: 'data'})
+    const mine = transfers.filter(t => t.to_name === toName && t.from_name === fromName)
+    if (mine.some(t => t.succeeded === true && t.finished_at)) return {detail: 'copied by an earlier run', status: 'already-done'}
+    let transfer = mine.find(t => !t.finished_at)
+    if (!transfer) {
+      const config = await this.api.get<ConfigVars>(`/apps/${enc(this.appId)}/config-vars`)
+      registerConfigSecrets(config)
+      const targetUrl = config[`${key}_URL`]
+      if (!targetUrl || !isPostgresUrl(targetUrl)) throw new Error(`${this.plan.target.name} has no ${key}_URL to copy into.`)
+      this.assertNotProduction(targetUrl, `${key}_URL`)
+      transfer = await this.api.post<DataTransfer>(`/client/v11/databases/${enc(addon.id)}/transfers`, {
+        body: {from_name: fromName, from_url: source.url, to_name: toName, to_url: targetUrl},
+        host: 'data',
+      })
+    } else {
+      this.emit(step, `continuing transfer ${transfer.num ?? transfer.uuid}`)
+    }
+
+    const {uuid} = transfer
+    const finished = await this.poll(`the data transfer into ${key}`, async () => {
+      const current = await this.api.get<DataTransfer>(`/client/v11/apps/${enc(this.plan.target.name)}/transfers/${enc(uuid)}`, {host: 'data'})
+      this.emit(step, 'copying', {done: current.processed_bytes ?? 0, total: current.source_bytes})
+      return current.finished_at ? current : undefined
+    })
+    if (finished.succeeded !== true) {
+      const logs = (finished.logs ?? []).slice(-5).map(l => l.message).join(' | ')
+      throw new Error(`The data transfer into ${key} failed${logs ? `: ${logs}` : '.'}`)
+    }
+
+    return {detail: `${finished.processed_bytes ?? 0} bytes`, status: 'done'}
+  }
+
+  // ---- release, formation, pipeline ----------------------------------------------------------
+
+  private async ensureRelease(): Promise<Outcome> {
+    const wanted = this.plan.release
+    if (!wanted) return {detail: 'production has no slug', status: 'skipped'}
+    const releases = await this.api.get<Release[]>(`/apps/${enc(this.appId)}/releases`, {headers: {range: 'version ..; max=10, order=desc'}})
+    const list = Array.isArray(releases) ? releases : []
+    const current = list.find(r => r.current) ?? list[0]
+    if (current?.slug?.id === wanted.slugId && current.status !== 'failed') return {detail: `v${current.version}`, status: 'already-done'}
+    const release = await this.api.post<Release>(`/apps/${enc(this.appId)}/releases`, {body: {description: wanted.description, slug: wanted.slugId}})
+    const done = await this.poll(`release v${release.version}`, async () => {
+      if (release.status !== 'pending') return release
+      const now = await this.api.get<Release>(`/apps/${enc(this.appId)}/releases/${enc(release.id)}`)
+      return now.status === 'pending' ? undefined : now
+    })
+    if (done.status === 'failed') throw new Error(`Release v${done.version} of ${this.plan.target.name} failed: see heroku releases:output ${done.version} -a ${this.plan.target.name}`)
+    return {detail: `v${done.version}`, status: 'done'}
+  }
+
+  private async ensureFormation(): Promise<Outcome> {
+    if (!this.plan.release || this.plan.formation.length === 0) return {detail: 'nothing released', status: 'skipped'}
+    const current = await this.api.list<Formation>(`/apps/${enc(this.appId)}/formation`)
+    const updates = this.plan.formation
+      .filter(want => {
+        const have = current.find(f => f.type === want.type)
+        return !have || have.quantity !== want.quantity || (have.size ?? '').toLowerCase() !== want.size.toLowerCase()
+      })
+      .map(want => ({quantity: want.quantity, size: want.size, type: want.type}))
+    const summary = this.plan.formation.map(f => `${f.type}=${f.quantity}:${f.size}`).join(' ')
+    if (updates.length === 0) return {detail: summary, status: 'already-done'}
+    await this.api.patch(`/apps/${enc(this.appId)}/formation`, {body: {updates}})
+    return {detail: summary, status: 'done'}
+  }
+
+  private async ensurePipeline(): Promise<Outcome> {
+    const wanted = this.plan.pipeline
+    if (!wanted) return {detail: 'production is in no pipeline', status: 'skipped'}
+    let coupling: PipelineCoupling | undefined
+    try {
+      coupling = await this.api.get<PipelineCoupling>(`/apps/${enc(this.appId)}/pipeline-couplings`)
+    } catch (error) {
+      if (!isNotFound(error)) throw error
+    }
+
+    if (coupling) {
+      if (coupling.pipeline.id === wanted.id && coupling.stage === FORK_STAGE) return {status: 'already-done'}
+      throw new Error(`${this.plan.target.name} is already coupled to a pipeline at stage ${coupling.stage}: remove it with heroku pipelines:remove -a ${this.plan.target.name}, then re-run.`)
+    }
+
+    await this.api.post('/pipeline-couplings', {body: {app: this.appId, pipeline: wanted.id, stage: FORK_STAGE}})
+    return {status: 'done'}
+  }
+}
+
+/** Runs steps as soon as their dependencies are met; after a failure, lets running steps finish and starts no more. */
+async function runSteps(steps: Step[], options: Pick<ExecuteOptions, 'onEvent' | 'sequential'>): Promise<{failure?: unknown; reports: StepReport[]}> {
+  const reports = new Map<string, StepReport>(steps.map(step => [step.id, {id: step.id, label: step.label, status: 'not-run'}]))
+  const finished = (id: string) => ['already-done', 'done', 'skipped'].includes(reports.get(id)?.status ?? '')
+  const pending = [...steps]
+  const running = new Map<string, Promise<void>>()
+  let failure: unknown
+  const start = (step: Step) => {
+    options.onEvent?.({kind: 'start', label: step.label, step: step.id})
+    const began = Date.now()
+    const report = reports.get(step.id) as StepReport
+    running.set(step.id, step.run().then(outcome => {
+      Object.assign(report, {detail: outcome.detail, ms: Date.now() - began, status: outcome.status})
+    }, error => {
+      failure ??= error
+      Object.assign(report, {detail: error instanceof Error ? error.message : String(error), ms: Date.now() - began, status: 'failed'})
+    }).finally(() => {
+      running.delete(step.id)
+      options.onEvent?.({detail: report.detail, kind: 'end', label: step.label, status: report.status, step: step.id})
+    }))
+  }
+
+  for (;;) {
+    if (failure === undefined) {
+      for (const step of pending.filter(s => s.deps.every(dep => finished(dep)))) {
+        if (options.sequential && running.size > 0) break
+        pending.splice(pending.indexOf(step), 1)
+        start(step)
+      }
+    }
+
+    if (running.size === 0) break
+    // eslint-disable-next-line no-await-in-loop -- the scheduler waits for any running step to settle
+    await Promise.race(running.values())
+  }
+
+  return {failure, reports: steps.map(step => reports.get(step.id) as StepReport)}
+}
+
+/** Runs the fork's plan. Throws ForkRefusedError or ForkFailedError; never destroys anything itself. */
+export async function executeFork(options: ExecuteOptions): Promise<ExecuteResult> {
+  const fork = new Fork(options)
+  const {failure, reports} = await runSteps(fork.steps(), options)
+  const result: ExecuteResult = {app: fork.app, created: fork.created, steps: reports}
+  if (failure instanceof ForkRefusedError) throw failure
+  if (failure !== undefined) throw new ForkFailedError(failure, result)
+  return result
+}
+
+/**
+ * `--destroy-on-failure`: deletes the fork app (and with it its add-ons), through the production
+ * guard. Only an app this run created, or one carrying this fork's marker, is ever destroyed.
+ */
+export async function destroyFork(client: HerokuClient, production: AppSnapshot, app: {id: string; name: string}, createdNow: boolean): Promise<void> {
+  const api = new GuardedClient(client, new ProductionGuard(production))
+  if (!createdNow) {
+    const config = await api.get<ConfigVars>(`/apps/${enc(app.id)}/config-vars`)
+    if (config[FORK_MARKER] !== production.app.id) {
+      throw new ForkRefusedError(`Not destroying ${app.name}: it does not carry this fork's marker.`, `Inspect it with heroku apps:info -a ${app.name}.`)
+    }
+  }
+
+  await api.delete(`/apps/${enc(app.id)}`)
+}

@@ -1,0 +1,527 @@
+import {endpointOf, sameEndpoint} from '../snapshot/identity.js'
+import {looksSecret} from '../snapshot/redact.js'
+import {type AppSnapshot, type AttachmentRef, POSTGRES_SERVICE, serviceOfPlan} from '../snapshot/types.js'
+import type {LedgerEntry} from './ledger.js'
+import {
+  type AddonPlanItem,
+  type CataloguePlan,
+  type ConfigDecision,
+  FORK_MARKER,
+  FORK_STAGE,
+  type ForkOptions,
+  type ForkPlan,
+  type FormationPlanItem,
+  type PlanCatalogue,
+  type PlanProblem,
+} from './types.js'
+
+/**
+ * The fork's decisions, as pure functions of snapshots: which app it targets, what happens to
+ * every add-on, which config vars are copied, excluded or overridden (and why), the formation,
+ * the release and the pipeline coupling. No I/O here; the executor acts on the plan.
+ */
+
+const GB = 1024 ** 3
+const TB = 1024 ** 4
+
+/** Heroku's app name rule. */
+export const APP_NAME = /^[a-z][a-z0-9-]{1,28}[a-z0-9]$/
+
+/**
+ * Storage limits Heroku publishes for heroku-postgresql plans (Dev Center "Heroku Postgres plans").
+ * The Platform API's plan object has no storage field, so this table is the source unless the
+ * plan API reports a limit itself. Premium, private and shield tiers share the standard limits.
+ */
+const ESSENTIAL_STORAGE: Record<string, number> = {'essential-0': 1 * GB, 'essential-1': 10 * GB, 'essential-2': 32 * GB}
+const TIER_STORAGE: Record<string, number> = {
+  0: 64 * GB, 2: 256 * GB, 3: 512 * GB, 4: 768 * GB, 5: 1 * TB, 6: 1.5 * TB, 7: 2 * TB, 8: 3 * TB, 9: 4 * TB,
+}
+
+/** The published storage limit of a heroku-postgresql plan, or undefined when it is not known. */
+export function postgresStorageBytes(plan: string): number | undefined {
+  const short = plan.includes(':') ? plan.slice(plan.indexOf(':') + 1) : plan
+  if (short in ESSENTIAL_STORAGE) return ESSENTIAL_STORAGE[short]
+  const tier = /^(?:standard|premium|private|shield)-(\d+)$/.exec(short)
+  return tier ? TIER_STORAGE[tier[1] ?? ''] : undefined
+}
+
+/** `essential-1` or `heroku-postgresql:essential-1` → `heroku-postgresql:essential-1`. */
+export function fullPlanName(service: string, plan: string): string {
+  return plan.includes(':') ? plan : `${service}:${plan}`
+}
+
+/** Services whose add-on runs jobs on its own schedule: their jobs are not copied. */
+const SCHEDULERS = /^(scheduler|advanced-scheduler|cron-to-go|crontogo|temporize|simple-scheduler|process-scheduler)$/
+
+const DATASTORE_FAMILIES = new Set(['amqp', 'memcached', 'mongodb', 'mysql', 'postgres', 'redis'])
+const URL_WITH_USERINFO = /^[a-z][\w+.-]*:\/\/[^/?#\s]*@/i
+
+// ---------------------------------------------------------------------------------------------
+// The target app
+// ---------------------------------------------------------------------------------------------
+
+export interface ExistingTarget {
+  snapshot: AppSnapshot
+  /** the app's `created_at`, to recognise an app whose creation answer was lost */
+  createdAt?: string
+}
+
+export interface TargetContext {
+  /** apps marked with `heroku staging:protect` (names or ids) */
+  protectedApps: readonly string[]
+  /** what this machine's ledger says about an in-flight creation of the target */
+  ledger?: LedgerEntry
+}
+
+export type TargetVerdict =
+  | {fix: string; kind: 'refuse'; message: string}
+  | {kind: 'absent'}
+  | {kind: 'resume'; reason: string; setMarker: boolean}
+
+/**
+ * May the fork create or continue `--to`? It continues only on an app that carries the fork marker
+ * for this very source, or that this machine's ledger shows it created moments before the marker
+ * could be set. Above all it refuses production.
+ */
+export function checkTarget(production: AppSnapshot, existing: ExistingTarget | undefined, context: TargetContext): TargetVerdict {
+  if (!existing) return {kind: 'absent'}
+  const target = existing.snapshot
+  const name = target.app.name
+  const otherName = `${production.app.name}-staging` === name ? `${name}-2` : `${production.app.name}-staging`
+  const fix = `Choose another name with --to (e.g. --to ${otherName}).`
+  if (target.app.id === production.app.id) {
+    return {fix, kind: 'refuse', message: `Refusing to fork into ${name}: it is the production app itself (--from).`}
+  }
+
+  if (target.pipeline?.stage === 'production') {
+    return {fix, kind: 'refuse', message: `Refusing to fork into ${name}: it is coupled at stage production in pipeline ${target.pipeline.name}.`}
+  }
+
+  if (context.protectedApps.includes(name) || context.protectedApps.includes(target.app.id)) {
+    return {fix, kind: 'refuse', message: `Refusing to fork into ${name}: it is protected as production (heroku staging:protect).`}
+  }
+
+  const marker = target.configVars[FORK_MARKER]
+  if (marker === production.app.id) {
+    return {kind: 'resume', reason: `${name} is a fork of ${production.app.name} made by heroku staging:fork: continuing where it stopped`, setMarker: false}
+  }
+
+  if (marker !== undefined) {
+    return {fix, kind: 'refuse', message: `Refusing to fork into ${name}: it is a fork of another app (${FORK_MARKER} names app id ${marker}), not of ${production.app.name}.`}
+  }
+
+  const entry = context.ledger
+  const ours = entry !== undefined && entry.target === name && entry.sourceId === production.app.id && (
+    entry.appId === undefined
+      ? existing.createdAt !== undefined && Date.parse(existing.createdAt) >= Date.parse(entry.startedAt) - 1000
+      : entry.appId === target.app.id)
+  if (ours) {
+    return {kind: 'resume', reason: `${name} was created by an interrupted heroku staging:fork on this machine: marking it and continuing`, setMarker: true}
+  }
+
+  return {
+    fix,
+    kind: 'refuse',
+    message: `Refusing to fork into ${name}: it exists and was not created by heroku staging:fork from ${production.app.name} (no ${FORK_MARKER} config var).`,
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Add-ons
+// ---------------------------------------------------------------------------------------------
+
+interface AddonGroup {
+  attachments: AttachmentRef[]
+  first: AttachmentRef
+}
+
+function groupByAddon(attachments: readonly AttachmentRef[]): AddonGroup[] {
+  const groups = new Map<string, AddonGroup>()
+  for (const attachment of attachments) {
+    const group = groups.get(attachment.addon.id)
+    if (group) group.attachments.push(attachment)
+    else groups.set(attachment.addon.id, {attachments: [attachment], first: attachment})
+  }
+
+  return [...groups.values()]
+}
+
+function isOwnedBy(app: AppSnapshot, attachment: AttachmentRef): boolean {
+  return attachment.addon.owner.id === app.app.id || (attachment.addon.owner.id === '' && attachment.addon.owner.name === app.app.name)
+}
+
+/** The add-on that becomes the fork's DATABASE: attached as DATABASE, else reached by DATABASE_URL, else the only one. */
+function primaryDatabase(production: AppSnapshot, owned: AddonGroup[]): string | undefined {
+  const candidates = owned.filter(g => g.first.addon.service === POSTGRES_SERVICE && !production.databases[g.first.addon.id]?.following)
+  const attached = candidates.find(g => g.attachments.some(a => a.name === 'DATABASE'))
+  if (attached) return attached.first.addon.id
+  const databaseUrl = production.configVars.DATABASE_URL
+  const reached = candidates.find(g => g.attachments.some(a => a.configVarNames.some(key => sameEndpoint(production.configVars[key], databaseUrl))))
+  if (reached) return reached.first.addon.id
+  return candidates.length === 1 ? candidates[0]?.first.addon.id : undefined
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes >= GB) return `${(bytes / GB).toFixed(1)} GB`
+  if (bytes >= 1024 ** 2) return `${(bytes / 1024 ** 2).toFixed(1)} MB`
+  return `${Math.max(1, Math.round(bytes / 1024))} kB`
+}
+
+function storageOf(plan: CataloguePlan): number | undefined {
+  return plan.storageBytes ?? postgresStorageBytes(plan.name)
+}
+
+/** The cheapest installable plan whose storage holds `bytes` (ties: the smaller storage). */
+export function smallestPlanHolding(plans: readonly CataloguePlan[], bytes: number): CataloguePlan | undefined {
+  const fits = plans.filter(plan => plan.installable && (storageOf(plan) ?? -1) >= bytes)
+  fits.sort((a, b) => (a.priceCents ?? Number.POSITIVE_INFINITY) - (b.priceCents ?? Number.POSITIVE_INFINITY)
+    || (storageOf(a) ?? 0) - (storageOf(b) ?? 0))
+  return fits[0]
+}
+
+interface PlanChoice {
+  plan: string
+  reason: string
+}
+
+function choosePlan(production: AppSnapshot, group: AddonGroup, options: ForkOptions, catalogue: PlanCatalogue, problems: PlanProblem[]): PlanChoice | undefined {
+  const {addon} = group.first
+  const {service} = addon
+  const offered = catalogue[service]
+  const list = offered?.map(p => p.name.split(':')[1] ?? p.name).join(', ') || 'none'
+  const requested = options.plans[service]
+  let choice: PlanChoice
+  if (requested) {
+    choice = {plan: fullPlanName(service, requested), reason: `--plan ${service}=${requested}`}
+  } else if (service === POSTGRES_SERVICE) {
+    const size = production.databases[addon.id]?.numBytes
+    const smallest = size === undefined ? undefined : smallestPlanHolding(offered ?? [], size)
+    if (size === undefined) choice = {plan: addon.plan, reason: `production's plan (its data size is unknown, so no smaller plan can be chosen)`}
+    else if (smallest) choice = {plan: smallest.name, reason: `smallest plan holding production's ${formatBytes(size)} (production: ${addon.plan.split(':')[1] ?? addon.plan})`}
+    else choice = {plan: addon.plan, reason: `production's plan (no plan known to hold ${formatBytes(size)})`}
+  } else {
+    choice = {plan: addon.plan, reason: 'same plan as production'}
+  }
+
+  const offer = offered?.find(p => p.name === choice.plan)
+  if (!offer || !offer.installable) {
+    const why = offered === undefined ? `the plan API lists no plans for ${service}` : `the plan API does not offer it${offer ? ' any more' : ''}`
+    problems.push({
+      fix: `Choose a plan with --plan ${service}=PLAN (offered: ${list}).`,
+      message: `${choice.plan} cannot be provisioned for ${addon.name}: ${why}.`,
+    })
+    return undefined
+  }
+
+  return choice
+}
+
+function priceOf(catalogue: PlanCatalogue, service: string, plan: string): number | undefined {
+  return catalogue[service]?.find(p => p.name === plan)?.priceCents
+}
+
+function forkAttachmentNames(group: AddonGroup, primary: boolean): string[] {
+  const names = group.attachments.filter(a => a.namespace === null).map(a => a.name)
+  if (primary) return ['DATABASE', ...names.filter(name => name !== 'DATABASE')]
+  return [...new Set(names)]
+}
+
+function planAddons(production: AppSnapshot, options: ForkOptions, catalogue: PlanCatalogue, warnings: string[], problems: PlanProblem[]): AddonPlanItem[] {
+  const groups = groupByAddon(production.attachments)
+  const owned = groups.filter(group => isOwnedBy(production, group.first))
+  const primary = primaryDatabase(production, owned)
+  const matched = new Set<string>()
+  const items: AddonPlanItem[] = []
+  for (const group of groups) {
+    const {addon} = group.first
+    const names = [addon.name, addon.id, ...group.attachments.map(a => a.name)]
+    const shareAsked = options.shareAddons.filter(name => names.includes(name))
+    for (const name of shareAsked) matched.add(name)
+    const source = {id: addon.id, name: addon.name, owner: addon.owner.name, plan: addon.plan, service: addon.service}
+    if (isOwnedBy(production, group.first)) {
+      if (shareAsked.length > 0) {
+        problems.push({
+          fix: `Remove --share-addon ${shareAsked[0]}: the fork provisions its own ${addon.service}.`,
+          message: `${addon.name} is owned by ${production.app.name}: a fork never shares production's own add-ons.`,
+        })
+      }
+
+      const following = production.databases[addon.id]?.following
+      if (addon.service === POSTGRES_SERVICE && following) {
+        items.push({action: 'skip', attachments: [], copyData: false, reason: `a follower of ${following}: followers are not recreated`, source})
+        continue
+      }
+
+      const isPrimary = addon.id === primary
+      const attachments = forkAttachmentNames(group, isPrimary)
+      if (attachments.length === 0) {
+        items.push({action: 'skip', attachments: [], copyData: false, reason: 'attached to production only under credential namespaces', source})
+        continue
+      }
+
+      const choice = choosePlan(production, group, options, catalogue, problems)
+      const item: AddonPlanItem = {
+        action: 'provision',
+        attachments,
+        copyData: false,
+        plan: choice?.plan ?? addon.plan,
+        priceCents: choice ? priceOf(catalogue, addon.service, choice.plan) : undefined,
+        reason: choice?.reason ?? 'cannot be provisioned (see problems)',
+        source,
+      }
+      if (addon.service === POSTGRES_SERVICE) {
+        item.version = production.databases[addon.id]?.majorVersion
+        item.copyData = !options.skipData
+        if (item.version === undefined) {
+          problems.push({
+            fix: `Check it with: heroku pg:info ${addon.name} -a ${production.app.name}`,
+            message: `Cannot read the Postgres version of ${addon.name}: the fork pins the new database to production's major version.`,
+          })
+        }
+      }
+
+      if (SCHEDULERS.test(addon.service)) {
+        item.manualReview = `${addon.service} jobs are not copied: recreate them with heroku addons:open ${addon.service} -a ${options.to}`
+      }
+
+      items.push(item)
+      continue
+    }
+
+    const names2 = group.attachments.map(a => a.name)
+    if (shareAsked.length > 0) {
+      warnings.push(`--share-addon ${shareAsked[0]}: ${addon.name} (owned by ${addon.owner.name}) will be shared: the fork reads and writes the same resource.`)
+      items.push({action: 'share', attachments: [...new Set(names2)], copyData: false, reason: `owned by ${addon.owner.name}; shared on request (--share-addon)`, source})
+    } else {
+      if (names2.includes('DATABASE')) {
+        warnings.push(`Production's DATABASE (${addon.name}) is owned by ${addon.owner.name}: the fork gets no DATABASE_URL unless you share it with --share-addon ${addon.name}.`)
+      }
+
+      items.push({action: 'skip', attachments: [], copyData: false, reason: `owned by ${addon.owner.name}; not attached (opt in with --share-addon ${names2[0] ?? addon.name})`, source})
+    }
+  }
+
+  for (const name of options.shareAddons) {
+    if (!matched.has(name)) {
+      problems.push({
+        fix: `Check the add-ons with: heroku addons -a ${production.app.name}`,
+        message: `--share-addon ${name}: no add-on or attachment of that name is attached to ${production.app.name}.`,
+      })
+    }
+  }
+
+  const provisioned = new Set(items.filter(item => item.action === 'provision').map(item => item.source.service))
+  for (const [service, plan] of Object.entries(options.plans)) {
+    if (!provisioned.has(service)) {
+      problems.push({
+        fix: `Remove --plan ${service}=${plan}, or name a service production owns (${[...provisioned].join(', ') || 'none'}).`,
+        message: `--plan ${service}=${plan}: ${production.app.name} owns no ${service} add-on to re-provision.`,
+      })
+    } else if (plan.includes(':') && serviceOfPlan(plan) !== service) {
+      problems.push({fix: `Use --plan ${service}=${plan.split(':')[1] ?? plan}.`, message: `--plan ${service}=${plan}: that plan belongs to ${serviceOfPlan(plan)}, not ${service}.`})
+    }
+  }
+
+  return items
+}
+
+// ---------------------------------------------------------------------------------------------
+// Config vars
+// ---------------------------------------------------------------------------------------------
+
+interface ServiceValue {
+  key: string
+  value: string
+}
+
+/** Production values that reach a database or service: datastore URLs, URLs with credentials, add-on URLs. */
+function productionServices(production: AppSnapshot, exposed: ReadonlySet<string>): ServiceValue[] {
+  const services: ServiceValue[] = []
+  for (const [key, value] of Object.entries(production.configVars)) {
+    const endpoint = endpointOf(value)
+    if (!endpoint) continue
+    if (endpoint.family !== 'http' || URL_WITH_USERINFO.test(value) || exposed.has(key)) services.push({key, value})
+  }
+
+  return services
+}
+
+function describeFamily(value: string): string {
+  const family = endpointOf(value)?.family ?? 'service'
+  return family === 'postgres' ? 'database' : `${family} service`
+}
+
+function attachmentReason(attachment: AttachmentRef, app: string): string {
+  return `exposed by attachment ${attachment.name} of ${attachment.addon.name} (owned by ${attachment.addon.owner.name}) on ${app}`
+}
+
+function planConfig(production: AppSnapshot, options: ForkOptions, addons: readonly AddonPlanItem[], target: AppSnapshot | undefined, warnings: string[], problems: PlanProblem[]): ConfigDecision[] {
+  const prodExposed = new Map<string, AttachmentRef>()
+  for (const attachment of production.attachments) for (const key of attachment.configVarNames) prodExposed.set(key, attachment)
+
+  // What the fork's own attachments will expose: the same names as production's, plus DATABASE_URL.
+  const forkExposed = new Map<string, string>()
+  for (const item of addons) {
+    if (item.action === 'skip') continue
+    for (const name of item.attachments) {
+      const mirror = production.attachments.find(a => a.addon.id === item.source.id && a.name === name)
+      const keys = mirror && name !== 'DATABASE' ? mirror.configVarNames : [`${name}_URL`]
+      for (const key of keys) forkExposed.set(key, `exposed on the fork by its own attachment ${name}`)
+    }
+  }
+
+  for (const attachment of target?.attachments ?? []) {
+    for (const key of attachment.configVarNames) forkExposed.set(key, attachmentReason(attachment, target?.app.name ?? options.to))
+  }
+
+  const services = productionServices(production, new Set(prodExposed.keys()))
+  const exclude = new Set(options.excludeConfig)
+  const decisions: ConfigDecision[] = []
+  for (const [key, value] of Object.entries(production.configVars)) {
+    if (key in options.set) continue
+    let reason: string | undefined
+    const prodAttachment = prodExposed.get(key)
+    if (key === FORK_MARKER) reason = 'the fork marker of production itself: the fork sets its own'
+    else if (prodAttachment) reason = attachmentReason(prodAttachment, production.app.name)
+    else if (forkExposed.has(key)) reason = forkExposed.get(key)
+    else {
+      const reached = services.find(service => sameEndpoint(value, service.value))
+      if (reached) {
+        reason = reached.key === key
+          ? `reaches a production ${describeFamily(value)}`
+          : `reaches the same ${describeFamily(value)} as production's ${reached.key}`
+      } else if (exclude.has(key)) {
+        reason = '--exclude-config'
+      }
+    }
+
+    decisions.push(reason === undefined ? {action: 'copy', key, reason: 'copied from production'} : {action: 'exclude', key, reason})
+  }
+
+  for (const [key, value] of Object.entries(options.set)) {
+    if (key === FORK_MARKER) {
+      problems.push({fix: `Remove --set ${FORK_MARKER}=…`, message: `--set ${FORK_MARKER}: that config var is the fork's marker and is set by staging:fork.`})
+      continue
+    }
+
+    if (forkExposed.has(key)) {
+      problems.push({
+        fix: `Remove --set ${key}=…: the fork's own add-on sets it.`,
+        message: `--set ${key}: ${forkExposed.get(key)}, and Heroku refuses to overwrite attachment values.`,
+      })
+      continue
+    }
+
+    const reached = services.find(service => sameEndpoint(value, service.value))
+    if (reached) warnings.push(`--set ${key} reaches the same ${describeFamily(value)} as production's ${reached.key}: the final audit will flag it.`)
+    decisions.push({action: 'override', key, reason: key in production.configVars ? '--set' : '--set (not in production)'})
+  }
+
+  for (const key of options.excludeConfig) {
+    if (!(key in production.configVars)) warnings.push(`--exclude-config ${key}: production has no such config var.`)
+  }
+
+  return decisions.sort((a, b) => a.key.localeCompare(b.key))
+}
+
+/**
+ * The config the fork should hold, from the plan's decisions: production's values for copied keys,
+ * `--set` values for overridden ones, and the marker. The only place values are read.
+ */
+export function desiredConfig(plan: ForkPlan, production: AppSnapshot, set: Readonly<Record<string, string>>): Record<string, string> {
+  const values: Record<string, string> = {[FORK_MARKER]: plan.source.id}
+  for (const decision of plan.config) {
+    if (decision.action === 'copy') {
+      const value = production.configVars[decision.key]
+      if (value !== undefined) values[decision.key] = value
+    } else if (decision.action === 'override') {
+      const value = set[decision.key]
+      if (value !== undefined) values[decision.key] = value
+    }
+  }
+
+  return values
+}
+
+// ---------------------------------------------------------------------------------------------
+// The plan
+// ---------------------------------------------------------------------------------------------
+
+export interface PlanContext {
+  /** the existing `--to` app on a resumed run */
+  target?: AppSnapshot
+}
+
+function planFormation(production: AppSnapshot, options: ForkOptions, problems: PlanProblem[]): FormationPlanItem[] {
+  const items = production.formation.map(entry => ({
+    productionQuantity: entry.quantity,
+    quantity: options.scale[entry.type] ?? (entry.type === 'web' ? 1 : 0),
+    size: entry.size,
+    type: entry.type,
+  }))
+  for (const type of Object.keys(options.scale)) {
+    if (!items.some(item => item.type === type)) {
+      problems.push({
+        fix: `Remove --scale ${type}=…; production's process types: ${items.map(i => i.type).join(', ') || 'none'}.`,
+        message: `--scale ${type}: production has no process type ${type}.`,
+      })
+    }
+  }
+
+  return items.sort((a, b) => a.type.localeCompare(b.type))
+}
+
+/** The whole fork, decided from production's snapshot, the options and the plan catalogue. */
+export function planFork(production: AppSnapshot, options: ForkOptions, catalogue: PlanCatalogue, context: PlanContext = {}): ForkPlan {
+  const warnings: string[] = []
+  const problems: PlanProblem[] = []
+  if (!APP_NAME.test(options.to)) {
+    problems.push({
+      fix: 'Name the fork with --to NAME (lowercase letters, digits and dashes, 3 to 30 characters, starting with a letter).',
+      message: `${options.to} is not a valid Heroku app name.`,
+    })
+  }
+
+  if (options.to === production.app.name) {
+    problems.push({fix: 'Name the fork with --to NAME.', message: `--to ${options.to} is the production app itself.`})
+  }
+
+  const region = options.region ?? production.app.region
+  if (options.region && production.app.region && options.region !== production.app.region) {
+    warnings.push(`--region ${options.region}: production runs in ${production.app.region}; the data copy crosses regions.`)
+  }
+
+  const addons = planAddons(production, options, catalogue, warnings, problems)
+  const config = planConfig(production, options, addons, context.target, warnings, problems)
+  const identicalSecrets = config
+    .filter(d => d.action === 'copy' && !endpointOf(production.configVars[d.key] ?? '') && looksSecret(d.key, production.configVars[d.key] ?? ''))
+    .map(d => d.key)
+  if (identicalSecrets.length > 0) {
+    warnings.push(`Secret-looking config vars stay identical to production: ${identicalSecrets.join(', ')}. Give the fork its own values with --set KEY=VALUE.`)
+  }
+
+  const formation = planFormation(production, options, problems)
+  const slugId = production.release?.slugId
+  const release = slugId && production.release
+    ? {description: `Forked from ${production.app.name} v${production.release.version}`, slugId, version: production.release.version}
+    : undefined
+  if (!release) warnings.push(`${production.app.name} has no release with a slug: the fork gets no release and no formation.`)
+
+  for (const item of addons) if (item.manualReview) warnings.push(item.manualReview)
+  const monthlyCents = addons.reduce((sum, item) => sum + (item.action === 'provision' ? item.priceCents ?? 0 : 0), 0)
+  return {
+    addons,
+    buildpacks: [...production.app.buildpacks],
+    config,
+    formation,
+    identicalSecrets,
+    monthlyCents,
+    pipeline: production.pipeline ? {id: production.pipeline.id, name: production.pipeline.name, stage: FORK_STAGE} : undefined,
+    problems,
+    release,
+    resume: context.target !== undefined,
+    source: {id: production.app.id, name: production.app.name, region: production.app.region, stack: production.app.stack, team: production.app.team},
+    target: {name: options.to, region, stack: production.app.stack, team: options.team ?? production.app.team},
+    warnings,
+  }
+}

@@ -1,0 +1,52 @@
+import {auditStaging} from '../audit/rules.js'
+import type {HerokuClient} from '../heroku/client.js'
+import {sameEndpoint} from '../snapshot/identity.js'
+import {loadApp} from '../snapshot/load.js'
+import {type AppSnapshot, POSTGRES_SERVICE} from '../snapshot/types.js'
+import type {DatabaseSummary, ForkVerification} from './types.js'
+
+/**
+ * The fork's final check: the audit of the new app against production, plus the one fact the
+ * incident was about, stated plainly: which add-on DATABASE_URL belongs to, who owns it, and its
+ * Postgres version next to production's.
+ */
+
+function productionDatabase(production: AppSnapshot): {version?: string} {
+  const attachment = production.attachments.find(a => a.configVarNames.includes('DATABASE_URL'))
+    ?? production.attachments.find(a => a.addon.service === POSTGRES_SERVICE)
+  return {version: attachment ? production.databases[attachment.addon.id]?.majorVersion : undefined}
+}
+
+/** Which add-on the fork's DATABASE_URL belongs to, and whether it reaches production. Pure. */
+export function summarizeDatabase(fork: AppSnapshot, production: AppSnapshot): DatabaseSummary {
+  const url = fork.configVars.DATABASE_URL
+  const attachment = fork.attachments.find(a => a.configVarNames.includes('DATABASE_URL'))
+  const reachesProduction = Object.values(production.configVars).some(value => sameEndpoint(url, value))
+  return {
+    addon: attachment?.addon.name,
+    attachment: attachment?.name,
+    ownedByFork: attachment !== undefined && (attachment.addon.owner.id === fork.app.id || attachment.addon.owner.name === fork.app.name),
+    owner: attachment?.addon.owner.name,
+    productionVersion: productionDatabase(production).version,
+    reachesProduction,
+    version: attachment ? fork.databases[attachment.addon.id]?.majorVersion : undefined,
+  }
+}
+
+/**
+ * Critical when the audit finds a critical finding, or when DATABASE_URL reaches production or
+ * belongs to an add-on the fork does not own while production has a database of its own.
+ */
+export function verifyForkSnapshot(fork: AppSnapshot, production: AppSnapshot): ForkVerification {
+  const findings = auditStaging(fork, [production])
+  const database = summarizeDatabase(fork, production)
+  const databaseWrong = database.reachesProduction || (database.attachment !== undefined && !database.ownedByFork)
+  const critical = findings.filter(f => f.severity === 'critical').length + (databaseWrong ? 1 : 0)
+  return {critical, database, findings}
+}
+
+/** Loads the fork as the audit sees it and verifies it against production. */
+export async function verifyFork(client: HerokuClient, production: AppSnapshot, fork: string): Promise<{snapshot: AppSnapshot; verification: ForkVerification}> {
+  const snapshot = await loadApp(client, fork, {databases: true, formation: true})
+  return {snapshot, verification: verifyForkSnapshot(snapshot, production)}
+}
