@@ -1,0 +1,61 @@
+import {flags} from '@heroku-cli/command'
+
+import {StagingCommand, StagingError} from '../../lib/command/base.js'
+import {ExitCode, exitCodeHelp} from '../../lib/exit-codes.js'
+import {AppNotFoundError, listProtected, protect, type ProtectResult} from '../../lib/protect/actions.js'
+import {protectedFile} from '../../lib/protect/store.js'
+import {renderProtectResult} from '../../lib/protect/render.js'
+
+export default class Protect extends StagingCommand {
+  static override description = [
+    'mark an app as production for every heroku-staging guard, or list the apps marked',
+    '',
+    'A protected app counts as production exactly like an app at pipeline stage production: the prerun guard',
+    'refuses stock pg:copy, pg:reset, pg:backups:restore, pg:push and addons:destroy of its databases, and',
+    'staging:refresh refuses to write it. The list is kept in the CLI\'s config directory',
+    '(staging-protected.json). Undo with heroku staging:unprotect.',
+    '',
+    exitCodeHelp([ExitCode.Ok, ExitCode.Usage, ExitCode.Api]),
+  ].join('\n')
+
+  static override enableJsonFlag = true
+
+  static override examples = [
+    {command: '<%= config.bin %> <%= command.id %> --app acme-production', description: 'treat acme-production as production even though it is in no pipeline'},
+    {command: '<%= config.bin %> <%= command.id %> --list', description: 'list the protected apps'},
+    {command: '<%= config.bin %> <%= command.id %> --list --json', description: 'the same, as JSON'},
+  ]
+
+  static override flags = {
+    app: flags.app({description: 'app to protect'}),
+    list: flags.boolean({description: 'list the protected apps instead of protecting one'}),
+    remote: flags.remote({description: 'git remote of the app to protect'}),
+  }
+
+  async run(): Promise<ProtectResult> {
+    const {flags: parsed} = await this.parse(Protect)
+    const {configDir} = this.config
+    const file = protectedFile(configDir)
+    let result: ProtectResult
+    if (parsed.list) {
+      result = await listProtected(configDir, file)
+    } else {
+      if (!parsed.app) {
+        throw new StagingError('No app to protect was named.', 'Name it: heroku staging:protect -a APP (or list protected apps: heroku staging:protect --list).', ExitCode.Usage)
+      }
+
+      try {
+        result = await protect(this.client, configDir, file, parsed.app)
+      } catch (error) {
+        if (error instanceof AppNotFoundError) {
+          throw new StagingError(error.message, 'Check the name with heroku apps --all, then run heroku staging:protect -a APP again.', ExitCode.Usage)
+        }
+
+        throw error
+      }
+    }
+
+    if (!this.jsonEnabled()) this.log(renderProtectResult(result))
+    return result
+  }
+}

@@ -1,0 +1,41 @@
+import {flags} from '@heroku-cli/command'
+
+import {StagingCommand, StagingError} from '../../lib/command/base.js'
+import {ExitCode, exitCodeHelp} from '../../lib/exit-codes.js'
+import {type ProtectResult, unprotect} from '../../lib/protect/actions.js'
+import {renderProtectResult} from '../../lib/protect/render.js'
+import {protectedFile} from '../../lib/protect/store.js'
+
+export default class Unprotect extends StagingCommand {
+  static override description = [
+    'remove an app from the list heroku staging:protect keeps',
+    '',
+    'The app then counts as production only if its pipeline stage is production. Unprotecting an app that is',
+    'not protected changes nothing and is not an error.',
+    '',
+    exitCodeHelp([ExitCode.Ok, ExitCode.Usage, ExitCode.Api]),
+  ].join('\n')
+
+  static override enableJsonFlag = true
+
+  static override examples = [
+    {command: '<%= config.bin %> <%= command.id %> --app acme-production', description: 'stop treating acme-production as protected'},
+  ]
+
+  static override flags = {
+    app: flags.app({description: 'app to unprotect'}),
+    remote: flags.remote({description: 'git remote of the app to unprotect'}),
+  }
+
+  async run(): Promise<ProtectResult> {
+    const {flags: parsed} = await this.parse(Unprotect)
+    if (!parsed.app) {
+      throw new StagingError('No app to unprotect was named.', 'Name it: heroku staging:unprotect -a APP (heroku staging:protect --list shows the protected apps).', ExitCode.Usage)
+    }
+
+    const {configDir} = this.config
+    const result = await unprotect(this.client, configDir, protectedFile(configDir), parsed.app)
+    if (!this.jsonEnabled()) this.log(renderProtectResult(result))
+    return result
+  }
+}

@@ -1,0 +1,61 @@
+import {ApiError, type HerokuClient} from '../heroku/client.js'
+import type {App} from '../heroku/types.js'
+import {type ProtectedEntry, protectApp, readProtectedEntries, type StoreChange, unprotectApp} from './store.js'
+
+/** The typed result of `staging:protect`, `staging:protect --list` and `staging:unprotect` (their --json). */
+export interface ProtectResult {
+  action: 'list' | 'protect' | 'unprotect'
+  /** the app protected or unprotected (absent for --list) */
+  app?: {id?: string; name: string}
+  /** false when nothing changed: the app already was (protect) or was not (unprotect) protected */
+  changed: boolean
+  /** the file the list is kept in */
+  file: string
+  /** every protected app after the command */
+  protected: ProtectedEntry[]
+}
+
+/** Thrown when the app to protect does not exist or is not visible to this account. */
+export class AppNotFoundError extends Error {
+  constructor(readonly app: string) {
+    super(`App ${app} was not found, or this account cannot see it.`)
+  }
+}
+
+async function findApp(client: HerokuClient, name: string): Promise<App | undefined> {
+  try {
+    return await client.get<App>(`/apps/${encodeURIComponent(name)}`)
+  } catch (error) {
+    if (error instanceof ApiError && (error.status === 404 || error.status === 403)) return undefined
+    throw error
+  }
+}
+
+function result(action: ProtectResult['action'], file: string, change: StoreChange, app?: {id?: string; name: string}): ProtectResult {
+  return {action, app, changed: change.changed, file, protected: change.apps}
+}
+
+/** Marks an app as production for every guard. The app must exist: protecting a typo protects nothing. */
+export async function protect(client: HerokuClient, configDir: string, file: string, name: string): Promise<ProtectResult> {
+  const app = await findApp(client, name)
+  if (!app) throw new AppNotFoundError(name)
+  const change = await protectApp(configDir, {id: app.id, name: app.name})
+  return result('protect', file, change, {id: app.id, name: app.name})
+}
+
+/**
+ * Removes an app from the protected list. A name on the list is removed without asking the API (so an app
+ * deleted since can still be removed); otherwise the API tells the app's id, which finds a renamed entry.
+ */
+export async function unprotect(client: HerokuClient, configDir: string, file: string, name: string): Promise<ProtectResult> {
+  const entries = await readProtectedEntries(configDir)
+  const listed = entries.find(entry => entry.name === name)
+  if (listed) return result('unprotect', file, await unprotectApp(configDir, listed), listed)
+  const app = await findApp(client, name)
+  const target = app ? {id: app.id, name: app.name} : {name}
+  return result('unprotect', file, await unprotectApp(configDir, target), target)
+}
+
+export async function listProtected(configDir: string, file: string): Promise<ProtectResult> {
+  return {action: 'list', changed: false, file, protected: await readProtectedEntries(configDir)}
+}

@@ -1,0 +1,77 @@
+import {expect} from 'chai'
+import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+
+import {
+  protectApp,
+  protectedFile,
+  protectedKeys,
+  readProtectedApps,
+  readProtectedEntries,
+  unprotectApp,
+  writeProtectedApps,
+} from '../../../src/lib/protect/store.js'
+
+describe('protected-apps store', function () {
+  let dir: string
+
+  beforeEach(async function () {
+    dir = await mkdtemp(path.join(tmpdir(), 'protect-store-'))
+  })
+
+  afterEach(async function () {
+    await rm(dir, {force: true, recursive: true})
+  })
+
+  it('is empty when the file does not exist', async function () {
+    expect(await readProtectedApps(dir)).to.deep.equal([])
+    expect(await readProtectedEntries(dir)).to.deep.equal([])
+  })
+
+  it('protects, lists and unprotects, keeping names sorted and ids', async function () {
+    const now = new Date('2025-01-02T03:04:05.000Z')
+    expect((await protectApp(dir, {id: 'id-b', name: 'b-prod'}, now)).changed).to.equal(true)
+    expect((await protectApp(dir, {id: 'id-a', name: 'a-prod'}, now)).changed).to.equal(true)
+    expect(await readProtectedApps(dir)).to.deep.equal(['a-prod', 'b-prod'])
+    expect(protectedKeys(await readProtectedEntries(dir))).to.deep.equal(['a-prod', 'id-a', 'b-prod', 'id-b'])
+    const again = await protectApp(dir, {id: 'id-a', name: 'a-prod'}, now)
+    expect(again.changed).to.equal(false)
+    const removed = await unprotectApp(dir, {name: 'a-prod'})
+    expect(removed.changed).to.equal(true)
+    expect(removed.apps.map(e => e.name)).to.deep.equal(['b-prod'])
+    expect((await unprotectApp(dir, {name: 'a-prod'})).changed).to.equal(false)
+  })
+
+  it('follows a renamed app by id', async function () {
+    const since = new Date('2024-06-01T00:00:00.000Z')
+    await protectApp(dir, {id: 'id-1', name: 'old-name'}, since)
+    const renamed = await protectApp(dir, {id: 'id-1', name: 'new-name'})
+    expect(renamed.changed).to.equal(true)
+    expect(await readProtectedEntries(dir)).to.deep.equal([{id: 'id-1', name: 'new-name', since: since.toISOString()}])
+    expect((await unprotectApp(dir, {id: 'id-1', name: 'whatever'})).changed).to.equal(true)
+    expect(await readProtectedApps(dir)).to.deep.equal([])
+  })
+
+  it('reads files written before ids were kept, and writeProtectedApps keeps known records', async function () {
+    await writeFile(protectedFile(dir), JSON.stringify({apps: ['legacy-prod', 'legacy-prod', 42]}))
+    expect(await readProtectedEntries(dir)).to.deep.equal([{name: 'legacy-prod'}])
+    await protectApp(dir, {id: 'id-x', name: 'x-prod'}, new Date('2025-01-01T00:00:00.000Z'))
+    await writeProtectedApps(dir, ['x-prod', 'y-prod'])
+    expect(await readProtectedEntries(dir)).to.deep.equal([{id: 'id-x', name: 'x-prod', since: '2025-01-01T00:00:00.000Z'}, {name: 'y-prod'}])
+    const raw = JSON.parse(await readFile(protectedFile(dir), 'utf8')) as {apps: string[]}
+    expect(raw.apps).to.deep.equal(['x-prod', 'y-prod'])
+  })
+
+  it('throws on a corrupt file rather than reading it as "nothing protected"', async function () {
+    await writeFile(protectedFile(dir), '{not json')
+    let error: unknown
+    try {
+      await readProtectedApps(dir)
+    } catch (error_) {
+      error = error_
+    }
+
+    expect(error).to.be.instanceOf(SyntaxError)
+  })
+})
