@@ -2,7 +2,8 @@ import {endpointOf, sameEndpoint} from '../snapshot/identity.js'
 import {fingerprint, isTrivialValue, looksRandom, looksSecret, looksSecretName, maskUrl} from '../snapshot/redact.js'
 import {type AppSnapshot, type AttachmentRef, POSTGRES_SERVICE} from '../snapshot/types.js'
 import {codeRank, defaultSeverity} from './codes.js'
-import {type AuditFinding, type Finding, type FindingCode, type FindingSubject, SEVERITY_ORDER, type Severity} from './types.js'
+import {remedyCommand} from './remedy.js'
+import {type AuditFinding, type Finding, type FindingAction, type FindingCode, type FindingSubject, SEVERITY_ORDER, type Severity} from './types.js'
 
 /**
  * The audit: pure functions over snapshots, one per rule, each with a stable code (see codes.ts).
@@ -122,7 +123,6 @@ function finding(context: AuditContext, code: FindingCode, fields: {
   evidence?: string[]
   message: string
   production?: string[]
-  remedy: string
   severity?: Severity
   subject: FindingSubject
 }): AuditFinding {
@@ -134,7 +134,7 @@ function finding(context: AuditContext, code: FindingCode, fields: {
     ...(fields.evidence && fields.evidence.length > 0 ? {evidence: fields.evidence} : {}),
     message: fields.message,
     production: unique(fields.production ?? []),
-    remedy: fields.remedy,
+    remedy: remedyCommand(fields.subject.action),
     severity: fields.severity ?? defaultSeverity(code),
     subject: fields.subject,
   }
@@ -145,15 +145,15 @@ function matchList(matches: readonly ProductionVar[]): string {
 }
 
 /** The fix for a config var that reaches production: detach what exposes it, promote, or unset. */
-function endpointRemedy(context: AuditContext, name: string, postgres: boolean): string {
+function endpointAction(context: AuditContext, name: string, postgres: boolean): FindingAction {
   const app = context.staging.app.name
   const attachment = attachmentExposing(context.staging, name)
-  if (attachment) return `heroku addons:detach ${attachment.name} -a ${app}`
-  if (!postgres) return `heroku config:set ${name}=<a staging-only URL> -a ${app}`
-  if (name !== 'DATABASE_URL') return `heroku config:unset ${name} -a ${app}`
+  if (attachment) return {app, attachment: attachment.name, kind: 'detach'}
+  if (!postgres) return {app, configVar: name, kind: 'replace-url'}
+  if (name !== 'DATABASE_URL') return {app, configVar: name, kind: 'unset-config'}
   const own = ownPostgres(context)[0]
-  if (own) return `heroku pg:promote ${urlVarOf(own)} -a ${app}`
-  return `heroku config:unset DATABASE_URL -a ${app} && heroku addons:create ${productionPostgresPlan(context)} -a ${app}`
+  if (own) return {app, configVar: urlVarOf(own), kind: 'promote'}
+  return {app, kind: 'replace-database', plan: productionPostgresPlan(context)}
 }
 
 function sharedEndpoints(context: AuditContext, code: 'SHARED_DATABASE' | 'SHARED_SERVICE'): AuditFinding[] {
@@ -174,8 +174,8 @@ function sharedEndpoints(context: AuditContext, code: 'SHARED_DATABASE' | 'SHARE
       evidence: [`${name}=${maskUrl(value)}`],
       message: `${name} reaches ${what} as ${matchList(matches)}`,
       production: matches.map(match => match.app),
-      remedy: endpointRemedy(context, name, postgres),
       subject: {
+        action: endpointAction(context, name, postgres),
         ...(attachment ? {addon: describeAddon(attachment), attachment: {id: attachment.id, name: attachment.name}} : {}),
         configVar: name,
         matches: matches.map(match => ({app: match.app, configVar: match.configVar})),
@@ -204,7 +204,7 @@ export const productionAddon: Rule = context => {
     if (!owner && attachedBy.length === 0) continue
     const stagingOwns = addon.owner.id === context.staging.app.id || addon.owner.name === app
     const production = unique([...(owner ? [owner.app.name] : []), ...attachedBy])
-    const subject: FindingSubject = {
+    const subject: Omit<FindingSubject, 'action'> = {
       addon: describeAddon(attachment),
       attachment: {id: attachment.id, name: attachment.name},
     }
@@ -215,8 +215,7 @@ export const productionAddon: Rule = context => {
         configVars: attachment.configVarNames,
         message: `add-on ${addon.name} (${addon.plan}) is owned by ${app} and also attached to ${production.join(', ')}`,
         production,
-        remedy: `heroku addons:create ${addon.plan} -a ${production[0]} and move ${production[0]} to it, then heroku addons:detach ${addon.name} -a ${production[0]}`,
-        subject,
+        subject: {...subject, action: {addon: addon.name, app: production[0] ?? app, kind: 'move-addon', plan: addon.plan}},
       }))
       continue
     }
@@ -227,8 +226,7 @@ export const productionAddon: Rule = context => {
       configVars: attachment.configVarNames,
       message: `attachment ${attachment.name} exposes add-on ${addon.name} (${addon.plan}), ${why}`,
       production,
-      remedy: `heroku addons:detach ${attachment.name} -a ${app}`,
-      subject,
+      subject: {...subject, action: {app, attachment: attachment.name, kind: 'detach'}},
     }))
   }
 
@@ -246,9 +244,9 @@ export const unattachedDatabaseUrl: Rule = context => {
   const aliased = own.find(attachment => attachment.configVarNames.some(name => sameEndpoint(value, context.staging.configVars[name])))
   const reachesProduction = context.productionVars.some(candidate => sameEndpoint(value, candidate.value))
   const target = aliased ?? own[0]
-  const remedy = target
-    ? `heroku pg:promote ${urlVarOf(target)} -a ${app}`
-    : `heroku config:unset DATABASE_URL -a ${app} && heroku addons:create ${productionPostgresPlan(context)} -a ${app}`
+  const action: FindingAction = target
+    ? {app, configVar: urlVarOf(target), kind: 'promote'}
+    : {app, kind: 'replace-database', plan: productionPostgresPlan(context)}
   let message = 'DATABASE_URL is a plain config var, not exposed by an attachment named DATABASE: pg:* commands and forks cannot see which database it reaches'
   if (aliased) message += ` (it aliases ${urlVarOf(aliased)})`
   if (reachesProduction) message += ', and it reaches a production database'
@@ -258,9 +256,9 @@ export const unattachedDatabaseUrl: Rule = context => {
     evidence: [`DATABASE_URL=${maskUrl(value)}`],
     message,
     production: context.productionVars.filter(candidate => sameEndpoint(value, candidate.value)).map(candidate => candidate.app),
-    remedy,
     severity: aliased && !reachesProduction ? 'warning' : 'critical',
     subject: {
+      action,
       configVar: 'DATABASE_URL',
       ...(target ? {addon: describeAddon(target), attachment: {id: target.id, name: target.name}} : {}),
     },
@@ -299,8 +297,7 @@ export const sharedSecret: Rule = context => {
       evidence: [fingerprint(value)],
       message: `${name} has the same value as ${matchList(matches)} (${fingerprint(value)})`,
       production: matches.map(match => match.app),
-      remedy: `heroku config:set ${name}=<new value> -a ${app}`,
-      subject: {configVar: name, matches: matches.map(match => ({app: match.app, configVar: match.configVar}))},
+      subject: {action: {app, configVar: name, kind: 'rotate-secret'}, configVar: name, matches: matches.map(match => ({app: match.app, configVar: match.configVar}))},
     }))
   }
 
@@ -337,7 +334,7 @@ function planOf(snapshot: AppSnapshot, attachment: AttachmentRef): string {
   return attachment.addon.plan || snapshot.databases[attachment.addon.id]?.plan || ''
 }
 
-function databaseSubject(context: AuditContext, pair: DatabasePair): FindingSubject {
+function databaseSubject(context: AuditContext, pair: DatabasePair): Omit<FindingSubject, 'action'> {
   return {
     addon: describeAddon(pair.stagingDb),
     attachment: {id: pair.stagingDb.id, name: pair.stagingDb.name},
@@ -364,15 +361,14 @@ export const postgresVersionDrift: Rule = context => {
     const staging = subject.database?.staging.majorVersion
     const production = subject.database?.production.majorVersion
     if (!staging || !production || staging === production) return []
-    const remedy = Number(staging) < Number(production)
-      ? `heroku pg:upgrade:run ${pair.stagingDb.addon.name} --version ${production} -a ${app}`
-      : `heroku addons:create ${planOf(context.staging, pair.stagingDb) || DEFAULT_POSTGRES_PLAN} -a ${app} -- --version ${production}`
+    const action: FindingAction = Number(staging) < Number(production)
+      ? {addon: pair.stagingDb.addon.name, app, kind: 'upgrade-version', version: production}
+      : {app, kind: 'create-database', plan: planOf(context.staging, pair.stagingDb) || DEFAULT_POSTGRES_PLAN, version: production}
     return [finding(context, 'POSTGRES_VERSION_DRIFT', {
       addons: [pair.stagingDb.addon.name],
       message: `${pair.stagingDb.addon.name} runs Postgres ${staging}, ${pair.production.app.name}'s ${pair.productionDb.addon.name} runs Postgres ${production}`,
       production: [pair.production.app.name],
-      remedy,
-      subject,
+      subject: {...subject, action},
     })]
   })
 }
@@ -390,8 +386,10 @@ export const postgresPlanDrift: Rule = context => {
       addons: [pair.stagingDb.addon.name],
       message: `${pair.stagingDb.addon.name} is on ${stagingPlan} (${stagingTier}), ${pair.production.app.name}'s ${pair.productionDb.addon.name} on ${productionPlan} (${productionTier})`,
       production: [pair.production.app.name],
-      remedy: `heroku addons:upgrade ${pair.stagingDb.addon.name} ${POSTGRES_SERVICE}:${productionTier}-0 -a ${app}`,
-      subject: databaseSubject(context, pair),
+      subject: {
+        ...databaseSubject(context, pair),
+        action: {addon: pair.stagingDb.addon.name, app, kind: 'change-plan', plan: `${POSTGRES_SERVICE}:${productionTier}-0`},
+      },
     })]
   })
 }
@@ -422,8 +420,7 @@ export const followsProduction: Rule = context => {
       configVars: attachment.configVarNames,
       message: `${attachment.addon.name} is a follower of ${production}'s ${leader}: production data streams into staging`,
       production: [production],
-      remedy: `heroku pg:unfollow ${urlVarOf(attachment)} -a ${app}`,
-      subject: {addon: describeAddon(attachment), attachment: {id: attachment.id, name: attachment.name}},
+      subject: {action: {app, configVar: urlVarOf(attachment), kind: 'unfollow'}, addon: describeAddon(attachment), attachment: {id: attachment.id, name: attachment.name}},
     }))
   }
 
@@ -453,11 +450,11 @@ export const sideEffectAddon: Rule = context => {
     if (!category || seen.has(attachment.addon.id)) continue
     seen.add(attachment.addon.id)
     const stagingOwns = attachment.addon.owner.id === context.staging.app.id || attachment.addon.owner.name === app
-    let remedy = `heroku addons:detach ${attachment.name} -a ${app}`
+    let action: FindingAction = {app, attachment: attachment.name, kind: 'detach'}
     if (stagingOwns) {
-      remedy = category === 'scheduler'
-        ? `heroku addons:open ${attachment.addon.name} -a ${app}`
-        : `heroku addons:destroy ${attachment.addon.name} -a ${app}`
+      action = category === 'scheduler'
+        ? {addon: attachment.addon.name, app, kind: 'open-addon'}
+        : {addon: attachment.addon.name, app, kind: 'destroy-addon'}
     }
 
     const effect = category === 'scheduler' ? 'runs jobs on a schedule' : `sends real ${category === 'payments' ? 'payments' : category}`
@@ -465,8 +462,7 @@ export const sideEffectAddon: Rule = context => {
       addons: [attachment.name, attachment.addon.name],
       configVars: attachment.configVarNames,
       message: `${category} add-on ${attachment.addon.name} (${attachment.addon.service}) ${effect} from staging`,
-      remedy,
-      subject: {addon: describeAddon(attachment), attachment: {id: attachment.id, name: attachment.name}},
+      subject: {action, addon: describeAddon(attachment), attachment: {id: attachment.id, name: attachment.name}},
     }))
   }
 
@@ -484,8 +480,7 @@ export const activeWorker: Rule = context => {
     .filter(entry => entry.quantity > 0 && BACKGROUND_PROCESS.test(entry.type))
     .map(entry => finding(context, 'ACTIVE_WORKER', {
       message: `process type ${entry.type} runs ${entry.quantity} × ${entry.size} on staging`,
-      remedy: `heroku ps:scale ${entry.type}=0 -a ${app}`,
-      subject: {process: {quantity: entry.quantity, size: entry.size, type: entry.type}},
+      subject: {action: {app, kind: 'scale-down', processType: entry.type}, process: {quantity: entry.quantity, size: entry.size, type: entry.type}},
     }))
 }
 
@@ -505,10 +500,10 @@ function productionStage(staging: AppSnapshot, production: readonly AppSnapshot[
     return [finding(context, 'PRODUCTION_STAGE', {
       message: `${reason}: it is not a staging app`,
       production: [app],
-      remedy: coupled
-        ? `heroku pipelines:update --stage staging -a ${app}`
-        : `heroku staging:audit -a ${app} --production PRODUCTION_APP (name the real production app)`,
-      subject: {stage: {pipeline: staging.pipeline?.name ?? null, stage: staging.pipeline?.stage ?? null}},
+      subject: {
+        action: coupled ? {app, kind: 'set-stage', stage: 'staging'} : {app, kind: 'rerun-audit'},
+        stage: {pipeline: staging.pipeline?.name ?? null, stage: staging.pipeline?.stage ?? null},
+      },
     })]
   }
 }
@@ -520,8 +515,7 @@ export const noPipeline: Rule = context => {
   const pipeline = context.production.find(p => p.pipeline)?.pipeline?.name ?? 'PIPELINE'
   return [finding(context, 'NO_PIPELINE', {
     message: `${app} is in no pipeline: nothing records that it is a staging app`,
-    remedy: `heroku pipelines:add ${pipeline} --stage staging -a ${app}`,
-    subject: {stage: {pipeline: null, stage: null}},
+    subject: {action: {app, kind: 'pipeline-add', pipeline}, stage: {pipeline: null, stage: null}},
   })]
 }
 

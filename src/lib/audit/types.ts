@@ -32,9 +32,11 @@ export const SEVERITY_ORDER: Record<Severity, number> = {critical: 0, info: 2, w
  * without parsing `message` or `remedy`. Names and ids only, never a value.
  */
 export interface FindingSubject {
+  /** what the remedy does, structured; `remedy` is this action written as a command */
+  action: FindingAction
   /** the add-on involved, with its owning (billing) app */
   addon?: {id: string; name: string; owner: string; plan: string; service: string}
-  /** the attachment on the audited app that exposes the problem (detach it to fix) */
+  /** the attachment on the audited app the finding is about (exposing the problem, or the database to promote) */
   attachment?: {id: string; name: string}
   /** the config var on the audited app the finding is about */
   configVar?: string
@@ -50,6 +52,46 @@ export interface FindingSubject {
   /** the pipeline and stage of the audited app, for the stage rules */
   stage?: {pipeline: null | string; stage: null | string}
 }
+
+/**
+ * The fix of a finding as data. `remedy` is always `remedyCommand(action)`, so a fixer can run the
+ * action without parsing the text. `<…>` in a remedy marks a value the user must choose.
+ */
+export type FindingAction =
+  /** `heroku addons:create PLAN -a APP -- --version VERSION`: a new database at production's version */
+  | {app: string; kind: 'create-database'; plan: string; version: string}
+  /** `heroku addons:destroy ADDON -a APP` */
+  | {addon: string; app: string; kind: 'destroy-addon'}
+  /** `heroku addons:detach ATTACHMENT -a APP` */
+  | {app: string; attachment: string; kind: 'detach'}
+  /** production depends on an add-on the staging app owns: give production its own, then detach */
+  | {addon: string; app: string; kind: 'move-addon'; plan: string}
+  /** `heroku addons:open ADDON -a APP`: review what it does (schedulers) */
+  | {addon: string; app: string; kind: 'open-addon'}
+  /** `heroku pipelines:add PIPELINE --stage staging -a APP` */
+  | {app: string; kind: 'pipeline-add'; pipeline: string}
+  /** `heroku pg:promote CONFIG_VAR -a APP` */
+  | {app: string; configVar: string; kind: 'promote'}
+  /** `heroku config:unset DATABASE_URL -a APP && heroku addons:create PLAN -a APP` */
+  | {app: string; kind: 'replace-database'; plan: string}
+  /** `heroku config:set CONFIG_VAR=<a staging-only URL> -a APP` */
+  | {app: string; configVar: string; kind: 'replace-url'}
+  /** `heroku staging:audit -a APP --production PRODUCTION_APP`: the app was named as production */
+  | {app: string; kind: 'rerun-audit'}
+  /** `heroku config:set CONFIG_VAR=<new value> -a APP` */
+  | {app: string; configVar: string; kind: 'rotate-secret'}
+  /** `heroku ps:scale TYPE=0 -a APP` */
+  | {app: string; kind: 'scale-down'; processType: string}
+  /** `heroku pipelines:update --stage staging -a APP` */
+  | {app: string; kind: 'set-stage'; stage: 'staging'}
+  /** `heroku pg:unfollow CONFIG_VAR -a APP` */
+  | {app: string; configVar: string; kind: 'unfollow'}
+  /** `heroku config:unset CONFIG_VAR -a APP` */
+  | {app: string; configVar: string; kind: 'unset-config'}
+  /** `heroku addons:upgrade ADDON PLAN -a APP` */
+  | {addon: string; app: string; kind: 'change-plan'; plan: string}
+  /** `heroku pg:upgrade:run ADDON --version VERSION -a APP` */
+  | {addon: string; app: string; kind: 'upgrade-version'; version: string}
 
 export type FindingCode =
   | 'ACTIVE_WORKER'
@@ -105,7 +147,7 @@ export interface AuditResult {
   /** the production apps they were compared with */
   production: AuditedApp[]
   /** every finding, sorted by severity (critical first), then code, app and names */
-  findings: Finding[]
+  findings: AuditFinding[]
   /** how many findings of each severity; the exit code is 1 when `critical` > 0 */
   summary: {critical: number; info: number; warning: number}
 }

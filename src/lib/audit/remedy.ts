@@ -1,0 +1,75 @@
+import type {FindingAction} from './types.js'
+
+/** A finding's action written as the exact command(s) to run: one line. */
+export function remedyCommand(action: FindingAction): string {
+  const app = `-a ${action.app}`
+  switch (action.kind) {
+    case 'change-plan': {
+      return `heroku addons:upgrade ${action.addon} ${action.plan} ${app}`
+    }
+
+    case 'create-database': {
+      return `heroku addons:create ${action.plan} ${app} -- --version ${action.version}`
+    }
+
+    case 'destroy-addon': {
+      return `heroku addons:destroy ${action.addon} ${app}`
+    }
+
+    case 'detach': {
+      return `heroku addons:detach ${action.attachment} ${app}`
+    }
+
+    case 'move-addon': {
+      return `heroku addons:create ${action.plan} ${app}, move ${action.app} to it, then heroku addons:detach ${action.addon} ${app}`
+    }
+
+    case 'open-addon': {
+      return `heroku addons:open ${action.addon} ${app}`
+    }
+
+    case 'pipeline-add': {
+      return `heroku pipelines:add ${action.pipeline} --stage staging ${app}`
+    }
+
+    case 'promote': {
+      return `heroku pg:promote ${action.configVar} ${app}`
+    }
+
+    case 'replace-database': {
+      return `heroku config:unset DATABASE_URL ${app} && heroku addons:create ${action.plan} ${app}`
+    }
+
+    case 'replace-url': {
+      return `heroku config:set ${action.configVar}=<a staging-only URL> ${app}`
+    }
+
+    case 'rerun-audit': {
+      return `heroku staging:audit ${app} --production PRODUCTION_APP (name the real production app)`
+    }
+
+    case 'rotate-secret': {
+      return `heroku config:set ${action.configVar}=<new value> ${app}`
+    }
+
+    case 'scale-down': {
+      return `heroku ps:scale ${action.processType}=0 ${app}`
+    }
+
+    case 'set-stage': {
+      return `heroku pipelines:update --stage ${action.stage} ${app}`
+    }
+
+    case 'unfollow': {
+      return `heroku pg:unfollow ${action.configVar} ${app}`
+    }
+
+    case 'unset-config': {
+      return `heroku config:unset ${action.configVar} ${app}`
+    }
+
+    case 'upgrade-version': {
+      return `heroku pg:upgrade:run ${action.addon} --version ${action.version} ${app}`
+    }
+  }
+}

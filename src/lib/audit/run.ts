@@ -1,0 +1,143 @@
+import {ExitCode} from '../exit-codes.js'
+import {ApiError, type HerokuClient} from '../heroku/client.js'
+import {loadApps, type LoadOptions, loadPipelineCouplings} from '../snapshot/load.js'
+import {findProductionApps, ProductionUnknownError} from '../snapshot/production.js'
+import type {AppSnapshot} from '../snapshot/types.js'
+import {auditStaging, compareFindings} from './rules.js'
+import type {AuditedApp, AuditFinding, AuditResult} from './types.js'
+
+/** What to audit: one app (`app`) or every non-production app of a pipeline (`pipeline`). */
+export interface AuditRequest {
+  app?: string
+  pipeline?: string
+  /** production apps named with `--production`; empty means "find them in the pipeline" */
+  production: readonly string[]
+}
+
+/** A problem the user can fix by changing the command line: one line, then the fix. Exit code 2 or 3. */
+export class AuditUsageError extends Error {
+  constructor(message: string, readonly fix: string, readonly exit: number = ExitCode.Usage) {
+    super(message)
+    this.name = 'AuditUsageError'
+  }
+}
+
+/** What the audit loads per app: everything the rules read. */
+export const AUDIT_LOAD: LoadOptions = {databases: true, formation: true}
+
+export function auditedApp(snapshot: AppSnapshot): AuditedApp {
+  return {
+    id: snapshot.app.id,
+    name: snapshot.app.name,
+    pipeline: snapshot.pipeline?.name ?? null,
+    stage: snapshot.pipeline?.stage ?? null,
+  }
+}
+
+export function summarize(findings: readonly AuditFinding[]): AuditResult['summary'] {
+  const summary = {critical: 0, info: 0, warning: 0}
+  for (const finding of findings) summary[finding.severity]++
+  return summary
+}
+
+/** Turns "the app named on the command line does not exist" into a one-line error naming the fix. */
+async function namingApps<T>(names: readonly string[], load: () => Promise<T>): Promise<T> {
+  try {
+    return await load()
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) {
+      const missing = names.find(name => error.path === `/apps/${encodeURIComponent(name)}`)
+      if (missing) {
+        throw new AuditUsageError(`Couldn't find app ${missing}, or you have no access to it.`, 'Check the name with heroku apps --all, then pass it with -a APP or --production APP.', ExitCode.Api)
+      }
+    }
+
+    throw error
+  }
+}
+
+function productionUnknown(error: ProductionUnknownError): AuditUsageError {
+  const [message, ...fix] = error.message.split('\n')
+  return new AuditUsageError(message ?? error.message, fix.join(' ') || 'Name it with --production PRODUCTION_APP.')
+}
+
+function result(audited: AppSnapshot[], production: AppSnapshot[], pipeline: null | string): AuditResult {
+  const findings = audited.flatMap(staging => auditStaging(staging, production)).sort(compareFindings)
+  return {
+    apps: audited.map(snapshot => auditedApp(snapshot)),
+    findings,
+    pipeline,
+    production: production.map(snapshot => auditedApp(snapshot)),
+    summary: summarize(findings),
+  }
+}
+
+async function auditApp(client: HerokuClient, app: string, given: readonly string[]): Promise<AuditResult> {
+  if (given.length > 0) {
+    // Production is known: load everything at once.
+    const loaded = await namingApps([app, ...given], async () => loadApps(client, [app, ...given], AUDIT_LOAD))
+    const [staging, ...production] = loaded as [AppSnapshot, ...AppSnapshot[]]
+    return result([staging], uniqueById(production), null)
+  }
+
+  const [staging] = await namingApps([app], async () => loadApps(client, [app], AUDIT_LOAD)) as [AppSnapshot]
+  let ids: string[]
+  try {
+    ids = await findProductionApps(client, staging)
+  } catch (error) {
+    if (error instanceof ProductionUnknownError) throw productionUnknown(error)
+    throw error
+  }
+
+  // An app coupled as production is reported by PRODUCTION_STAGE; it is not compared with itself.
+  const others = ids.filter(id => id !== staging.app.id)
+  const production = others.length > 0 ? await loadApps(client, others, AUDIT_LOAD) : []
+  return result([staging], production, null)
+}
+
+function uniqueById(snapshots: readonly AppSnapshot[]): AppSnapshot[] {
+  return [...new Map(snapshots.map(snapshot => [snapshot.app.id, snapshot])).values()]
+}
+
+async function auditPipeline(client: HerokuClient, name: string, given: readonly string[]): Promise<AuditResult> {
+  let coupled: Awaited<ReturnType<typeof loadPipelineCouplings>>
+  try {
+    coupled = await loadPipelineCouplings(client, name)
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) {
+      throw new AuditUsageError(`Couldn't find pipeline ${name}, or you have no access to it.`, 'Check the name with heroku pipelines, then pass it with --pipeline NAME.', ExitCode.Api)
+    }
+
+    throw error
+  }
+
+  const productionIds = coupled.apps.filter(app => app.stage === 'production').map(app => app.id)
+  if (given.length === 0 && productionIds.length === 0) {
+    throw new AuditUsageError(`Pipeline ${coupled.pipeline.name} has no app at stage production.`, 'Name production with --production PRODUCTION_APP (repeatable).')
+  }
+
+  const productionRefs = given.length > 0 ? [...given] : productionIds
+  const candidates = coupled.apps.filter(app => given.length > 0 || app.stage !== 'production').map(app => app.id)
+  const names = [...new Set([...candidates, ...productionRefs])]
+  const loaded = await namingApps(given, async () => loadApps(client, names, AUDIT_LOAD))
+  const byRef = new Map(names.map((ref, index) => [ref, loaded[index] as AppSnapshot]))
+  const production = uniqueById(productionRefs.map(ref => byRef.get(ref) as AppSnapshot))
+  const productionSet = new Set(production.map(snapshot => snapshot.app.id))
+  const audited = uniqueById(candidates.map(ref => byRef.get(ref) as AppSnapshot)).filter(snapshot => !productionSet.has(snapshot.app.id))
+  if (audited.length === 0) {
+    throw new AuditUsageError(`Pipeline ${coupled.pipeline.name} has no app outside production to audit.`, `Add one with heroku pipelines:add ${coupled.pipeline.name} --stage staging -a STAGING_APP.`)
+  }
+
+  return result(audited, production, coupled.pipeline.name)
+}
+
+/**
+ * Loads what the audit needs and runs the rules. With `app`: that app against `production`, else
+ * against its pipeline's production-stage apps. With `pipeline`: every non-production app of the
+ * pipeline in one report. Requests run concurrently through the client; nothing is printed.
+ */
+export async function runAudit(client: HerokuClient, request: AuditRequest): Promise<AuditResult> {
+  if (request.pipeline) return auditPipeline(client, request.pipeline, request.production)
+  if (!request.app) throw new AuditUsageError('No app to audit.', 'Pass the staging app with -a STAGING_APP, or a whole pipeline with --pipeline NAME.')
+  return auditApp(client, request.app, request.production)
+}

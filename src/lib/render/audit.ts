@@ -1,0 +1,59 @@
+import {color} from '@heroku/heroku-cli-util'
+
+import type {AuditFinding, AuditResult, Severity} from '../audit/types.js'
+import {plural, renderTable} from './table.js'
+
+/**
+ * The human report of `heroku staging:audit`: a header, a table sorted by severity, the details
+ * of each finding with its fix, and a summary line. Pure: returns lines, the command prints them.
+ */
+
+const SEVERITY_COLOR: Record<Severity, (text: string) => string> = {
+  critical: text => color.failure(text),
+  info: text => color.info(text),
+  warning: text => color.warning(text),
+}
+
+/** "2 critical, 1 warning, 1 info across 1 app" */
+export function summaryLine(result: Pick<AuditResult, 'apps' | 'summary'>): string {
+  const {critical, info, warning} = result.summary
+  return `${critical} critical, ${plural(warning, 'warning')}, ${info} info across ${plural(result.apps.length, 'app')}`
+}
+
+function names(finding: AuditFinding): string {
+  const all = [...new Set([...finding.configVars, ...finding.addons])]
+  return all.length > 0 ? all.join(', ') : '—'
+}
+
+function header(result: AuditResult): string {
+  const apps = result.apps.map(app => app.name).join(', ')
+  const production = result.production.map(app => app.name).join(', ') || 'no other production app'
+  const scope = result.pipeline ? `pipeline ${result.pipeline} (${apps})` : apps
+  return `=== Audit of ${scope} against ${production}`
+}
+
+export function renderAudit(result: AuditResult): string[] {
+  const lines = [header(result), '']
+  if (result.findings.length === 0) {
+    lines.push('No findings: nothing is shared with production.', '', summaryLine(result))
+    return lines
+  }
+
+  const rows = result.findings.map((finding, index) => ({finding, index: index + 1}))
+  lines.push(...renderTable(rows, [
+    {get: row => String(row.index), header: '#'},
+    {color: (text, row) => SEVERITY_COLOR[row.finding.severity](text), get: row => row.finding.severity, header: 'Severity'},
+    {get: row => row.finding.code, header: 'Code'},
+    {get: row => row.finding.app, header: 'App'},
+    {get: row => names(row.finding), header: 'Involves'},
+  ]), '')
+
+  for (const {finding, index} of rows) {
+    lines.push(`${index}. ${finding.message}`)
+    for (const evidence of finding.evidence ?? []) lines.push(`   evidence: ${evidence}`)
+    lines.push(`   fix: ${color.code(finding.remedy)}`, '')
+  }
+
+  lines.push(summaryLine(result))
+  return lines
+}
