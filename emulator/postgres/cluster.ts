@@ -1,6 +1,6 @@
 import {type ChildProcess, spawn} from 'node:child_process'
 import {createHash} from 'node:crypto'
-import {chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {createServer} from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
@@ -91,6 +91,28 @@ function serverUser(): RunAs | undefined {
     'running as root, but there is no `postgres` user to run the PostgreSQL server as (PostgreSQL refuses to run as root). ' +
       'Fix: `apt-get install postgresql` (creates it) or `useradd --system postgres`.',
   )
+}
+
+/**
+ * Makes every directory leading to `dir` searchable by the server's user, adding only the search bit
+ * (o+x: enter, not list) where it lacks it, as for a data directory made with mkdtemp (mode 0700) by
+ * root. Returns the directories changed.
+ */
+function ensureSearchable(dir: string, owner: RunAs): string[] {
+  const changed: string[] = []
+  let current = path.dirname(dir)
+  for (;;) {
+    const stat = statSync(current)
+    const bit = stat.uid === owner.uid ? 0o100 : stat.gid === owner.gid ? 0o010 : 0o001
+    if ((stat.mode & bit) === 0) {
+      chmodSync(current, (stat.mode & 0o7777) | bit)
+      changed.push(current)
+    }
+
+    const parent = path.dirname(current)
+    if (parent === current) return changed
+    current = parent
+  }
 }
 
 function chownTree(target: string, owner: RunAs): void {
@@ -583,8 +605,8 @@ function permissionHint(error: unknown, dir: string, runAs: RunAs | undefined): 
   const message = error instanceof Error ? error.message : String(error)
   if (runAs && /permission denied/i.test(message)) {
     return new Error(
-      `${message}\nThe PostgreSQL server runs as the postgres user (uid ${runAs.uid}), which must be able to reach ${dir}: ` +
-        'choose a --data-dir outside /root, or make its parent directories searchable (chmod o+x).',
+      `${message}\nThe PostgreSQL server runs as the postgres user (uid ${runAs.uid}), which must be able to reach and write ${dir}: ` +
+        'choose another --data-dir, or give that user access to it.',
     )
   }
 
@@ -643,6 +665,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<PgClus
 
   try {
     mkdirSync(dataDir, {recursive: true})
+    if (runAs) ensureSearchable(dataDir, runAs)
     await prepareDataDir(dataDir, bins, runAs, temporary)
     writeFileSync(path.join(dataDir, 'pg_hba.conf'), PG_HBA, {mode: 0o600})
     if (runAs) chownSync(path.join(dataDir, 'pg_hba.conf'), runAs.uid, runAs.gid)
