@@ -1,0 +1,285 @@
+import {expect} from 'chai'
+import nock from 'nock'
+
+import Audit from '../../../../src/commands/staging/audit.js'
+import {FINDING_CODES} from '../../../../src/lib/audit/codes.js'
+import type {AuditResult} from '../../../../src/lib/audit/types.js'
+import type {AppSnapshot} from '../../../../src/lib/snapshot/types.js'
+import {API, mockLargeLoad, mockPipeline, mockSmallLoad, type Scopes, scopes} from '../../../fixtures/audit.js'
+import {
+  cleanStagingSnapshot,
+  FIXTURE_SECRETS,
+  incidentStagingSnapshot,
+  PIPELINE_ID,
+  productionSnapshot,
+  STAGING_ID,
+} from '../../../fixtures/snapshots.js'
+import {runCommand} from '../../../helpers/run.js'
+
+const PIPELINE = {id: PIPELINE_ID, name: 'acme'}
+
+function outputOf(run: {error?: Error; stderr: string; stdout: string}): string {
+  return `${run.stdout}\n${run.stderr}\n${run.error?.message ?? ''}`
+}
+
+function parseJson(stdout: string): AuditResult {
+  return JSON.parse(stdout) as AuditResult
+}
+
+/** More staging-like apps for pipeline runs: distinct ids and names, each sharing nothing. */
+function extraStaging(index: number): AppSnapshot {
+  const clean = cleanStagingSnapshot()
+  const id = `33333333-3333-4333-8333-33333333330${index}`
+  return {
+    ...clean,
+    app: {...clean.app, id, name: `acme-review-${index}`},
+    attachments: [],
+    configVars: {LANG: 'en_US.UTF-8'},
+    databases: {},
+    pipeline: {id: PIPELINE_ID, name: 'acme', stage: index === 1 ? 'development' : 'review'},
+  }
+}
+
+describe('staging:audit', function () {
+  let s: Scopes
+  const saved: Record<string, string | undefined> = {}
+
+  beforeEach(function () {
+    s = scopes()
+    process.exitCode = undefined
+    for (const key of ['HEROKU_APP']) saved[key] = process.env[key]
+    delete process.env.HEROKU_APP
+  })
+
+  afterEach(function () {
+    // Done before cleanAll: a request the command never made fails the test here.
+    s.api.done()
+    s.data.done()
+    nock.cleanAll()
+    process.exitCode = undefined
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[key]
+      else process.env[key] = value
+    }
+  })
+
+  describe('a clean pair', function () {
+    it('finds nothing with --production and exits 0', async function () {
+      mockSmallLoad(s, cleanStagingSnapshot())
+      mockSmallLoad(s, productionSnapshot())
+      const run = await runCommand<AuditResult>(Audit, ['-a', 'acme-staging', '--production', 'acme-production'])
+      expect(run.error).to.equal(undefined)
+      expect(run.stdout).to.contain('=== Audit of acme-staging against acme-production')
+      expect(run.stdout).to.contain('No findings')
+      expect(run.stdout).to.contain('0 critical, 0 warnings, 0 info across 1 app')
+      expect(process.exitCode ?? 0).to.equal(0)
+    })
+
+    it('finds production in the pipeline when --production is not given', async function () {
+      mockSmallLoad(s, cleanStagingSnapshot())
+      mockPipeline(s, PIPELINE, [productionSnapshot(), cleanStagingSnapshot()])
+      mockSmallLoad(s, productionSnapshot(), productionSnapshot().app.id)
+      const run = await runCommand<AuditResult>(Audit, ['--app', 'acme-staging', '--json'])
+      expect(run.error).to.equal(undefined)
+      const json = parseJson(run.stdout)
+      expect(json.production.map(app => app.name)).to.deep.equal(['acme-production'])
+      expect(json.findings).to.deep.equal([])
+      expect(process.exitCode ?? 0).to.equal(0)
+    })
+  })
+
+  describe('the incident', function () {
+    it('prints a report sorted by severity with fixes and a summary, and exits 1', async function () {
+      mockSmallLoad(s, incidentStagingSnapshot())
+      mockSmallLoad(s, productionSnapshot())
+      const run = await runCommand<AuditResult>(Audit, ['-a', 'acme-staging', '--production', 'acme-production'])
+      expect(run.error?.oclif?.exit).to.equal(1)
+      const lines = run.stdout.split('\n')
+      const table = lines.filter(line => /^\d+\s+(critical|warning|info)\s/.test(line))
+      expect(table.map(line => line.split(/\s+/)[2])).to.deep.equal(['SHARED_DATABASE', 'UNATTACHED_DATABASE_URL', 'SHARED_SECRET', 'ACTIVE_WORKER'])
+      expect(run.stdout).to.contain('fix: heroku pg:promote HEROKU_POSTGRESQL_ROSE_URL -a acme-staging')
+      expect(run.stdout).to.contain('fix: heroku config:set SECRET_KEY_BASE=<new value> -a acme-staging')
+      expect(run.stdout).to.contain('fix: heroku ps:scale worker=0 -a acme-staging')
+      expect(run.stdout).to.contain('postgresql://u***:****@EC2-52-1-2-3.compute-1.amazonaws.com/dprod01')
+      expect(lines.filter(Boolean).at(-1)).to.equal('3 critical, 1 warning, 0 info across 1 app')
+    })
+
+    it('returns the documented JSON shape and still exits 1 under --json', async function () {
+      mockSmallLoad(s, incidentStagingSnapshot())
+      mockSmallLoad(s, productionSnapshot())
+      const run = await runCommand<AuditResult>(Audit, ['-a', 'acme-staging', '--production', 'acme-production', '--json'])
+      expect(run.error).to.equal(undefined)
+      expect(process.exitCode).to.equal(1)
+      const json = parseJson(run.stdout)
+      expect(Object.keys(json).sort()).to.deep.equal(['apps', 'findings', 'pipeline', 'production', 'summary'])
+      expect(json.apps).to.deep.equal([{id: STAGING_ID, name: 'acme-staging', pipeline: 'acme', stage: 'staging'}])
+      expect(json.production).to.deep.equal([{id: productionSnapshot().app.id, name: 'acme-production', pipeline: 'acme', stage: 'production'}])
+      expect(json.pipeline).to.equal(null)
+      expect(json.summary).to.deep.equal({critical: 3, info: 0, warning: 1})
+      const codes = new Set(FINDING_CODES.map(info => info.code))
+      for (const finding of json.findings) {
+        expect(codes.has(finding.code as never), finding.code).to.equal(true)
+        expect(finding).to.include.all.keys('code', 'severity', 'app', 'production', 'configVars', 'addons', 'message', 'remedy', 'subject')
+        expect(finding.remedy).to.match(/^heroku /)
+        expect(finding.subject.action.app).to.equal('acme-staging')
+      }
+
+      const shared = json.findings.find(finding => finding.code === 'SHARED_DATABASE')
+      expect(shared).to.deep.include({app: 'acme-staging', configVars: ['DATABASE_URL'], production: ['acme-production'], severity: 'critical'})
+      expect(shared?.subject.action).to.deep.equal({app: 'acme-staging', configVar: 'HEROKU_POSTGRESQL_ROSE_URL', kind: 'promote'})
+      expect(run.result).to.deep.equal(json)
+    })
+
+    it('never prints a password or secret from the fixtures: human, JSON or error', async function () {
+      const outputs: string[] = []
+      for (const extra of [[], ['--json']]) {
+        mockSmallLoad(s, incidentStagingSnapshot())
+        mockSmallLoad(s, productionSnapshot())
+        // eslint-disable-next-line no-await-in-loop -- the two runs share one set of interceptors per pass
+        const run = await runCommand<AuditResult>(Audit, ['-a', 'acme-staging', '--production', 'acme-production', ...extra])
+        outputs.push(outputOf(run), JSON.stringify(run.result ?? {}))
+      }
+
+      // An API error whose message echoes a secret is redacted too.
+      s.api.get('/apps/acme-staging').reply(403, {id: 'forbidden', message: `denied for ${FIXTURE_SECRETS[0]}`})
+      const failed = await runCommand<AuditResult>(Audit, ['-a', 'acme-staging'])
+      expect(failed.error?.oclif?.exit).to.equal(3)
+      outputs.push(outputOf(failed))
+
+      const all = outputs.join('\n')
+      expect(all).to.contain('SECRET_KEY_BASE')
+      for (const secret of FIXTURE_SECRETS) expect(all, 'a secret leaked').to.not.contain(secret)
+    })
+  })
+
+  describe('which app is production', function () {
+    it('stops with exit 2 and names --production when the app is in no pipeline', async function () {
+      const lonely = {...cleanStagingSnapshot(), pipeline: undefined}
+      mockSmallLoad(s, lonely)
+      const run = await runCommand<AuditResult>(Audit, ['-a', 'acme-staging'])
+      expect(run.error?.oclif?.exit).to.equal(2)
+      expect(run.error?.message).to.contain('Cannot tell which app is production for acme-staging')
+      expect(run.error?.message).to.contain('--production')
+    })
+
+    it('keeps exit 2 under --json', async function () {
+      const lonely = {...cleanStagingSnapshot(), pipeline: undefined}
+      mockSmallLoad(s, lonely)
+      const run = await runCommand<AuditResult>(Audit, ['-a', 'acme-staging', '--json'])
+      expect(process.exitCode).to.equal(2)
+      expect(run.stdout).to.contain('--production')
+    })
+
+    it('stops with exit 2 when the pipeline has no production app', async function () {
+      mockSmallLoad(s, cleanStagingSnapshot())
+      mockPipeline(s, PIPELINE, [cleanStagingSnapshot()])
+      const run = await runCommand<AuditResult>(Audit, ['-a', 'acme-staging'])
+      expect(run.error?.oclif?.exit).to.equal(2)
+      expect(run.error?.message).to.contain('--production')
+    })
+
+    it('reports PRODUCTION_STAGE (critical) when the audited app is production itself', async function () {
+      const production = productionSnapshot()
+      mockSmallLoad(s, production)
+      mockPipeline(s, PIPELINE, [production, cleanStagingSnapshot()])
+      const run = await runCommand<AuditResult>(Audit, ['-a', 'acme-production', '--json'])
+      expect(process.exitCode).to.equal(1)
+      const json = parseJson(run.stdout)
+      expect(json.findings.map(f => f.code)).to.include('PRODUCTION_STAGE')
+      expect(json.findings[0]?.remedy).to.equal('heroku pipelines:update --stage staging -a acme-production')
+    })
+
+    it('needs an app or a pipeline (exit 2)', async function () {
+      const run = await runCommand<AuditResult>(Audit, [])
+      expect(run.error?.oclif?.exit).to.equal(2)
+      expect(run.error?.message).to.contain('-a STAGING_APP')
+    })
+
+    it('refuses --pipeline together with --app (exit 2)', async function () {
+      const run = await runCommand<AuditResult>(Audit, ['--pipeline', 'acme', '-a', 'acme-staging'])
+      expect(run.error?.oclif?.exit).to.equal(2)
+      expect(run.error?.message).to.contain('--app=acme-staging cannot also be provided when using --pipeline')
+    })
+  })
+
+  describe('--pipeline', function () {
+    it('audits every non-production app against production in one report', async function () {
+      const production = productionSnapshot()
+      const apps = [incidentStagingSnapshot(), extraStaging(1), extraStaging(2), production]
+      mockPipeline(s, PIPELINE, apps, 'acme')
+      mockLargeLoad(s, apps)
+      const run = await runCommand<AuditResult>(Audit, ['--pipeline', 'acme', '--json'])
+      expect(run.error).to.equal(undefined)
+      expect(process.exitCode).to.equal(1)
+      const json = parseJson(run.stdout)
+      expect(json.pipeline).to.equal('acme')
+      expect(json.apps.map(app => app.name)).to.deep.equal(['acme-staging', 'acme-review-1', 'acme-review-2'])
+      expect(json.production.map(app => app.name)).to.deep.equal(['acme-production'])
+      expect(json.findings.filter(f => f.app === 'acme-staging').map(f => f.code)).to.include.members(['SHARED_DATABASE', 'SHARED_SECRET'])
+      expect(json.findings.filter(f => f.app !== 'acme-staging').map(f => f.code)).to.deep.equal([])
+      const severities = json.findings.map(f => f.severity)
+      expect(severities).to.deep.equal([...severities].sort((a, b) => ['critical', 'warning', 'info'].indexOf(a) - ['critical', 'warning', 'info'].indexOf(b)))
+    })
+
+    it('prints one human report with the summary across the apps', async function () {
+      const production = productionSnapshot()
+      const apps = [cleanStagingSnapshot(), extraStaging(1), extraStaging(2), production]
+      mockPipeline(s, PIPELINE, apps, 'acme')
+      mockLargeLoad(s, apps)
+      const run = await runCommand<AuditResult>(Audit, ['--pipeline', 'acme'])
+      expect(run.error).to.equal(undefined)
+      expect(run.stdout).to.contain('=== Audit of pipeline acme (acme-staging, acme-review-1, acme-review-2) against acme-production')
+      expect(run.stdout).to.contain('0 critical, 0 warnings, 0 info across 3 apps')
+    })
+
+    it('answers an unknown pipeline with exit 3 and the command to list pipelines', async function () {
+      s.api.get('/pipelines/nope').reply(404, {id: 'not_found', message: 'Couldn\'t find that pipeline.', resource: 'pipeline'})
+      const run = await runCommand<AuditResult>(Audit, ['--pipeline', 'nope'])
+      expect(run.error?.oclif?.exit).to.equal(3)
+      expect(run.error?.message).to.contain('heroku pipelines')
+    })
+  })
+
+  describe('API errors', function () {
+    it('404 on the app: exit 3, names the app and how to check it', async function () {
+      s.api.get('/apps/acme-typo').reply(404, {id: 'not_found', message: 'Couldn\'t find that app.', resource: 'app'})
+      const run = await runCommand<AuditResult>(Audit, ['-a', 'acme-typo'])
+      expect(run.error?.oclif?.exit).to.equal(3)
+      expect(run.error?.message).to.contain('acme-typo')
+      expect(run.error?.message).to.contain('heroku apps')
+    })
+
+    it('403: exit 3 with the API message', async function () {
+      s.api.get('/apps/acme-staging').reply(403, {id: 'forbidden', message: 'You do not have access to the app acme-staging.'})
+      const run = await runCommand<AuditResult>(Audit, ['-a', 'acme-staging'])
+      expect(run.error?.oclif?.exit).to.equal(3)
+      expect(run.error?.message).to.contain('You do not have access to the app acme-staging.')
+    })
+
+    it('403 under --json: exit 3, the error as JSON', async function () {
+      s.api.get('/apps/acme-staging').reply(403, {id: 'forbidden', message: 'You do not have access to the app acme-staging.'})
+      const run = await runCommand<AuditResult>(Audit, ['-a', 'acme-staging', '--json'])
+      expect(process.exitCode).to.equal(3)
+      expect(run.stdout).to.contain('You do not have access')
+    })
+
+    it('429 then success: retried after Retry-After, same result', async function () {
+      s.api.get('/apps/acme-staging').reply(429, {id: 'rate_limit', message: 'Your account reached the API rate limit.'}, {'Retry-After': '0'})
+      mockSmallLoad(s, cleanStagingSnapshot())
+      mockSmallLoad(s, productionSnapshot())
+      const run = await runCommand<AuditResult>(Audit, ['-a', 'acme-staging', '--production', 'acme-production', '--json'])
+      expect(run.error).to.equal(undefined)
+      expect(parseJson(run.stdout).findings).to.deep.equal([])
+    })
+
+    it('503 then success: retried, same result', async function () {
+      const clean = cleanStagingSnapshot()
+      s.api.get(`/apps/${clean.app.id}/config-vars`).reply(503, {id: 'unavailable', message: 'Service unavailable.'})
+      mockSmallLoad(s, clean)
+      mockSmallLoad(s, productionSnapshot())
+      const run = await runCommand<AuditResult>(Audit, ['-a', 'acme-staging', '--production', 'acme-production'])
+      expect(run.error).to.equal(undefined)
+      expect(run.stdout).to.contain('0 critical')
+    })
+  })
+})
