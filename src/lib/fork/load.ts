@@ -1,0 +1,68 @@
+import {ApiError, type HerokuClient, mapBounded} from '../heroku/client.js'
+import type {App, Plan} from '../heroku/types.js'
+import {loadApp} from '../snapshot/load.js'
+import {type AppSnapshot, serviceOfPlan} from '../snapshot/types.js'
+import type {ExistingTarget} from './plan.js'
+import type {CataloguePlan, PlanCatalogue} from './types.js'
+
+/**
+ * What the fork reads before it decides anything: production, the `--to` app if it exists, and the
+ * plan catalogue of every service it would provision. GET requests only.
+ */
+
+/** Everything `planFork` needs from production. */
+export const PRODUCTION_LOAD = {buildpacks: true, databases: true, formation: true, release: true} as const
+
+function isNotFound(error: unknown): boolean {
+  return error instanceof ApiError && error.status === 404
+}
+
+/** The plan API's plan, with the fields it may carry beyond the published schema. */
+type ApiPlan = Plan & {price?: {cents?: number; unit?: string}; state?: string; storage_bytes?: number}
+
+export function toCataloguePlan(plan: ApiPlan): CataloguePlan {
+  const unit = plan.price?.unit
+  const monthly = unit === undefined || unit === 'month'
+  return {
+    installable: plan.state !== 'shutdown' && plan.state !== 'deprecated',
+    name: plan.name,
+    priceCents: monthly ? plan.price?.cents : undefined,
+    storageBytes: typeof plan.storage_bytes === 'number' ? plan.storage_bytes : undefined,
+  }
+}
+
+/** `GET /addon-services/:service/plans` for each service; a service the API does not know gets no plans. */
+export async function loadCatalogue(client: HerokuClient, services: Iterable<string>): Promise<PlanCatalogue> {
+  const unique = [...new Set(services)].sort()
+  const lists = await mapBounded(unique, 4, async service => {
+    try {
+      return await client.list<ApiPlan>(`/addon-services/${encodeURIComponent(service)}/plans`)
+    } catch (error) {
+      if (isNotFound(error)) return []
+      throw error
+    }
+  })
+  return Object.fromEntries(unique.map((service, index) => [service, (lists[index] ?? []).map(plan => toCataloguePlan(plan))]))
+}
+
+/** The services whose plans the fork needs: those of add-ons production owns, and those named by --plan. */
+export function servicesToPrice(production: AppSnapshot, plans: Readonly<Record<string, string>>): string[] {
+  const owned = production.attachments
+    .filter(a => a.addon.owner.id === production.app.id || a.addon.owner.name === production.app.name)
+    .map(a => a.addon.service || serviceOfPlan(a.addon.plan))
+  return [...new Set([...owned, ...Object.keys(plans)])]
+}
+
+/** The `--to` app if it exists (404: it does not), with its creation time. */
+export async function loadExistingTarget(client: HerokuClient, name: string): Promise<ExistingTarget | undefined> {
+  let app: App
+  try {
+    app = await client.get<App>(`/apps/${encodeURIComponent(name)}`)
+  } catch (error) {
+    if (isNotFound(error)) return undefined
+    throw error
+  }
+
+  const snapshot = await loadApp(client, app.id, {})
+  return {createdAt: app.created_at, snapshot}
+}

@@ -1,0 +1,99 @@
+import type {ForkOptions} from './types.js'
+
+/** Turns the command's flags into ForkOptions. Pure; a malformed flag throws ForkUsageError. */
+
+export class ForkUsageError extends Error {
+  constructor(message: string, readonly fix: string) {
+    super(message)
+    this.name = 'ForkUsageError'
+  }
+}
+
+export interface ForkFlags {
+  'destroy-on-failure'?: boolean
+  'dry-run'?: boolean
+  'exclude-config'?: string[]
+  from: string
+  plan?: string[]
+  region?: string
+  scale?: string[]
+  'set'?: string[]
+  'share-addon'?: string[]
+  'skip-data'?: boolean
+  team?: string
+  to?: string
+}
+
+function split(flag: string, raw: string, example: string): [string, string] {
+  const index = raw.indexOf('=')
+  if (index <= 0 || index === raw.length - 1 && flag !== 'set') {
+    throw new ForkUsageError(`--${flag} ${raw.split('=')[0]}…: expected ${example}.`, `Write it as --${flag} ${example}.`)
+  }
+
+  return [raw.slice(0, index), raw.slice(index + 1)]
+}
+
+const CONFIG_KEY = /^\w+$/
+
+/** `--to` defaults to `<from>-staging`. */
+export function defaultTarget(from: string): string {
+  return `${from}-staging`
+}
+
+export function forkOptions(flags: ForkFlags): ForkOptions {
+  const plans: Record<string, string> = {}
+  for (const raw of flags.plan ?? []) {
+    const [service, plan] = split('plan', raw, 'SERVICE=PLAN (e.g. heroku-postgresql=essential-1)')
+    plans[service] = plan
+  }
+
+  const set: Record<string, string> = {}
+  for (const raw of flags.set ?? []) {
+    const [key, value] = split('set', raw, 'KEY=VALUE')
+    if (!CONFIG_KEY.test(key)) throw new ForkUsageError(`--set ${key}: config var names are letters, digits and underscores.`, 'Write it as --set KEY=VALUE.')
+    set[key] = value
+  }
+
+  const scale: Record<string, number> = {}
+  for (const raw of flags.scale ?? []) {
+    const [type, quantity] = split('scale', raw, 'TYPE=QUANTITY (e.g. worker=1)')
+    if (!/^\d+$/.test(quantity)) throw new ForkUsageError(`--scale ${type}=${quantity}: the quantity must be a whole number.`, `Write it as --scale ${type}=1.`)
+    scale[type] = Number(quantity)
+  }
+
+  for (const key of flags['exclude-config'] ?? []) {
+    if (!CONFIG_KEY.test(key)) throw new ForkUsageError(`--exclude-config ${key}: config var names are letters, digits and underscores.`, 'Write it as --exclude-config KEY.')
+  }
+
+  return {
+    excludeConfig: [...new Set(flags['exclude-config'] ?? [])],
+    from: flags.from,
+    plans,
+    region: flags.region,
+    scale,
+    set,
+    shareAddons: [...new Set(flags['share-addon'] ?? [])],
+    skipData: flags['skip-data'] ?? false,
+    team: flags.team,
+    to: flags.to ?? defaultTarget(flags.from),
+  }
+}
+
+/**
+ * The command that resumes this fork: the same flags, with `--set` values hidden (a re-run needs
+ * them again, and they may be secrets).
+ */
+export function resumeCommand(flags: ForkFlags): string {
+  const parts = ['heroku staging:fork', `--from ${flags.from}`]
+  if (flags.to) parts.push(`--to ${flags.to}`)
+  if (flags.region) parts.push(`--region ${flags.region}`)
+  if (flags.team) parts.push(`--team ${flags.team}`)
+  for (const plan of flags.plan ?? []) parts.push(`--plan ${plan}`)
+  for (const key of flags['exclude-config'] ?? []) parts.push(`--exclude-config ${key}`)
+  for (const raw of flags.set ?? []) parts.push(`--set ${raw.split('=')[0]}=…`)
+  for (const name of flags['share-addon'] ?? []) parts.push(`--share-addon ${name}`)
+  for (const scale of flags.scale ?? []) parts.push(`--scale ${scale}`)
+  if (flags['skip-data']) parts.push('--skip-data')
+  if (flags['destroy-on-failure']) parts.push('--destroy-on-failure')
+  return parts.join(' ')
+}

@@ -1,0 +1,111 @@
+import type {ForkEvent} from './execute.js'
+import type {ForkPlan, ForkResult, ForkVerification} from './types.js'
+
+/**
+ * Human rendering of the fork: pure functions returning lines; the command prints them (through
+ * redaction). Names only: no config var value ever reaches these functions.
+ */
+
+function table(rows: string[][], indent = '  '): string[] {
+  const widths: number[] = []
+  for (const row of rows) for (const [i, cell] of row.entries()) widths[i] = Math.max(widths[i] ?? 0, cell.length)
+  return rows.map(row => indent + row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ').trimEnd())
+}
+
+export function formatPrice(cents: number | undefined): string {
+  if (cents === undefined) return '?'
+  return cents === 0 ? 'free' : `$${(cents / 100).toFixed(cents % 100 === 0 ? 0 : 2)}/mo`
+}
+
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB']
+  let value = bytes
+  let unit = 0
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024
+    unit++
+  }
+
+  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`
+}
+
+export function renderPlan(plan: ForkPlan): string[] {
+  const lines: string[] = []
+  const {source, target} = plan
+  lines.push(
+    `Fork ${source.name} → ${target.name} (${plan.resume ? 'existing fork: continuing' : 'new app'})`,
+    `  region ${target.region ?? '(default)'}, stack ${target.stack ?? '(default)'}, ${target.team ? `team ${target.team}` : 'personal app'}`,
+    `  buildpacks: ${plan.buildpacks.join(', ') || 'none'}`,
+    '',
+    'Add-ons',
+  )
+  const addonRows = [['ACTION', 'PRODUCTION ADD-ON', 'OWNER', 'ON THE FORK', 'PLAN', 'PRICE', 'WHY']]
+  for (const item of plan.addons) {
+    const version = item.version ? ` (Postgres ${item.version})` : ''
+    addonRows.push([
+      item.action,
+      item.source.name,
+      item.source.owner,
+      item.attachments.join(', ') || '-',
+      item.action === 'provision' ? `${item.plan ?? ''}${version}` : item.source.plan,
+      item.action === 'provision' ? formatPrice(item.priceCents) : '-',
+      item.reason + (item.copyData ? '; data copied' : ''),
+    ])
+  }
+
+  lines.push(...(plan.addons.length > 0 ? table(addonRows) : ['  none']), '', 'Config vars (names only)')
+  const configRows = [['ACTION', 'NAME', 'WHY'], ...plan.config.map(d => [d.action, d.key, d.reason])]
+  lines.push(...(plan.config.length > 0 ? table(configRows) : ['  none']))
+  if (plan.identicalSecrets.length > 0) lines.push(`  identical to production and secret-looking: ${plan.identicalSecrets.join(', ')}`)
+  lines.push('', 'Formation')
+  const formationRows = plan.formation.map(f => [f.type, `${f.quantity} × ${f.size}`, `(production: ${f.productionQuantity})`])
+  lines.push(...(formationRows.length > 0 ? table(formationRows) : ['  none']), '', 'Release')
+  lines.push(plan.release ? `  production's slug of v${plan.release.version} ("${plan.release.description}")` : '  none: production has no slug')
+  lines.push('', 'Pipeline', plan.pipeline ? `  ${plan.pipeline.name}, stage ${plan.pipeline.stage}` : '  none: production is in no pipeline')
+  lines.push('', `Add-ons provisioned cost ${formatPrice(plan.monthlyCents)} in total (plan API prices)`)
+  if (plan.warnings.length > 0) lines.push('', 'Warnings', ...plan.warnings.map(w => `  ! ${w}`))
+  if (plan.problems.length > 0) lines.push('', 'Problems (the fork cannot start)', ...plan.problems.map(p => `  ✗ ${p.message} ${p.fix}`))
+  return lines
+}
+
+const MARK: Record<string, string> = {'already-done': '•', done: '✓', failed: '✗', 'not-run': ' ', skipped: '–'}
+
+/** One stderr line per executor event. */
+export function renderEvent(event: ForkEvent): string {
+  if (event.kind === 'start') return `… ${event.label}`
+  if (event.kind === 'progress') {
+    if (event.bytes) {
+      const {done, total} = event.bytes
+      const percent = total ? ` (${Math.floor((done / total) * 100)}%)` : ''
+      return `  ${event.label}: ${formatBytes(done)} / ${total === undefined ? '?' : formatBytes(total)}${percent}`
+    }
+
+    return `  ${event.label}: ${event.message}`
+  }
+
+  const status = event.status === 'already-done' ? 'already done' : event.status
+  return `${MARK[event.status] ?? ''} ${event.label}: ${status}${event.detail ? ` (${event.detail})` : ''}`
+}
+
+export function renderVerification(app: string, verification: ForkVerification): string[] {
+  const {database} = verification
+  const lines: string[] = []
+  if (database.attachment) {
+    lines.push(`DATABASE_URL of ${app} belongs to ${database.addon ?? '?'} (attachment ${database.attachment}), owned by ${database.owner ?? '?'}${database.ownedByFork ? ' (the fork)' : ' (NOT the fork)'}`)
+    lines.push(`  Postgres ${database.version ?? '?'} (production: ${database.productionVersion ?? '?'})${database.reachesProduction ? ' — REACHES PRODUCTION' : ''}`)
+  } else {
+    lines.push(`${app} has no DATABASE_URL from an add-on${database.reachesProduction ? ', and its DATABASE_URL REACHES PRODUCTION' : ''}`)
+  }
+
+  const count = (severity: string) => verification.findings.filter(f => f.severity === severity).length
+  lines.push(`Audit of ${app}: ${count('critical')} critical, ${count('warning')} warning, ${count('info')} info`)
+  for (const finding of verification.findings) lines.push(`  ${finding.severity.padEnd(8)} ${finding.code}: ${finding.message}`, `           fix: ${finding.remedy}`)
+  return lines
+}
+
+export function renderResult(result: ForkResult): string[] {
+  const lines: string[] = []
+  if (result.app) lines.push('', `Fork ${result.app.name} is ready${result.app.webUrl ? ` at ${result.app.webUrl}` : ''} (${((result.elapsedMs ?? 0) / 1000).toFixed(1)} s)`)
+  if (result.verification && result.app) lines.push(...renderVerification(result.app.name, result.verification))
+  return lines
+}
