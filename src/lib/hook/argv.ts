@@ -282,13 +282,14 @@ export function chooseApp(parsed: ParsedArgv, env: Readonly<Record<string, strin
 
 /* ---------------------------------------------------------------- targets */
 
-export type GuardTarget =
+/** What the command line names as the thing to be overwritten or destroyed (before any lookup). */
+export type CommandTarget =
   /** a database by attachment or config var name on an app; `app` is undefined when none could be determined */
   | {app: string | undefined; appSource?: AppSource; kind: 'database'; name: string}
   /** an add-on by name, id, attachment or config var name; `app` scopes the lookup when given */
   | {app: string | undefined; appSource?: AppSource; kind: 'addon'; name: string}
-  /** a raw connection URL given on the command line */
-  | {kind: 'url'; url: string}
+  /** a raw connection URL given on the command line; `app` is the app the command runs against, if known */
+  | {app: string | undefined; appSource?: AppSource; kind: 'url'; url: string}
 
 export const DEFAULT_DATABASE = 'DATABASE_URL'
 
@@ -297,8 +298,12 @@ export function isPostgresUrlArg(value: string): boolean {
   return /^postgres(?:ql)?:\/\//i.test(value)
 }
 
-function databaseTargets(name: string, choice: AppChoice): GuardTarget[] {
-  if (isPostgresUrlArg(name)) return [{kind: 'url', url: name}]
+function databaseTargets(name: string, choice: AppChoice): CommandTarget[] {
+  if (isPostgresUrlArg(name)) {
+    if (choice.apps.length === 0) return [{app: undefined, kind: 'url', url: name}]
+    return choice.apps.map(app => ({app, appSource: choice.source, kind: 'url' as const, url: name}))
+  }
+
   // DatabaseResolver.getAttachment: `app::database` overrides any app option.
   const scoped = /^(.+?)::(.+)/.exec(name)
   if (scoped?.[1] && scoped[2]) return [{app: scoped[1], appSource: 'target', kind: 'database', name: scoped[2]}]
@@ -306,7 +311,7 @@ function databaseTargets(name: string, choice: AppChoice): GuardTarget[] {
   return choice.apps.map(app => ({app, appSource: choice.source, kind: 'database' as const, name}))
 }
 
-function addonTargets(name: string, choice: AppChoice): GuardTarget[] {
+function addonTargets(name: string, choice: AppChoice): CommandTarget[] {
   // AddonResolver.resolve: `app::addon` (greedy on the app part).
   const scoped = /^(.+)::(.+)$/.exec(name)
   if (scoped?.[1] && scoped[2]) return [{app: scoped[1], appSource: 'target', kind: 'addon', name: scoped[2]}]
@@ -315,7 +320,7 @@ function addonTargets(name: string, choice: AppChoice): GuardTarget[] {
 }
 
 /** The targets the guard checks for a parsed invocation and the app chosen for it. */
-export function guardTargets(parsed: ParsedArgv, choice: AppChoice): GuardTarget[] {
+export function guardTargets(parsed: ParsedArgv, choice: AppChoice): CommandTarget[] {
   switch (parsed.command) {
     case 'addons:destroy': {
       return parsed.positionals.flatMap(name => addonTargets(name, choice))

@@ -43,7 +43,7 @@ const ROWS: Row[] = [
   {argv: ['DATABASE_URL', 'HEROKU_POSTGRESQL_ROSE', '-a', 'acme-staging'], expected: [db('acme-staging', 'HEROKU_POSTGRESQL_ROSE', 'flag')], id: 'pg:copy', name: 'pg:copy bare attachment name'},
   {argv: ['-a', 'acme-staging', 'acme-production::DATABASE_URL', 'ROSE'], expected: [db('acme-staging', 'ROSE', 'flag')], id: 'pg:copy', name: 'pg:copy flags before args, APP:: on the source only'},
   {argv: ['ROSE', 'acme-production::DATABASE_URL', '-a', 'acme-staging'], expected: [db('acme-production', 'DATABASE_URL', 'target')], id: 'pg:copy', name: 'pg:copy APP::ATTACHMENT target overrides --app'},
-  {argv: ['ROSE', 'postgres://u:p@db.example.com:5432/prod', '--app=acme-staging'], expected: [{kind: 'url', url: 'postgres://u:p@db.example.com:5432/prod'}], id: 'pg:copy', name: 'pg:copy postgres:// URL target, --app='},
+  {argv: ['ROSE', 'postgres://u:p@db.example.com:5432/prod', '--app=acme-staging'], expected: [{app: 'acme-staging', appSource: 'flag', kind: 'url', url: 'postgres://u:p@db.example.com:5432/prod'}], id: 'pg:copy', name: 'pg:copy postgres:// URL target, --app='},
   {argv: ['ROSE', 'DATABASE', '--confirm', 'DATABASE', '--app', 'acme-staging', '--verbose', '--wait-interval', '5'], expected: [db('acme-staging', 'DATABASE', 'flag')], id: 'pg:copy', name: 'pg:copy --confirm and other option flags do not shift args'},
   {argv: ['ROSE', 'DATABASE'], env: {HEROKU_APP: 'acme-staging'}, expected: [db('acme-staging', 'DATABASE', 'env')], id: 'pg:copy', name: 'pg:copy HEROKU_APP'},
   {argv: ['ROSE', 'DATABASE', '-a', 'from-flag'], env: {HEROKU_APP: 'from-env'}, expected: [db('from-flag', 'DATABASE', 'flag')], id: 'pg:copy', name: 'pg:copy --app beats HEROKU_APP'},

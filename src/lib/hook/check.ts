@@ -1,0 +1,245 @@
+import {buildGuardContext, classifyTarget, type GuardTarget, targetFromAttachment} from '../guard/classify.js'
+import {databaseNames, resolveDatabase} from '../guard/resolve.js'
+import {ApiError, type HerokuClient} from '../heroku/client.js'
+import {ADDON_HEADERS, type AddOn, type AddOnAttachment} from '../heroku/types.js'
+import {protectedKeys, readProtectedEntries} from '../protect/store.js'
+import {loadApp} from '../snapshot/load.js'
+import {findProductionApps, ProductionUnknownError} from '../snapshot/production.js'
+import {redact} from '../snapshot/redact.js'
+import {type AppSnapshot, POSTGRES_SERVICE, serviceOfPlan} from '../snapshot/types.js'
+import {
+  chooseApp,
+  type CommandTarget,
+  flagDefsFrom,
+  type GitRemotes,
+  guardTargets,
+  needsGitRemotes,
+  type ParsedArgv,
+  parseGuardedArgv,
+  undecidableReason,
+} from './argv.js'
+import {type CheckedTarget, decide, type HookDecision} from './decide.js'
+import {guardedCommand} from './ids.js'
+
+/**
+ * The prerun hook's work for a guarded command, I/O included: parse the argv, look the target up through
+ * the Platform API the way the stock command will, load the snapshots the guard needs, and classify with
+ * the guard (`classifyTarget`). Production = pipeline stage `production` + apps protected with
+ * `heroku staging:protect`. Only GET requests are sent. Anything that goes wrong makes the target
+ * "undecided", which the hook refuses (fail closed).
+ */
+
+type Env = Readonly<Record<string, string | undefined>>
+
+export interface CheckInput {
+  argv: readonly string[]
+  /** the stock command's static flags, so flags newer than the built-in table are parsed right */
+  commandFlags?: Record<string, {char?: string; type?: string}>
+  configDir: string
+  env: Env
+  id: string
+  /** builds the API client; called only when a lookup is needed */
+  makeClient: () => Promise<HerokuClient>
+  readGit: () => Promise<GitRemotes>
+}
+
+/** The add-on service the stock CLI treats as Postgres (heroku-cli-util getAddonService). */
+function postgresServices(env: Env): Set<string> {
+  return new Set([env.HEROKU_POSTGRESQL_ADDON_NAME || env.HEROKU_DATA_SERVICE || POSTGRES_SERVICE, POSTGRES_SERVICE])
+}
+
+function notVisible(error: unknown): boolean {
+  return error instanceof ApiError && (error.status === 404 || error.status === 403)
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof ApiError) return `${error.method} ${error.path} failed: ${error.message}${error.id ? ` (${error.id})` : ''}`
+  return error instanceof Error ? error.message : String(error)
+}
+
+/** Loads each app, add-on and pipeline once per hook run. */
+class Lookups {
+  private readonly addons = new Map<string, Promise<AddOn | undefined>>()
+  private readonly apps = new Map<string, Promise<AppSnapshot | undefined>>()
+  private readonly attachedApps = new Map<string, Promise<string[]>>()
+  private readonly pipelines = new Map<string, Promise<string[]>>()
+
+  constructor(private readonly client: HerokuClient) {}
+
+  /** The add-on by name or id (account-wide), or undefined when it does not exist or is not visible. */
+  async addon(nameOrId: string): Promise<AddOn | undefined> {
+    if (!this.addons.has(nameOrId)) {
+      this.addons.set(nameOrId, this.client.get<AddOn>(`/addons/${encodeURIComponent(nameOrId)}`, {headers: ADDON_HEADERS}).catch(error => {
+        if (notVisible(error)) return undefined
+        throw error
+      }))
+    }
+
+    return this.addons.get(nameOrId) as Promise<AddOn | undefined>
+  }
+
+  /** A loaded app by name or id, or undefined when it does not exist or is not visible. */
+  async app(nameOrId: string): Promise<AppSnapshot | undefined> {
+    if (!this.apps.has(nameOrId)) {
+      const loading = loadApp(this.client, nameOrId).catch(error => {
+        if (notVisible(error)) return undefined
+        throw error
+      })
+      this.apps.set(nameOrId, loading)
+      // Index the result by id and name as well, so the same app is never loaded twice.
+      void loading.then(snapshot => {
+        if (!snapshot) return
+        for (const key of [snapshot.app.id, snapshot.app.name]) if (!this.apps.has(key)) this.apps.set(key, loading)
+      }, () => {})
+    }
+
+    return this.apps.get(nameOrId) as Promise<AppSnapshot | undefined>
+  }
+
+  /** The names of every app the add-on is attached to. */
+  async attachedTo(addonId: string): Promise<string[]> {
+    if (!this.attachedApps.has(addonId)) {
+      this.attachedApps.set(addonId, this.client.list<AddOnAttachment>(`/addons/${encodeURIComponent(addonId)}/addon-attachments`)
+        .then(attachments => [...new Set(attachments.map(a => a.app.name ?? a.app.id ?? '').filter(Boolean))])
+        .catch(error => {
+          if (notVisible(error)) return []
+          throw error
+        }))
+    }
+
+    return this.attachedApps.get(addonId) as Promise<string[]>
+  }
+
+  /** The production-stage apps (ids) of the app's pipeline. */
+  async pipelineProduction(snapshot: AppSnapshot): Promise<string[]> {
+    const pipeline = snapshot.pipeline?.id
+    if (!pipeline) return []
+    if (!this.pipelines.has(pipeline)) {
+      this.pipelines.set(pipeline, findProductionApps(this.client, snapshot).catch(error => {
+        if (error instanceof ProductionUnknownError) return []
+        throw error
+      }))
+    }
+
+    return this.pipelines.get(pipeline) as Promise<string[]>
+  }
+}
+
+/** Resolves one command-line target to the database the guard classifies. */
+async function resolveTarget(lookups: Lookups, requested: CommandTarget, env: Env): Promise<CheckedTarget> {
+  if (requested.kind === 'url' && requested.app === undefined) {
+    return {requested, target: {following: null, url: requested.url}}
+  }
+
+  if (requested.app === undefined && requested.kind === 'database') {
+    return {requested, undecided: 'no app was named'}
+  }
+
+  const snapshot = requested.app === undefined ? undefined : await lookups.app(requested.app)
+  if (requested.app !== undefined && !snapshot && requested.kind !== 'addon') {
+    return {requested, undecided: `app ${requested.app} was not found, or this account cannot see it`}
+  }
+
+  if (requested.kind === 'url') return {requested, target: resolveDatabase(snapshot as AppSnapshot, requested.url)}
+
+  if (requested.kind === 'database') {
+    const app = snapshot as AppSnapshot
+    const target = resolveDatabase(app, requested.name)
+    if (target) return {requested, target}
+    const names = databaseNames(app)
+    return {requested, undecided: `${app.app.name} has no database named ${requested.name}${names.length > 0 ? ` (its databases: ${names.join(', ')})` : ''}`}
+  }
+
+  // addons:destroy: an add-on name or id, or an attachment or config var name on the app.
+  const services = postgresServices(env)
+  const onApp = snapshot ? resolveDatabase(snapshot, requested.name) : undefined
+  if (onApp?.addon) {
+    return services.has(onApp.addon.service) ? {requested, target: onApp} : {requested, skipped: `${onApp.addon.name} is a ${onApp.addon.service} add-on`}
+  }
+
+  const addon = await lookups.addon(requested.name)
+  if (!addon) {
+    return {requested, undecided: `add-on ${requested.name} was not found${requested.app ? ` on ${requested.app}` : ''}, or this account cannot see it`}
+  }
+
+  const service = addon.addon_service?.name ?? serviceOfPlan(addon.plan?.name ?? '')
+  if (!services.has(service)) return {requested, skipped: `${addon.name} is a ${service} add-on`}
+  const ownerName = addon.app.name ?? addon.app.id ?? ''
+  const owner = await lookups.app(ownerName)
+  const attachment = owner?.attachments.find(a => a.addon.id === addon.id)
+  if (owner && attachment) return {requested, target: targetFromAttachment(owner, attachment)}
+  // No attachment on the owner is visible: classify what is known (no URL, so the guard refuses it as unverifiable).
+  const target: GuardTarget = {
+    addon: {id: addon.id, name: addon.name, owner: {id: addon.app.id, name: ownerName}, plan: addon.plan?.name, service},
+    app: {id: addon.app.id, name: ownerName},
+    following: null,
+  }
+  return {requested, target}
+}
+
+/** The production apps the guard compares this target against, loaded. */
+async function productionFor(lookups: Lookups, target: GuardTarget, keys: ReadonlySet<string>, protectedApps: readonly string[]): Promise<AppSnapshot[]> {
+  const involvedNames = new Set<string>()
+  if (target.app) involvedNames.add(target.app.id ?? target.app.name)
+  if (target.addon) {
+    involvedNames.add(target.addon.owner.id ?? target.addon.owner.name)
+    for (const app of await lookups.attachedTo(target.addon.id)) involvedNames.add(app)
+  }
+
+  const involved = (await Promise.all([...involvedNames].map(async name => lookups.app(name)))).filter((s): s is AppSnapshot => s !== undefined)
+  const pipelineIds = (await Promise.all(involved.map(async snapshot => lookups.pipelineProduction(snapshot)))).flat()
+  const candidates = [...new Set([...pipelineIds, ...protectedApps])]
+  const loaded = await Promise.all(candidates.map(async key => lookups.app(key)))
+  const production = new Map<string, AppSnapshot>()
+  for (const snapshot of [...involved, ...loaded]) {
+    if (!snapshot) continue
+    const isProduction = snapshot.pipeline?.stage === 'production' || keys.has(snapshot.app.name) || keys.has(snapshot.app.id)
+    if (isProduction) production.set(snapshot.app.id, snapshot)
+  }
+
+  return [...production.values()]
+}
+
+/**
+ * Checks a command the prerun hook saw. Returns undefined when the command is not guarded; otherwise the
+ * decision (allow, or refuse with the reason), never throwing: a failure is an undecided target.
+ */
+export async function checkCommand(input: CheckInput): Promise<HookDecision | undefined> {
+  const command = guardedCommand(input.id)
+  if (!command) return undefined
+  const parsed = parseGuardedArgv(command, input.argv, flagDefsFrom(command, input.commandFlags)) as ParsedArgv
+  const {env} = input
+  let checked: CheckedTarget[]
+  try {
+    const git = needsGitRemotes(parsed, env) ? await input.readGit() : undefined
+    const choice = chooseApp(parsed, env, git)
+    const targets = guardTargets(parsed, choice)
+    const blind = undecidableReason(parsed, choice)
+    if (blind !== undefined) {
+      checked = targets.length > 0 ? targets.map(requested => ({requested, undecided: blind})) : [{requested: {app: undefined, kind: 'database', name: 'DATABASE_URL'}, undecided: blind}]
+    } else if (targets.length === 0) {
+      checked = []
+    } else {
+      const entries = await readProtectedEntries(input.configDir)
+      const keys = new Set(protectedKeys(entries))
+      // One lookup key per protected app: its id when known (survives renames), else its name.
+      const protectedApps = entries.map(entry => entry.id ?? entry.name)
+      const lookups = new Lookups(await input.makeClient())
+      checked = await Promise.all(targets.map(async requested => {
+        try {
+          const resolved = await resolveTarget(lookups, requested, env)
+          if (!resolved.target || resolved.undecided !== undefined || resolved.skipped !== undefined) return resolved
+          const production = await productionFor(lookups, resolved.target, keys, protectedApps)
+          const context = buildGuardContext({production, protectedApps: [...keys]})
+          return {...resolved, classification: classifyTarget(resolved.target, context)}
+        } catch (error) {
+          return {requested, undecided: redact(describeError(error))}
+        }
+      }))
+    }
+  } catch (error) {
+    checked = [{requested: {app: undefined, kind: 'database', name: 'the target'}, undecided: redact(describeError(error))}]
+  }
+
+  return decide(parsed.command, input.argv, checked, env)
+}

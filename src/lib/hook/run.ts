@@ -1,0 +1,64 @@
+import {APIClient} from '@heroku-cli/command'
+import type {Command, Interfaces} from '@oclif/core'
+
+// Imported for its side effect: every debug line (http-call's included) passes through redaction.
+import '../command/base.js'
+import {ExitCode} from '../exit-codes.js'
+import {HerokuClient} from '../heroku/client.js'
+import {redact, registerSecret} from '../snapshot/redact.js'
+import {checkCommand} from './check.js'
+import {readGitRemotes} from './git.js'
+import {renderOverride, renderRefusal} from './message.js'
+
+/** The parts of oclif's hook context the guard uses. */
+export interface GuardHookContext {
+  config: Interfaces.Config
+  /** throws (oclif's hook context: errors.error) */
+  error(message: string, options: {exit: number}): void
+  warn(message: string): void
+}
+
+type FlagShapes = Record<string, {char?: string; type?: string}>
+
+function flagShapes(command: Command.Class): FlagShapes {
+  const shapes: FlagShapes = {}
+  for (const [name, flag] of Object.entries({...command.baseFlags, ...command.flags})) {
+    shapes[name] = {char: flag.char, type: flag.type}
+  }
+
+  return shapes
+}
+
+/**
+ * Runs the guard for a guarded stock command: refuses it (exit 4) when its target is production data or
+ * when the guard cannot decide, and says so when HEROKU_STAGING_ALLOW_PRODUCTION lets it through.
+ */
+export async function runGuard(context: GuardHookContext, options: {Command: Command.Class; argv: string[]}): Promise<void> {
+  let decision: Awaited<ReturnType<typeof checkCommand>>
+  try {
+    decision = await checkCommand({
+      argv: options.argv,
+      commandFlags: flagShapes(options.Command),
+      configDir: context.config.configDir,
+      env: process.env,
+      id: options.Command.id,
+      async makeClient() {
+        registerSecret(process.env.HEROKU_API_KEY)
+        return new HerokuClient(new APIClient(context.config))
+      },
+      readGit: () => readGitRemotes(),
+    })
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error)
+    context.error(redact(`heroku-staging's guard failed (${reason}), so it refuses to let heroku ${options.Command.id} run.\nRun it again; if it keeps failing, HEROKU_STAGING_ALLOW_PRODUCTION=<the target app's name> lets this one command through.`), {exit: ExitCode.Refused})
+    return
+  }
+
+  if (!decision) return
+  if (!decision.allow) {
+    context.error(redact(renderRefusal(decision)), {exit: ExitCode.Refused})
+    return
+  }
+
+  if (decision.reason) context.warn(redact(renderOverride(decision)))
+}
