@@ -362,16 +362,20 @@ export function targetFromAttachment(snapshot: AppSnapshot, attachment: Attachme
   }
 }
 
+/** The source as the guard sees it, from a resolved database (see `resolveDatabase`). */
+export function sourceFromTarget(target: GuardTarget): GuardSource {
+  return {
+    addon: target.addon && {id: target.addon.id, name: target.addon.name},
+    app: target.app?.name,
+    attachment: target.attachment,
+    configVar: target.configVar,
+    url: target.url,
+  }
+}
+
 /** The source as the guard sees it, for an attachment on a loaded app. */
 export function sourceFromAttachment(snapshot: AppSnapshot, attachment: AttachmentRef): GuardSource {
-  const {configVar, url} = attachmentUrl(snapshot, attachment)
-  return {
-    addon: {id: attachment.addon.id, name: attachment.addon.name},
-    app: snapshot.app.name,
-    attachment: attachment.name,
-    configVar,
-    url,
-  }
+  return sourceFromTarget(targetFromAttachment(snapshot, attachment))
 }
 
 export interface ContextInput {

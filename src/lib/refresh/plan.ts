@@ -1,0 +1,280 @@
+/**
+ * The refresh plan: pure. From snapshots and options to the exact steps `staging:refresh` takes,
+ * or a refusal that names every reason. Nothing here sends a request.
+ */
+import {
+  buildGuardContext,
+  classifyTarget,
+  type GuardTarget,
+  hostAndDatabase,
+  type Refusal,
+  sourceFromTarget,
+} from '../guard/classify.js'
+import {databaseNames, resolveDatabase} from '../guard/resolve.js'
+import type {DataTransfer} from '../heroku/types.js'
+import {isPostgresUrl} from '../snapshot/identity.js'
+import type {AppSnapshot, FormationEntry} from '../snapshot/types.js'
+
+export interface RefreshOptions {
+  /** capture a backup of the target before wiping it (default true; `--no-backup` turns it off) */
+  backup: boolean
+  /** capture a fresh backup of the source (production) first: the only write to production */
+  backupSource: boolean
+  /** maintenance mode on for the duration (default true; `--no-maintenance` turns it off) */
+  maintenance: boolean
+  /** the sanitize SQL, already read from its file */
+  sanitize?: {file: string; sql: string}
+  /** attachment or config var on the source app (default DATABASE) */
+  source: string
+  /** attachment or config var on the staging app (default DATABASE) */
+  target: string
+}
+
+export interface PlanInput {
+  /** the app named with --from, if any */
+  from?: string
+  options: RefreshOptions
+  /** every production app loaded for the guard: pipeline stage production, --from, protected */
+  production: readonly AppSnapshot[]
+  /** from `readProtectedApps` */
+  protectedApps: readonly string[]
+  /** the app the data comes from (production, or --from) */
+  sourceApp: AppSnapshot
+  staging: AppSnapshot
+}
+
+/** One side of the copy as the command shows it. Never carries a credential. */
+export interface DatabaseSide {
+  addon?: {id: string; name: string; owner: string; plan?: string}
+  app: string
+  attachment?: string
+  configVar?: string
+  /** `host:port/database`, no credentials */
+  hostAndDatabase: string
+  /** Data API size, when known */
+  numBytes?: number
+  numTables?: number
+}
+
+export interface ProcessQuantity {
+  quantity: number
+  size: string
+  type: string
+}
+
+export interface BackupStep {
+  addonId: string
+  addonName: string
+  /** the add-on's billing app: Data API transfers are listed under it */
+  billingApp: string
+  kind: 'backup-source' | 'backup-target'
+}
+
+export type RefreshStep =
+  | BackupStep
+  | {app: string; kind: 'maintenance-off'}
+  | {app: string; kind: 'maintenance-on'}
+  | {app: string; kind: 'scale-down'; processes: ProcessQuantity[]}
+  | {app: string; kind: 'scale-restore'; processes: ProcessQuantity[]}
+  | {file: string; kind: 'sanitize'; sql: string; url: string}
+  | {
+    billingApp: string
+    fromName: string
+    fromUrl: string
+    kind: 'transfer'
+    targetAddonId: string
+    targetAddonName: string
+    toName: string
+    toUrl: string
+    /** the source's size, for progress when the transfer does not report one */
+    totalBytes?: number
+  }
+
+export type StepKind = RefreshStep['kind']
+
+export interface RefreshPlan {
+  /** what the user types to confirm: the target app's name */
+  confirmWith: string
+  /** maintenance was already on before the refresh; it is left on */
+  maintenanceWasOn: boolean
+  production: string[]
+  source: DatabaseSide
+  staging: {id: string; name: string}
+  steps: RefreshStep[]
+  target: DatabaseSide
+}
+
+export type PlanOutcome =
+  | {kind: 'plan'; plan: RefreshPlan}
+  | {kind: 'refused'; refusals: Refusal[]; source: DatabaseSide; target: DatabaseSide}
+  | {fix: string; kind: 'unresolved'; message: string}
+
+/** Process types that do background work: every type but web and release. */
+export function isBackgroundProcess(type: string): boolean {
+  return type !== 'web' && type !== 'release'
+}
+
+/** The background processes that run now and must be paused during the copy. */
+export function runningBackground(formation: readonly FormationEntry[]): ProcessQuantity[] {
+  return formation
+    .filter(entry => isBackgroundProcess(entry.type) && entry.quantity > 0)
+    .map(entry => ({quantity: entry.quantity, size: entry.size, type: entry.type}))
+    .sort((a, b) => a.type.localeCompare(b.type))
+}
+
+/** `HEROKU_POSTGRESQL_ROSE` → `ROSE`, `DATABASE_URL` → `DATABASE`: the names pg:copy and pg:backups show. */
+export function displayName(name: string): string {
+  return name.replace(/^HEROKU_POSTGRESQL_/, '').replace(/_URL$/, '')
+}
+
+function side(target: GuardTarget, snapshot: AppSnapshot): DatabaseSide {
+  const db = target.addon ? snapshot.databases[target.addon.id] : undefined
+  return {
+    addon: target.addon && {id: target.addon.id, name: target.addon.name, owner: target.addon.owner.name, plan: target.addon.plan},
+    app: snapshot.app.name,
+    attachment: target.attachment,
+    configVar: target.configVar,
+    hostAndDatabase: target.url ? hostAndDatabase(target.url) : 'unknown',
+    numBytes: db?.numBytes,
+    numTables: db?.numTables,
+  }
+}
+
+/** Statements that would end or nest the one transaction the sanitize file runs in. */
+const TRANSACTION_CONTROL = /^(?:BEGIN|COMMIT|END|ROLLBACK|ABORT|START\s+TRANSACTION|PREPARE\s+TRANSACTION|COMMIT\s+PREPARED|ROLLBACK\s+PREPARED)\b/i
+
+/** Removes comments, quoted strings and dollar-quoted bodies, so statement starts can be checked. */
+function stripSqlBodies(sql: string): string {
+  return sql
+    .replaceAll(/\$([A-Za-z_]\w*)?\$[\s\S]*?\$\1\$/g, ' ')
+    .replaceAll(/\/\*[\s\S]*?\*\//g, ' ')
+    .replaceAll(/--[^\n]*/g, ' ')
+    .replaceAll(/'(?:[^']|'')*'/g, "''")
+    .replaceAll(/"(?:[^"]|"")*"/g, '""')
+}
+
+/** Why a sanitize file cannot run in one transaction, or undefined when it can. */
+export function checkSanitizeSql(sql: string): string | undefined {
+  const statements = stripSqlBodies(sql).split(';').map(s => s.trim()).filter(Boolean)
+  if (statements.length === 0) return 'it contains no SQL statement'
+  const control = statements.find(statement => TRANSACTION_CONTROL.test(statement))
+  if (control) {
+    const word = (control.split(/\s+/)[0] ?? '').toUpperCase()
+    return `it contains ${word}: the file already runs in one transaction that the command opens and commits, so remove its own BEGIN/COMMIT/ROLLBACK`
+  }
+
+  return undefined
+}
+
+/** The latest successful backup in a Data API transfer list, and its age. */
+export function latestBackup(transfers: readonly DataTransfer[], now: Date): undefined | {ageSeconds: number; finishedAt: string; name: string; uuid: string} {
+  const backups = transfers
+    .filter(t => t.to_type === 'gof3r' && t.succeeded === true && typeof t.finished_at === 'string')
+    .sort((a, b) => Date.parse(b.finished_at as string) - Date.parse(a.finished_at as string))
+  const latest = backups[0]
+  if (!latest) return undefined
+  const finishedAt = latest.finished_at as string
+  return {
+    ageSeconds: Math.max(0, Math.round((now.getTime() - Date.parse(finishedAt)) / 1000)),
+    finishedAt,
+    name: transferName(latest),
+    uuid: latest.uuid,
+  }
+}
+
+/** A transfer's name as pg:backups shows it: c003 (copy), b012 (backup), a001 (scheduled), r002 (restore). */
+export function transferName(transfer: DataTransfer): string {
+  let prefix = 'b'
+  if (transfer.from_type === 'pg_dump' && transfer.to_type === 'pg_restore') prefix = 'c'
+  else if (transfer.to_type === 'pg_restore') prefix = 'r'
+  else if ((transfer as DataTransfer & {schedule?: unknown}).schedule) prefix = 'a'
+  return transfer.num === undefined ? transfer.uuid : `${prefix}${String(transfer.num).padStart(3, '0')}`
+}
+
+/** Resolves both sides, runs the guard, and lays out the steps. */
+export function planRefresh(input: PlanInput): PlanOutcome {
+  const {options, sourceApp, staging} = input
+  const sourceTarget = resolveDatabase(sourceApp, options.source)
+  if (!sourceTarget || !isPostgresUrl(sourceTarget.url)) {
+    const names = databaseNames(sourceApp).join(', ') || 'none'
+    return {
+      fix: `Name the source with --source ATTACHMENT (databases on ${sourceApp.app.name}: ${names}).`,
+      kind: 'unresolved',
+      message: sourceTarget
+        ? `${options.source} on ${sourceApp.app.name} is not a Postgres database with a URL.`
+        : `No database named ${options.source} on ${sourceApp.app.name}.`,
+    }
+  }
+
+  const target = resolveDatabase(staging, options.target)
+  if (!target) {
+    const names = databaseNames(staging).join(', ') || 'none'
+    return {
+      fix: `Name the target with --target ATTACHMENT (databases on ${staging.app.name}: ${names}), or add one: heroku addons:create heroku-postgresql -a ${staging.app.name}.`,
+      kind: 'unresolved',
+      message: `No database named ${options.target} on ${staging.app.name}.`,
+    }
+  }
+
+  const source = sourceFromTarget(sourceTarget)
+  const context = buildGuardContext({from: input.from, production: input.production, protectedApps: input.protectedApps, source})
+  const verdict = classifyTarget(target, context)
+  const sourceSide = side(sourceTarget, sourceApp)
+  const targetSide = side(target, staging)
+  if (verdict.refusals.length > 0) return {kind: 'refused', refusals: verdict.refusals, source: sourceSide, target: targetSide}
+
+  // The guard passed, so the target is a heroku-postgresql add-on with a URL.
+  const targetAddon = target.addon as NonNullable<GuardTarget['addon']>
+  const targetUrl = target.url as string
+  const steps: RefreshStep[] = []
+  if (options.backupSource) {
+    if (!sourceTarget.addon) {
+      return {
+        fix: 'Drop --backup-source, or name a heroku-postgresql attachment with --source.',
+        kind: 'unresolved',
+        message: `--backup-source needs a heroku-postgresql source, and ${options.source} on ${sourceApp.app.name} is backed by no add-on.`,
+      }
+    }
+
+    steps.push({addonId: sourceTarget.addon.id, addonName: sourceTarget.addon.name, billingApp: sourceTarget.addon.owner.name, kind: 'backup-source'})
+  }
+
+  const maintenanceWasOn = staging.app.maintenance
+  if (options.maintenance && !maintenanceWasOn) steps.push({app: staging.app.name, kind: 'maintenance-on'})
+  const background = runningBackground(staging.formation)
+  if (background.length > 0) {
+    steps.push({app: staging.app.name, kind: 'scale-down', processes: background.map(p => ({...p, quantity: 0}))})
+  }
+
+  if (options.backup) {
+    steps.push({addonId: targetAddon.id, addonName: targetAddon.name, billingApp: targetAddon.owner.name, kind: 'backup-target'})
+  }
+
+  steps.push({
+    billingApp: targetAddon.owner.name,
+    fromName: displayName(sourceTarget.attachment ?? sourceTarget.configVar ?? 'SOURCE'),
+    fromUrl: sourceTarget.url as string,
+    kind: 'transfer',
+    targetAddonId: targetAddon.id,
+    targetAddonName: targetAddon.name,
+    toName: displayName(target.attachment ?? target.configVar ?? 'TARGET'),
+    toUrl: targetUrl,
+    totalBytes: sourceSide.numBytes,
+  })
+  if (options.sanitize) steps.push({file: options.sanitize.file, kind: 'sanitize', sql: options.sanitize.sql, url: targetUrl})
+  if (background.length > 0) steps.push({app: staging.app.name, kind: 'scale-restore', processes: background})
+  if (options.maintenance && !maintenanceWasOn) steps.push({app: staging.app.name, kind: 'maintenance-off'})
+
+  return {
+    kind: 'plan',
+    plan: {
+      confirmWith: staging.app.name,
+      maintenanceWasOn,
+      production: context.production.map(p => p.name),
+      source: sourceSide,
+      staging: {id: staging.app.id, name: staging.app.name},
+      steps,
+      target: targetSide,
+    },
+  }
+}

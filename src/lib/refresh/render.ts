@@ -1,0 +1,135 @@
+/**
+ * Text for `staging:refresh`: pure functions from plan and result to lines. The command prints
+ * them; every line still passes through the command's redaction.
+ */
+import type {Finding} from '../audit/types.js'
+import type {Refusal} from '../guard/classify.js'
+import type {TransferSummary} from './execute.js'
+import type {DatabaseSide, RefreshPlan, RefreshStep} from './plan.js'
+
+export function formatBytes(bytes: number | undefined): string {
+  if (bytes === undefined) return 'unknown size'
+  const units = ['B', 'kB', 'MB', 'GB', 'TB']
+  let value = bytes
+  let unit = 0
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000
+    unit++
+  }
+
+  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`
+}
+
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${ms} ms`
+  const seconds = ms / 1000
+  if (seconds < 60) return `${seconds.toFixed(1)} s`
+  const minutes = Math.floor(seconds / 60)
+  if (minutes < 60) return `${minutes}m ${Math.round(seconds % 60)}s`
+  return `${Math.floor(minutes / 60)}h ${minutes % 60}m`
+}
+
+export function formatAge(seconds: number): string {
+  if (seconds < 60) return `${seconds}s`
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m`
+  if (seconds < 172_800) return `${Math.floor(seconds / 3600)}h ${Math.floor((seconds % 3600) / 60)}m`
+  return `${Math.floor(seconds / 86_400)} days`
+}
+
+/** The lines describing one side: app, attachment and config var, add-on, host and database, size. */
+export function sideLines(label: string, side: DatabaseSide): string[] {
+  const via = side.attachment
+    ? `${side.attachment} (${side.configVar ?? `${side.attachment}_URL`})`
+    : `${side.configVar ?? 'unknown'} (plain config var, no attachment)`
+  const addon = side.addon
+    ? `${side.addon.name} (${side.addon.plan ?? 'unknown plan'}, owned by ${side.addon.owner})`
+    : 'none'
+  const tables = side.numTables === undefined ? '' : `, ${side.numTables} tables`
+  return [
+    `${label}`,
+    `  app          ${side.app}`,
+    `  attachment   ${via}`,
+    `  add-on       ${addon}`,
+    `  host / db    ${side.hostAndDatabase}`,
+    `  size         ${formatBytes(side.numBytes)}${tables}`,
+  ]
+}
+
+function stepText(step: RefreshStep): string {
+  switch (step.kind) {
+    case 'backup-source': {
+      return `capture a backup of ${step.addonName} (production)`
+    }
+
+    case 'backup-target': {
+      return `capture a backup of ${step.addonName} (the target)`
+    }
+
+    case 'maintenance-off': {
+      return `maintenance off on ${step.app}`
+    }
+
+    case 'maintenance-on': {
+      return `maintenance on for ${step.app}`
+    }
+
+    case 'sanitize': {
+      return `run ${step.file} in one transaction`
+    }
+
+    case 'scale-down': {
+      return `scale ${step.processes.map(p => `${p.type}=0`).join(' ')}`
+    }
+
+    case 'scale-restore': {
+      return `restore ${step.processes.map(p => `${p.type}=${p.quantity}`).join(' ')}`
+    }
+
+    case 'transfer': {
+      return `copy ${step.fromName} → ${step.toName} on Heroku (server-side transfer)`
+    }
+  }
+}
+
+/** What the user reads before confirming. */
+export function planLines(plan: RefreshPlan, latest: null | {ageSeconds: number; name: string} | undefined): string[] {
+  const lines = [
+    `Refreshing ${plan.staging.name}: ALL DATA in the target is replaced by a copy of the source.`,
+    '',
+    ...sideLines('FROM (source, read only)', plan.source),
+    '',
+    ...sideLines('TO (target, wiped)', plan.target),
+    '',
+    latest
+      ? `Production's latest backup: ${latest.name}, ${formatAge(latest.ageSeconds)} old.`
+      : "Production's latest backup: none found.",
+    'Steps:',
+    ...plan.steps.map((step, index) => `  ${index + 1}. ${stepText(step)}`),
+    `  ${plan.steps.length + 1}. audit ${plan.staging.name} again`,
+  ]
+  if (plan.maintenanceWasOn) lines.push(`${plan.staging.name} is already in maintenance mode; it is left on.`)
+  return lines
+}
+
+/** The refusal the guard gave, as the command prints it. */
+export function refusalText(plan: {source: DatabaseSide; target: DatabaseSide}, refusals: readonly Refusal[]): {fix: string; message: string} {
+  const first = refusals[0]
+  const message = [
+    `Refusing to refresh ${plan.target.app}: the target is not a safe staging database (${refusals.map(r => r.code).join(', ')}).`,
+    ...refusals.map(r => `  - ${r.code}: ${r.message}`),
+  ].join('\n')
+  const fix = refusals.length === 1 && first ? first.fix : refusals.map(r => `  - ${r.fix}`).join('\n')
+  return {fix, message}
+}
+
+export function findingLines(findings: readonly Finding[]): string[] {
+  if (findings.length === 0) return ['  findings     none']
+  return [
+    `  findings     ${findings.length} (${['critical', 'warning', 'info'].map(s => `${findings.filter(f => f.severity === s).length} ${s}`).join(', ')})`,
+    ...findings.map(f => `    ${f.severity.toUpperCase().padEnd(8)} ${f.code}: ${f.message}`),
+  ]
+}
+
+export function transferLine(summary: TransferSummary | undefined): string {
+  return summary ? `${summary.name} (${formatBytes(summary.bytes)}, ${formatDuration(summary.durationMs)})` : 'none'
+}

@@ -1,0 +1,80 @@
+import pg from 'pg'
+
+import {endpointOf} from '../snapshot/identity.js'
+import {redact} from '../snapshot/redact.js'
+
+/**
+ * Runs a sanitize file against the refreshed database in ONE transaction over a direct
+ * connection: either every statement applies or none does. TLS is used except to the local
+ * machine (localhost / 127.0.0.1 / ::1), where a PostgreSQL server rarely has a certificate.
+ */
+
+export class SanitizeError extends Error {
+  constructor(message: string, readonly position?: {column?: number; line: number}) {
+    super(redact(message))
+    this.name = 'SanitizeError'
+  }
+}
+
+export interface ConnectionSettings {
+  database: string
+  host: string
+  password: string
+  port: number
+  /** false for loopback hosts; Heroku Postgres otherwise */
+  ssl: false | {rejectUnauthorized: boolean}
+  user: string
+}
+
+/** Parses a postgres URL into explicit settings; the URL's own query (sslmode, …) is not trusted. */
+export function connectionSettings(url: string): ConnectionSettings {
+  const parsed = new URL(url)
+  const local = endpointOf(url)?.host === 'loopback'
+  return {
+    database: decodeURIComponent(parsed.pathname.replace(/^\/+/, '')),
+    host: parsed.hostname.replace(/^\[|\]$/g, ''),
+    password: decodeURIComponent(parsed.password),
+    port: parsed.port ? Number(parsed.port) : 5432,
+    // Heroku Postgres presents certificates no public CA signs; the connection is still encrypted.
+    ssl: local ? false : {rejectUnauthorized: false},
+    user: decodeURIComponent(parsed.username),
+  }
+}
+
+/** 1-based line and column of a character offset (PostgreSQL reports `position` 1-based). */
+function lineOf(sql: string, position: number): {column: number; line: number} {
+  const before = sql.slice(0, Math.max(0, position - 1)).split('\n')
+  return {column: (before.at(-1)?.length ?? 0) + 1, line: before.length}
+}
+
+/** Runs `sql` in one transaction; on any error it rolls back and throws a SanitizeError. */
+export async function runSanitize(url: string, sql: string): Promise<{durationMs: number}> {
+  const started = Date.now()
+  const client = new pg.Client({...connectionSettings(url), application_name: 'heroku-staging-sanitize'})
+  // A dropped connection emits 'error' on the client; the pending query rejects with it as well.
+  client.on('error', () => {})
+  try {
+    await client.connect()
+  } catch (error) {
+    throw new SanitizeError(`Could not connect to the staging database: ${(error as Error).message}`)
+  }
+
+  try {
+    await client.query('BEGIN')
+    try {
+      await client.query(sql)
+      // A deferred constraint can still fail here; PostgreSQL then rolls the whole file back.
+      await client.query('COMMIT')
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {})
+      const failure = error as Error & {position?: string}
+      const position = failure.position ? lineOf(sql, Number(failure.position)) : undefined
+      const where = position ? ` (line ${position.line})` : ''
+      throw new SanitizeError(`${failure.message}${where}`, position)
+    }
+
+    return {durationMs: Date.now() - started}
+  } finally {
+    await client.end().catch(() => {})
+  }
+}
