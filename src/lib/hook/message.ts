@@ -1,4 +1,4 @@
-import {describeTarget, type Refusal} from '../guard/classify.js'
+import {describeTarget, type Refusal, RefusalCode} from '../guard/classify.js'
 import type {CommandTarget} from './argv.js'
 import {type CheckedTarget, type HookDecision, isRefused, OVERRIDE_ENV, productionRefusals} from './decide.js'
 import type {GuardedCommandId} from './ids.js'
@@ -83,6 +83,22 @@ function undecidedBlock(checked: CheckedTarget): string[] {
   return [`Could not check ${requestedText(checked.requested)}: ${checked.undecided}`]
 }
 
+/**
+ * How to reach the goal safely. When the app named on the command line is itself production, the user most
+ * likely meant a staging app; otherwise the guard's own fixes (which repair a staging app wired to
+ * production) apply.
+ */
+function fixesFor(checked: CheckedTarget, command: GuardedCommandId): string[] {
+  const refusals = productionRefusals(checked)
+  const app = checked.target?.app?.name
+  const appIsProduction = app !== undefined && refusals.some(r => r.production.includes(app) && r.code !== RefusalCode.SameDatabaseAsProduction)
+  if (appIsProduction) {
+    return [`If you meant a staging database, name the staging app instead: heroku ${command} … -a STAGING_APP (or STAGING_APP::DATABASE).`]
+  }
+
+  return refusals.map(refusal => refusal.fix)
+}
+
 /** The refusal the hook aborts the command with (exit 4). */
 export function renderRefusal(decision: HookDecision): string {
   const verb = VERB[decision.command]
@@ -96,7 +112,7 @@ export function renderRefusal(decision: HookDecision): string {
   for (const checked of production) lines.push(...productionBlock(checked, verb))
   for (const checked of undecided) lines.push(...undecidedBlock(checked))
   lines.push('To proceed:')
-  const fixes = new Set(production.flatMap(c => productionRefusals(c).map(refusal => refusal.fix)))
+  const fixes = new Set(production.flatMap(c => fixesFor(c, decision.command)))
   for (const fix of fixes) lines.push(`  - ${fix}`)
   if (undecided.length > 0) lines.push('  - Fix the reason above and run the command again.')
   lines.push(...overrideLines(decision))

@@ -1,0 +1,185 @@
+import {execFile, spawn} from 'node:child_process'
+import {existsSync, rmSync} from 'node:fs'
+import {copyFile, mkdir, mkdtemp, rm, symlink, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+/**
+ * Runs the REAL `heroku` binary (npm package heroku, devDependency) in an isolated HOME, with or without
+ * this plugin linked, so the developer's own CLI (~/.config/heroku, ~/.local/share/heroku, netrc,
+ * ~/.gitconfig) is never touched. Point it at the emulator by passing `emulator.env`.
+ *
+ * How the plugin is linked, and why:
+ * - `npm run build` wipes and rewrites the shared `dist/` that other engineers and tests use, so the helper
+ *   never touches it. `compilePlugin()` compiles `src/` with the project's own tsconfig into a PRIVATE
+ *   directory (`tsc --outDir <tmp>/dist`; type errors elsewhere in the tree do not stop emission), copies
+ *   package.json there, symlinks the repo's node_modules, and writes oclif.manifest.json with `oclif manifest`
+ *   exactly as a published package has it. That directory is what `heroku plugins:link --no-install` links,
+ *   so the CLI runs compiled JavaScript the way users get it: no tsx, no stale repo dist/, no stale manifest.
+ * - It is compiled once per process (about 5 s) and removed when the process exits.
+ * - Linking from the repo root instead would make oclif register tsx (it is in devDependencies and the root
+ *   has a tsconfig) and load `src/*.ts`: slower, and it would read whatever oclif.manifest.json the last
+ *   build left in the root.
+ *
+ * The environment keeps the stock CLI from calling out and keeps runs fast: telemetry, Herokulytics and
+ * Sentry off (DISABLE_TELEMETRY=true, IS_HEROKU_TEST_ENV=true), no update check or autoupdate
+ * (HEROKU_SKIP_NEW_VERSION_CHECK, HEROKU_DISABLE_AUTOUPDATE), the terms-of-service banner pre-acknowledged,
+ * no colour, wide columns, stdin closed so a prompt fails instead of hanging. Nothing from the caller's
+ * environment leaks in but PATH and the locale: pass `emulator.env` (HEROKU_HOST, HEROKU_DATA_HOST,
+ * HEROKU_API_KEY, HEROKU_PARTICLEBOARD_URL) through `env`.
+ */
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+export const HEROKU_BIN = path.join(ROOT, 'node_modules', '.bin', 'heroku')
+const TSC = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc')
+const OCLIF = path.join(ROOT, 'node_modules', 'oclif', 'bin', 'run.js')
+
+export interface HerokuRun {
+  durationMs: number
+  status: null | number
+  stderr: string
+  stdout: string
+}
+
+export interface RunOptions {
+  cwd?: string
+  /** added to (or, with undefined values, removed from) the instance's environment for this run */
+  env?: Record<string, string | undefined>
+  /** written to stdin, which is then closed */
+  input?: string
+  /** the run is killed after this long (default 120 s) */
+  timeoutMs?: number
+}
+
+async function exec(file: string, args: string[], cwd: string): Promise<{code: number; output: string}> {
+  return new Promise(resolve => {
+    execFile(process.execPath, [file, ...args], {cwd, maxBuffer: 64 * 1024 * 1024}, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0
+      resolve({code, output: `${stdout}${stderr}`})
+    })
+  })
+}
+
+let compiled: Promise<string> | undefined
+
+/**
+ * Compiles the plugin into a private directory, once per process, and returns that directory (a plugin
+ * root with package.json, dist/, oclif.manifest.json and node_modules).
+ */
+export async function compilePlugin(): Promise<string> {
+  compiled ??= (async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'heroku-staging-plugin-'))
+    process.once('exit', () => rmSync(dir, {force: true, recursive: true}))
+    const tsc = await exec(TSC, ['-p', path.join(ROOT, 'tsconfig.json'), '--outDir', path.join(dir, 'dist')], ROOT)
+    const hook = path.join(dir, 'dist', 'hooks', 'prerun', 'guard.js')
+    if (!existsSync(hook)) throw new Error(`compiling the plugin produced no ${hook} (tsc exit ${tsc.code}):\n${tsc.output}`)
+    await copyFile(path.join(ROOT, 'package.json'), path.join(dir, 'package.json'))
+    await symlink(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir')
+    const manifest = await exec(OCLIF, ['manifest'], dir)
+    if (manifest.code !== 0 || !existsSync(path.join(dir, 'oclif.manifest.json'))) {
+      throw new Error(`oclif manifest failed in ${dir}:\n${manifest.output}`)
+    }
+
+    return dir
+  })()
+  return compiled
+}
+
+/** The variables that keep the stock CLI quiet, offline (but for the emulator) and fast, for a HOME. */
+export function isolatedEnv(home: string): Record<string, string> {
+  const env: Record<string, string> = {
+    COLUMNS: '200',
+    DISABLE_TELEMETRY: 'true',
+    HEROKU_DISABLE_AUTOUPDATE: 'true',
+    HEROKU_SKIP_NEW_VERSION_CHECK: 'true',
+    HOME: home,
+    IS_HEROKU_TEST_ENV: 'true',
+    NO_COLOR: '1',
+    // node must be on PATH for the binary's `#!/usr/bin/env node` line; git for remotes.
+    PATH: [path.dirname(process.execPath), process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin'].join(path.delimiter),
+    XDG_CACHE_HOME: path.join(home, '.cache'),
+    XDG_CONFIG_HOME: path.join(home, '.config'),
+    XDG_DATA_HOME: path.join(home, '.local', 'share'),
+  }
+  for (const key of ['LANG', 'LC_ALL', 'TMPDIR']) {
+    const value = process.env[key]
+    if (value) env[key] = value
+  }
+
+  return env
+}
+
+export interface HerokuCliOptions {
+  /** environment for every run, e.g. `emulator.env` */
+  env?: Record<string, string>
+  /** link this plugin (default true); false gives the stock CLI alone, for side-by-side comparisons */
+  plugin?: boolean
+}
+
+/** One isolated installation of the stock CLI, with or without this plugin linked. */
+export class HerokuCli {
+  private constructor(
+    readonly home: string,
+    readonly env: Record<string, string>,
+    readonly pluginDir: string | undefined,
+  ) {}
+
+  /** The CLI's config directory in this HOME (where `staging:protect` keeps its list). */
+  get configDir(): string {
+    return path.join(this.home, '.config', 'heroku')
+  }
+
+  static async create(options: HerokuCliOptions = {}): Promise<HerokuCli> {
+    const home = await mkdtemp(path.join(tmpdir(), 'heroku-home-'))
+    const env = {...isolatedEnv(home), ...options.env}
+    const cacheDir = path.join(env.XDG_CACHE_HOME as string, 'heroku')
+    await mkdir(cacheDir, {recursive: true})
+    // Acknowledge the terms-of-service banner the init hook prints once per cache dir.
+    await writeFile(path.join(cacheDir, 'terms-of-service'), '')
+    const pluginDir = options.plugin === false ? undefined : await compilePlugin()
+    const cli = new HerokuCli(home, env, pluginDir)
+    if (pluginDir) {
+      const linked = await cli.run(['plugins:link', '--no-install', pluginDir])
+      if (linked.status !== 0) throw new Error(`heroku plugins:link failed (${linked.status}):\n${linked.stdout}${linked.stderr}`)
+    }
+
+    return cli
+  }
+
+  async cleanup(): Promise<void> {
+    await rm(this.home, {force: true, recursive: true})
+  }
+
+  /** Runs `heroku ARGS…`; never rejects (a timeout kills the process and shows as status null). */
+  async run(args: readonly string[], options: RunOptions = {}): Promise<HerokuRun> {
+    const env: Record<string, string> = {...this.env}
+    for (const [key, value] of Object.entries(options.env ?? {})) {
+      if (value === undefined) delete env[key]
+      else env[key] = value
+    }
+
+    const started = performance.now()
+    return new Promise(resolve => {
+      const child = spawn(HEROKU_BIN, args, {cwd: options.cwd ?? this.home, env, stdio: ['pipe', 'pipe', 'pipe']})
+      let stdout = ''
+      let stderr = ''
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+        stdout += chunk
+      })
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+        stderr += chunk
+      })
+      const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000)
+      child.on('close', status => {
+        clearTimeout(timer)
+        resolve({durationMs: performance.now() - started, status, stderr, stdout})
+      })
+      child.on('error', error => {
+        clearTimeout(timer)
+        resolve({durationMs: performance.now() - started, status: null, stderr: `${stderr}${error.message}`, stdout})
+      })
+      child.stdin.end(options.input ?? '')
+    })
+  }
+}
