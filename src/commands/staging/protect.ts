@@ -10,10 +10,7 @@ export default class Protect extends StagingCommand {
   static override description = [
     'mark an app as production for every heroku-staging guard, or list the apps marked',
     '',
-    'A protected app counts as production exactly like an app at pipeline stage production: the prerun guard',
-    'refuses stock pg:copy, pg:reset, pg:backups:restore, pg:push and addons:destroy of its databases, and',
-    'staging:refresh refuses to write it. The list is kept in the CLI\'s config directory',
-    '(staging-protected.json). Undo with heroku staging:unprotect.',
+    'A protected app counts as production exactly like an app at pipeline stage production: the prerun guard refuses stock pg:copy, pg:reset, pg:backups:restore, pg:push and addons:destroy of its databases, and staging:refresh refuses to write it. The list is kept in the CLI\'s config directory (staging-protected.json), by name and app id, so a renamed app stays protected. Undo with heroku staging:unprotect.',
     '',
     exitCodeHelp([ExitCode.Ok, ExitCode.Usage, ExitCode.Api]),
   ].join('\n')

@@ -10,8 +10,7 @@ export default class Unprotect extends StagingCommand {
   static override description = [
     'remove an app from the list heroku staging:protect keeps',
     '',
-    'The app then counts as production only if its pipeline stage is production. Unprotecting an app that is',
-    'not protected changes nothing and is not an error.',
+    'The app then counts as production only if its pipeline stage is production. Unprotecting an app that is not protected changes nothing and is not an error.',
     '',
     exitCodeHelp([ExitCode.Ok, ExitCode.Usage, ExitCode.Api]),
   ].join('\n')
