@@ -69,7 +69,13 @@ const NETWORK_CODES = new Set(['ECONNABORTED', 'ECONNREFUSED', 'ECONNRESET', 'EP
 interface HttpLikeError {
   body?: {id?: string; message?: string; resource?: string}
   code?: string
-  http?: {body?: unknown; headers?: Record<string, string | string[] | undefined>; statusCode?: number}
+  /** HerokuAPIError.http is http-call's HTTPError, whose own `.http` holds the response headers */
+  http?: {
+    body?: unknown
+    headers?: Record<string, string | string[] | undefined>
+    http?: {headers?: Record<string, string | string[] | undefined>}
+    statusCode?: number
+  }
   message?: string
   statusCode?: number
 }
@@ -241,7 +247,7 @@ export class HerokuClient {
     // A 429 or 503 means the request was not processed, so any method may be sent again.
     const safeAnyMethod = status === 429 || status === 503
     if (!safeAnyMethod && !(status >= 500 && IDEMPOTENT.has(method))) return undefined
-    const retryAfter = Number(header(failure.http?.headers ?? {}, 'retry-after'))
+    const retryAfter = Number(header(failure.http?.headers ?? failure.http?.http?.headers ?? {}, 'retry-after'))
     return Number.isFinite(retryAfter) && retryAfter >= 0 ? Math.max(retryAfter * 1000, backoff) : backoff
   }
 }
