@@ -1,14 +1,14 @@
 import {flags} from '@heroku-cli/command'
-import {Errors, Flags, type Interfaces} from '@oclif/core'
+import {Flags, type Interfaces} from '@oclif/core'
 import {createInterface} from 'node:readline/promises'
 
 import type {Finding} from '../../lib/audit/types.js'
 import {StagingCommand, StagingError} from '../../lib/command/base.js'
+import {ApiError} from '../../lib/heroku/client.js'
 import {ExitCode, exitCodeHelp} from '../../lib/exit-codes.js'
 import type {Refusal} from '../../lib/guard/classify.js'
-import {readProtectedApps} from '../../lib/protect/store.js'
 import {executeRefresh, type ExecutionResult, RefreshStepError, type RefreshEvent} from '../../lib/refresh/execute.js'
-import {loadLatestBackup, loadRefreshInputs, readSanitizeFile, RefreshInputError, verifyRefresh} from '../../lib/refresh/load.js'
+import {loadLatestBackup, loadRefreshInputs, readProtected, readSanitizeFile, RefreshInputError, verifyRefresh} from '../../lib/refresh/load.js'
 import {type DatabaseSide, planRefresh, type ProcessQuantity} from '../../lib/refresh/plan.js'
 import {findingLines, formatBytes, formatDuration, planLines, refusalText, transferLine} from '../../lib/refresh/render.js'
 
@@ -28,13 +28,6 @@ export interface RefreshResult {
   target: DatabaseSide
   transfer: ExecutionResult['transfer']
   warnings: string[]
-}
-
-/** Critical findings remain after a refresh that otherwise succeeded: exit 1, after the result. */
-class FindingsRemain extends Errors.CLIError {
-  constructor(app: string, count: number) {
-    super(`${count} critical finding${count === 1 ? '' : 's'} remain on ${app} after the refresh.\nFix them: heroku staging:audit -a ${app} names the command for each.`, {exit: ExitCode.Critical})
-  }
 }
 
 export default class Refresh extends StagingCommand {
@@ -77,8 +70,8 @@ export default class Refresh extends StagingCommand {
     const {flags: opts} = await this.parse(Refresh)
     const started = Date.now()
     const sanitize = opts.sanitize ? await this.input(readSanitizeFile(opts.sanitize)) : undefined
-    const protectedApps = await readProtectedApps(this.config.configDir)
-    const inputs = await this.input(loadRefreshInputs(this.client, {app: opts.app, from: opts.from, protectedApps}))
+    const protectedApps = await this.input(readProtected(this.config.configDir))
+    const inputs = await this.input(loadRefreshInputs(this.client, {app: opts.app, from: opts.from, protectedApps: protectedApps.entries}))
     const outcome = planRefresh({
       from: opts.from,
       options: {
@@ -90,7 +83,7 @@ export default class Refresh extends StagingCommand {
         target: opts.target,
       },
       production: inputs.production,
-      protectedApps,
+      protectedApps: protectedApps.keys,
       sourceApp: inputs.sourceApp,
       staging: inputs.staging,
     })
@@ -131,18 +124,18 @@ export default class Refresh extends StagingCommand {
     }
 
     this.summary(result)
-    const critical = result.findings.filter(f => f.severity === 'critical').length
-    if (critical > 0) {
-      if (this.jsonEnabled()) this.logJson(this.toSuccessJson(result))
-      throw new FindingsRemain(plan.staging.name, critical)
+    if (result.findings.some(f => f.severity === 'critical')) {
+      // The summary (or JSON) is printed either way; the exit code says a critical finding remains.
+      if (this.jsonEnabled()) process.exitCode = ExitCode.Critical
+      else this.exit(ExitCode.Critical)
     }
 
     return result
   }
 
   protected override async catch(err: Interfaces.CommandError): Promise<unknown> {
-    // The result is already printed; only the exit code and one line on stderr remain to say.
-    if (err instanceof FindingsRemain) throw err
+    // Under --json oclif prints the error instead of throwing it, and would exit 1: keep our code.
+    if (this.jsonEnabled()) process.exitCode = err instanceof ApiError ? ExitCode.Api : (err as {oclif?: {exit?: number}}).oclif?.exit ?? 1
     return super.catch(err)
   }
 
@@ -248,6 +241,8 @@ export default class Refresh extends StagingCommand {
       `  dynos        ${paused ? `${paused} ${result.formation.verified ? 'restored' : 'NOT as before'}` : 'no background dynos were running'}`,
       ...findingLines(result.findings),
     )
+    const critical = result.findings.filter(f => f.severity === 'critical').length
+    if (critical > 0) lines.push(`${critical} critical finding${critical === 1 ? '' : 's'} remain on ${result.app}: heroku staging:audit -a ${result.app} names the fix for each.`)
     for (const line of lines) this.log(line)
   }
 }

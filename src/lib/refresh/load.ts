@@ -10,6 +10,7 @@ import type {AuditFinding} from '../audit/types.js'
 import {ExitCode} from '../exit-codes.js'
 import {ApiError, type HerokuClient} from '../heroku/client.js'
 import type {DataTransfer} from '../heroku/types.js'
+import {type ProtectedEntry, protectedFile, protectedKeys, readProtectedEntries} from '../protect/store.js'
 import {loadApp, loadApps} from '../snapshot/load.js'
 import {findProductionApps, ProductionUnknownError} from '../snapshot/production.js'
 import type {AppSnapshot} from '../snapshot/types.js'
@@ -51,7 +52,7 @@ async function pipelineProduction(client: HerokuClient, staging: AppSnapshot): P
 
 export async function loadRefreshInputs(
   client: HerokuClient,
-  options: {app: string; from?: string; protectedApps: readonly string[]},
+  options: {app: string; from?: string; protectedApps: readonly {id?: string; name: string}[]},
 ): Promise<RefreshInputs> {
   const staging = await loadApp(client, options.app, LOAD)
   const isStaging = (key: string): boolean => key === staging.app.name || key === staging.app.id
@@ -81,7 +82,9 @@ export async function loadRefreshInputs(
   const warnings: string[] = []
 
   const loaded = new Set(production.flatMap(p => [p.app.id, p.app.name]))
-  const protectedToLoad = options.protectedApps.filter(key => !loaded.has(key) && !isStaging(key))
+  const protectedToLoad = options.protectedApps
+    .filter(entry => !loaded.has(entry.name) && !(entry.id && loaded.has(entry.id)) && !isStaging(entry.name) && !(entry.id && isStaging(entry.id)))
+    .map(entry => entry.id ?? entry.name)
   const protectedSnapshots = await Promise.all(protectedToLoad.map(async key => {
     try {
       return await loadApp(client, key, LOAD)
@@ -110,6 +113,20 @@ export async function loadLatestBackup(client: HerokuClient, plan: RefreshPlan, 
   } catch (error) {
     if (!(error instanceof ApiError)) throw error
     return {latest: null, warning: `Could not read ${owner}'s backups (${error.message}): run heroku pg:backups -a ${owner}.`}
+  }
+}
+
+/** The protected apps (names and ids for the guard, entries to load); a corrupt file fails closed. */
+export async function readProtected(configDir: string): Promise<{entries: ProtectedEntry[]; keys: string[]}> {
+  try {
+    const entries = await readProtectedEntries(configDir)
+    return {entries, keys: protectedKeys(entries)}
+  } catch (error) {
+    throw new RefreshInputError(
+      `Cannot read the protected apps in ${protectedFile(configDir)}: ${(error as Error).message}.`,
+      'Repair or remove that file, then list protected apps with heroku staging:protect --list.',
+      ExitCode.Refused,
+    )
   }
 }
 

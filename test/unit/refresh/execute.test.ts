@@ -1,0 +1,208 @@
+import {APIClient} from '@heroku-cli/command'
+import {expect} from 'chai'
+import nock from 'nock'
+
+import {HerokuClient} from '../../../src/lib/heroku/client.js'
+import {executeRefresh, type RefreshEvent, RefreshStepError} from '../../../src/lib/refresh/execute.js'
+import {planRefresh, type RefreshOptions, type RefreshPlan} from '../../../src/lib/refresh/plan.js'
+import {loadConfig} from '../../helpers/run.js'
+import {PROD_DB_URL, production, STAGING, STAGING_DB_URL, staging} from '../guard/fixtures.js'
+
+const PLATFORM = 'https://api.heroku.com'
+const DATA = 'https://api.data.heroku.com'
+const FAST = {initialMs: 1, maxMs: 2}
+
+function makePlan(options: Partial<RefreshOptions> = {}): RefreshPlan {
+  const prod = production()
+  const outcome = planRefresh({
+    options: {backup: true, backupSource: false, maintenance: true, source: 'DATABASE', target: 'DATABASE', ...options},
+    production: [prod],
+    protectedApps: [],
+    sourceApp: prod,
+    staging: staging(),
+  })
+  if (outcome.kind !== 'plan') throw new Error('expected a plan')
+  return outcome.plan
+}
+
+async function client(): Promise<HerokuClient> {
+  return new HerokuClient(new APIClient(await loadConfig()), {sleep: async () => {}})
+}
+
+const backup = {finished_at: null, from_type: 'pg_dump', num: 7, to_type: 'gof3r', uuid: 'backup-uuid'}
+const copy = {finished_at: null, from_type: 'pg_dump', num: 3, to_type: 'pg_restore', uuid: 'copy-uuid'}
+const done = (t: object, bytes: number) => ({...t, finished_at: '2026-01-01T00:00:00Z', processed_bytes: bytes, source_bytes: bytes, succeeded: true})
+
+describe('refresh: executeRefresh', function () {
+  let order: string[]
+  const note = (label: string) => () => {
+    order.push(label)
+  }
+
+  beforeEach(function () {
+    order = []
+    delete process.env.HEROKU_DATA_HOST
+  })
+  afterEach(function () {
+    nock.cleanAll()
+  })
+
+  it('runs every step in order and restores exactly what it changed', async function () {
+    const platform = nock(PLATFORM)
+      .patch('/apps/acme-staging', {maintenance: true}).reply(200, function () {
+        note('maintenance-on')()
+        return {}
+      })
+      .patch('/apps/acme-staging/formation', {updates: [{quantity: 0, type: 'clock'}, {quantity: 0, type: 'worker'}]}).reply(200, function () {
+        note('scale-down')()
+        return []
+      })
+      .patch('/apps/acme-staging/formation', {updates: [{quantity: 1, size: 'basic', type: 'clock'}, {quantity: 2, size: 'basic', type: 'worker'}]}).reply(200, function () {
+        note('scale-restore')()
+        return []
+      })
+      .patch('/apps/acme-staging', {maintenance: false}).reply(200, function () {
+        note('maintenance-off')()
+        return {}
+      })
+    const data = nock(DATA)
+      .post('/client/v11/databases/addon-staging-db/backups').reply(201, function () {
+        note('backup')()
+        return backup
+      })
+      .get('/client/v11/apps/acme-staging/transfers/backup-uuid').reply(200, {...backup, processed_bytes: 10})
+      .get('/client/v11/apps/acme-staging/transfers/backup-uuid').reply(200, done(backup, 1000))
+      .post('/client/v11/databases/addon-staging-db/transfers', {from_name: 'DATABASE', from_url: PROD_DB_URL, to_name: 'DATABASE', to_url: STAGING_DB_URL}).reply(201, function () {
+        note('transfer')()
+        return copy
+      })
+      .get('/client/v11/apps/acme-staging/transfers/copy-uuid').reply(200, {...copy, processed_bytes: 4000, source_bytes: 9000})
+      .get('/client/v11/apps/acme-staging/transfers/copy-uuid').reply(200, done(copy, 9000))
+
+    const events: RefreshEvent[] = []
+    const sql: string[] = []
+    const result = await executeRefresh(await client(), makePlan({sanitize: {file: 's.sql', sql: 'UPDATE users SET email = null'}}), {
+      onEvent: event => events.push(event),
+      poll: FAST,
+      runSql: async (url, text) => {
+        sql.push(`${url} ${text}`)
+        order.push('sanitize')
+      },
+    })
+    platform.done()
+    data.done()
+
+    expect(order).to.deep.equal(['maintenance-on', 'scale-down', 'backup', 'transfer', 'sanitize', 'scale-restore', 'maintenance-off'])
+    expect(sql).to.deep.equal([`${STAGING_DB_URL} UPDATE users SET email = null`])
+    expect(result.transfer).to.deep.include({app: 'acme-staging', bytes: 9000, name: 'c003', uuid: 'copy-uuid'})
+    expect(result.backups.target).to.deep.include({app: 'acme-staging', bytes: 1000, name: 'b007'})
+    expect(result.maintenance).to.deep.equal({turnedOff: true, turnedOn: true})
+    expect(result.formation.restored).to.equal(true)
+    expect(result.sanitize?.file).to.equal('s.sql')
+    expect(events.filter(e => e.kind === 'progress' && e.step === 'transfer')).to.deep.include({kind: 'progress', name: 'c003', processedBytes: 4000, step: 'transfer', totalBytes: 9000})
+  })
+
+  it('undoes maintenance and dynos when the backup fails before anything is copied', async function () {
+    const platform = nock(PLATFORM)
+      .patch('/apps/acme-staging', {maintenance: true}).reply(200, {})
+      .patch('/apps/acme-staging/formation').reply(200, [])
+      .patch('/apps/acme-staging/formation', {updates: [{quantity: 1, size: 'basic', type: 'clock'}, {quantity: 2, size: 'basic', type: 'worker'}]}).reply(200, [])
+      .patch('/apps/acme-staging', {maintenance: false}).reply(200, {})
+    const data = nock(DATA)
+      .post('/client/v11/databases/addon-staging-db/backups').reply(422, {id: 'invalid_params', message: 'backups are not available on this plan'})
+
+    const error = await executeRefresh(await client(), makePlan(), {poll: FAST}).then(() => undefined, (error_: unknown) => error_)
+    platform.done()
+    data.done()
+    expect(error).to.be.instanceOf(RefreshStepError)
+    const failure = error as RefreshStepError
+    expect(failure.step).to.equal('backup-target')
+    expect(failure.message).to.contain('Nothing was copied').and.contain('back as it was')
+    expect(failure.fix).to.contain('--no-backup')
+    expect(failure.state).to.deep.include({copyStarted: false, maintenanceOn: false, paused: []})
+  })
+
+  it('keeps staging in maintenance with dynos paused when the copy fails, naming the backup to restore', async function () {
+    const platform = nock(PLATFORM)
+      .patch('/apps/acme-staging', {maintenance: true}).reply(200, {})
+      .patch('/apps/acme-staging/formation').reply(200, [])
+    const data = nock(DATA)
+      .post('/client/v11/databases/addon-staging-db/backups').reply(201, done(backup, 1000))
+      .post('/client/v11/databases/addon-staging-db/transfers').reply(201, copy)
+      .get('/client/v11/apps/acme-staging/transfers/copy-uuid').reply(200, {...copy, finished_at: '2026-01-01T00:00:00Z', succeeded: false})
+      .get('/client/v11/apps/acme-staging/transfers/copy-uuid?verbose=true').reply(200, {...copy, logs: [{message: 'pg_restore: error: out of disk'}]})
+
+    const error = await executeRefresh(await client(), makePlan(), {poll: FAST}).then(() => undefined, (error_: unknown) => error_)
+    platform.done()
+    data.done()
+    const failure = error as RefreshStepError
+    expect(failure.step).to.equal('transfer')
+    expect(failure.message).to.contain('out of disk').and.contain('IN maintenance mode')
+    expect(failure.fix).to.contain('heroku pg:backups:restore acme-staging::b007 DATABASE -a acme-staging --confirm acme-staging')
+    expect(failure.fix).to.contain('heroku ps:scale clock=1 worker=2 -a acme-staging && heroku maintenance:off -a acme-staging')
+  })
+
+  it('leaves staging in maintenance when the sanitize file fails', async function () {
+    const platform = nock(PLATFORM)
+      .patch('/apps/acme-staging', {maintenance: true}).reply(200, {})
+      .patch('/apps/acme-staging/formation').reply(200, [])
+    const data = nock(DATA)
+      .post('/client/v11/databases/addon-staging-db/backups').reply(201, done(backup, 1000))
+      .post('/client/v11/databases/addon-staging-db/transfers').reply(201, done(copy, 9000))
+
+    const plan = makePlan({sanitize: {file: 'bad.sql', sql: 'UPDATE nope SET x = 1'}})
+    const error = await executeRefresh(await client(), plan, {
+      poll: FAST,
+      rerun: 'heroku staging:refresh -a acme-staging --sanitize bad.sql',
+      runSql: async () => {
+        throw new Error('relation "nope" does not exist')
+      },
+    }).then(() => undefined, (error_: unknown) => error_)
+    platform.done()
+    data.done()
+    const failure = error as RefreshStepError
+    expect(failure.step).to.equal('sanitize')
+    expect(failure.message).to.contain('rolled back').and.contain('relation "nope" does not exist').and.contain('IN maintenance mode')
+    expect(failure.fix).to.contain('Fix bad.sql and run heroku staging:refresh -a acme-staging --sanitize bad.sql again')
+    expect(failure.state).to.deep.include({copyStarted: true, maintenanceOn: true})
+  })
+
+  it('on Ctrl-C during the copy, says the transfer continues on Heroku and how to follow it', async function () {
+    const controller = new AbortController()
+    const platform = nock(PLATFORM)
+      .patch('/apps/acme-staging', {maintenance: true}).reply(200, {})
+      .patch('/apps/acme-staging/formation').reply(200, [])
+    const data = nock(DATA)
+      .post('/client/v11/databases/addon-staging-db/transfers').reply(201, function () {
+        controller.abort()
+        return copy
+      })
+
+    const error = await executeRefresh(await client(), makePlan({backup: false}), {poll: FAST, signal: controller.signal})
+      .then(() => undefined, (error_: unknown) => error_)
+    platform.done()
+    data.done()
+    const failure = error as RefreshStepError
+    expect(failure.interrupted).to.equal(true)
+    expect(failure.message).to.contain('The copy c003 continues on Heroku').and.contain('acme-staging is IN maintenance mode')
+    expect(failure.fix).to.contain('heroku pg:backups:info c003 -a acme-staging')
+    expect(failure.fix).to.contain('heroku maintenance:off -a acme-staging')
+  })
+
+  it('on Ctrl-C before the copy starts, puts staging back and copies nothing', async function () {
+    const controller = new AbortController()
+    const platform = nock(PLATFORM)
+      .patch('/apps/acme-staging', {maintenance: true}).reply(200, function () {
+        controller.abort()
+        return {}
+      })
+      .patch('/apps/acme-staging', {maintenance: false}).reply(200, {})
+    const error = await executeRefresh(await client(), makePlan(), {poll: FAST, signal: controller.signal})
+      .then(() => undefined, (error_: unknown) => error_)
+    platform.done()
+    const failure = error as RefreshStepError
+    expect(failure.interrupted).to.equal(true)
+    expect(failure.message).to.contain('Nothing was copied')
+    expect(STAGING.name).to.equal(failure.state.app)
+  })
+})
