@@ -41,7 +41,10 @@ export interface JournalEntry {
   account?: string
   status: number
   durationMs: number
-  /** true for POST, PATCH, PUT and DELETE on Heroku routes */
+  /**
+   * true for POST, PATCH, PUT and DELETE on Heroku routes, except the read-only lookups Heroku
+   * serves with POST (`/actions/addon-attachments/resolve`, `/actions/addons/resolve`, `/filters/*`)
+   */
   mutating: boolean
 }
 
@@ -59,6 +62,11 @@ export interface FaultRule {
   drop?: boolean
   /** add this much latency before answering normally */
   delayMs?: number
+  /**
+   * with `status` or `drop`: let the request take effect first, then answer the fault or drop the
+   * connection (the change happened but the client never hears of it). Default false: refused before it runs.
+   */
+  applied?: boolean
 }
 
 /** A topology to load in one call; provisioning is immediate and each database is real. */

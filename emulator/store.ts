@@ -1,0 +1,879 @@
+/**
+ * The emulator's one state store. Every change goes through a named transition that applies
+ * Heroku's rules and side effects (attachments expose `NAME_URL`, config and attachment changes
+ * write releases, add-on owned vars cannot be overwritten, …). Plain data, so it persists as JSON.
+ */
+
+import {randomBytes, randomUUID} from 'node:crypto'
+
+import {
+  COLORS,
+  DEFAULT_POSTGRES_VERSION,
+  nonPostgresConfig,
+  POSTGRES,
+  POSTGRES_VERSIONS,
+  randomAddonName,
+  resolvePlan,
+  type ServiceSpec,
+  serviceByName,
+} from './catalog.js'
+import {confirmationRequired, forbidden, HerokuError, invalidParams, notFound} from './http.js'
+import type {Account} from './types.js'
+
+export type AddonState = 'deprovisioned' | 'provisioned' | 'provisioning'
+export type Stage = 'development' | 'production' | 'review' | 'staging' | 'test'
+export const STAGES: readonly Stage[] = ['test', 'review', 'development', 'staging', 'production']
+
+export interface AppRec {
+  buildpacks: string[]
+  buildStack: string
+  collaborators: string[]
+  /** plain config vars; attachment vars are computed from attachments */
+  config: Record<string, string>
+  createdAt: string
+  features: Record<string, boolean>
+  id: string
+  maintenance: boolean
+  name: string
+  ownerId: string
+  region: string
+  releasedAt: null | string
+  stack: string
+  team: null | string
+  updatedAt: string
+}
+
+export interface AddonRec {
+  appId: string
+  /** exposed config, keyed by suffix (`URL` → `DATABASE_URL` when attached as DATABASE) */
+  config: Record<string, string>
+  createdAt: string
+  /** the real database's name in the cluster (heroku-postgresql only) */
+  database?: string
+  id: string
+  name: string
+  plan: string
+  providerId: string
+  service: string
+  state: AddonState
+  updatedAt: string
+  /** pinned Postgres major (heroku-postgresql only) */
+  version?: string
+}
+
+export interface AttachmentRec {
+  addonId: string
+  appId: string
+  createdAt: string
+  id: string
+  name: string
+  namespace: null | string
+  updatedAt: string
+}
+
+export interface ReleaseRec {
+  addonPlanNames: string[]
+  appId: string
+  createdAt: string
+  description: string
+  id: string
+  slugId: null | string
+  status: 'failed' | 'pending' | 'succeeded'
+  updatedAt: string
+  userId: string
+  version: number
+}
+
+export interface SlugRec {
+  appId: string
+  buildpackProvidedDescription: string
+  checksum: string
+  commit: null | string
+  commitDescription: null | string
+  createdAt: string
+  id: string
+  processTypes: Record<string, string>
+  size: number
+  stack: string
+}
+
+export interface FormationRec {
+  appId: string
+  command: string
+  createdAt: string
+  id: string
+  quantity: number
+  size: string
+  type: string
+  updatedAt: string
+}
+
+export interface PipelineRec {
+  createdAt: string
+  id: string
+  name: string
+  ownerId: string
+  updatedAt: string
+}
+
+export interface CouplingRec {
+  appId: string
+  createdAt: string
+  id: string
+  pipelineId: string
+  stage: Stage
+  updatedAt: string
+}
+
+export interface DrainRec {
+  addonId: null | string
+  appId: string
+  createdAt: string
+  id: string
+  token: string
+  updatedAt: string
+  url: string
+}
+
+export interface TransferLog {
+  created_at: string
+  level: string
+  message: string
+}
+
+export interface TransferRec {
+  /** the billing app of the database the transfer was posted under */
+  appId: string
+  /** the database (add-on) the transfer was posted under */
+  addonId: string
+  /** the dump file, for backups */
+  backupFile?: null | string
+  canceledAt: null | string
+  createdAt: string
+  deletedAt: null | string
+  finishedAt: null | string
+  fromName: null | string
+  fromType: string
+  fromUrl: null | string
+  logs: TransferLog[]
+  num: number
+  processedBytes: number
+  /** the secret of the backup's public URL, once one was issued */
+  publicToken?: string
+  sourceBytes: number
+  startedAt: null | string
+  succeeded: boolean | null
+  toName: null | string
+  toType: string
+  toUrl: null | string
+  updatedAt: string
+  uuid: string
+}
+
+export interface State {
+  addons: AddonRec[]
+  apps: AppRec[]
+  attachments: AttachmentRec[]
+  couplings: CouplingRec[]
+  drains: DrainRec[]
+  format: 1
+  formation: FormationRec[]
+  /** the PostgreSQL server's port, reused across restarts so stored URLs stay valid */
+  pgPort?: number
+  pipelines: PipelineRec[]
+  releases: ReleaseRec[]
+  slugs: SlugRec[]
+  transfers: TransferRec[]
+}
+
+export function emptyState(): State {
+  return {addons: [], apps: [], attachments: [], couplings: [], drains: [], format: 1, formation: [], pipelines: [], releases: [], slugs: [], transfers: []}
+}
+
+/** Heroku's timestamp format: ISO 8601 without milliseconds. */
+export function now(): string {
+  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z')
+}
+
+export const APP_NAME = /^[a-z][a-z0-9-]{1,28}[a-z0-9]$/
+const ADDON_NAME = /^[a-zA-Z][A-Za-z0-9_-]+$/
+const ATTACHMENT_NAME = /^[A-Za-z][A-Za-z0-9_]*$/
+const CONFIG_KEY = /^\w+$/
+
+export const KNOWN_FEATURES: Array<{description: string; docUrl: string; name: string; state: string}> = [
+  {description: 'Provide dyno metadata as environment variables.', docUrl: 'https://devcenter.heroku.com/articles/dyno-metadata', name: 'runtime-dyno-metadata', state: 'beta'},
+  {description: 'Start new dynos before stopping the old ones on deploy.', docUrl: 'https://devcenter.heroku.com/articles/preboot', name: 'preboot', state: 'general'},
+  {description: 'Route requests of one session to the same dyno.', docUrl: 'https://devcenter.heroku.com/articles/session-affinity', name: 'http-session-affinity', state: 'general'},
+  {description: 'Emit dyno load and memory metrics in the logs.', docUrl: 'https://devcenter.heroku.com/articles/log-runtime-metrics', name: 'log-runtime-metrics', state: 'beta'},
+]
+
+/** Suffixes a service's add-on exposes, known before it is provisioned. */
+function suffixesOf(service: ServiceSpec): string[] {
+  if (service.name === POSTGRES) return ['URL']
+  return Object.keys(nonPostgresConfig(service, 'x'))
+}
+
+export interface CreateAddonInput {
+  attachmentName?: string
+  /** the owning app's name, to confirm replacing vars or attachments */
+  confirm?: string
+  /** precomputed config (e.g. the real database's URL); the add-on is then provisioned at once */
+  config?: Record<string, string>
+  database?: string
+  name?: string
+  plan: string
+  /** start as `provisioned` (config given) or `provisioning` (completed later) */
+  provisioned: boolean
+  version?: string
+}
+
+export interface CreateAttachmentInput {
+  confirm?: string
+  name?: string
+  namespace?: null | string
+  /** how the attachment comes about: from `POST /addon-attachments` or as an add-on's first attachment */
+  origin: 'addon-create' | 'attach'
+}
+
+export class Store {
+  state: State
+  private readonly listeners: Array<() => void> = []
+
+  constructor(readonly accounts: readonly Account[], state: State = emptyState()) {
+    this.state = state
+  }
+
+  onChange(listener: () => void): void {
+    this.listeners.push(listener)
+  }
+
+  /** Marks the state as changed (for persistence). Every transition calls it. */
+  changed(): void {
+    for (const listener of this.listeners) listener()
+  }
+
+  replace(state: State): void {
+    this.state = state
+    this.changed()
+  }
+
+  // ---------------------------------------------------------------- accounts and visibility
+
+  account(idOrEmail: string): Account | undefined {
+    return this.accounts.find(a => a.id === idOrEmail || a.email === idOrEmail)
+  }
+
+  accountOrThrow(idOrEmail: string): Account {
+    const found = this.account(idOrEmail)
+    if (!found) throw notFound('user', `Couldn't find that user.`)
+    return found
+  }
+
+  canSee(account: Account, app: AppRec): boolean {
+    return app.ownerId === account.id || app.collaborators.includes(account.id)
+  }
+
+  findApp(idOrName: string): AppRec | undefined {
+    return this.state.apps.find(app => app.id === idOrName || app.name === idOrName)
+  }
+
+  /** The app as `account` may see it: 404 when it does not exist, 403 when it is someone else's. */
+  app(account: Account, idOrName: string): AppRec {
+    const app = this.findApp(idOrName)
+    if (!app) throw notFound('app')
+    if (!this.canSee(account, app)) throw forbidden(`You do not have access to the app ${app.name}.`)
+    return app
+  }
+
+  visibleApps(account: Account): AppRec[] {
+    return this.state.apps.filter(app => this.canSee(account, app))
+  }
+
+  appById(id: string): AppRec {
+    const app = this.state.apps.find(a => a.id === id)
+    if (!app) throw new HerokuError(500, 'internal_server_error', `app ${id} missing from the store`)
+    return app
+  }
+
+  // ---------------------------------------------------------------- apps
+
+  createApp(owner: Account, input: {name?: string; region?: string; stack?: string; team?: null | string}): AppRec {
+    const name = input.name ?? this.randomAppName()
+    if (!APP_NAME.test(name)) {
+      throw invalidParams('Name must start with a letter, end with a letter or digit and can only contain lowercase letters, digits, and dashes.')
+    }
+
+    if (this.findApp(name)) throw invalidParams('Name is already taken')
+    const region = input.region ?? 'us'
+    if (!['eu', 'us'].includes(region)) throw notFound('region', "Couldn't find that region.")
+    const stack = input.stack ?? 'heroku-24'
+    if (!['heroku-22', 'heroku-24', 'container'].includes(stack)) throw notFound('stack', "Couldn't find that stack.")
+    const time = now()
+    const app: AppRec = {
+      buildpacks: [],
+      buildStack: stack,
+      collaborators: [],
+      config: {},
+      createdAt: time,
+      features: {},
+      id: randomUUID(),
+      maintenance: false,
+      name,
+      ownerId: owner.id,
+      region,
+      releasedAt: null,
+      stack,
+      team: input.team ?? null,
+      updatedAt: time,
+    }
+    this.state.apps.push(app)
+    this.addRelease(app, owner, 'Initial release')
+    this.changed()
+    return app
+  }
+
+  private randomAppName(): string {
+    for (;;) {
+      const name = `app-${randomBytes(4).toString('hex')}`
+      if (!this.findApp(name)) return name
+    }
+  }
+
+  updateApp(app: AppRec, patch: {buildStack?: string; maintenance?: boolean; name?: string}): AppRec {
+    if (patch.name !== undefined && patch.name !== app.name) {
+      if (!APP_NAME.test(patch.name)) throw invalidParams('Name must start with a letter, end with a letter or digit and can only contain lowercase letters, digits, and dashes.')
+      if (this.findApp(patch.name)) throw invalidParams('Name is already taken')
+      app.name = patch.name
+    }
+
+    if (patch.maintenance !== undefined) app.maintenance = patch.maintenance
+    if (patch.buildStack !== undefined) app.buildStack = patch.buildStack
+    app.updatedAt = now()
+    this.changed()
+    return app
+  }
+
+  /** Deletes an app: its own add-ons are deprovisioned (and detached everywhere), the rest goes with it. */
+  deleteApp(actor: Account, app: AppRec): {deprovisioned: AddonRec[]} {
+    const owned = this.state.addons.filter(a => a.appId === app.id)
+    for (const addon of owned) this.destroyAddon(actor, addon, {appDeleted: app.id})
+    const {state} = this
+    state.attachments = state.attachments.filter(a => a.appId !== app.id)
+    state.apps = state.apps.filter(a => a.id !== app.id)
+    state.releases = state.releases.filter(r => r.appId !== app.id)
+    state.slugs = state.slugs.filter(s => s.appId !== app.id)
+    state.formation = state.formation.filter(f => f.appId !== app.id)
+    state.couplings = state.couplings.filter(c => c.appId !== app.id)
+    state.drains = state.drains.filter(d => d.appId !== app.id)
+    this.changed()
+    return {deprovisioned: owned}
+  }
+
+  addCollaborator(app: AppRec, account: Account): void {
+    if (app.ownerId !== account.id && !app.collaborators.includes(account.id)) app.collaborators.push(account.id)
+    this.changed()
+  }
+
+  // ---------------------------------------------------------------- config vars
+
+  attachmentsOfApp(app: AppRec): AttachmentRec[] {
+    return this.state.attachments.filter(a => a.appId === app.id)
+  }
+
+  /** The config vars an attachment exposes on its app, e.g. `{DATABASE_URL: …}`. */
+  attachmentVars(attachment: AttachmentRec): Record<string, string> {
+    const addon = this.addonById(attachment.addonId)
+    const vars: Record<string, string> = {}
+    if (!addon) return vars
+    for (const [suffix, value] of Object.entries(addon.config)) vars[`${attachment.name}_${suffix}`] = value
+    return vars
+  }
+
+  /** Var names an attachment owns, including those of an add-on still provisioning. */
+  attachmentVarNames(attachment: AttachmentRec): string[] {
+    const addon = this.addonById(attachment.addonId)
+    if (!addon) return []
+    const service = serviceByName(addon.service)
+    const suffixes = new Set([...Object.keys(addon.config), ...(service ? suffixesOf(service) : [])])
+    return [...suffixes].map(suffix => `${attachment.name}_${suffix}`)
+  }
+
+  /** The app's config as Heroku shows it: plain vars plus every attachment's vars. */
+  configOf(app: AppRec): Record<string, string> {
+    const config: Record<string, string> = {...app.config}
+    for (const attachment of this.attachmentsOfApp(app)) Object.assign(config, this.attachmentVars(attachment))
+    return config
+  }
+
+  /** PATCH config-vars: `null` unsets; keys an attachment owns are refused with a 422. */
+  patchConfig(actor: Account, app: AppRec, patch: Record<string, unknown>): Record<string, string> {
+    if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) throw invalidParams('Config vars must be an object.')
+    const owned = new Set(this.attachmentsOfApp(app).flatMap(a => this.attachmentVarNames(a)))
+    const refused = Object.keys(patch).filter(key => owned.has(key))
+    if (refused.length > 0) throw invalidParams(`Cannot overwrite attachment values ${refused.join(', ')}.`)
+    const set: string[] = []
+    const removed: string[] = []
+    for (const [key, value] of Object.entries(patch)) {
+      if (!CONFIG_KEY.test(key)) throw invalidParams(`Invalid config var name: ${key}. Names may contain only letters, digits and underscores.`)
+      if (value !== null && typeof value !== 'string') throw invalidParams(`Config var ${key} must be a string or null.`)
+    }
+
+    for (const [key, value] of Object.entries(patch)) {
+      if (value === null) {
+        if (key in app.config) {
+          delete app.config[key]
+          removed.push(key)
+        }
+      } else if (app.config[key] !== value) {
+        app.config[key] = value as string
+        set.push(key)
+      }
+    }
+
+    const parts: string[] = []
+    if (set.length > 0) parts.push(`Set ${set.join(', ')} config vars`)
+    if (removed.length > 0) parts.push(`Remove ${removed.join(', ')} config vars`)
+    if (parts.length > 0) this.addRelease(app, actor, parts.join('; '))
+    this.changed()
+    return this.configOf(app)
+  }
+
+  // ---------------------------------------------------------------- releases and slugs
+
+  releasesOf(app: AppRec): ReleaseRec[] {
+    return this.state.releases.filter(r => r.appId === app.id)
+  }
+
+  latestRelease(app: AppRec): ReleaseRec | undefined {
+    return this.releasesOf(app).reduce<ReleaseRec | undefined>((latest, r) => (!latest || r.version > latest.version ? r : latest), undefined)
+  }
+
+  addRelease(app: AppRec, actor: Account, description: string, slugId?: string): ReleaseRec {
+    const previous = this.latestRelease(app)
+    const time = now()
+    const release: ReleaseRec = {
+      addonPlanNames: this.state.attachments
+        .filter(a => a.appId === app.id)
+        .map(a => this.addonById(a.addonId)?.plan)
+        .filter((p): p is string => Boolean(p)),
+      appId: app.id,
+      createdAt: time,
+      description,
+      id: randomUUID(),
+      slugId: slugId ?? previous?.slugId ?? null,
+      status: 'succeeded',
+      updatedAt: time,
+      userId: actor.id,
+      version: (previous?.version ?? 0) + 1,
+    }
+    this.state.releases.push(release)
+    app.releasedAt = time
+    app.updatedAt = time
+    this.changed()
+    return release
+  }
+
+  release(app: AppRec, idOrVersion: string): ReleaseRec {
+    const version = /^v?\d+$/.test(idOrVersion) ? Number(idOrVersion.replace(/^v/, '')) : undefined
+    const found = this.releasesOf(app).find(r => r.id === idOrVersion || r.version === version)
+    if (!found) throw notFound('release')
+    return found
+  }
+
+  createSlug(app: AppRec, input: {buildpackProvidedDescription?: string; checksum?: string; commit?: null | string; commitDescription?: null | string; processTypes?: Record<string, string>; stack?: string}): SlugRec {
+    const slug: SlugRec = {
+      appId: app.id,
+      buildpackProvidedDescription: input.buildpackProvidedDescription ?? 'Node.js',
+      checksum: input.checksum ?? `SHA256:${randomBytes(32).toString('hex')}`,
+      commit: input.commit ?? null,
+      commitDescription: input.commitDescription ?? null,
+      createdAt: now(),
+      id: randomUUID(),
+      processTypes: input.processTypes ?? {web: 'npm start'},
+      size: 25_000_000 + (randomBytes(2).readUInt16BE(0) * 100),
+      stack: input.stack ?? app.stack,
+    }
+    this.state.slugs.push(slug)
+    this.changed()
+    return slug
+  }
+
+  slug(id: string): SlugRec | undefined {
+    return this.state.slugs.find(s => s.id === id)
+  }
+
+  /** `POST /apps/:app/releases {slug}`: a new release of a slug (from this app or one the actor can see). */
+  releaseSlug(actor: Account, app: AppRec, slugId: string, description?: string): ReleaseRec {
+    const slug = this.slug(slugId)
+    if (!slug) throw notFound('slug')
+    const owner = this.state.apps.find(a => a.id === slug.appId)
+    if (owner && !this.canSee(actor, owner)) throw forbidden('You do not have access to that slug.')
+    // A release of a slug from another app runs that slug here: record the copy under this app.
+    let local = slug
+    if (slug.appId !== app.id) {
+      local = {...slug, appId: app.id, createdAt: now(), id: randomUUID()}
+      this.state.slugs.push(local)
+    }
+
+    for (const type of Object.keys(local.processTypes)) this.ensureFormation(app, type, local.processTypes[type] ?? '')
+    const release = this.addRelease(app, actor, description ?? `Deploy ${(local.commit ?? local.id).slice(0, 8)}`, local.id)
+    return release
+  }
+
+  rollback(actor: Account, app: AppRec, releaseId: string): ReleaseRec {
+    const target = this.release(app, releaseId)
+    return this.addRelease(app, actor, `Rollback to v${target.version}`, target.slugId ?? undefined)
+  }
+
+  // ---------------------------------------------------------------- formation and buildpacks
+
+  formationOf(app: AppRec): FormationRec[] {
+    return this.state.formation.filter(f => f.appId === app.id)
+  }
+
+  ensureFormation(app: AppRec, type: string, command: string): FormationRec {
+    const existing = this.formationOf(app).find(f => f.type === type)
+    if (existing) {
+      existing.command = command || existing.command
+      return existing
+    }
+
+    const time = now()
+    const formation: FormationRec = {
+      appId: app.id,
+      command,
+      createdAt: time,
+      id: randomUUID(),
+      quantity: type === 'web' ? 1 : 0,
+      size: 'Basic',
+      type,
+      updatedAt: time,
+    }
+    this.state.formation.push(formation)
+    this.changed()
+    return formation
+  }
+
+  scale(app: AppRec, updates: Array<{quantity?: unknown; size?: unknown; type?: unknown}>): FormationRec[] {
+    const result: FormationRec[] = []
+    for (const update of updates) {
+      if (typeof update.type !== 'string') throw invalidParams('Each formation update needs a type.')
+      const formation = this.formationOf(app).find(f => f.type === update.type)
+      if (!formation) throw notFound('formation', `Couldn't find that process type (${update.type}).`)
+      if (update.quantity !== undefined) {
+        const quantity = Number(update.quantity)
+        if (!Number.isInteger(quantity) || quantity < 0) throw invalidParams(`Invalid quantity for ${update.type}: ${String(update.quantity)}.`)
+        formation.quantity = quantity
+      }
+
+      if (update.size !== undefined) {
+        if (typeof update.size !== 'string') throw invalidParams('Dyno size must be a string.')
+        formation.size = update.size
+      }
+
+      formation.updatedAt = now()
+      result.push(formation)
+    }
+
+    this.changed()
+    return result
+  }
+
+  setBuildpacks(app: AppRec, buildpacks: string[]): void {
+    app.buildpacks = buildpacks
+    app.updatedAt = now()
+    this.changed()
+  }
+
+  setFeature(app: AppRec, name: string, enabled: boolean): void {
+    if (!KNOWN_FEATURES.some(f => f.name === name)) throw notFound('feature')
+    app.features[name] = enabled
+    this.changed()
+  }
+
+  // ---------------------------------------------------------------- add-ons
+
+  addonById(id: string): AddonRec | undefined {
+    return this.state.addons.find(a => a.id === id)
+  }
+
+  findAddon(idOrName: string): AddonRec | undefined {
+    return this.state.addons.find(a => a.id === idOrName || a.name === idOrName)
+  }
+
+  /** An add-on is visible to whoever sees its owning app or an app it is attached to. */
+  canSeeAddon(account: Account, addon: AddonRec): boolean {
+    const owner = this.state.apps.find(a => a.id === addon.appId)
+    if (owner && this.canSee(account, owner)) return true
+    return this.state.attachments.some(att => att.addonId === addon.id && this.canSee(account, this.appById(att.appId)))
+  }
+
+  addon(account: Account, idOrName: string): AddonRec {
+    const addon = this.findAddon(idOrName)
+    if (!addon || !this.canSeeAddon(account, addon)) throw notFound('add_on', "Couldn't find that add on.")
+    return addon
+  }
+
+  attachmentsOfAddon(addon: AddonRec): AttachmentRec[] {
+    return this.state.attachments.filter(a => a.addonId === addon.id)
+  }
+
+  private pickAttachmentName(app: AppRec, service: ServiceSpec, origin: CreateAttachmentInput['origin']): string {
+    const taken = new Set(this.attachmentsOfApp(app).map(a => a.name))
+    const config = this.configOf(app)
+    const free = (name: string): boolean => !taken.has(name) && !suffixesOf(service).some(s => `${name}_${s}` in config)
+    // The first database takes DATABASE; an attach of a database always gets a colour.
+    const defaultAllowed = service.name !== POSTGRES || origin === 'addon-create'
+    if (defaultAllowed && free(service.defaultAttachment)) return service.defaultAttachment
+    const prefix = service.colorPrefix ?? service.defaultAttachment
+    const colors = [...COLORS].sort(() => (randomBytes(1)[0]! < 128 ? -1 : 1))
+    for (const color of colors) if (free(`${prefix}_${color}`)) return `${prefix}_${color}`
+    for (let i = 2; ; i++) if (free(`${prefix}_${i}`)) return `${prefix}_${i}`
+  }
+
+  createAddon(actor: Account, app: AppRec, input: CreateAddonInput): {addon: AddonRec; attachment: AttachmentRec} {
+    const resolved = resolvePlan(input.plan)
+    if (!resolved) throw invalidParams(`Couldn't find either the add-on service or the add-on plan of "${input.plan}".`)
+    const {plan, service} = resolved
+    if (input.name !== undefined) {
+      if (!ADDON_NAME.test(input.name)) throw invalidParams('Name must start with a letter and can only contain letters, digits, dashes and underscores.')
+      if (this.findAddon(input.name)) throw invalidParams(`Name ${input.name} is already taken by another add-on.`)
+    }
+
+    let version: string | undefined
+    if (service.name === POSTGRES) {
+      version = input.version ?? DEFAULT_POSTGRES_VERSION
+      if (!(version in POSTGRES_VERSIONS)) {
+        throw invalidParams(`Postgres version ${version} is not available. Supported versions: ${Object.keys(POSTGRES_VERSIONS).join(', ')}.`)
+      }
+    } else if (input.version !== undefined) {
+      throw invalidParams(`${service.name} does not take a version.`)
+    }
+
+    const name = input.name ?? randomAddonName(service, n => Boolean(this.findAddon(n)))
+    const time = now()
+    const addon: AddonRec = {
+      appId: app.id,
+      config: input.provisioned ? input.config ?? (service.name === POSTGRES ? {} : nonPostgresConfig(service, name)) : {},
+      createdAt: time,
+      database: input.database,
+      id: randomUUID(),
+      name,
+      plan: `${service.name}:${plan.slug}`,
+      providerId: `resource${randomBytes(6).toString('hex')}@heroku.com`,
+      service: service.name,
+      state: input.provisioned ? 'provisioned' : 'provisioning',
+      updatedAt: time,
+      version,
+    }
+    // Validate the attachment before anything is stored, so a refusal leaves no half-made add-on.
+    const attachmentName = input.attachmentName?.toUpperCase() ?? this.pickAttachmentName(app, service, 'addon-create')
+    this.checkAttachment(app, addon, service, attachmentName, null, input.confirm)
+    this.state.addons.push(addon)
+    const attachment = this.createAttachment(actor, app, addon, {confirm: input.confirm, name: attachmentName, origin: 'addon-create'})
+    this.changed()
+    return {addon, attachment}
+  }
+
+  /** The add-on's database exists now: expose its config and write the release Heroku writes. */
+  completeProvisioning(actor: Account, addon: AddonRec, config: Record<string, string>, options: {database?: string; silent?: boolean} = {}): void {
+    if (addon.state !== 'provisioning' || !this.addonById(addon.id)) return
+    addon.config = {...addon.config, ...config}
+    if (options.database) addon.database = options.database
+    addon.state = 'provisioned'
+    addon.updatedAt = now()
+    const owner = this.state.apps.find(a => a.id === addon.appId)
+    const first = this.attachmentsOfAddon(addon).find(a => a.appId === addon.appId)
+    if (owner && first && !options.silent && Object.keys(config).length > 0) {
+      const vars = Object.keys(config).map(suffix => `${first.name}_${suffix}`).join(', ')
+      this.addRelease(owner, actor, `@ref:${addon.name} completed provisioning, setting ${vars}.`)
+    }
+
+    this.changed()
+  }
+
+  /** Deprovisions an add-on: every attachment is removed (with a Detach release on each app). */
+  destroyAddon(actor: Account, addon: AddonRec, options: {appDeleted?: string} = {}): AddonRec {
+    for (const attachment of this.attachmentsOfAddon(addon)) {
+      this.state.attachments = this.state.attachments.filter(a => a.id !== attachment.id)
+      if (attachment.appId !== options.appDeleted) {
+        this.addRelease(this.appById(attachment.appId), actor, `Detach ${attachment.name} (@ref:${addon.name})`)
+      }
+    }
+
+    this.state.drains = this.state.drains.filter(d => d.addonId !== addon.id)
+    this.state.addons = this.state.addons.filter(a => a.id !== addon.id)
+    addon.state = 'deprovisioned'
+    addon.updatedAt = now()
+    this.changed()
+    return addon
+  }
+
+  changePlan(addon: AddonRec, planRef: string): AddonRec {
+    const resolved = resolvePlan(planRef.includes(':') ? planRef : `${addon.service}:${planRef}`)
+    if (!resolved || resolved.service.name !== addon.service) throw invalidParams(`Couldn't find either the add-on service or the add-on plan of "${planRef}".`)
+    addon.plan = `${resolved.service.name}:${resolved.plan.slug}`
+    addon.updatedAt = now()
+    this.changed()
+    return addon
+  }
+
+  // ---------------------------------------------------------------- attachments
+
+  attachment(id: string): AttachmentRec | undefined {
+    return this.state.attachments.find(a => a.id === id)
+  }
+
+  /**
+   * The rules of a new attachment: a name already used on the app by another add-on, or vars
+   * that would replace plain config vars, need `confirm` = the app's name.
+   */
+  private checkAttachment(app: AppRec, addon: AddonRec, service: ServiceSpec, name: string, namespace: null | string, confirm?: string): {
+    replaces?: AttachmentRec; same?: AttachmentRec; shadowed: string[]
+  } {
+    if (!ATTACHMENT_NAME.test(name)) throw invalidParams('Attachment name must start with a letter and contain only letters, digits and underscores.')
+    const existing = this.attachmentsOfApp(app).find(a => a.name === name)
+    if (existing && existing.addonId === addon.id && existing.namespace === namespace) return {same: existing, shadowed: []}
+    const varNames = suffixesOf(service).map(s => `${name}_${s}`)
+    const shadowed = varNames.filter(v => v in app.config)
+    const confirmed = confirm === app.name
+    if (existing && !confirmed) {
+      throw confirmationRequired(`The attachment name ${name} is already used on ${app.name}. To replace it, confirm with the app name ${app.name}.`)
+    }
+
+    if (shadowed.length > 0 && !confirmed) {
+      throw confirmationRequired(`This would overwrite the config vars ${shadowed.join(', ')} on ${app.name}. To proceed, confirm with the app name ${app.name}.`)
+    }
+
+    return {replaces: existing, shadowed}
+  }
+
+  createAttachment(actor: Account, app: AppRec, addon: AddonRec, input: CreateAttachmentInput): AttachmentRec {
+    const service = serviceByName(addon.service)
+    if (!service) throw new HerokuError(500, 'internal_server_error', `unknown service ${addon.service}`)
+    if (addon.appId !== app.id && !service.supportsSharing) {
+      throw invalidParams(`${service.humanName} add-ons cannot be attached to other apps.`)
+    }
+
+    const name = input.name ? input.name.toUpperCase() : this.pickAttachmentName(app, service, input.origin)
+    const namespace = input.namespace ?? null
+    const check = this.checkAttachment(app, addon, service, name, namespace, input.confirm)
+    if (check.same) return check.same
+    if (check.replaces) {
+      const old = this.addonById(check.replaces.addonId)
+      this.state.attachments = this.state.attachments.filter(a => a.id !== check.replaces!.id)
+      this.addRelease(app, actor, `Detach ${check.replaces.name} (@ref:${old?.name ?? check.replaces.addonId})`)
+    }
+
+    for (const key of check.shadowed) delete app.config[key]
+    const time = now()
+    const attachment: AttachmentRec = {addonId: addon.id, appId: app.id, createdAt: time, id: randomUUID(), name, namespace, updatedAt: time}
+    this.state.attachments.push(attachment)
+    this.addRelease(app, actor, `Attach ${name} (@ref:${addon.name})`)
+    this.changed()
+    return attachment
+  }
+
+  /** Detaches; the billing app's last attachment of an add-on cannot be removed (destroy the add-on). */
+  deleteAttachment(actor: Account, attachment: AttachmentRec): AttachmentRec {
+    const addon = this.addonById(attachment.addonId)
+    if (addon && attachment.appId === addon.appId) {
+      const others = this.attachmentsOfAddon(addon).filter(a => a.appId === addon.appId && a.id !== attachment.id)
+      if (others.length === 0) throw invalidParams(`Cannot destroy last attachment to billing app for resource ${addon.name}`)
+    }
+
+    this.state.attachments = this.state.attachments.filter(a => a.id !== attachment.id)
+    this.addRelease(this.appById(attachment.appId), actor, `Detach ${attachment.name} (@ref:${addon?.name ?? attachment.addonId})`)
+    this.changed()
+    return attachment
+  }
+
+  // ---------------------------------------------------------------- pipelines
+
+  findPipeline(idOrName: string): PipelineRec | undefined {
+    return this.state.pipelines.find(p => p.id === idOrName || p.name === idOrName)
+  }
+
+  canSeePipeline(account: Account, pipeline: PipelineRec): boolean {
+    if (pipeline.ownerId === account.id) return true
+    return this.state.couplings.some(c => c.pipelineId === pipeline.id && this.canSee(account, this.appById(c.appId)))
+  }
+
+  pipeline(account: Account, idOrName: string): PipelineRec {
+    const pipeline = this.findPipeline(idOrName)
+    if (!pipeline || !this.canSeePipeline(account, pipeline)) throw notFound('pipeline')
+    return pipeline
+  }
+
+  createPipeline(owner: Account, name: string): PipelineRec {
+    if (!/^[a-z][a-z0-9-]{1,28}[a-z0-9]$/.test(name)) throw invalidParams('Name must start with a letter, end with a letter or digit and can only contain lowercase letters, digits, and dashes.')
+    if (this.findPipeline(name)) throw invalidParams('Name is already taken')
+    const time = now()
+    const pipeline: PipelineRec = {createdAt: time, id: randomUUID(), name, ownerId: owner.id, updatedAt: time}
+    this.state.pipelines.push(pipeline)
+    this.changed()
+    return pipeline
+  }
+
+  deletePipeline(pipeline: PipelineRec): PipelineRec {
+    this.state.couplings = this.state.couplings.filter(c => c.pipelineId !== pipeline.id)
+    this.state.pipelines = this.state.pipelines.filter(p => p.id !== pipeline.id)
+    this.changed()
+    return pipeline
+  }
+
+  couple(app: AppRec, pipeline: PipelineRec, stage: string): CouplingRec {
+    if (!STAGES.includes(stage as Stage)) throw invalidParams(`Stage must be one of ${STAGES.join(', ')}.`)
+    if (this.state.couplings.some(c => c.appId === app.id)) throw invalidParams(`${app.name} is already in a pipeline.`)
+    const time = now()
+    const coupling: CouplingRec = {appId: app.id, createdAt: time, id: randomUUID(), pipelineId: pipeline.id, stage: stage as Stage, updatedAt: time}
+    this.state.couplings.push(coupling)
+    this.changed()
+    return coupling
+  }
+
+  updateCoupling(coupling: CouplingRec, stage: string): CouplingRec {
+    if (!STAGES.includes(stage as Stage)) throw invalidParams(`Stage must be one of ${STAGES.join(', ')}.`)
+    coupling.stage = stage as Stage
+    coupling.updatedAt = now()
+    this.changed()
+    return coupling
+  }
+
+  uncouple(coupling: CouplingRec): CouplingRec {
+    this.state.couplings = this.state.couplings.filter(c => c.id !== coupling.id)
+    this.changed()
+    return coupling
+  }
+
+  // ---------------------------------------------------------------- log drains
+
+  addDrain(app: AppRec, url: string, addonId: null | string = null): DrainRec {
+    if (!/^(https?|syslog(\+tls)?):\/\//.test(url)) throw invalidParams('Url is invalid')
+    if (this.state.drains.some(d => d.appId === app.id && d.url === url)) throw invalidParams('Url has already been taken')
+    const time = now()
+    const drain: DrainRec = {addonId, appId: app.id, createdAt: time, id: randomUUID(), token: `d.${randomUUID()}`, updatedAt: time, url}
+    this.state.drains.push(drain)
+    this.changed()
+    return drain
+  }
+
+  removeDrain(drain: DrainRec): DrainRec {
+    if (drain.addonId) throw invalidParams('Add-on owned drains can only be removed by removing the add-on.')
+    this.state.drains = this.state.drains.filter(d => d.id !== drain.id)
+    this.changed()
+    return drain
+  }
+
+  // ---------------------------------------------------------------- transfers
+
+  nextTransferNum(appId: string): number {
+    return this.state.transfers.filter(t => t.appId === appId).reduce((max, t) => Math.max(max, t.num), 0) + 1
+  }
+
+  addTransfer(transfer: TransferRec): TransferRec {
+    this.state.transfers.push(transfer)
+    this.changed()
+    return transfer
+  }
+}
