@@ -6,6 +6,7 @@ import type {AuditResult} from '../../lib/audit/types.js'
 import {StagingCommand, StagingError} from '../../lib/command/base.js'
 import {ExitCode, exitCodeHelp} from '../../lib/exit-codes.js'
 import {ApiError} from '../../lib/heroku/client.js'
+import {protectedFile, protectedKeys, readProtectedEntries} from '../../lib/protect/store.js'
 import {renderAudit} from '../../lib/render/audit.js'
 
 export default class Audit extends StagingCommand {
@@ -49,12 +50,23 @@ ${exitCodeHelp([ExitCode.Ok, ExitCode.Critical, ExitCode.Usage, ExitCode.Api])}`
     return super.catch(error as Interfaces.CommandError)
   }
 
+  /** Apps marked production with staging:protect; an unreadable list stops the audit rather than ignoring it. */
+  private async protectedApps(): Promise<string[]> {
+    try {
+      return protectedKeys(await readProtectedEntries(this.config.configDir))
+    } catch (error) {
+      const file = protectedFile(this.config.configDir)
+      throw new StagingError(`Cannot read the protected-apps list ${file}: ${(error as Error).message}`, `Fix or delete ${file}, then re-run heroku staging:protect --app PRODUCTION_APP.`, ExitCode.Usage)
+    }
+  }
+
   async run(): Promise<AuditResult> {
     const {flags: parsed} = await this.parse(Audit)
     const result = await runAudit(this.client, {
       app: parsed.pipeline ? undefined : parsed.app,
       pipeline: parsed.pipeline,
       production: parsed.production ?? [],
+      protectedApps: await this.protectedApps(),
     })
     if (!this.jsonEnabled()) for (const line of renderAudit(result)) this.log(line)
     if (result.summary.critical > 0) {

@@ -7,8 +7,8 @@ import type {FindingCode, FindingCodeInfo, Severity} from './types.js'
 export const FINDING_CODES: readonly FindingCodeInfo[] = [
   {
     code: 'PRODUCTION_STAGE',
-    explanation: 'The audited app is itself production: coupled at stage `production`, or named with `--production`.',
-    remedy: 'heroku pipelines:update --stage staging -a STAGING_APP (if it really is a staging app)',
+    explanation: 'The audited app is itself production: coupled at stage `production`, named with `--production`, or marked with `heroku staging:protect`.',
+    remedy: 'heroku pipelines:update --stage staging -a STAGING_APP or heroku staging:unprotect -a STAGING_APP (if it really is a staging app)',
     severity: 'critical',
   },
   {

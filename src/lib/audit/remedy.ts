@@ -64,6 +64,10 @@ export function remedyCommand(action: FindingAction): string {
       return `heroku pg:unfollow ${action.configVar} ${app}`
     }
 
+    case 'unprotect': {
+      return `heroku staging:unprotect ${app}`
+    }
+
     case 'unset-config': {
       return `heroku config:unset ${action.configVar} ${app}`
     }

@@ -508,6 +508,25 @@ function productionStage(staging: AppSnapshot, production: readonly AppSnapshot[
   }
 }
 
+/**
+ * PRODUCTION_STAGE for an app marked production with `heroku staging:protect` (`protectedKeys`
+ * holds protected app names and ids). Silent when the pipeline stage already reports it.
+ */
+export function protectedStage(staging: AppSnapshot, protectedKeys: readonly string[]): AuditFinding[] {
+  const app = staging.app.name
+  if (staging.pipeline?.stage === 'production') return []
+  if (!protectedKeys.includes(app) && !protectedKeys.includes(staging.app.id)) return []
+  const context = auditContext(staging, [])
+  return [finding(context, 'PRODUCTION_STAGE', {
+    message: `${app} is marked production with heroku staging:protect: it is not a staging app`,
+    production: [app],
+    subject: {
+      action: {app, kind: 'unprotect'},
+      stage: {pipeline: staging.pipeline?.name ?? null, protected: true, stage: staging.pipeline?.stage ?? null},
+    },
+  })]
+}
+
 /** NO_PIPELINE: the audited app is in no pipeline. */
 export const noPipeline: Rule = context => {
   if (context.staging.pipeline) return []

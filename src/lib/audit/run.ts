@@ -3,7 +3,7 @@ import {ApiError, type HerokuClient} from '../heroku/client.js'
 import {loadApps, type LoadOptions, loadPipelineCouplings} from '../snapshot/load.js'
 import {findProductionApps, ProductionUnknownError} from '../snapshot/production.js'
 import type {AppSnapshot} from '../snapshot/types.js'
-import {auditStaging, compareFindings} from './rules.js'
+import {auditStaging, compareFindings, protectedStage} from './rules.js'
 import type {AuditedApp, AuditFinding, AuditResult} from './types.js'
 
 /** What to audit: one app (`app`) or every non-production app of a pipeline (`pipeline`). */
@@ -12,6 +12,8 @@ export interface AuditRequest {
   pipeline?: string
   /** production apps named with `--production`; empty means "find them in the pipeline" */
   production: readonly string[]
+  /** names and ids of apps marked production with `heroku staging:protect` */
+  protectedApps?: readonly string[]
 }
 
 /** A problem the user can fix by changing the command line: one line, then the fix. Exit code 2 or 3. */
@@ -61,8 +63,10 @@ function productionUnknown(error: ProductionUnknownError): AuditUsageError {
   return new AuditUsageError(message ?? error.message, fix.join(' ') || 'Name it with --production PRODUCTION_APP.')
 }
 
-function result(audited: AppSnapshot[], production: AppSnapshot[], pipeline: null | string): AuditResult {
-  const findings = audited.flatMap(staging => auditStaging(staging, production)).sort(compareFindings)
+function result(audited: AppSnapshot[], production: AppSnapshot[], pipeline: null | string, protectedApps: readonly string[]): AuditResult {
+  const findings = audited
+    .flatMap(staging => [...auditStaging(staging, production), ...protectedStage(staging, protectedApps)])
+    .sort(compareFindings)
   return {
     apps: audited.map(snapshot => auditedApp(snapshot)),
     findings,
@@ -72,12 +76,12 @@ function result(audited: AppSnapshot[], production: AppSnapshot[], pipeline: nul
   }
 }
 
-async function auditApp(client: HerokuClient, app: string, given: readonly string[]): Promise<AuditResult> {
+async function auditApp(client: HerokuClient, app: string, given: readonly string[], protectedApps: readonly string[]): Promise<AuditResult> {
   if (given.length > 0) {
     // Production is known: load everything at once.
     const loaded = await namingApps([app, ...given], async () => loadApps(client, [app, ...given], AUDIT_LOAD))
     const [staging, ...production] = loaded as [AppSnapshot, ...AppSnapshot[]]
-    return result([staging], uniqueById(production), null)
+    return result([staging], uniqueById(production), null, protectedApps)
   }
 
   const [staging] = await namingApps([app], async () => loadApps(client, [app], AUDIT_LOAD)) as [AppSnapshot]
@@ -92,14 +96,14 @@ async function auditApp(client: HerokuClient, app: string, given: readonly strin
   // An app coupled as production is reported by PRODUCTION_STAGE; it is not compared with itself.
   const others = ids.filter(id => id !== staging.app.id)
   const production = others.length > 0 ? await loadApps(client, others, AUDIT_LOAD) : []
-  return result([staging], production, null)
+  return result([staging], production, null, protectedApps)
 }
 
 function uniqueById(snapshots: readonly AppSnapshot[]): AppSnapshot[] {
   return [...new Map(snapshots.map(snapshot => [snapshot.app.id, snapshot])).values()]
 }
 
-async function auditPipeline(client: HerokuClient, name: string, given: readonly string[]): Promise<AuditResult> {
+async function auditPipeline(client: HerokuClient, name: string, given: readonly string[], protectedApps: readonly string[]): Promise<AuditResult> {
   let coupled: Awaited<ReturnType<typeof loadPipelineCouplings>>
   try {
     coupled = await loadPipelineCouplings(client, name)
@@ -128,7 +132,7 @@ async function auditPipeline(client: HerokuClient, name: string, given: readonly
     throw new AuditUsageError(`Pipeline ${coupled.pipeline.name} has no app outside production to audit.`, `Add one with heroku pipelines:add ${coupled.pipeline.name} --stage staging -a STAGING_APP.`)
   }
 
-  return result(audited, production, coupled.pipeline.name)
+  return result(audited, production, coupled.pipeline.name, protectedApps)
 }
 
 /**
@@ -137,7 +141,8 @@ async function auditPipeline(client: HerokuClient, name: string, given: readonly
  * pipeline in one report. Requests run concurrently through the client; nothing is printed.
  */
 export async function runAudit(client: HerokuClient, request: AuditRequest): Promise<AuditResult> {
-  if (request.pipeline) return auditPipeline(client, request.pipeline, request.production)
+  const protectedApps = request.protectedApps ?? []
+  if (request.pipeline) return auditPipeline(client, request.pipeline, request.production, protectedApps)
   if (!request.app) throw new AuditUsageError('No app to audit.', 'Pass the staging app with -a STAGING_APP, or a whole pipeline with --pipeline NAME.')
-  return auditApp(client, request.app, request.production)
+  return auditApp(client, request.app, request.production, protectedApps)
 }

@@ -49,8 +49,8 @@ export interface FindingSubject {
   matches?: Array<{app: string; configVar: string}>
   /** a process type scaled above zero */
   process?: {quantity: number; size: string; type: string}
-  /** the pipeline and stage of the audited app, for the stage rules */
-  stage?: {pipeline: null | string; stage: null | string}
+  /** the pipeline and stage of the audited app, for the stage rules; `protected` when marked with staging:protect */
+  stage?: {pipeline: null | string; protected?: boolean; stage: null | string}
 }
 
 /**
@@ -84,6 +84,8 @@ export type FindingAction =
   | {app: string; kind: 'scale-down'; processType: string}
   /** `heroku pipelines:update --stage staging -a APP` */
   | {app: string; kind: 'set-stage'; stage: 'staging'}
+  /** `heroku staging:unprotect -a APP`: the app was marked production with staging:protect */
+  | {app: string; kind: 'unprotect'}
   /** `heroku pg:unfollow CONFIG_VAR -a APP` */
   | {app: string; configVar: string; kind: 'unfollow'}
   /** `heroku config:unset CONFIG_VAR -a APP` */

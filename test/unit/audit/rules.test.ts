@@ -2,7 +2,7 @@ import {expect} from 'chai'
 
 import {FINDING_CODES, findingCodesMarkdown} from '../../../src/lib/audit/codes.js'
 import {remedyCommand} from '../../../src/lib/audit/remedy.js'
-import {auditContext, auditStaging, planTier, RULES, sideEffectCategory} from '../../../src/lib/audit/rules.js'
+import {auditContext, auditStaging, planTier, protectedStage, RULES, sideEffectCategory} from '../../../src/lib/audit/rules.js'
 import type {AuditFinding, FindingCode} from '../../../src/lib/audit/types.js'
 import {fingerprint} from '../../../src/lib/snapshot/redact.js'
 import type {AppSnapshot} from '../../../src/lib/snapshot/types.js'
@@ -21,6 +21,7 @@ import {
   PROD_REDIS_PASSWORD,
   PROD_SECRET_KEY_BASE,
   PROD_STRIPE_KEY,
+  PRODUCTION_ID,
   productionSnapshot,
   STAGING_ID,
   STAGING_PG,
@@ -374,6 +375,21 @@ describe('audit rules', function () {
       const findings = auditStaging(production, [production])
       expect(findings.map(f => f.code)).to.deep.equal(['PRODUCTION_STAGE', 'ACTIVE_WORKER'])
       expect(only(findings, 'SHARED_DATABASE')).to.deep.equal([])
+    })
+  })
+
+  describe('PRODUCTION_STAGE for an app marked with staging:protect', function () {
+    it('fires by name or id, with staging:unprotect as the fix', function () {
+      for (const key of ['acme-staging', STAGING_ID]) {
+        const [finding] = protectedStage(cleanStagingSnapshot(), [key])
+        expect(finding).to.deep.include({code: 'PRODUCTION_STAGE', remedy: 'heroku staging:unprotect -a acme-staging', severity: 'critical'})
+        expect(finding?.subject.stage?.protected).to.equal(true)
+      }
+    })
+
+    it('stays silent for other apps, and when the pipeline stage already says production', function () {
+      expect(protectedStage(cleanStagingSnapshot(), ['acme-production', PRODUCTION_ID])).to.deep.equal([])
+      expect(protectedStage(productionSnapshot(), ['acme-production'])).to.deep.equal([])
     })
   })
 

@@ -1,11 +1,15 @@
 import {expect} from 'chai'
+import {mkdtemp, rm, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
 import nock from 'nock'
 
 import Audit from '../../../../src/commands/staging/audit.js'
 import {FINDING_CODES} from '../../../../src/lib/audit/codes.js'
 import type {AuditResult} from '../../../../src/lib/audit/types.js'
+import {protectApp, protectedFile} from '../../../../src/lib/protect/store.js'
 import type {AppSnapshot} from '../../../../src/lib/snapshot/types.js'
-import {API, mockLargeLoad, mockPipeline, mockSmallLoad, type Scopes, scopes} from '../../../fixtures/audit.js'
+import {mockLargeLoad, mockPipeline, mockSmallLoad, type Scopes, scopes} from '../../../fixtures/audit.js'
 import {
   cleanStagingSnapshot,
   FIXTURE_SECRETS,
@@ -42,16 +46,21 @@ function extraStaging(index: number): AppSnapshot {
 
 describe('staging:audit', function () {
   let s: Scopes
+  let configDir: string
   const saved: Record<string, string | undefined> = {}
 
-  beforeEach(function () {
+  beforeEach(async function () {
     s = scopes()
     process.exitCode = undefined
-    for (const key of ['HEROKU_APP']) saved[key] = process.env[key]
+    configDir = await mkdtemp(path.join(tmpdir(), 'audit-cmd-'))
+    for (const key of ['HEROKU_APP', 'HEROKU_CONFIG_DIR']) saved[key] = process.env[key]
     delete process.env.HEROKU_APP
+    // the protected-apps list lives in the CLI's config dir: never read the real one
+    process.env.HEROKU_CONFIG_DIR = configDir
   })
 
-  afterEach(function () {
+  afterEach(async function () {
+    await rm(configDir, {force: true, recursive: true})
     // Done before cleanAll: a request the command never made fails the test here.
     s.api.done()
     s.data.done()
@@ -135,7 +144,6 @@ describe('staging:audit', function () {
       for (const extra of [[], ['--json']]) {
         mockSmallLoad(s, incidentStagingSnapshot())
         mockSmallLoad(s, productionSnapshot())
-        // eslint-disable-next-line no-await-in-loop -- the two runs share one set of interceptors per pass
         const run = await runCommand<AuditResult>(Audit, ['-a', 'acme-staging', '--production', 'acme-production', ...extra])
         outputs.push(outputOf(run), JSON.stringify(run.result ?? {}))
       }
@@ -187,6 +195,23 @@ describe('staging:audit', function () {
       const json = parseJson(run.stdout)
       expect(json.findings.map(f => f.code)).to.include('PRODUCTION_STAGE')
       expect(json.findings[0]?.remedy).to.equal('heroku pipelines:update --stage staging -a acme-production')
+    })
+
+    it('reports PRODUCTION_STAGE when the audited app is marked with staging:protect', async function () {
+      await protectApp(configDir, {id: STAGING_ID, name: 'acme-staging'})
+      mockSmallLoad(s, cleanStagingSnapshot())
+      mockSmallLoad(s, productionSnapshot())
+      const run = await runCommand<AuditResult>(Audit, ['-a', 'acme-staging', '--production', 'acme-production'])
+      expect(run.error?.oclif?.exit).to.equal(1)
+      expect(run.stdout).to.contain('marked production with heroku staging:protect')
+      expect(run.stdout).to.contain('fix: heroku staging:unprotect -a acme-staging')
+    })
+
+    it('stops with exit 2 on an unreadable protected-apps list rather than ignoring it', async function () {
+      await writeFile(protectedFile(configDir), '{not json')
+      const run = await runCommand<AuditResult>(Audit, ['-a', 'acme-staging', '--production', 'acme-production'])
+      expect(run.error?.oclif?.exit).to.equal(2)
+      expect(run.error?.message).to.contain('staging-protected.json')
     })
 
     it('needs an app or a pipeline (exit 2)', async function () {
