@@ -366,6 +366,14 @@ class Cluster implements PgCluster, StoppableCluster {
     this.assertRunning()
     this.assertName(name)
     await this.serial(async () => {
+      // Idempotent: dropping a database that is already gone is not an error.
+      const exists = await this.superQuery(SUPERUSER, 'SELECT 1 FROM pg_database WHERE datname = $1', [name])
+      if (exists.length === 0) {
+        this.owners.delete(name)
+        await this.closePool(name)
+        return
+      }
+
       const owner = await this.ownerOf(name)
       await this.closePool(name)
       await this.superQuery(SUPERUSER, `DROP DATABASE IF EXISTS ${ident(name)} WITH (FORCE)`)

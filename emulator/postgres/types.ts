@@ -44,6 +44,7 @@ export interface PgCluster {
   readonly pid?: number
   /** a new database owned by a new role with its own password */
   createDatabase(name: string): Promise<DatabaseCredentials>
+  /** drops the database and its role; a database that is already gone is not an error */
   dropDatabase(name: string): Promise<void>
   /** drops every object in the database, keeping database, role and password */
   resetDatabase(name: string): Promise<void>

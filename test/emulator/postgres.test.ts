@@ -411,6 +411,7 @@ describe('emulator PostgreSQL cluster (real server)', function () {
       expect((await connectError(db.url)).message).to.match(/password authentication failed|does not exist/)
       const roles = await cluster.query('postgres', 'SELECT 1 FROM pg_roles WHERE rolname = $1', [db.user])
       expect(roles).to.deep.equal([])
+      await cluster.dropDatabase(db.database) // already gone: not an error
     })
   })
 })
