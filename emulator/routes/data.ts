@@ -155,6 +155,9 @@ export function dataRoutes(router: Router, core: Core): void {
         }
       } catch (error) {
         t.succeeded = false
+        // A PgToolError carries the failing tool's stderr lines (already redacted by the cluster).
+        const lines = (error as {logs?: unknown}).logs
+        if (Array.isArray(lines)) for (const line of lines) log(t, String(line), 'error')
         log(t, `transfer failed: ${(error as Error).message}`, 'error')
       }
 
