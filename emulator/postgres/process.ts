@@ -201,7 +201,8 @@ export function spawnWatchdog(postmasterPid: number, removeDir: string | undefin
     'kill -INT "$1" 2>/dev/null',
     'if [ -n "$2" ]; then',
     '  i=0',
-    '  while kill -0 "$1" 2>/dev/null && [ "$i" -lt 600 ]; do sleep 0.05; i=$((i+1)); done',
+    // The postmaster removes its pid file last thing; kill -0 alone would wait on an unreaped zombie.
+    '  while [ -e "$2/postmaster.pid" ] && kill -0 "$1" 2>/dev/null && [ "$i" -lt 600 ]; do sleep 0.05; i=$((i+1)); done',
     '  rm -rf -- "$2"',
     'fi',
   ].join('\n')

@@ -472,13 +472,15 @@ describe('emulator PostgreSQL cluster lifecycle', function () {
     }
   })
 
-  for (const how of ['SIGKILL', 'SIGTERM', 'SIGINT', 'uncaught exception'] as const) {
+  for (const how of ['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGINT handled by the application', 'uncaught exception'] as const) {
     it(`leaves no server running when the parent process ends by ${how}`, async function () {
       const script = [
         "const {startCluster} = await import('./emulator/postgres/cluster.ts')",
         'const c = await startCluster()',
         'console.log(JSON.stringify({pid: c.pid, dataDir: c.dataDir}))',
         how === 'uncaught exception' ? "setTimeout(() => { throw new Error('boom') }, 200)" : 'setInterval(() => {}, 1000)',
+        // like emulator/cli.ts: its own handler exits right away, before the cluster's async stop could finish
+        how === 'SIGINT handled by the application' ? "process.on('SIGINT', () => process.exit(0))" : '',
       ].join('\n')
       const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
         cwd: repoRoot,
@@ -498,7 +500,7 @@ describe('emulator PostgreSQL cluster lifecycle', function () {
       })
       const info = await started
       expect(alive(info.pid)).to.equal(true)
-      if (how !== 'uncaught exception') child.kill(how)
+      if (how !== 'uncaught exception') child.kill(how === 'SIGINT handled by the application' ? 'SIGINT' : how)
       await exited
       expect(await waitGone(info.pid), 'postmaster still running').to.equal(true)
       expect(await waitMissing(info.dataDir), 'temporary data directory left behind').to.equal(true)
