@@ -100,8 +100,10 @@ export type ProductionVia = 'from' | 'listed' | 'pipeline' | 'protected'
 
 export interface Refusal {
   code: RefusalCodeValue
-  /** one line: the reason, naming the target */
+  /** one line: the reason, naming the target (`Refusing to overwrite <target>: <reason>`) */
   message: string
+  /** the reason alone, without the target, for renderers that print the target once */
+  reason: string
   /** the exact command or flag that fixes it */
   fix: string
   /** the full description of the target: app, attachment, config var, add-on, masked host and database */
@@ -194,8 +196,8 @@ function stagingHint(target: GuardTarget): string {
 export function classifyTarget(target: GuardTarget, context: GuardContext): Classification {
   const refusals: Refusal[] = []
   const description = describeTarget(target)
-  const refuse = (code: RefusalCodeValue, message: string, fix: string, production: string[] = []): void => {
-    refusals.push({code, fix, message, production, target: description})
+  const refuse = (code: RefusalCodeValue, reason: string, fix: string, production: string[] = []): void => {
+    refusals.push({code, fix, message: `Refusing to overwrite ${description}: ${reason}`, production, reason, target: description})
   }
 
   const staging = stagingHint(target)
@@ -206,7 +208,7 @@ export function classifyTarget(target: GuardTarget, context: GuardContext): Clas
     if (via.length > 0) {
       refuse(
         RefusalCode.OwnedByProduction,
-        `Refusing to overwrite ${description}: the add-on is owned by production app ${target.addon.owner.name} (${viaText(via)}).`,
+        `the add-on is owned by production app ${target.addon.owner.name} (${viaText(via)}).`,
         `Write a database the staging app owns: heroku addons:create heroku-postgresql -a ${staging}, then name it as the target.`,
         [target.addon.owner.name],
       )
@@ -237,7 +239,7 @@ export function classifyTarget(target: GuardTarget, context: GuardContext): Clas
     const why = [...attachedTo.entries()].map(([name, via]) => `${name} (${viaText(via)})`).join(', ')
     refuse(
       RefusalCode.AttachedToProduction,
-      `Refusing to overwrite ${description}: it is attached to production app ${why}.`,
+      `it is attached to production app ${why}.`,
       target.app && attachedTo.has(target.app.name)
         ? `Name the staging app, not production: -a STAGING_APP (production data is only ever a source).`
         : `Detach it from staging and give staging its own database: heroku addons:create heroku-postgresql -a ${staging}.`,
@@ -261,7 +263,7 @@ export function classifyTarget(target: GuardTarget, context: GuardContext): Clas
     if (shared.length > 0) {
       refuse(
         RefusalCode.SameDatabaseAsProduction,
-        `Refusing to overwrite ${description}: it reaches the same physical database as ${shared.join(', ')}.`,
+        `it reaches the same physical database as ${shared.join(', ')}.`,
         `Point ${staging} at its own database (heroku staging:audit -a ${staging} shows every shared credential; heroku pg:promote HEROKU_POSTGRESQL_<COLOR> -a ${staging} fixes DATABASE_URL).`,
         [...apps],
       )
@@ -269,7 +271,7 @@ export function classifyTarget(target: GuardTarget, context: GuardContext): Clas
   } else {
     refuse(
       RefusalCode.Unverifiable,
-      `Refusing to overwrite ${description}: no connection URL is known for it, so it cannot be checked against production.`,
+      `no connection URL is known for it, so it cannot be checked against production.`,
       `Wait until the database is provisioned and its config var is set (heroku addons:wait -a ${staging}), then try again.`,
     )
   }
@@ -280,14 +282,14 @@ export function classifyTarget(target: GuardTarget, context: GuardContext): Clas
     if (source.addon && target.addon && source.addon.id === target.addon.id) {
       refuse(
         RefusalCode.SameAddonAsSource,
-        `Refusing to overwrite ${description}: it is the source add-on ${source.addon.name}.`,
-        'Name a different target: the staging app\'s own heroku-postgresql attachment (heroku pg:info -a STAGING_APP lists them).',
+        `it is the source add-on ${source.addon.name}.`,
+        `Name a different target: ${staging}'s own heroku-postgresql attachment (heroku pg:info -a ${staging} lists them).`,
       )
     } else if (target.url && sameEndpoint(target.url, source.url)) {
       refuse(
         RefusalCode.SameDatabaseAsSource,
-        `Refusing to overwrite ${description}: it reaches the same physical database as the source, ${describeSource(source)}.`,
-        'Name a different target: the staging app\'s own heroku-postgresql attachment (heroku pg:info -a STAGING_APP lists them).',
+        `it reaches the same physical database as the source, ${describeSource(source)}.`,
+        `Name a different target: ${staging}'s own heroku-postgresql attachment (heroku pg:info -a ${staging} lists them).`,
       )
     }
   }
@@ -296,7 +298,7 @@ export function classifyTarget(target: GuardTarget, context: GuardContext): Clas
   if (target.following) {
     refuse(
       RefusalCode.Follower,
-      `Refusing to overwrite ${description}: it is a read-only follower of ${target.following}.`,
+      `it is a read-only follower of ${target.following}.`,
       `Target a leader database, or stop following first: heroku pg:unfollow ${target.addon?.name ?? 'DATABASE'} -a ${staging}.`,
     )
   }
@@ -306,7 +308,7 @@ export function classifyTarget(target: GuardTarget, context: GuardContext): Clas
     const what = target.addon ? `a ${target.addon.service} add-on` : 'not backed by any add-on attached to the app'
     refuse(
       RefusalCode.NotHerokuPostgres,
-      `Refusing to overwrite ${description}: it is ${what}, not a heroku-postgresql database.`,
+      `it is ${what}, not a heroku-postgresql database.`,
       `Target a heroku-postgresql attachment of ${staging} (heroku pg:info -a ${staging} lists them; heroku addons:create heroku-postgresql -a ${staging} adds one).`,
     )
   }

@@ -59,6 +59,14 @@ export async function loadRefreshInputs(
   const pipeline = await pipelineProduction(client, staging)
   const others = pipeline.filter(key => !isStaging(key))
   if (!options.from) {
+    if (others.length === 0 && pipeline.some(key => isStaging(key))) {
+      throw new RefreshInputError(
+        `Refusing to refresh ${staging.app.name}: it is a production app (pipeline stage production), and staging:refresh never writes production.`,
+        'Name the staging app to overwrite: heroku staging:refresh -a STAGING_APP.',
+        ExitCode.Refused,
+      )
+    }
+
     if (others.length === 0) {
       throw new RefreshInputError(
         `Cannot tell which app is production for ${staging.app.name}: it is in no pipeline with a production stage.`,

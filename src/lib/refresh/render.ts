@@ -111,14 +111,15 @@ export function planLines(plan: RefreshPlan, latest: null | {ageSeconds: number;
   return lines
 }
 
-/** The refusal the guard gave, as the command prints it. */
+/** The refusal the guard gave, as the command prints it: the target once, then each reason and each fix. */
 export function refusalText(plan: {source: DatabaseSide; target: DatabaseSide}, refusals: readonly Refusal[]): {fix: string; message: string} {
-  const first = refusals[0]
   const message = [
-    `Refusing to refresh ${plan.target.app}: the target is not a safe staging database (${refusals.map(r => r.code).join(', ')}).`,
-    ...refusals.map(r => `  - ${r.code}: ${r.message}`),
+    `Refusing to refresh ${plan.target.app}: the target is not a safe staging database.`,
+    `  target: ${refusals[0]?.target ?? plan.target.hostAndDatabase}`,
+    ...refusals.map(r => `  - ${r.code}: ${r.reason}`),
   ].join('\n')
-  const fix = refusals.length === 1 && first ? first.fix : refusals.map(r => `  - ${r.fix}`).join('\n')
+  const fixes = [...new Set(refusals.map(r => r.fix))]
+  const fix = fixes.length === 1 ? fixes[0] as string : fixes.map(f => `  - ${f}`).join('\n')
   return {fix, message}
 }
 

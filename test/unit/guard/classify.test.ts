@@ -224,7 +224,7 @@ describe('guard: classifyTarget', function () {
       for (const refusal of result.refusals) {
         expect(refusal.fix, `${refusal.code} fix`).to.match(/heroku |--|-a /)
         expect(refusal.target).to.equal(describeTarget(row.target))
-        expect(refusal.message).to.contain(refusal.target)
+        expect(refusal.message).to.equal(`Refusing to overwrite ${refusal.target}: ${refusal.reason}`)
         expect(JSON.stringify(refusal)).to.not.match(/secretpassword|:x@|:else@/)
       }
 

@@ -136,6 +136,15 @@ describe('staging:refresh', function () {
       expect(run.error?.message).to.contain('TARGET_OWNED_BY_PRODUCTION').and.contain('protected with heroku staging:protect')
     })
 
+    it('refuses production named with -a, before any write', async function () {
+      const prod = productionSnapshot()
+      mockSmallLoad(s, prod)
+      mockPipeline(s, PIPELINE, [prod, cleanStagingSnapshot()])
+      const run = await runCommand(Refresh, ['-a', 'acme-production', '--confirm', 'acme-production'])
+      expect(run.error?.oclif?.exit).to.equal(4)
+      expect(run.error?.message).to.contain('it is a production app (pipeline stage production)').and.contain('-a STAGING_APP')
+    })
+
     it('fails closed on a corrupt protected-apps file', async function () {
       const dir = mkdtempSync(path.join(tmpdir(), 'refresh-protect-'))
       writeFileSync(path.join(dir, 'staging-protected.json'), '{not json')

@@ -1,0 +1,324 @@
+import {expect} from 'chai'
+import {mkdtempSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+import pg from 'pg'
+
+import Refresh, {type RefreshResult} from '../../src/commands/staging/refresh.js'
+import {
+  type Emulator,
+  type JournalEntry,
+  PRODUCTION_SECRETS,
+  PRODUCTION_SQL,
+  seedCleanPair,
+  seedIncident,
+  startTestEmulator,
+  type Topology,
+  withEmulatorEnv,
+} from '../helpers/emulator.js'
+import {type RunResult, runCommand} from '../helpers/run.js'
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+const EXAMPLE_SANITIZE = path.join(root, 'examples', 'sanitize.sql')
+
+/** Real rows, read straight from PostgreSQL. */
+async function query<T extends Record<string, unknown>>(url: string, sql: string): Promise<T[]> {
+  const client = new pg.Client({connectionString: url})
+  await client.connect()
+  try {
+    return (await client.query<T>(sql)).rows
+  } finally {
+    await client.end()
+  }
+}
+
+/** A checksum over every user table's rows in a stable order: equal data, equal checksum. */
+async function checksum(url: string): Promise<string> {
+  const tables = await query<{name: string}>(url, `
+    SELECT quote_ident(table_schema) || '.' || quote_ident(table_name) AS name FROM information_schema.tables
+    WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1`)
+  const parts: string[] = []
+  for (const {name} of tables) {
+    const [row] = await query<{sum: null | string}>(url, `SELECT md5(coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), '')) AS sum FROM ${name} t`)
+    parts.push(`${name}:${row?.sum}`)
+  }
+
+  return parts.join(',')
+}
+
+async function count(url: string, table: string): Promise<number> {
+  const [row] = await query<{n: string}>(url, `SELECT count(*) AS n FROM ${table}`)
+  return Number(row?.n)
+}
+
+/** Platform GET as accounts[0], for state the tests check after a run. */
+async function api<T>(emu: Emulator, pathname: string): Promise<T> {
+  const response = await fetch(`${emu.url}${pathname}`, {
+    headers: {accept: 'application/vnd.heroku+json; version=3', authorization: `Bearer ${emu.accounts[0]!.token}`},
+  })
+  if (!response.ok) throw new Error(`GET ${pathname}: ${response.status}`)
+  return response.json() as Promise<T>
+}
+
+function mutating(emu: Emulator): JournalEntry[] {
+  return emu.journal().filter(entry => entry.mutating)
+}
+
+async function refresh(emu: Emulator, argv: string[]): Promise<RunResult<RefreshResult>> {
+  return withEmulatorEnv(emu, () => runCommand<RefreshResult>(Refresh, argv))
+}
+
+function sqlFile(sql: string): string {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'refresh-e2e-')), 'sanitize.sql')
+  writeFileSync(file, sql)
+  return file
+}
+
+describe('staging:refresh against the emulator', function () {
+  this.timeout(180_000)
+  let emu: Emulator
+  const saved: Record<string, string | undefined> = {}
+
+  before(async function () {
+    emu = await startTestEmulator()
+  })
+
+  after(async function () {
+    await emu?.stop()
+  })
+
+  beforeEach(async function () {
+    await emu.reset()
+    process.exitCode = undefined
+    for (const key of ['HEROKU_APP', 'HEROKU_CONFIG_DIR']) saved[key] = process.env[key]
+    delete process.env.HEROKU_APP
+    process.env.HEROKU_CONFIG_DIR = mkdtempSync(path.join(tmpdir(), 'refresh-e2e-config-'))
+  })
+
+  afterEach(function () {
+    process.exitCode = undefined
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[key]
+      else process.env[key] = value
+    }
+  })
+
+  describe('a confirmed refresh of a clean pair', function () {
+    let topology: Topology
+    let run: RunResult<RefreshResult>
+    let productionBefore: string
+    let stagingBefore: number
+
+    beforeEach(async function () {
+      topology = await seedCleanPair(emu)
+      await query(topology.staging.databaseUrl, 'CREATE TABLE leftovers (id int); INSERT INTO leftovers VALUES (1), (2)')
+      productionBefore = await checksum(topology.production.databaseUrl)
+      stagingBefore = await count(topology.staging.databaseUrl, 'leftovers')
+      emu.clearJournal()
+      run = await refresh(emu, ['-a', 'acme-staging', '--confirm', 'acme-staging', '--json'])
+    })
+
+    it("leaves staging holding production's rows and production byte-for-byte unchanged", async function () {
+      expect(run.error, run.stderr).to.equal(undefined)
+      expect(stagingBefore).to.equal(2)
+      expect(await count(topology.staging.databaseUrl, 'users')).to.equal(topology.rows.users)
+      expect(await count(topology.staging.databaseUrl, 'orders')).to.equal(topology.rows.orders)
+      expect(await checksum(topology.staging.databaseUrl)).to.equal(productionBefore)
+      expect(await checksum(topology.production.databaseUrl)).to.equal(productionBefore)
+    })
+
+    it('sends no mutating request to production, and captures the backup before the wipe', async function () {
+      const writes = mutating(emu)
+      expect(writes.filter(entry => entry.app === 'acme-production' || entry.addon === topology.production.database)).to.deep.equal([])
+      const backup = writes.findIndex(entry => entry.method === 'POST' && /\/backups$/.test(entry.path) && entry.addon === topology.staging.database)
+      const copy = writes.findIndex(entry => entry.method === 'POST' && /\/transfers$/.test(entry.path))
+      expect(backup, 'backup POST').to.be.greaterThan(-1)
+      expect(copy, 'transfer POST').to.be.greaterThan(backup)
+      // The backup had finished (polled to the end) before the transfer was posted.
+      const journal = emu.journal()
+      const result = JSON.parse(run.stdout) as RefreshResult
+      const backupUuid = result.backups.target?.uuid
+      const lastBackupPoll = journal.filter(entry => entry.method === 'GET' && entry.path.endsWith(`/transfers/${backupUuid}`)).at(-1)
+      const copyPost = journal.find(entry => entry.method === 'POST' && /\/transfers$/.test(entry.path))
+      expect(lastBackupPoll!.seq).to.be.lessThan(copyPost!.seq)
+      const transfers = await api<Array<{finished_at: string; name: string; succeeded: boolean; uuid: string}>>(emu, '/client/v11/apps/acme-staging/transfers')
+      const backupRecord = transfers.find(t => t.uuid === backupUuid)
+      expect(backupRecord?.succeeded).to.equal(true)
+    })
+
+    it('returns the typed result and restores maintenance', async function () {
+      const result = JSON.parse(run.stdout) as RefreshResult
+      expect(result.app).to.equal('acme-staging')
+      expect(result.from).to.equal('acme-production')
+      expect(result.transfer.bytes).to.be.greaterThan(0)
+      expect(result.transfer.name).to.match(/^c\d{3}$/)
+      expect(result.backups.target?.name).to.match(/^b\d{3}$/)
+      expect(result.maintenance).to.deep.equal({after: false, before: false})
+      expect(result.source).to.deep.include({app: 'acme-production', attachment: 'DATABASE', configVar: 'DATABASE_URL'})
+      expect(result.target).to.deep.include({app: 'acme-staging', attachment: 'DATABASE', configVar: 'DATABASE_URL'})
+      expect(result.findings.filter(f => f.severity === 'critical')).to.deep.equal([])
+      const app = await api<{maintenance: boolean}>(emu, '/apps/acme-staging')
+      expect(app.maintenance).to.equal(false)
+      const writes = mutating(emu).map(entry => `${entry.method} ${entry.path}`)
+      expect(writes.filter(w => w === 'PATCH /apps/acme-staging')).to.have.length(2)
+      for (const secret of Object.values(PRODUCTION_SECRETS)) expect(`${run.stdout}${run.stderr}`).to.not.contain(secret)
+      expect(`${run.stdout}${run.stderr}`).to.not.match(/postgres:\/\/[^:\s]+:[^*\s][^@\s]*@/)
+    })
+  })
+
+  describe('refusals', function () {
+    async function expectRefused(argv: string[], code: string): Promise<RunResult<RefreshResult>> {
+      emu.clearJournal()
+      const run = await refresh(emu, argv)
+      expect(run.error?.oclif?.exit, run.error?.message).to.equal(4)
+      expect(run.error?.message).to.contain(code)
+      expect(mutating(emu), 'mutating requests').to.deep.equal([])
+      return run
+    }
+
+    it("refuses the seed incident: staging's DATABASE_URL reaches production's database", async function () {
+      const topology = await seedIncident(emu)
+      const before = await checksum(topology.production.databaseUrl)
+      const run = await expectRefused(['-a', 'acme-staging', '--confirm', 'acme-staging'], 'TARGET_SAME_DATABASE_AS_PRODUCTION')
+      expect(run.error?.message).to.contain("acme-production's DATABASE_URL")
+      expect(await checksum(topology.production.databaseUrl)).to.equal(before)
+    })
+
+    it("refuses production's own add-on attached to staging", async function () {
+      const topology = await seedCleanPair(emu)
+      await emu.seed({attachments: [{addon: topology.production.database, app: 'acme-staging', as: 'PRODUCTION_DB'}]})
+      await expectRefused(['-a', 'acme-staging', '--target', 'PRODUCTION_DB', '--confirm', 'acme-staging'], 'TARGET_OWNED_BY_PRODUCTION')
+    })
+
+    it('refuses a staging add-on that production also attaches', async function () {
+      const topology = await seedCleanPair(emu)
+      await emu.seed({attachments: [{addon: topology.staging.database, app: 'acme-production', as: 'STAGING_DB'}]})
+      await expectRefused(['-a', 'acme-staging', '--confirm', 'acme-staging'], 'TARGET_ATTACHED_TO_PRODUCTION')
+    })
+
+    it('refuses a config var that reaches production through a differently written URL', async function () {
+      const topology = await seedCleanPair(emu)
+      // Another user, `localhost` for 127.0.0.1, the scheme spelled out, a query: the same database all the same.
+      const url = new URL(topology.production.databaseUrl)
+      const rewritten = `postgresql://someone:else@localhost:${url.port}${url.pathname}?sslmode=disable`
+      const response = await fetch(`${emu.url}/apps/acme-staging/config-vars`, {
+        body: JSON.stringify({REPORTING_URL: rewritten}),
+        headers: {accept: 'application/vnd.heroku+json; version=3', authorization: `Bearer ${emu.accounts[0]!.token}`, 'content-type': 'application/json'},
+        method: 'PATCH',
+      })
+      expect(response.status).to.equal(200)
+      await expectRefused(['-a', 'acme-staging', '--target', 'REPORTING_URL', '--confirm', 'acme-staging'], 'TARGET_SAME_DATABASE_AS_PRODUCTION')
+    })
+
+    it('refuses the source itself (--from the staging app)', async function () {
+      await seedCleanPair(emu)
+      await expectRefused(['-a', 'acme-staging', '--from', 'acme-staging', '--confirm', 'acme-staging'], 'TARGET_SAME_ADDON_AS_SOURCE')
+    })
+
+    it('refuses a database owned by a protected app', async function () {
+      const topology = await seedCleanPair(emu)
+      await emu.seed({
+        addons: [{app: 'acme-legacy', as: 'DATABASE', name: 'acme-legacy-db', plan: 'heroku-postgresql:essential-0'}],
+        apps: [{name: 'acme-legacy'}],
+        attachments: [{addon: 'acme-legacy-db', app: 'acme-staging', as: 'LEGACY'}],
+      })
+      writeFileSync(path.join(process.env.HEROKU_CONFIG_DIR!, 'staging-protected.json'), JSON.stringify({apps: ['acme-legacy']}))
+      const run = await expectRefused(['-a', 'acme-staging', '--target', 'LEGACY', '--confirm', 'acme-staging'], 'TARGET_OWNED_BY_PRODUCTION')
+      expect(run.error?.message).to.contain('protected with heroku staging:protect')
+      expect(topology.staging.app).to.equal('acme-staging')
+    })
+
+    it('refuses a target that is not a heroku-postgresql database', async function () {
+      await seedCleanPair(emu)
+      await expectRefused(['-a', 'acme-staging', '--target', 'REDIS', '--confirm', 'acme-staging'], 'TARGET_NOT_HEROKU_POSTGRES')
+    })
+
+    it('refuses production named as the app to overwrite', async function () {
+      await seedCleanPair(emu)
+      emu.clearJournal()
+      const run = await refresh(emu, ['-a', 'acme-production', '--confirm', 'acme-production'])
+      expect(run.error?.oclif?.exit).to.equal(4)
+      expect(run.error?.message).to.contain('production app')
+      expect(mutating(emu)).to.deep.equal([])
+    })
+
+    it('refuses a wrong --confirm with no mutating request', async function () {
+      await seedCleanPair(emu)
+      const run = await expectRefused(['-a', 'acme-staging', '--confirm', 'acme-production'], 'did not match acme-staging')
+      expect(run.stderr).to.contain('TO (target, wiped)')
+    })
+  })
+
+  describe('sanitize', function () {
+    it('applies the example sanitize file, verified by querying staging', async function () {
+      const topology = await seedCleanPair(emu)
+      const productionBefore = await checksum(topology.production.databaseUrl)
+      const run = await refresh(emu, ['-a', 'acme-staging', '--confirm', 'acme-staging', '--sanitize', EXAMPLE_SANITIZE])
+      expect(run.error, run.stderr).to.equal(undefined)
+      const stagingUrl = topology.staging.databaseUrl
+      const [emails] = await query<{clean: string; total: string}>(stagingUrl, "SELECT count(*) FILTER (WHERE email LIKE 'user+%@example.invalid') AS clean, count(*) AS total FROM users")
+      expect(Number(emails?.total)).to.equal(topology.rows.users)
+      expect(Number(emails?.clean)).to.equal(topology.rows.users)
+      const [names] = await query<{clean: string}>(stagingUrl, "SELECT count(*) FILTER (WHERE name LIKE 'Person %') AS clean FROM users")
+      expect(Number(names?.clean)).to.equal(topology.rows.users)
+      expect(await count(stagingUrl, 'orders')).to.equal(topology.rows.orders)
+      expect(await checksum(topology.production.databaseUrl)).to.equal(productionBefore)
+      expect(run.stdout).to.contain(`sanitize     ${EXAMPLE_SANITIZE} applied`)
+    })
+
+    it('leaves staging in maintenance, and nothing half-applied, when the sanitize file fails', async function () {
+      const topology = await seedCleanPair(emu)
+      const productionBefore = await checksum(topology.production.databaseUrl)
+      const file = sqlFile("UPDATE users SET name = 'half applied';\nUPDATE users SET email = NULL;\n")
+      const run = await refresh(emu, ['-a', 'acme-staging', '--confirm', 'acme-staging', '--sanitize', file])
+      expect(run.error?.oclif?.exit).to.equal(5)
+      expect(run.error?.message).to.contain('rolled back').and.contain('null value').and.contain('IN maintenance mode')
+      expect(run.error?.message).to.contain(`Fix ${file} and run heroku staging:refresh -a acme-staging --sanitize ${file} again`)
+      const app = await api<{maintenance: boolean}>(emu, '/apps/acme-staging')
+      expect(app.maintenance).to.equal(true)
+      const [halfApplied] = await query<{n: string}>(topology.staging.databaseUrl, "SELECT count(*) AS n FROM users WHERE name = 'half applied'")
+      expect(Number(halfApplied?.n)).to.equal(0)
+      // The copy itself is in place, unsanitized, exactly production's data.
+      expect(await checksum(topology.staging.databaseUrl)).to.equal(productionBefore)
+    })
+  })
+
+  describe('dynos', function () {
+    it('scales worker and clock to 0 during the copy and restores the formation exactly', async function () {
+      await emu.seed({
+        addons: [
+          {app: 'busy-production', as: 'DATABASE', name: 'busy-production-db', plan: 'heroku-postgresql:standard-0', sql: PRODUCTION_SQL},
+          {app: 'busy-staging', as: 'DATABASE', name: 'busy-staging-db', plan: 'heroku-postgresql:essential-0'},
+        ],
+        apps: [
+          {formation: [{quantity: 2, size: 'Standard-1X', type: 'web'}, {quantity: 1, size: 'Standard-1X', type: 'worker'}], name: 'busy-production'},
+          {
+            formation: [
+              {quantity: 1, size: 'Basic', type: 'web'},
+              {quantity: 2, size: 'Standard-2X', type: 'worker'},
+              {quantity: 1, size: 'Basic', type: 'clock'},
+            ],
+            name: 'busy-staging',
+          },
+        ],
+        pipelines: [{apps: {'busy-production': 'production', 'busy-staging': 'staging'}, name: 'busy'}],
+      })
+      const before = await api<Array<{quantity: number; size: string; type: string}>>(emu, '/apps/busy-staging/formation')
+      emu.clearJournal()
+      const run = await refresh(emu, ['-a', 'busy-staging', '--confirm', 'busy-staging'])
+      expect(run.error, run.stderr).to.equal(undefined)
+      const after = await api<Array<{quantity: number; size: string; type: string}>>(emu, '/apps/busy-staging/formation')
+      const shape = (list: typeof before) => list.map(f => `${f.type}=${f.quantity}:${f.size}`).sort()
+      expect(shape(after)).to.deep.equal(shape(before))
+      const writes = mutating(emu).map(entry => `${entry.method} ${entry.path}`)
+      const down = writes.indexOf('PATCH /apps/busy-staging/formation')
+      const copy = writes.findIndex(w => /^POST \/client\/v11\/databases\/[^/]+\/transfers$/.test(w))
+      const up = writes.lastIndexOf('PATCH /apps/busy-staging/formation')
+      expect(down).to.be.greaterThan(-1)
+      expect(down).to.be.lessThan(copy)
+      expect(up).to.be.greaterThan(copy)
+      expect(run.stdout).to.contain('clock=1 worker=2 restored')
+    })
+  })
+})
