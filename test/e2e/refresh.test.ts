@@ -250,6 +250,22 @@ describe('staging:refresh against the emulator', function () {
     })
   })
 
+  describe('verification', function () {
+    it("copies into the incident app's own ROSE database, then exits 1 because the audit still finds production wiring", async function () {
+      const topology = await seedIncident(emu)
+      const productionBefore = await checksum(topology.production.databaseUrl)
+      const run = await refresh(emu, ['-a', 'acme-staging', '--target', 'HEROKU_POSTGRESQL_ROSE', '--confirm', 'acme-staging', '--json'])
+      expect(process.exitCode).to.equal(1)
+      expect(run.error).to.equal(undefined)
+      const result = JSON.parse(run.stdout) as RefreshResult
+      expect(result.target.attachment).to.equal('HEROKU_POSTGRESQL_ROSE')
+      expect(result.findings.map(f => f.code)).to.include.members(['UNATTACHED_DATABASE_URL', 'SHARED_SECRET'])
+      expect(await checksum(topology.staging.databaseUrl)).to.equal(productionBefore)
+      expect(await checksum(topology.production.databaseUrl)).to.equal(productionBefore)
+      for (const secret of Object.values(PRODUCTION_SECRETS)) expect(run.stdout).to.not.contain(secret)
+    })
+  })
+
   describe('sanitize', function () {
     it('applies the example sanitize file, verified by querying staging', async function () {
       const topology = await seedCleanPair(emu)
