@@ -19,6 +19,8 @@ export class Core {
   /** where backups (dump files) live */
   readonly backupsDir: string
   private clusterPromise?: Promise<PgCluster>
+  /** the running cluster, once started */
+  started?: PgCluster
   private readonly pending = new Set<Promise<unknown>>()
   private readonly timers = new Set<NodeJS.Timeout>()
   stopping = false
@@ -61,6 +63,7 @@ export class Core {
     if (previous !== undefined && previous !== cluster.port) this.movePort(previous, cluster.port)
     this.store.state.pgPort = cluster.port
     this.store.changed()
+    this.started = cluster
     return cluster
   }
 
@@ -106,6 +109,7 @@ export class Core {
   async stopCluster(): Promise<void> {
     const started = this.clusterPromise
     this.clusterPromise = undefined
+    this.started = undefined
     if (!started) return
     try {
       const cluster = await started

@@ -146,6 +146,11 @@ class EmulatorImpl implements Controls {
     return this.faultRules.list()
   }
 
+  postgres(): undefined | {dataDir?: string; pid?: number; port: number; serverMajorVersion: string} {
+    const cluster = this.core.started
+    return cluster && {dataDir: cluster.dataDir, pid: cluster.pid, port: cluster.port, serverMajorVersion: cluster.serverMajorVersion}
+  }
+
   setLatency(ms: number): void {
     this.core.settings.latencyMs = ms
   }

@@ -10,6 +10,8 @@ import {bodyObject} from './common.js'
 export interface Controls extends Emulator {
   downloadBackup(uuid: string, token: null | string): {contentType: string; data: NodeJS.ReadableStream}
   faults(): Array<FaultRule & {matched: number}>
+  /** the PostgreSQL server, once started: where it listens, its data directory and postmaster pid */
+  postgres(): undefined | {dataDir?: string; pid?: number; port: number; serverMajorVersion: string}
   setRateLimit(budget: number | undefined): void
   settings(): {latencyMs: number; provisionDelayMs: number; rateLimit?: number}
 }
@@ -21,7 +23,12 @@ function milliseconds(body: Record<string, unknown>): number {
 }
 
 export function controlRoutes(router: Router, emulator: Controls): void {
-  router.add('GET', '/__emulator/status', () => ({body: {accounts: emulator.accounts.map(a => ({email: a.email, id: a.id})), settings: emulator.settings(), url: emulator.url}}))
+  router.add('GET', '/__emulator/status', () => ({body: {
+    accounts: emulator.accounts.map(a => ({email: a.email, id: a.id})),
+    postgres: emulator.postgres() ?? null,
+    settings: emulator.settings(),
+    url: emulator.url,
+  }}))
   router.add('POST', '/__emulator/reset', async () => {
     await emulator.reset()
     return {body: {message: 'reset'}}
