@@ -55,11 +55,11 @@ function hasUserinfo(value: string): boolean {
 /**
  * Whether a URL-valued config var is a credential the endpoint rules compare: any non-HTTP
  * service URL, or an HTTP(S) URL that carries a user/password or is owned by an add-on.
- * Loopback URLs never count: `localhost` on two dynos is two machines.
+ * Loopback URLs count like any other: on one machine (the emulator, a laptop) they are one server.
  */
 function isCredentialUrl(value: string, fromAddon: boolean): boolean {
   const endpoint = endpointOf(value)
-  if (!endpoint || endpoint.host === 'loopback') return false
+  if (!endpoint) return false
   return endpoint.family !== 'http' || fromAddon || hasUserinfo(value)
 }
 
@@ -161,7 +161,7 @@ function sharedEndpoints(context: AuditContext, code: 'SHARED_DATABASE' | 'SHARE
   const findings: AuditFinding[] = []
   for (const [name, value] of sortedEntries(context.staging.configVars)) {
     const endpoint = endpointOf(value)
-    if (!endpoint || endpoint.host === 'loopback' || (endpoint.family === 'postgres') !== postgres) continue
+    if (!endpoint || (endpoint.family === 'postgres') !== postgres) continue
     const stagingIsCredential = isCredentialUrl(value, attachmentExposing(context.staging, name) !== undefined)
     const matches = context.productionVars.filter(candidate =>
       sameEndpoint(value, candidate.value) && (stagingIsCredential || isCredentialUrl(candidate.value, candidate.fromAddon)))

@@ -20,9 +20,11 @@ export function summaryLine(result: Pick<AuditResult, 'apps' | 'summary'>): stri
   return `${critical} critical, ${plural(warning, 'warning')}, ${info} info across ${plural(result.apps.length, 'app')}`
 }
 
+/** The names a finding involves, attachments and add-ons first; long lists end in `+N more` (JSON has them all). */
 function names(finding: AuditFinding): string {
-  const all = [...new Set([...finding.configVars, ...finding.addons])]
-  return all.length > 0 ? all.join(', ') : '—'
+  const all = [...new Set([...finding.addons, ...finding.configVars])]
+  if (all.length === 0) return '—'
+  return all.length > 4 ? `${all.slice(0, 3).join(', ')} +${all.length - 3} more` : all.join(', ')
 }
 
 function header(result: AuditResult): string {

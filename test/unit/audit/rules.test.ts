@@ -97,15 +97,19 @@ describe('audit rules', function () {
       expect(finding?.remedy).to.equal('heroku config:unset DATABASE_URL -a acme-staging && heroku addons:create heroku-postgresql:standard-0 -a acme-staging')
     })
 
-    it('stays silent for another database on the same host, another port, or a loopback URL', function () {
+    it('fires for loopback URLs too: on one machine (the emulator, a laptop) they are one server', function () {
+      const production = productionSnapshot()
+      production.configVars.LOCAL_URL = 'postgres://u:p@127.0.0.1/dlocal'
+      const findings = only(audit(withVars({LOCAL_URL: 'postgres://v:q@localhost:5432/dlocal'}), [production]), 'SHARED_DATABASE')
+      expect(findings.map(f => f.configVars)).to.deep.equal([['LOCAL_URL']])
+    })
+
+    it('stays silent for another database on the same host, or another port', function () {
       const staging = withVars({
-        LOCAL_URL: 'postgres://u:p@localhost:5432/dprod01',
         OTHER_DB_URL: `postgres://uprod9x:x@${PROD_DB_HOST}:5432/another`,
         OTHER_PORT_URL: `postgres://uprod9x:x@${PROD_DB_HOST}:5433/dprod01`,
       })
-      const production = productionSnapshot()
-      production.configVars.LOCAL_URL = 'postgres://u:p@127.0.0.1/dprod01'
-      expect(only(audit(staging, [production]), 'SHARED_DATABASE')).to.deep.equal([])
+      expect(only(audit(staging), 'SHARED_DATABASE')).to.deep.equal([])
     })
   })
 

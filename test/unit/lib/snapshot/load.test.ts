@@ -1,0 +1,69 @@
+import {APIClient} from '@heroku-cli/command'
+import {expect} from 'chai'
+import nock from 'nock'
+
+import {HerokuClient} from '../../../../src/lib/heroku/client.js'
+import {loadApps} from '../../../../src/lib/snapshot/load.js'
+import type {AppSnapshot} from '../../../../src/lib/snapshot/types.js'
+import {mockLargeLoad, mockSmallLoad, type Scopes, scopes} from '../../../fixtures/audit.js'
+import {cleanStagingSnapshot, incidentStagingSnapshot, PIPELINE_ID, productionSnapshot} from '../../../fixtures/snapshots.js'
+import {loadConfig} from '../../../helpers/run.js'
+
+/** Plain JSON: absent and undefined fields compare equal. */
+function plain(value: unknown): unknown {
+  return JSON.parse(JSON.stringify(value))
+}
+
+/** What the loader can know: the fixture without what the audit does not ask for (buildpacks, release). */
+function expected(snapshot: AppSnapshot): unknown {
+  return plain({...snapshot, app: {...snapshot.app, buildpacks: []}})
+}
+
+function reviewApp(index: number): AppSnapshot {
+  const clean = cleanStagingSnapshot()
+  return {
+    ...clean,
+    app: {...clean.app, id: `44444444-4444-4444-8444-44444444440${index}`, name: `acme-review-${index}`},
+    attachments: [],
+    configVars: {LANG: 'en_US.UTF-8'},
+    databases: {},
+    pipeline: {id: PIPELINE_ID, name: 'acme', stage: 'review'},
+  }
+}
+
+describe('snapshot loader (as the audit uses it)', function () {
+  let s: Scopes
+  let client: HerokuClient
+
+  beforeEach(async function () {
+    s = scopes()
+    client = new HerokuClient(new APIClient(await loadConfig()), {baseDelayMs: 1})
+  })
+
+  afterEach(function () {
+    s.api.done()
+    s.data.done()
+    nock.cleanAll()
+  })
+
+  it('loads each app with its own requests and rebuilds exactly the snapshot the rules read', async function () {
+    mockSmallLoad(s, incidentStagingSnapshot())
+    mockSmallLoad(s, productionSnapshot())
+    const [staging, production] = await loadApps(client, ['acme-staging', 'acme-production'], {databases: true, formation: true})
+    expect(plain(staging)).to.deep.equal(expected(incidentStagingSnapshot()))
+    expect(plain(production)).to.deep.equal(expected(productionSnapshot()))
+  })
+
+  it('from four apps on, uses account-wide lists: one config-vars request per app plus a constant', async function () {
+    const apps = [cleanStagingSnapshot(), productionSnapshot(), reviewApp(1), reviewApp(2), reviewApp(3), reviewApp(4)]
+    mockLargeLoad(s, apps)
+    const loaded = await loadApps(client, apps.map(app => app.app.id), {databases: true, formation: true})
+    expect(loaded.map(app => app.app.name)).to.deep.equal(apps.map(app => app.app.name))
+    expect(plain(loaded[0])).to.deep.equal(expected(cleanStagingSnapshot()))
+    const paths = client.records.map(record => record.path)
+    expect(paths.filter(path => path.endsWith('/config-vars'))).to.have.length(apps.length)
+    expect(paths.filter(path => ['/apps', '/addon-attachments', '/addons', '/pipeline-couplings'].includes(path))).to.have.length(4)
+    // plus formation per app and one Data API request per Postgres add-on (2 here)
+    expect(client.records).to.have.length(4 + apps.length * 2 + 2)
+  })
+})
