@@ -6,6 +6,7 @@ import {renderAudit, summaryLine} from '../../../../src/lib/render/audit.js'
 import {plural, renderTable} from '../../../../src/lib/render/table.js'
 import {addonRef, attachmentRef, cleanStagingSnapshot, incidentStagingSnapshot, productionSnapshot} from '../../../fixtures/snapshots.js'
 
+// eslint-disable-next-line no-control-regex -- matching ANSI color codes is the point
 const ANSI = /\u001B\[[\d;]*m/g
 
 function result(findings: AuditResult['findings'], apps = 1): AuditResult {
