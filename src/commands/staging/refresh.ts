@@ -66,6 +66,9 @@ export default class Refresh extends StagingCommand {
     target: Flags.string({default: 'DATABASE', description: 'attachment or config var of the target database on the staging app'}),
   }
 
+  private lastProgress = 0
+  private stopInterrupt?: () => void
+
   async run(): Promise<RefreshResult> {
     const {flags: opts} = await this.parse(Refresh)
     const started = Date.now()
@@ -185,8 +188,6 @@ export default class Refresh extends StagingCommand {
     }
   }
 
-  private stopInterrupt?: () => void
-
   /** Ctrl-C during the steps aborts polling; the executor then says what still runs on Heroku. */
   private interruptSignal(): AbortSignal {
     const controller = new AbortController()
@@ -195,8 +196,6 @@ export default class Refresh extends StagingCommand {
     this.stopInterrupt = () => process.removeListener('SIGINT', onSigint)
     return controller.signal
   }
-
-  private lastProgress = 0
 
   private progress(event: RefreshEvent): void {
     if (event.kind === 'step-start') this.logToStderr(`→ ${event.step}`)

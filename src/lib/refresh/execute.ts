@@ -189,12 +189,11 @@ export async function executeRefresh(client: HerokuClient, plan: RefreshPlan, op
       }
 
       case 'scale-down': {
-        const original = plan.steps.find(s => s.kind === 'scale-restore')
         await client.patch(`/apps/${encodeURIComponent(step.app)}/formation`, {
           body: {updates: step.processes.map(p => ({quantity: 0, type: p.type}))},
         })
-        state.paused = original && original.kind === 'scale-restore' ? original.processes : step.processes
-        result.formation = {paused: state.paused, restored: false}
+        state.paused = step.processes
+        result.formation = {paused: step.processes, restored: false}
         break
       }
 

@@ -74,7 +74,9 @@ export type RefreshStep =
   | BackupStep
   | {app: string; kind: 'maintenance-off'}
   | {app: string; kind: 'maintenance-on'}
+  /** scales these processes to 0; `processes` holds the quantities they run at now */
   | {app: string; kind: 'scale-down'; processes: ProcessQuantity[]}
+  /** scales these processes back to exactly these quantities and sizes */
   | {app: string; kind: 'scale-restore'; processes: ProcessQuantity[]}
   | {file: string; kind: 'sanitize'; sql: string; url: string}
   | {
@@ -243,7 +245,7 @@ export function planRefresh(input: PlanInput): PlanOutcome {
   if (options.maintenance && !maintenanceWasOn) steps.push({app: staging.app.name, kind: 'maintenance-on'})
   const background = runningBackground(staging.formation)
   if (background.length > 0) {
-    steps.push({app: staging.app.name, kind: 'scale-down', processes: background.map(p => ({...p, quantity: 0}))})
+    steps.push({app: staging.app.name, kind: 'scale-down', processes: background})
   }
 
   if (options.backup) {

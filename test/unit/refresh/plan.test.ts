@@ -56,8 +56,8 @@ describe('refresh: planRefresh', function () {
     const down = result.steps.find(s => s.kind === 'scale-down')
     const up = result.steps.find(s => s.kind === 'scale-restore')
     expect(down && 'processes' in down && down.processes).to.deep.equal([
-      {quantity: 0, size: 'basic', type: 'clock'},
-      {quantity: 0, size: 'basic', type: 'worker'},
+      {quantity: 1, size: 'basic', type: 'clock'},
+      {quantity: 2, size: 'basic', type: 'worker'},
     ])
     expect(up && 'processes' in up && up.processes).to.deep.equal([
       {quantity: 1, size: 'basic', type: 'clock'},

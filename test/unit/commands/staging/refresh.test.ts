@@ -5,6 +5,7 @@ import path from 'node:path'
 import nock from 'nock'
 
 import Refresh, {type RefreshResult} from '../../../../src/commands/staging/refresh.js'
+import type {AppSnapshot} from '../../../../src/lib/snapshot/types.js'
 import {mockPipeline, mockSmallLoad, type Scopes, scopes} from '../../../fixtures/audit.js'
 import {
   cleanStagingSnapshot,
@@ -31,10 +32,16 @@ function expectNoSecrets(text: string): void {
   for (const secret of FIXTURE_SECRETS) expect(text).to.not.contain(secret)
 }
 
+/** The snapshot with Data API sizes on each of its databases. */
+function sized(snapshot: AppSnapshot, numBytes: number, numTables: number): AppSnapshot {
+  const databases = Object.fromEntries(Object.entries(snapshot.databases).map(([id, db]) => [id, {...db, numBytes, numTables}]))
+  return {...snapshot, databases}
+}
+
 /** Everything staging:refresh reads before it asks for confirmation, for the clean pair. */
 function mockReads(s: Scopes, staging = cleanStagingSnapshot()): void {
-  const prod = productionSnapshot()
-  mockSmallLoad(s, staging)
+  const prod = sized(productionSnapshot(), 9_000_000, 12)
+  mockSmallLoad(s, sized(staging, 1_000_000, 3))
   mockPipeline(s, PIPELINE, [prod, staging])
   mockSmallLoad(s, prod, PRODUCTION_ID)
 }
@@ -84,7 +91,7 @@ describe('staging:refresh', function () {
       expect(run.stderr).to.contain(`${STAGING_PG.name} (heroku-postgresql:standard-0, owned by acme-staging)`)
       expect(run.stderr).to.contain('ec2-52-1-2-3.compute-1.amazonaws.com:5432/dprod01')
       expect(run.stderr).to.contain('ec2-34-9-8-7.compute-1.amazonaws.com:5432/dstg01')
-      expect(run.stderr).to.contain('DATABASE (DATABASE_URL)').and.contain('1.0 MB, 12 tables')
+      expect(run.stderr).to.contain('DATABASE (DATABASE_URL)').and.contain('size         9.0 MB, 12 tables').and.contain('size         1.0 MB, 3 tables')
       expect(run.stderr).to.contain("Production's latest backup: b041, 3h 0m old.")
       expectNoSecrets(output(run))
     })
