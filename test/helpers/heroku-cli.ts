@@ -25,7 +25,7 @@ import {fileURLToPath} from 'node:url'
  * The environment keeps the stock CLI from calling out and keeps runs fast: telemetry, Herokulytics and
  * Sentry off (DISABLE_TELEMETRY=true, IS_HEROKU_TEST_ENV=true), no update check or autoupdate
  * (HEROKU_SKIP_NEW_VERSION_CHECK, HEROKU_DISABLE_AUTOUPDATE), the terms-of-service banner pre-acknowledged,
- * no colour, wide columns, stdin closed so a prompt fails instead of hanging. Nothing from the caller's
+ * no colour, wide columns (COLUMNS, OCLIF_COLUMNS), stdin closed so a prompt fails instead of hanging. Nothing from the caller's
  * environment leaks in but PATH and the locale: pass `emulator.env` (HEROKU_HOST, HEROKU_DATA_HOST,
  * HEROKU_API_KEY, HEROKU_PARTICLEBOARD_URL) through `env`.
  */
@@ -96,6 +96,8 @@ export function isolatedEnv(home: string): Record<string, string> {
     HOME: home,
     IS_HEROKU_TEST_ENV: 'true',
     NO_COLOR: '1',
+    // oclif wraps error and warning text at 80 columns when stderr is not a TTY; keep each line whole.
+    OCLIF_COLUMNS: '400',
     // node must be on PATH for the binary's `#!/usr/bin/env node` line; git for remotes.
     PATH: [path.dirname(process.execPath), process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin'].join(path.delimiter),
     XDG_CACHE_HOME: path.join(home, '.cache'),

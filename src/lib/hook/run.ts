@@ -44,7 +44,9 @@ export async function runGuard(context: GuardHookContext, options: {Command: Com
       id: options.Command.id,
       async makeClient() {
         registerSecret(process.env.HEROKU_API_KEY)
-        return new HerokuClient(new APIClient(context.config))
+        // http-call already retries a refused or unresolved connection five times (about 6 s); one more attempt
+        // here still rides out a 429 or 5xx blip without keeping someone offline waiting long for the refusal.
+        return new HerokuClient(new APIClient(context.config), {maxRetries: 1})
       },
       readGit: () => readGitRemotes(),
     })

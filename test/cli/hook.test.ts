@@ -1,0 +1,320 @@
+import {expect} from 'chai'
+import {execFileSync} from 'node:child_process'
+import pg from 'pg'
+
+import {startEmulator} from '../../emulator/index.js'
+import type {Emulator, SeedFixture} from '../../emulator/types.js'
+import {HerokuCli, type HerokuRun} from '../helpers/heroku-cli.js'
+
+/**
+ * The prerun hook through the REAL `heroku` binary (npm heroku@11), with this plugin linked in an isolated
+ * HOME, against the emulator. The same commands also run through a second, plugin-less installation, so
+ * "runs exactly as without the plugin" is compared, not assumed.
+ */
+
+const PG_BIN = '/usr/lib/postgresql/15/bin'
+const OVERRIDE = 'HEROKU_STAGING_ALLOW_PRODUCTION'
+
+const FIXTURE: SeedFixture = {
+  addons: [
+    {app: 'acme-production', as: 'DATABASE', name: 'postgresql-prod', plan: 'heroku-postgresql:essential-0', sql: 'create table orders(id int primary key, total int); insert into orders select g, g * 10 from generate_series(1, 500) g'},
+    {app: 'acme-production', name: 'redis-prod', plan: 'heroku-redis:mini'},
+    {app: 'acme-staging', as: 'DATABASE', name: 'postgresql-staging', plan: 'heroku-postgresql:essential-0', sql: 'create table orders(id int primary key, total int); insert into orders values (1, 1)'},
+    {app: 'acme-staging', as: 'SCRATCH', name: 'postgresql-scratch', plan: 'heroku-postgresql:essential-0'},
+    {app: 'lone-app', as: 'DATABASE', name: 'postgresql-lone', plan: 'heroku-postgresql:essential-0', sql: 'create table notes(id int); insert into notes values (1), (2)'},
+  ],
+  apps: [
+    {config: {SECRET_KEY_BASE: 'prod-secret-key-base-0123456789'}, name: 'acme-production'},
+    {name: 'acme-staging'},
+    {name: 'lone-app'},
+  ],
+  pipelines: [{apps: {'acme-production': 'production', 'acme-staging': 'staging'}, name: 'acme'}],
+}
+
+/** oclif's error/warning text without its ` ›   ` line prefixes. */
+function plain(stderr: string): string {
+  return stderr.replaceAll(/^ *› *(Error: |Warning: )?/gm, '')
+}
+
+const UUID = /[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}/gi
+
+interface Outcome {
+  mutating: string[]
+  status: null | number
+  stderr: string
+  stdout: string
+}
+
+describe('prerun hook through the real heroku CLI', function () {
+  this.timeout(240_000)
+  let emu: Emulator
+  let cli: HerokuCli
+  let stock: HerokuCli
+
+  before(async function () {
+    emu = await startEmulator({})
+    const env = {...emu.env, PATH: `${PG_BIN}:${process.env.PATH ?? '/usr/bin:/bin'}`, PGSSLMODE: 'prefer'}
+    ;[cli, stock] = await Promise.all([HerokuCli.create({env}), HerokuCli.create({env, plugin: false})])
+  })
+
+  after(async function () {
+    await Promise.all([cli?.cleanup(), stock?.cleanup()])
+    await emu?.stop()
+  })
+
+  async function fresh(): Promise<void> {
+    await emu.reset()
+    await emu.seed(FIXTURE)
+    emu.clearJournal()
+  }
+
+  function mutating(): string[] {
+    return emu.journal().filter(entry => entry.mutating).map(entry => `${entry.method} ${entry.path.replaceAll(UUID, '<id>')}`)
+  }
+
+  async function count(addon: string, table: string): Promise<number> {
+    const client = new pg.Client({connectionString: emu.databaseUrl(addon)})
+    await client.connect()
+    try {
+      const {rows} = await client.query<{n: string}>(`select count(*) as n from ${table}`)
+      return Number(rows[0]?.n)
+    } finally {
+      await client.end()
+    }
+  }
+
+  /** Captures a production backup with the stock CLI and returns its name (b001, b002, …). */
+  async function captureProductionBackup(): Promise<string> {
+    const run = await stock.run(['pg:backups:capture', '-a', 'acme-production'])
+    const name = /to (b\d+)/.exec(run.stderr)?.[1]
+    if (run.status !== 0 || !name) throw new Error(`backup capture failed: ${run.stdout}${run.stderr}`)
+    emu.clearJournal()
+    return name
+  }
+
+  /**
+   * What a run did, with what legitimately differs between two fresh seeds made equal: ids, and the
+   * credentials of a database URL (each seed creates new roles). pg:push's stderr interleaves pg_dump and
+   * pg_restore, two processes, so its lines are compared as a sorted list.
+   */
+  function outcome(run: HerokuRun, unorderedStderr = false): Outcome {
+    const normalize = (text: string) => text.replaceAll(UUID, '<id>').replaceAll(/postgres:\/\/\S+/g, '<database url>')
+    const stderr = normalize(run.stderr)
+    return {mutating: mutating(), status: run.status, stderr: unorderedStderr ? stderr.split('\n').sort().join('\n') : stderr, stdout: normalize(run.stdout)}
+  }
+
+  function expectRefused(run: HerokuRun, command: string): void {
+    expect(run.status, `${run.stdout}${run.stderr}`).to.equal(4)
+    const text = plain(run.stderr)
+    expect(text).to.contain(`heroku-staging refused heroku ${command}`)
+    expect(text).to.contain('production data')
+    expect(text).to.match(/Would (erase|overwrite|write into|destroy): /)
+    expect(text).to.contain('Why it counts as production:')
+    expect(text).to.contain('pipeline stage production')
+    expect(text).to.contain(`${OVERRIDE}=acme-production heroku ${command}`)
+    expect(mutating(), 'mutating requests').to.deep.equal([])
+  }
+
+  describe('a production target is refused before any mutating request', function () {
+    it('pg:copy onto production', async function () {
+      await fresh()
+      const run = await cli.run(['pg:copy', 'acme-staging::DATABASE', 'acme-production::DATABASE', '-a', 'acme-staging', '--confirm', 'DATABASE'])
+      expectRefused(run, 'pg:copy')
+      expect(await count('postgresql-prod', 'orders')).to.equal(500)
+    })
+
+    it('pg:reset of production', async function () {
+      await fresh()
+      const run = await cli.run(['pg:reset', 'DATABASE', '-a', 'acme-production', '--confirm', 'acme-production'])
+      expectRefused(run, 'pg:reset')
+      expect(await count('postgresql-prod', 'orders')).to.equal(500)
+    })
+
+    it('pg:backups:restore into production', async function () {
+      await fresh()
+      const backup = await captureProductionBackup()
+      const run = await cli.run(['pg:backups:restore', backup, 'DATABASE_URL', '-a', 'acme-production', '--confirm', 'acme-production'])
+      expectRefused(run, 'pg:backups:restore')
+    })
+
+    it('pg:push into production', async function () {
+      await fresh()
+      const run = await cli.run(['pg:push', emu.databaseUrl('postgresql-lone'), 'DATABASE', '-a', 'acme-production'])
+      expectRefused(run, 'pg:push')
+      expect(run.stderr).to.not.match(/postgres:\/\/[^:\s]+:[^*@\s]+@/)
+    })
+
+    it('addons:destroy of production\'s Postgres', async function () {
+      await fresh()
+      const run = await cli.run(['addons:destroy', 'postgresql-prod', '-a', 'acme-production', '--confirm', 'acme-production'])
+      expectRefused(run, 'addons:destroy')
+    })
+
+    it('pg:reset through HEROKU_APP and through a git remote', async function () {
+      await fresh()
+      const byEnv = await cli.run(['pg:reset', '--confirm', 'acme-production'], {env: {HEROKU_APP: 'acme-production'}})
+      expect(byEnv.status).to.equal(4)
+      expect(mutating()).to.deep.equal([])
+
+      // A Heroku git remote as the stock CLI recognises it for HEROKU_HOST=http://127.0.0.1:PORT.
+      const repo = `${cli.home}/repo`
+      execFileSync('git', ['init', '-q', repo], {env: cli.env})
+      execFileSync('git', ['-C', repo, 'remote', 'add', 'production', `${emu.url.replace(/^http:/, 'https:')}/acme-production.git`], {env: cli.env})
+      emu.clearJournal()
+      const byRemote = await cli.run(['pg:reset', '--confirm', 'acme-production'], {cwd: repo})
+      expect(byRemote.status, byRemote.stderr).to.equal(4)
+      expect(byRemote.stderr).to.contain('acme-production')
+      expect(mutating()).to.deep.equal([])
+    })
+  })
+
+  describe('a staging target runs exactly as it does without the plugin', function () {
+    async function compare(args: string[], setup?: () => Promise<string[]>, unorderedStderr = false): Promise<Outcome> {
+      const runs: Outcome[] = []
+      for (const installation of [stock, cli]) {
+        await fresh()
+        const finalArgs = setup ? [...args, ...(await setup())] : args
+        runs.push(outcome(await installation.run(finalArgs), unorderedStderr))
+      }
+
+      const [without, withPlugin] = runs as [Outcome, Outcome]
+      expect(withPlugin).to.deep.equal(without)
+      return withPlugin
+    }
+
+    it('pg:copy from production into staging', async function () {
+      const result = await compare(['pg:copy', 'acme-production::DATABASE', 'DATABASE', '-a', 'acme-staging', '--confirm', 'DATABASE'])
+      expect(result.status).to.equal(0)
+      expect(result.mutating).to.deep.equal(['POST /client/v11/databases/<id>/transfers'])
+      expect(await count('postgresql-staging', 'orders')).to.equal(500)
+    })
+
+    it('pg:reset of staging', async function () {
+      const result = await compare(['pg:reset', 'DATABASE', '-a', 'acme-staging', '--confirm', 'acme-staging'])
+      expect(result.status).to.equal(0)
+      expect(result.mutating).to.deep.equal(['PUT /client/v11/databases/<id>/reset'])
+    })
+
+    it('pg:backups:restore of a production backup into staging', async function () {
+      const result = await compare(['pg:backups:restore'], async () => [`acme-production::${await captureProductionBackup()}`, 'DATABASE_URL', '-a', 'acme-staging', '--confirm', 'acme-staging'])
+      expect(result.status, result.stderr).to.equal(0)
+      expect(result.mutating).to.deep.equal(['POST /client/v11/databases/<id>/restores'])
+    })
+
+    it('pg:push into an empty staging database', async function () {
+      const result = await compare(['pg:push'], async () => [emu.databaseUrl('postgresql-lone'), 'SCRATCH', '-a', 'acme-staging'], true)
+      expect(result.status, result.stderr).to.equal(0)
+      expect(await count('postgresql-scratch', 'notes')).to.equal(2)
+    })
+
+    it('addons:destroy of a staging Postgres', async function () {
+      const result = await compare(['addons:destroy', 'postgresql-scratch', '-a', 'acme-staging', '--confirm', 'acme-staging'])
+      expect(result.status).to.equal(0)
+      expect(result.mutating).to.deep.equal(['DELETE /apps/<id>/addons/<id>'])
+    })
+
+    it('addons:destroy of a production add-on that is not Postgres is not guarded', async function () {
+      const result = await compare(['addons:destroy', 'redis-prod', '-a', 'acme-production', '--confirm', 'acme-production'])
+      expect(result.status).to.equal(0)
+      expect(result.mutating).to.deep.equal(['DELETE /apps/<id>/addons/<id>'])
+    })
+
+    it('an unguarded command sends exactly the stock requests (the hook sends none)', async function () {
+      await fresh()
+      const requests = async (installation: HerokuCli) => {
+        emu.clearJournal()
+        const run = await installation.run(['pg:info', '-a', 'acme-production'])
+        // Connections is a live count on the real server; everything else must match.
+        return {requests: emu.journal().map(entry => `${entry.method} ${entry.path}`), status: run.status, stdout: run.stdout.replace(/^Connections:.*$/m, '')}
+      }
+
+      const without = await requests(stock)
+      expect(await requests(cli)).to.deep.equal(without)
+    })
+  })
+
+  describe('the override', function () {
+    const args = ['pg:reset', 'DATABASE', '-a', 'acme-production', '--confirm', 'acme-production']
+
+    it('works with the production app\'s name, and says so', async function () {
+      await fresh()
+      const run = await cli.run(args, {env: {[OVERRIDE]: 'acme-production'}})
+      expect(run.status, run.stderr).to.equal(0)
+      expect(run.stderr).to.contain(`${OVERRIDE}=acme-production: letting heroku pg:reset`)
+      expect(mutating()).to.deep.equal(['PUT /client/v11/databases/<id>/reset'])
+      expect(await count('postgresql-prod', 'orders').catch(() => 0)).to.equal(0)
+    })
+
+    for (const value of ['1', 'true', 'acme-staging']) {
+      it(`does not work with ${OVERRIDE}=${value}`, async function () {
+        await fresh()
+        const run = await cli.run(args, {env: {[OVERRIDE]: value}})
+        expect(run.status).to.equal(4)
+        expect(plain(run.stderr)).to.contain(`${OVERRIDE}=${value} is set, but that is not accepted`)
+        expect(mutating()).to.deep.equal([])
+        expect(await count('postgresql-prod', 'orders')).to.equal(500)
+      })
+    }
+  })
+
+  describe('staging:protect / unprotect / --list round-trip', function () {
+    it('a protected app is guarded like production until it is unprotected', async function () {
+      await fresh()
+      const reset = ['pg:reset', 'DATABASE', '-a', 'lone-app', '--confirm', 'lone-app']
+
+      const protect = await cli.run(['staging:protect', '-a', 'lone-app'])
+      expect(protect.status, protect.stderr).to.equal(0)
+      expect(protect.stdout).to.contain('Protected lone-app')
+      const list = await cli.run(['staging:protect', '--list', '--json'])
+      expect((JSON.parse(list.stdout) as {protected: Array<{name: string}>}).protected.map(e => e.name)).to.deep.equal(['lone-app'])
+
+      emu.clearJournal()
+      const refused = await cli.run(reset)
+      expect(refused.status).to.equal(4)
+      expect(plain(refused.stderr)).to.contain('protected with heroku staging:protect')
+      expect(mutating()).to.deep.equal([])
+      expect(await count('postgresql-lone', 'notes')).to.equal(2)
+
+      const unprotect = await cli.run(['staging:unprotect', '-a', 'lone-app'])
+      expect(unprotect.status).to.equal(0)
+      expect(unprotect.stdout).to.contain('no longer protected')
+      const empty = await cli.run(['staging:protect', '--list'])
+      expect(empty.stdout).to.contain('No app is protected')
+
+      emu.clearJournal()
+      const allowed = await cli.run(reset)
+      expect(allowed.status, allowed.stderr).to.equal(0)
+      expect(mutating()).to.deep.equal(['PUT /client/v11/databases/<id>/reset'])
+    })
+
+    it('refuses to protect an app that does not exist (exit 2)', async function () {
+      const run = await cli.run(['staging:protect', '-a', 'no-such-app'])
+      expect(run.status).to.equal(2)
+      expect(run.stderr).to.contain('no-such-app was not found')
+    })
+  })
+
+  describe('fails closed', function () {
+    it('refuses when the API fails, with the reason and the override, and sends nothing mutating', async function () {
+      await fresh()
+      emu.addFault({method: 'GET', path: '^/apps/[^/]+/config-vars$', status: 500, times: 50})
+      try {
+        const run = await cli.run(['pg:reset', 'DATABASE', '-a', 'acme-staging', '--confirm', 'acme-staging'])
+        expect(run.status).to.equal(4)
+        const text = plain(run.stderr)
+        expect(text).to.contain('could not tell whether the target is production data')
+        expect(text).to.match(/GET \/apps\/[^/]+\/config-vars failed/)
+        expect(text).to.contain(`${OVERRIDE}=acme-staging heroku pg:reset`)
+        expect(mutating()).to.deep.equal([])
+      } finally {
+        emu.clearFaults()
+      }
+    })
+
+    it('refuses when the API cannot be reached at all', async function () {
+      const run = await cli.run(['pg:reset', 'DATABASE', '-a', 'acme-staging', '--confirm', 'acme-staging'], {env: {HEROKU_HOST: 'http://127.0.0.1:9'}})
+      expect(run.status).to.equal(4)
+      expect(plain(run.stderr)).to.contain('could not tell whether the target is production data')
+    })
+  })
+})
