@@ -39,13 +39,17 @@ export abstract class StagingCommand extends Command {
   }
 
   protected override async catch(err: Interfaces.CommandError): Promise<unknown> {
+    let error = err
     if (err instanceof ApiError) {
-      const wrapped = new Errors.CLIError(redact(`${err.message}${err.id ? ` (${err.id})` : ''}`), {exit: ExitCode.Api})
-      return super.catch(wrapped as Interfaces.CommandError)
+      error = new Errors.CLIError(redact(`${err.message}${err.id ? ` (${err.id})` : ''}`), {exit: ExitCode.Api}) as Interfaces.CommandError
+    } else {
+      err.message = redact(err.message)
     }
 
-    err.message = redact(err.message)
-    return super.catch(err)
+    // Under --json oclif prints the error and exits 1 whatever the error says; keep the documented code.
+    const exit = error.oclif?.exit
+    if (this.jsonEnabled() && typeof exit === 'number') process.exitCode = exit
+    return super.catch(error)
   }
 
   override log(message = '', ...args: unknown[]): void {
