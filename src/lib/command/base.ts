@@ -47,7 +47,7 @@ export abstract class StagingCommand extends Command {
     }
 
     // Under --json oclif prints the error and exits 1 whatever the error says; keep the documented code.
-    const exit = error.oclif?.exit
+    const exit = (error as {oclif?: {exit?: number}}).oclif?.exit
     if (this.jsonEnabled() && typeof exit === 'number') process.exitCode = exit
     return super.catch(error)
   }
