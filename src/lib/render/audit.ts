@@ -1,4 +1,4 @@
-import {color} from '@heroku/heroku-cli-util'
+import * as color from '@heroku/heroku-cli-util/color'
 
 import type {AuditFinding, AuditResult, Severity} from '../audit/types.js'
 import {plural, renderTable} from './table.js'
