@@ -40,7 +40,9 @@ export interface ExecuteOptions {
   set: Readonly<Record<string, string>>
   ledger: ForkLedger
   onEvent?: (event: ForkEvent) => void
-  /** how often to poll provisioning and transfers (default 3000 ms) */
+  /** polling of provisioning, transfers and releases starts this often (default 200 ms)… */
+  firstPollMs?: number
+  /** …and slows down by half each time, to at most this (default 2000 ms) */
   pollMs?: number
   /** give up waiting for an add-on or a transfer after this long (default 60 min) */
   timeoutMs?: number
@@ -101,13 +103,16 @@ class Fork {
   private readonly api: GuardedClient
   /** the fork's add-on per plan item key, once provisioned */
   private readonly addons = new Map<string, AddOn>()
+  private readonly labels = new Map<string, string>()
+  private readonly firstPollMs: number
   private readonly pollMs: number
   private readonly sleep: (ms: number) => Promise<void>
   private readonly timeoutMs: number
 
   constructor(private readonly options: ExecuteOptions) {
     this.api = new GuardedClient(options.client, new ProductionGuard(options.production))
-    this.pollMs = options.pollMs ?? 3000
+    this.pollMs = options.pollMs ?? 2000
+    this.firstPollMs = Math.min(options.firstPollMs ?? 200, this.pollMs)
     this.timeoutMs = options.timeoutMs ?? 60 * 60 * 1000
     this.sleep = options.sleep ?? (async ms => new Promise(resolve => {
       setTimeout(resolve, ms)
@@ -159,23 +164,49 @@ class Fork {
       {deps: ['release'], id: 'formation', label: 'Formation', run: async () => this.ensureFormation()},
       {deps: ['marker'], id: 'pipeline', label: plan.pipeline ? `Couple to pipeline ${plan.pipeline.name} at stage ${FORK_STAGE}` : 'Pipeline', run: async () => this.ensurePipeline()},
     )
+    for (const step of steps) this.labels.set(step.id, step.label)
     return steps
   }
 
   private emit(step: string, message: string, bytes?: {done: number; total?: number}): void {
-    this.options.onEvent?.({bytes, kind: 'progress', label: step, message, step})
+    this.options.onEvent?.({bytes, kind: 'progress', label: this.labels.get(step) ?? step, message, step})
   }
 
   /** Polls `check` until it returns a value, within the timeout. */
   private async poll<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {
     const deadline = Date.now() + this.timeoutMs
+    // Short waits (most add-ons) end soon after they are ready; long ones cost few requests.
+    let interval = this.firstPollMs
     for (;;) {
       // eslint-disable-next-line no-await-in-loop -- polling: each check follows the previous one
       const value = await check()
       if (value !== undefined) return value
       if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}.`)
       // eslint-disable-next-line no-await-in-loop -- polling interval
-      await this.sleep(this.pollMs)
+      await this.sleep(interval)
+      interval = Math.min(this.pollMs, Math.ceil(interval * 1.5))
+    }
+  }
+
+  /**
+   * Sends one mutating request. If it fails (a dropped connection, which http-call may even have
+   * re-sent, or an error answered after the change took effect), Heroku's state decides: when
+   * `settled` finds the change in place the step goes on, otherwise the error stands.
+   */
+  private async mutate<T>(send: () => Promise<T>, settled: () => Promise<T | undefined>): Promise<T> {
+    try {
+      return await send()
+    } catch (error) {
+      if (error instanceof ForkRefusedError || (error as Error).name === 'ProductionMutationError') throw error
+      let found: T | undefined
+      try {
+        found = await settled()
+      } catch {
+        throw error
+      }
+
+      if (found === undefined) throw error
+      return found
     }
   }
 
@@ -190,6 +221,14 @@ class Fork {
     }
   }
 
+  /** The app at `--to` was created by this command from this source, per this machine's ledger. */
+  private async inLedger(app: App): Promise<boolean> {
+    const entry = await this.options.ledger.get(this.plan.target.name)
+    if (!entry || entry.sourceId !== this.plan.source.id) return false
+    if (entry.appId !== undefined) return entry.appId === app.id
+    return app.created_at !== undefined && Date.parse(app.created_at) >= Date.parse(entry.startedAt) - 1000
+  }
+
   private async ensureApp(): Promise<Outcome> {
     const {ledger} = this.options
     const {target} = this.plan
@@ -199,19 +238,15 @@ class Fork {
       const config = await this.api.get<ConfigVars>(`/apps/${enc(existing.id)}/config-vars`)
       const marker = config[FORK_MARKER]
       if (marker === this.plan.source.id) return {detail: 'exists, marked as this fork', status: 'already-done'}
-      const entry = await ledger.get(target.name)
-      const ours = marker === undefined && entry !== undefined && entry.sourceId === this.plan.source.id && (
-        entry.appId === undefined
-          ? existing.created_at !== undefined && Date.parse(existing.created_at) >= Date.parse(entry.startedAt) - 1000
-          : entry.appId === existing.id)
-      if (!ours) {
+      if (marker !== undefined || !(await this.inLedger(existing))) {
         throw new ForkRefusedError(
           `Refusing to continue on ${target.name}: it was not created by heroku staging:fork from ${this.plan.source.name}.`,
-          `Choose another name with --to NAME.`,
+          'Choose another name with --to NAME.',
         )
       }
 
-      await ledger.put({...entry, appId: existing.id})
+      const entry = await ledger.get(target.name)
+      if (entry) await ledger.put({...entry, appId: existing.id})
       return {detail: 'exists, created by the interrupted run', status: 'already-done'}
     }
 
@@ -219,14 +254,14 @@ class Fork {
     const body: Record<string, unknown> = {name: target.name}
     if (target.region) body.region = target.region
     if (target.stack) body.stack = target.stack
-    let app: App
-    if (target.team) {
-      body.team = target.team
-      app = await this.api.post<App>('/teams/apps', {body})
-    } else {
-      app = await this.api.post<App>('/apps', {body})
-    }
-
+    if (target.team) body.team = target.team
+    const app = await this.mutate(
+      async () => this.api.post<App>(target.team ? '/teams/apps' : '/apps', {body}),
+      async () => {
+        const found = await this.findApp()
+        return found && await this.inLedger(found) ? found : undefined
+      },
+    )
     this.created = true
     this.app = {id: app.id, name: app.name, webUrl: app.web_url ?? undefined}
     const entry = await ledger.get(target.name)
@@ -234,43 +269,69 @@ class Fork {
     return {detail: [target.team && `team ${target.team}`, target.region, target.stack].filter(Boolean).join(', '), status: 'done'}
   }
 
-  private async ensureMarker(): Promise<Outcome> {
+  private async config(): Promise<ConfigVars> {
     const config = await this.api.get<ConfigVars>(`/apps/${enc(this.appId)}/config-vars`)
-    const marker = config[FORK_MARKER]
-    if (marker === this.plan.source.id) {
-      await this.options.ledger.remove(this.plan.target.name)
-      return {status: 'already-done'}
+    registerConfigSecrets(config)
+    return config
+  }
+
+  private async ensureMarker(): Promise<Outcome> {
+    const marker = (await this.config())[FORK_MARKER]
+    let status: Outcome['status'] = 'already-done'
+    if (marker !== this.plan.source.id) {
+      if (marker !== undefined) {
+        throw new ForkRefusedError(`Refusing to continue on ${this.plan.target.name}: it is marked as a fork of another app.`, 'Choose another name with --to NAME.')
+      }
+
+      const body = {[FORK_MARKER]: this.plan.source.id}
+      await this.mutate(
+        async () => this.api.patch<ConfigVars>(`/apps/${enc(this.appId)}/config-vars`, {body}),
+        async () => {
+          const config = await this.config()
+          return config[FORK_MARKER] === this.plan.source.id ? config : undefined
+        },
+      )
+      status = 'done'
     }
 
-    if (marker !== undefined) {
-      throw new ForkRefusedError(`Refusing to continue on ${this.plan.target.name}: it is marked as a fork of another app.`, 'Choose another name with --to NAME.')
-    }
-
-    await this.api.patch(`/apps/${enc(this.appId)}/config-vars`, {body: {[FORK_MARKER]: this.plan.source.id}})
     await this.options.ledger.remove(this.plan.target.name)
-    return {detail: `${FORK_MARKER}=${this.plan.source.id}`, status: 'done'}
+    return {detail: `${FORK_MARKER}=${this.plan.source.id}`, status}
   }
 
   // ---- settings ------------------------------------------------------------------------------
 
+  private async buildpacksInPlace(): Promise<boolean> {
+    const wanted = this.plan.buildpacks
+    const current = await this.api.list<BuildpackInstallation>(`/apps/${enc(this.appId)}/buildpack-installations`)
+    const urls = current.map(b => b.buildpack?.url ?? b.buildpack?.name ?? '')
+    return urls.length === wanted.length && urls.every((url, i) => url === wanted[i])
+  }
+
   private async ensureBuildpacks(): Promise<Outcome> {
     const wanted = this.plan.buildpacks
     if (wanted.length === 0) return {detail: 'production has none', status: 'skipped'}
-    const current = await this.api.list<BuildpackInstallation>(`/apps/${enc(this.appId)}/buildpack-installations`)
-    const urls = current.map(b => b.buildpack?.url ?? b.buildpack?.name ?? '')
-    if (urls.length === wanted.length && urls.every((url, i) => url === wanted[i])) return {status: 'already-done'}
-    await this.api.put(`/apps/${enc(this.appId)}/buildpack-installations`, {body: {updates: wanted.map(buildpack => ({buildpack}))}})
+    if (await this.buildpacksInPlace()) return {detail: wanted.join(', '), status: 'already-done'}
+    await this.mutate(
+      async () => this.api.put(`/apps/${enc(this.appId)}/buildpack-installations`, {body: {updates: wanted.map(buildpack => ({buildpack}))}}),
+      async () => (await this.buildpacksInPlace() ? true : undefined),
+    )
     return {detail: wanted.join(', '), status: 'done'}
   }
 
   private async ensureConfig(): Promise<Outcome> {
-    const desired = desiredConfig(this.plan, this.production, this.options.set)
     registerConfigSecrets(this.options.set)
-    const current = await this.api.get<ConfigVars>(`/apps/${enc(this.appId)}/config-vars`)
-    const changes = Object.fromEntries(Object.entries(desired).filter(([key, value]) => current[key] !== value))
+    const desired = desiredConfig(this.plan, this.production, this.options.set)
+    const missing = (current: ConfigVars) => Object.fromEntries(Object.entries(desired).filter(([key, value]) => current[key] !== value))
+    const changes = missing(await this.config())
     const keys = Object.keys(changes)
     if (keys.length === 0) return {detail: `${Object.keys(desired).length - 1} vars in place`, status: 'already-done'}
-    await this.api.patch(`/apps/${enc(this.appId)}/config-vars`, {body: changes})
+    await this.mutate(
+      async () => this.api.patch<ConfigVars>(`/apps/${enc(this.appId)}/config-vars`, {body: changes}),
+      async () => {
+        const config = await this.config()
+        return Object.keys(missing(config)).length === 0 ? config : undefined
+      },
+    )
     return {detail: `${keys.length} set`, status: 'done'}
   }
 
@@ -280,24 +341,45 @@ class Fork {
     return this.api.list<AddOnAttachment>(`/apps/${enc(this.appId)}/addon-attachments`, {headers: ATTACHMENT_HEADERS})
   }
 
+  /** The fork's own add-on attached as `name`; throws if that name is taken by an add-on the fork does not own. */
+  private async ownAddonAttachedAs(name: string): Promise<AddOn | undefined> {
+    const found = (await this.forkAttachments()).find(a => a.name === name)
+    if (!found) return undefined
+    if (found.addon.app?.id !== this.appId) {
+      throw new Error(`${name} on ${this.plan.target.name} is attached to ${found.addon.name ?? 'an add-on'} owned by ${found.addon.app?.name ?? 'another app'}, not to an add-on of the fork.`)
+    }
+
+    return this.api.get<AddOn>(`/apps/${enc(this.appId)}/addons/${enc(found.addon.id ?? '')}`)
+  }
+
+  private async attach(addonId: string, name: string): Promise<boolean> {
+    const attached = async () => (await this.forkAttachments()).find(a => a.name === name)
+    const found = await attached()
+    if (found) {
+      if (found.addon.id !== addonId) throw new Error(`${name} on ${this.plan.target.name} is attached to another add-on (${found.addon.name ?? '?'}).`)
+      return false
+    }
+
+    await this.mutate(
+      async () => this.api.post('/addon-attachments', {body: {addon: {id: addonId}, app: {id: this.appId}, name}}),
+      async () => ((await attached())?.addon.id === addonId ? true : undefined),
+    )
+    return true
+  }
+
   private async ensureAddon(step: string, item: AddonPlanItem): Promise<Outcome> {
     const [first, ...others] = item.attachments
     if (!first || !item.plan) throw new Error(`${item.source.name} has no attachment name to create.`)
-    const attachments = await this.forkAttachments()
-    const found = attachments.find(a => a.name === first)
-    let addon: AddOn
+    let addon = await this.ownAddonAttachedAs(first)
     let status: Outcome['status'] = 'already-done'
-    if (found) {
-      if (found.addon.app?.id !== this.appId) {
-        throw new Error(`${first} on ${this.plan.target.name} is attached to ${found.addon.name ?? 'an add-on'} owned by ${found.addon.app?.name ?? 'another app'}, not to an add-on of the fork.`)
-      }
-
-      addon = await this.api.get<AddOn>(`/apps/${enc(this.appId)}/addons/${enc(found.addon.id ?? '')}`)
-    } else {
+    if (!addon) {
       const body: Record<string, unknown> = {attachment: {name: first}, plan: {name: item.plan}}
       if (item.version) body.config = {version: item.version}
       try {
-        addon = await this.api.post<AddOn>(`/apps/${enc(this.appId)}/addons`, {body})
+        addon = await this.mutate(
+          async () => this.api.post<AddOn>(`/apps/${enc(this.appId)}/addons`, {body}),
+          async () => this.ownAddonAttachedAs(first),
+        )
       } catch (error) {
         if (error instanceof ApiError && error.status === 422) {
           throw new Error(`${item.plan} cannot be provisioned: ${error.message} Choose another plan with --plan ${item.source.service}=PLAN.`)
@@ -312,13 +394,9 @@ class Fork {
     addon = await this.waitProvisioned(step, addon)
     if (item.source.service === POSTGRES_SERVICE) await this.waitDatabase(step, addon)
     this.addons.set(itemKey(item), addon)
-
-    const attached = new Set((status === 'done' ? await this.forkAttachments() : attachments).filter(a => a.addon.id === addon.id).map(a => a.name))
     for (const name of others) {
-      if (attached.has(name)) continue
       // eslint-disable-next-line no-await-in-loop -- attachments of one add-on, in order, each a release
-      await this.api.post('/addon-attachments', {body: {addon: {id: addon.id}, app: {id: this.appId}, name}})
-      status = 'done'
+      if (await this.attach(addon.id, name)) status = 'done'
     }
 
     if (first === 'DATABASE') await this.verifyDatabaseUrl(addon)
@@ -353,11 +431,7 @@ class Fork {
 
   /** The fork's DATABASE_URL is exposed by its own new add-on, and reaches nothing of production's. */
   private async verifyDatabaseUrl(addon: AddOn): Promise<void> {
-    const [config, attachments] = await Promise.all([
-      this.api.get<ConfigVars>(`/apps/${enc(this.appId)}/config-vars`),
-      this.forkAttachments(),
-    ])
-    registerConfigSecrets(config)
+    const [config, attachments] = await Promise.all([this.config(), this.forkAttachments()])
     const database = attachments.find(a => a.name === 'DATABASE')
     if (database?.addon.id !== addon.id) throw new Error(`DATABASE on ${this.plan.target.name} is not ${addon.name}.`)
     if (!config.DATABASE_URL) throw new Error(`${addon.name} is provisioned but ${this.plan.target.name} has no DATABASE_URL.`)
@@ -370,18 +444,10 @@ class Fork {
   }
 
   private async ensureShare(item: AddonPlanItem): Promise<Outcome> {
-    const attachments = await this.forkAttachments()
     let status: Outcome['status'] = 'already-done'
     for (const name of item.attachments) {
-      const found = attachments.find(a => a.name === name)
-      if (found) {
-        if (found.addon.id !== item.source.id) throw new Error(`${name} on ${this.plan.target.name} is attached to another add-on.`)
-        continue
-      }
-
       // eslint-disable-next-line no-await-in-loop -- attachments in order, each a release
-      await this.api.post('/addon-attachments', {body: {addon: {id: item.source.id}, app: {id: this.appId}, name}})
-      status = 'done'
+      if (await this.attach(item.source.id, name)) status = 'done'
     }
 
     return {detail: `shared with ${item.source.owner}`, status}
@@ -400,6 +466,25 @@ class Fork {
     throw new Error(`Cannot find the URL of ${item.source.name} in ${this.production.app.name}'s config vars.`)
   }
 
+  private async transfersNamed(fromName: string, toName: string): Promise<DataTransfer[]> {
+    const transfers = await this.api.list<DataTransfer>(`/client/v11/apps/${enc(this.plan.target.name)}/transfers`, {host: 'data'})
+    return transfers.filter(t => t.to_name === toName && t.from_name === fromName).sort((a, b) => (a.num ?? 0) - (b.num ?? 0))
+  }
+
+  private async waitTransfer(step: string, key: string, uuid: string): Promise<DataTransfer> {
+    return this.poll(`the data transfer into ${key}`, async () => {
+      const current = await this.api.get<DataTransfer>(`/client/v11/apps/${enc(this.plan.target.name)}/transfers/${enc(uuid)}`, {host: 'data'})
+      this.emit(step, 'copying', {done: current.processed_bytes ?? 0, total: current.source_bytes})
+      return current.finished_at ? current : undefined
+    })
+  }
+
+  /**
+   * The copy is done when a transfer of production's database into this one succeeded alone. A copy
+   * this run started, with nothing else of ours running and exactly one new transfer appearing, is
+   * trusted; a re-sent request may start two at once, and then neither is: a fresh one follows.
+   * A copy left by an earlier run counts when it is the latest and ended before any other started.
+   */
   private async ensureData(step: string, item: AddonPlanItem): Promise<Outcome> {
     const key = itemKey(item)
     const addon = this.addons.get(key)
@@ -407,48 +492,81 @@ class Fork {
     const source = this.sourceUrl(item)
     const toName = `${this.plan.target.name}::${key}`
     const fromName = `${this.production.app.name}::${source.name}`
-    const transfers = await this.api.list<DataTransfer>(`/client/v11/apps/${enc(this.plan.target.name)}/transfers`, {host: 'data'})
-    const mine = transfers.filter(t => t.to_name === toName && t.from_name === fromName)
-    if (mine.some(t => t.succeeded === true && t.finished_at)) return {detail: 'copied by an earlier run', status: 'already-done'}
-    let transfer = mine.find(t => !t.finished_at)
-    if (!transfer) {
-      const config = await this.api.get<ConfigVars>(`/apps/${enc(this.appId)}/config-vars`)
-      registerConfigSecrets(config)
+    let started = 0
+    let trusted: string | undefined
+    for (;;) {
+      // eslint-disable-next-line no-await-in-loop -- each look at the transfers follows the last action
+      const ours = await this.transfersNamed(fromName, toName)
+      const running = ours.filter(t => !t.finished_at)
+      if (running.length > 0) {
+        if (started === 0) this.emit(step, `waiting for transfer ${running.map(t => t.num ?? t.uuid).join(', ')} (started earlier)`)
+        // eslint-disable-next-line no-await-in-loop -- wait for every running copy before judging the result
+        await Promise.all(running.map(async t => this.waitTransfer(step, key, t.uuid)))
+        continue
+      }
+
+      const latest = ours.at(-1)
+      if (latest && latest.uuid === trusted) {
+        if (latest.succeeded === true) return {detail: `${latest.processed_bytes ?? 0} bytes copied`, status: 'done'}
+        const logs = (latest.logs ?? []).slice(-5).map(l => l.message).join(' | ')
+        throw new Error(`The data transfer into ${key} failed${logs ? `: ${logs}` : '.'}`)
+      }
+
+      const alone = latest !== undefined && ours.slice(0, -1).every(t => !t.finished_at || !latest.started_at || Date.parse(t.finished_at) < Date.parse(latest.started_at))
+      if (started === 0 && latest?.succeeded === true && alone) return {detail: 'copied by an earlier run', status: 'already-done'}
+      if (started >= 3) throw new Error(`The data transfer into ${key} did not complete alone after ${started} attempts.`)
+      // eslint-disable-next-line no-await-in-loop -- read the target URL just before the copy
+      const config = await this.config()
       const targetUrl = config[`${key}_URL`]
       if (!targetUrl || !isPostgresUrl(targetUrl)) throw new Error(`${this.plan.target.name} has no ${key}_URL to copy into.`)
       this.assertNotProduction(targetUrl, `${key}_URL`)
-      transfer = await this.api.post<DataTransfer>(`/client/v11/databases/${enc(addon.id)}/transfers`, {
-        body: {from_name: fromName, from_url: source.url, to_name: toName, to_url: targetUrl},
-        host: 'data',
-      })
-    } else {
-      this.emit(step, `continuing transfer ${transfer.num ?? transfer.uuid}`)
-    }
+      started++
+      let uuid: string | undefined
+      let failure: unknown
+      try {
+        // eslint-disable-next-line no-await-in-loop -- one copy at a time into one database
+        uuid = (await this.api.post<DataTransfer>(`/client/v11/databases/${enc(addon.id)}/transfers`, {
+          body: {from_name: fromName, from_url: source.url, to_name: toName, to_url: targetUrl},
+          host: 'data',
+        })).uuid
+      } catch (error) {
+        failure = error
+      }
 
-    const {uuid} = transfer
-    const finished = await this.poll(`the data transfer into ${key}`, async () => {
-      const current = await this.api.get<DataTransfer>(`/client/v11/apps/${enc(this.plan.target.name)}/transfers/${enc(uuid)}`, {host: 'data'})
-      this.emit(step, 'copying', {done: current.processed_bytes ?? 0, total: current.source_bytes})
-      return current.finished_at ? current : undefined
-    })
-    if (finished.succeeded !== true) {
-      const logs = (finished.logs ?? []).slice(-5).map(l => l.message).join(' | ')
-      throw new Error(`The data transfer into ${key} failed${logs ? `: ${logs}` : '.'}`)
+      // eslint-disable-next-line no-await-in-loop -- how many copies did that request start?
+      const fresh = (await this.transfersNamed(fromName, toName)).filter(t => !ours.some(o => o.uuid === t.uuid))
+      if (fresh.length === 0) throw failure ?? new Error(`The data transfer into ${key} did not start.`)
+      trusted = fresh.length === 1 ? fresh[0]?.uuid ?? uuid : undefined
+      if (!trusted) this.emit(step, `${fresh.length} transfers started by one request: waiting for them, then copying again`)
     }
-
-    return {detail: `${finished.processed_bytes ?? 0} bytes`, status: 'done'}
   }
 
   // ---- release, formation, pipeline ----------------------------------------------------------
 
-  private async ensureRelease(): Promise<Outcome> {
+  /**
+   * The fork's current release when it runs production's slug: the same slug id, or the slug of the
+   * release this command made (a platform may give a released copy of a slug its own id), still current.
+   */
+  private async releasedSlug(): Promise<Release | undefined> {
     const wanted = this.plan.release
-    if (!wanted) return {detail: 'production has no slug', status: 'skipped'}
+    if (!wanted) return undefined
     const releases = await this.api.get<Release[]>(`/apps/${enc(this.appId)}/releases`, {headers: {range: 'version ..; max=10, order=desc'}})
     const list = Array.isArray(releases) ? releases : []
     const current = list.find(r => r.current) ?? list[0]
-    if (current?.slug?.id === wanted.slugId && current.status !== 'failed') return {detail: `v${current.version}`, status: 'already-done'}
-    const release = await this.api.post<Release>(`/apps/${enc(this.appId)}/releases`, {body: {description: wanted.description, slug: wanted.slugId}})
+    const ours = list.find(r => r.description === wanted.description && r.slug?.id && r.status !== 'failed')
+    const slug = current?.slug?.id
+    return current && current.status !== 'failed' && slug && (slug === wanted.slugId || slug === ours?.slug?.id) ? current : undefined
+  }
+
+  private async ensureRelease(): Promise<Outcome> {
+    const wanted = this.plan.release
+    if (!wanted) return {detail: 'production has no slug', status: 'skipped'}
+    const current = await this.releasedSlug()
+    if (current) return {detail: `v${current.version}`, status: 'already-done'}
+    const release = await this.mutate(
+      async () => this.api.post<Release>(`/apps/${enc(this.appId)}/releases`, {body: {description: wanted.description, slug: wanted.slugId}}),
+      async () => this.releasedSlug(),
+    )
     const done = await this.poll(`release v${release.version}`, async () => {
       if (release.status !== 'pending') return release
       const now = await this.api.get<Release>(`/apps/${enc(this.appId)}/releases/${enc(release.id)}`)
@@ -458,37 +576,51 @@ class Fork {
     return {detail: `v${done.version}`, status: 'done'}
   }
 
-  private async ensureFormation(): Promise<Outcome> {
-    if (!this.plan.release || this.plan.formation.length === 0) return {detail: 'nothing released', status: 'skipped'}
+  private async formationUpdates(): Promise<Array<{quantity: number; size: string; type: string}>> {
     const current = await this.api.list<Formation>(`/apps/${enc(this.appId)}/formation`)
-    const updates = this.plan.formation
+    return this.plan.formation
       .filter(want => {
         const have = current.find(f => f.type === want.type)
         return !have || have.quantity !== want.quantity || (have.size ?? '').toLowerCase() !== want.size.toLowerCase()
       })
       .map(want => ({quantity: want.quantity, size: want.size, type: want.type}))
-    const summary = this.plan.formation.map(f => `${f.type}=${f.quantity}:${f.size}`).join(' ')
+  }
+
+  private async ensureFormation(): Promise<Outcome> {
+    if (!this.plan.release || this.plan.formation.length === 0) return {detail: 'nothing released', status: 'skipped'}
+    const summary = this.plan.formation.map(f => `${f.type} ${f.quantity}×${f.size}`).join(', ')
+    const updates = await this.formationUpdates()
     if (updates.length === 0) return {detail: summary, status: 'already-done'}
-    await this.api.patch(`/apps/${enc(this.appId)}/formation`, {body: {updates}})
+    await this.mutate(
+      async () => this.api.patch(`/apps/${enc(this.appId)}/formation`, {body: {updates}}),
+      async () => ((await this.formationUpdates()).length === 0 ? true : undefined),
+    )
     return {detail: summary, status: 'done'}
+  }
+
+  private async coupling(): Promise<PipelineCoupling | undefined> {
+    try {
+      return await this.api.get<PipelineCoupling>(`/apps/${enc(this.appId)}/pipeline-couplings`)
+    } catch (error) {
+      if (isNotFound(error)) return undefined
+      throw error
+    }
   }
 
   private async ensurePipeline(): Promise<Outcome> {
     const wanted = this.plan.pipeline
     if (!wanted) return {detail: 'production is in no pipeline', status: 'skipped'}
-    let coupling: PipelineCoupling | undefined
-    try {
-      coupling = await this.api.get<PipelineCoupling>(`/apps/${enc(this.appId)}/pipeline-couplings`)
-    } catch (error) {
-      if (!isNotFound(error)) throw error
-    }
-
+    const matches = (coupling: PipelineCoupling | undefined) => coupling?.pipeline.id === wanted.id && coupling.stage === FORK_STAGE
+    const coupling = await this.coupling()
     if (coupling) {
-      if (coupling.pipeline.id === wanted.id && coupling.stage === FORK_STAGE) return {status: 'already-done'}
+      if (matches(coupling)) return {status: 'already-done'}
       throw new Error(`${this.plan.target.name} is already coupled to a pipeline at stage ${coupling.stage}: remove it with heroku pipelines:remove -a ${this.plan.target.name}, then re-run.`)
     }
 
-    await this.api.post('/pipeline-couplings', {body: {app: this.appId, pipeline: wanted.id, stage: FORK_STAGE}})
+    await this.mutate(
+      async () => this.api.post('/pipeline-couplings', {body: {app: this.appId, pipeline: wanted.id, stage: FORK_STAGE}}),
+      async () => (matches(await this.coupling()) ? true : undefined),
+    )
     return {status: 'done'}
   }
 }

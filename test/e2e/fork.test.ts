@@ -1,0 +1,346 @@
+import {expect} from 'chai'
+import pg from 'pg'
+
+import Fork from '../../src/commands/staging/fork.js'
+import type {ForkResult} from '../../src/lib/fork/types.js'
+import {ATTACHMENT_HEADERS} from '../../src/lib/heroku/types.js'
+import {sameEndpoint} from '../../src/lib/snapshot/identity.js'
+import {type Emulator, type FaultRule, type JournalEntry, seedIncident, startTestEmulator, type Topology, withEmulatorEnv} from '../helpers/emulator.js'
+import {type RunResult, runCommand} from '../helpers/run.js'
+
+/** Real rows, read straight from PostgreSQL. */
+async function query<T extends Record<string, unknown>>(url: string, sql: string): Promise<T[]> {
+  const client = new pg.Client({connectionString: url})
+  await client.connect()
+  try {
+    return (await client.query<T>(sql)).rows
+  } finally {
+    await client.end()
+  }
+}
+
+/** A checksum over every user table's rows in a stable order: equal data, equal checksum. */
+async function checksum(url: string): Promise<string> {
+  const tables = await query<{name: string}>(url, `
+    SELECT quote_ident(table_schema) || '.' || quote_ident(table_name) AS name FROM information_schema.tables
+    WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1`)
+  const parts: string[] = []
+  for (const {name} of tables) {
+    const [row] = await query<{sum: null | string}>(url, `SELECT md5(coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), '')) AS sum FROM ${name} t`)
+    parts.push(`${name}:${row?.sum}`)
+  }
+
+  return parts.join(',')
+}
+
+async function count(url: string, table: string): Promise<number> {
+  const [row] = await query<{n: string}>(url, `SELECT count(*) AS n FROM ${table}`)
+  return Number(row?.n)
+}
+
+/** GET as accounts[0] on the Platform or Data API (same port). */
+async function api<T>(emu: Emulator, pathname: string, headers: Record<string, string> = {}): Promise<T> {
+  const response = await fetch(`${emu.url}${pathname}`, {
+    headers: {accept: 'application/vnd.heroku+json; version=3', authorization: `Bearer ${emu.accounts[0]!.token}`, ...headers},
+  })
+  if (!response.ok) throw new Error(`GET ${pathname}: ${response.status}`)
+  return response.json() as Promise<T>
+}
+
+interface Attachment {
+  addon: {app: {id: string; name: string}; id: string; name: string; plan?: {name: string}}
+  config_vars?: string[]
+  name: string
+}
+
+const FORK = 'acme-production-staging'
+
+async function fork(emu: Emulator, argv: string[]): Promise<RunResult<ForkResult>> {
+  return withEmulatorEnv(emu, () => runCommand<ForkResult>(Fork, argv))
+}
+
+/** Every mutating request that reached production or one of its add-ons. */
+function productionWrites(emu: Emulator, topology: Topology, productionId: string): JournalEntry[] {
+  const names = new Set([topology.production.app, topology.production.database, topology.production.redis, topology.production.scheduler, topology.production.mail])
+  return emu.journal().filter(entry => entry.mutating && (
+    names.has(entry.app ?? '') || names.has(entry.addon ?? '') || entry.path.split('/').some(segment => names.has(segment) || segment === productionId)))
+}
+
+/**
+ * The fork as Heroku holds it, in a form two runs can be compared by: app settings, config (values
+ * for copied keys, names only for add-on vars whose credentials differ per add-on), attachments and
+ * add-ons (with owner and plan; duplicates would show), buildpacks, formation, release slug,
+ * pipeline stage, and the data itself.
+ */
+async function endState(emu: Emulator): Promise<Record<string, unknown>> {
+  const app = await api<{id: string; region: {name: string}; stack: {name: string}}>(emu, `/apps/${FORK}`)
+  const [config, attachments, addons, buildpacks, formation, releases, coupling] = await Promise.all([
+    api<Record<string, string>>(emu, `/apps/${FORK}/config-vars`),
+    api<Attachment[]>(emu, `/apps/${FORK}/addon-attachments`, ATTACHMENT_HEADERS),
+    api<Array<{app: {name: string}; plan: {name: string}}>>(emu, `/apps/${FORK}/addons`),
+    api<Array<{buildpack: {url: string}}>>(emu, `/apps/${FORK}/buildpack-installations`),
+    api<Array<{quantity: number; size: string; type: string}>>(emu, `/apps/${FORK}/formation`),
+    api<Array<{current?: boolean; description?: string; slug?: {id: string}; version: number}>>(emu, `/apps/${FORK}/releases`),
+    api<{pipeline: {name?: string}; stage: string}>(emu, `/apps/${FORK}/pipeline-couplings`),
+  ])
+  const addonVars = new Set(attachments.flatMap(a => a.config_vars ?? []))
+  const database = attachments.find(a => a.name === 'DATABASE')
+  const current = releases.find(r => r.current) ?? releases.at(-1)
+  return {
+    addons: addons.map(a => `${a.plan.name} owned by ${a.app.name === FORK ? 'the fork' : a.app.name}`).sort(),
+    attachments: attachments.map(a => `${a.name} → ${a.addon.plan?.name ?? '?'} owned by ${a.addon.app.name === FORK ? 'the fork' : a.addon.app.name}`).sort(),
+    buildpacks: buildpacks.map(b => b.buildpack.url),
+    config: Object.fromEntries(Object.entries(config).sort().map(([key, value]) => [key, addonVars.has(key) ? '(add-on)' : key === 'HEROKU_STAGING_FORKED_FROM' ? '(marker)' : value])),
+    data: database ? await checksum(emu.databaseUrl(database.addon.name)) : null,
+    formation: formation.map(f => `${f.type} ${f.quantity} ${f.size}`).sort(),
+    pipeline: `${coupling.pipeline.name ?? '?'} ${coupling.stage}`,
+    region: app.region.name,
+    // The emulator gives a released copy of a slug its own id: the description says which release it is.
+    release: `${current?.description ?? '?'}${current?.slug?.id ? ' (with a slug)' : ''}`,
+    stack: app.stack.name,
+  }
+}
+
+/**
+ * Every mutating request a fork of the seed incident sends, as fault rules: the path pattern with
+ * ids wildcarded, and which matching request it is. The first test checks this list against a real run.
+ */
+const MUTATING_STEPS: Array<Pick<FaultRule, 'method' | 'nth' | 'path'> & {step: string}> = [
+  {method: 'POST', nth: 1, path: '^/apps$', step: 'create the app'},
+  {method: 'PATCH', nth: 1, path: '^/apps/[^/]+/config-vars$', step: 'set the fork marker'},
+  {method: 'PUT', nth: 1, path: '^/apps/[^/]+/buildpack-installations$', step: 'set the buildpacks'},
+  {method: 'PATCH', nth: 2, path: '^/apps/[^/]+/config-vars$', step: 'copy the config vars'},
+  {method: 'POST', nth: 1, path: '^/apps/[^/]+/addons$', step: 'provision the 1st add-on'},
+  {method: 'POST', nth: 2, path: '^/apps/[^/]+/addons$', step: 'provision the 2nd add-on'},
+  {method: 'POST', nth: 3, path: '^/apps/[^/]+/addons$', step: 'provision the 3rd add-on'},
+  {method: 'POST', nth: 4, path: '^/apps/[^/]+/addons$', step: 'provision the 4th add-on'},
+  {method: 'POST', nth: 1, path: '^/pipeline-couplings$', step: 'couple to the pipeline'},
+  {method: 'POST', nth: 1, path: '^/client/v11/databases/[^/]+/transfers$', step: 'start the data transfer'},
+  {method: 'POST', nth: 1, path: '^/apps/[^/]+/releases$', step: 'release the slug'},
+  {method: 'PATCH', nth: 1, path: '^/apps/[^/]+/formation$', step: 'scale the formation'},
+]
+
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g
+
+function asRules(entries: JournalEntry[]): string[] {
+  const seen = new Map<string, number>()
+  return entries.map(entry => {
+    const pattern = `^${entry.path.replace(UUID, '[^/]+')}$`
+    const key = `${entry.method} ${pattern}`
+    seen.set(key, (seen.get(key) ?? 0) + 1)
+    return `${key} #${seen.get(key)}`
+  }).sort()
+}
+
+describe('staging:fork against the emulator', function () {
+  this.timeout(180_000)
+  let emu: Emulator
+  let topology: Topology
+  let productionId: string
+  let secrets: string[]
+
+  before(async function () {
+    emu = await startTestEmulator()
+  })
+
+  after(async function () {
+    await emu?.stop()
+  })
+
+  /** The incident with production on Postgres 14 (not the emulator's default 16), so pinning shows. */
+  async function seed(): Promise<void> {
+    await emu.reset()
+    topology = await seedIncident(emu, {version: '14'})
+    productionId = (await api<{id: string}>(emu, `/apps/${topology.production.app}`)).id
+    secrets = Object.keys(topology.secrets).map(key => `${key}=staging-only-${key.toLowerCase()}-0123456789`)
+    emu.clearJournal()
+  }
+
+  function argv(...extra: string[]): string[] {
+    return ['--from', topology.production.app, ...secrets.flatMap(set => ['--set', set]), ...extra]
+  }
+
+  beforeEach(function () {
+    process.exitCode = undefined
+  })
+
+  afterEach(function () {
+    emu.clearFaults()
+    process.exitCode = undefined
+  })
+
+  describe('a clean fork of the seed incident\'s production', function () {
+    let run: RunResult<ForkResult>
+    let result: ForkResult
+
+    before(async function () {
+      await seed()
+      run = await fork(emu, argv('--json'))
+      result = JSON.parse(run.stdout) as ForkResult
+    })
+
+    it('succeeds, with no critical finding', function () {
+      expect(run.error, run.stdout).to.equal(undefined)
+      expect(process.exitCode ?? 0).to.equal(0)
+      expect(result.verification?.critical).to.equal(0)
+      expect(result.steps.map(s => s.status)).to.not.include('failed')
+    })
+
+    it('cannot repeat the seed incident: DATABASE_URL is the fork\'s own database, production\'s never appears', async function () {
+      const config = await api<Record<string, string>>(emu, `/apps/${FORK}/config-vars`)
+      const productionConfig = await api<Record<string, string>>(emu, `/apps/${topology.production.app}/config-vars`)
+      expect(config.DATABASE_URL).to.be.a('string')
+      for (const [key, value] of Object.entries(config)) {
+        expect(sameEndpoint(value, topology.production.databaseUrl), key).to.equal(false)
+        expect(value, key).not.to.equal(topology.production.databaseUrl)
+        for (const [prodKey, prodValue] of Object.entries(productionConfig)) {
+          if (/_URL$/.test(prodKey)) expect(sameEndpoint(value, prodValue), `${key} vs production's ${prodKey}`).to.equal(false)
+        }
+      }
+
+      const attachments = await api<Attachment[]>(emu, `/apps/${FORK}/addon-attachments`, ATTACHMENT_HEADERS)
+      const database = attachments.find(a => a.name === 'DATABASE')
+      expect(database?.addon.app.name).to.equal(FORK)
+      expect(database?.config_vars).to.include('DATABASE_URL')
+      expect(sameEndpoint(config.DATABASE_URL, emu.databaseUrl(database?.addon.name ?? ''))).to.equal(true)
+      expect(attachments.every(a => a.addon.app.name === FORK), 'every add-on is the fork\'s own').to.equal(true)
+      expect(result.verification?.database).to.deep.include({attachment: 'DATABASE', ownedByFork: true, owner: FORK, reachesProduction: false})
+    })
+
+    it('pins Postgres to production\'s major version', async function () {
+      const attachments = await api<Attachment[]>(emu, `/apps/${FORK}/addon-attachments`, ATTACHMENT_HEADERS)
+      const database = attachments.find(a => a.name === 'DATABASE')
+      const version = async (addonId: string) => {
+        const info = await api<{info: Array<{name: string; values: string[]}>}>(emu, `/client/v11/databases/${addonId}`)
+        return String(info.info.find(row => row.name === 'PG Version')?.values[0]).split('.')[0]
+      }
+
+      const productionDb = (await api<Attachment[]>(emu, `/apps/${topology.production.app}/addon-attachments`)).find(a => a.name === 'DATABASE')
+      expect(await version(database?.addon.id ?? '')).to.equal('14')
+      expect(await version(productionDb?.addon.id ?? '')).to.equal('14')
+      expect(result.verification?.database).to.deep.include({productionVersion: '14', version: '14'})
+    })
+
+    it('holds production\'s rows', async function () {
+      const attachments = await api<Attachment[]>(emu, `/apps/${FORK}/addon-attachments`, ATTACHMENT_HEADERS)
+      const url = emu.databaseUrl(attachments.find(a => a.name === 'DATABASE')?.addon.name ?? '')
+      expect(await count(url, 'users')).to.equal(topology.rows.users)
+      expect(await count(url, 'orders')).to.equal(topology.rows.orders)
+      expect(await checksum(url)).to.equal(await checksum(topology.production.databaseUrl))
+    })
+
+    it('sent no mutating request to production or its add-ons (journal)', function () {
+      expect(emu.journal().filter(entry => entry.mutating).length).to.be.greaterThan(5)
+      expect(productionWrites(emu, topology, productionId)).to.deep.equal([])
+    })
+
+    it('sent exactly the mutating requests the interruption tests cover', function () {
+      const expected = MUTATING_STEPS.map(step => `${step.method} ${step.path} #${step.nth}`).sort()
+      expect(asRules(emu.journal().filter(entry => entry.mutating && entry.app === FORK))).to.deep.equal(expected)
+    })
+
+    it('copies the release, the formation (web 1, worker 0, same sizes), buildpacks and the pipeline stage', async function () {
+      const state = await endState(emu)
+      const productionRelease = (await api<Array<{current?: boolean; version: number}>>(emu, `/apps/${topology.production.app}/releases`)).find(r => r.current)
+      expect(state.release).to.equal(`Forked from ${topology.production.app} v${productionRelease?.version} (with a slug)`)
+      expect(state.formation).to.deep.equal(['web 1 Standard-1X', 'worker 0 Standard-1X'])
+      expect(state.buildpacks).to.deep.equal(['heroku/nodejs'])
+      expect(state.pipeline).to.equal(`${topology.pipeline} staging`)
+      expect(state.config).to.include({NODE_ENV: 'production'})
+    })
+
+    it('continues as a no-op when run again', async function () {
+      emu.clearJournal()
+      const again = await fork(emu, argv('--json'))
+      expect(again.error, again.stdout).to.equal(undefined)
+      const steps = (JSON.parse(again.stdout) as ForkResult).steps
+      expect(steps.filter(s => s.status === 'done')).to.deep.equal([])
+      expect(emu.journal().filter(entry => entry.mutating)).to.deep.equal([])
+    })
+  })
+
+  describe('refusals and the dry run', function () {
+    beforeEach(async function () {
+      await seed()
+    })
+
+    it('--dry-run prints the plan and sends no mutating request at all', async function () {
+      const run = await fork(emu, argv('--dry-run'))
+      expect(run.error, run.stderr).to.equal(undefined)
+      expect(run.stdout).to.contain(`Fork ${topology.production.app} → ${FORK} (new app)`)
+      expect(run.stdout).to.match(/heroku-postgresql:essential-0 \(Postgres 14\)/)
+      expect(emu.journal().length).to.be.greaterThan(5)
+      expect(emu.journal().filter(entry => entry.mutating)).to.deep.equal([])
+      expect(`${run.stdout}${run.stderr}`).not.to.contain(topology.production.databaseUrl)
+      for (const value of Object.values(topology.secrets)) expect(`${run.stdout}${run.stderr}`).not.to.contain(value)
+    })
+
+    it('refuses an existing --to that it did not create, sending no mutating request', async function () {
+      const run = await fork(emu, argv('--to', topology.staging.app))
+      expect(run.error?.oclif?.exit).to.equal(4)
+      expect(run.error?.message).to.contain(`Refusing to fork into ${topology.staging.app}: it exists and was not created by heroku staging:fork`)
+      expect(emu.journal().filter(entry => entry.mutating)).to.deep.equal([])
+    })
+
+    it('refuses a production app as --to, sending no mutating request', async function () {
+      const run = await fork(emu, ['--from', topology.staging.app, '--to', topology.production.app])
+      expect(run.error?.oclif?.exit).to.equal(4)
+      expect(run.error?.message).to.contain('coupled at stage production')
+      expect(emu.journal().filter(entry => entry.mutating)).to.deep.equal([])
+    })
+
+    it('leaves a failed fork in place and says how to resume; --destroy-on-failure removes it', async function () {
+      emu.addFault({method: 'POST', path: '^/apps/[^/]+/releases$', status: 500})
+      const kept = await fork(emu, argv())
+      expect(kept.error?.oclif?.exit).to.equal(5)
+      expect(kept.error?.message).to.contain('Nothing was destroyed. Re-run the same command to continue where it stopped: heroku staging:fork --from acme-production')
+      expect(kept.error?.message).not.to.contain('staging-only-')
+      await api(emu, `/apps/${FORK}`)
+      emu.clearFaults()
+      emu.addFault({method: 'POST', path: '^/apps/[^/]+/releases$', status: 500})
+      const destroyed = await fork(emu, argv('--destroy-on-failure'))
+      expect(destroyed.error?.oclif?.exit).to.equal(5)
+      expect(destroyed.error?.message).to.contain(`${FORK} was destroyed (--destroy-on-failure)`)
+      const gone = await fetch(`${emu.url}/apps/${FORK}`, {headers: {accept: 'application/vnd.heroku+json; version=3', authorization: `Bearer ${emu.accounts[0]!.token}`}})
+      expect(gone.status).to.equal(404)
+      expect(productionWrites(emu, topology, productionId)).to.deep.equal([])
+    })
+  })
+
+  describe('an interruption at each mutating step, then a re-run', function () {
+    let reference: Record<string, unknown>
+
+    before(async function () {
+      await seed()
+      const run = await fork(emu, argv())
+      expect(run.error, run.stderr).to.equal(undefined)
+      reference = await endState(emu)
+    })
+
+    const modes: Array<{fault: Partial<FaultRule>; name: string}> = [
+      {fault: {status: 500, times: 10}, name: 'refused with 500 before it runs'},
+      {fault: {applied: true, drop: true}, name: 'connection dropped after it took effect'},
+    ]
+    for (const mode of modes) {
+      for (const step of MUTATING_STEPS) {
+        it(`${step.step} (${step.method} #${step.nth}): ${mode.name}`, async function () {
+          await seed()
+          emu.addFault({method: step.method, nth: step.nth, path: step.path, ...mode.fault})
+          const first = await fork(emu, argv())
+          const fired = emu.journal().some(entry => entry.method === step.method && new RegExp(step.path).test(entry.path))
+          expect(fired, 'the step was reached').to.equal(true)
+          if (first.error) {
+            expect(first.error.oclif?.exit, first.error.message).to.equal(5)
+            expect(first.error.message).to.contain('Re-run the same command to continue where it stopped')
+          }
+
+          emu.clearFaults()
+          const second = await fork(emu, argv())
+          expect(second.error, second.error?.message).to.equal(undefined)
+          expect(await endState(emu)).to.deep.equal(reference)
+          expect(productionWrites(emu, topology, productionId)).to.deep.equal([])
+        })
+      }
+    }
+  })
+})
