@@ -100,6 +100,11 @@ export interface StockResult {
   stdout: string
 }
 
+/** oclif's wrapped warning/error text (` ›   ` prefixes, hard line breaks) as single-spaced text. */
+export function unwrap(text: string): string {
+  return text.replaceAll(/^ *› *(Error: |Warning: )?/gm, '').replaceAll(/\s+/g, ' ').trim()
+}
+
 /** Runs the real `heroku` binary against the emulator; never rejects (assert on `code`). */
 export async function runStockHeroku(emu: Emulator, args: string[], options: {account?: Account; env?: Record<string, string>; timeoutMs?: number} = {}): Promise<StockResult> {
   return new Promise(resolve => {
