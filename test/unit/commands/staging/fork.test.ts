@@ -4,7 +4,8 @@ import nock from 'nock'
 import Fork from '../../../../src/commands/staging/fork.js'
 import type {ForkResult} from '../../../../src/lib/fork/types.js'
 import type {AppSnapshot} from '../../../../src/lib/snapshot/types.js'
-import {addonsBody, API, appBody, attachmentsBody, couplingBody, DATA_API, databaseBody, formationBody, postgresAddonIds} from '../../../fixtures/audit.js'
+import type {DataDatabase} from '../../../../src/lib/heroku/types.js'
+import {addonsBody, API, appBody, attachmentsBody, couplingBody, DATA_API, formationBody, postgresAddonIds} from '../../../fixtures/audit.js'
 import {runCommand} from '../../../helpers/run.js'
 import {catalogue, fork, PROD_ID, production} from '../../fork/fixtures.js'
 
@@ -16,6 +17,20 @@ function record(req: {method?: string; path?: string}): void {
 
 function mutating(): string[] {
   return sent.filter(line => !line.startsWith('GET '))
+}
+
+/** Data API info of a database, from the snapshot: its Postgres version and size. */
+function databaseBody(snapshot: AppSnapshot, addonId: string): DataDatabase {
+  const info = snapshot.databases[addonId]
+  return {
+    addon_id: addonId,
+    following: info?.following ?? null,
+    info: info?.majorVersion ? [{name: 'PG Version', values: [`${info.majorVersion}.4`]}] : [],
+    name: info?.addonName,
+    num_bytes: info?.numBytes,
+    num_tables: info?.numTables,
+    plan: info?.plan,
+  }
 }
 
 interface Scopes {
@@ -105,7 +120,7 @@ describe('staging:fork', function () {
       expect(mutating()).to.deep.equal([])
       expect(sent.length).to.be.greaterThan(10)
       expect(run.stdout).to.contain('Fork acme-production → acme-production-staging (new app)')
-      expect(run.stdout).to.match(/provision\s+postgresql-shiny-12345\s+acme-production\s+DATABASE, HEROKU_POSTGRESQL_ROSE\s+heroku-postgresql:essential-0 \(Postgres 16\)\s+\$5\/mo/)
+      expect(run.stdout).to.match(/provision\s+postgresql-shiny-12345\s+acme-production\s+DATABASE, HEROKU_POSTGRESQL_ROSE\s+heroku-postgresql:essential-1 \(Postgres 16\)\s+\$9\/mo/)
       expect(run.stdout).to.match(/skip\s+memcachier-wide-56789\s+acme-shared/)
       expect(run.stdout).to.match(/exclude\s+READONLY_DATABASE_URL\s+reaches the same database as production's DATABASE_URL/)
       expect(run.stdout).to.match(/copy\s+SECRET_KEY_BASE\s+copied from production/)
@@ -128,7 +143,7 @@ describe('staging:fork', function () {
       expect(json.plan.target.name).to.equal('acme-qa')
       expect(json.plan.config.find(d => d.key === 'SECRET_KEY_BASE')).to.deep.equal({action: 'override', key: 'SECRET_KEY_BASE', reason: '--set'})
       expect(json.plan.identicalSecrets).to.deep.equal(['STRIPE_API_KEY'])
-      expect(json.plan.addons.find(a => a.source.service === 'heroku-postgresql')).to.deep.include({plan: 'heroku-postgresql:essential-0', version: '16'})
+      expect(json.plan.addons.find(a => a.source.service === 'heroku-postgresql')).to.deep.include({plan: 'heroku-postgresql:essential-1', version: '16'})
       expect(run.stdout).not.to.contain('staging-only-value')
       expect(run.stderr).to.equal('')
     })
