@@ -53,7 +53,6 @@ export function fullPlanName(service: string, plan: string): string {
 /** Services whose add-on runs jobs on its own schedule: their jobs are not copied. */
 const SCHEDULERS = /^(scheduler|advanced-scheduler|cron-to-go|crontogo|temporize|simple-scheduler|process-scheduler)$/
 
-const DATASTORE_FAMILIES = new Set(['amqp', 'memcached', 'mongodb', 'mysql', 'postgres', 'redis'])
 const URL_WITH_USERINFO = /^[a-z][\w+.-]*:\/\/[^/?#\s]*@/i
 
 // ---------------------------------------------------------------------------------------------
