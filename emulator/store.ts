@@ -74,6 +74,10 @@ export interface AttachmentRec {
 export interface ReleaseRec {
   addonPlanNames: string[]
   appId: string
+  /** the app's config vars as of this release (attachment vars included), for `releases/:id/config-vars` */
+  config?: Record<string, string>
+  /** the plain (non-attachment) config vars as of this release, which a rollback restores */
+  plainConfig?: Record<string, string>
   createdAt: string
   description: string
   id: string
@@ -457,9 +461,11 @@ export class Store {
         .map(a => this.addonById(a.addonId)?.plan)
         .filter((p): p is string => Boolean(p)),
       appId: app.id,
+      config: this.configOf(app),
       createdAt: time,
       description,
       id: randomUUID(),
+      plainConfig: {...app.config},
       slugId: slugId ?? previous?.slugId ?? null,
       status: 'succeeded',
       updatedAt: time,
@@ -520,8 +526,14 @@ export class Store {
     return release
   }
 
+  /** A rollback restores the release's code and plain config vars; add-ons and attachments stay as they are. */
   rollback(actor: Account, app: AppRec, releaseId: string): ReleaseRec {
     const target = this.release(app, releaseId)
+    if (target.plainConfig) {
+      const owned = new Set(this.attachmentsOfApp(app).flatMap(a => this.attachmentVarNames(a)))
+      app.config = Object.fromEntries(Object.entries(target.plainConfig).filter(([key]) => !owned.has(key)))
+    }
+
     return this.addRelease(app, actor, `Rollback to v${target.version}`, target.slugId ?? undefined)
   }
 

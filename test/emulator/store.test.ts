@@ -218,6 +218,20 @@ describe('emulator store', () => {
       expect(heroku(() => store.releaseSlug(stranger, strangers, slug.id)).status).to.equal(403)
     })
 
+    it('snapshots config per release and rolls back plain config vars (not add-on vars)', () => {
+      const app = store.createApp(owner, {name: 'roll-app'})
+      store.patchConfig(owner, app, {A: '1'})
+      const v2 = store.latestRelease(app)!
+      postgres(store, 'roll-app')
+      store.patchConfig(owner, app, {A: '2', B: '3'})
+      expect(store.release(app, 'v2').config).to.deep.equal({A: '1'})
+      const rolled = store.rollback(owner, app, String(v2.version))
+      expect(rolled.description).to.equal('Rollback to v2')
+      expect(store.configOf(app)).to.include({A: '1'})
+      expect(store.configOf(app)).to.not.have.property('B')
+      expect(store.configOf(app).DATABASE_URL).to.be.a('string')
+    })
+
     it('scales known process types only', () => {
       const app = store.createApp(owner, {name: 'scale-app'})
       store.ensureFormation(app, 'web', 'npm start')

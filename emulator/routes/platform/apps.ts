@@ -26,6 +26,10 @@ export function appRoutes(router: Router, core: Core): void {
 
   router.add('GET', '/account', ctx => ({body: accountJson(actor(ctx))}))
   router.add('GET', '/users/~', ctx => ({body: accountJson(actor(ctx))}))
+  router.add('GET', '/account/features', ctx => {
+    actor(ctx)
+    return {body: []}
+  })
   router.add('GET', '/regions', () => ({body: ['eu', 'us'].map(name => regionJson(name))}))
   router.add('GET', '/regions/:region', ctx => {
     if (!['eu', 'us'].includes(ctx.params.region!)) throw notFound('region')
@@ -113,6 +117,10 @@ export function appRoutes(router: Router, core: Core): void {
   router.add('GET', '/apps/:app/releases/:release', ctx => {
     const app = store.app(actor(ctx), ctx.params.app!)
     return {body: releaseJson(store, store.release(app, ctx.params.release!))}
+  })
+  router.add('GET', '/apps/:app/releases/:release/config-vars', ctx => {
+    const app = store.app(actor(ctx), ctx.params.app!)
+    return {body: store.release(app, ctx.params.release!).config ?? {}}
   })
   router.add('POST', '/apps/:app/releases', ctx => {
     const account = actor(ctx)
