@@ -115,8 +115,14 @@ export function isolatedEnv(home: string): Record<string, string> {
 export interface HerokuCliOptions {
   /** environment for every run, e.g. `emulator.env` */
   env?: Record<string, string>
-  /** link this plugin (default true); false gives the stock CLI alone, for side-by-side comparisons */
-  plugin?: boolean
+  /**
+   * how this plugin is added to the CLI:
+   * - `'link'` (default, `true` too): `heroku plugins:link --no-install <compiled copy>`, as the tests use it;
+   * - `'installed'`: the layout `heroku plugins:install heroku-staging` leaves (a `user` plugin under the CLI's
+   *   data dir node_modules), made without the registry; oclif then loads it as an installed plugin;
+   * - `false` / `'none'`: the stock CLI alone, for side-by-side comparisons.
+   */
+  plugin?: 'installed' | 'link' | 'none' | boolean
 }
 
 /** One isolated installation of the stock CLI, with or without this plugin linked. */
@@ -139,11 +145,22 @@ export class HerokuCli {
     await mkdir(cacheDir, {recursive: true})
     // Acknowledge the terms-of-service banner the init hook prints once per cache dir.
     await writeFile(path.join(cacheDir, 'terms-of-service'), '')
-    const pluginDir = options.plugin === false ? undefined : await compilePlugin()
+    const mode = options.plugin === undefined || options.plugin === true ? 'link' : options.plugin === false ? 'none' : options.plugin
+    const pluginDir = mode === 'none' ? undefined : await compilePlugin()
     const cli = new HerokuCli(home, env, pluginDir)
-    if (pluginDir) {
+    if (pluginDir && mode === 'link') {
       const linked = await cli.run(['plugins:link', '--no-install', pluginDir])
       if (linked.status !== 0) throw new Error(`heroku plugins:link failed (${linked.status}):\n${linked.stdout}${linked.stderr}`)
+    }
+
+    if (pluginDir && mode === 'installed') {
+      const dataDir = path.join(env.XDG_DATA_HOME as string, 'heroku')
+      await mkdir(path.join(dataDir, 'node_modules'), {recursive: true})
+      await symlink(pluginDir, path.join(dataDir, 'node_modules', 'heroku-staging'), 'dir')
+      const pjson = {dependencies: {'heroku-staging': '*'}, name: 'heroku', oclif: {plugins: [{name: 'heroku-staging', tag: 'latest', type: 'user'}], schema: 1}, private: true}
+      await writeFile(path.join(dataDir, 'package.json'), JSON.stringify(pjson, null, 2))
+      const plugins = await cli.run(['plugins'])
+      if (!plugins.stdout.includes('heroku-staging')) throw new Error(`the installed plugin is not listed by heroku plugins:\n${plugins.stdout}${plugins.stderr}`)
     }
 
     return cli

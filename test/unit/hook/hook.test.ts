@@ -1,0 +1,72 @@
+import type {Command, Hook} from '@oclif/core'
+
+import {expect} from 'chai'
+import {mkdtemp, rm} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+
+import hook from '../../../src/hooks/prerun/guard.js'
+import {loadConfig} from '../../helpers/run.js'
+
+/** The hook as oclif calls it: `this` is the hook context, errors carry oclif exit codes. */
+
+interface Captured {
+  errors: Array<{exit?: number; message: string}>
+  warnings: string[]
+}
+
+describe('prerun hook entry point', function () {
+  let configDir: string
+
+  beforeEach(async function () {
+    configDir = await mkdtemp(path.join(tmpdir(), 'hook-entry-'))
+  })
+
+  afterEach(async function () {
+    await rm(configDir, {force: true, recursive: true})
+  })
+
+  async function call(id: string, argv: string[]): Promise<Captured> {
+    const config = await loadConfig()
+    const captured: Captured = {errors: [], warnings: []}
+    const context = {
+      config: Object.assign(Object.create(config) as object, {configDir}),
+      debug() {},
+      error(message: Error | string, options: {exit?: number} = {}) {
+        captured.errors.push({exit: options.exit, message: String(message)})
+        throw new Error('stopped')
+      },
+      exit() {},
+      log() {},
+      warn(message: string) {
+        captured.warnings.push(message)
+      },
+    } as unknown as Hook.Context
+    const Command = {flags: {}, id} as unknown as Command.Class
+    try {
+      await hook.call(context, {argv, Command, config, context})
+    } catch (error) {
+      if ((error as Error).message !== 'stopped') throw error
+    }
+
+    return captured
+  }
+
+  it('does nothing for an unguarded command', async function () {
+    expect(await call('pg:info', ['-a', 'acme-production'])).to.deep.equal({errors: [], warnings: []})
+  })
+
+  it('aborts a guarded command it cannot check with exit 4 (here --prompt, no request needed)', async function () {
+    const {errors} = await call('pg:reset', ['--prompt', '-a', 'acme-staging'])
+    expect(errors).to.have.length(1)
+    expect(errors[0]?.exit).to.equal(4)
+    expect(errors[0]?.message).to.contain('heroku-staging refused heroku pg:reset --prompt -a acme-staging')
+    expect(errors[0]?.message).to.contain('HEROKU_STAGING_ALLOW_PRODUCTION=acme-staging')
+  })
+
+  it('passes the refusal through redaction: a password typed on the command line is masked', async function () {
+    const {errors} = await call('pg:copy', ['DATABASE', 'postgres://admin:hunter2hunter2@db.example.com:5432/prod', '--prompt', '-a', 'acme-staging'])
+    expect(errors[0]?.message).to.contain('postgres://a***:****@db.example.com:5432/prod')
+    expect(errors[0]?.message).to.not.contain('hunter2hunter2')
+  })
+})
