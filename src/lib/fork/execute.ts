@@ -42,7 +42,9 @@ export interface ExecuteOptions {
   onEvent?: (event: ForkEvent) => void
   /** polling of provisioning, transfers and releases starts this often (default 200 ms)… */
   firstPollMs?: number
-  /** …and slows down by half each time, to at most this (default 2000 ms) */
+  /** …slows down by half each time, to at most once a second for the first 30 s of a wait… */
+  quickPollMs?: number
+  /** …and then to at most this (default 5000 ms), so long waits cost few requests */
   pollMs?: number
   /** give up waiting for an add-on or a transfer after this long (default 60 min) */
   timeoutMs?: number
@@ -106,13 +108,15 @@ class Fork {
   private readonly labels = new Map<string, string>()
   private readonly firstPollMs: number
   private readonly pollMs: number
+  private readonly quickPollMs: number
   private readonly sleep: (ms: number) => Promise<void>
   private readonly timeoutMs: number
 
   constructor(private readonly options: ExecuteOptions) {
     this.api = new GuardedClient(options.client, new ProductionGuard(options.production))
-    this.pollMs = options.pollMs ?? 2000
-    this.firstPollMs = Math.min(options.firstPollMs ?? 200, this.pollMs)
+    this.pollMs = options.pollMs ?? 5000
+    this.quickPollMs = Math.min(options.quickPollMs ?? 1000, this.pollMs)
+    this.firstPollMs = Math.min(options.firstPollMs ?? 200, this.quickPollMs)
     this.timeoutMs = options.timeoutMs ?? 60 * 60 * 1000
     this.sleep = options.sleep ?? (async ms => new Promise(resolve => {
       setTimeout(resolve, ms)
@@ -174,7 +178,8 @@ class Fork {
 
   /** Polls `check` until it returns a value, within the timeout. */
   private async poll<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {
-    const deadline = Date.now() + this.timeoutMs
+    const began = Date.now()
+    const deadline = began + this.timeoutMs
     // Short waits (most add-ons) end soon after they are ready; long ones cost few requests.
     let interval = this.firstPollMs
     for (;;) {
@@ -184,7 +189,8 @@ class Fork {
       if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}.`)
       // eslint-disable-next-line no-await-in-loop -- polling interval
       await this.sleep(interval)
-      interval = Math.min(this.pollMs, Math.ceil(interval * 1.5))
+      const cap = Date.now() - began < 30_000 ? this.quickPollMs : this.pollMs
+      interval = Math.min(cap, Math.ceil(interval * 1.5))
     }
   }
 
