@@ -16,7 +16,7 @@ import {Core, type StartCluster} from './core.js'
 import {Router} from './http.js'
 import {Faults, Journal} from './journal.js'
 import {startCluster} from './postgres/cluster.js'
-import {provisionAddon, runAsOwner} from './provision.js'
+import {provisionAddon, resumeAfterRestart, runAsOwner} from './provision.js'
 import {controlRoutes, type Controls} from './routes/control.js'
 import {backupDownload, dataRoutes} from './routes/data.js'
 import {addonRoutes} from './routes/platform/addons.js'
@@ -325,6 +325,7 @@ export async function startEmulator(options: StartOptions = {}): Promise<Emulato
     await emulator.listen(options.port ?? 0)
     // A persisted emulator with databases brings its PostgreSQL back up right away.
     if (store.state.addons.some(a => a.database)) await core.cluster()
+    if (statePath) resumeAfterRestart(core)
   } catch (error) {
     await emulator.stop()
     throw error

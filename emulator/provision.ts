@@ -6,10 +6,10 @@
 import {randomBytes} from 'node:crypto'
 import pg from 'pg'
 
-import {nonPostgresConfig, POSTGRES, resolvePlan} from './catalog.js'
+import {nonPostgresConfig, POSTGRES, resolvePlan, serviceByName} from './catalog.js'
 import type {Core} from './core.js'
 import {HerokuError, invalidParams} from './http.js'
-import type {AddonRec, AppRec} from './store.js'
+import {type AddonRec, type AppRec, now} from './store.js'
 import type {Account} from './types.js'
 
 export interface AddonRequest {
@@ -45,11 +45,7 @@ export async function provisionAddon(core: Core, actor: Account, app: AppRec, re
     version: request.version,
   })
   if (!postgres) {
-    if (delay > 0) {
-      core.later(delay, async () => {
-        store.completeProvisioning(actor, addon, nonPostgresConfig(resolved.service, addon.name))
-      })
-    }
+    if (delay > 0) core.later(delay, async () => finishProvisioning(core, actor, addon))
 
     return addon
   }
@@ -66,16 +62,52 @@ export async function provisionAddon(core: Core, actor: Account, app: AppRec, re
     return addon
   }
 
-  core.later(delay, async () => {
-    const db = await createDatabase(core)
-    if (store.addonById(addon.id)) {
-      store.completeProvisioning(actor, addon, {URL: db.url}, {database: db.database})
-    } else {
-      // destroyed while provisioning: nothing may be left behind
-      await (await core.cluster()).dropDatabase(db.database)
-    }
-  })
+  core.later(delay, async () => finishProvisioning(core, actor, addon))
   return addon
+}
+
+/** Completes a `provisioning` add-on: its database (Postgres) or its config, then the release Heroku writes. */
+export async function finishProvisioning(core: Core, actor: Account, addon: AddonRec): Promise<void> {
+  const {store} = core
+  if (!store.addonById(addon.id) || addon.state !== 'provisioning') return
+  const service = serviceByName(addon.service)
+  if (addon.service !== POSTGRES) {
+    if (service) store.completeProvisioning(actor, addon, nonPostgresConfig(service, addon.name))
+    return
+  }
+
+  const db = await createDatabase(core)
+  if (store.addonById(addon.id)) {
+    store.completeProvisioning(actor, addon, {URL: db.url}, {database: db.database})
+  } else {
+    // destroyed while provisioning: nothing may be left behind
+    await (await core.cluster()).dropDatabase(db.database)
+  }
+}
+
+/**
+ * After a restart from `dataDir`: add-ons still `provisioning` finish now, and transfers that were
+ * running when the emulator stopped are marked failed (their pg_dump died with it).
+ */
+export function resumeAfterRestart(core: Core): void {
+  const {store} = core
+  for (const addon of store.state.addons.filter(a => a.state === 'provisioning')) {
+    const owner = store.state.apps.find(a => a.id === addon.appId)
+    const actor = owner && store.account(owner.ownerId)
+    if (actor) core.later(0, async () => finishProvisioning(core, actor, addon))
+  }
+
+  for (const transfer of store.state.transfers.filter(t => !t.finishedAt)) {
+    const time = now()
+    transfer.logs.push({created_at: time, level: 'error', message: 'the emulator stopped while this transfer ran; it did not finish'})
+    transfer.succeeded = false
+    transfer.finishedAt = time
+    transfer.updatedAt = time
+    if (transfer.fromType === 'pg_dump') transfer.fromUrl = null
+    if (transfer.toType === 'pg_restore') transfer.toUrl = null
+  }
+
+  store.changed()
 }
 
 /** Deprovisions an add-on and drops its database. */

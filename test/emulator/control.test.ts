@@ -243,6 +243,30 @@ describe('emulator controls: journal, faults, latency, reset, seed, persistence,
     })
   })
 
+  describe('persistence of unfinished work', () => {
+    it('finishes provisioning after a restart that interrupted it', async () => {
+      const dataDir = mkdtempSync(path.join(os.tmpdir(), 'emulator-resume-'))
+      try {
+        const first = await startTestEmulator({dataDir, provisionDelayMs: 60_000})
+        await first.seed({apps: [{name: 'slow-app'}]})
+        const created = (await apiClient(first)('POST', '/apps/slow-app/addons', {plan: {name: 'heroku-postgresql:essential-0'}})).body as {name: string; state: string}
+        expect(created.state).to.equal('provisioning')
+        await first.stop()
+        const second = await startTestEmulator({dataDir})
+        try {
+          const call = apiClient(second)
+          await waitFor('provisioned after restart', async () => (((await call('GET', `/addons/${created.name}`)).body as Json).state === 'provisioned' ? true : undefined))
+          const url = ((await call('GET', '/apps/slow-app/config-vars')).body as Json).DATABASE_URL as string
+          expect(url).to.equal(second.databaseUrl(created.name))
+        } finally {
+          await second.stop()
+        }
+      } finally {
+        rmSync(dataDir, {force: true, recursive: true})
+      }
+    })
+  })
+
   describe('npm run emulator (emulator/cli.ts)', () => {
     it('prints where it listens and the env, serves the CLI, and Ctrl-C stops it and its PostgreSQL', async () => {
       const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'emulator/cli.ts'), '--port', '0'], {cwd: root, stdio: ['ignore', 'pipe', 'pipe']})
