@@ -2,8 +2,7 @@ import {expect} from 'chai'
 import {execFileSync} from 'node:child_process'
 import pg from 'pg'
 
-import {startEmulator} from '../../emulator/index.js'
-import type {Emulator, SeedFixture} from '../../emulator/types.js'
+import {type Emulator, type SeedFixture, startTestEmulator, unwrap} from '../helpers/emulator.js'
 import {HerokuCli, type HerokuRun} from '../helpers/heroku-cli.js'
 
 /**
@@ -31,11 +30,6 @@ const FIXTURE: SeedFixture = {
   pipelines: [{apps: {'acme-production': 'production', 'acme-staging': 'staging'}, name: 'acme'}],
 }
 
-/** oclif's error/warning text without its ` ›   ` line prefixes. */
-function plain(stderr: string): string {
-  return stderr.replaceAll(/^ *› *(Error: |Warning: )?/gm, '')
-}
-
 const UUID = /[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}/gi
 
 interface Outcome {
@@ -52,7 +46,7 @@ describe('prerun hook through the real heroku CLI', function () {
   let stock: HerokuCli
 
   before(async function () {
-    emu = await startEmulator({})
+    emu = await startTestEmulator()
     const env = {...emu.env, PATH: `${PG_BIN}:${process.env.PATH ?? '/usr/bin:/bin'}`, PGSSLMODE: 'prefer'}
     ;[cli, stock] = await Promise.all([HerokuCli.create({env}), HerokuCli.create({env, plugin: false})])
   })
@@ -105,7 +99,7 @@ describe('prerun hook through the real heroku CLI', function () {
 
   function expectRefused(run: HerokuRun, command: string): void {
     expect(run.status, `${run.stdout}${run.stderr}`).to.equal(4)
-    const text = plain(run.stderr)
+    const text = unwrap(run.stderr)
     expect(text).to.contain(`heroku-staging refused heroku ${command}`)
     expect(text).to.contain('production data')
     expect(text).to.match(/Would (erase|overwrite|write into|destroy): /)
@@ -250,7 +244,7 @@ describe('prerun hook through the real heroku CLI', function () {
         await fresh()
         const run = await cli.run(args, {env: {[OVERRIDE]: value}})
         expect(run.status).to.equal(4)
-        expect(plain(run.stderr)).to.contain(`${OVERRIDE}=${value} is set, but that is not accepted`)
+        expect(unwrap(run.stderr)).to.contain(`${OVERRIDE}=${value} is set, but that is not accepted`)
         expect(mutating()).to.deep.equal([])
         expect(await count('postgresql-prod', 'orders')).to.equal(500)
       })
@@ -271,7 +265,7 @@ describe('prerun hook through the real heroku CLI', function () {
       emu.clearJournal()
       const refused = await cli.run(reset)
       expect(refused.status).to.equal(4)
-      expect(plain(refused.stderr)).to.contain('protected with heroku staging:protect')
+      expect(unwrap(refused.stderr)).to.contain('protected with heroku staging:protect')
       expect(mutating()).to.deep.equal([])
       expect(await count('postgresql-lone', 'notes')).to.equal(2)
 
@@ -301,7 +295,7 @@ describe('prerun hook through the real heroku CLI', function () {
       try {
         const run = await cli.run(['pg:reset', 'DATABASE', '-a', 'acme-staging', '--confirm', 'acme-staging'])
         expect(run.status).to.equal(4)
-        const text = plain(run.stderr)
+        const text = unwrap(run.stderr)
         expect(text).to.contain('could not tell whether the target is production data')
         expect(text).to.match(/GET \/apps\/[^/]+\/config-vars failed/)
         expect(text).to.contain(`${OVERRIDE}=acme-staging heroku pg:reset`)
@@ -314,7 +308,7 @@ describe('prerun hook through the real heroku CLI', function () {
     it('refuses when the API cannot be reached at all', async function () {
       const run = await cli.run(['pg:reset', 'DATABASE', '-a', 'acme-staging', '--confirm', 'acme-staging'], {env: {HEROKU_HOST: 'http://127.0.0.1:9'}})
       expect(run.status).to.equal(4)
-      expect(plain(run.stderr)).to.contain('could not tell whether the target is production data')
+      expect(unwrap(run.stderr)).to.contain('could not tell whether the target is production data')
     })
   })
 })
