@@ -1,10 +1,16 @@
 import {flags} from '@heroku-cli/command'
 import {Flags, type Interfaces} from '@oclif/core'
+import {createInterface} from 'node:readline/promises'
 
 import {AuditUsageError, runAudit} from '../../lib/audit/run.js'
 import type {AuditResult} from '../../lib/audit/types.js'
 import {StagingCommand, StagingError} from '../../lib/command/base.js'
 import {ExitCode, exitCodeHelp} from '../../lib/exit-codes.js'
+import {confirmRepair} from '../../lib/fix/confirm.js'
+import {FixStepError} from '../../lib/fix/execute.js'
+import {planLines, progressLine, refusalLines, resultLines} from '../../lib/fix/render.js'
+import {FixRefusedError, runFix} from '../../lib/fix/run.js'
+import type {FixResult} from '../../lib/fix/types.js'
 import {ApiError} from '../../lib/heroku/client.js'
 import {protectedFile, protectedKeys, readProtectedEntries} from '../../lib/protect/store.js'
 import {renderAudit} from '../../lib/render/audit.js'
@@ -20,7 +26,20 @@ names, masked URLs and fingerprints.
 
 Production is --production if given, else the apps at stage production in the audited app's pipeline.
 
-${exitCodeHelp([ExitCode.Ok, ExitCode.Critical, ExitCode.Usage, ExitCode.Api])}`
+With --fix, the audit is followed by a repair plan: each critical finding with an automatic remedy,
+the exact change and what the app loses. A DATABASE_URL reaching production is unset (or production's
+database detached) and the app's own Postgres attached as DATABASE, as pg:promote does (a new one on
+production's major version when it has none; staging:refresh is then the next step for data); an
+attachment of a production add-on is detached from the staging app (the add-on is untouched); any
+other config var reaching a production database or service is unset, by name. Identical secrets are
+listed with the command to set a new value, never guessed. You confirm by typing the app's name (or
+--confirm); staging's config var names, attachments and release are recorded and its own databases
+backed up first; then the changes, and the audit again. --fix never changes a production app or
+add-on: it refuses a production app, and every request passes a guard that refuses any mutating
+request naming one. heroku releases:rollback restores config vars but not attachments.
+
+${exitCodeHelp([ExitCode.Ok, ExitCode.Critical, ExitCode.Usage, ExitCode.Api, ExitCode.Refused, ExitCode.Failed])}
+  (4 and 5 only with --fix; with --fix, 0 and 1 say whether a critical finding remains afterwards)`
 
   static override enableJsonFlag = true
 
@@ -28,10 +47,26 @@ ${exitCodeHelp([ExitCode.Ok, ExitCode.Critical, ExitCode.Usage, ExitCode.Api])}`
     {command: '<%= config.bin %> <%= command.id %> --app example-staging', description: 'audit a staging app against its pipeline\'s production app'},
     {command: '<%= config.bin %> <%= command.id %> --app example-staging --production example-app', description: 'name production explicitly (repeatable)'},
     {command: '<%= config.bin %> <%= command.id %> --pipeline example-pipeline --json', description: 'audit every non-production app of a pipeline, as JSON'},
+    {command: '<%= config.bin %> <%= command.id %> --app example-staging --fix --dry-run', description: 'print the repair plan for a staging app wired to production, change nothing'},
+    {command: '<%= config.bin %> <%= command.id %> --app example-staging --fix --confirm example-staging', description: 'repair it without a prompt: back up, unset and detach what reaches production, promote its own database, audit again'},
   ]
 
   static override flags = {
     app: flags.app({description: 'staging app to audit'}),
+    confirm: Flags.string({
+      dependsOn: ['fix'],
+      description: 'with --fix: the staging app\'s name, to confirm the repair without a prompt (required without a TTY)',
+    }),
+    'dry-run': Flags.boolean({
+      default: false,
+      dependsOn: ['fix'],
+      description: 'with --fix: print the audit and the repair plan, and send no mutating request',
+    }),
+    fix: Flags.boolean({
+      default: false,
+      description: 'repair the staging app: remove what reaches production and give it its own DATABASE (asks for confirmation)',
+      exclusive: ['pipeline'],
+    }),
     pipeline: Flags.string({
       description: 'audit every non-production app of this pipeline against its production app(s), in one report',
       exclusive: ['app', 'remote'],
@@ -60,8 +95,9 @@ ${exitCodeHelp([ExitCode.Ok, ExitCode.Critical, ExitCode.Usage, ExitCode.Api])}`
     }
   }
 
-  async run(): Promise<AuditResult> {
+  async run(): Promise<AuditResult | FixResult> {
     const {flags: parsed} = await this.parse(Audit)
+    if (parsed.fix) return this.fix({app: parsed.app, confirm: parsed.confirm, dryRun: parsed['dry-run'], production: parsed.production ?? []})
     const result = await runAudit(this.client, {
       app: parsed.pipeline ? undefined : parsed.app,
       pipeline: parsed.pipeline,
@@ -71,6 +107,59 @@ ${exitCodeHelp([ExitCode.Ok, ExitCode.Critical, ExitCode.Usage, ExitCode.Api])}`
     if (!this.jsonEnabled()) for (const line of renderAudit(result)) this.log(line)
     if (result.summary.critical > 0) {
       // The report (or JSON) is printed either way; the exit code says a critical finding remains.
+      if (this.jsonEnabled()) process.exitCode = ExitCode.Critical
+      else this.exit(ExitCode.Critical)
+    }
+
+    return result
+  }
+
+  /** --fix: audit, plan, confirm, repair, audit again (src/lib/fix); this only prints and maps exit codes. */
+  private async fix(options: {app?: string; confirm?: string; dryRun: boolean; production: string[]}): Promise<FixResult> {
+    if (!options.app) throw new StagingError('--fix repairs one staging app, and none was named.', 'Pass it with -a STAGING_APP.', ExitCode.Usage)
+    const human = !this.jsonEnabled()
+    const controller = new AbortController()
+    const onSigint = (): void => controller.abort()
+    process.once('SIGINT', onSigint)
+    let result: FixResult
+    try {
+      result = await runFix(this.client, {app: options.app, dryRun: options.dryRun, production: options.production, protectedApps: await this.protectedApps()}, {
+        audited: audit => {
+          if (human) for (const line of renderAudit(audit)) this.log(line)
+        },
+        async confirm(plan) {
+          const outcome = await confirmRepair(plan.app.name, options.confirm, {
+            async ask(question) {
+              const prompt = createInterface({input: process.stdin, output: process.stderr})
+              try {
+                return await prompt.question(question)
+              } finally {
+                prompt.close()
+              }
+            },
+            isTTY: Boolean(process.stdin.isTTY && process.stderr.isTTY),
+          })
+          if (!outcome.ok) throw new StagingError(outcome.message, outcome.fix, ExitCode.Refused)
+        },
+        onEvent: event => {
+          const line = progressLine(event)
+          if (line !== undefined) this.logToStderr(line)
+        },
+        planned: plan => {
+          if (human) for (const line of ['', ...planLines(plan), '']) this.log(line)
+        },
+        signal: controller.signal,
+      })
+    } catch (error) {
+      if (error instanceof FixRefusedError) throw new StagingError(refusalLines(error.refusal).join('\n'), error.refusal.fix, ExitCode.Refused)
+      if (error instanceof FixStepError) throw new StagingError(error.message, error.fix, ExitCode.Failed)
+      throw error
+    } finally {
+      process.removeListener('SIGINT', onSigint)
+    }
+
+    if (human) for (const line of resultLines(result)) this.log(line)
+    if (result.remaining.length > 0) {
       if (this.jsonEnabled()) process.exitCode = ExitCode.Critical
       else this.exit(ExitCode.Critical)
     }

@@ -1,0 +1,122 @@
+import {ApiError} from './client.js'
+import type {AddOn, DataTransfer, DataWaitStatus} from './types.js'
+
+/**
+ * Waiting on Heroku, shared by the executors: polling with a growing interval, an add-on until it
+ * is provisioned, a Postgres database until the Data API says it is available, and a Data API
+ * transfer (backup, copy, restore) until it finishes. Nothing here prints; progress goes to a
+ * callback. Requests go through whatever client is passed (a guarded one, for executors).
+ */
+
+/** The reads these helpers make; HerokuClient and GuardedClient both fit. */
+export interface Reader {
+  get<T>(path: string, options?: {headers?: Record<string, string>; host?: 'data' | 'platform'}): Promise<T>
+}
+
+export interface PollOptions {
+  /** first wait between looks (default 200 ms); it grows by half each time… */
+  initialMs?: number
+  /** …up to this (default 3000 ms) */
+  maxMs?: number
+  /** give up after this long (default 60 min) */
+  timeoutMs?: number
+  /** stop waiting at once (Ctrl-C); the wait throws WaitAbortedError */
+  signal?: AbortSignal
+  /** injectable for tests */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>
+}
+
+/** The wait was aborted through its signal; what it waited for may still be going on at Heroku. */
+export class WaitAbortedError extends Error {
+  constructor(readonly what: string) {
+    super(`Stopped waiting for ${what}.`)
+    this.name = 'WaitAbortedError'
+  }
+}
+
+async function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return
+  await new Promise<void>(resolve => {
+    const done = (): void => {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', done)
+      resolve()
+    }
+
+    const timer = setTimeout(done, ms)
+    signal?.addEventListener('abort', done, {once: true})
+  })
+}
+
+/** Calls `check` until it returns a value; waits between looks, within the timeout. */
+export async function poll<T>(what: string, check: () => Promise<T | undefined>, options: PollOptions = {}): Promise<T> {
+  const maxMs = options.maxMs ?? 3000
+  const deadline = Date.now() + (options.timeoutMs ?? 60 * 60 * 1000)
+  const sleep = options.sleep ?? pause
+  let interval = Math.min(options.initialMs ?? 200, maxMs)
+  for (;;) {
+    if (options.signal?.aborted) throw new WaitAbortedError(what)
+    // eslint-disable-next-line no-await-in-loop -- polling: each look follows the previous one
+    const value = await check()
+    if (value !== undefined) return value
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}.`)
+    // eslint-disable-next-line no-await-in-loop -- polling interval
+    await sleep(interval, options.signal)
+    interval = Math.min(maxMs, Math.ceil(interval * 1.5))
+  }
+}
+
+function isNotFound(error: unknown): boolean {
+  return error instanceof ApiError && error.status === 404
+}
+
+/** Polls `GET /apps/:app/addons/:addon` until the add-on is provisioned; `onState` hears each new state. */
+export async function waitAddonProvisioned(api: Reader, app: string, addon: AddOn, options: PollOptions & {onState?: (state: string) => void} = {}): Promise<AddOn> {
+  if (addon.state === 'provisioned') return addon
+  let last: string | undefined = addon.state
+  return poll(`${addon.name} to be provisioned`, async () => {
+    const current = await api.get<AddOn>(`/apps/${encodeURIComponent(app)}/addons/${encodeURIComponent(addon.id)}`)
+    if (current.state === 'deprovisioned') throw new Error(`${addon.name} was deprovisioned while waiting for it.`)
+    if (current.state !== last) options.onState?.(current.state)
+    last = current.state
+    return current.state === 'provisioned' ? current : undefined
+  }, options)
+}
+
+/** Polls the Data API's `wait_status` until the database is available (404 while it is being created). */
+export async function waitDatabaseAvailable(api: Reader, addon: {id: string; name: string}, options: PollOptions & {onStatus?: (message: string) => void} = {}): Promise<void> {
+  await poll(`${addon.name} to be available`, async () => {
+    try {
+      const status = await api.get<DataWaitStatus>(`/client/v11/databases/${encodeURIComponent(addon.id)}/wait_status`, {host: 'data'})
+      if (status['error?']) throw new Error(`${addon.name}: ${status.message}`)
+      if (status['waiting?']) options.onStatus?.(status.message)
+      return status['waiting?'] ? undefined : true
+    } catch (error) {
+      if (isNotFound(error)) return undefined
+      throw error
+    }
+  }, options)
+}
+
+/**
+ * Polls `GET /client/v11/apps/:billingApp/transfers/:uuid` until the transfer has finished. A failed
+ * transfer throws with its last log lines (read with `?verbose=true`) and the pg:backups:info
+ * command naming it; `name` is how pg:backups shows it (`b012`).
+ */
+export async function waitTransfer(api: Reader, billingApp: string, transfer: DataTransfer, name: string, options: PollOptions & {
+  onProgress?: (current: DataTransfer) => void
+} = {}): Promise<DataTransfer> {
+  const path = `/client/v11/apps/${encodeURIComponent(billingApp)}/transfers/${encodeURIComponent(transfer.uuid)}`
+  const done = transfer.finished_at ? transfer : await poll(`${name}`, async () => {
+    const current = await api.get<DataTransfer>(path, {host: 'data'})
+    options.onProgress?.(current)
+    return current.finished_at ? current : undefined
+  }, options)
+  if (done.succeeded !== true) {
+    const verbose = await api.get<DataTransfer>(`${path}?verbose=true`, {host: 'data'}).catch(() => done)
+    const logs = (verbose.logs ?? []).slice(-5).map(log => log.message).join('\n')
+    throw new Error(`${name} did not finish${logs ? `:\n${logs}` : '.'}\nRun heroku pg:backups:info ${name} -a ${billingApp} for more details.`)
+  }
+
+  return done
+}
