@@ -289,6 +289,18 @@ describe('staging:fork against the emulator', function () {
       expect(emu.journal().filter(entry => entry.mutating)).to.deep.equal([])
     })
 
+    it('exits 1 when the audit finds a critical finding (secrets left identical), naming each', async function () {
+      const run = await fork(emu, ['--from', topology.production.app])
+      expect(run.error?.oclif?.exit).to.equal(1)
+      expect(run.error?.message).to.contain(`The fork ${FORK} has 2 critical findings.`)
+      expect(run.stdout).to.match(/critical\s+SHARED_SECRET: SECRET_KEY_BASE/)
+      expect(run.stdout).to.match(/critical\s+SHARED_SECRET: STRIPE_API_KEY/)
+      expect(run.stdout).to.contain(`DATABASE_URL of ${FORK} belongs to`)
+      expect(run.stdout).to.contain('Postgres 14 (production: 14)')
+      for (const value of Object.values(topology.secrets)) expect(`${run.stdout}${run.stderr}${run.error?.message}`).not.to.contain(value)
+      expect(productionWrites(emu, topology, productionId)).to.deep.equal([])
+    })
+
     it('leaves a failed fork in place and says how to resume; --destroy-on-failure removes it', async function () {
       emu.addFault({method: 'POST', path: '^/apps/[^/]+/releases$', status: 500})
       const kept = await fork(emu, argv())

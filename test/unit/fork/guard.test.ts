@@ -1,6 +1,7 @@
 import {expect} from 'chai'
 
-import {ProductionGuard, ProductionMutationError} from '../../../src/lib/fork/guard.js'
+import {GuardedClient, ProductionGuard, ProductionMutationError} from '../../../src/lib/fork/guard.js'
+import type {HerokuClient} from '../../../src/lib/heroku/client.js'
 import {ADDONS, PROD_ID, production} from './fixtures.js'
 
 describe('fork production guard', function () {
@@ -51,5 +52,28 @@ describe('fork production guard', function () {
     const routeWord = new ProductionGuard(prod)
     expect(() => routeWord.assert('POST', '/apps/acme-production-staging/releases', {slug: 'x'})).not.to.throw()
     expect(() => routeWord.assert('PATCH', '/apps/releases/config-vars', {})).to.throw(ProductionMutationError)
+  })
+
+  it('refuses in the client, before any request leaves the process', async function () {
+    const sent: string[] = []
+    const fake = {
+      delete: async (path: string) => sent.push(`DELETE ${path}`),
+      get: async (path: string) => sent.push(`GET ${path}`),
+      patch: async (path: string) => sent.push(`PATCH ${path}`),
+      post: async (path: string) => sent.push(`POST ${path}`),
+      put: async (path: string) => sent.push(`PUT ${path}`),
+    } as unknown as HerokuClient
+    const client = new GuardedClient(fake, new ProductionGuard(production()))
+    let refusal: unknown
+    try {
+      await client.patch('/apps/acme-production/config-vars', {body: {A: 'b'}})
+    } catch (error) {
+      refusal = error
+    }
+
+    expect(refusal).to.be.instanceOf(ProductionMutationError)
+    await client.get('/apps/acme-production/config-vars')
+    await client.post('/apps', {body: {name: 'acme-production-staging'}})
+    expect(sent).to.deep.equal(['GET /apps/acme-production/config-vars', 'POST /apps'])
   })
 })
