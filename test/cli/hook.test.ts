@@ -2,7 +2,7 @@ import {expect} from 'chai'
 import {execFileSync} from 'node:child_process'
 import pg from 'pg'
 
-import {type Emulator, type SeedFixture, startTestEmulator, unwrap} from '../helpers/emulator.js'
+import {type Emulator, type SeedFixture, seedIncident, startTestEmulator, unwrap} from '../helpers/emulator.js'
 import {HerokuCli, type HerokuRun} from '../helpers/heroku-cli.js'
 
 /**
@@ -224,6 +224,33 @@ describe('prerun hook through the real heroku CLI', function () {
 
       const without = await requests(stock)
       expect(await requests(cli)).to.deep.equal(without)
+    })
+  })
+
+  describe('the seed incident: staging\'s DATABASE_URL is a plain copy of production\'s', function () {
+    it('a copy onto the URL from staging\'s config writes production without the plugin, and is refused with it', async function () {
+      await emu.reset()
+      const topology = await seedIncident(emu)
+      // What `heroku config:get DATABASE_URL -a acme-staging` prints: production's URL.
+      const stagingDatabaseUrl = topology.production.databaseUrl
+      const dbName = new URL(stagingDatabaseUrl).pathname.slice(1)
+      const args = ['pg:copy', 'HEROKU_POSTGRESQL_ROSE', stagingDatabaseUrl, '-a', 'acme-staging', '--confirm', dbName]
+
+      emu.clearJournal()
+      const refused = await cli.run(args)
+      expect(refused.status, refused.stderr).to.equal(4)
+      const text = unwrap(refused.stderr)
+      expect(text).to.contain('it reaches the same physical database as acme-production\'s DATABASE_URL')
+      expect(text).to.contain(`${OVERRIDE}=acme-production heroku pg:copy`)
+      expect(text).to.not.contain(new URL(stagingDatabaseUrl).password)
+      expect(mutating()).to.deep.equal([])
+      expect(await count(topology.production.database, 'users')).to.equal(topology.rows.users)
+
+      // The same command through the stock CLI alone goes ahead and overwrites production.
+      emu.clearJournal()
+      const unguarded = await stock.run(args)
+      expect(unguarded.status, unguarded.stderr).to.equal(0)
+      expect(mutating()).to.deep.equal(['POST /client/v11/databases/<id>/transfers'])
     })
   })
 
