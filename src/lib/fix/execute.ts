@@ -138,10 +138,6 @@ class Repair {
         return this.detach(step)
       }
 
-      case 'alias': {
-        return this.alias(step)
-      }
-
       case 'promote': {
         return this.promote(step, progress)
       }
@@ -179,15 +175,6 @@ class Repair {
     return {detail: `${step.addon.name} stays on ${step.addon.owner}`, status: 'done'}
   }
 
-  private async alias(step: Extract<FixStep, {kind: 'alias'}>): Promise<Pick<StepOutcome, 'detail' | 'status'>> {
-    const other = (await this.attachments()).find(a => a.addon.id === step.addon.id && a.name !== 'DATABASE' && (a.namespace ?? null) === step.namespace)
-    if (other) return {detail: `${other.name}_URL`, status: 'already-done'}
-    const created = await this.api.post<AddOnAttachment>('/addon-attachments', {
-      body: {addon: {id: step.addon.id}, app: {id: this.appId}, confirm: this.app, namespace: step.namespace},
-    })
-    return {detail: `${step.addon.name} stays reachable as ${created.name}_URL`, status: 'done'}
-  }
-
   /** A plain DATABASE_URL still set by hand would be replaced silently by a DATABASE attachment: stop instead. */
   private async assertNoPlainDatabaseUrl(): Promise<void> {
     const [config, attachments] = await Promise.all([this.config(), this.attachments()])
@@ -203,17 +190,13 @@ class Repair {
       return {detail: `${step.addon.name} is DATABASE; DATABASE_URL reaches it`, status: 'already-done'}
     }
 
-    if (current && this.options.production.some(p => p.attachments.some(a => a.addon.id === current.addon.id))) {
-      throw new Error(`DATABASE on ${this.app} is still ${current.addon.name}, an add-on of production: it should have been detached first.`)
-    }
-
+    // The plan detached production's DATABASE, or there was none: anything else appeared since the audit.
+    if (current) throw new Error(`DATABASE on ${this.app} is now ${current.addon.name ?? 'another add-on'} (it changed since the audit): re-run heroku staging:audit -a ${this.app}.`)
     await this.assertNoPlainDatabaseUrl()
     // Like pg:promote: not while the database is still being set up.
     await waitDatabaseAvailable(this.api, step.addon, {...this.poll, onStatus: message => progress(`${step.addon.name}: ${message}`)})
-    const body: Record<string, unknown> = {addon: {id: step.addon.id}, app: {id: this.appId}, name: 'DATABASE', namespace: step.namespace}
-    // Replacing the app's own DATABASE (kept reachable by the alias step) needs the app's name as confirmation.
-    if (current) body.confirm = this.app
-    await this.api.post<AddOnAttachment>('/addon-attachments', {body})
+    // No `confirm`: nothing may be replaced silently (a clash fails instead).
+    await this.api.post<AddOnAttachment>('/addon-attachments', {body: {addon: {id: step.addon.id}, app: {id: this.appId}, name: 'DATABASE', namespace: step.namespace}})
     await this.verify(step.addon)
     return {detail: `DATABASE_URL reaches ${step.addon.name}`, status: 'done'}
   }

@@ -8,6 +8,10 @@
  *   detached; then the app's own Postgres attached under another name is attached as DATABASE (what
  *   `pg:promote` does), or, when it has none, a new one is created as DATABASE on production's major
  *   version (`heroku staging:refresh` is the next step for data).
+ *   pg:promote first gives the add-on attached as DATABASE a second name, so it stays reachable. Here
+ *   the previous DATABASE is either a plain var (unset) or an attachment of production's database
+ *   (detached: a second name would keep the wiring), so there is nothing to keep; the promoted
+ *   database keeps its own attachment (`HEROKU_POSTGRESQL_ROSE`) as its alias.
  *   The plain var is unset FIRST: an attachment may not take a name whose var is set by hand (the
  *   emulator asks for a confirmation that then drops the var, Heroku refuses or asks the same), and
  *   unsetting first works on both, with one release per change.
@@ -310,24 +314,6 @@ function databaseSteps(b: Builder, findings: readonly AuditFinding[], context: G
   }
 
   const steps: FixStep[] = []
-  // pg:promote keeps the add-on now attached as DATABASE reachable under another name; a production
-  // add-on is detached instead (above), never kept.
-  if (current && current.addon.id !== own.addon.id && !isProductionAddon(prod, current)) {
-    const alias = staging.attachments.some(a => a.id !== current.id && a.addon.id === current.addon.id && a.namespace === current.namespace)
-    if (!alias) {
-      steps.push({
-        addon: {id: current.addon.id, name: current.addon.name},
-        app,
-        change: `attach ${current.addon.name} (now DATABASE) to ${app} under a second name, so it stays reachable after DATABASE moves`,
-        command: `heroku addons:attach ${current.addon.name} -a ${app}`,
-        fixes: [],
-        kind: 'alias',
-        loses: [],
-        namespace: current.namespace,
-      })
-    }
-  }
-
   const info = staging.databases[own.addon.id]
   const tables = info?.numTables === undefined ? '' : ` (${info.numTables} tables)`
   const ownVar = attachmentUrl(staging, own).configVar ?? `${own.name}_URL`
@@ -406,7 +392,7 @@ function touchesProduction(b: Builder, steps: readonly FixStep[], targets: reado
       reasons.push(`${step.command}: attachment ${step.attachment.name} is not the staging app's own attachment`)
     }
 
-    if ((step.kind === 'alias' || step.kind === 'promote') && b.prod.addons.has(step.addon.id)) {
+    if (step.kind === 'promote' && b.prod.addons.has(step.addon.id)) {
       reasons.push(`${step.command}: ${step.addon.name} is an add-on of ${(b.prod.addons.get(step.addon.id) ?? []).join(', ')}`)
     }
   }

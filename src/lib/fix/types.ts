@@ -42,8 +42,6 @@ export type FixStep =
     configVars: string[]
     kind: 'detach'
   })
-  /** pg:promote's first step: another attachment of the add-on now attached as DATABASE, so it stays reachable */
-  | (StepBase & {addon: {id: string; name: string}; app: string; kind: 'alias'; namespace: null | string})
   /** attach the app's own database as DATABASE (what pg:promote does), then verify DATABASE_URL reaches it */
   | (StepBase & {
     addon: {id: string; name: string}
