@@ -11,6 +11,9 @@
  * before it, so that row includes loading our hook and it returning at once for an unguarded command.
  * For a LINKED plugin, oclif's development mode looks for a tsconfig before loading any of its modules, and
  * that lookup require()s TypeScript (~200 ms); an installed plugin skips it. Both are measured.
+ *
+ * Then, against the emulator (real PostgreSQL), what a GUARDED command pays for the check: a stock
+ * `pg:reset` of a staging database (allowed after the lookups), and how long a refused one takes.
  */
 import {execFileSync} from 'node:child_process'
 import {writeFileSync} from 'node:fs'
@@ -18,6 +21,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {pathToFileURL} from 'node:url'
 
+import {seedCleanPair, startTestEmulator} from '../test/helpers/emulator.js'
 import {compilePlugin, HerokuCli, type HerokuRun} from '../test/helpers/heroku-cli.js'
 
 const N = Number(process.argv[2] ?? 21)
@@ -116,6 +120,45 @@ try {
   console.log('')
   console.log(`the hook alone, cold node process, median of ${N}: import ${hook.load.toFixed(2)} ms (a one-line module: ${baseline.load.toFixed(2)} ms),`
     + ` call for an unguarded command ${(hook.call * 1000).toFixed(0)} µs, no network request`)
+
+  // Guarded commands against the emulator: the price of the check itself.
+  const emu = await startTestEmulator()
+  try {
+    await seedCleanPair(emu)
+    const guarded: Record<Side, HerokuCli> = Object.fromEntries(await Promise.all(SIDES.map(async side => {
+      const cli = await HerokuCli.create({env: emu.env, plugin: side === 'without' ? 'none' : side === 'linked' ? 'link' : 'installed'})
+      return [side, cli] as const
+    }))) as Record<Side, HerokuCli>
+    try {
+      const allowed = ['pg:reset', 'DATABASE', '-a', 'acme-staging', '--confirm', 'acme-staging']
+      const refused = ['pg:reset', 'DATABASE', '-a', 'acme-production', '--confirm', 'acme-production']
+      const runs = Math.max(3, Math.ceil(N / 3))
+      const times: Record<Side, number[]> = {installed: [], linked: [], without: []}
+      const refusals: Record<'installed' | 'linked', number[]> = {installed: [], linked: []}
+      for (let i = 0; i < runs + 1; i++) {
+        for (const side of SIDES.map((_, k) => SIDES[(i + k) % SIDES.length] as Side)) {
+          // eslint-disable-next-line no-await-in-loop -- runs are timed one at a time on purpose
+          const run = check(await guarded[side].run(allowed), allowed.join(' '))
+          if (i > 0) times[side].push(run.durationMs)
+          if (side === 'without') continue
+          // eslint-disable-next-line no-await-in-loop -- runs are timed one at a time on purpose
+          const no = await guarded[side].run(refused)
+          if (no.status !== 4) throw new Error(`expected a refusal, got ${no.status}:\n${no.stderr}`)
+          if (i > 0) refusals[side].push(no.durationMs)
+        }
+      }
+
+      const [a, l, n] = [median(times.without), median(times.linked), median(times.installed)]
+      console.log('')
+      console.log(`guarded command against the emulator (median of ${runs}; the check costs one request round per lookup, all GETs):`)
+      console.log(`  heroku ${allowed.join(' ')}: without ${ms(a)}, linked ${ms(l)} (${added(l - a).replace(' (over goal)', '')}), installed ${ms(n)} (${added(n - a).replace(' (over goal)', '')})`)
+      console.log(`  heroku ${refused.join(' ')} refused (exit 4): linked ${ms(median(refusals.linked))}, installed ${ms(median(refusals.installed))}`)
+    } finally {
+      await Promise.all(Object.values(guarded).map(cli => cli.cleanup()))
+    }
+  } finally {
+    await emu.stop()
+  }
 } finally {
   await Promise.all(Object.values(clis).map(cli => cli.cleanup()))
 }

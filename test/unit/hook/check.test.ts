@@ -138,6 +138,7 @@ describe('hook check (fake API, no HTTP)', function () {
       {argv: ['ROSE', '-a', 'acme-staging'], id: 'pg:reset', name: 'pg:reset staging ROSE'},
       {argv: ['HEROKU_POSTGRESQL_ROSE_URL', '-a', 'acme-staging'], id: 'pg:reset', name: 'pg:reset staging HEROKU_POSTGRESQL_ROSE_URL'},
       {argv: ['acme-production::DATABASE', 'DATABASE', '-a', 'acme-staging', '--confirm', 'acme-staging'], id: 'pg:copy', name: 'pg:copy from production INTO staging'},
+      {argv: ['DATABASE', 'acme-staging::DATABASE', '-a', 'acme-production', '--confirm', 'DATABASE'], id: 'pg:copy', name: 'pg:copy with -a production but an APP:: staging target'},
       {argv: ['DATABASE', 'postgres://u:p@elsewhere.example.com:5432/scratch', '-a', 'acme-staging'], id: 'pg:copy', name: 'pg:copy onto an unrelated URL'},
       {argv: ['acme-production::b001', 'DATABASE_URL', '-a', 'acme-staging'], id: 'pg:backups:restore', name: 'restore a production backup into staging'},
       {argv: ['mylocaldb', 'HEROKU_POSTGRESQL_ROSE', '-a', 'acme-staging'], id: 'pg:push', name: 'pg:push into staging'},
