@@ -63,7 +63,6 @@ ${exitCodeHelp([ExitCode.Ok, ExitCode.Critical, ExitCode.Usage, ExitCode.Api, Ex
       description: 'with --fix: print the audit and the repair plan, and send no mutating request',
     }),
     fix: Flags.boolean({
-      default: false,
       description: 'repair the staging app: remove what reaches production and give it its own DATABASE (asks for confirmation)',
       exclusive: ['pipeline'],
     }),

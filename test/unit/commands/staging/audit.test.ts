@@ -7,6 +7,7 @@ import nock from 'nock'
 import Audit from '../../../../src/commands/staging/audit.js'
 import {FINDING_CODES} from '../../../../src/lib/audit/codes.js'
 import type {AuditResult} from '../../../../src/lib/audit/types.js'
+import type {FixResult} from '../../../../src/lib/fix/types.js'
 import {protectApp, protectedFile} from '../../../../src/lib/protect/store.js'
 import type {AppSnapshot} from '../../../../src/lib/snapshot/types.js'
 import {mockLargeLoad, mockPipeline, mockSmallLoad, type Scopes, scopes} from '../../../fixtures/audit.js'
@@ -28,6 +29,24 @@ function outputOf(run: {error?: Error; stderr: string; stdout: string}): string 
 
 function parseJson(stdout: string): AuditResult {
   return JSON.parse(stdout) as AuditResult
+}
+
+/** What --fix loads for an app named on the command line: the audit's requests plus its latest release. */
+function mockFixLoad(s: Scopes, snapshot: AppSnapshot, ref: string = snapshot.app.name): void {
+  mockSmallLoad(s, snapshot, ref)
+  s.api.get(`/apps/${snapshot.app.id}/releases`).matchHeader('range', 'version ..; max=10, order=desc').reply(200, [{current: true, id: `release-${snapshot.app.id}`, status: 'succeeded', version: 42}])
+}
+
+/** Runs `fn` with stdin seen as no terminal, as in CI (the only way --fix can refuse for want of a prompt). */
+async function withoutTty<T>(fn: () => Promise<T>): Promise<T> {
+  const saved = Object.getOwnPropertyDescriptor(process.stdin, 'isTTY')
+  Object.defineProperty(process.stdin, 'isTTY', {configurable: true, value: false})
+  try {
+    return await fn()
+  } finally {
+    if (saved) Object.defineProperty(process.stdin, 'isTTY', saved)
+    else delete (process.stdin as {isTTY?: boolean}).isTTY
+  }
 }
 
 /** More staging-like apps for pipeline runs: distinct ids and names, each sharing nothing. */
@@ -262,6 +281,107 @@ describe('staging:audit', function () {
       const run = await runCommand<AuditResult>(Audit, ['--pipeline', 'nope'])
       expect(run.error?.oclif?.exit).to.equal(3)
       expect(run.error?.message).to.contain('heroku pipelines')
+    })
+  })
+
+  describe('--fix', function () {
+    const PRODUCTION_ARGS = ['--production', 'acme-production']
+
+    it('--dry-run prints the audit, then the repair plan with what the app loses and how to undo, and sends no mutating request (exit 1)', async function () {
+      mockFixLoad(s, incidentStagingSnapshot())
+      mockFixLoad(s, productionSnapshot())
+      const run = await runCommand<FixResult>(Audit, ['-a', 'acme-staging', ...PRODUCTION_ARGS, '--fix', '--dry-run'])
+      expect(run.error?.oclif?.exit).to.equal(1)
+      expect(run.stdout).to.contain('=== Audit of acme-staging against acme-production')
+      const plan = run.stdout.slice(run.stdout.indexOf('=== Repair plan for acme-staging'))
+      expect(plan).to.contain('1. unset DATABASE_URL on acme-staging')
+      expect(plan).to.contain('same as: heroku config:unset DATABASE_URL -a acme-staging')
+      expect(plan).to.contain("loses:   DATABASE_URL: it reached acme-production's DATABASE_URL")
+      expect(plan).to.contain('same as: heroku pg:promote HEROKU_POSTGRESQL_ROSE_URL -a acme-staging')
+      expect(plan).to.contain('back up postgresql-staging-33333 (HEROKU_POSTGRESQL_ROSE): heroku pg:backups:capture HEROKU_POSTGRESQL_ROSE -a acme-staging')
+      expect(plan).to.contain('heroku config:set SECRET_KEY_BASE=<new value> -a acme-staging')
+      expect(plan).to.contain('heroku releases:info v42 -a acme-staging')
+      expect(plan).to.contain('heroku releases:rollback v42 -a acme-staging').and.to.contain('but not attachments')
+      expect(plan).to.contain('Dry run: nothing was changed.')
+    })
+
+    it('--dry-run --json returns the typed fix result and keeps exit 1', async function () {
+      mockFixLoad(s, incidentStagingSnapshot())
+      mockFixLoad(s, productionSnapshot())
+      const run = await runCommand<FixResult>(Audit, ['-a', 'acme-staging', ...PRODUCTION_ARGS, '--fix', '--dry-run', '--json'])
+      expect(run.error).to.equal(undefined)
+      expect(process.exitCode).to.equal(1)
+      const json = JSON.parse(run.stdout) as FixResult
+      expect(Object.keys(json).sort()).to.deep.equal(['after', 'app', 'before', 'execution', 'mode', 'plan', 'remaining'])
+      expect(json).to.deep.include({after: null, app: 'acme-staging', execution: null, mode: 'dry-run'})
+      expect(json.plan.steps.map(step => step.kind)).to.deep.equal(['unset-config', 'promote'])
+      expect(json.plan.manual.map(m => m.code)).to.deep.equal(['SHARED_SECRET'])
+      expect(json.remaining.map(f => f.code)).to.deep.equal(['SHARED_DATABASE', 'UNATTACHED_DATABASE_URL', 'SHARED_SECRET'])
+      expect(json.before.summary.critical).to.equal(3)
+      expect(run.result).to.deep.equal(json)
+    })
+
+    it('refuses without --confirm when there is no TTY to ask on: exit 4, names the flag, nothing changed', async function () {
+      mockFixLoad(s, incidentStagingSnapshot())
+      mockFixLoad(s, productionSnapshot())
+      const run = await withoutTty(async () => runCommand<FixResult>(Audit, ['-a', 'acme-staging', ...PRODUCTION_ARGS, '--fix']))
+      expect(run.error?.oclif?.exit).to.equal(4)
+      expect(run.error?.message).to.contain('without confirmation: no TTY')
+      expect(run.error?.message).to.contain('--confirm acme-staging')
+    })
+
+    it('refuses a --confirm that does not match the app exactly: exit 4, nothing changed', async function () {
+      mockFixLoad(s, incidentStagingSnapshot())
+      mockFixLoad(s, productionSnapshot())
+      const run = await runCommand<FixResult>(Audit, ['-a', 'acme-staging', ...PRODUCTION_ARGS, '--fix', '--confirm', 'acme-Staging'])
+      expect(run.error?.oclif?.exit).to.equal(4)
+      expect(run.error?.message).to.contain('Confirmation acme-Staging did not match acme-staging. Nothing was changed.')
+    })
+
+    it('refuses to repair a production app: exit 4, before any confirmation, also under --json', async function () {
+      const production = productionSnapshot()
+      for (const extra of [[], ['--json']]) {
+        mockFixLoad(s, production)
+        mockPipeline(s, PIPELINE, [production, cleanStagingSnapshot()])
+        process.exitCode = undefined
+        const run = await runCommand<FixResult>(Audit, ['-a', 'acme-production', '--fix', '--confirm', 'acme-production', ...extra])
+        const exit = extra.length > 0 ? process.exitCode : run.error?.oclif?.exit
+        expect(exit, extra.join(' ')).to.equal(4)
+        expect(`${run.stdout}${run.error?.message ?? ''}`).to.contain('Refusing to repair acme-production: it is a production app')
+      }
+    })
+
+    it('changes nothing and exits 0 on a clean staging app, without asking', async function () {
+      mockFixLoad(s, cleanStagingSnapshot())
+      mockFixLoad(s, productionSnapshot())
+      const run = await withoutTty(async () => runCommand<FixResult>(Audit, ['-a', 'acme-staging', ...PRODUCTION_ARGS, '--fix']))
+      expect(run.error).to.equal(undefined)
+      expect(run.stdout).to.contain('No automatic change')
+      expect(run.stdout).to.contain('No critical finding remains on acme-staging.')
+      expect(run.result).to.deep.include({execution: null, mode: 'fix', remaining: []})
+    })
+
+    it('needs one app: --fix with --pipeline and --dry-run without --fix are usage errors (exit 2)', async function () {
+      const pipeline = await runCommand<FixResult>(Audit, ['--pipeline', 'acme', '--fix'])
+      expect(pipeline.error?.oclif?.exit).to.equal(2)
+      expect(pipeline.error?.message).to.contain('--fix')
+      const dry = await runCommand<FixResult>(Audit, ['-a', 'acme-staging', '--dry-run'])
+      expect(dry.error?.oclif?.exit).to.equal(2)
+      expect(dry.error?.message).to.contain('--fix')
+    })
+
+    it('never prints a password or secret from the fixtures in the plan, human or JSON', async function () {
+      const outputs: string[] = []
+      for (const extra of [[], ['--json']]) {
+        mockFixLoad(s, incidentStagingSnapshot())
+        mockFixLoad(s, productionSnapshot())
+        const run = await runCommand<FixResult>(Audit, ['-a', 'acme-staging', ...PRODUCTION_ARGS, '--fix', '--dry-run', ...extra])
+        outputs.push(outputOf(run), JSON.stringify(run.result ?? {}))
+      }
+
+      const all = outputs.join('\n')
+      expect(all).to.contain('DATABASE_URL')
+      for (const secret of FIXTURE_SECRETS) expect(all, 'a secret leaked').to.not.contain(secret)
     })
   })
 
