@@ -118,6 +118,33 @@ export async function mapBounded<I, O>(items: readonly I[], limit: number, fn: (
   return Promise.all(items.map(async (item, index) => gate.run(() => fn(item, index))))
 }
 
+/** What http-call's request instances expose that the override below needs. */
+interface RetryingRequest {
+  _maybeRetry(error: unknown): Promise<void>
+  readonly method: string
+}
+
+/**
+ * http-call re-sends ANY request after a dropped connection (up to 5 times), POST included, and a
+ * re-sent POST can provision a second add-on or start a second transfer. Keep its network retries for
+ * idempotent methods only; this client decides the rest.
+ */
+export function limitNetworkRetriesToIdempotent(api: APIClient): void {
+  if (!api.http || (api.http as {idempotentRetriesOnly?: boolean}).idempotentRetriesOnly) return
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a mixin base must take any constructor arguments
+  const Base = api.http as unknown as new (...args: any[]) => RetryingRequest
+  class IdempotentRetries extends Base {
+    static idempotentRetriesOnly = true
+
+    override async _maybeRetry(error: unknown): Promise<void> {
+      if (!IDEMPOTENT.has(this.method.toUpperCase() as HttpMethod)) throw error
+      return super._maybeRetry(error)
+    }
+  }
+
+  api.http = IdempotentRetries as unknown as typeof api.http
+}
+
 export class HerokuClient {
   readonly records: RequestRecord[] = []
   private readonly baseDelayMs: number
@@ -128,6 +155,7 @@ export class HerokuClient {
   private readonly sleep: (ms: number) => Promise<void>
 
   constructor(private readonly api: APIClient, options: ClientOptions = {}) {
+    limitNetworkRetriesToIdempotent(api)
     this.gate = new Semaphore(options.concurrency ?? 8)
     this.baseDelayMs = options.baseDelayMs ?? 250
     this.maxRetries = options.maxRetries ?? 4

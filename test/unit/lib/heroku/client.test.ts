@@ -118,6 +118,25 @@ describe('HerokuClient', function () {
       expect(await client.get('/apps/a/formation')).to.deep.equal([{quantity: 1, type: 'web'}])
     })
 
+    it('sends a POST whose connection dropped only once: the transport must not re-send it either', async function () {
+      const {client} = await harness()
+      api.post('/apps/a/addons').replyWithError(Object.assign(new Error('socket hang up'), {code: 'ECONNRESET'}))
+      // http-call on its own would re-send the POST and get this second answer: a second add-on.
+      api.post('/apps/a/addons').reply(201, {id: 'second-addon'})
+      let caught: unknown
+      try {
+        await client.post('/apps/a/addons', {body: {plan: {name: 'heroku-redis:mini'}}})
+      } catch (error) {
+        caught = error
+      }
+
+      expect(caught).to.be.instanceOf(ApiError)
+      expect(client.records.map(record => `${record.method} ${record.status}`)).to.deep.equal(['POST ECONNRESET'])
+      expect(api.pendingMocks()).to.have.length(1)
+      // Consume the second interceptor on purpose, so the scope is done.
+      expect(await client.post('/apps/a/addons', {body: {}})).to.deep.equal({id: 'second-addon'})
+    })
+
     it('retries a GET itself when the transport gives up on a dropped connection, but not a POST', async function () {
       // A stand-in for APIClient whose transport fails once with ECONNRESET, as http-call does after its own retries.
       const calls: string[] = []
