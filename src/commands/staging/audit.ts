@@ -58,7 +58,6 @@ ${exitCodeHelp([ExitCode.Ok, ExitCode.Critical, ExitCode.Usage, ExitCode.Api, Ex
       description: 'with --fix: the staging app\'s name, to confirm the repair without a prompt (required without a TTY)',
     }),
     'dry-run': Flags.boolean({
-      default: false,
       dependsOn: ['fix'],
       description: 'with --fix: print the audit and the repair plan, and send no mutating request',
     }),
@@ -96,7 +95,7 @@ ${exitCodeHelp([ExitCode.Ok, ExitCode.Critical, ExitCode.Usage, ExitCode.Api, Ex
 
   async run(): Promise<AuditResult | FixResult> {
     const {flags: parsed} = await this.parse(Audit)
-    if (parsed.fix) return this.fix({app: parsed.app, confirm: parsed.confirm, dryRun: parsed['dry-run'], production: parsed.production ?? []})
+    if (parsed.fix) return this.fix({app: parsed.app, confirm: parsed.confirm, dryRun: parsed['dry-run'] ?? false, production: parsed.production ?? []})
     const result = await runAudit(this.client, {
       app: parsed.pipeline ? undefined : parsed.app,
       pipeline: parsed.pipeline,
