@@ -228,7 +228,9 @@ export async function checkCommand(input: CheckInput): Promise<HookDecision | un
       checked = await Promise.all(targets.map(async requested => {
         try {
           const resolved = await resolveTarget(lookups, requested, env)
-          if (!resolved.target || resolved.undecided !== undefined || resolved.skipped !== undefined) return resolved
+          if (resolved.undecided !== undefined || resolved.skipped !== undefined) return resolved
+          // Nothing found and nothing said why: never let that through unchecked.
+          if (!resolved.target) return {...resolved, undecided: 'the target could not be resolved'}
           const production = await productionFor(lookups, resolved.target, keys, protectedApps)
           const context = buildGuardContext({production, protectedApps: [...keys]})
           return {...resolved, classification: classifyTarget(resolved.target, context)}
