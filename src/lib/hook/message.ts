@@ -44,11 +44,9 @@ function requestedText(target: CommandTarget): string {
   }
 }
 
-/** The reason part of a refusal, without the target description classify puts in front of it. */
+/** The reason of a refusal (the target is printed once, above), with its stable code. */
 function why(refusal: Refusal): string {
-  const prefix = `Refusing to overwrite ${refusal.target}: `
-  const text = refusal.message.startsWith(prefix) ? refusal.message.slice(prefix.length) : refusal.message
-  return `${text.replace(/\.$/, '')} [${refusal.code}]`
+  return `${refusal.reason.replace(/\.$/, '')} [${refusal.code}]`
 }
 
 function overrideLines(decision: HookDecision): string[] {
