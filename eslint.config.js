@@ -14,6 +14,11 @@ export default tseslint.config(
     },
   },
   {
+    files: ['**/*.cjs'],
+    languageOptions: {globals: {module: 'writable', require: 'readonly'}, sourceType: 'commonjs'},
+    rules: {'@typescript-eslint/no-require-imports': 'off'},
+  },
+  {
     files: ['test/**/*.ts'],
     rules: {'@typescript-eslint/no-unused-expressions': 'off', 'no-await-in-loop': 'off'},
   },

@@ -132,6 +132,7 @@ async function main(): Promise<void> {
       ['heroku pipelines:add acme -a acme-staging --stage staging', ['pipelines:add', 'acme', '-a', 'acme-staging', '--stage', 'staging']],
     ]
     for (const [label, args] of stock) {
+      // eslint-disable-next-line no-await-in-loop -- each stock command depends on the one before
       const run = await heroku.run(args)
       say(dim(`   $ ${label}   (exit ${run.status}, ${(run.durationMs / 1000).toFixed(1)} s)`))
       if (run.status !== 0) throw new Error(`stock command failed: ${label}\n${run.stderr}`)
