@@ -1,0 +1,321 @@
+import {expect} from 'chai'
+import {mkdtempSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+import pg from 'pg'
+
+import Audit from '../../src/commands/staging/audit.js'
+import type {AuditResult} from '../../src/lib/audit/types.js'
+import type {FixResult} from '../../src/lib/fix/types.js'
+import {sameEndpoint} from '../../src/lib/snapshot/identity.js'
+import {
+  type Emulator,
+  type JournalEntry,
+  runStockHeroku,
+  seedIncident,
+  startTestEmulator,
+  type Topology,
+  withEmulatorEnv,
+} from '../helpers/emulator.js'
+import {type RunResult, runCommand} from '../helpers/run.js'
+
+/**
+ * `heroku staging:audit --fix` end to end against the emulator (real PostgreSQL), on the seed
+ * incident built by `seedIncident`: acme-staging's DATABASE_URL is a plain config var holding
+ * production's database URL, its own database sits under HEROKU_POSTGRESQL_ROSE, production's
+ * Redis is attached to it, and production's secrets were copied.
+ *
+ * Secrets: the incident copies SECRET_KEY_BASE and STRIPE_API_KEY, which --fix reports with the
+ * command to set a new value but never changes (it cannot guess a value). So a --fix of the raw
+ * incident ends with exactly those two SHARED_SECRET findings and exit 1; once new secrets are set
+ * with the stock `heroku config:set`, the same --fix ends clean with exit 0. Both are tested.
+ */
+
+async function query<T extends Record<string, unknown>>(url: string, sql: string): Promise<T[]> {
+  const client = new pg.Client({connectionString: url})
+  await client.connect()
+  try {
+    return (await client.query<T>(sql)).rows
+  } finally {
+    await client.end()
+  }
+}
+
+/** A checksum over every user table's rows in a stable order. */
+async function checksum(url: string): Promise<string> {
+  const tables = await query<{name: string}>(url, `
+    SELECT quote_ident(table_schema) || '.' || quote_ident(table_name) AS name FROM information_schema.tables
+    WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1`)
+  const parts: string[] = []
+  for (const {name} of tables) {
+    const [row] = await query<{sum: null | string}>(url, `SELECT md5(coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), '')) AS sum FROM ${name} t`)
+    parts.push(`${name}:${row?.sum}`)
+  }
+
+  return parts.join(',')
+}
+
+/** Platform or Data API GET as accounts[0]. */
+async function api<T>(emu: Emulator, pathname: string, headers: Record<string, string> = {}): Promise<T> {
+  const response = await fetch(`${emu.url}${pathname}`, {
+    headers: {accept: 'application/vnd.heroku+json; version=3', authorization: `Bearer ${emu.accounts[0]!.token}`, ...headers},
+  })
+  if (!response.ok) throw new Error(`GET ${pathname}: ${response.status}`)
+  return response.json() as Promise<T>
+}
+
+interface Attachment {
+  addon: {app: {name: string}; id: string; name: string}
+  config_vars?: string[]
+  name: string
+}
+
+async function attachments(emu: Emulator, app: string): Promise<Attachment[]> {
+  return api<Attachment[]>(emu, `/apps/${app}/addon-attachments`, {accept: 'application/vnd.heroku+json; version=3.sdk', 'accept-inclusion': 'addon:plan,config_vars'})
+}
+
+async function config(emu: Emulator, app: string): Promise<Record<string, string>> {
+  return api<Record<string, string>>(emu, `/apps/${app}/config-vars`)
+}
+
+/** Production as the tests compare it before and after: config, attachments, releases, rows. */
+async function productionState(emu: Emulator, topology: Topology): Promise<unknown> {
+  const app = topology.production.app
+  const [vars, attached, releases, rows] = await Promise.all([
+    config(emu, app),
+    attachments(emu, app),
+    api<unknown[]>(emu, `/apps/${app}/releases`),
+    checksum(topology.production.databaseUrl),
+  ])
+  return {attached, releases, rows, vars}
+}
+
+function mutating(emu: Emulator): JournalEntry[] {
+  return emu.journal().filter(entry => entry.mutating)
+}
+
+async function fix(emu: Emulator, argv: string[]): Promise<RunResult<AuditResult | FixResult>> {
+  return withEmulatorEnv(emu, () => runCommand<AuditResult | FixResult>(Audit, argv))
+}
+
+describe('staging:audit --fix against the emulator', function () {
+  this.timeout(180_000)
+  let emu: Emulator
+  const saved: Record<string, string | undefined> = {}
+
+  before(async function () {
+    emu = await startTestEmulator()
+  })
+
+  after(async function () {
+    await emu?.stop()
+  })
+
+  beforeEach(async function () {
+    await emu.reset()
+    process.exitCode = undefined
+    for (const key of ['HEROKU_APP', 'HEROKU_CONFIG_DIR']) saved[key] = process.env[key]
+    delete process.env.HEROKU_APP
+    process.env.HEROKU_CONFIG_DIR = mkdtempSync(path.join(tmpdir(), 'fix-e2e-config-'))
+  })
+
+  afterEach(function () {
+    process.exitCode = undefined
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[key]
+      else process.env[key] = value
+    }
+  })
+
+  describe('the seed incident, repaired', function () {
+    let topology: Topology
+    let productionBefore: unknown
+    let run: RunResult<AuditResult | FixResult>
+    let result: FixResult
+
+    beforeEach(async function () {
+      topology = await seedIncident(emu)
+      productionBefore = await productionState(emu, topology)
+      emu.clearJournal()
+      run = await fix(emu, ['-a', 'acme-staging', '--fix', '--confirm', 'acme-staging', '--json'])
+      result = JSON.parse(run.stdout) as FixResult
+    })
+
+    it("gives DATABASE_URL staging's own database, promoted as pg:promote does (ROSE stays as its alias)", async function () {
+      expect(result.mode).to.equal('fix')
+      const vars = await config(emu, 'acme-staging')
+      expect(sameEndpoint(vars.DATABASE_URL, topology.staging.databaseUrl), 'DATABASE_URL reaches acme-staging-db').to.equal(true)
+      expect(sameEndpoint(vars.DATABASE_URL, topology.production.databaseUrl), 'DATABASE_URL reaches production').to.equal(false)
+      // Connected through DATABASE_URL itself: it is the staging database, not production's.
+      const [row] = await query<{db: string}>(vars.DATABASE_URL as string, 'SELECT current_database() AS db')
+      expect(row?.db).to.equal(new URL(topology.staging.databaseUrl).pathname.slice(1))
+      const staging = await attachments(emu, 'acme-staging')
+      expect(staging.filter(a => a.addon.name === topology.staging.database).map(a => a.name).sort()).to.deep.equal(['DATABASE', 'HEROKU_POSTGRESQL_ROSE'])
+      expect(result.execution?.database).to.deep.include({verified: true})
+    })
+
+    it('leaves exactly the two copied secrets as critical findings, names the command for each, and exits 1', async function () {
+      expect(run.error).to.equal(undefined)
+      expect(process.exitCode).to.equal(1)
+      expect(result.after?.findings.filter(f => f.severity === 'critical').map(f => `${f.code} ${f.configVars[0]}`)).to.deep.equal([
+        'SHARED_SECRET SECRET_KEY_BASE',
+        'SHARED_SECRET STRIPE_API_KEY',
+      ])
+      expect(result.remaining.map(f => f.remedy)).to.deep.equal([
+        'heroku config:set SECRET_KEY_BASE=<new value> -a acme-staging',
+        'heroku config:set STRIPE_API_KEY=<new value> -a acme-staging',
+      ])
+      expect(result.plan.manual.map(m => m.code)).to.deep.equal(['SHARED_SECRET', 'SHARED_SECRET'])
+      // The secrets themselves were left alone.
+      const vars = await config(emu, 'acme-staging')
+      expect(vars.SECRET_KEY_BASE).to.equal(topology.secrets.SECRET_KEY_BASE)
+    })
+
+    it("detaches production's Redis from staging; production keeps its own attachment and the add-on", async function () {
+      const staging = await attachments(emu, 'acme-staging')
+      expect(staging.map(a => a.addon.name)).to.not.include(topology.production.redis)
+      const vars = await config(emu, 'acme-staging')
+      expect(Object.keys(vars)).to.not.include.members(['REDIS_URL'])
+      const production = await attachments(emu, 'acme-production')
+      expect(production.filter(a => a.addon.name === topology.production.redis).map(a => a.name)).to.deep.equal(['REDIS'])
+      const addon = await api<{state: string}>(emu, `/addons/${topology.production.redis}`)
+      expect(addon.state).to.equal('provisioned')
+    })
+
+    it("leaves production's config, attachments, releases and rows unchanged, and sends it no mutating request", async function () {
+      expect(await productionState(emu, topology)).to.deep.equal(productionBefore)
+      const writes = mutating(emu)
+      expect(writes.filter(entry => entry.app === 'acme-production')).to.deep.equal([])
+      // The one write that names a production add-on is the DELETE of staging's own attachment of it.
+      const touchingProductionAddons = writes.filter(entry => entry.addon !== undefined && [topology.production.database, topology.production.redis, topology.production.mail, topology.production.scheduler].includes(entry.addon))
+      expect(touchingProductionAddons.map(entry => `${entry.method} ${entry.app}`)).to.deep.equal(['DELETE acme-staging'])
+      expect(touchingProductionAddons[0]?.path).to.match(/^\/addon-attachments\//)
+    })
+
+    it("backs up staging's own database before the first change, and records what staging was", async function () {
+      const writes = mutating(emu)
+      const backup = writes.findIndex(entry => entry.method === 'POST' && /\/backups$/.test(entry.path) && entry.addon === topology.staging.database)
+      expect(backup, 'backup first').to.equal(0)
+      expect(writes.map(entry => `${entry.method} ${entry.path.replace(/[0-9a-f-]{36}/g, ':id')}`)).to.deep.equal([
+        'POST /client/v11/databases/:id/backups',
+        'PATCH /apps/:id/config-vars',
+        'DELETE /addon-attachments/:id',
+        'POST /addon-attachments',
+      ])
+      const execution = result.execution!
+      expect(execution.backups).to.have.length(1)
+      expect(execution.backups[0]).to.deep.include({addon: topology.staging.database, app: 'acme-staging'})
+      const transfers = await api<Array<{succeeded: boolean; uuid: string}>>(emu, '/client/v11/apps/acme-staging/transfers')
+      expect(transfers.find(t => t.uuid === execution.backups[0]!.uuid)?.succeeded).to.equal(true)
+      expect(execution.before.configVarNames).to.include.members(['DATABASE_URL', 'REDIS_URL', 'SECRET_KEY_BASE', 'HEROKU_POSTGRESQL_ROSE_URL'])
+      expect(execution.before.attachments.map(a => a.name).sort()).to.deep.equal(['HEROKU_POSTGRESQL_ROSE', 'REDIS'])
+      expect(execution.before.release?.version).to.be.a('number')
+      expect(result.plan.restore.join(' ')).to.contain(`heroku releases:rollback v${execution.before.release?.version} -a acme-staging`).and.to.contain('not attachments')
+    })
+
+    it('prints no secret: the JSON carries names, masked URLs and fingerprints only', async function () {
+      for (const value of [...Object.values(topology.secrets), new URL(topology.production.databaseUrl).password, new URL(topology.staging.databaseUrl).password]) {
+        expect(run.stdout, 'a value leaked').to.not.contain(value)
+      }
+    })
+
+    it('is idempotent: a second --fix finds nothing left to change', async function () {
+      emu.clearJournal()
+      const again = await fix(emu, ['-a', 'acme-staging', '--fix', '--confirm', 'acme-staging', '--json'])
+      const second = JSON.parse(again.stdout) as FixResult
+      expect(second.plan.steps).to.deep.equal([])
+      expect(second.execution).to.equal(null)
+      expect(mutating(emu)).to.deep.equal([])
+      expect(process.exitCode).to.equal(1)
+    })
+  })
+
+  it('ends clean (exit 0) once new secrets are set with the stock heroku config:set first', async function () {
+    const topology = await seedIncident(emu)
+    const set = await runStockHeroku(emu, ['config:set', 'SECRET_KEY_BASE=staging0only0secret0key0base0000000000000000000000000000000000000', 'STRIPE_API_KEY=sk_test_acmeStaging000000000000000000', '-a', 'acme-staging'])
+    expect(set.code, set.stderr).to.equal(0)
+    const run = await fix(emu, ['-a', 'acme-staging', '--fix', '--confirm', 'acme-staging'])
+    expect(run.error, run.stderr).to.equal(undefined)
+    expect(process.exitCode ?? 0).to.equal(0)
+    expect(run.stdout).to.contain('Audit after the fix: 0 critical')
+    expect(run.stdout).to.contain('No critical finding remains on acme-staging.')
+    const audit = await fix(emu, ['-a', 'acme-staging', '--json'])
+    expect((JSON.parse(audit.stdout) as AuditResult).summary.critical).to.equal(0)
+    const vars = await config(emu, 'acme-staging')
+    expect(sameEndpoint(vars.DATABASE_URL, topology.staging.databaseUrl)).to.equal(true)
+  })
+
+  it('gives an app with no Postgres of its own a new DATABASE on production\'s major version, and unsets every other var reaching production', async function () {
+    const topology = await seedIncident(emu, {version: '15'})
+    const productionVars = await config(emu, topology.production.app)
+    const reporting = new URL(topology.production.databaseUrl)
+    reporting.username = 'reporting'
+    await emu.seed({apps: [{
+      config: {CACHE_URL: productionVars.REDIS_URL as string, DATABASE_URL: topology.production.databaseUrl, NODE_ENV: 'sandbox', REPORTING_DATABASE_URL: reporting.toString()},
+      name: 'acme-sandbox',
+    }]})
+    const before = await productionState(emu, topology)
+    emu.clearJournal()
+    const run = await fix(emu, ['-a', 'acme-sandbox', '--production', 'acme-production', '--fix', '--confirm', 'acme-sandbox', '--json'])
+    const result = JSON.parse(run.stdout) as FixResult
+    expect(run.error, run.stderr).to.equal(undefined)
+    expect(result.plan.steps.map(step => step.kind)).to.deep.equal(['unset-config', 'provision'])
+    const unset = result.plan.steps[0]
+    expect(unset?.kind === 'unset-config' && unset.vars.map(v => v.name)).to.deep.equal(['CACHE_URL', 'DATABASE_URL', 'REPORTING_DATABASE_URL'])
+    expect(result.plan.next.join(' ')).to.contain('heroku staging:refresh -a acme-sandbox')
+    expect(result.plan.backups).to.deep.equal([])
+
+    const vars = await config(emu, 'acme-sandbox')
+    expect(Object.keys(vars)).to.not.include.members(['CACHE_URL', 'REPORTING_DATABASE_URL'])
+    const database = (await attachments(emu, 'acme-sandbox')).find(a => a.name === 'DATABASE')
+    expect(database?.addon.app.name).to.equal('acme-sandbox')
+    const info = await api<{info: Array<{name: string; values: string[]}>; resource_url: string}>(emu, `/client/v11/databases/${database!.addon.id}`)
+    expect(String(info.info.find(row => row.name === 'PG Version')?.values[0])).to.match(/^15\./)
+    expect(sameEndpoint(vars.DATABASE_URL, info.resource_url)).to.equal(true)
+    expect(sameEndpoint(vars.DATABASE_URL, topology.production.databaseUrl)).to.equal(false)
+    expect(result.remaining).to.deep.equal([])
+    expect(await productionState(emu, topology)).to.deep.equal(before)
+    expect(mutating(emu).filter(entry => entry.app === 'acme-production')).to.deep.equal([])
+  })
+
+  describe('what --fix refuses or only shows', function () {
+    let topology: Topology
+
+    beforeEach(async function () {
+      topology = await seedIncident(emu)
+      emu.clearJournal()
+    })
+
+    it('--dry-run prints the plan and sends no mutating request', async function () {
+      const run = await fix(emu, ['-a', 'acme-staging', '--fix', '--dry-run'])
+      expect(run.error?.oclif?.exit).to.equal(1)
+      expect(run.stdout).to.contain('=== Repair plan for acme-staging (production: acme-production)')
+      expect(run.stdout).to.contain('heroku addons:detach REDIS -a acme-staging')
+      expect(run.stdout).to.contain('Dry run: nothing was changed.')
+      expect(mutating(emu)).to.deep.equal([])
+      const vars = await config(emu, 'acme-staging')
+      expect(vars.DATABASE_URL).to.equal(topology.production.databaseUrl)
+    })
+
+    it('refuses a wrong --confirm (exit 4) with no mutating request', async function () {
+      const run = await fix(emu, ['-a', 'acme-staging', '--fix', '--confirm', 'acme-production'])
+      expect(run.error?.oclif?.exit).to.equal(4)
+      expect(run.error?.message).to.contain('Confirmation acme-production did not match acme-staging')
+      expect(mutating(emu)).to.deep.equal([])
+    })
+
+    it('refuses --fix on the production app (exit 4) with no mutating request', async function () {
+      const run = await fix(emu, ['-a', 'acme-production', '--fix', '--confirm', 'acme-production'])
+      expect(run.error?.oclif?.exit).to.equal(4)
+      expect(run.error?.message).to.contain('Refusing to repair acme-production: it is a production app')
+      expect(run.error?.message).to.contain('heroku staging:audit -a STAGING_APP --fix')
+      expect(mutating(emu)).to.deep.equal([])
+    })
+
+    it('refuses an app named as production with --production (exit 4) with no mutating request', async function () {
+      const run = await fix(emu, ['-a', 'acme-staging', '--production', 'acme-staging', '--fix', '--confirm', 'acme-staging'])
+      expect(run.error?.oclif?.exit).to.equal(4)
+      expect(mutating(emu)).to.deep.equal([])
+    })
+  })
+})
