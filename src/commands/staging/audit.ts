@@ -1,12 +1,11 @@
 import {flags} from '@heroku-cli/command'
 import {Flags, type Interfaces} from '@oclif/core'
-import {createInterface} from 'node:readline/promises'
 
 import {AuditUsageError, runAudit} from '../../lib/audit/run.js'
 import type {AuditResult} from '../../lib/audit/types.js'
 import {StagingCommand, StagingError} from '../../lib/command/base.js'
 import {ExitCode, exitCodeHelp} from '../../lib/exit-codes.js'
-import {confirmRepair} from '../../lib/fix/confirm.js'
+import {confirmRepair, terminalConfirmIO} from '../../lib/fix/confirm.js'
 import {FixStepError} from '../../lib/fix/execute.js'
 import {planLines, progressLine, refusalLines, resultLines} from '../../lib/fix/render.js'
 import {FixRefusedError, runFix} from '../../lib/fix/run.js'
@@ -116,9 +115,9 @@ ${exitCodeHelp([ExitCode.Ok, ExitCode.Critical, ExitCode.Usage, ExitCode.Api, Ex
   private async fix(options: {app?: string; confirm?: string; dryRun: boolean; production: string[]}): Promise<FixResult> {
     if (!options.app) throw new StagingError('--fix repairs one staging app, and none was named.', 'Pass it with -a STAGING_APP.', ExitCode.Usage)
     const human = !this.jsonEnabled()
+    // Ctrl-C once changes have begun: polling stops, no further step starts, and the error says where it stopped.
     const controller = new AbortController()
     const onSigint = (): void => controller.abort()
-    process.once('SIGINT', onSigint)
     let result: FixResult
     try {
       result = await runFix(this.client, {app: options.app, dryRun: options.dryRun, production: options.production, protectedApps: await this.protectedApps()}, {
@@ -126,18 +125,9 @@ ${exitCodeHelp([ExitCode.Ok, ExitCode.Critical, ExitCode.Usage, ExitCode.Api, Ex
           if (human) for (const line of renderAudit(audit)) this.log(line)
         },
         async confirm(plan) {
-          const outcome = await confirmRepair(plan.app.name, options.confirm, {
-            async ask(question) {
-              const prompt = createInterface({input: process.stdin, output: process.stderr})
-              try {
-                return await prompt.question(question)
-              } finally {
-                prompt.close()
-              }
-            },
-            isTTY: Boolean(process.stdin.isTTY && process.stderr.isTTY),
-          })
+          const outcome = await confirmRepair(plan.app.name, options.confirm, terminalConfirmIO())
           if (!outcome.ok) throw new StagingError(outcome.message, outcome.fix, ExitCode.Refused)
+          process.once('SIGINT', onSigint)
         },
         onEvent: event => {
           const line = progressLine(event)

@@ -1,3 +1,5 @@
+import {createInterface} from 'node:readline/promises'
+
 /**
  * Confirmation of `--fix` by the staging app's name: `--confirm` must match exactly; without it
  * the name is asked for on a TTY; with no TTY the repair is refused, naming the flag.
@@ -12,6 +14,32 @@ export interface ConfirmIO {
 
 export type ConfirmOutcome = {fix: string; message: string; ok: false} | {ok: true}
 
+/** Ctrl-C at the prompt. */
+export class ConfirmCancelled extends Error {
+  constructor() {
+    super('Cancelled.')
+    this.name = 'ConfirmCancelled'
+  }
+}
+
+/** The prompt on the terminal: the question on stderr, the answer from stdin; Ctrl-C cancels. */
+export function terminalConfirmIO(): ConfirmIO {
+  return {
+    async ask(question) {
+      const prompt = createInterface({input: process.stdin, output: process.stderr})
+      try {
+        return await new Promise<string>((resolve, reject) => {
+          prompt.once('SIGINT', () => reject(new ConfirmCancelled()))
+          prompt.question(question).then(resolve, reject)
+        })
+      } finally {
+        prompt.close()
+      }
+    },
+    isTTY: Boolean(process.stdin.isTTY && process.stderr.isTTY),
+  }
+}
+
 export async function confirmRepair(expected: string, given: string | undefined, io: ConfirmIO): Promise<ConfirmOutcome> {
   const fix = `Re-run with --confirm ${expected} to repair ${expected}.`
   if (given !== undefined) {
@@ -21,6 +49,13 @@ export async function confirmRepair(expected: string, given: string | undefined,
   }
 
   if (!io.isTTY) return {fix, message: `Refusing to change ${expected} without confirmation: no TTY to ask on. Nothing was changed.`, ok: false}
-  const answer = (await io.ask(`To proceed, type ${expected} or re-run this command with --confirm ${expected}: `)).trim()
+  let answer: string
+  try {
+    answer = (await io.ask(`To proceed, type ${expected} or re-run this command with --confirm ${expected}: `)).trim()
+  } catch (error) {
+    if (error instanceof ConfirmCancelled) return {fix: `Re-run with --confirm ${expected} when you are sure.`, message: 'Cancelled. Nothing was changed.', ok: false}
+    throw error
+  }
+
   return answer === expected ? {ok: true} : {fix, message: `Confirmation did not match ${expected}. Nothing was changed.`, ok: false}
 }
