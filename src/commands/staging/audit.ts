@@ -15,30 +15,19 @@ import {protectedFile, protectedKeys, readProtectedEntries} from '../../lib/prot
 import {renderAudit} from '../../lib/render/audit.js'
 
 export default class Audit extends StagingCommand {
-  static override description = `find every way a staging app is wired to production
-Compares a staging app (or every non-production app of a pipeline) with its production app(s):
-shared databases and services (same host, port and database, whatever the credentials), add-ons
-owned by production, a DATABASE_URL not set by an attachment, shared secrets, Postgres drift,
-side-effect add-ons and workers, and the app's pipeline stage. Each finding has a stable code, a
-severity and the exact command that fixes it. Values are never printed: only config var and add-on
-names, masked URLs and fingerprints.
-
-Production is --production if given, else the apps at stage production in the audited app's pipeline.
-
-With --fix, the audit is followed by a repair plan: each critical finding with an automatic remedy,
-the exact change and what the app loses. A DATABASE_URL reaching production is unset (or production's
-database detached) and the app's own Postgres attached as DATABASE, as pg:promote does (a new one on
-production's major version when it has none; staging:refresh is then the next step for data); an
-attachment of a production add-on is detached from the staging app (the add-on is untouched); any
-other config var reaching a production database or service is unset, by name. Identical secrets are
-listed with the command to set a new value, never guessed. You confirm by typing the app's name (or
---confirm); staging's config var names, attachments and release are recorded and its own databases
-backed up first; then the changes, and the audit again. --fix never changes a production app or
-add-on: it refuses a production app, and every request passes a guard that refuses any mutating
-request naming one. heroku releases:rollback restores config vars but not attachments.
-
-${exitCodeHelp([ExitCode.Ok, ExitCode.Critical, ExitCode.Usage, ExitCode.Api, ExitCode.Refused, ExitCode.Failed])}
-  (4 and 5 only with --fix; with --fix, 0 and 1 say whether a critical finding remains afterwards)`
+  static override description = [
+    'find every way a staging app is wired to production',
+    'Compares a staging app (or every non-production app of a pipeline) with its production app(s): shared databases and services (same host, port and database, whatever the credentials), add-ons owned by production, a DATABASE_URL not set by an attachment, shared secrets, Postgres drift, side-effect add-ons and workers, and the app\'s pipeline stage. Each finding has a stable code, a severity and the exact command that fixes it. Values are never printed: only config var and add-on names, masked URLs and fingerprints.',
+    '',
+    'Production is --production if given, else the apps at stage production in the audited app\'s pipeline.',
+    '',
+    'With --fix (one app), the audit is followed by a repair plan: each critical finding with an automatic remedy, the exact change and what the app loses. A DATABASE_URL reaching production is unset (or production\'s database detached) and the app\'s own Postgres attached as DATABASE, as pg:promote does, or a new one created on production\'s major version when it has none (heroku staging:refresh is then the next step for data). An attachment of a production add-on is detached from the staging app; the add-on itself is untouched. Any other config var reaching a production database or service is unset, by name. Identical secrets are listed with the command to set a new value, never guessed.',
+    '',
+    'You confirm by typing the app\'s name (or --confirm). The app\'s config var names, attachments and release are recorded and its own databases backed up first; then the changes, then the audit again. heroku releases:rollback restores config vars but not attachments: the plan says how to restore each. --fix never changes a production app or add-on: it refuses a production app, and every request passes a guard that refuses any mutating request naming one. --dry-run prints the plan and sends no mutating request.',
+    '',
+    exitCodeHelp([ExitCode.Ok, ExitCode.Critical, ExitCode.Usage, ExitCode.Api, ExitCode.Refused, ExitCode.Failed]),
+    '  (4 and 5 only with --fix; with --fix, 0 and 1 say whether a critical finding remains after the repair)',
+  ].join('\n')
 
   static override enableJsonFlag = true
 
