@@ -4,7 +4,7 @@
  * 1. acme-production: a pipeline, a real Postgres with a few thousand rows, a Redis, a scheduler, secrets.
  * 2. acme-staging made the way the old `heroku fork` did it, with the stock heroku CLI: DATABASE_URL is
  *    production's, and staging's own new database only sits under a colour name.
- * 3. `heroku staging:audit` finds it.                        4. `heroku staging:fork` makes a clean copy.
+ * 3. `heroku staging:audit` finds it; `--fix` repairs it.    4. `heroku staging:fork` makes a clean copy.
  * 5. `heroku staging:refresh` refreshes it and sanitises.     6. The audit of the fork comes back clean.
  * 7. A stock `heroku pg:copy` onto production is refused by the plugin's hook.
  *
@@ -35,7 +35,7 @@ function say(text = ''): void {
   process.stdout.write(redact(text) + '\n')
 }
 
-function step(n: number, title: string): void {
+function step(n: number | string, title: string): void {
   say()
   say(bold(`── ${n}. ${title}`))
 }
@@ -147,6 +147,16 @@ async function main(): Promise<void> {
     const audit = await plugin(env, ['staging:audit', '-a', 'acme-staging'])
     show('heroku staging:audit -a acme-staging', audit)
     if (audit.code !== 1) throw new Error(`expected the audit to find critical wiring (exit 1), got exit ${audit.code}`)
+
+    step(3.5, 'heroku staging:audit -a acme-staging --fix   (repair the broken app in place)')
+    // Secrets are never guessed: the team rotates them with the stock CLI, then --fix repairs the wiring.
+    const rotate = await heroku.run(['config:set', 'SECRET_KEY_BASE=staging0rotated0secret0key0base00000000000000000000000000000000', 'STRIPE_API_KEY=sk_test_acmeStagingRotated0000000000000', '-a', 'acme-staging'])
+    say(dim(`   $ heroku config:set SECRET_KEY_BASE=… STRIPE_API_KEY=sk_test_… -a acme-staging   (exit ${rotate.status}, ${(rotate.durationMs / 1000).toFixed(1)} s)`))
+    const repair = await plugin(env, ['staging:audit', '-a', 'acme-staging', '--fix', '--confirm', 'acme-staging'])
+    show('heroku staging:audit -a acme-staging --fix --confirm acme-staging', repair)
+    if (repair.code !== 0) throw new Error(`expected --fix to leave no critical finding (exit 0), got exit ${repair.code}: ${repair.stderr}`)
+    const mutatedProduction = emu.journal().filter(entry => entry.mutating && entry.app === 'acme-production')
+    say(`   production rows: ${await count(productionUrl, 'users')} users; mutating requests to acme-production so far: ${mutatedProduction.length}`)
 
     step(4, 'heroku staging:fork --from acme-production --set …   (a clean staging app: acme-production-staging)')
     // Secrets are never guessed: the fork gets its own values, or its audit fails on SHARED_SECRET.
