@@ -118,6 +118,8 @@ export interface Emulator {
   clearFaults(): void
   setLatency(ms: number): void
   setProvisionDelay(ms: number): void
+  /** per-account request budget from now on (429 `rate_limit` once spent); undefined = unlimited */
+  setRateLimit(budget: number | undefined): void
   /** the real connection URL of a Postgres add-on, by add-on name (for tests to query rows) */
   databaseUrl(addonName: string): string
   stop(): Promise<void>
