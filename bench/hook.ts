@@ -15,14 +15,14 @@
  * Then, against the emulator (real PostgreSQL), what a GUARDED command pays for the check: a stock
  * `pg:reset` of a staging database (allowed after the lookups), and how long a refused one takes.
  */
-import {execFileSync} from 'node:child_process'
+import {execFileSync, spawnSync} from 'node:child_process'
 import {writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {pathToFileURL} from 'node:url'
 
 import {seedCleanPair, startTestEmulator} from '../test/helpers/emulator.js'
-import {compilePlugin, HerokuCli, type HerokuRun} from '../test/helpers/heroku-cli.js'
+import {compilePlugin, HEROKU_BIN, HerokuCli, type HerokuRun} from '../test/helpers/heroku-cli.js'
 
 const N = Number(process.argv[2] ?? 21)
 const WARMUP = 2
@@ -37,6 +37,25 @@ function median(values: number[]): number {
   return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
 }
 
+/**
+ * One timed run: wall time, and the CPU time (user + sys) of the CLI and every process it starts, read with
+ * bash's `times`. CPU time is far less disturbed than wall time by whatever else the machine is doing.
+ */
+function timedRun(cli: HerokuCli, args: string[]): {cpuMs: number; wallMs: number} {
+  const script = '"$0" "$@" >/dev/null 2>&1; code=$?; times; exit $code'
+  const started = performance.now()
+  const result = spawnSync('bash', ['-c', script, HEROKU_BIN, ...args], {cwd: cli.home, encoding: 'utf8', env: cli.env})
+  const wallMs = performance.now() - started
+  if (result.status !== 0) throw new Error(`heroku ${args.join(' ')} exited ${result.status}`)
+  // `times` prints the shell's user/sys, then its children's: "0m0.612s 0m0.104s".
+  const children = result.stdout.trim().split('\n').at(-1) ?? ''
+  const seconds = [...children.matchAll(/(\d+)m([\d.]+)s/g)].map(m => Number(m[1]) * 60 + Number(m[2]))
+  return {cpuMs: ((seconds[0] ?? Number.NaN) + (seconds[1] ?? Number.NaN)) * 1000, wallMs}
+}
+
+const ms = (value: number) => `${value.toFixed(1)} ms`
+const added = (value: number) => `${value >= 0 ? '+' : ''}${value.toFixed(1)} ms${value < GOAL_MS ? '' : ' (over goal)'}`
+
 function check(run: HerokuRun, label: string): HerokuRun {
   if (run.status !== 0) throw new Error(`heroku ${label} exited ${run.status}:\n${run.stdout}${run.stderr}`)
   return run
@@ -50,19 +69,18 @@ const clis: Record<Side, HerokuCli> = Object.fromEntries(await Promise.all([
 
 try {
   const version = (await clis.without.run(['--version'])).stdout.trim()
-  const samples = new Map<string, Record<Side, number[]>>()
-  for (const args of COMMANDS) samples.set(args.join(' '), {installed: [], linked: [], without: []})
+  const samples = new Map<string, Record<Side, {cpu: number[]; wall: number[]}>>()
+  for (const args of COMMANDS) samples.set(args.join(' '), {installed: {cpu: [], wall: []}, linked: {cpu: [], wall: []}, without: {cpu: [], wall: []}})
 
   for (let i = 0; i < WARMUP + N; i++) {
     for (const args of COMMANDS) {
-      const label = args.join(' ')
-      const bucket = samples.get(label) as Record<Side, number[]>
+      const bucket = samples.get(args.join(' ')) as Record<Side, {cpu: number[]; wall: number[]}>
       // Rotate which side goes first, so none always gets the warmest cache.
-      const order = SIDES.map((_, k) => SIDES[(i + k) % SIDES.length] as Side)
-      for (const side of order) {
-        // eslint-disable-next-line no-await-in-loop -- runs are timed one at a time on purpose
-        const run = check(await clis[side].run(args), label)
-        if (i >= WARMUP) bucket[side].push(run.durationMs)
+      for (const side of SIDES.map((_, k) => SIDES[(i + k) % SIDES.length] as Side)) {
+        const run = timedRun(clis[side], args)
+        if (i < WARMUP) continue
+        bucket[side].cpu.push(run.cpuMs)
+        bucket[side].wall.push(run.wallMs)
       }
     }
   }
@@ -70,24 +88,53 @@ try {
   const cpu = os.cpus()[0]?.model ?? 'unknown cpu'
   console.log('heroku-staging: cost of the plugin (and its prerun hook) in the real heroku CLI')
   console.log(`date:    ${new Date().toISOString()}`)
-  console.log(`machine: ${cpu}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}, node ${process.version}`)
+  console.log(`machine: ${cpu}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}, node ${process.version}, load average ${os.loadavg().map(l => l.toFixed(2)).join(' ')}`)
   console.log(`cli:     ${version}`)
-  console.log(`runs:    ${N} per command and side (after ${WARMUP} warm-up), interleaved; median wall time of the whole process`)
+  console.log(`runs:    ${N} per command and side (after ${WARMUP} warm-up), interleaved; medians of the whole process: wall time, and CPU time (user+sys, children included)`)
   console.log('')
-  const ms = (value: number) => `${value.toFixed(1)} ms`
-  const added = (value: number) => `${value >= 0 ? '+' : ''}${value.toFixed(1)} ms${value < GOAL_MS ? '' : ' (over goal)'}`
-  const header = ['command', 'without plugin', 'linked', 'added (linked)', 'installed', `added (installed), goal < ${GOAL_MS} ms`]
-  const rows = COMMANDS.map(args => {
+  const header = ['command', 'metric', 'without plugin', 'linked', 'added (linked)', 'installed', `added (installed), goal < ${GOAL_MS} ms`]
+  const rows = COMMANDS.flatMap(args => {
     const label = args.join(' ')
-    const bucket = samples.get(label) as Record<Side, number[]>
-    const [a, l, n] = [median(bucket.without), median(bucket.linked), median(bucket.installed)]
-    return [`heroku ${label}`, ms(a), ms(l), added(l - a), ms(n), added(n - a)]
+    const bucket = samples.get(label) as Record<Side, {cpu: number[]; wall: number[]}>
+    return (['wall', 'cpu'] as const).map(metric => {
+      const [a, l, n] = [median(bucket.without[metric]), median(bucket.linked[metric]), median(bucket.installed[metric])]
+      return [metric === 'wall' ? `heroku ${label}` : '', metric, ms(a), ms(l), added(l - a), ms(n), added(n - a)]
+    })
   })
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map(r => (r[i] as string).length)))
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] as number)).join('  ').trimEnd()
   console.log(line(header))
   console.log(line(widths.map(w => '-'.repeat(w))))
   for (const row of rows) console.log(line(row))
+
+  // oclif's own timers (DEBUG=oclif:perf) isolate the plugin's share of a run from the machine's noise:
+  // loading the plugin (package.json + manifest), and the prerun phase, where oclif runs every plugin's
+  // prerun hook concurrently (the stock CLI's Herokulytics hook and, with the plugin, ours).
+  type Perf = {hook: number[]; load: number[]; prerun: number[]}
+  const perf: Record<Side, Perf> = {installed: {hook: [], load: [], prerun: []}, linked: {hook: [], load: [], prerun: []}, without: {hook: [], load: [], prerun: []}}
+  for (let i = 0; i < N; i++) {
+    for (const side of SIDES) {
+      // eslint-disable-next-line no-await-in-loop -- runs are timed one at a time on purpose
+      const run = check(await clis[side].run(['which', 'apps'], {env: {DEBUG: 'oclif:perf'}}), 'which apps')
+      const prerun = /oclif:perf\s+prerun:\s*\n.*?total: ([\d.]+)ms/.exec(run.stderr)?.[1]
+      if (prerun === undefined) throw new Error(`no oclif:perf prerun timing in:\n${run.stderr}`)
+      perf[side].prerun.push(Number(prerun))
+      if (side === 'without') continue
+      const load = /oclif:perf\s+heroku-staging: ([\d.]+)ms/.exec(run.stderr)?.[1]
+      const hookTime = /oclif:perf\s+heroku-staging\(\.\/dist\/hooks\/prerun\/guard\.js\): ([\d.]+)ms/.exec(run.stderr)?.[1]
+      if (load === undefined || hookTime === undefined) throw new Error(`no oclif:perf timings for heroku-staging in:\n${run.stderr}`)
+      perf[side].load.push(Number(load))
+      perf[side].hook.push(Number(hookTime))
+    }
+  }
+
+  console.log('')
+  console.log(`oclif's own timers (DEBUG=oclif:perf, heroku which apps, median of ${N}):`)
+  console.log(`  without    prerun phase ${ms(median(perf.without.prerun))} (the stock Herokulytics hook alone)`)
+  for (const side of ['linked', 'installed'] as const) {
+    console.log(`  ${side.padEnd(9)}  prerun phase ${ms(median(perf[side].prerun))} (${added(median(perf[side].prerun) - median(perf.without.prerun))});`
+      + ` load the plugin ${ms(median(perf[side].load))}; our hook, start to end while running alongside the stock one, ${ms(median(perf[side].hook))}`)
+  }
 
   // The hook alone, in a cold node process each time: import the compiled module, call it for an
   // unguarded command, and list which of the plugin's modules got loaded.
