@@ -559,10 +559,22 @@ class Cluster implements PgCluster, StoppableCluster {
         child.once('exit', () => resolve())
       })
       child.kill('SIGINT') // fast shutdown: abort transactions, checkpoint, exit
-      const timeout = (ms: number) => sleep(ms).then(() => 'timeout' as const)
-      if ((await Promise.race([exited.then(() => 'exited' as const), timeout(30_000)])) === 'timeout') {
+      // The timer is cleared once the server exits, so it never keeps the process alive afterwards.
+      const exitedWithin = async (ms: number): Promise<boolean> => {
+        let timer: NodeJS.Timeout | undefined
+        const timedOut = new Promise<false>(resolve => {
+          timer = setTimeout(() => resolve(false), ms)
+        })
+        try {
+          return await Promise.race([exited.then(() => true as const), timedOut])
+        } finally {
+          clearTimeout(timer)
+        }
+      }
+
+      if (!(await exitedWithin(30_000))) {
         child.kill('SIGQUIT') // immediate shutdown
-        if ((await Promise.race([exited.then(() => 'exited' as const), timeout(5000)])) === 'timeout') {
+        if (!(await exitedWithin(5000))) {
           child.kill('SIGKILL')
           await exited
         }
