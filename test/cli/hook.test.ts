@@ -2,6 +2,7 @@ import {expect} from 'chai'
 import {execFileSync} from 'node:child_process'
 import pg from 'pg'
 
+import {findBinaries} from '../../emulator/postgres/binaries.js'
 import {type Emulator, type SeedFixture, seedIncident, startTestEmulator, unwrap} from '../helpers/emulator.js'
 import {HerokuCli, type HerokuRun} from '../helpers/heroku-cli.js'
 
@@ -11,7 +12,8 @@ import {HerokuCli, type HerokuRun} from '../helpers/heroku-cli.js'
  * "runs exactly as without the plugin" is compared, not assumed.
  */
 
-const PG_BIN = '/usr/lib/postgresql/15/bin'
+// pg:push runs psql, pg_dump and pg_restore: the same PostgreSQL programs the emulator runs.
+const PG_BIN = findBinaries().dir
 const OVERRIDE = 'HEROKU_STAGING_ALLOW_PRODUCTION'
 
 const FIXTURE: SeedFixture = {
