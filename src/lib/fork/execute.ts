@@ -7,11 +7,11 @@ import {
   type BuildpackInstallation,
   type ConfigVars,
   type DataTransfer,
-  type DataWaitStatus,
   type Formation,
   type PipelineCoupling,
   type Release,
 } from '../heroku/types.js'
+import {poll, type PollOptions, waitAddonProvisioned, waitDatabaseAvailable, waitTransferFinished} from '../heroku/wait.js'
 import {isPostgresUrl, sameEndpoint} from '../snapshot/identity.js'
 import {registerConfigSecrets} from '../snapshot/redact.js'
 import {type AppSnapshot, POSTGRES_SERVICE} from '../snapshot/types.js'
@@ -40,18 +40,18 @@ export interface ExecuteOptions {
   set: Readonly<Record<string, string>>
   ledger: ForkLedger
   onEvent?: (event: ForkEvent) => void
-  /** polling of provisioning, transfers and releases starts this often (default 200 ms)… */
-  firstPollMs?: number
-  /** …slows down by half each time, to at most once a second for the first 30 s of a wait… */
-  quickPollMs?: number
-  /** …and then to at most this (default 5000 ms), so long waits cost few requests */
-  pollMs?: number
-  /** give up waiting for an add-on or a transfer after this long (default 60 min) */
-  timeoutMs?: number
+  /** polling of provisioning, transfers and releases (default: FORK_POLL) */
+  poll?: PollOptions
   /** run one step at a time (to measure what the overlap saves) */
   sequential?: boolean
-  sleep?: (ms: number) => Promise<void>
 }
+
+/**
+ * The fork's waits start at 200 ms and slow down by half each time, to at most once a second for
+ * the first 30 s of a wait and then to once every 5 s, so long waits cost few requests; they give
+ * up after 60 minutes.
+ */
+export const FORK_POLL: PollOptions = {initialMs: 200, maxMs: 5000, quick: {forMs: 30_000, maxMs: 1000}, timeoutMs: 60 * 60 * 1000}
 
 export interface ExecuteResult {
   app?: {id: string; name: string; webUrl?: string}
@@ -106,21 +106,11 @@ class Fork {
   /** the fork's add-on per plan item key, once provisioned */
   private readonly addons = new Map<string, AddOn>()
   private readonly labels = new Map<string, string>()
-  private readonly firstPollMs: number
-  private readonly pollMs: number
-  private readonly quickPollMs: number
-  private readonly sleep: (ms: number) => Promise<void>
-  private readonly timeoutMs: number
+  private readonly polling: PollOptions
 
   constructor(private readonly options: ExecuteOptions) {
     this.api = new GuardedClient(options.client, new ProductionGuard(options.production))
-    this.pollMs = options.pollMs ?? 5000
-    this.quickPollMs = Math.min(options.quickPollMs ?? 1000, this.pollMs)
-    this.firstPollMs = Math.min(options.firstPollMs ?? 200, this.quickPollMs)
-    this.timeoutMs = options.timeoutMs ?? 60 * 60 * 1000
-    this.sleep = options.sleep ?? (async ms => new Promise(resolve => {
-      setTimeout(resolve, ms)
-    }))
+    this.polling = options.poll ?? FORK_POLL
   }
 
   private get appId(): string {
@@ -174,24 +164,6 @@ class Fork {
 
   private emit(step: string, message: string, bytes?: {done: number; total?: number}): void {
     this.options.onEvent?.({bytes, kind: 'progress', label: this.labels.get(step) ?? step, message, step})
-  }
-
-  /** Polls `check` until it returns a value, within the timeout. */
-  private async poll<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {
-    const began = Date.now()
-    const deadline = began + this.timeoutMs
-    // Short waits (most add-ons) end soon after they are ready; long ones cost few requests.
-    let interval = this.firstPollMs
-    for (;;) {
-      // eslint-disable-next-line no-await-in-loop -- polling: each check follows the previous one
-      const value = await check()
-      if (value !== undefined) return value
-      if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}.`)
-      // eslint-disable-next-line no-await-in-loop -- polling interval
-      await this.sleep(interval)
-      const cap = Date.now() - began < 30_000 ? this.quickPollMs : this.pollMs
-      interval = Math.min(cap, Math.ceil(interval * 1.5))
-    }
   }
 
   /**
@@ -397,8 +369,9 @@ class Fork {
       status = 'done'
     }
 
-    addon = await this.waitProvisioned(step, addon)
-    if (item.source.service === POSTGRES_SERVICE) await this.waitDatabase(step, addon)
+    const addonName = addon.name
+    addon = await waitAddonProvisioned(this.api, this.appId, addon, {...this.polling, onState: state => this.emit(step, `${addonName}: ${state}`)})
+    if (item.source.service === POSTGRES_SERVICE) await waitDatabaseAvailable(this.api, addon, {...this.polling, onStatus: message => this.emit(step, `${addonName}: ${message}`)})
     this.addons.set(itemKey(item), addon)
     for (const name of others) {
       // eslint-disable-next-line no-await-in-loop -- attachments of one add-on, in order, each a release
@@ -407,32 +380,6 @@ class Fork {
 
     if (first === 'DATABASE') await this.verifyDatabaseUrl(addon)
     return {detail: `${addon.name}${item.version ? `, Postgres ${item.version}` : ''}`, status}
-  }
-
-  private async waitProvisioned(step: string, addon: AddOn): Promise<AddOn> {
-    if (addon.state === 'provisioned') return addon
-    let last: string | undefined = addon.state
-    return this.poll(`${addon.name} to be provisioned`, async () => {
-      const current = await this.api.get<AddOn>(`/apps/${enc(this.appId)}/addons/${enc(addon.id)}`)
-      if (current.state === 'deprovisioned') throw new Error(`${addon.name} was deprovisioned while the fork waited for it.`)
-      if (current.state !== last) this.emit(step, `${addon.name}: ${current.state}`)
-      last = current.state
-      return current.state === 'provisioned' ? current : undefined
-    })
-  }
-
-  private async waitDatabase(step: string, addon: AddOn): Promise<void> {
-    await this.poll(`${addon.name} to be available`, async () => {
-      try {
-        const status = await this.api.get<DataWaitStatus>(`/client/v11/databases/${enc(addon.id)}/wait_status`, {host: 'data'})
-        if (status['error?']) throw new Error(`${addon.name}: ${status.message}`)
-        if (status['waiting?']) this.emit(step, `${addon.name}: ${status.message}`)
-        return status['waiting?'] ? undefined : true
-      } catch (error) {
-        if (isNotFound(error)) return undefined
-        throw error
-      }
-    })
   }
 
   /** The fork's DATABASE_URL is exposed by its own new add-on, and reaches nothing of production's. */
@@ -477,11 +424,10 @@ class Fork {
     return transfers.filter(t => t.to_name === toName && t.from_name === fromName).sort((a, b) => (a.num ?? 0) - (b.num ?? 0))
   }
 
-  private async waitTransfer(step: string, key: string, uuid: string): Promise<DataTransfer> {
-    return this.poll(`the data transfer into ${key}`, async () => {
-      const current = await this.api.get<DataTransfer>(`/client/v11/apps/${enc(this.plan.target.name)}/transfers/${enc(uuid)}`, {host: 'data'})
-      this.emit(step, 'copying', {done: current.processed_bytes ?? 0, total: current.source_bytes})
-      return current.finished_at ? current : undefined
+  private async waitTransfer(step: string, key: string, transfer: DataTransfer): Promise<DataTransfer> {
+    return waitTransferFinished(this.api, this.plan.target.name, transfer, `the data transfer into ${key}`, {
+      ...this.polling,
+      onProgress: current => this.emit(step, 'copying', {done: current.processed_bytes ?? 0, total: current.source_bytes}),
     })
   }
 
@@ -507,7 +453,7 @@ class Fork {
       if (running.length > 0) {
         if (started === 0) this.emit(step, `waiting for transfer ${running.map(t => t.num ?? t.uuid).join(', ')} (started earlier)`)
         // eslint-disable-next-line no-await-in-loop -- wait for every running copy before judging the result
-        await Promise.all(running.map(async t => this.waitTransfer(step, key, t.uuid)))
+        await Promise.all(running.map(async t => this.waitTransfer(step, key, t)))
         continue
       }
 
@@ -573,11 +519,11 @@ class Fork {
       async () => this.api.post<Release>(`/apps/${enc(this.appId)}/releases`, {body: {description: wanted.description, slug: wanted.slugId}}),
       async () => this.releasedSlug(),
     )
-    const done = await this.poll(`release v${release.version}`, async () => {
+    const done = await poll(`release v${release.version}`, async () => {
       if (release.status !== 'pending') return release
       const now = await this.api.get<Release>(`/apps/${enc(this.appId)}/releases/${enc(release.id)}`)
       return now.status === 'pending' ? undefined : now
-    })
+    }, this.polling)
     if (done.status === 'failed') throw new Error(`Release v${done.version} of ${this.plan.target.name} failed: see heroku releases:output ${done.version} -a ${this.plan.target.name}`)
     return {detail: `v${done.version}`, status: 'done'}
   }

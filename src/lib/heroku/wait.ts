@@ -18,6 +18,11 @@ export interface PollOptions {
   initialMs?: number
   /** …up to this (default 3000 ms) */
   maxMs?: number
+  /**
+   * a quick phase: for the first `forMs` of a wait the interval grows to at most `maxMs`, so short
+   * waits end soon after they are ready and long ones still cost few requests (default: none)
+   */
+  quick?: {forMs: number; maxMs: number}
   /** give up after this long (default 60 min) */
   timeoutMs?: number
   /** stop waiting at once (Ctrl-C); the wait throws WaitAbortedError */
@@ -51,9 +56,11 @@ async function pause(ms: number, signal?: AbortSignal): Promise<void> {
 /** Calls `check` until it returns a value; waits between looks, within the timeout. */
 export async function poll<T>(what: string, check: () => Promise<T | undefined>, options: PollOptions = {}): Promise<T> {
   const maxMs = options.maxMs ?? 3000
-  const deadline = Date.now() + (options.timeoutMs ?? 60 * 60 * 1000)
+  const quickMs = Math.min(options.quick?.maxMs ?? maxMs, maxMs)
+  const began = Date.now()
+  const deadline = began + (options.timeoutMs ?? 60 * 60 * 1000)
   const sleep = options.sleep ?? pause
-  let interval = Math.min(options.initialMs ?? 200, maxMs)
+  let interval = Math.min(options.initialMs ?? 200, quickMs)
   for (;;) {
     if (options.signal?.aborted) throw new WaitAbortedError(what)
     // eslint-disable-next-line no-await-in-loop -- polling: each look follows the previous one
@@ -62,7 +69,8 @@ export async function poll<T>(what: string, check: () => Promise<T | undefined>,
     if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}.`)
     // eslint-disable-next-line no-await-in-loop -- polling interval
     await sleep(interval, options.signal)
-    interval = Math.min(maxMs, Math.ceil(interval * 1.5))
+    const cap = options.quick && Date.now() - began < options.quick.forMs ? quickMs : maxMs
+    interval = Math.min(cap, Math.ceil(interval * 1.5))
   }
 }
 
@@ -98,20 +106,34 @@ export async function waitDatabaseAvailable(api: Reader, addon: {id: string; nam
   }, options)
 }
 
+function transferPath(billingApp: string, transfer: DataTransfer): string {
+  return `/client/v11/apps/${encodeURIComponent(billingApp)}/transfers/${encodeURIComponent(transfer.uuid)}`
+}
+
+export type TransferWaitOptions = PollOptions & {onProgress?: (current: DataTransfer) => void}
+
 /**
- * Polls `GET /client/v11/apps/:billingApp/transfers/:uuid` until the transfer has finished. A failed
- * transfer throws with its last log lines (read with `?verbose=true`) and the pg:backups:info
- * command naming it; `name` is how pg:backups shows it (`b012`).
+ * Polls `GET /client/v11/apps/:billingApp/transfers/:uuid` until the transfer has finished, and
+ * returns it as it ended, succeeded or not; `what` names it in the timeout message.
  */
-export async function waitTransfer(api: Reader, billingApp: string, transfer: DataTransfer, name: string, options: PollOptions & {
-  onProgress?: (current: DataTransfer) => void
-} = {}): Promise<DataTransfer> {
-  const path = `/client/v11/apps/${encodeURIComponent(billingApp)}/transfers/${encodeURIComponent(transfer.uuid)}`
-  const done = transfer.finished_at ? transfer : await poll(`${name}`, async () => {
+export async function waitTransferFinished(api: Reader, billingApp: string, transfer: DataTransfer, what: string, options: TransferWaitOptions = {}): Promise<DataTransfer> {
+  if (transfer.finished_at) return transfer
+  const path = transferPath(billingApp, transfer)
+  return poll(what, async () => {
     const current = await api.get<DataTransfer>(path, {host: 'data'})
     options.onProgress?.(current)
     return current.finished_at ? current : undefined
   }, options)
+}
+
+/**
+ * Waits for a transfer (`waitTransferFinished`) and requires it to have succeeded. A failed
+ * transfer throws with its last log lines (read with `?verbose=true`) and the pg:backups:info
+ * command naming it; `name` is how pg:backups shows it (`b012`, see `transferName`).
+ */
+export async function waitTransfer(api: Reader, billingApp: string, transfer: DataTransfer, name: string, options: TransferWaitOptions = {}): Promise<DataTransfer> {
+  const path = transferPath(billingApp, transfer)
+  const done = await waitTransferFinished(api, billingApp, transfer, name, options)
   if (done.succeeded !== true) {
     const verbose = await api.get<DataTransfer>(`${path}?verbose=true`, {host: 'data'}).catch(() => done)
     const logs = (verbose.logs ?? []).slice(-5).map(log => log.message).join('\n')

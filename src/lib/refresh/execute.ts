@@ -5,6 +5,7 @@
  */
 import type {HerokuClient} from '../heroku/client.js'
 import type {DataTransfer} from '../heroku/types.js'
+import {type PollOptions, WaitAbortedError, waitTransfer} from '../heroku/wait.js'
 import {type BackupStep, type ProcessQuantity, type RefreshPlan, type RefreshStep, type StepKind, transferName} from './plan.js'
 import {runSanitize} from './sanitize.js'
 
@@ -61,8 +62,8 @@ export class RefreshStepError extends Error {
 }
 
 export interface ExecuteOptions {
-  /** polling of backups and transfers: first wait, doubling up to the max (default 250 ms → 3 s) */
-  poll?: {initialMs: number; maxMs: number}
+  /** polling of backups and transfers (default 250 ms, growing to 3 s; see `poll` in heroku/wait.ts) */
+  poll?: Omit<PollOptions, 'signal'>
   onEvent?: (event: RefreshEvent) => void
   /** the command that runs this refresh again, for messages (default `heroku staging:refresh -a APP`) */
   rerun?: string
@@ -73,20 +74,6 @@ export interface ExecuteOptions {
 }
 
 class Interrupted extends Error {}
-
-async function pause(ms: number, signal?: AbortSignal): Promise<void> {
-  if (signal?.aborted) return
-  await new Promise<void>(resolve => {
-    const done = (): void => {
-      clearTimeout(timer)
-      signal?.removeEventListener('abort', done)
-      resolve()
-    }
-
-    const timer = setTimeout(done, ms)
-    signal?.addEventListener('abort', done, {once: true})
-  })
-}
 
 function scaleCommand(app: string, processes: readonly ProcessQuantity[]): string {
   return `heroku ps:scale ${processes.map(p => `${p.type}=${p.quantity}`).join(' ')} -a ${app}`
@@ -109,7 +96,7 @@ export function describeState(state: StagingState): string {
 /** Runs the plan's steps in order; see the module comment for what it may touch. */
 export async function executeRefresh(client: HerokuClient, plan: RefreshPlan, options: ExecuteOptions = {}): Promise<ExecutionResult> {
   const started = Date.now()
-  const poll = options.poll ?? {initialMs: 250, maxMs: 3000}
+  const poll: PollOptions = {initialMs: 250, maxMs: 3000, ...options.poll, signal: options.signal}
   const emit = options.onEvent ?? (() => {})
   const app = plan.staging.name
   const state: StagingState = {app, copyStarted: false, maintenanceOn: plan.maintenanceWasOn, paused: []}
@@ -121,31 +108,20 @@ export async function executeRefresh(client: HerokuClient, plan: RefreshPlan, op
 
   const waitFor = async (billingApp: string, transfer: DataTransfer, step: 'backup-source' | 'backup-target' | 'transfer', totalBytes?: number): Promise<TransferSummary> => {
     const name = transferName(transfer)
-    const path = `/client/v11/apps/${encodeURIComponent(billingApp)}/transfers/${encodeURIComponent(transfer.uuid)}`
     const begun = Date.now()
-    let delay = poll.initialMs
-    let current = transfer
-    while (!current.finished_at) {
-      // eslint-disable-next-line no-await-in-loop -- polling: each look waits for the previous one
-      await pause(delay, options.signal)
-      if (options.signal?.aborted) {
-        state.running = {app: billingApp, name}
-        throw new Interrupted()
-      }
-
-      delay = Math.min(delay * 2, poll.maxMs)
-      // eslint-disable-next-line no-await-in-loop -- polling: each look waits for the previous one
-      current = await client.get<DataTransfer>(path, {host: 'data'})
-      emit({kind: 'progress', name, processedBytes: current.processed_bytes ?? 0, step, totalBytes: current.source_bytes ?? totalBytes})
+    let done: DataTransfer
+    try {
+      done = await waitTransfer(client, billingApp, transfer, name, {
+        ...poll,
+        onProgress: current => emit({kind: 'progress', name, processedBytes: current.processed_bytes ?? 0, step, totalBytes: current.source_bytes ?? totalBytes}),
+      })
+    } catch (error) {
+      if (!(error instanceof WaitAbortedError)) throw error
+      state.running = {app: billingApp, name}
+      throw new Interrupted()
     }
 
-    if (current.succeeded !== true) {
-      const verbose = await client.get<DataTransfer>(`${path}?verbose=true`, {host: 'data'}).catch(() => current)
-      const logs = (verbose.logs ?? []).slice(-5).map(log => log.message).join('\n')
-      throw new Error(`${name} did not finish${logs ? `:\n${logs}` : '.'}\nRun heroku pg:backups:info ${name} -a ${billingApp} for more details.`)
-    }
-
-    return {app: billingApp, bytes: current.processed_bytes ?? current.source_bytes ?? 0, durationMs: Date.now() - begun, name, uuid: current.uuid}
+    return {app: billingApp, bytes: done.processed_bytes ?? done.source_bytes ?? 0, durationMs: Date.now() - begun, name, uuid: done.uuid}
   }
 
   const backup = async (step: BackupStep): Promise<TransferSummary> => {

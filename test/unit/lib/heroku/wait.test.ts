@@ -1,8 +1,8 @@
 import {expect} from 'chai'
 
-import {ApiError} from '../../../src/lib/heroku/client.js'
-import type {AddOn} from '../../../src/lib/heroku/types.js'
-import {poll, type Reader, waitAddonProvisioned, WaitAbortedError, waitDatabaseAvailable, waitTransfer} from '../../../src/lib/heroku/wait.js'
+import {ApiError} from '../../../../src/lib/heroku/client.js'
+import type {AddOn} from '../../../../src/lib/heroku/types.js'
+import {poll, type Reader, waitAddonProvisioned, WaitAbortedError, waitDatabaseAvailable, waitTransfer, waitTransferFinished} from '../../../../src/lib/heroku/wait.js'
 
 /** A Reader answering each path from a queue of answers (an Error is thrown). */
 function reader(answers: Record<string, unknown[]>): Reader & {asked: string[]} {
@@ -22,7 +22,7 @@ function reader(answers: Record<string, unknown[]>): Reader & {asked: string[]} 
 
 const notFound = () => new ApiError({message: 'not found', method: 'GET', path: '/x', status: 404})
 
-describe('fix: waiting on Heroku (src/lib/heroku/wait.ts)', function () {
+describe('heroku: waiting on Heroku (src/lib/heroku/wait.ts)', function () {
   it('poll waits longer each time, up to the maximum, and stops when the check returns a value', async function () {
     const waits: number[] = []
     let calls = 0
@@ -31,6 +31,34 @@ describe('fix: waiting on Heroku (src/lib/heroku/wait.ts)', function () {
     }})
     expect(value).to.equal('ready')
     expect(waits).to.deep.equal([10, 15, 23, 30, 30])
+  })
+
+  it('poll keeps to the quick maximum during the quick phase, then grows to the maximum', async function () {
+    const waits: number[] = []
+    let calls = 0
+    let now = 0
+    const realNow = Date.now
+    Date.now = () => now
+    try {
+      await poll('x', async () => (++calls === 9 ? 'ready' : undefined), {initialMs: 10, maxMs: 100, quick: {forMs: 50, maxMs: 20}, sleep: async ms => {
+        waits.push(ms)
+        now += ms
+      }})
+    } finally {
+      Date.now = realNow
+    }
+
+    // 10 → 15 → 20 (quick cap) → 20 …; once 50 ms have passed, the interval grows by half again, to 100.
+    expect(waits).to.deep.equal([10, 15, 20, 20, 30, 45, 68, 100])
+  })
+
+  it('poll without a quick phase never waits longer than its maximum, and starts no higher', async function () {
+    const waits: number[] = []
+    let calls = 0
+    await poll('x', async () => (++calls === 3 ? 'ready' : undefined), {initialMs: 500, maxMs: 40, sleep: async ms => {
+      waits.push(ms)
+    }})
+    expect(waits).to.deep.equal([40, 40])
   })
 
   it('poll gives up after its timeout, and stops at once when aborted', async function () {
@@ -97,5 +125,17 @@ describe('fix: waiting on Heroku (src/lib/heroku/wait.ts)', function () {
     } catch (error) {
       expect((error as Error).message).to.equal('b001 did not finish:\ndisk full\nRun heroku pg:backups:info b001 -a acme-staging for more details.')
     }
+  })
+
+  it('waitTransferFinished returns a failed transfer as it ended, for the caller to judge', async function () {
+    const path = '/client/v11/apps/acme-staging/transfers/t-1'
+    const failed = reader({[path]: [{finished_at: null, processed_bytes: 1, uuid: 't-1'}, {finished_at: 'now', succeeded: false, uuid: 't-1'}]})
+    const done = await waitTransferFinished(failed, 'acme-staging', {finished_at: null, uuid: 't-1'}, 'the copy', {sleep: async () => {}})
+    expect(done).to.deep.include({succeeded: false, uuid: 't-1'})
+    expect(failed.asked).to.deep.equal([path, path])
+    const finished = reader({})
+    const same = {finished_at: 'then', succeeded: true, uuid: 't-2'}
+    expect(await waitTransferFinished(finished, 'acme-staging', same, 'the copy')).to.equal(same)
+    expect(finished.asked).to.deep.equal([])
   })
 })
