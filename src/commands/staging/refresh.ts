@@ -10,7 +10,8 @@ import type {Refusal} from '../../lib/guard/classify.js'
 import {executeRefresh, type ExecutionResult, RefreshStepError, type RefreshEvent} from '../../lib/refresh/execute.js'
 import {loadLatestBackup, loadRefreshInputs, readProtected, readSanitizeFile, RefreshInputError, verifyRefresh} from '../../lib/refresh/load.js'
 import {type DatabaseSide, planRefresh, type ProcessQuantity} from '../../lib/refresh/plan.js'
-import {findingLines, formatBytes, formatDuration, planLines, refusalText, transferLine} from '../../lib/refresh/render.js'
+import {findingLines, planLines, refusalText, transferLine} from '../../lib/refresh/render.js'
+import {formatBytes, formatDuration} from '../../lib/render/format.js'
 
 /** The `--json` result of `staging:refresh`: a public contract, documented in the README. */
 export interface RefreshResult {

@@ -1,3 +1,4 @@
+import {formatBytes} from '../render/format.js'
 import {endpointOf, sameEndpoint} from '../snapshot/identity.js'
 import {looksSecret} from '../snapshot/redact.js'
 import {type AppSnapshot, type AttachmentRef, POSTGRES_SERVICE, serviceOfPlan} from '../snapshot/types.js'
@@ -160,12 +161,6 @@ function primaryDatabase(production: AppSnapshot, owned: AddonGroup[]): string |
   return candidates.length === 1 ? candidates[0]?.first.addon.id : undefined
 }
 
-function formatBytes(bytes: number): string {
-  if (bytes >= GB) return `${(bytes / GB).toFixed(1)} GB`
-  if (bytes >= 1024 ** 2) return `${(bytes / 1024 ** 2).toFixed(1)} MB`
-  return `${Math.max(1, Math.round(bytes / 1024))} kB`
-}
-
 function storageOf(plan: CataloguePlan): number | undefined {
   return plan.storageBytes ?? postgresStorageBytes(plan.name)
 }
@@ -196,8 +191,8 @@ function choosePlan(production: AppSnapshot, group: AddonGroup, options: ForkOpt
     const size = production.databases[addon.id]?.numBytes
     const smallest = size === undefined ? undefined : smallestPlanHolding(offered ?? [], size)
     if (size === undefined) choice = {plan: addon.plan, reason: `production's plan (its data size is unknown, so no smaller plan can be chosen)`}
-    else if (smallest) choice = {plan: smallest.name, reason: `smallest plan holding production's ${formatBytes(size)} (production: ${addon.plan.split(':')[1] ?? addon.plan})`}
-    else choice = {plan: addon.plan, reason: `production's plan (no plan known to hold ${formatBytes(size)})`}
+    else if (smallest) choice = {plan: smallest.name, reason: `smallest plan holding production's ${formatBytes(size, 1024)} (production: ${addon.plan.split(':')[1] ?? addon.plan})`}
+    else choice = {plan: addon.plan, reason: `production's plan (no plan known to hold ${formatBytes(size, 1024)})`}
   } else {
     choice = {plan: addon.plan, reason: 'same plan as production'}
   }

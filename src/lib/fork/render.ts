@@ -1,3 +1,4 @@
+import {formatBytes} from '../render/format.js'
 import type {ForkEvent} from './execute.js'
 import type {ForkPlan, ForkResult, ForkVerification} from './types.js'
 
@@ -15,18 +16,6 @@ function table(rows: string[][], indent = '  '): string[] {
 export function formatPrice(cents: number | undefined): string {
   if (cents === undefined) return '?'
   return cents === 0 ? 'free' : `$${(cents / 100).toFixed(cents % 100 === 0 ? 0 : 2)}/mo`
-}
-
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB']
-  let value = bytes
-  let unit = 0
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024
-    unit++
-  }
-
-  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`
 }
 
 export function renderPlan(plan: ForkPlan): string[] {
@@ -77,7 +66,7 @@ export function renderEvent(event: ForkEvent): string {
     if (event.bytes) {
       const {done, total} = event.bytes
       const percent = total ? ` (${Math.floor((done / total) * 100)}%)` : ''
-      return `  ${event.label}: ${formatBytes(done)} / ${total === undefined ? '?' : formatBytes(total)}${percent}`
+      return `  ${event.label}: ${formatBytes(done, 1024)} / ${total === undefined ? '?' : formatBytes(total, 1024)}${percent}`
     }
 
     return `  ${event.label}: ${event.message}`

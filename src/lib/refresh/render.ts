@@ -3,38 +3,10 @@
  * them; every line still passes through the command's redaction.
  */
 import type {Finding} from '../audit/types.js'
+import {formatAge, formatBytes, formatDuration} from '../render/format.js'
 import type {Refusal} from '../guard/classify.js'
 import type {TransferSummary} from './execute.js'
 import type {DatabaseSide, RefreshPlan, RefreshStep} from './plan.js'
-
-export function formatBytes(bytes: number | undefined): string {
-  if (bytes === undefined) return 'unknown size'
-  const units = ['B', 'kB', 'MB', 'GB', 'TB']
-  let value = bytes
-  let unit = 0
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000
-    unit++
-  }
-
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`
-}
-
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${ms} ms`
-  const seconds = ms / 1000
-  if (seconds < 60) return `${seconds.toFixed(1)} s`
-  const minutes = Math.floor(seconds / 60)
-  if (minutes < 60) return `${minutes}m ${Math.round(seconds % 60)}s`
-  return `${Math.floor(minutes / 60)}h ${minutes % 60}m`
-}
-
-export function formatAge(seconds: number): string {
-  if (seconds < 60) return `${seconds}s`
-  if (seconds < 3600) return `${Math.floor(seconds / 60)}m`
-  if (seconds < 172_800) return `${Math.floor(seconds / 3600)}h ${Math.floor((seconds % 3600) / 60)}m`
-  return `${Math.floor(seconds / 86_400)} days`
-}
 
 /** The lines describing one side: app, attachment and config var, add-on, host and database, size. */
 export function sideLines(label: string, side: DatabaseSide): string[] {
