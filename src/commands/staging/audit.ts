@@ -1,16 +1,14 @@
 import {flags} from '@heroku-cli/command'
-import {Flags, type Interfaces} from '@oclif/core'
+import {Flags} from '@oclif/core'
 
-import {AuditUsageError, runAudit} from '../../lib/audit/run.js'
+import {runAudit} from '../../lib/audit/run.js'
 import type {AuditResult} from '../../lib/audit/types.js'
 import {StagingCommand, StagingError} from '../../lib/command/base.js'
 import {ExitCode, exitCodeHelp} from '../../lib/exit-codes.js'
 import {confirmRepair, terminalConfirmIO} from '../../lib/fix/confirm.js'
-import {FixStepError} from '../../lib/fix/execute.js'
-import {planLines, progressLine, refusalLines, resultLines} from '../../lib/fix/render.js'
-import {FixRefusedError, runFix} from '../../lib/fix/run.js'
+import {planLines, progressLine, resultLines} from '../../lib/fix/render.js'
+import {runFix} from '../../lib/fix/run.js'
 import type {FixResult} from '../../lib/fix/types.js'
-import {ApiError} from '../../lib/heroku/client.js'
 import {protectedFile, protectedKeys, readProtectedEntries} from '../../lib/protect/store.js'
 import {renderAudit} from '../../lib/render/audit.js'
 
@@ -64,13 +62,6 @@ export default class Audit extends StagingCommand {
     remote: flags.remote({description: 'git remote of the staging app to audit'}),
   }
 
-  protected override async catch(err: Interfaces.CommandError): Promise<unknown> {
-    const error = err instanceof AuditUsageError ? new StagingError(err.message, err.fix, err.exit) : err
-    // Under --json oclif prints the error instead of throwing it and sets exit code 1: keep ours.
-    if (this.jsonEnabled()) process.exitCode = error instanceof ApiError ? ExitCode.Api : (error as {oclif?: {exit?: number}}).oclif?.exit ?? 1
-    return super.catch(error as Interfaces.CommandError)
-  }
-
   /** Apps marked production with staging:protect; an unreadable list stops the audit rather than ignoring it. */
   private async protectedApps(): Promise<string[]> {
     try {
@@ -91,11 +82,8 @@ export default class Audit extends StagingCommand {
       protectedApps: await this.protectedApps(),
     })
     if (!this.jsonEnabled()) for (const line of renderAudit(result)) this.log(line)
-    if (result.summary.critical > 0) {
-      // The report (or JSON) is printed either way; the exit code says a critical finding remains.
-      if (this.jsonEnabled()) process.exitCode = ExitCode.Critical
-      else this.exit(ExitCode.Critical)
-    }
+    // The report (or JSON) is printed either way; the exit code says a critical finding remains.
+    if (result.summary.critical > 0) this.exitAfterResult(ExitCode.Critical)
 
     return result
   }
@@ -127,19 +115,12 @@ export default class Audit extends StagingCommand {
         },
         signal: controller.signal,
       })
-    } catch (error) {
-      if (error instanceof FixRefusedError) throw new StagingError(refusalLines(error.refusal).join('\n'), error.refusal.fix, ExitCode.Refused)
-      if (error instanceof FixStepError) throw new StagingError(error.message, error.fix, ExitCode.Failed)
-      throw error
     } finally {
       process.removeListener('SIGINT', onSigint)
     }
 
     if (human) for (const line of resultLines(result)) this.log(line)
-    if (result.remaining.length > 0) {
-      if (this.jsonEnabled()) process.exitCode = ExitCode.Critical
-      else this.exit(ExitCode.Critical)
-    }
+    if (result.remaining.length > 0) this.exitAfterResult(ExitCode.Critical)
 
     return result
   }

@@ -1,4 +1,4 @@
-import {Flags, type Interfaces} from '@oclif/core'
+import {Flags} from '@oclif/core'
 
 import {StagingCommand, StagingError} from '../../lib/command/base.js'
 import {ExitCode, exitCodeHelp} from '../../lib/exit-codes.js'
@@ -6,12 +6,11 @@ import {destroyFork, executeFork, ForkFailedError, ForkRefusedError} from '../..
 import {ProductionMutationError} from '../../lib/fork/guard.js'
 import {FileLedger} from '../../lib/fork/ledger.js'
 import {loadCatalogue, loadExistingTarget, PRODUCTION_LOAD, servicesToPrice} from '../../lib/fork/load.js'
-import {type ForkFlags, forkOptions, ForkUsageError, resumeCommand} from '../../lib/fork/options.js'
+import {type ForkFlags, forkOptions, resumeCommand} from '../../lib/fork/options.js'
 import {checkTarget, planFork} from '../../lib/fork/plan.js'
 import {renderEvent, renderPlan, renderResult} from '../../lib/fork/render.js'
 import {FORK_MARKER, type ForkResult} from '../../lib/fork/types.js'
 import {verifyFork} from '../../lib/fork/verify.js'
-import {ApiError} from '../../lib/heroku/client.js'
 import {registerConfigSecrets} from '../../lib/snapshot/redact.js'
 import {loadApp} from '../../lib/snapshot/load.js'
 import {readProtectedApps} from '../../lib/protect/store.js'
@@ -57,15 +56,6 @@ ${exitCodeHelp([ExitCode.Ok, ExitCode.Critical, ExitCode.Usage, ExitCode.Api, Ex
     'skip-data': Flags.boolean({description: 'leave the new databases empty: do not copy production\'s data'}),
     team: Flags.string({description: 'team that owns the fork (default: production\'s)'}),
     to: Flags.string({description: 'name of the fork (default: <from>-staging)'}),
-  }
-
-  protected override async catch(err: Interfaces.CommandError): Promise<unknown> {
-    let error: unknown = err
-    if (err instanceof ForkUsageError) error = new StagingError(err.message, err.fix, ExitCode.Usage)
-    else if (err instanceof ForkRefusedError) error = new StagingError(err.message, err.fix, ExitCode.Refused)
-    // Under --json oclif prints the error instead of throwing it and sets exit code 1: keep ours.
-    if (this.jsonEnabled()) process.exitCode = error instanceof ApiError ? ExitCode.Api : (error as {oclif?: {exit?: number}}).oclif?.exit ?? 1
-    return super.catch(error as Interfaces.CommandError)
   }
 
   async run(): Promise<ForkResult> {
@@ -149,7 +139,7 @@ ${exitCodeHelp([ExitCode.Ok, ExitCode.Critical, ExitCode.Usage, ExitCode.Api, Ex
     if (verification.critical > 0) {
       const fix = `Fix the critical findings above (each names its command), then check with: heroku staging:audit -a ${options.to} --production ${options.from}`
       if (human) throw new StagingError(`The fork ${options.to} has ${verification.critical} critical finding${verification.critical > 1 ? 's' : ''}.`, fix, ExitCode.Critical)
-      process.exitCode = ExitCode.Critical
+      this.exitAfterResult(ExitCode.Critical)
     }
 
     return result

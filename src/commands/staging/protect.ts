@@ -2,7 +2,7 @@ import {flags} from '@heroku-cli/command'
 
 import {StagingCommand, StagingError} from '../../lib/command/base.js'
 import {ExitCode, exitCodeHelp} from '../../lib/exit-codes.js'
-import {AppNotFoundError, listProtected, protect, type ProtectResult} from '../../lib/protect/actions.js'
+import {listProtected, protect, type ProtectResult} from '../../lib/protect/actions.js'
 import {protectedFile} from '../../lib/protect/store.js'
 import {renderProtectResult} from '../../lib/protect/render.js'
 
@@ -41,15 +41,7 @@ export default class Protect extends StagingCommand {
         throw new StagingError('No app to protect was named.', 'Name it: heroku staging:protect -a APP (or list protected apps: heroku staging:protect --list).', ExitCode.Usage)
       }
 
-      try {
-        result = await protect(this.client, configDir, file, parsed.app)
-      } catch (error) {
-        if (error instanceof AppNotFoundError) {
-          throw new StagingError(error.message, 'Check the name with heroku apps --all, then run heroku staging:protect -a APP again.', ExitCode.Usage)
-        }
-
-        throw error
-      }
+      result = await protect(this.client, configDir, file, parsed.app)
     }
 
     if (!this.jsonEnabled()) this.log(renderProtectResult(result))

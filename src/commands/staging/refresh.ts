@@ -1,14 +1,13 @@
 import {flags} from '@heroku-cli/command'
-import {Flags, type Interfaces} from '@oclif/core'
+import {Flags} from '@oclif/core'
 import {createInterface} from 'node:readline/promises'
 
 import type {Finding} from '../../lib/audit/types.js'
 import {StagingCommand, StagingError} from '../../lib/command/base.js'
-import {ApiError} from '../../lib/heroku/client.js'
 import {ExitCode, exitCodeHelp} from '../../lib/exit-codes.js'
 import type {Refusal} from '../../lib/guard/classify.js'
-import {executeRefresh, type ExecutionResult, RefreshStepError, type RefreshEvent} from '../../lib/refresh/execute.js'
-import {loadLatestBackup, loadRefreshInputs, readProtected, readSanitizeFile, RefreshInputError, verifyRefresh} from '../../lib/refresh/load.js'
+import {executeRefresh, type ExecutionResult, type RefreshEvent} from '../../lib/refresh/execute.js'
+import {loadLatestBackup, loadRefreshInputs, readProtected, readSanitizeFile, verifyRefresh} from '../../lib/refresh/load.js'
 import {type DatabaseSide, planRefresh, type ProcessQuantity} from '../../lib/refresh/plan.js'
 import {findingLines, planLines, refusalText, transferLine} from '../../lib/refresh/render.js'
 import {formatBytes, formatDuration} from '../../lib/render/format.js'
@@ -73,9 +72,9 @@ export default class Refresh extends StagingCommand {
   async run(): Promise<RefreshResult> {
     const {flags: opts} = await this.parse(Refresh)
     const started = Date.now()
-    const sanitize = opts.sanitize ? await this.input(readSanitizeFile(opts.sanitize)) : undefined
-    const protectedApps = await this.input(readProtected(this.config.configDir))
-    const inputs = await this.input(loadRefreshInputs(this.client, {app: opts.app, from: opts.from, protectedApps: protectedApps.entries}))
+    const sanitize = opts.sanitize ? await readSanitizeFile(opts.sanitize) : undefined
+    const protectedApps = await readProtected(this.config.configDir)
+    const inputs = await loadRefreshInputs(this.client, {app: opts.app, from: opts.from, protectedApps: protectedApps.entries})
     const outcome = planRefresh({
       from: opts.from,
       options: {
@@ -128,19 +127,10 @@ export default class Refresh extends StagingCommand {
     }
 
     this.summary(result)
-    if (result.findings.some(f => f.severity === 'critical')) {
-      // The summary (or JSON) is printed either way; the exit code says a critical finding remains.
-      if (this.jsonEnabled()) process.exitCode = ExitCode.Critical
-      else this.exit(ExitCode.Critical)
-    }
+    // The summary (or JSON) is printed either way; the exit code says a critical finding remains.
+    if (result.findings.some(f => f.severity === 'critical')) this.exitAfterResult(ExitCode.Critical)
 
     return result
-  }
-
-  protected override async catch(err: Interfaces.CommandError): Promise<unknown> {
-    // Under --json oclif prints the error instead of throwing it, and would exit 1: keep our code.
-    if (this.jsonEnabled()) process.exitCode = err instanceof ApiError ? ExitCode.Api : (err as {oclif?: {exit?: number}}).oclif?.exit ?? 1
-    return super.catch(err)
   }
 
   /** Confirmation by the target app's name: --confirm must match exactly; without it a TTY prompt, else refuse. */
@@ -171,21 +161,8 @@ export default class Refresh extends StagingCommand {
   private async execute(fn: () => Promise<ExecutionResult>): Promise<ExecutionResult> {
     try {
       return await fn()
-    } catch (error) {
-      if (error instanceof RefreshStepError) throw new StagingError(error.message, error.fix, ExitCode.Failed)
-      throw error
     } finally {
       this.stopInterrupt?.()
-    }
-  }
-
-  /** Maps the loader's flag errors to StagingError; API errors pass through to exit 3. */
-  private async input<T>(promise: Promise<T>): Promise<T> {
-    try {
-      return await promise
-    } catch (error) {
-      if (error instanceof RefreshInputError) throw new StagingError(error.message, error.fix, error.exit)
-      throw error
     }
   }
 

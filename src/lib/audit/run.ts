@@ -1,4 +1,5 @@
-import {ExitCode} from '../exit-codes.js'
+import {ActionableError} from '../errors.js'
+import {ExitCode, type ExitCodeValue} from '../exit-codes.js'
 import {ApiError, type HerokuClient} from '../heroku/client.js'
 import {loadApps, type LoadOptions, loadPipelineCouplings} from '../snapshot/load.js'
 import {findProductionApps, ProductionUnknownError} from '../snapshot/production.js'
@@ -17,9 +18,9 @@ export interface AuditRequest {
 }
 
 /** A problem the user can fix by changing the command line: one line, then the fix. Exit code 2 or 3. */
-export class AuditUsageError extends Error {
-  constructor(message: string, readonly fix: string, readonly exit: number = ExitCode.Usage) {
-    super(message)
+export class AuditUsageError extends ActionableError {
+  constructor(message: string, fix: string, exit: ExitCodeValue = ExitCode.Usage) {
+    super(message, fix, exit)
     this.name = 'AuditUsageError'
   }
 }

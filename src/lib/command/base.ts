@@ -2,8 +2,9 @@ import {Command} from '@heroku-cli/command'
 import {Errors, type Interfaces} from '@oclif/core'
 import createDebug from 'debug'
 
+import {ActionableError} from '../errors.js'
+import {ExitCode, type ExitCodeValue} from '../exit-codes.js'
 import {ApiError, HerokuClient} from '../heroku/client.js'
-import {ExitCode} from '../exit-codes.js'
 import {redact, redactDeep, registerSecret} from '../snapshot/redact.js'
 
 // Every debug line (http-call's included) passes through redaction before it reaches stderr.
@@ -23,7 +24,8 @@ type Output = Record<string, unknown>
 
 /**
  * Plumbing shared by every staging:* command, and nothing else: typed parse, the client layer,
- * redaction of everything printed, and API errors mapped to the documented exit code.
+ * redaction of everything printed, and errors mapped to the documented exit code (API errors to 3,
+ * the library's ActionableError to its own code), human or --json.
  */
 export abstract class StagingCommand extends Command {
   static override baseFlags = Command.baseFlagsWithoutPrompt()
@@ -42,6 +44,8 @@ export abstract class StagingCommand extends Command {
     let error = err
     if (err instanceof ApiError) {
       error = new Errors.CLIError(redact(`${err.message}${err.id ? ` (${err.id})` : ''}`), {exit: ExitCode.Api}) as Interfaces.CommandError
+    } else if (err instanceof ActionableError) {
+      error = new StagingError(err.message, err.fix, err.exit) as Interfaces.CommandError
     } else {
       err.message = redact(err.message)
     }
@@ -50,6 +54,15 @@ export abstract class StagingCommand extends Command {
     const exit = (error as {oclif?: {exit?: number}}).oclif?.exit
     if (this.jsonEnabled() && typeof exit === 'number') process.exitCode = exit
     return super.catch(error)
+  }
+
+  /**
+   * Ends with `code` once the result is out (e.g. 1: a critical finding remains): a human run exits
+   * here; under --json `run()` goes on to return its result, which oclif prints, then exits with it.
+   */
+  protected exitAfterResult(code: ExitCodeValue): void {
+    if (this.jsonEnabled()) process.exitCode = code
+    else this.exit(code)
   }
 
   override log(message = '', ...args: unknown[]): void {

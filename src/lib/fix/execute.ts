@@ -8,6 +8,8 @@
  * databases, then the steps one by one. Each step reads Heroku's state first and does only what is
  * still missing, so running the same command again after a failure continues where it stopped.
  */
+import {ActionableError} from '../errors.js'
+import {ExitCode} from '../exit-codes.js'
 import {ApiError, type HerokuClient} from '../heroku/client.js'
 import {GuardedClient, ProductionGuard} from '../heroku/guard.js'
 import {ATTACHMENT_HEADERS, type AddOn, type AddOnAttachment, type ConfigVars, type DataDatabase, type DataTransfer, type Release} from '../heroku/types.js'
@@ -40,9 +42,9 @@ export interface ExecuteFixOptions {
 }
 
 /** A step failed or was interrupted: `execution` says what was done; `fix` how to resume or undo. */
-export class FixStepError extends Error {
-  constructor(message: string, readonly fix: string, readonly execution: FixExecution) {
-    super(message)
+export class FixStepError extends ActionableError {
+  constructor(message: string, fix: string, readonly execution: FixExecution) {
+    super(message, fix, ExitCode.Failed)
     this.name = 'FixStepError'
   }
 }

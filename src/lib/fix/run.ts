@@ -4,10 +4,13 @@
  * to its output and maps errors to exit codes.
  */
 import type {AuditResult} from '../audit/types.js'
+import {ActionableError} from '../errors.js'
+import {ExitCode} from '../exit-codes.js'
 import type {HerokuClient} from '../heroku/client.js'
 import {executeFix, type ExecuteFixOptions, type FixEvent} from './execute.js'
 import {type FixRequest, loadFixInputs} from './load.js'
 import {planFix} from './plan.js'
+import {refusalLines} from './render.js'
 import type {FixPlan, FixRefusal, FixResult} from './types.js'
 
 export interface FixHooks {
@@ -22,10 +25,10 @@ export interface FixHooks {
   signal?: AbortSignal
 }
 
-/** The plan refused to touch the app; nothing was changed. */
-export class FixRefusedError extends Error {
+/** The plan refused to touch the app; nothing was changed. The message lists every reason. */
+export class FixRefusedError extends ActionableError {
   constructor(readonly refusal: FixRefusal, readonly audit: AuditResult) {
-    super(refusal.message)
+    super(refusalLines(refusal).join('\n'), refusal.fix, ExitCode.Refused)
     this.name = 'FixRefusedError'
   }
 }

@@ -1,3 +1,5 @@
+import {ActionableError} from '../errors.js'
+import {ExitCode} from '../exit-codes.js'
 import {ApiError, type HerokuClient} from '../heroku/client.js'
 import {
   ATTACHMENT_HEADERS,
@@ -69,9 +71,9 @@ export class ForkFailedError extends Error {
 }
 
 /** The app found at `--to` is not one this command may continue. */
-export class ForkRefusedError extends Error {
-  constructor(message: string, readonly fix: string) {
-    super(message)
+export class ForkRefusedError extends ActionableError {
+  constructor(message: string, fix: string) {
+    super(message, fix, ExitCode.Refused)
     this.name = 'ForkRefusedError'
   }
 }

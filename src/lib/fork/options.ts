@@ -1,10 +1,12 @@
+import {ActionableError} from '../errors.js'
+import {ExitCode} from '../exit-codes.js'
 import type {ForkOptions} from './types.js'
 
 /** Turns the command's flags into ForkOptions. Pure; a malformed flag throws ForkUsageError. */
 
-export class ForkUsageError extends Error {
-  constructor(message: string, readonly fix: string) {
-    super(message)
+export class ForkUsageError extends ActionableError {
+  constructor(message: string, fix: string) {
+    super(message, fix, ExitCode.Usage)
     this.name = 'ForkUsageError'
   }
 }

@@ -1,3 +1,5 @@
+import {ActionableError} from '../errors.js'
+import {ExitCode} from '../exit-codes.js'
 import {ApiError, type HerokuClient} from '../heroku/client.js'
 import type {App} from '../heroku/types.js'
 import {type ProtectedEntry, protectApp, readProtectedEntries, type StoreChange, unprotectApp} from './store.js'
@@ -16,9 +18,10 @@ export interface ProtectResult {
 }
 
 /** Thrown when the app to protect does not exist or is not visible to this account. */
-export class AppNotFoundError extends Error {
+export class AppNotFoundError extends ActionableError {
   constructor(readonly app: string) {
-    super(`App ${app} was not found, or this account cannot see it.`)
+    super(`App ${app} was not found, or this account cannot see it.`, 'Check the name with heroku apps --all, then run heroku staging:protect -a APP again.', ExitCode.Usage)
+    this.name = 'AppNotFoundError'
   }
 }
 

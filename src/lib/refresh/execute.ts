@@ -3,6 +3,8 @@
  * callback, prints nothing. The only request that may touch production is the `backup-source`
  * step's backup capture; every other mutating request names the staging app or its add-on.
  */
+import {ActionableError} from '../errors.js'
+import {ExitCode} from '../exit-codes.js'
 import type {HerokuClient} from '../heroku/client.js'
 import type {DataTransfer} from '../heroku/types.js'
 import {type PollOptions, WaitAbortedError, waitTransfer} from '../heroku/wait.js'
@@ -48,15 +50,15 @@ export interface StagingState {
 }
 
 /** A step failed or the user interrupted; `fix` names the exact commands to finish or undo. */
-export class RefreshStepError extends Error {
+export class RefreshStepError extends ActionableError {
   constructor(
     message: string,
     readonly step: StepKind,
-    readonly fix: string,
+    fix: string,
     readonly state: StagingState,
     readonly interrupted = false,
   ) {
-    super(message)
+    super(message, fix, ExitCode.Failed)
     this.name = 'RefreshStepError'
   }
 }

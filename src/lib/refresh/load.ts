@@ -7,7 +7,8 @@ import {readFile} from 'node:fs/promises'
 
 import {auditStaging} from '../audit/rules.js'
 import type {AuditFinding} from '../audit/types.js'
-import {ExitCode} from '../exit-codes.js'
+import {ActionableError} from '../errors.js'
+import {ExitCode, type ExitCodeValue} from '../exit-codes.js'
 import {ApiError, type HerokuClient} from '../heroku/client.js'
 import type {DataTransfer} from '../heroku/types.js'
 import {type ProtectedEntry, protectedFile, protectedKeys, readProtectedEntries} from '../protect/store.js'
@@ -17,9 +18,9 @@ import type {AppSnapshot} from '../snapshot/types.js'
 import {checkSanitizeSql, latestBackup, type ProcessQuantity, type RefreshPlan, runningBackground} from './plan.js'
 
 /** A problem the user fixes with a flag: message, fix, exit code. */
-export class RefreshInputError extends Error {
-  constructor(message: string, readonly fix: string, readonly exit: number = ExitCode.Usage) {
-    super(message)
+export class RefreshInputError extends ActionableError {
+  constructor(message: string, fix: string, exit: ExitCodeValue = ExitCode.Usage) {
+    super(message, fix, exit)
     this.name = 'RefreshInputError'
   }
 }

@@ -1,0 +1,75 @@
+import {expect} from 'chai'
+
+import {StagingCommand} from '../../../../src/lib/command/base.js'
+import {ActionableError} from '../../../../src/lib/errors.js'
+import {ExitCode} from '../../../../src/lib/exit-codes.js'
+import {ApiError} from '../../../../src/lib/heroku/client.js'
+import {registerSecret} from '../../../../src/lib/snapshot/redact.js'
+import {runCommand} from '../../../helpers/run.js'
+
+const SECRET = 'base-test-secret-value-0123456789'
+
+/** A command that throws what the test puts in `Throws.error`. */
+class Throws extends StagingCommand {
+  static override description = 'throws the error a test gives it'
+  static override enableJsonFlag = true
+  static error: Error = new Error('unset')
+
+  async run(): Promise<void> {
+    await this.parse(Throws)
+    throw Throws.error
+  }
+}
+
+describe('command: StagingCommand.catch (src/lib/command/base.ts)', function () {
+  beforeEach(function () {
+    process.exitCode = undefined
+  })
+
+  afterEach(function () {
+    process.exitCode = undefined
+  })
+
+  it('prints an ActionableError as its message and fix, with its exit code', async function () {
+    Throws.error = new ActionableError('The thing is wrong.', 'Run heroku staging:thing --fix.', ExitCode.Refused)
+    const run = await runCommand(Throws, [])
+    expect(run.error?.oclif?.exit).to.equal(4)
+    expect(run.error?.message).to.equal('The thing is wrong.\nRun heroku staging:thing --fix.')
+  })
+
+  it('keeps an ActionableError\'s exit code under --json, and prints it as JSON', async function () {
+    Throws.error = new ActionableError('The thing failed midway.', 'Run the same command again.', ExitCode.Failed)
+    const run = await runCommand(Throws, ['--json'])
+    expect(process.exitCode).to.equal(5)
+    const parsed = JSON.parse(run.stdout) as {error: {message: string}}
+    expect(parsed.error.message).to.equal('The thing failed midway.\nRun the same command again.')
+  })
+
+  it('maps an API error to exit 3, human and --json', async function () {
+    Throws.error = new ApiError({id: 'not_found', message: 'Couldn\'t find that app.', method: 'GET', path: '/apps/x', status: 404})
+    const human = await runCommand(Throws, [])
+    expect(human.error?.oclif?.exit).to.equal(3)
+    expect(human.error?.message).to.equal('Couldn\'t find that app. (not_found)')
+    const json = await runCommand(Throws, ['--json'])
+    expect(process.exitCode).to.equal(3)
+    expect((JSON.parse(json.stdout) as {error: {message: string}}).error.message).to.contain('Couldn\'t find that app.')
+  })
+
+  it('leaves any other error at exit 1 under --json', async function () {
+    Throws.error = new Error('unexpected')
+    const run = await runCommand(Throws, ['--json'])
+    expect(process.exitCode).to.equal(1)
+    expect((JSON.parse(run.stdout) as {error: {message: string}}).error.message).to.equal('unexpected')
+  })
+
+  it('redacts a registered secret from the error, human and --json', async function () {
+    registerSecret(SECRET)
+    Throws.error = new ActionableError(`Bad value ${SECRET}.`, `Do not pass ${SECRET}.`, ExitCode.Usage)
+    const human = await runCommand(Throws, [])
+    expect(human.error?.oclif?.exit).to.equal(2)
+    expect(human.error?.message).not.to.contain(SECRET)
+    const json = await runCommand(Throws, ['--json'])
+    expect(json.stdout).not.to.contain(SECRET)
+    expect(process.exitCode).to.equal(2)
+  })
+})
