@@ -28,6 +28,15 @@ export class AuditUsageError extends ActionableError {
 /** What the audit loads per app: everything the rules read. */
 export const AUDIT_LOAD: LoadOptions = {databases: true, formation: true}
 
+/** An audit with the snapshots it was made from, for a caller that goes on deciding (--fix). */
+export interface AuditRun {
+  /** the snapshots of `result.apps`, in the same order */
+  audited: AppSnapshot[]
+  /** the snapshots of `result.production`, in the same order */
+  production: AppSnapshot[]
+  result: AuditResult
+}
+
 export function auditedApp(snapshot: AppSnapshot): AuditedApp {
   return {
     id: snapshot.app.id,
@@ -64,28 +73,29 @@ function productionUnknown(error: ProductionUnknownError): AuditUsageError {
   return new AuditUsageError(message ?? error.message, fix.join(' ') || 'Name it with --production PRODUCTION_APP.')
 }
 
-function result(audited: AppSnapshot[], production: AppSnapshot[], pipeline: null | string, protectedApps: readonly string[]): AuditResult {
+function run(audited: AppSnapshot[], production: AppSnapshot[], pipeline: null | string, protectedApps: readonly string[]): AuditRun {
   const findings = audited
     .flatMap(staging => [...auditStaging(staging, production), ...protectedStage(staging, protectedApps)])
     .sort(compareFindings)
-  return {
+  const result = {
     apps: audited.map(snapshot => auditedApp(snapshot)),
     findings,
     pipeline,
     production: production.map(snapshot => auditedApp(snapshot)),
     summary: summarize(findings),
   }
+  return {audited, production, result}
 }
 
-async function auditApp(client: HerokuClient, app: string, given: readonly string[], protectedApps: readonly string[]): Promise<AuditResult> {
+async function auditApp(client: HerokuClient, app: string, given: readonly string[], protectedApps: readonly string[], load: LoadOptions): Promise<AuditRun> {
   if (given.length > 0) {
     // Production is known: load everything at once.
-    const loaded = await namingApps([app, ...given], async () => loadApps(client, [app, ...given], AUDIT_LOAD))
+    const loaded = await namingApps([app, ...given], async () => loadApps(client, [app, ...given], load))
     const [staging, ...production] = loaded as [AppSnapshot, ...AppSnapshot[]]
-    return result([staging], uniqueById(production), null, protectedApps)
+    return run([staging], uniqueById(production), null, protectedApps)
   }
 
-  const [staging] = await namingApps([app], async () => loadApps(client, [app], AUDIT_LOAD)) as [AppSnapshot]
+  const [staging] = await namingApps([app], async () => loadApps(client, [app], load)) as [AppSnapshot]
   let ids: string[]
   try {
     ids = await findProductionApps(client, staging)
@@ -97,14 +107,14 @@ async function auditApp(client: HerokuClient, app: string, given: readonly strin
   // An app coupled as production is reported by PRODUCTION_STAGE; it is not compared with itself.
   const others = ids.filter(id => id !== staging.app.id)
   const production = others.length > 0 ? await loadApps(client, others, AUDIT_LOAD) : []
-  return result([staging], production, null, protectedApps)
+  return run([staging], production, null, protectedApps)
 }
 
 function uniqueById(snapshots: readonly AppSnapshot[]): AppSnapshot[] {
   return [...new Map(snapshots.map(snapshot => [snapshot.app.id, snapshot])).values()]
 }
 
-async function auditPipeline(client: HerokuClient, name: string, given: readonly string[], protectedApps: readonly string[]): Promise<AuditResult> {
+async function auditPipeline(client: HerokuClient, name: string, given: readonly string[], protectedApps: readonly string[], load: LoadOptions): Promise<AuditRun> {
   let coupled: Awaited<ReturnType<typeof loadPipelineCouplings>>
   try {
     coupled = await loadPipelineCouplings(client, name)
@@ -124,7 +134,7 @@ async function auditPipeline(client: HerokuClient, name: string, given: readonly
   const productionRefs = given.length > 0 ? [...given] : productionIds
   const candidates = coupled.apps.filter(app => given.length > 0 || app.stage !== 'production').map(app => app.id)
   const names = [...new Set([...candidates, ...productionRefs])]
-  const loaded = await namingApps(given, async () => loadApps(client, names, AUDIT_LOAD))
+  const loaded = await namingApps(given, async () => loadApps(client, names, load))
   const byRef = new Map(names.map((ref, index) => [ref, loaded[index] as AppSnapshot]))
   const production = uniqueById(productionRefs.map(ref => byRef.get(ref) as AppSnapshot))
   const productionSet = new Set(production.map(snapshot => snapshot.app.id))
@@ -133,17 +143,25 @@ async function auditPipeline(client: HerokuClient, name: string, given: readonly
     throw new AuditUsageError(`Pipeline ${coupled.pipeline.name} has no app outside production to audit.`, `Add one with heroku pipelines:add ${coupled.pipeline.name} --stage staging -a STAGING_APP.`)
   }
 
-  return result(audited, production, coupled.pipeline.name, protectedApps)
+  return run(audited, production, coupled.pipeline.name, protectedApps)
 }
 
 /**
- * Loads what the audit needs and runs the rules. With `app`: that app against `production`, else
- * against its pipeline's production-stage apps. With `pipeline`: every non-production app of the
- * pipeline in one report. Requests run concurrently through the client; nothing is printed.
+ * Loads what the audit needs and runs the rules, and returns the snapshots with the result. With
+ * `app`: that app against `production`, else against its pipeline's production-stage apps. With
+ * `pipeline`: every non-production app of the pipeline in one report. `load` says what to load of
+ * the audited apps (default AUDIT_LOAD; --fix adds the release), and of the apps loaded in the same
+ * call (`--production` apps, a pipeline's apps). Requests run concurrently through the client;
+ * nothing is printed.
  */
-export async function runAudit(client: HerokuClient, request: AuditRequest): Promise<AuditResult> {
+export async function auditApps(client: HerokuClient, request: AuditRequest, load: LoadOptions = AUDIT_LOAD): Promise<AuditRun> {
   const protectedApps = request.protectedApps ?? []
-  if (request.pipeline) return auditPipeline(client, request.pipeline, request.production, protectedApps)
+  if (request.pipeline) return auditPipeline(client, request.pipeline, request.production, protectedApps, load)
   if (!request.app) throw new AuditUsageError('No app to audit.', 'Pass the staging app with -a STAGING_APP, or a whole pipeline with --pipeline NAME.')
-  return auditApp(client, request.app, request.production, protectedApps)
+  return auditApp(client, request.app, request.production, protectedApps, load)
+}
+
+/** `auditApps` without the snapshots: the report `heroku staging:audit` prints. */
+export async function runAudit(client: HerokuClient, request: AuditRequest): Promise<AuditResult> {
+  return (await auditApps(client, request)).result
 }

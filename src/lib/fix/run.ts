@@ -1,14 +1,15 @@
 /**
  * `heroku staging:audit --fix` from start to end, without printing: audit, plan, confirmation
  * (through a hook), backups and changes, then the audit again. The command only wires the hooks
- * to its output and maps errors to exit codes.
+ * to its output; the errors thrown here carry their exit code (ActionableError).
  */
+import {AUDIT_LOAD, auditApps, type AuditRequest, type AuditRun} from '../audit/run.js'
 import type {AuditResult} from '../audit/types.js'
 import {ActionableError} from '../errors.js'
 import {ExitCode} from '../exit-codes.js'
 import type {HerokuClient} from '../heroku/client.js'
+import type {AppSnapshot} from '../snapshot/types.js'
 import {executeFix, type ExecuteFixOptions, type FixEvent} from './execute.js'
-import {type FixRequest, loadFixInputs} from './load.js'
 import {planFix} from './plan.js'
 import {refusalLines} from './render.js'
 import type {FixPlan, FixRefusal, FixResult} from './types.js'
@@ -37,19 +38,41 @@ function critical(audit: AuditResult): AuditResult['findings'] {
   return audit.findings.filter(finding => finding.severity === 'critical')
 }
 
-export async function runFix(client: HerokuClient, request: FixRequest & {dryRun: boolean}, hooks: FixHooks): Promise<FixResult> {
-  const inputs = await loadFixInputs(client, request)
-  hooks.audited?.(inputs.audit)
-  const outcome = planFix(inputs.staging, inputs.production, inputs.audit.findings, {protectedApps: request.protectedApps})
-  if (outcome.kind === 'refused') throw new FixRefusedError(outcome, inputs.audit)
+export interface FixRequest {
+  app: string
+  dryRun: boolean
+  /** production apps named with `--production`; empty: the pipeline's production apps */
+  production: readonly string[]
+  /** names and ids of apps marked with `heroku staging:protect` */
+  protectedApps: readonly string[]
+}
+
+/**
+ * The audit of the one staging app, with its snapshot (and its latest release, for the undo
+ * commands) and production's: the plan is made from the very snapshots the report was, so the two
+ * never disagree. With `--production` naming the app itself, it is among production (and the plan refuses).
+ */
+async function audit(client: HerokuClient, request: FixRequest): Promise<AuditRun & {staging: AppSnapshot}> {
+  const auditRequest: AuditRequest = {app: request.app, production: request.production, protectedApps: request.protectedApps}
+  const run = await auditApps(client, auditRequest, {...AUDIT_LOAD, release: true})
+  const [staging] = run.audited
+  if (!staging) throw new Error(`The audit of ${request.app} returned no app.`)
+  return {...run, staging}
+}
+
+export async function runFix(client: HerokuClient, request: FixRequest, hooks: FixHooks): Promise<FixResult> {
+  const before = await audit(client, request)
+  hooks.audited?.(before.result)
+  const outcome = planFix(before.staging, before.production, before.result.findings, {protectedApps: request.protectedApps})
+  if (outcome.kind === 'refused') throw new FixRefusedError(outcome, before.result)
   const plan = outcome
   hooks.planned?.(plan)
-  const base = {after: null, app: plan.app.name, before: inputs.audit, execution: null, plan, remaining: critical(inputs.audit)}
+  const base = {after: null, app: plan.app.name, before: before.result, execution: null, plan, remaining: critical(before.result)}
   if (request.dryRun) return {...base, mode: 'dry-run'}
   if (plan.steps.length === 0) return {...base, mode: 'fix'}
 
   await hooks.confirm(plan)
-  const execution = await executeFix({client, onEvent: hooks.onEvent, plan, poll: hooks.poll, production: inputs.production, signal: hooks.signal})
-  const after = (await loadFixInputs(client, request)).audit
+  const execution = await executeFix({client, onEvent: hooks.onEvent, plan, poll: hooks.poll, production: before.production, signal: hooks.signal})
+  const after = (await audit(client, request)).result
   return {...base, after, execution, mode: 'fix', remaining: critical(after)}
 }
