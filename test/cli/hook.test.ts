@@ -1,10 +1,10 @@
 import {expect} from 'chai'
 import {execFileSync} from 'node:child_process'
-import pg from 'pg'
 
 import {findBinaries} from '../../emulator/postgres/binaries.js'
-import {type Emulator, type SeedFixture, seedIncident, startTestEmulator, unwrap} from '../helpers/emulator.js'
-import {HerokuCli, type HerokuRun} from '../helpers/heroku-cli.js'
+import {count as countRows} from '../helpers/db.js'
+import {type Emulator, mutating as mutatingRequests, requestLines, type SeedFixture, seedIncident, useEmulator} from '../helpers/emulator.js'
+import {HerokuCli, type HerokuRun, unwrap} from '../helpers/heroku-cli.js'
 
 /**
  * The prerun hook through the REAL `heroku` binary (npm heroku@11), with this plugin linked in an isolated
@@ -33,6 +33,7 @@ const FIXTURE: SeedFixture = {
 }
 
 const UUID = /[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}/gi
+const PG_ENV = {PATH: `${PG_BIN}:${process.env.PATH ?? '/usr/bin:/bin'}`, PGSSLMODE: 'prefer'}
 
 interface Outcome {
   mutating: string[]
@@ -43,40 +44,32 @@ interface Outcome {
 
 describe('prerun hook through the real heroku CLI', function () {
   this.timeout(240_000)
+  // `cli` has the plugin linked; `stock` is the same CLI without it.
+  const fixture = useEmulator({cli: 'link', cliEnv: PG_ENV})
   let emu: Emulator
   let cli: HerokuCli
   let stock: HerokuCli
 
   before(async function () {
-    emu = await startTestEmulator()
-    const env = {...emu.env, PATH: `${PG_BIN}:${process.env.PATH ?? '/usr/bin:/bin'}`, PGSSLMODE: 'prefer'}
-    ;[cli, stock] = await Promise.all([HerokuCli.create({env}), HerokuCli.create({env, plugin: false})])
+    emu = fixture.emu
+    cli = fixture.cli
+    stock = await HerokuCli.create({env: {...emu.env, ...PG_ENV}, plugin: false})
   })
 
   after(async function () {
-    await Promise.all([cli?.cleanup(), stock?.cleanup()])
-    await emu?.stop()
+    await stock?.cleanup()
   })
 
   async function fresh(): Promise<void> {
-    await emu.reset()
-    await emu.seed(FIXTURE)
-    emu.clearJournal()
+    await fixture.reseed(async emu => emu.seed(FIXTURE))
   }
 
   function mutating(): string[] {
-    return emu.journal().filter(entry => entry.mutating).map(entry => `${entry.method} ${entry.path.replaceAll(UUID, '<id>')}`)
+    return requestLines(mutatingRequests(emu))
   }
 
   async function count(addon: string, table: string): Promise<number> {
-    const client = new pg.Client({connectionString: emu.databaseUrl(addon)})
-    await client.connect()
-    try {
-      const {rows} = await client.query<{n: string}>(`select count(*) as n from ${table}`)
-      return Number(rows[0]?.n)
-    } finally {
-      await client.end()
-    }
+    return countRows(emu.databaseUrl(addon), table)
   }
 
   /** Captures a production backup with the stock CLI and returns its name (b001, b002, …). */
@@ -231,8 +224,7 @@ describe('prerun hook through the real heroku CLI', function () {
 
   describe('the seed incident: staging\'s DATABASE_URL is a plain copy of production\'s', function () {
     it('a copy onto the URL from staging\'s config writes production without the plugin, and is refused with it', async function () {
-      await emu.reset()
-      const topology = await seedIncident(emu)
+      const topology = await fixture.reseed(async emu => seedIncident(emu))
       // What `heroku config:get DATABASE_URL -a acme-staging` prints: production's URL.
       const stagingDatabaseUrl = topology.production.databaseUrl
       const dbName = new URL(stagingDatabaseUrl).pathname.slice(1)

@@ -1,25 +1,8 @@
 import {expect} from 'chai'
-import pg from 'pg'
 
-import type {Emulator} from '../../emulator/types.js'
-import {apiClient} from '../emulator/helpers.js'
-import {PRODUCTION_SQL, runStockHeroku, startTestEmulator, type StockResult} from '../helpers/emulator.js'
-
-async function sql<T = Record<string, unknown>>(url: string, text: string): Promise<T[]> {
-  const client = new pg.Client({connectionString: url})
-  await client.connect()
-  try {
-    return (await client.query(text)).rows as T[]
-  } finally {
-    await client.end()
-  }
-}
-
-/** The database a URL reaches, as the server sees it. */
-async function whereIs(url: string): Promise<string> {
-  const [row] = await sql<{db: string}>(url, 'SELECT current_database() AS db')
-  return row!.db
-}
+import {query as sql, whereIs} from '../helpers/db.js'
+import {mutating, PRODUCTION_SQL, useEmulator} from '../helpers/emulator.js'
+import type {HerokuRun} from '../helpers/heroku-cli.js'
 
 /**
  * The seed incident, reproduced with stock `heroku` commands only: a staging app whose
@@ -28,26 +11,18 @@ async function whereIs(url: string): Promise<string> {
  */
 describe('stock heroku CLI: the seed incident, reproduced and fixed with pg:promote', function () {
   this.timeout(300_000)
-  let emu: Emulator
-  let api: ReturnType<typeof apiClient>
-  const heroku = async (...args: string[]): Promise<StockResult> => {
-    const result = await runStockHeroku(emu, args)
-    if (result.code !== 0) throw new Error(`heroku ${args.join(' ')} failed (${result.code}): ${result.stderr}`)
+  const fixture = useEmulator({cli: 'none'})
+  const {api} = fixture
+  const heroku = async (...args: string[]): Promise<HerokuRun> => {
+    const result = await fixture.cli.run(args)
+    if (result.status !== 0) throw new Error(`heroku ${args.join(' ')} failed (${result.status}): ${result.stderr}`)
     return result
   }
 
   const config = async (app: string): Promise<Record<string, string>> => (await api('GET', `/apps/${app}/config-vars`)).body as Record<string, string>
 
-  before(async () => {
-    emu = await startTestEmulator()
-    api = apiClient(emu)
-  })
-
-  after(async () => {
-    await emu?.stop()
-  })
-
   it('reproduces the incident and pg:promote fixes it, without touching production', async () => {
+    const {emu} = fixture
     // production: an app with a real database holding rows
     await heroku('apps:create', 'acme-production')
     const prodDb = /Created (\S+) as DATABASE_URL/.exec((await heroku('addons:create', 'heroku-postgresql:standard-0', '-a', 'acme-production')).stdout)?.[1]
@@ -89,7 +64,7 @@ describe('stock heroku CLI: the seed incident, reproduced and fixed with pg:prom
     expect(attachments.map(a => `${a.name}=${a.addon.name}`).sort()).to.deep.equal([`DATABASE=${stagingDb}`, `${color}=${stagingDb}`].sort())
     const [latest] = (await api('GET', '/apps/acme-staging/releases', undefined, {range: 'version ..; max=1, order=desc'})).body as Array<{description: string}>
     expect(latest!.description).to.equal(`Attach DATABASE (@ref:${stagingDb})`)
-    expect(emu.journal().filter(e => e.mutating && e.app === 'acme-production')).to.deep.equal([])
+    expect(mutating(emu, 'acme-production')).to.deep.equal([])
     expect((await config('acme-production')).DATABASE_URL).to.equal(prodUrl)
     expect(Number((await sql<{n: string}>(prodUrl, 'SELECT count(*) AS n FROM users'))[0]!.n)).to.equal(2000)
 

@@ -1,49 +1,28 @@
 import {expect} from 'chai'
-import pg from 'pg'
 
-import type {Emulator} from '../../emulator/types.js'
-import {apiClient} from '../emulator/helpers.js'
-import {runStockHeroku, seedCleanPair, startTestEmulator, type StockResult, type Topology, unwrap} from '../helpers/emulator.js'
+import {digest, query as sql} from '../helpers/db.js'
+import {type Emulator, mutating, seedCleanPair, type Topology, useEmulator} from '../helpers/emulator.js'
+import {type HerokuRun, unwrap} from '../helpers/heroku-cli.js'
 
 type Json = Record<string, unknown>
-
-async function sql<T = Record<string, unknown>>(url: string, text: string): Promise<T[]> {
-  const client = new pg.Client({connectionString: url})
-  await client.connect()
-  try {
-    return (await client.query(text)).rows as T[]
-  } finally {
-    await client.end()
-  }
-}
-
-async function digest(url: string): Promise<string> {
-  const [row] = await sql<{d: string}>(url, `SELECT md5(
-    (SELECT string_agg(u::text, ',' ORDER BY id) FROM users u) || (SELECT string_agg(o::text, ',' ORDER BY id) FROM orders o)) AS d`)
-  return row!.d
-}
 
 /** The unmodified `heroku` CLI against the emulator's Data API and real PostgreSQL. */
 describe('stock heroku CLI: pg:info, pg:copy, pg:promote, pg:backups:capture, pg:backups, pg:reset', function () {
   this.timeout(300_000)
+  const fixture = useEmulator({cli: 'none', seed: async emu => seedCleanPair(emu)})
+  const {api} = fixture
+  const heroku = async (...args: string[]): Promise<HerokuRun> => fixture.cli.run(args)
   let emu: Emulator
-  let api: ReturnType<typeof apiClient>
   let topo: Topology
-  const heroku = async (...args: string[]): Promise<StockResult> => runStockHeroku(emu, args)
 
-  before(async () => {
-    emu = await startTestEmulator()
-    api = apiClient(emu)
-    topo = await seedCleanPair(emu)
-  })
-
-  after(async () => {
-    await emu?.stop()
+  before(() => {
+    emu = fixture.emu
+    topo = fixture.seeded
   })
 
   it('pg:info shows plan, version, tables and the add-on, from the real database', async () => {
     const result = await heroku('pg:info', '-a', 'acme-production')
-    expect(result.code, result.stderr).to.equal(0)
+    expect(result.status, result.stderr).to.equal(0)
     expect(result.stdout).to.contain('=== DATABASE_URL')
     expect(result.stdout).to.match(/Plan:\s+Standard 0/)
     expect(result.stdout).to.match(/PG Version:\s+16\.\d+/)
@@ -58,31 +37,31 @@ describe('stock heroku CLI: pg:info, pg:copy, pg:promote, pg:backups:capture, pg
 
   it('pg:backups:capture takes a real backup that pg:backups then lists', async () => {
     const capture = await heroku('pg:backups:capture', '-a', 'acme-production')
-    expect(capture.code, capture.stderr).to.equal(0)
+    expect(capture.status, capture.stderr).to.equal(0)
     expect(capture.stderr).to.contain(`Starting backup of ${topo.production.database}... done`)
     expect(capture.stderr).to.match(/Backing up DATABASE to b001\.\.\. done/)
     const transfers = (await api('GET', '/client/v11/apps/acme-production/transfers')).body as Array<{name: string; processed_bytes: number; succeeded: boolean}>
     expect(transfers.map(t => [t.name, t.succeeded])).to.deep.equal([['b001', true]])
     expect(transfers[0]!.processed_bytes).to.be.greaterThan(10_000)
     const list = await heroku('pg:backups', '-a', 'acme-production')
-    expect(list.code, list.stderr).to.equal(0)
+    expect(list.status, list.stderr).to.equal(0)
     expect(list.stdout).to.match(/b001\s+\S+\s+Completed \S+\s+[\d.]+\s*KB\s+DATABASE/)
   })
 
   it('pg:copy copies production\'s rows into staging (confirming the target), leaving production unchanged', async () => {
     const before = await digest(topo.production.databaseUrl)
     const wrong = await heroku('pg:copy', 'acme-production::DATABASE_URL', 'DATABASE_URL', '-a', 'acme-staging', '--confirm', 'acme-production')
-    expect(wrong.code).to.not.equal(0)
+    expect(wrong.status).to.not.equal(0)
     expect(unwrap(wrong.stderr)).to.contain('did not match')
     emu.clearJournal()
     const copy = await heroku('pg:copy', 'acme-production::DATABASE_URL', 'DATABASE_URL', '-a', 'acme-staging', '--confirm', 'DATABASE', '--wait-interval', '1')
-    expect(copy.code, copy.stderr).to.equal(0)
+    expect(copy.status, copy.stderr).to.equal(0)
     expect(copy.stderr).to.contain('Starting copy of DATABASE to DATABASE... done')
     expect(copy.stderr).to.contain('Copying... done')
     expect(await digest(topo.staging.databaseUrl)).to.equal(before)
     expect(await digest(topo.production.databaseUrl)).to.equal(before)
     // the transfer was posted against staging's database; nothing mutated production
-    const posted = emu.journal().filter(e => e.mutating)
+    const posted = mutating(emu)
     expect(posted.map(e => `${e.method} ${e.app}`)).to.deep.equal(['POST acme-staging'])
     expect(posted[0]!.path).to.match(/^\/client\/v11\/databases\/[\da-f-]+\/transfers$/)
     const copies = await heroku('pg:backups', '-a', 'acme-staging')
@@ -91,14 +70,14 @@ describe('stock heroku CLI: pg:info, pg:copy, pg:promote, pg:backups:capture, pg
 
   it('pg:copy refuses to copy a database onto itself', async () => {
     const result = await heroku('pg:copy', 'DATABASE_URL', 'DATABASE_URL', '-a', 'acme-staging', '--confirm', 'DATABASE')
-    expect(result.code).to.not.equal(0)
+    expect(result.status).to.not.equal(0)
     expect(unwrap(result.stderr)).to.contain('Cannot copy database onto itself')
   })
 
   it('pg:reset empties the database behind its attachment', async () => {
     expect(Number((await sql<{n: string}>(topo.staging.databaseUrl, 'SELECT count(*) AS n FROM users'))[0]!.n)).to.equal(topo.rows.users)
     const result = await heroku('pg:reset', 'DATABASE', '-a', 'acme-staging', '--confirm', 'acme-staging')
-    expect(result.code, result.stderr).to.equal(0)
+    expect(result.status, result.stderr).to.equal(0)
     expect(result.stderr).to.contain(`Resetting ${topo.staging.database}... done`)
     const tables = await sql(topo.staging.databaseUrl, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
     expect(tables).to.deep.equal([])
@@ -111,7 +90,7 @@ describe('stock heroku CLI: pg:info, pg:copy, pg:promote, pg:backups:capture, pg
     const newDb = /Created (\S+) as/.exec(created.stdout)?.[1]
     expect(color, created.stdout).to.be.a('string')
     const result = await heroku('pg:promote', color!, '-a', 'acme-staging')
-    expect(result.code, result.stderr).to.equal(0)
+    expect(result.status, result.stderr).to.equal(0)
     expect(result.stderr).to.contain('Ensuring an alternate alias for existing DATABASE_URL...')
     expect(result.stderr).to.contain(`Promoting ${newDb} to DATABASE_URL on acme-staging... done`)
     const config = (await api('GET', '/apps/acme-staging/config-vars')).body as Record<string, string>
@@ -127,7 +106,7 @@ describe('stock heroku CLI: pg:info, pg:copy, pg:promote, pg:backups:capture, pg
       `Attach ${oldAliases[0]} (@ref:${topo.staging.database})`,
     ])
     const again = await heroku('pg:promote', color!, '-a', 'acme-staging')
-    expect(again.code).to.not.equal(0)
+    expect(again.status).to.not.equal(0)
     expect(unwrap(again.stderr)).to.contain('is already promoted on')
   })
 })

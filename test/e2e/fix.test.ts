@@ -1,22 +1,12 @@
 import {expect} from 'chai'
-import {mkdtempSync} from 'node:fs'
-import {tmpdir} from 'node:os'
-import path from 'node:path'
-import pg from 'pg'
 
 import Audit from '../../src/commands/staging/audit.js'
 import type {AuditResult} from '../../src/lib/audit/types.js'
 import type {FixResult} from '../../src/lib/fix/types.js'
 import {sameEndpoint} from '../../src/lib/snapshot/identity.js'
-import {
-  type Emulator,
-  type JournalEntry,
-  runStockHeroku,
-  seedIncident,
-  startTestEmulator,
-  type Topology,
-  withEmulatorEnv,
-} from '../helpers/emulator.js'
+import {apiGet} from '../helpers/api.js'
+import {checksum, query} from '../helpers/db.js'
+import {type Emulator, isolateCommandEnv, type JournalEntry, mutating, seedIncident, type Topology, useEmulator, withEmulatorEnv} from '../helpers/emulator.js'
 import {type RunResult, runCommand} from '../helpers/run.js'
 
 /**
@@ -31,39 +21,6 @@ import {type RunResult, runCommand} from '../helpers/run.js'
  * with the stock `heroku config:set`, the same --fix ends clean with exit 0. Both are tested.
  */
 
-async function query<T extends Record<string, unknown>>(url: string, sql: string): Promise<T[]> {
-  const client = new pg.Client({connectionString: url})
-  await client.connect()
-  try {
-    return (await client.query<T>(sql)).rows
-  } finally {
-    await client.end()
-  }
-}
-
-/** A checksum over every user table's rows in a stable order. */
-async function checksum(url: string): Promise<string> {
-  const tables = await query<{name: string}>(url, `
-    SELECT quote_ident(table_schema) || '.' || quote_ident(table_name) AS name FROM information_schema.tables
-    WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1`)
-  const parts: string[] = []
-  for (const {name} of tables) {
-    const [row] = await query<{sum: null | string}>(url, `SELECT md5(coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), '')) AS sum FROM ${name} t`)
-    parts.push(`${name}:${row?.sum}`)
-  }
-
-  return parts.join(',')
-}
-
-/** Platform or Data API GET as accounts[0]. */
-async function api<T>(emu: Emulator, pathname: string, headers: Record<string, string> = {}): Promise<T> {
-  const response = await fetch(`${emu.url}${pathname}`, {
-    headers: {accept: 'application/vnd.heroku+json; version=3', authorization: `Bearer ${emu.accounts[0]!.token}`, ...headers},
-  })
-  if (!response.ok) throw new Error(`GET ${pathname}: ${response.status}`)
-  return response.json() as Promise<T>
-}
-
 interface Attachment {
   addon: {app: {name: string}; id: string; name: string}
   config_vars?: string[]
@@ -71,11 +28,11 @@ interface Attachment {
 }
 
 async function attachments(emu: Emulator, app: string): Promise<Attachment[]> {
-  return api<Attachment[]>(emu, `/apps/${app}/addon-attachments`, {accept: 'application/vnd.heroku+json; version=3.sdk', 'accept-inclusion': 'addon:plan,config_vars'})
+  return apiGet<Attachment[]>(emu, `/apps/${app}/addon-attachments`, {accept: 'application/vnd.heroku+json; version=3.sdk', 'accept-inclusion': 'addon:plan,config_vars'})
 }
 
 async function config(emu: Emulator, app: string): Promise<Record<string, string>> {
-  return api<Record<string, string>>(emu, `/apps/${app}/config-vars`)
+  return apiGet<Record<string, string>>(emu, `/apps/${app}/config-vars`)
 }
 
 /** Production as the tests compare it before and after: config, attachments, releases, rows. */
@@ -84,14 +41,10 @@ async function productionState(emu: Emulator, topology: Topology): Promise<unkno
   const [vars, attached, releases, rows] = await Promise.all([
     config(emu, app),
     attachments(emu, app),
-    api<unknown[]>(emu, `/apps/${app}/releases`),
+    apiGet<unknown[]>(emu, `/apps/${app}/releases`),
     checksum(topology.production.databaseUrl),
   ])
   return {attached, releases, rows, vars}
-}
-
-function mutating(emu: Emulator): JournalEntry[] {
-  return emu.journal().filter(entry => entry.mutating)
 }
 
 async function fix(emu: Emulator, argv: string[]): Promise<RunResult<AuditResult | FixResult>> {
@@ -100,31 +53,11 @@ async function fix(emu: Emulator, argv: string[]): Promise<RunResult<AuditResult
 
 describe('staging:audit --fix against the emulator', function () {
   this.timeout(180_000)
+  const fixture = useEmulator({cli: 'none', seed: async emu => seedIncident(emu)})
+  isolateCommandEnv()
   let emu: Emulator
-  const saved: Record<string, string | undefined> = {}
-
-  before(async function () {
-    emu = await startTestEmulator()
-  })
-
-  after(async function () {
-    await emu?.stop()
-  })
-
-  beforeEach(async function () {
-    await emu.reset()
-    process.exitCode = undefined
-    for (const key of ['HEROKU_APP', 'HEROKU_CONFIG_DIR']) saved[key] = process.env[key]
-    delete process.env.HEROKU_APP
-    process.env.HEROKU_CONFIG_DIR = mkdtempSync(path.join(tmpdir(), 'fix-e2e-config-'))
-  })
-
-  afterEach(function () {
-    process.exitCode = undefined
-    for (const [key, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[key]
-      else process.env[key] = value
-    }
+  before(function () {
+    emu = fixture.emu
   })
 
   describe('the seed incident, repaired', function () {
@@ -132,12 +65,16 @@ describe('staging:audit --fix against the emulator', function () {
     let productionBefore: unknown
     let run: RunResult<AuditResult | FixResult>
     let result: FixResult
+    let exitCode: number | string | undefined
+    let writes: JournalEntry[]
 
-    beforeEach(async function () {
-      topology = await seedIncident(emu)
+    // One --fix for the whole block: each test reads what it left (state, result, journal, exit code).
+    before(async function () {
+      topology = await fixture.reseed()
       productionBefore = await productionState(emu, topology)
-      emu.clearJournal()
       run = await fix(emu, ['-a', 'acme-staging', '--fix', '--confirm', 'acme-staging', '--json'])
+      exitCode = process.exitCode
+      writes = mutating(emu)
       result = JSON.parse(run.stdout) as FixResult
     })
 
@@ -156,7 +93,7 @@ describe('staging:audit --fix against the emulator', function () {
 
     it('leaves exactly the two copied secrets as critical findings, names the command for each, and exits 1', async function () {
       expect(run.error).to.equal(undefined)
-      expect(process.exitCode).to.equal(1)
+      expect(exitCode).to.equal(1)
       expect(result.after?.findings.filter(f => f.severity === 'critical').map(f => `${f.code} ${f.configVars[0]}`)).to.deep.equal([
         'SHARED_SECRET SECRET_KEY_BASE',
         'SHARED_SECRET STRIPE_API_KEY',
@@ -178,13 +115,12 @@ describe('staging:audit --fix against the emulator', function () {
       expect(Object.keys(vars)).to.not.include.members(['REDIS_URL'])
       const production = await attachments(emu, 'acme-production')
       expect(production.filter(a => a.addon.name === topology.production.redis).map(a => a.name)).to.deep.equal(['REDIS'])
-      const addon = await api<{state: string}>(emu, `/addons/${topology.production.redis}`)
+      const addon = await apiGet<{state: string}>(emu, `/addons/${topology.production.redis}`)
       expect(addon.state).to.equal('provisioned')
     })
 
     it("leaves production's config, attachments, releases and rows unchanged, and sends it no mutating request", async function () {
       expect(await productionState(emu, topology)).to.deep.equal(productionBefore)
-      const writes = mutating(emu)
       expect(writes.filter(entry => entry.app === 'acme-production')).to.deep.equal([])
       // The one write that names a production add-on is the DELETE of staging's own attachment of it.
       const touchingProductionAddons = writes.filter(entry => entry.addon !== undefined && [topology.production.database, topology.production.redis, topology.production.mail, topology.production.scheduler].includes(entry.addon))
@@ -193,7 +129,6 @@ describe('staging:audit --fix against the emulator', function () {
     })
 
     it("backs up staging's own database before the first change, and records what staging was", async function () {
-      const writes = mutating(emu)
       const backup = writes.findIndex(entry => entry.method === 'POST' && /\/backups$/.test(entry.path) && entry.addon === topology.staging.database)
       expect(backup, 'backup first').to.equal(0)
       expect(writes.map(entry => `${entry.method} ${entry.path.replace(/[0-9a-f-]{36}/g, ':id')}`)).to.deep.equal([
@@ -205,7 +140,7 @@ describe('staging:audit --fix against the emulator', function () {
       const execution = result.execution!
       expect(execution.backups).to.have.length(1)
       expect(execution.backups[0]).to.deep.include({addon: topology.staging.database, app: 'acme-staging'})
-      const transfers = await api<Array<{succeeded: boolean; uuid: string}>>(emu, '/client/v11/apps/acme-staging/transfers')
+      const transfers = await apiGet<Array<{succeeded: boolean; uuid: string}>>(emu, '/client/v11/apps/acme-staging/transfers')
       expect(transfers.find(t => t.uuid === execution.backups[0]!.uuid)?.succeeded).to.equal(true)
       expect(execution.before.configVarNames).to.include.members(['DATABASE_URL', 'REDIS_URL', 'SECRET_KEY_BASE', 'HEROKU_POSTGRESQL_ROSE_URL'])
       expect(execution.before.attachments.map(a => a.name).sort()).to.deep.equal(['HEROKU_POSTGRESQL_ROSE', 'REDIS'])
@@ -231,9 +166,9 @@ describe('staging:audit --fix against the emulator', function () {
   })
 
   it('ends clean (exit 0) once new secrets are set with the stock heroku config:set first', async function () {
-    const topology = await seedIncident(emu)
-    const set = await runStockHeroku(emu, ['config:set', 'SECRET_KEY_BASE=staging0only0secret0key0base0000000000000000000000000000000000000', 'STRIPE_API_KEY=sk_test_acmeStaging000000000000000000', '-a', 'acme-staging'])
-    expect(set.code, set.stderr).to.equal(0)
+    const topology = await fixture.reseed()
+    const set = await fixture.cli.run(['config:set', 'SECRET_KEY_BASE=staging0only0secret0key0base0000000000000000000000000000000000000', 'STRIPE_API_KEY=sk_test_acmeStaging000000000000000000', '-a', 'acme-staging'])
+    expect(set.status, set.stderr).to.equal(0)
     const run = await fix(emu, ['-a', 'acme-staging', '--fix', '--confirm', 'acme-staging'])
     expect(run.error, run.stderr).to.equal(undefined)
     expect(process.exitCode ?? 0).to.equal(0)
@@ -246,7 +181,7 @@ describe('staging:audit --fix against the emulator', function () {
   })
 
   it('gives an app with no Postgres of its own a new DATABASE on production\'s major version, and unsets every other var reaching production', async function () {
-    const topology = await seedIncident(emu, {version: '15'})
+    const topology = await fixture.reseed(async emu => seedIncident(emu, {version: '15'}))
     const productionVars = await config(emu, topology.production.app)
     const reporting = new URL(topology.production.databaseUrl)
     reporting.username = 'reporting'
@@ -269,21 +204,20 @@ describe('staging:audit --fix against the emulator', function () {
     expect(Object.keys(vars)).to.not.include.members(['CACHE_URL', 'REPORTING_DATABASE_URL'])
     const database = (await attachments(emu, 'acme-sandbox')).find(a => a.name === 'DATABASE')
     expect(database?.addon.app.name).to.equal('acme-sandbox')
-    const info = await api<{info: Array<{name: string; values: string[]}>; resource_url: string}>(emu, `/client/v11/databases/${database!.addon.id}`)
+    const info = await apiGet<{info: Array<{name: string; values: string[]}>; resource_url: string}>(emu, `/client/v11/databases/${database!.addon.id}`)
     expect(String(info.info.find(row => row.name === 'PG Version')?.values[0])).to.match(/^15\./)
     expect(sameEndpoint(vars.DATABASE_URL, info.resource_url)).to.equal(true)
     expect(sameEndpoint(vars.DATABASE_URL, topology.production.databaseUrl)).to.equal(false)
     expect(result.remaining).to.deep.equal([])
     expect(await productionState(emu, topology)).to.deep.equal(before)
-    expect(mutating(emu).filter(entry => entry.app === 'acme-production')).to.deep.equal([])
+    expect(mutating(emu, 'acme-production')).to.deep.equal([])
   })
 
   describe('what --fix refuses or only shows', function () {
     let topology: Topology
 
     beforeEach(async function () {
-      topology = await seedIncident(emu)
-      emu.clearJournal()
+      topology = await fixture.reseed()
     })
 
     it('--dry-run prints the plan and sends no mutating request', async function () {

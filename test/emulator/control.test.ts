@@ -6,9 +6,8 @@ import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import pg from 'pg'
 
-import type {Emulator} from '../../emulator/types.js'
-import {startTestEmulator} from '../helpers/emulator.js'
-import {apiClient, waitFor} from './helpers.js'
+import {apiClient, waitFor} from '../helpers/api.js'
+import {type Emulator, startTestEmulator, useEmulator} from '../helpers/emulator.js'
 
 type Json = Record<string, unknown>
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
@@ -34,22 +33,15 @@ function alive(pid: number): boolean {
 
 describe('emulator controls: journal, faults, latency, reset, seed, persistence, cli', function () {
   this.timeout(180_000)
+  const fixture = useEmulator({
+    fresh: 'each',
+    seed: async emu => emu.seed({addons: [{app: 'prod-app', name: 'prod-redis', plan: 'heroku-redis:mini'}], apps: [{name: 'prod-app'}, {name: 'stage-app'}]}),
+  })
+  const {api} = fixture
   let emu: Emulator
-  let api: ReturnType<typeof apiClient>
 
-  before(async () => {
-    emu = await startTestEmulator()
-    api = apiClient(emu)
-  })
-
-  after(async () => {
-    await emu?.stop()
-  })
-
-  beforeEach(async () => {
-    await emu.reset()
-    await emu.seed({addons: [{app: 'prod-app', name: 'prod-redis', plan: 'heroku-redis:mini'}], apps: [{name: 'prod-app'}, {name: 'stage-app'}]})
-    emu.clearJournal()
+  before(() => {
+    emu = fixture.emu
   })
 
   describe('journal', () => {

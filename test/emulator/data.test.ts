@@ -1,9 +1,8 @@
 import {expect} from 'chai'
-import pg from 'pg'
 
-import type {Emulator} from '../../emulator/types.js'
-import {seedIncident, startTestEmulator, type Topology} from '../helpers/emulator.js'
-import {apiClient, waitFor} from './helpers.js'
+import {apiClient, waitFor} from '../helpers/api.js'
+import {digest, query as sql} from '../helpers/db.js'
+import {type Emulator, seedIncident, type Topology, useEmulator} from '../helpers/emulator.js'
 
 type Json = Record<string, unknown>
 
@@ -21,28 +20,11 @@ interface Transfer {
   uuid: string
 }
 
-async function sql<T = Record<string, unknown>>(url: string, text: string): Promise<T[]> {
-  const client = new pg.Client({connectionString: url})
-  await client.connect()
-  try {
-    return (await client.query(text)).rows as T[]
-  } finally {
-    await client.end()
-  }
-}
-
-/** A digest of the incident tables' rows, to compare two databases. */
-async function digest(url: string): Promise<string> {
-  const [row] = await sql<{d: string}>(url, `SELECT md5(
-    (SELECT string_agg(u::text, ',' ORDER BY id) FROM users u) ||
-    (SELECT string_agg(o::text, ',' ORDER BY id) FROM orders o)) AS d`)
-  return row!.d
-}
-
 describe('emulator Data API against the real cluster', function () {
   this.timeout(180_000)
+  const fixture = useEmulator({seed: async emu => seedIncident(emu)})
+  const {api} = fixture
   let emu: Emulator
-  let api: ReturnType<typeof apiClient>
   let topo: Topology
   const ids: Record<string, string> = {}
 
@@ -55,15 +37,10 @@ describe('emulator Data API against the real cluster', function () {
     })
 
   before(async () => {
-    emu = await startTestEmulator()
-    api = apiClient(emu)
-    topo = await seedIncident(emu)
+    emu = fixture.emu
+    topo = fixture.seeded
     ids.production = await addonId(topo.production.database)
     ids.staging = await addonId(topo.staging.database)
-  })
-
-  after(async () => {
-    await emu?.stop()
   })
 
   it('describes a database: plan, PG Version (the pinned major), following, size, tables, resource_url', async () => {

@@ -1,30 +1,21 @@
 import {expect} from 'chai'
 
-import type {Emulator} from '../../emulator/types.js'
-import {startTestEmulator} from '../helpers/emulator.js'
-import {apiClient} from './helpers.js'
+import {apiClient} from '../helpers/api.js'
+import {type Emulator, startTestEmulator, useEmulator} from '../helpers/emulator.js'
 
 type Json = Record<string, unknown>
 const SDK = {accept: 'application/vnd.heroku+json; version=3.sdk'}
 
 describe('emulator Platform API over HTTP', function () {
   this.timeout(120_000)
+  const fixture = useEmulator({fresh: 'each'})
+  const {api} = fixture
   let emu: Emulator
-  let api: ReturnType<typeof apiClient>
   let stranger: ReturnType<typeof apiClient>
 
-  before(async () => {
-    emu = await startTestEmulator()
-    api = apiClient(emu)
+  before(() => {
+    emu = fixture.emu
     stranger = apiClient(emu, emu.accounts[1]!)
-  })
-
-  after(async () => {
-    await emu?.stop()
-  })
-
-  beforeEach(async () => {
-    await emu.reset()
   })
 
   describe('transport', () => {

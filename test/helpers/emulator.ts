@@ -1,28 +1,25 @@
 /**
  * Helpers for end-to-end tests against the local Heroku emulator (emulator/index.ts):
- * start one on a random port, point the plugin's in-process commands (or the real `heroku`
- * binary) at it, and build the topologies the tests need (the seed incident, a clean pair).
+ * start one on a random port (`useEmulator` does it as mocha hooks), point the plugin's in-process
+ * commands (`withEmulatorEnv`) or the real `heroku` binary (`useEmulator({cli})`, ./heroku-cli.ts) at it,
+ * build the topologies the tests need (the seed incident, a clean pair) and read its journal.
+ * Rows: ./db.ts. HTTP: ./api.ts.
  *
- * These exports are a stable contract for every e2e suite: add to them, never break them.
+ * These exports are a contract for every e2e suite and for bench/ and demo/: add to them, never break them.
  */
 
-import {execFile} from 'node:child_process'
-import {mkdirSync, mkdtempSync, writeFileSync} from 'node:fs'
+import {mkdtempSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import {fileURLToPath} from 'node:url'
 
 import nock from 'nock'
 
 import {startEmulator} from '../../emulator/index.js'
-import type {Account, Emulator, EmulatorOptions} from '../../emulator/types.js'
+import type {Account, Emulator, EmulatorOptions, JournalEntry} from '../../emulator/types.js'
+import {type ApiClient, apiClient} from './api.js'
+import {HerokuCli} from './heroku-cli.js'
 
 export type {Account, Emulator, EmulatorOptions, FaultRule, JournalEntry, SeedFixture} from '../../emulator/types.js'
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
-
-/** The real CLI (npm package heroku, a dev dependency). */
-export const HEROKU_BIN = path.join(root, 'node_modules', '.bin', 'heroku')
 
 /** Starts an emulator on a random port. Stop it in `after()` with `await emu.stop()`. */
 export async function startTestEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
@@ -55,69 +52,172 @@ export async function withEmulatorEnv<T>(emu: Emulator, fn: () => Promise<T>, ac
   }
 }
 
-let cliHome: string | undefined
+// ---------------------------------------------------------------------- mocha hooks
 
-/**
- * A private HOME for the real CLI: caches, config and a git config of its own, with the
- * terms-of-service banner already seen, so runs are quiet and touch nothing of the user's.
- */
-function stockCliHome(): string {
-  if (cliHome) return cliHome
-  cliHome = mkdtempSync(path.join(os.tmpdir(), 'heroku-cli-home-'))
-  mkdirSync(path.join(cliHome, 'cache', 'heroku'), {recursive: true})
-  writeFileSync(path.join(cliHome, 'cache', 'heroku', 'terms-of-service'), '')
-  writeFileSync(path.join(cliHome, 'gitconfig'), '')
-  return cliHome
+export interface UseEmulatorOptions<T> {
+  /** `'link'`: also a real `heroku` binary with this plugin linked (`fixture.cli`); `'none'`: the stock CLI alone */
+  cli?: 'installed' | 'link' | 'none'
+  /** added to the emulator's env for that CLI */
+  cliEnv?: Record<string, string>
+  /** passed to `startTestEmulator` */
+  emulator?: EmulatorOptions
+  /**
+   * `'once'` (default): started and seeded once for the block, tests share the state;
+   * `'each'`: `reset()` and seeded again before every test of the block.
+   */
+  fresh?: 'each' | 'once'
+  /** builds the state the block starts from; its result is `fixture.seeded` (the journal is cleared after it) */
+  seed?: (emu: Emulator) => Promise<T>
+}
+
+export interface EmulatorFixture<T> {
+  /** a JSON client for the emulator as accounts[0]; may be taken at describe time */
+  readonly api: ApiClient
+  /** the real `heroku` binary pointed at the emulator (only with the `cli` option) */
+  readonly cli: HerokuCli
+  readonly emu: Emulator
+  /** what `seed` returned for the current test */
+  readonly seeded: T
+  /** `reset()`, seed again (with the option's `seed`, or this one), clear the journal; returns what was seeded */
+  reseed(): Promise<T>
+  reseed<U>(seed: (emu: Emulator) => Promise<U>): Promise<U>
 }
 
 /**
- * The environment for running the real `heroku` binary against the emulator without it calling
- * out anywhere: no telemetry, no update checks or autoupdate, private caches and git config.
+ * One emulator for a describe block: registers `before` (start, optional CLI, seed), `afterEach`
+ * (fault rules cleared) and `after` (CLI home removed, emulator stopped). Call it at the top of the
+ * `describe`; read the fixture's fields inside hooks and tests only.
  */
-export function stockCliEnv(emu: Emulator, account?: Account, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const home = stockCliHome()
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    ...emulatorEnv(emu, account),
-    COLUMNS: '200',
-    GIT_CONFIG_GLOBAL: path.join(home, 'gitconfig'),
-    HEROKU_DISABLE_AUTOUPDATE: 'true',
-    HEROKU_SKIP_NEW_VERSION_CHECK: 'true',
-    HOME: home,
-    NO_COLOR: '1',
-    TERM: 'dumb',
-    XDG_CACHE_HOME: path.join(home, 'cache'),
-    XDG_CONFIG_HOME: path.join(home, 'config'),
-    XDG_DATA_HOME: path.join(home, 'data'),
-    ...extra,
+export function useEmulator<T = undefined>(options: UseEmulatorOptions<T> = {}): EmulatorFixture<T> {
+  let emu: Emulator | undefined
+  let cli: HerokuCli | undefined
+  let seeded: T | undefined
+  let isSeeded = false
+  const need = <V>(value: V | undefined, what: string): V => {
+    if (value === undefined) throw new Error(`useEmulator: ${what} is not there (read the fixture inside hooks and tests${what === 'cli' ? ', and pass the cli option' : ''})`)
+    return value
   }
-  return env
-}
 
-export interface StockResult {
-  code: number
-  stderr: string
-  stdout: string
-}
+  const seed = async (): Promise<void> => {
+    if (!options.seed) return
+    seeded = await options.seed(emu!)
+    isSeeded = true
+    emu!.clearJournal()
+  }
 
-/** oclif's wrapped warning/error text (` ›   ` prefixes, hard line breaks) as single-spaced text. */
-export function unwrap(text: string): string {
-  return text.replaceAll(/^ *› *(Error: |Warning: )?/gm, '').replaceAll(/\s+/g, ' ').trim()
-}
+  async function reseed(): Promise<T>
+  async function reseed<U>(other: (emu: Emulator) => Promise<U>): Promise<U>
+  async function reseed<U>(other?: (emu: Emulator) => Promise<U>): Promise<T | U> {
+    const running = need(emu, 'emu')
+    await running.reset()
+    if (!other) {
+      await seed()
+      return seeded as T
+    }
 
-/** Runs the real `heroku` binary against the emulator; never rejects (assert on `code`). */
-export async function runStockHeroku(emu: Emulator, args: string[], options: {account?: Account; env?: Record<string, string>; timeoutMs?: number} = {}): Promise<StockResult> {
-  return new Promise(resolve => {
-    execFile(HEROKU_BIN, args, {
-      cwd: stockCliHome(),
-      env: stockCliEnv(emu, options.account, options.env),
-      maxBuffer: 32 * 1024 * 1024,
-      timeout: options.timeoutMs ?? 120_000,
-    }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0
-      resolve({code, stderr: String(stderr), stdout: String(stdout)})
-    })
+    const value = await other(running)
+    running.clearJournal()
+    return value
+  }
+
+  before(async function () {
+    emu = await startTestEmulator(options.emulator)
+    if (options.cli) cli = await HerokuCli.create({env: {...emu.env, ...options.cliEnv}, plugin: options.cli})
+    if (options.fresh !== 'each') await seed()
   })
+
+  if (options.fresh === 'each') {
+    beforeEach(async function () {
+      await emu!.reset()
+      await seed()
+    })
+  }
+
+  afterEach(function () {
+    emu?.clearFaults()
+  })
+
+  after(async function () {
+    await cli?.cleanup()
+    await emu?.stop()
+  })
+
+  // Safe to take at describe time (`const api = fixture.api`): it finds the emulator when called.
+  const api: ApiClient = async (method, pathname, body, headers) => apiClient(need(emu, 'emu'))(method, pathname, body, headers)
+  return {
+    api,
+    get cli() {
+      return need(cli, 'cli')
+    },
+    get emu() {
+      return need(emu, 'emu')
+    },
+    reseed,
+    get seeded() {
+      if (!isSeeded) throw new Error('useEmulator: nothing seeded yet (pass the seed option)')
+      return seeded as T
+    },
+  }
+}
+
+/**
+ * For commands run in-process (`runCommand`): before each test (and before the block's `before` hooks)
+ * `process.exitCode` is cleared, HEROKU_APP unset and HEROKU_CONFIG_DIR (where `staging:protect` keeps its
+ * list) a new empty directory; all restored after the block. A block that runs its command once in `before`
+ * must read `process.exitCode` there: it is cleared before each test.
+ */
+export function isolateCommandEnv(): void {
+  const saved: Record<string, string | undefined> = {}
+  const isolate = (): void => {
+    process.exitCode = undefined
+    delete process.env.HEROKU_APP
+    process.env.HEROKU_CONFIG_DIR = mkdtempSync(path.join(os.tmpdir(), 'heroku-staging-config-'))
+  }
+
+  // Isolated from `before` on too, for blocks that run a command once in their own `before`.
+  before(function () {
+    for (const key of ['HEROKU_APP', 'HEROKU_CONFIG_DIR']) saved[key] = process.env[key]
+    isolate()
+  })
+
+  beforeEach(isolate)
+
+  afterEach(function () {
+    process.exitCode = undefined
+  })
+
+  after(function () {
+    process.exitCode = undefined
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[key]
+      else process.env[key] = value
+    }
+  })
+}
+
+// ---------------------------------------------------------------------- the journal
+
+/** Mutating requests in the journal (POST/PATCH/PUT/DELETE on Heroku routes), or only those to `app`. */
+export function mutating(emu: Emulator, app?: string): JournalEntry[] {
+  return emu.journal().filter(entry => entry.mutating && (app === undefined || entry.app === app))
+}
+
+/**
+ * Mutating requests that reached production or one of its add-ons: by the app or add-on the emulator
+ * resolved, or by a name (or production's app id) anywhere in the path.
+ */
+export function productionWrites(emu: Emulator, topology: Topology, productionId?: string): JournalEntry[] {
+  const {app, database, mail, redis, scheduler} = topology.production
+  const names = new Set([app, database, redis, scheduler, mail])
+  return mutating(emu).filter(entry => names.has(entry.app ?? '') || names.has(entry.addon ?? '')
+    || entry.path.split('/').some(segment => names.has(segment) || segment === productionId))
+}
+
+const UUID = /[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}/gi
+
+/** `METHOD /path` lines with every id as `<id>`, to compare requests across runs. */
+export function requestLines(entries: JournalEntry[]): string[] {
+  return entries.map(entry => `${entry.method} ${entry.path.replaceAll(UUID, '<id>')}`)
 }
 
 // ---------------------------------------------------------------------- topologies

@@ -25,15 +25,22 @@ import {fileURLToPath} from 'node:url'
  * The environment keeps the stock CLI from calling out and keeps runs fast: telemetry, Herokulytics and
  * Sentry off (DISABLE_TELEMETRY=true, IS_HEROKU_TEST_ENV=true), no update check or autoupdate
  * (HEROKU_SKIP_NEW_VERSION_CHECK, HEROKU_DISABLE_AUTOUPDATE), the terms-of-service banner pre-acknowledged,
- * no colour, wide columns (COLUMNS, OCLIF_COLUMNS), stdin closed so a prompt fails instead of hanging. Nothing from the caller's
+ * a private git config (GIT_CONFIG_GLOBAL, for git remotes), no colour (NO_COLOR, TERM=dumb), wide columns
+ * (COLUMNS, OCLIF_COLUMNS), stdin closed so a prompt fails instead of hanging. Nothing from the caller's
  * environment leaks in but PATH and the locale: pass `emulator.env` (HEROKU_HOST, HEROKU_DATA_HOST,
- * HEROKU_API_KEY, HEROKU_PARTICLEBOARD_URL) through `env`.
+ * HEROKU_API_KEY, HEROKU_PARTICLEBOARD_URL) through `env`, or use `useEmulator({cli})` from ./emulator.js,
+ * which does. This file is the ONE way tests, benches and the demo run the real binary.
  */
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 export const HEROKU_BIN = path.join(ROOT, 'node_modules', '.bin', 'heroku')
 const TSC = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc')
 const OCLIF = path.join(ROOT, 'node_modules', 'oclif', 'bin', 'run.js')
+
+/** oclif's wrapped warning/error text (` ›   ` prefixes, hard line breaks) as single-spaced text. */
+export function unwrap(text: string): string {
+  return text.replaceAll(/^ *› *(Error: |Warning: )?/gm, '').replaceAll(/\s+/g, ' ').trim()
+}
 
 export interface HerokuRun {
   durationMs: number
@@ -91,6 +98,8 @@ export function isolatedEnv(home: string): Record<string, string> {
   const env: Record<string, string> = {
     COLUMNS: '200',
     DISABLE_TELEMETRY: 'true',
+    // git (remotes, `git init` in tests) reads and writes this file only, never the user's ~/.gitconfig.
+    GIT_CONFIG_GLOBAL: path.join(home, '.gitconfig'),
     HEROKU_DISABLE_AUTOUPDATE: 'true',
     HEROKU_SKIP_NEW_VERSION_CHECK: 'true',
     HOME: home,
@@ -100,6 +109,7 @@ export function isolatedEnv(home: string): Record<string, string> {
     OCLIF_COLUMNS: '400',
     // node must be on PATH for the binary's `#!/usr/bin/env node` line; git for remotes.
     PATH: [path.dirname(process.execPath), process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin'].join(path.delimiter),
+    TERM: 'dumb',
     XDG_CACHE_HOME: path.join(home, '.cache'),
     XDG_CONFIG_HOME: path.join(home, '.config'),
     XDG_DATA_HOME: path.join(home, '.local', 'share'),
@@ -145,6 +155,7 @@ export class HerokuCli {
     await mkdir(cacheDir, {recursive: true})
     // Acknowledge the terms-of-service banner the init hook prints once per cache dir.
     await writeFile(path.join(cacheDir, 'terms-of-service'), '')
+    await writeFile(env.GIT_CONFIG_GLOBAL as string, '')
     const mode = options.plugin === undefined || options.plugin === true ? 'link' : options.plugin === false ? 'none' : options.plugin
     const pluginDir = mode === 'none' ? undefined : await compilePlugin()
     const cli = new HerokuCli(home, env, pluginDir)
