@@ -1,51 +1,24 @@
 import {expect} from 'chai'
-import pg from 'pg'
 
 import Fork from '../../src/commands/staging/fork.js'
 import type {ForkResult} from '../../src/lib/fork/types.js'
 import {ATTACHMENT_HEADERS} from '../../src/lib/heroku/types.js'
 import {sameEndpoint} from '../../src/lib/snapshot/identity.js'
-import {type Emulator, type FaultRule, type JournalEntry, seedIncident, startTestEmulator, type Topology, withEmulatorEnv} from '../helpers/emulator.js'
+import {apiGet as api} from '../helpers/api.js'
+import {checksum, count} from '../helpers/db.js'
+import {
+  type Emulator,
+  type FaultRule,
+  isolateCommandEnv,
+  type JournalEntry,
+  mutating,
+  productionWrites,
+  seedIncident,
+  type Topology,
+  useEmulator,
+  withEmulatorEnv,
+} from '../helpers/emulator.js'
 import {type RunResult, runCommand} from '../helpers/run.js'
-
-/** Real rows, read straight from PostgreSQL. */
-async function query<T extends Record<string, unknown>>(url: string, sql: string): Promise<T[]> {
-  const client = new pg.Client({connectionString: url})
-  await client.connect()
-  try {
-    return (await client.query<T>(sql)).rows
-  } finally {
-    await client.end()
-  }
-}
-
-/** A checksum over every user table's rows in a stable order: equal data, equal checksum. */
-async function checksum(url: string): Promise<string> {
-  const tables = await query<{name: string}>(url, `
-    SELECT quote_ident(table_schema) || '.' || quote_ident(table_name) AS name FROM information_schema.tables
-    WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1`)
-  const parts: string[] = []
-  for (const {name} of tables) {
-    const [row] = await query<{sum: null | string}>(url, `SELECT md5(coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), '')) AS sum FROM ${name} t`)
-    parts.push(`${name}:${row?.sum}`)
-  }
-
-  return parts.join(',')
-}
-
-async function count(url: string, table: string): Promise<number> {
-  const [row] = await query<{n: string}>(url, `SELECT count(*) AS n FROM ${table}`)
-  return Number(row?.n)
-}
-
-/** GET as accounts[0] on the Platform or Data API (same port). */
-async function api<T>(emu: Emulator, pathname: string, headers: Record<string, string> = {}): Promise<T> {
-  const response = await fetch(`${emu.url}${pathname}`, {
-    headers: {accept: 'application/vnd.heroku+json; version=3', authorization: `Bearer ${emu.accounts[0]!.token}`, ...headers},
-  })
-  if (!response.ok) throw new Error(`GET ${pathname}: ${response.status}`)
-  return response.json() as Promise<T>
-}
 
 interface Attachment {
   addon: {app: {id: string; name: string}; id: string; name: string; plan?: {name: string}}
@@ -57,13 +30,6 @@ const FORK = 'acme-production-staging'
 
 async function fork(emu: Emulator, argv: string[]): Promise<RunResult<ForkResult>> {
   return withEmulatorEnv(emu, () => runCommand<ForkResult>(Fork, argv))
-}
-
-/** Every mutating request that reached production or one of its add-ons. */
-function productionWrites(emu: Emulator, topology: Topology, productionId: string): JournalEntry[] {
-  const names = new Set([topology.production.app, topology.production.database, topology.production.redis, topology.production.scheduler, topology.production.mail])
-  return emu.journal().filter(entry => entry.mutating && (
-    names.has(entry.app ?? '') || names.has(entry.addon ?? '') || entry.path.split('/').some(segment => names.has(segment) || segment === productionId)))
 }
 
 /**
@@ -134,23 +100,20 @@ function asRules(entries: JournalEntry[]): string[] {
 
 describe('staging:fork against the emulator', function () {
   this.timeout(180_000)
+  /** The incident with production on Postgres 14 (not the emulator's default 16), so pinning shows. */
+  const fixture = useEmulator({seed: async emu => seedIncident(emu, {version: '14'})})
+  isolateCommandEnv()
   let emu: Emulator
   let topology: Topology
   let productionId: string
   let secrets: string[]
 
-  before(async function () {
-    emu = await startTestEmulator()
+  before(function () {
+    emu = fixture.emu
   })
 
-  after(async function () {
-    await emu?.stop()
-  })
-
-  /** The incident with production on Postgres 14 (not the emulator's default 16), so pinning shows. */
   async function seed(): Promise<void> {
-    await emu.reset()
-    topology = await seedIncident(emu, {version: '14'})
+    topology = await fixture.reseed()
     productionId = (await api<{id: string}>(emu, `/apps/${topology.production.app}`)).id
     secrets = Object.keys(topology.secrets).map(key => `${key}=staging-only-${key.toLowerCase()}-0123456789`)
     emu.clearJournal()
@@ -160,28 +123,21 @@ describe('staging:fork against the emulator', function () {
     return ['--from', topology.production.app, ...secrets.flatMap(set => ['--set', set]), ...extra]
   }
 
-  beforeEach(function () {
-    process.exitCode = undefined
-  })
-
-  afterEach(function () {
-    emu.clearFaults()
-    process.exitCode = undefined
-  })
-
   describe('a clean fork of the seed incident\'s production', function () {
     let run: RunResult<ForkResult>
     let result: ForkResult
+    let exitCode: number | string | undefined
 
     before(async function () {
       await seed()
       run = await fork(emu, argv('--json'))
+      exitCode = process.exitCode
       result = JSON.parse(run.stdout) as ForkResult
     })
 
     it('succeeds, with no critical finding', function () {
       expect(run.error, run.stdout).to.equal(undefined)
-      expect(process.exitCode ?? 0).to.equal(0)
+      expect(exitCode ?? 0).to.equal(0)
       expect(result.verification?.critical).to.equal(0)
       expect(result.steps.map(s => s.status)).to.not.include('failed')
     })
@@ -230,13 +186,13 @@ describe('staging:fork against the emulator', function () {
     })
 
     it('sent no mutating request to production or its add-ons (journal)', function () {
-      expect(emu.journal().filter(entry => entry.mutating).length).to.be.greaterThan(5)
+      expect(mutating(emu).length).to.be.greaterThan(5)
       expect(productionWrites(emu, topology, productionId)).to.deep.equal([])
     })
 
     it('sent exactly the mutating requests the interruption tests cover', function () {
       const expected = MUTATING_STEPS.map(step => `${step.method} ${step.path} #${step.nth}`).sort()
-      expect(asRules(emu.journal().filter(entry => entry.mutating && entry.app === FORK))).to.deep.equal(expected)
+      expect(asRules(mutating(emu, FORK))).to.deep.equal(expected)
     })
 
     it('copies the release, the formation (web 1, worker 0, same sizes), buildpacks and the pipeline stage', async function () {
@@ -255,7 +211,7 @@ describe('staging:fork against the emulator', function () {
       expect(again.error, again.stdout).to.equal(undefined)
       const steps = (JSON.parse(again.stdout) as ForkResult).steps
       expect(steps.filter(s => s.status === 'done')).to.deep.equal([])
-      expect(emu.journal().filter(entry => entry.mutating)).to.deep.equal([])
+      expect(mutating(emu)).to.deep.equal([])
     })
   })
 
@@ -270,7 +226,7 @@ describe('staging:fork against the emulator', function () {
       expect(run.stdout).to.contain(`Fork ${topology.production.app} → ${FORK} (new app)`)
       expect(run.stdout).to.match(/heroku-postgresql:essential-0 \(Postgres 14\)/)
       expect(emu.journal().length).to.be.greaterThan(5)
-      expect(emu.journal().filter(entry => entry.mutating)).to.deep.equal([])
+      expect(mutating(emu)).to.deep.equal([])
       expect(`${run.stdout}${run.stderr}`).not.to.contain(topology.production.databaseUrl)
       for (const value of Object.values(topology.secrets)) expect(`${run.stdout}${run.stderr}`).not.to.contain(value)
     })
@@ -279,14 +235,14 @@ describe('staging:fork against the emulator', function () {
       const run = await fork(emu, argv('--to', topology.staging.app))
       expect(run.error?.oclif?.exit).to.equal(4)
       expect(run.error?.message).to.contain(`Refusing to fork into ${topology.staging.app}: it exists and was not created by heroku staging:fork`)
-      expect(emu.journal().filter(entry => entry.mutating)).to.deep.equal([])
+      expect(mutating(emu)).to.deep.equal([])
     })
 
     it('refuses a production app as --to, sending no mutating request', async function () {
       const run = await fork(emu, ['--from', topology.staging.app, '--to', topology.production.app])
       expect(run.error?.oclif?.exit).to.equal(4)
       expect(run.error?.message).to.contain('coupled at stage production')
-      expect(emu.journal().filter(entry => entry.mutating)).to.deep.equal([])
+      expect(mutating(emu)).to.deep.equal([])
     })
 
     it('exits 1 when the audit finds a critical finding (secrets left identical), naming each', async function () {
@@ -313,7 +269,7 @@ describe('staging:fork against the emulator', function () {
       const destroyed = await fork(emu, argv('--destroy-on-failure'))
       expect(destroyed.error?.oclif?.exit).to.equal(5)
       expect(destroyed.error?.message).to.contain(`${FORK} was destroyed (--destroy-on-failure)`)
-      const gone = await fetch(`${emu.url}/apps/${FORK}`, {headers: {accept: 'application/vnd.heroku+json; version=3', authorization: `Bearer ${emu.accounts[0]!.token}`}})
+      const gone = await fixture.api('GET', `/apps/${FORK}`)
       expect(gone.status).to.equal(404)
       expect(productionWrites(emu, topology, productionId)).to.deep.equal([])
     })

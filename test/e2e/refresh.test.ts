@@ -3,67 +3,28 @@ import {mkdtempSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
-import pg from 'pg'
 
 import Refresh, {type RefreshResult} from '../../src/commands/staging/refresh.js'
+import {apiGet} from '../helpers/api.js'
+import {checksum, count, query} from '../helpers/db.js'
 import {
   type Emulator,
+  isolateCommandEnv,
   type JournalEntry,
+  mutating,
   PRODUCTION_SECRETS,
   PRODUCTION_SQL,
+  productionWrites,
   seedCleanPair,
   seedIncident,
-  startTestEmulator,
   type Topology,
+  useEmulator,
   withEmulatorEnv,
 } from '../helpers/emulator.js'
 import {type RunResult, runCommand} from '../helpers/run.js'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const EXAMPLE_SANITIZE = path.join(root, 'examples', 'sanitize.sql')
-
-/** Real rows, read straight from PostgreSQL. */
-async function query<T extends Record<string, unknown>>(url: string, sql: string): Promise<T[]> {
-  const client = new pg.Client({connectionString: url})
-  await client.connect()
-  try {
-    return (await client.query<T>(sql)).rows
-  } finally {
-    await client.end()
-  }
-}
-
-/** A checksum over every user table's rows in a stable order: equal data, equal checksum. */
-async function checksum(url: string): Promise<string> {
-  const tables = await query<{name: string}>(url, `
-    SELECT quote_ident(table_schema) || '.' || quote_ident(table_name) AS name FROM information_schema.tables
-    WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1`)
-  const parts: string[] = []
-  for (const {name} of tables) {
-    const [row] = await query<{sum: null | string}>(url, `SELECT md5(coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), '')) AS sum FROM ${name} t`)
-    parts.push(`${name}:${row?.sum}`)
-  }
-
-  return parts.join(',')
-}
-
-async function count(url: string, table: string): Promise<number> {
-  const [row] = await query<{n: string}>(url, `SELECT count(*) AS n FROM ${table}`)
-  return Number(row?.n)
-}
-
-/** Platform GET as accounts[0], for state the tests check after a run. */
-async function api<T>(emu: Emulator, pathname: string): Promise<T> {
-  const response = await fetch(`${emu.url}${pathname}`, {
-    headers: {accept: 'application/vnd.heroku+json; version=3', authorization: `Bearer ${emu.accounts[0]!.token}`},
-  })
-  if (!response.ok) throw new Error(`GET ${pathname}: ${response.status}`)
-  return response.json() as Promise<T>
-}
-
-function mutating(emu: Emulator): JournalEntry[] {
-  return emu.journal().filter(entry => entry.mutating)
-}
 
 async function refresh(emu: Emulator, argv: string[]): Promise<RunResult<RefreshResult>> {
   return withEmulatorEnv(emu, () => runCommand<RefreshResult>(Refresh, argv))
@@ -77,31 +38,12 @@ function sqlFile(sql: string): string {
 
 describe('staging:refresh against the emulator', function () {
   this.timeout(180_000)
+  // Each block or test starts from its own `fixture.reseed(...)`.
+  const fixture = useEmulator()
+  isolateCommandEnv()
   let emu: Emulator
-  const saved: Record<string, string | undefined> = {}
-
-  before(async function () {
-    emu = await startTestEmulator()
-  })
-
-  after(async function () {
-    await emu?.stop()
-  })
-
-  beforeEach(async function () {
-    await emu.reset()
-    process.exitCode = undefined
-    for (const key of ['HEROKU_APP', 'HEROKU_CONFIG_DIR']) saved[key] = process.env[key]
-    delete process.env.HEROKU_APP
-    process.env.HEROKU_CONFIG_DIR = mkdtempSync(path.join(tmpdir(), 'refresh-e2e-config-'))
-  })
-
-  afterEach(function () {
-    process.exitCode = undefined
-    for (const [key, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[key]
-      else process.env[key] = value
-    }
+  before(function () {
+    emu = fixture.emu
   })
 
   describe('a confirmed refresh of a clean pair', function () {
@@ -109,14 +51,17 @@ describe('staging:refresh against the emulator', function () {
     let run: RunResult<RefreshResult>
     let productionBefore: string
     let stagingBefore: number
+    let journal: JournalEntry[]
 
-    beforeEach(async function () {
-      topology = await seedCleanPair(emu)
+    // One refresh for the whole block: each test reads what it left (rows, result, journal).
+    before(async function () {
+      topology = await fixture.reseed(seedCleanPair)
       await query(topology.staging.databaseUrl, 'CREATE TABLE leftovers (id int); INSERT INTO leftovers VALUES (1), (2)')
       productionBefore = await checksum(topology.production.databaseUrl)
       stagingBefore = await count(topology.staging.databaseUrl, 'leftovers')
       emu.clearJournal()
       run = await refresh(emu, ['-a', 'acme-staging', '--confirm', 'acme-staging', '--json'])
+      journal = emu.journal()
     })
 
     it("leaves staging holding production's rows and production byte-for-byte unchanged", async function () {
@@ -129,20 +74,20 @@ describe('staging:refresh against the emulator', function () {
     })
 
     it('sends no mutating request to production, and captures the backup before the wipe', async function () {
-      const writes = mutating(emu)
+      const writes = journal.filter(entry => entry.mutating)
       expect(writes.filter(entry => entry.app === 'acme-production' || entry.addon === topology.production.database)).to.deep.equal([])
+      expect(productionWrites(emu, topology)).to.deep.equal([])
       const backup = writes.findIndex(entry => entry.method === 'POST' && /\/backups$/.test(entry.path) && entry.addon === topology.staging.database)
       const copy = writes.findIndex(entry => entry.method === 'POST' && /\/transfers$/.test(entry.path))
       expect(backup, 'backup POST').to.be.greaterThan(-1)
       expect(copy, 'transfer POST').to.be.greaterThan(backup)
       // The backup had finished (polled to the end) before the transfer was posted.
-      const journal = emu.journal()
       const result = JSON.parse(run.stdout) as RefreshResult
       const backupUuid = result.backups.target?.uuid
       const lastBackupPoll = journal.filter(entry => entry.method === 'GET' && entry.path.endsWith(`/transfers/${backupUuid}`)).at(-1)
       const copyPost = journal.find(entry => entry.method === 'POST' && /\/transfers$/.test(entry.path))
       expect(lastBackupPoll!.seq).to.be.lessThan(copyPost!.seq)
-      const transfers = await api<Array<{finished_at: string; name: string; succeeded: boolean; uuid: string}>>(emu, '/client/v11/apps/acme-staging/transfers')
+      const transfers = await apiGet<Array<{finished_at: string; name: string; succeeded: boolean; uuid: string}>>(emu, '/client/v11/apps/acme-staging/transfers')
       const backupRecord = transfers.find(t => t.uuid === backupUuid)
       expect(backupRecord?.succeeded).to.equal(true)
     })
@@ -158,9 +103,9 @@ describe('staging:refresh against the emulator', function () {
       expect(result.source).to.deep.include({app: 'acme-production', attachment: 'DATABASE', configVar: 'DATABASE_URL'})
       expect(result.target).to.deep.include({app: 'acme-staging', attachment: 'DATABASE', configVar: 'DATABASE_URL'})
       expect(result.findings.filter(f => f.severity === 'critical')).to.deep.equal([])
-      const app = await api<{maintenance: boolean}>(emu, '/apps/acme-staging')
+      const app = await apiGet<{maintenance: boolean}>(emu, '/apps/acme-staging')
       expect(app.maintenance).to.equal(false)
-      const writes = mutating(emu).map(entry => `${entry.method} ${entry.path}`)
+      const writes = journal.filter(entry => entry.mutating).map(entry => `${entry.method} ${entry.path}`)
       expect(writes.filter(w => w === 'PATCH /apps/acme-staging')).to.have.length(2)
       for (const secret of Object.values(PRODUCTION_SECRETS)) expect(`${run.stdout}${run.stderr}`).to.not.contain(secret)
       expect(`${run.stdout}${run.stderr}`).to.not.match(/postgres:\/\/[^:\s]+:[^*\s][^@\s]*@/)
@@ -178,7 +123,7 @@ describe('staging:refresh against the emulator', function () {
     }
 
     it("refuses the seed incident: staging's DATABASE_URL reaches production's database", async function () {
-      const topology = await seedIncident(emu)
+      const topology = await fixture.reseed(seedIncident)
       const before = await checksum(topology.production.databaseUrl)
       const run = await expectRefused(['-a', 'acme-staging', '--confirm', 'acme-staging'], 'TARGET_SAME_DATABASE_AS_PRODUCTION')
       expect(run.error?.message).to.contain("acme-production's DATABASE_URL")
@@ -186,19 +131,19 @@ describe('staging:refresh against the emulator', function () {
     })
 
     it("refuses production's own add-on attached to staging", async function () {
-      const topology = await seedCleanPair(emu)
+      const topology = await fixture.reseed(seedCleanPair)
       await emu.seed({attachments: [{addon: topology.production.database, app: 'acme-staging', as: 'PRODUCTION_DB'}]})
       await expectRefused(['-a', 'acme-staging', '--target', 'PRODUCTION_DB', '--confirm', 'acme-staging'], 'TARGET_OWNED_BY_PRODUCTION')
     })
 
     it('refuses a staging add-on that production also attaches', async function () {
-      const topology = await seedCleanPair(emu)
+      const topology = await fixture.reseed(seedCleanPair)
       await emu.seed({attachments: [{addon: topology.staging.database, app: 'acme-production', as: 'STAGING_DB'}]})
       await expectRefused(['-a', 'acme-staging', '--confirm', 'acme-staging'], 'TARGET_ATTACHED_TO_PRODUCTION')
     })
 
     it('refuses a config var that reaches production through a differently written URL', async function () {
-      const topology = await seedCleanPair(emu)
+      const topology = await fixture.reseed(seedCleanPair)
       // Another user, `localhost` for 127.0.0.1, the scheme spelled out, a query: the same database all the same.
       const url = new URL(topology.production.databaseUrl)
       const rewritten = `postgresql://someone:else@localhost:${url.port}${url.pathname}?sslmode=disable`
@@ -212,12 +157,12 @@ describe('staging:refresh against the emulator', function () {
     })
 
     it('refuses the source itself (--from the staging app)', async function () {
-      await seedCleanPair(emu)
+      await fixture.reseed(seedCleanPair)
       await expectRefused(['-a', 'acme-staging', '--from', 'acme-staging', '--confirm', 'acme-staging'], 'TARGET_SAME_ADDON_AS_SOURCE')
     })
 
     it('refuses a database owned by a protected app', async function () {
-      const topology = await seedCleanPair(emu)
+      const topology = await fixture.reseed(seedCleanPair)
       await emu.seed({
         addons: [{app: 'acme-legacy', as: 'DATABASE', name: 'acme-legacy-db', plan: 'heroku-postgresql:essential-0'}],
         apps: [{name: 'acme-legacy'}],
@@ -230,12 +175,12 @@ describe('staging:refresh against the emulator', function () {
     })
 
     it('refuses a target that is not a heroku-postgresql database', async function () {
-      await seedCleanPair(emu)
+      await fixture.reseed(seedCleanPair)
       await expectRefused(['-a', 'acme-staging', '--target', 'REDIS', '--confirm', 'acme-staging'], 'TARGET_NOT_HEROKU_POSTGRES')
     })
 
     it('refuses production named as the app to overwrite', async function () {
-      await seedCleanPair(emu)
+      await fixture.reseed(seedCleanPair)
       emu.clearJournal()
       const run = await refresh(emu, ['-a', 'acme-production', '--confirm', 'acme-production'])
       expect(run.error?.oclif?.exit).to.equal(4)
@@ -244,7 +189,7 @@ describe('staging:refresh against the emulator', function () {
     })
 
     it('refuses a wrong --confirm with no mutating request', async function () {
-      await seedCleanPair(emu)
+      await fixture.reseed(seedCleanPair)
       const run = await expectRefused(['-a', 'acme-staging', '--confirm', 'acme-production'], 'did not match acme-staging')
       expect(run.stderr).to.contain('TO (target, wiped)')
     })
@@ -252,7 +197,7 @@ describe('staging:refresh against the emulator', function () {
 
   describe('verification', function () {
     it("copies into the incident app's own ROSE database, then exits 1 because the audit still finds production wiring", async function () {
-      const topology = await seedIncident(emu)
+      const topology = await fixture.reseed(seedIncident)
       const productionBefore = await checksum(topology.production.databaseUrl)
       const run = await refresh(emu, ['-a', 'acme-staging', '--target', 'HEROKU_POSTGRESQL_ROSE', '--confirm', 'acme-staging', '--json'])
       expect(process.exitCode).to.equal(1)
@@ -268,7 +213,7 @@ describe('staging:refresh against the emulator', function () {
 
   describe('sanitize', function () {
     it('applies the example sanitize file, verified by querying staging', async function () {
-      const topology = await seedCleanPair(emu)
+      const topology = await fixture.reseed(seedCleanPair)
       const productionBefore = await checksum(topology.production.databaseUrl)
       const run = await refresh(emu, ['-a', 'acme-staging', '--confirm', 'acme-staging', '--sanitize', EXAMPLE_SANITIZE])
       expect(run.error, run.stderr).to.equal(undefined)
@@ -284,14 +229,14 @@ describe('staging:refresh against the emulator', function () {
     })
 
     it('leaves staging in maintenance, and nothing half-applied, when the sanitize file fails', async function () {
-      const topology = await seedCleanPair(emu)
+      const topology = await fixture.reseed(seedCleanPair)
       const productionBefore = await checksum(topology.production.databaseUrl)
       const file = sqlFile("UPDATE users SET name = 'half applied';\nUPDATE users SET email = NULL;\n")
       const run = await refresh(emu, ['-a', 'acme-staging', '--confirm', 'acme-staging', '--sanitize', file])
       expect(run.error?.oclif?.exit).to.equal(5)
       expect(run.error?.message).to.contain('rolled back').and.contain('null value').and.contain('IN maintenance mode')
       expect(run.error?.message).to.contain(`Fix ${file} and run heroku staging:refresh -a acme-staging --sanitize ${file} again`)
-      const app = await api<{maintenance: boolean}>(emu, '/apps/acme-staging')
+      const app = await apiGet<{maintenance: boolean}>(emu, '/apps/acme-staging')
       expect(app.maintenance).to.equal(true)
       const [halfApplied] = await query<{n: string}>(topology.staging.databaseUrl, "SELECT count(*) AS n FROM users WHERE name = 'half applied'")
       expect(Number(halfApplied?.n)).to.equal(0)
@@ -302,6 +247,7 @@ describe('staging:refresh against the emulator', function () {
 
   describe('dynos', function () {
     it('scales worker and clock to 0 during the copy and restores the formation exactly', async function () {
+      await emu.reset()
       await emu.seed({
         addons: [
           {app: 'busy-production', as: 'DATABASE', name: 'busy-production-db', plan: 'heroku-postgresql:standard-0', sql: PRODUCTION_SQL},
@@ -320,11 +266,11 @@ describe('staging:refresh against the emulator', function () {
         ],
         pipelines: [{apps: {'busy-production': 'production', 'busy-staging': 'staging'}, name: 'busy'}],
       })
-      const before = await api<Array<{quantity: number; size: string; type: string}>>(emu, '/apps/busy-staging/formation')
+      const before = await apiGet<Array<{quantity: number; size: string; type: string}>>(emu, '/apps/busy-staging/formation')
       emu.clearJournal()
       const run = await refresh(emu, ['-a', 'busy-staging', '--confirm', 'busy-staging'])
       expect(run.error, run.stderr).to.equal(undefined)
-      const after = await api<Array<{quantity: number; size: string; type: string}>>(emu, '/apps/busy-staging/formation')
+      const after = await apiGet<Array<{quantity: number; size: string; type: string}>>(emu, '/apps/busy-staging/formation')
       const shape = (list: typeof before) => list.map(f => `${f.type}=${f.quantity}:${f.size}`).sort()
       expect(shape(after)).to.deep.equal(shape(before))
       const writes = mutating(emu).map(entry => `${entry.method} ${entry.path}`)
