@@ -1,15 +1,13 @@
 import {flags} from '@heroku-cli/command'
 import {Flags} from '@oclif/core'
 
-import {runAudit} from '../../lib/audit/run.js'
+import {auditProtectedApps, runAudit} from '../../lib/audit/run.js'
 import type {AuditResult} from '../../lib/audit/types.js'
 import {StagingCommand, StagingError} from '../../lib/command/base.js'
 import {ExitCode, exitCodeHelp} from '../../lib/exit-codes.js'
-import {confirmRepair, terminalConfirmIO} from '../../lib/fix/confirm.js'
-import {planLines, progressLine, resultLines} from '../../lib/fix/render.js'
+import {planLines, progressLine, repairConfirmTexts, resultLines} from '../../lib/fix/render.js'
 import {runFix} from '../../lib/fix/run.js'
 import type {FixResult} from '../../lib/fix/types.js'
-import {protectedFile, protectedKeys, readProtectedEntries} from '../../lib/protect/store.js'
 import {renderAudit} from '../../lib/render/audit.js'
 
 export default class Audit extends StagingCommand {
@@ -62,66 +60,41 @@ export default class Audit extends StagingCommand {
     remote: flags.remote({description: 'git remote of the staging app to audit'}),
   }
 
-  /** Apps marked production with staging:protect; an unreadable list stops the audit rather than ignoring it. */
-  private async protectedApps(): Promise<string[]> {
-    try {
-      return protectedKeys(await readProtectedEntries(this.config.configDir))
-    } catch (error) {
-      const file = protectedFile(this.config.configDir)
-      throw new StagingError(`Cannot read the protected-apps list ${file}: ${(error as Error).message}`, `Fix or delete ${file}, then re-run heroku staging:protect --app PRODUCTION_APP.`, ExitCode.Usage)
-    }
-  }
-
   async run(): Promise<AuditResult | FixResult> {
     const {flags: parsed} = await this.parse(Audit)
-    if (parsed.fix) return this.fix({app: parsed.app, confirm: parsed.confirm, dryRun: parsed['dry-run'] ?? false, production: parsed.production ?? []})
+    if (parsed.fix) return this.fix(parsed)
     const result = await runAudit(this.client, {
       app: parsed.pipeline ? undefined : parsed.app,
       pipeline: parsed.pipeline,
       production: parsed.production ?? [],
-      protectedApps: await this.protectedApps(),
+      protectedApps: await auditProtectedApps(this.config.configDir),
     })
-    if (!this.jsonEnabled()) for (const line of renderAudit(result)) this.log(line)
+    for (const line of renderAudit(result)) this.log(line)
     // The report (or JSON) is printed either way; the exit code says a critical finding remains.
     if (result.summary.critical > 0) this.exitAfterResult(ExitCode.Critical)
-
     return result
   }
 
-  /** --fix: audit, plan, confirm, repair, audit again (src/lib/fix); this only prints and maps exit codes. */
-  private async fix(options: {app?: string; confirm?: string; dryRun: boolean; production: string[]}): Promise<FixResult> {
-    if (!options.app) throw new StagingError('--fix repairs one staging app, and none was named.', 'Pass it with -a STAGING_APP.', ExitCode.Usage)
-    const human = !this.jsonEnabled()
-    // Ctrl-C once changes have begun: polling stops, no further step starts, and the error says where it stopped.
-    const controller = new AbortController()
-    const onSigint = (): void => controller.abort()
-    let result: FixResult
-    try {
-      result = await runFix(this.client, {app: options.app, dryRun: options.dryRun, production: options.production, protectedApps: await this.protectedApps()}, {
-        audited: audit => {
-          if (human) for (const line of renderAudit(audit)) this.log(line)
-        },
-        async confirm(plan) {
-          const outcome = await confirmRepair(plan.app.name, options.confirm, terminalConfirmIO())
-          if (!outcome.ok) throw new StagingError(outcome.message, outcome.fix, ExitCode.Refused)
-          process.once('SIGINT', onSigint)
-        },
-        onEvent: event => {
-          const line = progressLine(event)
-          if (line !== undefined) this.logToStderr(line)
-        },
-        planned: plan => {
-          if (human) for (const line of ['', ...planLines(plan), '']) this.log(line)
-        },
-        signal: controller.signal,
-      })
-    } finally {
-      process.removeListener('SIGINT', onSigint)
-    }
-
-    if (human) for (const line of resultLines(result)) this.log(line)
+  /** --fix: audit, plan, confirm, repair, audit again (src/lib/fix/run.ts); this only prints. */
+  private async fix(parsed: {app?: string; confirm?: string; 'dry-run'?: boolean; production?: string[]}): Promise<FixResult> {
+    if (!parsed.app) throw new StagingError('--fix repairs one staging app, and none was named.', 'Pass it with -a STAGING_APP.', ExitCode.Usage)
+    const request = {app: parsed.app, dryRun: parsed['dry-run'] ?? false, production: parsed.production ?? [], protectedApps: await auditProtectedApps(this.config.configDir)}
+    const result = await runFix(this.client, request, {
+      audited: audit => {
+        for (const line of renderAudit(audit)) this.log(line)
+      },
+      confirm: async plan => this.requireConfirmation(plan.app.name, parsed.confirm, repairConfirmTexts(plan.app.name)),
+      interruptible: async work => this.interruptible(work),
+      onEvent: event => {
+        const line = progressLine(event)
+        if (line !== undefined) this.logToStderr(line)
+      },
+      planned: plan => {
+        for (const line of ['', ...planLines(plan), '']) this.log(line)
+      },
+    })
+    for (const line of resultLines(result)) this.log(line)
     if (result.remaining.length > 0) this.exitAfterResult(ExitCode.Critical)
-
     return result
   }
 }

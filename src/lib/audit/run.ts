@@ -1,6 +1,7 @@
 import {ActionableError} from '../errors.js'
 import {ExitCode, type ExitCodeValue} from '../exit-codes.js'
 import {ApiError, type HerokuClient} from '../heroku/client.js'
+import {protectedFile, protectedKeys, readProtectedEntries} from '../protect/store.js'
 import {loadApps, type LoadOptions, loadPipelineCouplings} from '../snapshot/load.js'
 import {findProductionApps, ProductionUnknownError} from '../snapshot/production.js'
 import type {AppSnapshot} from '../snapshot/types.js'
@@ -22,6 +23,16 @@ export class AuditUsageError extends ActionableError {
   constructor(message: string, fix: string, exit: ExitCodeValue = ExitCode.Usage) {
     super(message, fix, exit)
     this.name = 'AuditUsageError'
+  }
+}
+
+/** Apps marked production with staging:protect (names and ids); an unreadable list stops the audit rather than being ignored. */
+export async function auditProtectedApps(configDir: string): Promise<string[]> {
+  try {
+    return protectedKeys(await readProtectedEntries(configDir))
+  } catch (error) {
+    const file = protectedFile(configDir)
+    throw new AuditUsageError(`Cannot read the protected-apps list ${file}: ${(error as Error).message}`, `Fix or delete ${file}, then re-run heroku staging:protect --app PRODUCTION_APP.`)
   }
 }
 

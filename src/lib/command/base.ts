@@ -6,6 +6,7 @@ import {ActionableError} from '../errors.js'
 import {ExitCode, type ExitCodeValue} from '../exit-codes.js'
 import {ApiError, HerokuClient} from '../heroku/client.js'
 import {redact, redactDeep, registerSecret} from '../snapshot/redact.js'
+import {confirmByName, type ConfirmTexts, terminalConfirmIO} from './confirm.js'
 
 // Every debug line (http-call's included) passes through redaction before it reaches stderr.
 const originalDebugLog = createDebug.log
@@ -54,6 +55,28 @@ export abstract class StagingCommand extends Command {
     const exit = (error as {oclif?: {exit?: number}}).oclif?.exit
     if (this.jsonEnabled() && typeof exit === 'number') process.exitCode = exit
     return super.catch(error)
+  }
+
+  /**
+   * Runs `work` with a signal that Ctrl-C aborts while it runs, instead of killing the process:
+   * the executor then stops polling, starts no further step and says where it stopped. Ctrl-C is
+   * taken over only for `work` (the changes), never while the command merely reads or asks.
+   */
+  protected async interruptible<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const controller = new AbortController()
+    const onSigint = (): void => controller.abort()
+    process.once('SIGINT', onSigint)
+    try {
+      return await work(controller.signal)
+    } finally {
+      process.removeListener('SIGINT', onSigint)
+    }
+  }
+
+  /** Confirmation by `expected` (an app's name): --confirm, else a prompt on a TTY; refuses with exit 4. */
+  protected async requireConfirmation(expected: string, given: string | undefined, texts: ConfirmTexts): Promise<void> {
+    const outcome = await confirmByName(expected, given, terminalConfirmIO(), texts)
+    if (!outcome.ok) throw new StagingError(outcome.message, outcome.fix, ExitCode.Refused)
   }
 
   /**

@@ -1,5 +1,6 @@
 import * as color from '@heroku/heroku-cli-util/color'
 
+import type {ConfirmTexts} from '../command/confirm.js'
 import {summaryLine} from '../render/audit.js'
 import type {FixEvent} from './execute.js'
 import type {FixExecution, FixPlan, FixRefusal, FixResult, ManualFix, StepStatus} from './types.js'
@@ -41,6 +42,12 @@ export function planLines(plan: FixPlan): string[] {
   if (plan.restore.length > 0) lines.push('', 'To undo:', ...plan.restore.map(line => `  ${line}`))
   if (plan.next.length > 0) lines.push('', 'Next:', ...plan.next.map(line => `  ${line}`))
   return lines
+}
+
+/** What --fix's confirmation says when it refuses. */
+export function repairConfirmTexts(app: string): ConfirmTexts {
+  const fix = `Re-run with --confirm ${app} to repair ${app}.`
+  return {mismatchFix: fix, noTty: {fix, message: `Refusing to change ${app} without confirmation: no TTY to ask on. Nothing was changed.`}}
 }
 
 /** A refusal: the message line, then every reason. The fix goes in the error's second line. */

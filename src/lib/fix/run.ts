@@ -8,6 +8,7 @@ import type {AuditResult} from '../audit/types.js'
 import {ActionableError} from '../errors.js'
 import {ExitCode} from '../exit-codes.js'
 import type {HerokuClient} from '../heroku/client.js'
+import type {Interruptible} from '../heroku/wait.js'
 import type {AppSnapshot} from '../snapshot/types.js'
 import {executeFix, type ExecuteFixOptions, type FixEvent} from './execute.js'
 import {planFix} from './plan.js'
@@ -21,9 +22,10 @@ export interface FixHooks {
   planned?: (plan: FixPlan) => void
   /** called once, before the first change (never with --dry-run); throws to stop with nothing changed */
   confirm: (plan: FixPlan) => Promise<void>
+  /** runs the backups and changes: Ctrl-C then stops polling, and no further step starts */
+  interruptible?: Interruptible
   onEvent?: (event: FixEvent) => void
   poll?: ExecuteFixOptions['poll']
-  signal?: AbortSignal
 }
 
 /** The plan refused to touch the app; nothing was changed. The message lists every reason. */
@@ -72,7 +74,8 @@ export async function runFix(client: HerokuClient, request: FixRequest, hooks: F
   if (plan.steps.length === 0) return {...base, mode: 'fix'}
 
   await hooks.confirm(plan)
-  const execution = await executeFix({client, onEvent: hooks.onEvent, plan, poll: hooks.poll, production: before.production, signal: hooks.signal})
+  const execute = async (signal?: AbortSignal) => executeFix({client, onEvent: hooks.onEvent, plan, poll: hooks.poll, production: before.production, signal})
+  const execution = hooks.interruptible ? await hooks.interruptible(execute) : await execute()
   const after = (await audit(client, request)).result
   return {...base, after, execution, mode: 'fix', remaining: critical(after)}
 }

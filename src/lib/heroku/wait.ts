@@ -31,6 +31,12 @@ export interface PollOptions {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>
 }
 
+/**
+ * Runs `work` with a signal that is aborted when the user presses Ctrl-C while it runs (the
+ * command provides it; changes already asked of Heroku go on, only the waiting stops).
+ */
+export type Interruptible = <T>(work: (signal: AbortSignal) => Promise<T>) => Promise<T>
+
 /** The wait was aborted through its signal; what it waited for may still be going on at Heroku. */
 export class WaitAbortedError extends Error {
   constructor(readonly what: string) {

@@ -111,7 +111,7 @@ export async function loadRefreshInputs(
 
 /** Production's latest successful backup, read from the source add-on's billing app. */
 export async function loadLatestBackup(client: HerokuClient, plan: RefreshPlan, now = new Date()): Promise<{
-  latest: null | ReturnType<typeof latestBackup>
+  latest: NonNullable<ReturnType<typeof latestBackup>> | null
   warning?: string
 }> {
   const owner = plan.source.addon?.owner

@@ -3,10 +3,13 @@
  * them; every line still passes through the command's redaction.
  */
 import type {Finding} from '../audit/types.js'
+import type {ConfirmTexts} from '../command/confirm.js'
 import {formatAge, formatBytes, formatDuration} from '../render/format.js'
 import type {Refusal} from '../guard/classify.js'
-import type {TransferSummary} from './execute.js'
+import type {RefreshEvent, TransferSummary} from './execute.js'
+import type {Verification} from './load.js'
 import type {DatabaseSide, RefreshPlan, RefreshStep} from './plan.js'
+import type {RefreshResult} from './run.js'
 
 /** The lines describing one side: app, attachment and config var, add-on, host and database, size. */
 export function sideLines(label: string, side: DatabaseSide): string[] {
@@ -105,4 +108,55 @@ export function findingLines(findings: readonly Finding[]): string[] {
 
 export function transferLine(summary: TransferSummary | undefined): string {
   return summary ? `${summary.name} (${formatBytes(summary.bytes)}, ${formatDuration(summary.durationMs)})` : 'none'
+}
+
+/** What the confirmation says when it refuses: the target is wiped. */
+export function wipeConfirmTexts(app: string): ConfirmTexts {
+  return {
+    mismatchFix: `Re-run with --confirm ${app} to wipe ${app}'s target database.`,
+    noTty: {fix: `Re-run with --confirm ${app}.`, message: `Refusing to wipe ${app}'s database without confirmation: no TTY to ask on.`},
+  }
+}
+
+/** The warning when staging's background dynos are not as they were before the refresh. */
+export function formationWarning(app: string, formation: Verification['formation']): string | undefined {
+  if (formation.same) return undefined
+  const now = formation.after.map(p => `${p.type}=${p.quantity}`).join(' ') || 'none'
+  const before = formation.before.map(p => `${p.type}=${p.quantity}`).join(' ') || 'none'
+  return `${app}'s background dynos are ${now}, not ${before} as before: check heroku ps -a ${app}.`
+}
+
+/** The progress of the steps (stderr): each step as it starts, and the bytes moved at most once a second. */
+export function progressLines(now: () => number = Date.now): (event: RefreshEvent) => string | undefined {
+  let last = 0
+  return event => {
+    if (event.kind === 'step-start') return `→ ${event.step}`
+    if (event.kind !== 'progress') return undefined
+    const time = now()
+    if (time - last < 1000) return undefined
+    last = time
+    const total = event.totalBytes === undefined ? '' : ` / ${formatBytes(event.totalBytes)}`
+    return `  ${event.name}: ${formatBytes(event.processedBytes)}${total}`
+  }
+}
+
+/** What the refresh did (stdout), ending with the audit of staging again. */
+export function summaryLines(result: RefreshResult): string[] {
+  const paused = result.formation.paused.map(p => `${p.type}=${p.quantity}`).join(' ')
+  const lines = [
+    `Refreshed ${result.app}'s ${result.target.attachment ?? result.target.configVar} from ${result.from}'s ${result.source.attachment ?? result.source.configVar}.`,
+    `  bytes copied ${formatBytes(result.transfer.bytes)} (${result.transfer.name})`,
+    `  duration     ${formatDuration(result.durationMs)} (copy ${formatDuration(result.transfer.durationMs)})`,
+    `  backup       ${result.backups.target ? `${transferLine(result.backups.target)}; restore with heroku pg:backups:restore ${result.backups.target.app}::${result.backups.target.name} ${result.target.attachment ?? 'DATABASE'} -a ${result.app}` : 'none (--no-backup)'}`,
+  ]
+  if (result.backups.source) lines.push(`  production   fresh backup ${transferLine(result.backups.source)}`)
+  lines.push(
+    `  sanitize     ${result.sanitize ? `${result.sanitize.file} applied in ${formatDuration(result.sanitize.durationMs)}` : 'none'}`,
+    `  maintenance  ${result.maintenance.after ? 'on' : 'off'}${result.maintenance.before ? ' (it was on before)' : ''}`,
+    `  dynos        ${paused ? `${paused} ${result.formation.verified ? 'restored' : 'NOT as before'}` : 'no background dynos were running'}`,
+    ...findingLines(result.findings),
+  )
+  const critical = result.findings.filter(f => f.severity === 'critical').length
+  if (critical > 0) lines.push(`${critical} critical finding${critical === 1 ? '' : 's'} remain on ${result.app}: heroku staging:audit -a ${result.app} names the fix for each.`)
+  return lines
 }

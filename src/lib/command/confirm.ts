@@ -1,8 +1,9 @@
 import {createInterface} from 'node:readline/promises'
 
 /**
- * Confirmation of `--fix` by the staging app's name: `--confirm` must match exactly; without it
- * the name is asked for on a TTY; with no TTY the repair is refused, naming the flag.
+ * Confirmation by an app's name, for the commands that change or wipe something (`staging:audit
+ * --fix`, `staging:refresh`): `--confirm` must match exactly; without it the name is asked for on a
+ * TTY; with no TTY the command refuses, naming the flag. Ctrl-C at the prompt cancels.
  */
 
 export interface ConfirmIO {
@@ -10,6 +11,14 @@ export interface ConfirmIO {
   isTTY: boolean
   /** asks one question and returns the answer (the command wires readline to stdin/stderr) */
   ask: (question: string) => Promise<string>
+}
+
+/** What a refusal says, in the words of the command asking. */
+export interface ConfirmTexts {
+  /** the fix after a name that does not match */
+  mismatchFix: string
+  /** the refusal without --confirm and without a TTY */
+  noTty: {fix: string; message: string}
 }
 
 export type ConfirmOutcome = {fix: string; message: string; ok: false} | {ok: true}
@@ -40,15 +49,15 @@ export function terminalConfirmIO(): ConfirmIO {
   }
 }
 
-export async function confirmRepair(expected: string, given: string | undefined, io: ConfirmIO): Promise<ConfirmOutcome> {
-  const fix = `Re-run with --confirm ${expected} to repair ${expected}.`
+export async function confirmByName(expected: string, given: string | undefined, io: ConfirmIO, texts: ConfirmTexts): Promise<ConfirmOutcome> {
+  const fix = texts.mismatchFix
   if (given !== undefined) {
     return given === expected
       ? {ok: true}
       : {fix, message: `Confirmation ${given} did not match ${expected}. Nothing was changed.`, ok: false}
   }
 
-  if (!io.isTTY) return {fix, message: `Refusing to change ${expected} without confirmation: no TTY to ask on. Nothing was changed.`, ok: false}
+  if (!io.isTTY) return {...texts.noTty, ok: false}
   let answer: string
   try {
     answer = (await io.ask(`To proceed, type ${expected} or re-run this command with --confirm ${expected}: `)).trim()

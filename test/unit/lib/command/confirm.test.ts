@@ -1,6 +1,8 @@
 import {expect} from 'chai'
 
-import {ConfirmCancelled, confirmRepair, type ConfirmIO} from '../../../src/lib/fix/confirm.js'
+import {confirmByName, ConfirmCancelled, type ConfirmIO} from '../../../../src/lib/command/confirm.js'
+import {repairConfirmTexts} from '../../../../src/lib/fix/render.js'
+import {wipeConfirmTexts} from '../../../../src/lib/refresh/render.js'
 
 function io(answer: Error | string, isTTY = true): ConfirmIO & {asked: string[]} {
   const asked: string[] = []
@@ -15,7 +17,12 @@ function io(answer: Error | string, isTTY = true): ConfirmIO & {asked: string[]}
   }
 }
 
-describe('fix: confirmRepair', function () {
+/** --fix's confirmation, as staging:audit --fix asks it. */
+async function confirmRepair(expected: string, given: string | undefined, terminal: ConfirmIO) {
+  return confirmByName(expected, given, terminal, repairConfirmTexts(expected))
+}
+
+describe('command: confirmation by name (src/lib/command/confirm.ts)', function () {
   it('accepts --confirm equal to the app name, without asking', async function () {
     const terminal = io('never asked')
     expect(await confirmRepair('acme-staging', 'acme-staging', terminal)).to.deep.equal({ok: true})
@@ -44,5 +51,21 @@ describe('fix: confirmRepair', function () {
   it('refuses a wrong answer at the prompt, and Ctrl-C', async function () {
     expect(await confirmRepair('acme-staging', undefined, io('acme-production'))).to.deep.include({message: 'Confirmation did not match acme-staging. Nothing was changed.', ok: false})
     expect(await confirmRepair('acme-staging', undefined, io(new ConfirmCancelled()))).to.deep.include({message: 'Cancelled. Nothing was changed.', ok: false})
+  })
+
+  it('speaks the words of staging:refresh: the target database is wiped', async function () {
+    const texts = wipeConfirmTexts('acme-staging')
+    expect(await confirmByName('acme-staging', 'acme-staging', io('never asked'), texts)).to.deep.equal({ok: true})
+    expect(await confirmByName('acme-staging', 'acme-production', io('never asked'), texts)).to.deep.equal({
+      fix: "Re-run with --confirm acme-staging to wipe acme-staging's target database.",
+      message: 'Confirmation acme-production did not match acme-staging. Nothing was changed.',
+      ok: false,
+    })
+    expect(await confirmByName('acme-staging', undefined, io('acme-staging', false), texts)).to.deep.equal({
+      fix: 'Re-run with --confirm acme-staging.',
+      message: "Refusing to wipe acme-staging's database without confirmation: no TTY to ask on.",
+      ok: false,
+    })
+    expect(await confirmByName('acme-staging', undefined, io('nope'), texts)).to.deep.include({fix: "Re-run with --confirm acme-staging to wipe acme-staging's target database.", ok: false})
   })
 })
