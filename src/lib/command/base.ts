@@ -1,18 +1,11 @@
 import {Command} from '@heroku-cli/command'
 import {Errors, type Interfaces} from '@oclif/core'
-import createDebug from 'debug'
 
 import {ActionableError} from '../errors.js'
 import {ExitCode, type ExitCodeValue} from '../exit-codes.js'
 import {ApiError, HerokuClient} from '../heroku/client.js'
 import {redact, redactDeep, registerSecret} from '../snapshot/redact.js'
 import {confirmByName, type ConfirmTexts, terminalConfirmIO} from './confirm.js'
-
-// Every debug line (http-call's included) passes through redaction before it reaches stderr.
-const originalDebugLog = createDebug.log
-createDebug.log = (...args: unknown[]) => {
-  originalDebugLog.call(createDebug, ...args.map(arg => (typeof arg === 'string' ? redact(arg) : arg)))
-}
 
 /** A failure the plugin detected itself: one line, then the fix naming the exact command or flag. */
 export class StagingError extends Errors.CLIError {

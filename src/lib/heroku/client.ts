@@ -1,6 +1,7 @@
 import type {APIClient} from '@heroku-cli/command'
 
 import {redact} from '../snapshot/redact.js'
+import './debug.js'
 
 /** The one client layer: every Platform and Data API call of the plugin goes through here. */
 

@@ -143,6 +143,26 @@ export function redact(text: string): string {
   return out.replace(BEARER, (_m, kind: string) => `${kind} ****`)
 }
 
+// A config var as http-call's debug prints a response (`  KEY: 'value',`) or sends a body (`"KEY":"value"`).
+const INSPECTED_VAR = /^(\s*'?[A-Z][\dA-Z_]*'?: )'((?:[^'\\]|\\.)*)'/gm
+const JSON_VAR = /("[A-Z][\dA-Z_]*"\s*:\s*)"((?:[^"\\]|\\.)*)"/g
+// A `--set KEY=VALUE` argument as oclif's debug echoes argv.
+const ARGV_VAR = /'([A-Z][\dA-Z_]*=)((?:[^'\\]|\\.)*)'/g
+
+/**
+ * `redact()` for debug logs, which also print config var values the plugin has not read yet (the
+ * response body is logged before it is returned): every upper-case-named string value is masked,
+ * a URL to its host and path, anything else to a fingerprint, and so is a `KEY=VALUE` argument
+ * echoed in argv. Debugging needs names, never values.
+ */
+export function redactDebug(text: string): string {
+  const label = (value: string): string => (/^[a-z][\w+.-]*:\/\//i.test(value) ? maskUrl(value) : fingerprint(value))
+  return redact(text)
+    .replace(INSPECTED_VAR, (_m, key: string, value: string) => `${key}'${label(value)}'`)
+    .replace(JSON_VAR, (_m, key: string, value: string) => `${key}"${label(value)}"`)
+    .replace(ARGV_VAR, (_m, key: string, value: string) => `'${key}${label(value)}'`)
+}
+
 function secretLabel(secret: string): string {
   return /^[a-z][\w+.-]*:\/\//i.test(secret) ? maskUrl(secret) : fingerprint(secret)
 }

@@ -9,6 +9,7 @@ import {
   looksSecretName,
   maskUrl,
   redact,
+  redactDebug,
   redactDeep,
   registerConfigSecrets,
   registerSecret,
@@ -134,6 +135,36 @@ describe('snapshot redaction', function () {
       for (const value of ['true', 'false', '25', '3.14', 'off', 'x']) expect(isTrivialValue(value), value).to.equal(true)
       expect(looksSecret('FEATURE_TOKEN_ENABLED', 'true')).to.equal(false)
       expect(looksSecret('API_KEY', 'abc-def-ghi')).to.equal(true)
+    })
+  })
+
+  describe('debug logs', function () {
+    it('masks every config var value of a response body as http-call prints it, before any was registered', function () {
+      const body = "← GET http://127.0.0.1/apps/x/config-vars 200\n{\n  SECRET_KEY_BASE: 'c0ffee5ecret',\n  NODE_ENV: 'staging',\n  DATABASE_URL: 'postgres://user:pw@db.example.com:5432/d1'\n}"
+      const out = redactDebug(body)
+      expect(out).to.not.contain('c0ffee5ecret')
+      expect(out).to.not.contain("'staging'")
+      expect(out).to.not.contain('pw@')
+      expect(out).to.contain(`SECRET_KEY_BASE: '${fingerprint('c0ffee5ecret')}'`)
+      expect(out).to.contain("DATABASE_URL: 'postgres://u***:****@db.example.com:5432/d1'")
+      expect(out).to.contain('← GET http://127.0.0.1/apps/x/config-vars 200')
+    })
+
+    it('masks config var values in a JSON request body, and quoted keys', function () {
+      const out = redactDebug('→ PATCH http://127.0.0.1/apps/x/config-vars\n{"STRIPE_API_KEY":"sk_live_abc","RACK_ENV":"production"}\n  \'MY-VAR\': 1')
+      expect(out).to.not.contain('sk_live_abc')
+      expect(out).to.not.contain('"production"')
+      expect(out).to.contain(`"STRIPE_API_KEY":"${fingerprint('sk_live_abc')}"`)
+    })
+
+    it('masks the value of a KEY=VALUE argument as oclif echoes argv', function () {
+      const out = redactDebug("argv: [ '--from', 'acme-production', '--set', 'STRIPE_API_KEY=sk_test_abc', '--json' ]")
+      expect(out).to.equal(`argv: [ '--from', 'acme-production', '--set', 'STRIPE_API_KEY=${fingerprint('sk_test_abc')}', '--json' ]`)
+    })
+
+    it('leaves lower-case fields of other responses alone', function () {
+      const text = "{\n  name: 'acme-staging',\n  region: { name: 'us' }\n}"
+      expect(redactDebug(text)).to.equal(text)
     })
   })
 })
