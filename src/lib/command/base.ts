@@ -3,7 +3,7 @@ import {Errors, type Interfaces} from '@oclif/core'
 
 import {ActionableError} from '../errors.js'
 import {ExitCode, type ExitCodeValue} from '../exit-codes.js'
-import {ApiError, HerokuClient} from '../heroku/client.js'
+import {ApiError, apiErrorFix, HerokuClient} from '../heroku/client.js'
 import {redact, redactDeep, registerSecret} from '../snapshot/redact.js'
 import {confirmByName, type ConfirmTexts, terminalConfirmIO} from './confirm.js'
 
@@ -37,7 +37,7 @@ export abstract class StagingCommand extends Command {
   protected override async catch(err: Interfaces.CommandError): Promise<unknown> {
     let error = err
     if (err instanceof ApiError) {
-      error = new Errors.CLIError(redact(`${err.message}${err.id ? ` (${err.id})` : ''}`), {exit: ExitCode.Api}) as Interfaces.CommandError
+      error = new StagingError(`${err.message}${err.id ? ` (${err.id})` : ''}`, apiErrorFix(err), ExitCode.Api) as Interfaces.CommandError
     } else if (err instanceof ActionableError) {
       error = new StagingError(err.message, err.fix, err.exit) as Interfaces.CommandError
     } else {

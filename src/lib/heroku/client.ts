@@ -59,6 +59,18 @@ export class ApiError extends Error {
   }
 }
 
+/** The second line of an API error: what to do about it, naming the command or setting. */
+export function apiErrorFix(error: ApiError, env: NodeJS.ProcessEnv = process.env): string {
+  const status = error.status
+  if (status === undefined) return `Check your network and HEROKU_HOST (${env.HEROKU_HOST || 'api.heroku.com'}), then re-run the same command.`
+  if (status === 401) return 'Log in with heroku login, or set HEROKU_API_KEY to a valid token, then re-run the same command.'
+  if (status === 403) return 'Check the app with heroku apps:info -a APP; its owner can give you access with heroku access:add EMAIL -a APP.'
+  if (status === 404) return `Check the name${error.resource ? ` of the ${error.resource}` : ''}: heroku apps lists your apps, heroku addons -a APP an app's add-ons.`
+  if (status === 429) return 'The API rate limit held after retries: wait a minute, then re-run the same command.'
+  if (status >= 500) return 'Heroku\'s API is failing (see https://status.heroku.com): re-run the same command later.'
+  return 'Heroku refused the request for the reason above: correct it, then re-run the same command.'
+}
+
 /** Where the stock CLI sends Data API calls: a bare hostname, on HEROKU_HOST's port. */
 export function dataApiHost(env: NodeJS.ProcessEnv = process.env): string {
   return env.HEROKU_DATA_HOST || env.HEROKU_POSTGRESQL_HOST || 'api.data.heroku.com'

@@ -124,7 +124,22 @@ export function maskUrl(value: string): string {
     auth = `${maskUser(user ?? '')}${password === undefined ? '' : ':****'}@`
   }
 
-  return `${scheme}${auth}${hostPort}${path}${query ? '?…' : ''}`
+  return `${scheme}${auth}${hostPort}${maskPath(scheme ?? '', path ?? '')}${query ? '?…' : ''}`
+}
+
+// Schemes whose path is a database name or number, which the reports need (`…@host:5432/d9153c9b`).
+const DATABASE_SCHEMES = /^(?:postgres(?:ql)?|mysql2?|redis|rediss|amqps?|mongodb(?:\+srv)?|memcached?|elasticsearch|es|bonsai):\/\/$/i
+
+/**
+ * A webhook's secret is its path (`https://hooks.slack.com/services/T0…/B0…/q8R9…`): outside database
+ * URLs, every path segment that looks generated (random, or letters and digits of 8 or more) is masked.
+ */
+function maskPath(scheme: string, path: string): string {
+  if (DATABASE_SCHEMES.test(scheme)) return path
+  return path.split('/').map(segment => {
+    const generated = looksRandom(segment) || (segment.length >= 8 && /\d/.test(segment) && /[a-z]/i.test(segment))
+    return generated ? '****' : segment
+  }).join('/')
 }
 
 const URL_WITH_CREDENTIALS = /\b([a-z][\w+.-]*:\/\/)([^\s:@/'"]*):([^\s@/'"]*)@/gi

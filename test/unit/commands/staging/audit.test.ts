@@ -394,11 +394,11 @@ describe('staging:audit', function () {
       expect(run.error?.message).to.contain('heroku apps')
     })
 
-    it('403: exit 3 with the API message', async function () {
+    it('403: exit 3 with the API message, then how to get access', async function () {
       s.api.get('/apps/acme-staging').reply(403, {id: 'forbidden', message: 'You do not have access to the app acme-staging.'})
       const run = await runCommand<AuditResult>(Audit, ['-a', 'acme-staging'])
       expect(run.error?.oclif?.exit).to.equal(3)
-      expect(run.error?.message).to.contain('You do not have access to the app acme-staging.')
+      expect(run.error?.message).to.equal('You do not have access to the app acme-staging. (forbidden)\nCheck the app with heroku apps:info -a APP; its owner can give you access with heroku access:add EMAIL -a APP.')
     })
 
     it('403 under --json: exit 3, the error as JSON', async function () {

@@ -2,7 +2,7 @@ import {APIClient} from '@heroku-cli/command'
 import {expect} from 'chai'
 import nock from 'nock'
 
-import {ApiError, HerokuClient, mapBounded, Semaphore} from '../../../../src/lib/heroku/client.js'
+import {ApiError, apiErrorFix, HerokuClient, mapBounded, Semaphore} from '../../../../src/lib/heroku/client.js'
 import {loadConfig} from '../../../helpers/run.js'
 
 const API = 'https://api.heroku.com'
@@ -304,4 +304,22 @@ describe('HerokuClient', function () {
       ])
     })
   })
+})
+
+describe('heroku client: apiErrorFix', function () {
+  const error = (status?: number, resource?: string): ApiError => new ApiError({message: 'm', method: 'GET', path: '/apps/x', resource, status})
+  const cases: Array<[string, ApiError, string]> = [
+    ['a dropped connection names HEROKU_HOST', error(), 'Check your network and HEROKU_HOST (http://127.0.0.1:5555), then re-run the same command.'],
+    ['401 names heroku login', error(401), 'Log in with heroku login, or set HEROKU_API_KEY to a valid token, then re-run the same command.'],
+    ['403 names heroku access:add', error(403), 'Check the app with heroku apps:info -a APP; its owner can give you access with heroku access:add EMAIL -a APP.'],
+    ['404 names the resource and heroku apps', error(404, 'app'), 'Check the name of the app: heroku apps lists your apps, heroku addons -a APP an app\'s add-ons.'],
+    ['429 says to wait', error(429), 'The API rate limit held after retries: wait a minute, then re-run the same command.'],
+    ['5xx names the status page', error(503), 'Heroku\'s API is failing (see https://status.heroku.com): re-run the same command later.'],
+    ['another refusal says to correct it', error(422), 'Heroku refused the request for the reason above: correct it, then re-run the same command.'],
+  ]
+  for (const [name, apiError, fix] of cases) {
+    it(name, function () {
+      expect(apiErrorFix(apiError, {HEROKU_HOST: 'http://127.0.0.1:5555'})).to.equal(fix)
+    })
+  }
 })

@@ -28,12 +28,24 @@ describe('snapshot redaction', function () {
       ['rediss://:pw@redis-host:6380', 'rediss://:****@redis-host:6380'],
       ['https://es.example.com/index', 'https://es.example.com/index'],
       ['postgres://only-user@h/d', 'postgres://o***@h/d'],
+      // a webhook's secret is its path; a database's name is not secret and stays
+      ['https://hooks.slack.com/services/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', 'https://hooks.slack.com/services/****/****/****'],
+      ['https://discord.com/api/webhooks/1234567890/AbCdEfGhIjKlMnOpQrStUvWxYz0123456789', 'https://discord.com/api/webhooks/1234567890/****'],
+      ['postgres://u:pw@127.0.0.1:5432/d9153c9bedcbd7d5aa1b2c3d', 'postgres://u***:****@127.0.0.1:5432/d9153c9bedcbd7d5aa1b2c3d'],
     ]
     for (const [input, expected] of cases) {
       it(`masks ${expected}`, function () {
         expect(maskUrl(input)).to.equal(expected)
       })
     }
+
+    it('hides a registered webhook URL in free text, and in a debug line', function () {
+      const hook = 'https://hooks.slack.com/services/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'
+      registerConfigSecrets({SLACK_WEBHOOK_URL: hook})
+      expect(redact(`SLACK_WEBHOOK_URL is ${hook} on both apps`)).to.equal('SLACK_WEBHOOK_URL is https://hooks.slack.com/services/****/****/**** on both apps')
+      clearSecrets()
+      expect(redactDebug(`  SLACK_WEBHOOK_URL: '${hook}',`)).to.not.contain('q8R9s0T1u2V3')
+    })
 
     it('fingerprints a value that is not a URL', function () {
       expect(maskUrl('not a url')).to.equal(fingerprint('not a url'))
