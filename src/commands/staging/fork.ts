@@ -107,7 +107,7 @@ ${exitCodeHelp([ExitCode.Ok, ExitCode.Critical, ExitCode.Usage, ExitCode.Api, Ex
     } catch (error) {
       if (error instanceof ForkRefusedError) throw error
       if (error instanceof ForkFailedError && error.cause instanceof ProductionMutationError) {
-        throw new StagingError(error.cause.message, 'This is a bug in heroku-staging: please report it. Nothing was sent to production.', ExitCode.Refused)
+        throw new StagingError(error.cause.message, `Nothing was sent to production. This is a bug in heroku-staging: report it with the plan from heroku staging:fork --from ${options.from} --dry-run.`, ExitCode.Refused)
       }
 
       const failed = error instanceof ForkFailedError ? error : undefined

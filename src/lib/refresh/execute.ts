@@ -1,14 +1,18 @@
 /**
  * Runs a refresh plan through the client layer. Returns data, reports progress through a
  * callback, prints nothing. The only request that may touch production is the `backup-source`
- * step's backup capture; every other mutating request names the staging app or its add-on.
+ * step's backup capture; every other mutating request names the staging app or its add-on, and
+ * passes the production guard (`GuardedClient`) at run time, whatever the plan says.
  */
 import {ActionableError} from '../errors.js'
 import {ExitCode} from '../exit-codes.js'
 import type {HerokuClient} from '../heroku/client.js'
+import {GuardedClient, ProductionGuard} from '../heroku/guard.js'
 import type {DataTransfer} from '../heroku/types.js'
 import {type PollOptions, WaitAbortedError, waitTransfer} from '../heroku/wait.js'
 import {type BackupStep, type ProcessQuantity, type RefreshPlan, type RefreshStep, type StepKind, transferName} from './plan.js'
+import {sameEndpoint} from '../snapshot/identity.js'
+import type {AppSnapshot} from '../snapshot/types.js'
 import {runSanitize} from './sanitize.js'
 
 export type RefreshEvent =
@@ -64,6 +68,8 @@ export class RefreshStepError extends ActionableError {
 }
 
 export interface ExecuteOptions {
+  /** the production apps the plan was guarded against: no write may name them at run time either */
+  production: readonly AppSnapshot[]
   /** polling of backups and transfers (default 250 ms, growing to 3 s; see `poll` in heroku/wait.ts) */
   poll?: Omit<PollOptions, 'signal'>
   onEvent?: (event: RefreshEvent) => void
@@ -96,8 +102,9 @@ export function describeState(state: StagingState): string {
 }
 
 /** Runs the plan's steps in order; see the module comment for what it may touch. */
-export async function executeRefresh(client: HerokuClient, plan: RefreshPlan, options: ExecuteOptions = {}): Promise<ExecutionResult> {
+export async function executeRefresh(client: HerokuClient, plan: RefreshPlan, options: ExecuteOptions): Promise<ExecutionResult> {
   const started = Date.now()
+  const writes = new GuardedClient(client, new ProductionGuard(options.production, {command: 'staging:refresh', refuseAttachedInBody: true}))
   const poll: PollOptions = {initialMs: 250, maxMs: 3000, ...options.poll, signal: options.signal}
   const emit = options.onEvent ?? (() => {})
   const app = plan.staging.name
@@ -127,7 +134,9 @@ export async function executeRefresh(client: HerokuClient, plan: RefreshPlan, op
   }
 
   const backup = async (step: BackupStep): Promise<TransferSummary> => {
-    const transfer = await client.post<DataTransfer>(`/client/v11/databases/${encodeURIComponent(step.addonId)}/backups`, {body: {}, host: 'data'})
+    // --backup-source's capture is the one write to production any command makes, asked for by name.
+    const api = step.kind === 'backup-source' ? client : writes
+    const transfer = await api.post<DataTransfer>(`/client/v11/databases/${encodeURIComponent(step.addonId)}/backups`, {body: {}, host: 'data'})
     return waitFor(step.billingApp, transfer, step.kind)
   }
 
@@ -145,14 +154,14 @@ export async function executeRefresh(client: HerokuClient, plan: RefreshPlan, op
       }
 
       case 'maintenance-off': {
-        await client.patch(`/apps/${encodeURIComponent(step.app)}`, {body: {maintenance: false}})
+        await writes.patch(`/apps/${encodeURIComponent(step.app)}`, {body: {maintenance: false}})
         state.maintenanceOn = false
         result.maintenance.turnedOff = true
         break
       }
 
       case 'maintenance-on': {
-        await client.patch(`/apps/${encodeURIComponent(step.app)}`, {body: {maintenance: true}})
+        await writes.patch(`/apps/${encodeURIComponent(step.app)}`, {body: {maintenance: true}})
         state.maintenanceOn = true
         result.maintenance.turnedOn = true
         break
@@ -160,6 +169,9 @@ export async function executeRefresh(client: HerokuClient, plan: RefreshPlan, op
 
       case 'sanitize': {
         const runSql = options.runSql ?? runSanitize
+        // A direct connection bypasses the API guard: check the database's identity itself.
+        const reached = options.production.find(p => Object.values(p.configVars).some(value => sameEndpoint(value, step.url)))
+        if (reached) throw new Error(`Refused to run the sanitize SQL: its database is one of ${reached.app.name}'s (production). staging:refresh never writes production.`)
         const begun = Date.now()
         await runSql(step.url, step.sql)
         result.sanitize = {durationMs: Date.now() - begun, file: step.file}
@@ -167,7 +179,7 @@ export async function executeRefresh(client: HerokuClient, plan: RefreshPlan, op
       }
 
       case 'scale-down': {
-        await client.patch(`/apps/${encodeURIComponent(step.app)}/formation`, {
+        await writes.patch(`/apps/${encodeURIComponent(step.app)}/formation`, {
           body: {updates: step.processes.map(p => ({quantity: 0, type: p.type}))},
         })
         state.paused = step.processes
@@ -176,7 +188,7 @@ export async function executeRefresh(client: HerokuClient, plan: RefreshPlan, op
       }
 
       case 'scale-restore': {
-        await client.patch(`/apps/${encodeURIComponent(step.app)}/formation`, {
+        await writes.patch(`/apps/${encodeURIComponent(step.app)}/formation`, {
           body: {updates: step.processes.map(p => ({quantity: p.quantity, size: p.size, type: p.type}))},
         })
         state.paused = []
@@ -185,7 +197,7 @@ export async function executeRefresh(client: HerokuClient, plan: RefreshPlan, op
       }
 
       case 'transfer': {
-        const transfer = await client.post<DataTransfer>(`/client/v11/databases/${encodeURIComponent(step.targetAddonId)}/transfers`, {
+        const transfer = await writes.post<DataTransfer>(`/client/v11/databases/${encodeURIComponent(step.targetAddonId)}/transfers`, {
           body: {from_name: step.fromName, from_url: step.fromUrl, to_name: step.toName, to_url: step.toUrl},
           host: 'data',
         })
@@ -205,7 +217,7 @@ export async function executeRefresh(client: HerokuClient, plan: RefreshPlan, op
       emit({kind: 'step-done', step: step.kind})
     } catch (error) {
       // eslint-disable-next-line no-await-in-loop -- runs once, on the way out of the loop
-      throw await stopped(client, plan, state, step, error, options.rerun ?? `heroku staging:refresh -a ${app}`)
+      throw await stopped(writes, plan, state, step, error, options.rerun ?? `heroku staging:refresh -a ${app}`)
     }
   }
 
@@ -214,7 +226,7 @@ export async function executeRefresh(client: HerokuClient, plan: RefreshPlan, op
 }
 
 /** Turns a failure or an interruption into a RefreshStepError, undoing what is safe to undo. */
-async function stopped(client: HerokuClient, plan: RefreshPlan, state: StagingState, step: RefreshStep, error: unknown, rerun: string): Promise<RefreshStepError> {
+async function stopped(client: GuardedClient, plan: RefreshPlan, state: StagingState, step: RefreshStep, error: unknown, rerun: string): Promise<RefreshStepError> {
   const interrupted = error instanceof Interrupted
   const reason = interrupted ? 'Interrupted' : (error as Error).message
   const target = plan.target.attachment ?? plan.target.addon?.name ?? 'DATABASE'

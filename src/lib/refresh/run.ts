@@ -104,7 +104,7 @@ export async function runRefresh(client: HerokuClient, request: RefreshRequest, 
   await hooks.confirm(plan)
 
   const rerun = rerunCommand(request)
-  const execute = async (signal?: AbortSignal) => executeRefresh(client, plan, {onEvent: hooks.onEvent, rerun, signal})
+  const execute = async (signal?: AbortSignal) => executeRefresh(client, plan, {onEvent: hooks.onEvent, production: inputs.production, rerun, signal})
   const execution = hooks.interruptible ? await hooks.interruptible(execute) : await execute()
   const verification = await verifyRefresh(client, inputs)
   const formation = formationWarning(plan.staging.name, verification.formation)

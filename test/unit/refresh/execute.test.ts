@@ -82,6 +82,7 @@ describe('refresh: executeRefresh', function () {
     const events: RefreshEvent[] = []
     const sql: string[] = []
     const result = await executeRefresh(await client(), makePlan({sanitize: {file: 's.sql', sql: 'UPDATE users SET email = null'}}), {
+      production: [production()],
       onEvent: event => events.push(event),
       poll: FAST,
       runSql: async (url, text) => {
@@ -111,7 +112,7 @@ describe('refresh: executeRefresh', function () {
     const data = nock(DATA)
       .post('/client/v11/databases/addon-staging-db/backups').reply(422, {id: 'invalid_params', message: 'backups are not available on this plan'})
 
-    const error = await executeRefresh(await client(), makePlan(), {poll: FAST}).then(() => undefined, (error_: unknown) => error_)
+    const error = await executeRefresh(await client(), makePlan(), {production: [production()], poll: FAST}).then(() => undefined, (error_: unknown) => error_)
     platform.done()
     data.done()
     expect(error).to.be.instanceOf(RefreshStepError)
@@ -132,7 +133,7 @@ describe('refresh: executeRefresh', function () {
       .get('/client/v11/apps/acme-staging/transfers/copy-uuid').reply(200, {...copy, finished_at: '2026-01-01T00:00:00Z', succeeded: false})
       .get('/client/v11/apps/acme-staging/transfers/copy-uuid?verbose=true').reply(200, {...copy, logs: [{message: 'pg_restore: error: out of disk'}]})
 
-    const error = await executeRefresh(await client(), makePlan(), {poll: FAST}).then(() => undefined, (error_: unknown) => error_)
+    const error = await executeRefresh(await client(), makePlan(), {production: [production()], poll: FAST}).then(() => undefined, (error_: unknown) => error_)
     platform.done()
     data.done()
     const failure = error as RefreshStepError
@@ -151,7 +152,7 @@ describe('refresh: executeRefresh', function () {
       .post('/client/v11/databases/addon-staging-db/transfers').reply(201, done(copy, 9000))
 
     const plan = makePlan({sanitize: {file: 'bad.sql', sql: 'UPDATE nope SET x = 1'}})
-    const error = await executeRefresh(await client(), plan, {
+    const error = await executeRefresh(await client(), plan, {production: [production()], 
       poll: FAST,
       rerun: 'heroku staging:refresh -a acme-staging --sanitize bad.sql',
       runSql: async () => {
@@ -178,7 +179,7 @@ describe('refresh: executeRefresh', function () {
         return copy
       })
 
-    const error = await executeRefresh(await client(), makePlan({backup: false}), {poll: FAST, signal: controller.signal})
+    const error = await executeRefresh(await client(), makePlan({backup: false}), {production: [production()], poll: FAST, signal: controller.signal})
       .then(() => undefined, (error_: unknown) => error_)
     platform.done()
     data.done()
@@ -197,12 +198,45 @@ describe('refresh: executeRefresh', function () {
         return {}
       })
       .patch('/apps/acme-staging', {maintenance: false}).reply(200, {})
-    const error = await executeRefresh(await client(), makePlan(), {poll: FAST, signal: controller.signal})
+    const error = await executeRefresh(await client(), makePlan(), {production: [production()], poll: FAST, signal: controller.signal})
       .then(() => undefined, (error_: unknown) => error_)
     platform.done()
     const failure = error as RefreshStepError
     expect(failure.interrupted).to.equal(true)
     expect(failure.message).to.contain('Nothing was copied')
     expect(STAGING.name).to.equal(failure.state.app)
+  })
+
+  describe('the production guard at run time', function () {
+    it('refuses a write naming production before it is sent, whatever the plan says', async function () {
+      const plan = makePlan()
+      const tampered: RefreshPlan = {...plan, steps: plan.steps.map(step => (step.kind === 'maintenance-on' ? {...step, app: 'acme-production'} : step))}
+      const scope = nock(PLATFORM).patch('/apps/acme-production').reply(200, {})
+      const error = await executeRefresh(await client(), tampered, {poll: FAST, production: [production()]}).then(() => undefined, (error_: unknown) => error_)
+      expect(error).to.be.instanceOf(RefreshStepError)
+      expect((error as Error).message).to.contain('Refused PATCH /apps/acme-production')
+      expect(scope.isDone(), 'the request never left').to.equal(false)
+    })
+
+    it('refuses to run sanitize SQL on a database production reaches', async function () {
+      const plan = makePlan({sanitize: {file: 's.sql', sql: 'DELETE FROM users'}})
+      const sanitize = plan.steps.find(step => step.kind === 'sanitize')!
+      // Other user and query, default port left out, host in capitals: the same physical database.
+      const tampered: RefreshPlan = {...plan, steps: [{...sanitize, url: 'postgresql://other:pw@EC2-1-2-3-4.compute-1.amazonaws.com/dprod?sslmode=require'}]}
+      const ran: string[] = []
+      const error = await executeRefresh(await client(), tampered, {poll: FAST, production: [production()], runSql: async url => ran.push(url)}).then(() => undefined, (error_: unknown) => error_)
+      expect((error as Error).message).to.contain('Refused to run the sanitize SQL')
+      expect(ran).to.deep.equal([])
+    })
+
+    it('lets the sanitize SQL run on staging\'s own database', async function () {
+      const plan = makePlan({sanitize: {file: 's.sql', sql: 'DELETE FROM users'}})
+      const sanitize = plan.steps.find(step => step.kind === 'sanitize')!
+      const ran: string[] = []
+      const error = await executeRefresh(await client(), {...plan, steps: [sanitize]}, {poll: FAST, production: [production()], runSql: async url => ran.push(url)}).then(() => undefined, (error_: unknown) => error_)
+      // The plan has no transfer, so it ends in an error after the SQL ran; the SQL itself was allowed.
+      expect(ran).to.deep.equal([STAGING_DB_URL])
+      expect((error as Error).message).to.contain('no transfer step')
+    })
   })
 })
