@@ -190,7 +190,11 @@ async function main(): Promise<void> {
     say(indent(copy.stderr))
     const mutating = emu.journal().filter(entry => entry.mutating && entry.app === 'acme-production')
     say(`   production rows before ${before}, after ${await count(productionUrl, 'users')}; mutating requests to acme-production: ${mutating.length}`)
-    if (copy.status === 0) throw new Error('the hook did not refuse pg:copy onto production')
+    if (copy.status !== 4 || !copy.stderr.includes('HEROKU_STAGING_ALLOW_PRODUCTION=acme-production')) {
+      throw new Error(`expected the hook to refuse pg:copy onto production (exit 4), got exit ${copy.status}: ${copy.stderr}`)
+    }
+
+    if (mutating.length > 0 || await count(productionUrl, 'users') !== before) throw new Error('production was changed by the refused pg:copy')
 
     say()
     say(bold(`Done in ${((Date.now() - started) / 1000).toFixed(1)} s.`))
