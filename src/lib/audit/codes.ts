@@ -49,6 +49,12 @@ export const FINDING_CODES: readonly FindingCodeInfo[] = [
     severity: 'warning',
   },
   {
+    code: 'POSTGRES_VERSION_UNKNOWN',
+    explanation: 'The Data API gave no Postgres version for the staging or the production database (not found, or still provisioning), so version drift could not be checked.',
+    remedy: 'heroku pg:info ADDON -a APP, then run the audit again',
+    severity: 'warning',
+  },
+  {
     code: 'FOLLOWS_PRODUCTION',
     explanation: 'A staging database is a follower of a production database: production data streams into staging.',
     remedy: 'heroku pg:unfollow HEROKU_POSTGRESQL_COLOR_URL -a STAGING_APP',

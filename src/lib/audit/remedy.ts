@@ -28,6 +28,10 @@ export function remedyCommand(action: FindingAction): string {
       return `heroku addons:open ${action.addon} ${app}`
     }
 
+    case 'pg-info': {
+      return `heroku pg:info ${action.addon} ${app}, then run the audit again`
+    }
+
     case 'pipeline-add': {
       return `heroku pipelines:add ${action.pipeline} --stage staging ${app}`
     }

@@ -373,6 +373,23 @@ export const postgresVersionDrift: Rule = context => {
   })
 }
 
+/** POSTGRES_VERSION_UNKNOWN: a main database's version could not be read, so drift was not checked (never silently). */
+export const postgresVersionUnknown: Rule = context => databasePairs(context).flatMap(pair => {
+  const subject = databaseSubject(context, pair)
+  const missing = [
+    ...(subject.database?.staging.majorVersion ? [] : [{addon: pair.stagingDb.addon.name, app: context.staging.app.name}]),
+    ...(subject.database?.production.majorVersion ? [] : [{addon: pair.productionDb.addon.name, app: pair.production.app.name}]),
+  ]
+  const [first] = missing
+  if (!first) return []
+  return [finding(context, 'POSTGRES_VERSION_UNKNOWN', {
+    addons: missing.map(m => m.addon),
+    message: `The Data API gave no Postgres version for ${missing.map(m => `${m.app}'s ${m.addon}`).join(' or ')}: version drift against ${pair.production.app.name} was not checked`,
+    production: [pair.production.app.name],
+    subject: {...subject, action: {addon: first.addon, app: first.app, kind: 'pg-info'}},
+  })]
+})
+
 /** POSTGRES_PLAN_DRIFT: the main databases are on different plan tiers. */
 export const postgresPlanDrift: Rule = context => {
   const app = context.staging.app.name
@@ -545,6 +562,7 @@ export const RULES: Readonly<Record<Exclude<FindingCode, 'PRODUCTION_STAGE'>, Ru
   NO_PIPELINE: noPipeline,
   POSTGRES_PLAN_DRIFT: postgresPlanDrift,
   POSTGRES_VERSION_DRIFT: postgresVersionDrift,
+  POSTGRES_VERSION_UNKNOWN: postgresVersionUnknown,
   PRODUCTION_ADDON: productionAddon,
   SHARED_DATABASE: sharedDatabase,
   SHARED_SECRET: sharedSecret,

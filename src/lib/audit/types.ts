@@ -92,6 +92,8 @@ export type FindingAction =
   | {app: string; configVar: string; kind: 'unset-config'}
   /** `heroku addons:upgrade ADDON PLAN -a APP` */
   | {addon: string; app: string; kind: 'change-plan'; plan: string}
+  /** `heroku pg:info ADDON -a APP`: see what the Data API says about a database */
+  | {addon: string; app: string; kind: 'pg-info'}
   /** `heroku pg:upgrade:run ADDON --version VERSION -a APP` */
   | {addon: string; app: string; kind: 'upgrade-version'; version: string}
 
@@ -101,6 +103,7 @@ export type FindingCode =
   | 'NO_PIPELINE'
   | 'POSTGRES_PLAN_DRIFT'
   | 'POSTGRES_VERSION_DRIFT'
+  | 'POSTGRES_VERSION_UNKNOWN'
   | 'PRODUCTION_ADDON'
   | 'PRODUCTION_STAGE'
   | 'SHARED_DATABASE'

@@ -286,6 +286,32 @@ describe('audit rules', function () {
     })
   })
 
+  describe('POSTGRES_VERSION_UNKNOWN', function () {
+    it('fires (warning) when the Data API gave no version for staging\'s database, naming pg:info', function () {
+      const staging = cleanStagingSnapshot()
+      staging.databases = {}
+      const [finding] = only(audit(staging), 'POSTGRES_VERSION_UNKNOWN')
+      expect(finding).to.deep.include({
+        addons: [STAGING_PG.name],
+        remedy: `heroku pg:info ${STAGING_PG.name} -a acme-staging, then run the audit again`,
+        severity: 'warning',
+      })
+      expect(finding?.message).to.contain('version drift against acme-production was not checked')
+    })
+
+    it('fires when production\'s version is the unknown one', function () {
+      const production = productionSnapshot()
+      production.databases = {}
+      const [finding] = only(auditStaging(cleanStagingSnapshot(), [production]), 'POSTGRES_VERSION_UNKNOWN')
+      expect(finding?.addons).to.deep.equal([PROD_PG.name])
+      expect(finding?.remedy).to.equal(`heroku pg:info ${PROD_PG.name} -a acme-production, then run the audit again`)
+    })
+
+    it('stays silent when both versions are known', function () {
+      expect(only(audit(cleanStagingSnapshot()), 'POSTGRES_VERSION_UNKNOWN')).to.deep.equal([])
+    })
+  })
+
   describe('POSTGRES_PLAN_DRIFT', function () {
     it('fires (info) when the tier differs', function () {
       const staging = cleanStagingSnapshot()
