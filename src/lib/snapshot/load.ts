@@ -88,17 +88,19 @@ interface SharedLists {
   apps?: App[]
   attachments?: AddOnAttachment[]
   couplings?: PipelineCoupling[]
+  /** Data API info by add-on id, one request per database however many loaded apps attach it */
+  databases: Map<string, Promise<DataDatabase | undefined>>
 }
 
 async function loadSharedLists(client: HerokuClient, count: number): Promise<SharedLists> {
-  if (count < ACCOUNT_WIDE_FROM) return {}
+  if (count < ACCOUNT_WIDE_FROM) return {databases: new Map()}
   const [apps, attachments, addons, couplings] = await Promise.all([
     client.list<App>('/apps'),
     client.list<AddOnAttachment>('/addon-attachments', {headers: ATTACHMENT_HEADERS}),
     client.list<AddOn>('/addons', {headers: ADDON_HEADERS}),
     client.list<PipelineCoupling>('/pipeline-couplings'),
   ])
-  return {addons, apps, attachments, couplings}
+  return {addons, apps, attachments, couplings, databases: new Map()}
 }
 
 const pipelineNames = new Map<string, Promise<string>>()
@@ -139,8 +141,15 @@ async function loadOne(client: HerokuClient, name: string, shared: SharedLists, 
   const databases: Record<string, DatabaseInfo> = {}
   if (options.databases) {
     const postgres = [...new Map(attachmentRefs.filter(a => a.addon.service === POSTGRES_SERVICE).map(a => [a.addon.id, a.addon])).values()]
-    const infos = await mapBounded(postgres, FANOUT, async addon =>
-      orUndefined(client.get<DataDatabase>(`/client/v11/databases/${addon.id}`, {host: 'data'})))
+    const infos = await mapBounded(postgres, FANOUT, async addon => {
+      let info = shared.databases.get(addon.id)
+      if (!info) {
+        info = orUndefined(client.get<DataDatabase>(`/client/v11/databases/${addon.id}`, {host: 'data'}))
+        shared.databases.set(addon.id, info)
+      }
+
+      return info
+    })
     for (const [index, addon] of postgres.entries()) databases[addon.id] = toDatabaseInfo(addon, infos[index])
   }
 

@@ -66,4 +66,16 @@ describe('snapshot loader (as the audit uses it)', function () {
     // plus formation per app and one Data API request per Postgres add-on (2 here)
     expect(client.records).to.have.length(4 + apps.length * 2 + 2)
   })
+
+  it('asks the Data API once per database, however many of the loaded apps attach it', async function () {
+    const production = productionSnapshot()
+    const productionDb = production.attachments.find(attachment => attachment.addon.service === 'heroku-postgresql')!
+    const sharing = [1, 2, 3].map(index => ({...reviewApp(index), attachments: [{...productionDb, id: `55555555-5555-4555-8555-55555555550${index}`, name: 'DATABASE'}]}))
+    const apps = [production, ...sharing]
+    mockLargeLoad(s, apps)
+    const loaded = await loadApps(client, apps.map(app => app.app.id), {databases: true, formation: true})
+    const dataRequests = client.records.filter(record => record.path === `/client/v11/databases/${productionDb.addon.id}`)
+    expect(dataRequests).to.have.length(1)
+    for (const app of loaded) expect(app.databases[productionDb.addon.id]?.majorVersion, app.app.name).to.equal(production.databases[productionDb.addon.id]?.majorVersion)
+  })
 })
