@@ -6,7 +6,21 @@ import type {FixResult} from '../../src/lib/fix/types.js'
 import {sameEndpoint} from '../../src/lib/snapshot/identity.js'
 import {apiGet} from '../helpers/api.js'
 import {checksum, query} from '../helpers/db.js'
-import {type Emulator, isolateCommandEnv, type JournalEntry, mutating, seedIncident, type Topology, useEmulator, withEmulatorEnv} from '../helpers/emulator.js'
+import {
+  type Emulator,
+  INCIDENT_ROWS,
+  isolateCommandEnv,
+  type JournalEntry,
+  mutating,
+  PRODUCTION_SECRETS,
+  PRODUCTION_SQL,
+  productionWrites,
+  seedIncident,
+  type Topology,
+  useEmulator,
+  withEmulatorEnv,
+} from '../helpers/emulator.js'
+import type {HerokuCli, HerokuRun} from '../helpers/heroku-cli.js'
 import {type RunResult, runCommand} from '../helpers/run.js'
 
 /**
@@ -19,6 +33,9 @@ import {type RunResult, runCommand} from '../helpers/run.js'
  * command to set a new value but never changes (it cannot guess a value). So a --fix of the raw
  * incident ends with exactly those two SHARED_SECRET findings and exit 1; once new secrets are set
  * with the stock `heroku config:set`, the same --fix ends clean with exit 0. Both are tested.
+ *
+ * The same incident is also built with stock `heroku` commands only (`buildStockIncident`, no
+ * `emu.seed`), with staging's own secrets, and --fix must end it clean without writing to production.
  */
 
 interface Attachment {
@@ -49,6 +66,66 @@ async function productionState(emu: Emulator, topology: Topology): Promise<unkno
 
 async function fix(emu: Emulator, argv: string[]): Promise<RunResult<AuditResult | FixResult>> {
   return withEmulatorEnv(emu, () => runCommand<AuditResult | FixResult>(Audit, argv))
+}
+
+const STAGING_SECRETS = {
+  SECRET_KEY_BASE: 'stock0staging0only0secret0key0base00000000000000000000000000000000',
+  STRIPE_API_KEY: 'sk_test_stockStaging0000000000000000',
+}
+
+/**
+ * The seed incident built with stock `heroku` commands only (no `emu.seed`), the way it happens by
+ * hand: production gets its database (rows loaded through its own URL), Redis, scheduler, Mailgun and
+ * secrets; staging joins the pipeline, DATABASE_URL is copied from production with config:set BEFORE
+ * staging's own Postgres is created, so that one cannot take DATABASE and lands under a colour;
+ * production's Redis is attached to staging. Staging's secrets are its own, so --fix can end clean.
+ */
+async function buildStockIncident(cli: HerokuCli, emu: Emulator): Promise<Topology & {stagingColor: string}> {
+  const heroku = async (...args: string[]): Promise<HerokuRun> => {
+    const result = await cli.run(args)
+    if (result.status !== 0) throw new Error(`heroku ${args.join(' ')} failed (${result.status}): ${result.stderr}`)
+    return result
+  }
+
+  const created = async (app: string, plan: string, as: RegExp): Promise<[string, string | undefined]> => {
+    const {stdout} = await heroku('addons:create', plan, '-a', app)
+    // Redis also exposes REDIS_TLS_URL: `Created redis-… as REDIS_TLS_URL, REDIS_URL`; a scheduler exposes no var.
+    const match = new RegExp(`Created (\\S+)(?: as (?:\\S+, )?(${as.source})_URL)?`).exec(stdout)
+    if (!match) throw new Error(`addons:create ${plan} -a ${app} printed no add-on name:\n${stdout}`)
+    return [match[1]!, match[2]]
+  }
+
+  const production = 'stock-production'
+  const staging = 'stock-staging'
+  await heroku('apps:create', production)
+  const [database, attachment] = await created(production, 'heroku-postgresql:standard-0', /DATABASE/)
+  if (attachment !== 'DATABASE') throw new Error(`production's database was attached as ${attachment}`)
+  const databaseUrl = (await heroku('config:get', 'DATABASE_URL', '-a', production)).stdout.trim()
+  if (databaseUrl !== emu.databaseUrl(database)) throw new Error(`production's DATABASE_URL is not ${database}'s URL`)
+  await query(databaseUrl, PRODUCTION_SQL)
+  const [redis] = await created(production, 'heroku-redis:premium-0', /REDIS/)
+  const [scheduler] = await created(production, 'scheduler:standard', /SCHEDULER/)
+  const [mail] = await created(production, 'mailgun:starter', /MAILGUN/)
+  await heroku('config:set', ...Object.entries(PRODUCTION_SECRETS).map(([key, value]) => `${key}=${value}`), 'NODE_ENV=production', '-a', production)
+  await heroku('pipelines:create', 'stock', '-a', production, '--stage', 'production')
+
+  await heroku('apps:create', staging)
+  await heroku('pipelines:add', 'stock', '-a', staging, '--stage', 'staging')
+  await heroku('config:set', `DATABASE_URL=${databaseUrl}`, '-a', staging)
+  const [stagingDatabase, stagingColor] = await created(staging, 'heroku-postgresql:essential-0', /HEROKU_POSTGRESQL_[A-Z]+/)
+  if (!stagingColor) throw new Error(`staging's own database ${stagingDatabase} did not land under a colour`)
+  await heroku('addons:attach', redis, '-a', staging)
+  await heroku('config:set', ...Object.entries(STAGING_SECRETS).map(([key, value]) => `${key}=${value}`), 'NODE_ENV=staging', '-a', staging)
+  await heroku('addons:wait', '-a', staging)
+  await heroku('addons:wait', '-a', production)
+  return {
+    pipeline: 'stock',
+    production: {app: production, database, databaseUrl, mail, redis, scheduler},
+    rows: INCIDENT_ROWS,
+    secrets: PRODUCTION_SECRETS,
+    staging: {app: staging, database: stagingDatabase, databaseAttachment: stagingColor, databaseUrl: emu.databaseUrl(stagingDatabase)},
+    stagingColor,
+  }
 }
 
 describe('staging:audit --fix against the emulator', function () {
@@ -211,6 +288,87 @@ describe('staging:audit --fix against the emulator', function () {
     expect(result.remaining).to.deep.equal([])
     expect(await productionState(emu, topology)).to.deep.equal(before)
     expect(mutating(emu, 'acme-production')).to.deep.equal([])
+  })
+
+  describe('the incident built with stock heroku commands, repaired', function () {
+    let topology: Topology & {stagingColor: string}
+    let productionId: string
+    let productionBefore: unknown
+    let stagingBefore: Record<string, string>
+    let stagingAttachedBefore: string[]
+    let audit: AuditResult
+    let run: RunResult<AuditResult | FixResult>
+    let result: FixResult
+    let exitCode: number | string | undefined
+    let writes: JournalEntry[]
+    let afterwards: AuditResult
+
+    before(async function () {
+      topology = await fixture.reseed(async running => buildStockIncident(fixture.cli, running))
+      productionId = (await apiGet<{id: string}>(emu, `/apps/${topology.production.app}`)).id
+      productionBefore = await productionState(emu, topology)
+      stagingBefore = await config(emu, topology.staging.app)
+      stagingAttachedBefore = (await attachments(emu, topology.staging.app)).map(a => `${a.name}=${a.addon.name}`).sort()
+      const audited = await fix(emu, ['-a', topology.staging.app, '--json'])
+      audit = JSON.parse(audited.stdout) as AuditResult
+      emu.clearJournal()
+      process.exitCode = undefined
+      run = await fix(emu, ['-a', topology.staging.app, '--fix', '--confirm', topology.staging.app, '--json'])
+      exitCode = process.exitCode
+      writes = mutating(emu)
+      result = JSON.parse(run.stdout) as FixResult
+      afterwards = JSON.parse((await fix(emu, ['-a', topology.staging.app, '--json'])).stdout) as AuditResult
+    })
+
+    it('starts as the incident: DATABASE_URL is production\'s, staging\'s own database sits under a colour, production\'s Redis is attached', async function () {
+      expect(stagingBefore.DATABASE_URL).to.equal(topology.production.databaseUrl)
+      expect(stagingBefore[`${topology.stagingColor}_URL`]).to.equal(topology.staging.databaseUrl)
+      expect(topology.stagingColor).to.match(/^HEROKU_POSTGRESQL_[A-Z]+$/)
+      expect(stagingBefore.SECRET_KEY_BASE).to.equal(STAGING_SECRETS.SECRET_KEY_BASE)
+      const [row] = await query<{n: string}>(stagingBefore.DATABASE_URL!, 'SELECT count(*) AS n FROM users')
+      expect(Number(row?.n)).to.equal(INCIDENT_ROWS.users)
+      expect(audit.summary.critical).to.be.greaterThan(0)
+      expect(audit.findings.filter(f => f.severity === 'critical').map(f => f.code)).to.include('UNATTACHED_DATABASE_URL')
+      expect(audit.findings.filter(f => f.code === 'SHARED_SECRET')).to.deep.equal([])
+      expect(stagingAttachedBefore).to.deep.equal([`${topology.stagingColor}=${topology.staging.database}`, `REDIS=${topology.production.redis}`].sort())
+    })
+
+    it('exits 0 with no critical finding left, after the fix and in a fresh audit', function () {
+      expect(run.error, run.stderr).to.equal(undefined)
+      expect(exitCode ?? 0).to.equal(0)
+      expect(result.mode).to.equal('fix')
+      expect(result.execution).to.not.equal(null)
+      expect(result.remaining).to.deep.equal([])
+      expect(result.after?.summary.critical).to.equal(0)
+      expect(afterwards.summary.critical).to.equal(0)
+    })
+
+    it("gives DATABASE_URL staging's own database", async function () {
+      const vars = await config(emu, topology.staging.app)
+      expect(sameEndpoint(vars.DATABASE_URL, topology.staging.databaseUrl), "DATABASE_URL reaches staging's database").to.equal(true)
+      expect(sameEndpoint(vars.DATABASE_URL, topology.production.databaseUrl), 'DATABASE_URL reaches production').to.equal(false)
+      const [row] = await query<{db: string}>(vars.DATABASE_URL as string, 'SELECT current_database() AS db')
+      expect(row?.db).to.equal(new URL(topology.staging.databaseUrl).pathname.slice(1))
+      const staging = await attachments(emu, topology.staging.app)
+      expect(staging.map(a => `${a.name}=${a.addon.name}`).sort()).to.deep.equal([`DATABASE=${topology.staging.database}`, `${topology.stagingColor}=${topology.staging.database}`].sort())
+      expect(result.execution?.database).to.deep.include({verified: true})
+      expect(vars.SECRET_KEY_BASE).to.equal(STAGING_SECRETS.SECRET_KEY_BASE)
+    })
+
+    it("leaves production's config, attachments, releases and rows unchanged", async function () {
+      expect(await productionState(emu, topology)).to.deep.equal(productionBefore)
+      const [row] = await query<{n: string}>(topology.production.databaseUrl, 'SELECT count(*) AS n FROM orders')
+      expect(Number(row?.n)).to.equal(INCIDENT_ROWS.orders)
+    })
+
+    it("sends production no write but the DELETE of staging's attachment of production's Redis", function () {
+      expect(writes.length).to.be.greaterThan(1)
+      expect(mutating(emu, topology.production.app)).to.deep.equal([])
+      const touching = productionWrites(emu, topology, productionId)
+      expect(touching.map(entry => `${entry.method} ${entry.app} ${entry.addon}`)).to.deep.equal([`DELETE ${topology.staging.app} ${topology.production.redis}`])
+      expect(touching[0]?.path).to.match(/^\/addon-attachments\/[\da-f-]{36}$/)
+      expect(touching[0]?.status).to.equal(200)
+    })
   })
 
   describe('what --fix refuses or only shows', function () {

@@ -285,9 +285,15 @@ describe('staging:fork against the emulator', function () {
       reference = await endState(emu)
     })
 
-    const modes: Array<{fault: Partial<FaultRule>; name: string}> = [
-      {fault: {status: 500, times: 10}, name: 'refused with 500 before it runs'},
-      {fault: {applied: true, drop: true}, name: 'connection dropped after it took effect'},
+    /**
+     * `injected`: the status the journal records for the faulted request (0 is a dropped connection,
+     * emulator/server.ts `drop()`); `fails`: every attempt of the step fails (10 faults outlast the
+     * client's retries), so the first run must stop with exit 5 and say how to resume. A dropped
+     * request that took effect may be recognised on a retry or a re-read, so that run may succeed.
+     */
+    const modes: Array<{fails: boolean; fault: Partial<FaultRule>; injected: number; name: string}> = [
+      {fails: true, fault: {status: 500, times: 10}, injected: 500, name: 'refused with 500 before it runs'},
+      {fails: false, fault: {applied: true, drop: true}, injected: 0, name: 'connection dropped after it took effect'},
     ]
     for (const mode of modes) {
       for (const step of MUTATING_STEPS) {
@@ -295,8 +301,16 @@ describe('staging:fork against the emulator', function () {
           await seed()
           emu.addFault({method: step.method, nth: step.nth, path: step.path, ...mode.fault})
           const first = await fork(emu, argv())
-          const fired = emu.journal().some(entry => entry.method === step.method && new RegExp(step.path).test(entry.path))
-          expect(fired, 'the step was reached').to.equal(true)
+          // The fault hit: a clean run answers none of these requests with 500 or a drop (status 0). The journal
+          // is in completion order and the add-ons are provisioned concurrently, so the faulted request is found
+          // by its status, not by its position.
+          const matching = emu.journal().filter(entry => entry.method === step.method && new RegExp(step.path).test(entry.path))
+          expect(matching.length, 'the step was reached').to.be.at.least(step.nth)
+          const hit = matching.filter(entry => entry.status === mode.injected)
+          expect(hit.length, `${step.method} ${step.path} #${step.nth} answered ${mode.injected}: ${matching.map(entry => entry.status).join(' ')}`).to.be.at.least(1)
+          if (mode.fault.drop) expect(hit, 'one dropped connection').to.have.length(1)
+          if (mode.fails) expect(first.error, 'the first run fails').to.not.equal(undefined)
+
           if (first.error) {
             expect(first.error.oclif?.exit, first.error.message).to.equal(5)
             expect(first.error.message).to.contain('Re-run the same command to continue where it stopped')

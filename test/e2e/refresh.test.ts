@@ -15,6 +15,7 @@ import {
   PRODUCTION_SECRETS,
   PRODUCTION_SQL,
   productionWrites,
+  requestLines,
   seedCleanPair,
   seedIncident,
   type Topology,
@@ -112,6 +113,55 @@ describe('staging:refresh against the emulator', function () {
     })
   })
 
+  describe('a refresh with --backup-source', function () {
+    let topology: Topology
+    let run: RunResult<RefreshResult>
+    let result: RefreshResult
+    let productionBefore: string
+    let productionId: string
+    let journal: JournalEntry[]
+    let fromProduction: JournalEntry[]
+
+    // One refresh for the whole block, as above, asking for the one write to production there is.
+    before(async function () {
+      topology = await fixture.reseed(seedCleanPair)
+      productionId = (await apiGet<{id: string}>(emu, '/apps/acme-production')).id
+      productionBefore = await checksum(topology.production.databaseUrl)
+      emu.clearJournal()
+      run = await refresh(emu, ['-a', 'acme-staging', '--backup-source', '--confirm', 'acme-staging', '--json'])
+      journal = emu.journal()
+      fromProduction = productionWrites(emu, topology, productionId)
+      result = JSON.parse(run.stdout) as RefreshResult
+    })
+
+    it("leaves staging holding production's rows, production's unchanged", async function () {
+      expect(run.error, run.stderr).to.equal(undefined)
+      expect(await checksum(topology.staging.databaseUrl)).to.equal(productionBefore)
+      expect(await count(topology.staging.databaseUrl, 'users')).to.equal(topology.rows.users)
+      expect(await checksum(topology.production.databaseUrl)).to.equal(productionBefore)
+    })
+
+    it("sends production exactly one mutating request: the POST of a backup capture on production's database", async function () {
+      const productionDb = await apiGet<{id: string}>(emu, `/addons/${topology.production.database}`)
+      expect(requestLines(fromProduction)).to.deep.equal([`POST /client/v11/databases/<id>/backups`])
+      expect(fromProduction[0]).to.deep.include({addon: topology.production.database, method: 'POST', path: `/client/v11/databases/${productionDb.id}/backups`})
+      expect(fromProduction[0]!.status).to.be.within(200, 299)
+      expect(result.backups.source?.name).to.match(/^b\d{3}$/)
+      const transfers = await apiGet<Array<{succeeded: boolean; uuid: string}>>(emu, '/client/v11/apps/acme-production/transfers')
+      expect(transfers.find(t => t.uuid === result.backups.source?.uuid)?.succeeded).to.equal(true)
+    })
+
+    it('captures that backup, to the end, before the copy is posted', function () {
+      const copy = journal.find(entry => entry.method === 'POST' && /^\/client\/v11\/databases\/[^/]+\/transfers$/.test(entry.path))
+      expect(copy, 'transfer POST').to.not.equal(undefined)
+      expect(copy!.addon, 'the copy is posted on staging\'s database').to.equal(topology.staging.database)
+      expect(fromProduction[0]!.seq).to.be.lessThan(copy!.seq)
+      const lastPoll = journal.filter(entry => entry.method === 'GET' && entry.path.endsWith(`/transfers/${result.backups.source?.uuid}`)).at(-1)
+      expect(lastPoll, 'the source backup was polled').to.not.equal(undefined)
+      expect(lastPoll!.seq).to.be.lessThan(copy!.seq)
+    })
+  })
+
   describe('refusals', function () {
     async function expectRefused(argv: string[], code: string): Promise<RunResult<RefreshResult>> {
       emu.clearJournal()
@@ -159,6 +209,32 @@ describe('staging:refresh against the emulator', function () {
     it('refuses the source itself (--from the staging app)', async function () {
       await fixture.reseed(seedCleanPair)
       await expectRefused(['-a', 'acme-staging', '--from', 'acme-staging', '--confirm', 'acme-staging'], 'TARGET_SAME_ADDON_AS_SOURCE')
+    })
+
+    it('refuses a target owned by the app named with --from, which counts as production for that run', async function () {
+      await fixture.reseed(seedCleanPair)
+      await emu.seed({
+        addons: [
+          {app: 'acme-reporting', as: 'DATABASE', name: 'acme-reporting-db', plan: 'heroku-postgresql:essential-0', sql: PRODUCTION_SQL},
+          {app: 'acme-reporting', as: 'HEROKU_POSTGRESQL_GRAY', name: 'acme-reporting-scratch', plan: 'heroku-postgresql:essential-0'},
+        ],
+        apps: [{name: 'acme-reporting'}],
+        attachments: [{addon: 'acme-reporting-scratch', app: 'acme-staging', as: 'SCRATCH'}],
+      })
+      const run = await expectRefused(['-a', 'acme-staging', '--from', 'acme-reporting', '--target', 'SCRATCH', '--confirm', 'acme-staging'], 'TARGET_OWNED_BY_PRODUCTION')
+      expect(run.error?.message).to.contain('owned by production app acme-reporting (named with --from)')
+      // acme-reporting is in no pipeline and not protected: --from alone made it production.
+      const coupling = await fixture.api('GET', '/apps/acme-reporting/pipeline-couplings')
+      expect(coupling.status).to.equal(404)
+    })
+
+    it('refuses a target reaching the --from source\'s database through another URL', async function () {
+      const topology = await fixture.reseed(seedCleanPair)
+      const url = new URL(topology.production.databaseUrl)
+      const patched = await fixture.api('PATCH', '/apps/acme-staging/config-vars', {SOURCE_COPY_URL: `postgresql://someone:else@localhost:${url.port}${url.pathname}`})
+      expect(patched.status).to.equal(200)
+      const run = await expectRefused(['-a', 'acme-staging', '--from', 'acme-production', '--target', 'SOURCE_COPY_URL', '--confirm', 'acme-staging'], 'TARGET_SAME_DATABASE_AS_SOURCE')
+      expect(run.error?.message).to.contain('reaches the same physical database as the source')
     })
 
     it('refuses a database owned by a protected app', async function () {
