@@ -247,6 +247,7 @@ class EmulatorImpl implements Controls {
       const addon = await provisionAddon(this.core, account, app, {
         attachmentName: spec.as,
         confirm: app.name,
+        follow: spec.follow,
         name: spec.name,
         plan: spec.plan,
         version: spec.version,

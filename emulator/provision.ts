@@ -9,21 +9,104 @@ import pg from 'pg'
 import {nonPostgresConfig, POSTGRES, resolvePlan, serviceByName} from './catalog.js'
 import type {Core} from './core.js'
 import {HerokuError, invalidParams} from './http.js'
-import {type AddonRec, type AppRec, now} from './store.js'
+import {type AddonRec, type AppRec, type FollowRef, now} from './store.js'
 import type {Account} from './types.js'
 
 export interface AddonRequest {
   attachmentName?: string
   confirm?: string
+  /**
+   * `config.follow` (`heroku addons:create heroku-postgresql:standard-0 -- --follow REF`): the database to
+   * follow, as an add-on name or id, an attachment or config var name on the app (`DATABASE_URL`,
+   * `HEROKU_POSTGRESQL_ROSE`), or `APP::NAME`
+   */
+  follow?: string
   name?: string
   plan: string
   version?: string
 }
 
-async function createDatabase(core: Core): Promise<{database: string; url: string}> {
+const isEssential = (plan: string): boolean => plan.includes(':essential-')
+
+/**
+ * The Postgres add-on `ref` names, as seen from `app` by `actor`: an add-on name or id, an attachment
+ * name or one of its config vars on the app (`ROSE`, `HEROKU_POSTGRESQL_ROSE_URL`), a plain config var
+ * holding a database's URL, or any of these as `OTHER_APP::NAME`. Undefined when nothing matches.
+ */
+export function resolveLeader(core: Core, actor: Account, app: AppRec, ref: string): AddonRec | undefined {
+  const {store} = core
+  const scoped = /^(.+?)::(.+)$/.exec(ref)
+  const scope = scoped ? store.findApp(scoped[1]!) : app
+  const key = scoped ? scoped[2]! : ref
+  if (!scope || !store.canSee(actor, scope)) return undefined
+  const direct = store.findAddon(key)
+  if (direct && store.canSeeAddon(actor, direct) && (!scoped || direct.appId === scope.id || store.attachmentsOfAddon(direct).some(a => a.appId === scope.id))) {
+    return direct
+  }
+
+  const upper = key.toUpperCase()
+  const attachment = store.attachmentsOfApp(scope).find(a =>
+    a.name === upper || (upper.endsWith('_URL') && a.name === upper.slice(0, -4)) || store.attachmentVarNames(a).includes(upper))
+  if (attachment) return store.addonById(attachment.addonId)
+  // A plain config var (not an attachment's) that holds a database's URL, e.g. a DATABASE_URL set by hand.
+  const value = scope.config[upper] ?? scope.config[`${upper}_URL`]
+  if (!value) return undefined
+  return store.state.addons.find(a => a.service === POSTGRES && a.config.URL === value && store.canSeeAddon(actor, a))
+}
+
+/**
+ * The checks Heroku makes before provisioning a follower: the leader exists and the caller sees it,
+ * it is a provisioned heroku-postgresql database on a plan that supports followers (not essential-*,
+ * whose pg:info says `Fork/Follow: Unsupported`), and the follower's own plan and version fit.
+ * Refusals are 422 `invalid_params`, before anything is created.
+ */
+function checkFollow(core: Core, actor: Account, app: AppRec, request: AddonRequest, servicePlan: string): {leader: FollowRef; version?: string} {
+  const ref = request.follow!
+  if (!servicePlan.startsWith(`${POSTGRES}:`)) throw invalidParams(`Only ${POSTGRES} databases can follow another database (--follow ${ref}).`)
+  const leader = resolveLeader(core, actor, app, ref)
+  if (!leader) throw invalidParams(`Couldn't find the database to follow: ${ref}.`)
+  if (leader.service !== POSTGRES) throw invalidParams(`${leader.name} is a ${leader.service} add-on, not a Heroku Postgres database: it cannot be followed.`)
+  if (leader.state !== 'provisioned' || !leader.config.URL) throw invalidParams(`${leader.name} is not yet provisioned: wait for it before following it.`)
+  if (isEssential(leader.plan)) {
+    throw invalidParams(`${leader.name} is on the ${leader.plan} plan, which cannot be followed (Fork/Follow: Unsupported). Followers need a Standard or higher leader.`)
+  }
+
+  if (isEssential(servicePlan)) throw invalidParams(`Followers are not available on ${servicePlan}: choose a Standard or higher plan.`)
+  if (request.version !== undefined && request.version !== leader.version) {
+    throw invalidParams(`A follower runs its leader's Postgres version: ${leader.name} is on ${leader.version ?? 'an unknown version'}, not ${request.version}.`)
+  }
+
+  return {leader: {id: leader.id, name: leader.name}, version: leader.version}
+}
+
+/**
+ * The add-on's real database. For a follower: the leader's data copied in once (as transfers copy),
+ * then the database made read-only (`default_transaction_read_only`, set as the superuser, so every
+ * new session of it refuses writes) until unfollowed. Nothing streams from the leader afterwards.
+ */
+async function createDatabase(core: Core, addon: AddonRec): Promise<{database: string; url: string}> {
   const cluster = await core.cluster()
   const credentials = await cluster.createDatabase(`d${randomBytes(7).toString('hex')}`)
+  if (!addon.following) return {database: credentials.database, url: credentials.url}
+  try {
+    const leader = core.store.addonById(addon.following.id)
+    if (!leader?.config.URL) throw new Error(`its leader ${addon.following.name} is gone`)
+    await cluster.copy(leader.config.URL, credentials.url)
+    await setReadOnly(core, credentials.database, true)
+  } catch (error) {
+    await cluster.dropDatabase(credentials.database).catch(() => {})
+    throw new Error(`copying the leader's data into follower ${addon.name} failed: ${(error as Error).message}`)
+  }
+
   return {database: credentials.database, url: credentials.url}
+}
+
+/** A follower's database refuses writes in every new session (`on`), or accepts them again (`off`, unfollow). */
+export async function setReadOnly(core: Core, database: string, readOnly: boolean): Promise<void> {
+  const cluster = await core.cluster()
+  const name = `"${database.replaceAll('"', '""')}"`
+  const sql = readOnly ? `ALTER DATABASE ${name} SET default_transaction_read_only = on` : `ALTER DATABASE ${name} RESET default_transaction_read_only`
+  await cluster.query('postgres', sql, undefined, {as: 'superuser'})
 }
 
 /**
@@ -35,14 +118,16 @@ export async function provisionAddon(core: Core, actor: Account, app: AppRec, re
   const resolved = resolvePlan(request.plan)
   if (!resolved) throw invalidParams(`Couldn't find either the add-on service or the add-on plan of "${request.plan}".`)
   const postgres = resolved.service.name === POSTGRES
+  const follow = request.follow === undefined ? undefined : checkFollow(core, actor, app, request, `${resolved.service.name}:${resolved.plan.slug}`)
   const delay = options.immediate ? 0 : core.settings.provisionDelayMs
   const {addon} = store.createAddon(actor, app, {
     attachmentName: request.attachmentName,
     confirm: request.confirm,
+    following: follow?.leader,
     name: request.name,
     plan: request.plan,
     provisioned: !postgres && delay === 0,
-    version: request.version,
+    version: request.version ?? follow?.version,
   })
   if (!postgres) {
     if (delay > 0) core.later(delay, async () => finishProvisioning(core, actor, addon))
@@ -52,7 +137,7 @@ export async function provisionAddon(core: Core, actor: Account, app: AppRec, re
 
   if (delay === 0) {
     try {
-      const db = await createDatabase(core)
+      const db = await createDatabase(core, addon)
       store.completeProvisioning(actor, addon, {URL: db.url}, {database: db.database, silent: true})
     } catch (error) {
       if (store.addonById(addon.id)) store.destroyAddon(actor, addon)
@@ -76,7 +161,7 @@ export async function finishProvisioning(core: Core, actor: Account, addon: Addo
     return
   }
 
-  const db = await createDatabase(core)
+  const db = await createDatabase(core, addon)
   if (store.addonById(addon.id)) {
     store.completeProvisioning(actor, addon, {URL: db.url}, {database: db.database})
   } else {

@@ -50,6 +50,8 @@ export interface AddonRec {
   createdAt: string
   /** the real database's name in the cluster (heroku-postgresql only) */
   database?: string
+  /** the leader this database follows (a read-only follower, heroku-postgresql only); cleared by unfollow */
+  following?: FollowRef
   id: string
   name: string
   plan: string
@@ -59,6 +61,12 @@ export interface AddonRec {
   updatedAt: string
   /** pinned Postgres major (heroku-postgresql only) */
   version?: string
+}
+
+/** A leader, by add-on id and by the name it had (kept if the leader is destroyed later). */
+export interface FollowRef {
+  id: string
+  name: string
 }
 
 export interface AttachmentRec {
@@ -224,6 +232,8 @@ export interface CreateAddonInput {
   /** precomputed config (e.g. the real database's URL); the add-on is then provisioned at once */
   config?: Record<string, string>
   database?: string
+  /** the leader a new follower follows (already checked by provision.ts) */
+  following?: FollowRef
   name?: string
   plan: string
   /** start as `provisioned` (config given) or `provisioning` (completed later) */
@@ -669,6 +679,7 @@ export class Store {
       config: input.provisioned ? input.config ?? (service.name === POSTGRES ? {} : nonPostgresConfig(service, name)) : {},
       createdAt: time,
       database: input.database,
+      ...(input.following ? {following: {...input.following}} : {}),
       id: randomUUID(),
       name,
       plan: `${service.name}:${plan.slug}`,
@@ -702,6 +713,15 @@ export class Store {
     }
 
     this.changed()
+  }
+
+  /** `pg:unfollow`: the database stops following its leader (the caller makes it writable). */
+  unfollow(addon: AddonRec): AddonRec {
+    if (!addon.following) throw invalidParams(`${addon.name} is not a follower.`)
+    delete addon.following
+    addon.updatedAt = now()
+    this.changed()
+    return addon
   }
 
   /** Deprovisions an add-on: every attachment is removed (with a Detach release on each app). */

@@ -94,8 +94,13 @@ export interface SeedFixture {
     as?: string
     /** Postgres major version */
     version?: string
-    /** SQL run in the new database once it exists */
+    /** SQL run in the new database once it exists (not for a follower, which is read-only) */
     sql?: string
+    /**
+     * make it a read-only follower of this leader (an add-on seeded before it, on a standard or higher
+     * plan): the leader's data is copied in once, as `addons:create … -- --follow LEADER` does
+     */
+    follow?: string
   }>
   attachments?: Array<{app: string; addon: string; as?: string}>
   pipelines?: Array<{name: string; apps: Record<string, 'development' | 'production' | 'review' | 'staging' | 'test'>}>

@@ -12,6 +12,7 @@ import {POSTGRES, POSTGRES_VERSIONS, resolvePlan} from '../catalog.js'
 import type {Core} from '../core.js'
 import {HerokuError, invalidParams, notFound, type RequestContext, type Router} from '../http.js'
 import type {TransferProgress} from '../postgres/types.js'
+import {setReadOnly} from '../provision.js'
 import {type AddonRec, type AppRec, now, type TransferRec} from '../store.js'
 import {actor, bodyObject, optionalString} from './common.js'
 
@@ -170,6 +171,21 @@ export function dataRoutes(router: Router, core: Core): void {
     })())
   }
 
+  /** The follower a URL of this cluster reaches (by database name), if any: it is read-only. */
+  const followerAt = (url: string): AddonRec | undefined => {
+    let database: string
+    try {
+      database = decodeURIComponent(new URL(url).pathname.slice(1))
+    } catch {
+      return undefined
+    }
+
+    return store.state.addons.find(a => a.following && a.database === database)
+  }
+
+  const readOnlyError = (follower: AddonRec): Error =>
+    new Error(`${follower.name} is a read-only follower of ${follower.following!.name}: it cannot be written to until it is unfollowed (pg:unfollow)`)
+
   const sourceSize = async (url: string): Promise<number> => {
     const addon = store.state.addons.find(a => a.config.URL === url && a.database)
     if (!addon?.database) return 0
@@ -198,6 +214,8 @@ export function dataRoutes(router: Router, core: Core): void {
       {name: 'Created', values: [addon.createdAt.replace('T', ' ').replace('Z', '')]},
       {name: 'Data Size', values: [`${prettyBytes(numBytes)} / ${prettyBytes(limit)} (${limit ? ((numBytes / limit) * 100).toFixed(2) : '0.00'}%)`]},
       {name: 'Tables', values: [numTables]},
+      // Real Heroku likely sends the leader's URL with `resolve_db_name: true` (pg:info then shows its config var); here its add-on name.
+      ...(addon.following ? [{name: 'Following', values: [addon.following.name]}] : []),
       {name: 'Fork/Follow', values: [essential ? 'Unsupported' : 'Available']},
       {name: 'Rollback', values: [essential ? 'Unsupported' : `earliest from ${addon.createdAt.replace('T', ' ').replace('Z', '')} UTC`]},
       {name: 'Continuous Protection', values: [essential ? 'Off' : 'On']},
@@ -209,7 +227,7 @@ export function dataRoutes(router: Router, core: Core): void {
       created_at: addon.createdAt,
       database_name: db,
       database_user: decodeURIComponent(credentials.username),
-      following: null,
+      following: addon.following?.name ?? null,
       info,
       leader: null,
       name: addon.name,
@@ -231,9 +249,20 @@ export function dataRoutes(router: Router, core: Core): void {
 
   router.add('PUT', '/client/v11/databases/:addon/reset', async ctx => {
     const addon = database(ctx)
+    // A reset drops and recreates the database, which would silently make a follower writable.
+    if (addon.following) throw invalidParams(`${readOnlyError(addon).message}.`)
     const cluster = await core.cluster()
     await cluster.resetDatabase(addon.database!)
     return {body: {message: `Database ${addon.name} has been reset.`}}
+  })
+
+  router.add('PUT', '/client/v11/databases/:addon/unfollow', async ctx => {
+    const addon = database(ctx)
+    const leader = addon.following
+    if (!leader) throw invalidParams(`${addon.name} is not a follower.`)
+    await setReadOnly(core, addon.database!, false)
+    store.unfollow(addon)
+    return {body: {message: `${addon.name} no longer follows ${leader.name} and is now writable.`}}
   })
 
   router.add('GET', '/postgres/v0/databases/:addon/credentials', ctx => {
@@ -269,7 +298,12 @@ export function dataRoutes(router: Router, core: Core): void {
     })
     transfer.sourceBytes = await sourceSize(fromUrl)
     const cluster = await core.cluster()
-    run(transfer, async onProgress => cluster.copy(fromUrl, toUrl, onProgress))
+    const follower = followerAt(toUrl)
+    run(transfer, async onProgress => {
+      // pg_restore into a read-only follower fails (the copy would otherwise empty and rewrite it).
+      if (follower?.following) throw readOnlyError(follower)
+      return cluster.copy(fromUrl, toUrl, onProgress)
+    })
     return {body: transferJson(transfer, false), status: 201}
   })
 
@@ -316,6 +350,7 @@ export function dataRoutes(router: Router, core: Core): void {
     })
     const cluster = await core.cluster()
     run(transfer, async onProgress => {
+      if (addon.following) throw readOnlyError(addon)
       if (!backup?.backupFile || !backup.succeeded) {
         throw new Error('the emulator can only restore backups it captured itself (a succeeded backup URL it issued)')
       }

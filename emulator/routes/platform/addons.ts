@@ -93,9 +93,13 @@ export function addonRoutes(router: Router, core: Core): void {
     if (config !== undefined && (typeof config !== 'object' || config === null)) throw invalidParams('config must be an object.')
     const version = config?.version
     if (version !== undefined && typeof version !== 'string' && typeof version !== 'number') throw invalidParams('config.version must be a string.')
+    // `-- --follow REF` arrives as config.follow; a bare `--follow` as `true`.
+    const follow = config?.follow
+    if (follow !== undefined && (typeof follow !== 'string' || follow === '')) throw invalidParams('config.follow must name the database to follow.')
     const addon = await provisionAddon(core, account, app, {
       attachmentName: typeof attachment?.name === 'string' ? attachment.name : undefined,
       confirm: optionalString(body, 'confirm'),
+      follow,
       name: optionalString(body, 'name'),
       plan,
       version: version === undefined ? undefined : String(version),
