@@ -206,6 +206,7 @@ export function dataRoutes(router: Router, core: Core): void {
     const essential = addon.plan.includes(':essential-')
     const limit = spec?.storageBytes ?? 0
     const version = POSTGRES_VERSIONS[addon.version ?? ''] ?? addon.version ?? ''
+    const leader = addon.following ? store.addonById(addon.following.id) : undefined
     const info = [
       {name: 'Plan', values: [spec?.humanName ?? addon.plan]},
       {name: 'Status', values: ['Available']},
@@ -214,8 +215,8 @@ export function dataRoutes(router: Router, core: Core): void {
       {name: 'Created', values: [addon.createdAt.replace('T', ' ').replace('Z', '')]},
       {name: 'Data Size', values: [`${prettyBytes(numBytes)} / ${prettyBytes(limit)} (${limit ? ((numBytes / limit) * 100).toFixed(2) : '0.00'}%)`]},
       {name: 'Tables', values: [numTables]},
-      // Real Heroku likely sends the leader's URL with `resolve_db_name: true` (pg:info then shows its config var); here its add-on name.
-      ...(addon.following ? [{name: 'Following', values: [addon.following.name]}] : []),
+      // As Heroku: the leader's URL, which pg:info resolves to the leader's config var name (`resolve_db_name`).
+      ...(leader?.config.URL ? [{name: 'Following', resolve_db_name: true, values: [leader.config.URL]}] : []),
       {name: 'Fork/Follow', values: [essential ? 'Unsupported' : 'Available']},
       {name: 'Rollback', values: [essential ? 'Unsupported' : `earliest from ${addon.createdAt.replace('T', ' ').replace('Z', '')} UTC`]},
       {name: 'Continuous Protection', values: [essential ? 'Off' : 'On']},
@@ -227,9 +228,10 @@ export function dataRoutes(router: Router, core: Core): void {
       created_at: addon.createdAt,
       database_name: db,
       database_user: decodeURIComponent(credentials.username),
-      following: addon.following?.name ?? null,
+      // A follower's `following` is its leader's URL (pg:unfollow names the leader's config var from it), `leader` its name.
+      following: leader?.config.URL ?? null,
       info,
-      leader: null,
+      leader: addon.following?.name ?? null,
       name: addon.name,
       num_bytes: numBytes,
       num_tables: numTables,

@@ -9,7 +9,7 @@ import {type HerokuRun, unwrap} from '../helpers/heroku-cli.js'
 type Json = Record<string, unknown>
 interface Database {
   following: null | string
-  info: Array<{name: string; values: unknown[]}>
+  info: Array<{name: string; resolve_db_name?: boolean; values: unknown[]}>
   leader: unknown
   name: string
 }
@@ -88,11 +88,11 @@ describe('emulator followers (config.follow, following, unfollow)', function () 
       expect(await failureCode(topo.production.databaseUrl, 'CREATE TABLE leader_scratch (id int); DROP TABLE leader_scratch')).to.equal(undefined)
     })
 
-    it("reports following (the leader's add-on name) and a Following info row; leader stays null; the leader's own answer is unchanged", async () => {
+    it("reports following (the leader's URL, as Heroku), leader (its name) and a Following info row; the leader's own answer is unchanged", async () => {
       const db = await databaseInfo(name)
-      expect(db.following).to.equal(topo.production.database)
-      expect(db.leader).to.equal(null)
-      expect(db.info.find(row => row.name === 'Following')?.values).to.deep.equal([topo.production.database])
+      expect(db.following).to.equal(topo.production.databaseUrl)
+      expect(db.leader).to.equal(topo.production.database)
+      expect(db.info.find(row => row.name === 'Following')).to.deep.equal({name: 'Following', resolve_db_name: true, values: [topo.production.databaseUrl]})
       expect(db.info.find(row => row.name === 'Tables')?.values).to.deep.equal([2])
       const leader = await databaseInfo(topo.production.database)
       expect(leader.following).to.equal(null)
@@ -150,7 +150,7 @@ describe('emulator followers (config.follow, following, unfollow)', function () 
     for (const [app, ref] of refs) {
       const created = await follow(app, ref)
       expect(created.status, `${String(ref)}: ${JSON.stringify(created.body)}`).to.equal(201)
-      expect((await databaseInfo(created.body.name as string)).following, String(ref)).to.equal(topo.production.database)
+      expect((await databaseInfo(created.body.name as string)).leader, String(ref)).to.equal(topo.production.database)
       expect((await api('DELETE', `/apps/${app}/addons/${created.body.name as string}`)).status).to.equal(200)
     }
   })
@@ -198,7 +198,7 @@ describe('emulator followers (config.follow, following, unfollow)', function () 
   it('seeds a follower with `follow`', async () => {
     await emu.seed({addons: [{app: 'acme-production', as: 'SEEDED_FOLLOWER', follow: topo.production.database, name: 'acme-seeded-follower', plan: 'heroku-postgresql:standard-0'}]})
     const db = await databaseInfo('acme-seeded-follower')
-    expect(db.following).to.equal(topo.production.database)
+    expect(db.following).to.equal(topo.production.databaseUrl)
     expect(await count(emu.databaseUrl('acme-seeded-follower'), 'orders')).to.equal(topo.rows.orders)
     expect(await failureCode(emu.databaseUrl('acme-seeded-follower'), 'DELETE FROM orders')).to.equal(READ_ONLY)
   })
@@ -211,7 +211,7 @@ describe('emulator followers (config.follow, following, unfollow)', function () 
       expect(created.body.state).to.equal('provisioning')
       const name = created.body.name as string
       await waitFor('the follower', async () => ((await api<Json>('GET', `/addons/${name}`)).body.state === 'provisioned' ? true : undefined))
-      expect((await databaseInfo(name)).following).to.equal(topo.production.database)
+      expect((await databaseInfo(name)).leader).to.equal(topo.production.database)
       expect(await count(emu.databaseUrl(name), 'users')).to.equal(topo.rows.users)
       expect(await failureCode(emu.databaseUrl(name), 'DELETE FROM users')).to.equal(READ_ONLY)
     } finally {
@@ -244,7 +244,8 @@ describe('stock heroku CLI: a follower made with addons:create -- --follow', fun
     expect(await failureCode(url, 'DELETE FROM users')).to.equal(READ_ONLY)
     const info = await heroku('pg:info', 'REPLICA', '-a', 'acme-production')
     expect(info.status, info.stderr).to.equal(0)
-    expect(info.stdout).to.match(new RegExp(`Following:\\s+${topo.production.database}`))
+    // The stock CLI resolves the leader's URL to its config var on the app, as on Heroku.
+    expect(info.stdout).to.match(/Following:\s+DATABASE\n/)
     const unfollow = await heroku('pg:unfollow', 'REPLICA', '-a', 'acme-production', '--confirm', 'acme-production')
     expect(unfollow.status, unwrap(unfollow.stderr)).to.equal(0)
     expect(await failureCode(url, 'DELETE FROM orders WHERE id = 1')).to.equal(undefined)

@@ -427,9 +427,12 @@ export const followsProduction: Rule = context => {
   const seen = new Set<string>()
   const findings: AuditFinding[] = []
   for (const attachment of [...context.staging.attachments].sort((a, b) => a.name.localeCompare(b.name))) {
-    const leader = context.staging.databases[attachment.addon.id]?.following
+    const database = context.staging.databases[attachment.addon.id]
+    const leader = database?.following
     if (!isPostgresAttachment(attachment) || !leader || seen.has(attachment.addon.id)) continue
+    // By the leader's name, else by its URL (the Data API's `following`) against production's credentials.
     const production = productionDbs.get(leader)
+      ?? context.production.find(p => Object.values(p.configVars).some(value => sameEndpoint(database.followingUrl, value)))?.app.name
     if (!production || isProductionAddon(context, attachment)) continue
     seen.add(attachment.addon.id)
     findings.push(finding(context, 'FOLLOWS_PRODUCTION', {

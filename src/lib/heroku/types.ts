@@ -45,7 +45,8 @@ export interface DataDatabase {
   database_name?: string
   following?: null | string
   info?: Array<{name: string; values: Array<number | string>}>
-  leader?: null | {addon_id?: string; name?: string}
+  /** on a follower, its leader (the stock CLI types it as a string and prints it as a datastore name) */
+  leader?: null | string
   name?: string
   num_bytes?: number
   num_tables?: number

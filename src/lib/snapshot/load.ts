@@ -14,7 +14,7 @@ import {
   postgresMajor,
   type Release,
 } from '../heroku/types.js'
-import {registerConfigSecrets} from './redact.js'
+import {maskUrl, registerConfigSecrets} from './redact.js'
 import {type AddonRef, type AppSnapshot, type AttachmentRef, type DatabaseInfo, type PipelineRef, POSTGRES_SERVICE, serviceOfPlan} from './types.js'
 
 export interface LoadOptions {
@@ -70,11 +70,18 @@ function toAttachmentRef(attachment: AddOnAttachment, addons: Map<string, AddOn>
   }
 }
 
+/** A follower's leader: the Data API names it in `leader` and gives its URL in `following`. */
+function followingLabel(db: DataDatabase | undefined): null | string {
+  if (!db?.following && !db?.leader) return null
+  return db.leader || maskUrl(db.following ?? '')
+}
+
 function toDatabaseInfo(addon: AddonRef, db: DataDatabase | undefined): DatabaseInfo {
   return {
     addonId: addon.id,
     addonName: addon.name,
-    following: db?.following ?? null,
+    following: followingLabel(db),
+    ...(db?.following ? {followingUrl: db.following} : {}),
     majorVersion: postgresMajor(db),
     numBytes: db?.num_bytes,
     numTables: db?.num_tables,

@@ -29,8 +29,10 @@ export interface AttachmentRef {
 export interface DatabaseInfo {
   addonId: string
   addonName: string
-  /** the leader's add-on name when this database is a follower */
+  /** when this database is a follower: its leader's add-on name (the Data API's `leader`), else the leader's masked URL */
   following: null | string
+  /** when this database is a follower: the leader's URL as the Data API gives it (`following`), to match by physical identity */
+  followingUrl?: string
   /** Postgres major version, e.g. `16` */
   majorVersion?: string
   numBytes?: number

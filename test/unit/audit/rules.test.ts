@@ -23,6 +23,7 @@ import {
   PROD_STRIPE_KEY,
   PRODUCTION_ID,
   productionSnapshot,
+  STAGING_DATABASE_URL,
   STAGING_ID,
   STAGING_PG,
 } from '../../fixtures/snapshots.js'
@@ -341,6 +342,24 @@ describe('audit rules', function () {
       staging.databases[follower.id] = {addonId: follower.id, addonName: follower.name, following: PROD_PG.name, majorVersion: '16'}
       const [finding] = only(audit(staging), 'FOLLOWS_PRODUCTION')
       expect(finding).to.deep.include({remedy: 'heroku pg:unfollow HEROKU_POSTGRESQL_TEAL_URL -a acme-staging', severity: 'warning'})
+    })
+
+    it('fires when the Data API gives only the leader\'s URL (as `following`), matched by physical identity', function () {
+      const staging = cleanStagingSnapshot()
+      const follower = addonRef({id: 'b0000000-0000-4000-8000-0000000fol02', name: 'postgresql-follower-7', owner: STAGING, plan: 'heroku-postgresql:standard-0'})
+      staging.attachments.push(attachmentRef('HEROKU_POSTGRESQL_TEAL', follower))
+      const leaderUrl = PROD_DATABASE_URL.replace('postgres://', 'postgresql://').replace(':5432', '')
+      staging.databases[follower.id] = {addonId: follower.id, addonName: follower.name, following: 'ec2-leader:5432/dprod01', followingUrl: leaderUrl, majorVersion: '16'}
+      const [finding] = only(audit(staging), 'FOLLOWS_PRODUCTION')
+      expect(finding?.production).to.deep.equal(['acme-production'])
+    })
+
+    it('stays silent for a follower whose leader URL is staging\'s own database', function () {
+      const staging = cleanStagingSnapshot()
+      const follower = addonRef({id: 'f3', name: 'postgresql-follower-8', owner: STAGING, plan: 'heroku-postgresql:standard-0'})
+      staging.attachments.push(attachmentRef('HEROKU_POSTGRESQL_TEAL', follower))
+      staging.databases[follower.id] = {addonId: follower.id, addonName: follower.name, following: 'leader', followingUrl: STAGING_DATABASE_URL}
+      expect(only(audit(staging), 'FOLLOWS_PRODUCTION')).to.deep.equal([])
     })
 
     it('stays silent for a follower of a staging database', function () {
