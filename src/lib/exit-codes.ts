@@ -15,6 +15,8 @@ export const ExitCode = {
   Refused: 4,
   /** a step failed midway; the message says how to resume */
   Failed: 5,
+  /** an error the plugin did not expect (a bug): never mistaken for a finding (1) in CI */
+  Unexpected: 6,
 } as const
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
@@ -26,6 +28,7 @@ const MEANINGS: Record<ExitCodeValue, string> = {
   3: 'Heroku API or network error (after retries)',
   4: 'refused on purpose: unsafe target, confirmation mismatch or a protected app',
   5: 'a step failed; re-run the same command to resume',
+  6: 'unexpected error (a bug in heroku-staging): re-run with HEROKU_DEBUG=1 and report it',
 }
 
 /** The EXIT CODES paragraph of a command's description. */

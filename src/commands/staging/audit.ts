@@ -21,7 +21,7 @@ export default class Audit extends StagingCommand {
     '',
     'You confirm by typing the app\'s name (or --confirm). The app\'s config var names, attachments and release are recorded and its own databases backed up first; then the changes, then the audit again. heroku releases:rollback restores config vars but not attachments: the plan says how to restore each. --fix never changes a production app or add-on: it refuses a production app, and every request passes a guard that refuses any mutating request naming one. --dry-run prints the plan and sends no mutating request.',
     '',
-    exitCodeHelp([ExitCode.Ok, ExitCode.Critical, ExitCode.Usage, ExitCode.Api, ExitCode.Refused, ExitCode.Failed]),
+    exitCodeHelp([ExitCode.Ok, ExitCode.Critical, ExitCode.Usage, ExitCode.Api, ExitCode.Refused, ExitCode.Failed, ExitCode.Unexpected]),
     '  (4 and 5 only with --fix; with --fix, 0 and 1 say whether a critical finding remains after the repair)',
   ].join('\n')
 

@@ -32,7 +32,7 @@ an existing --to app without that mark (or marked for another source) is refused
 production app. If a step fails, nothing is destroyed (unless --destroy-on-failure): run the same
 command again and it continues where it stopped. Progress goes to stderr, the result to stdout.
 
-${exitCodeHelp([ExitCode.Ok, ExitCode.Critical, ExitCode.Usage, ExitCode.Api, ExitCode.Refused, ExitCode.Failed])}`
+${exitCodeHelp([ExitCode.Ok, ExitCode.Critical, ExitCode.Usage, ExitCode.Api, ExitCode.Refused, ExitCode.Failed, ExitCode.Unexpected])}`
 
   static override enableJsonFlag = true
 

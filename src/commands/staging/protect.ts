@@ -12,7 +12,7 @@ export default class Protect extends StagingCommand {
     '',
     'A protected app counts as production exactly like an app at pipeline stage production: the prerun guard refuses stock pg:copy, pg:reset, pg:backups:restore, pg:push and addons:destroy of its databases, and staging:refresh refuses to write it. The list is kept in the CLI\'s config directory (staging-protected.json), by name and app id, so a renamed app stays protected. Undo with heroku staging:unprotect.',
     '',
-    exitCodeHelp([ExitCode.Ok, ExitCode.Usage, ExitCode.Api]),
+    exitCodeHelp([ExitCode.Ok, ExitCode.Usage, ExitCode.Api, ExitCode.Unexpected]),
   ].join('\n')
 
   static override enableJsonFlag = true

@@ -21,7 +21,7 @@ export default class Refresh extends StagingCommand {
     'to 0, a server-side copy with progress, the optional --sanitize SQL in one transaction, dynos and maintenance',
     'restored, and the audit again. Nothing is ever written to production, except the backup --backup-source asks for.',
     '',
-    exitCodeHelp([ExitCode.Ok, ExitCode.Critical, ExitCode.Usage, ExitCode.Api, ExitCode.Refused, ExitCode.Failed]),
+    exitCodeHelp([ExitCode.Ok, ExitCode.Critical, ExitCode.Usage, ExitCode.Api, ExitCode.Refused, ExitCode.Failed, ExitCode.Unexpected]),
   ].join('\n')
 
   static override enableJsonFlag = true

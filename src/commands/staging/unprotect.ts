@@ -12,7 +12,7 @@ export default class Unprotect extends StagingCommand {
     '',
     'The app then counts as production only if its pipeline stage is production. Unprotecting an app that is not protected changes nothing and is not an error.',
     '',
-    exitCodeHelp([ExitCode.Ok, ExitCode.Usage, ExitCode.Api]),
+    exitCodeHelp([ExitCode.Ok, ExitCode.Usage, ExitCode.Api, ExitCode.Unexpected]),
   ].join('\n')
 
   static override enableJsonFlag = true

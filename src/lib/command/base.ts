@@ -40,6 +40,10 @@ export abstract class StagingCommand extends Command {
       error = new StagingError(`${err.message}${err.id ? ` (${err.id})` : ''}`, apiErrorFix(err), ExitCode.Api) as Interfaces.CommandError
     } else if (err instanceof ActionableError) {
       error = new StagingError(err.message, err.fix, err.exit) as Interfaces.CommandError
+    } else if ((err as {oclif?: {exit?: number}}).oclif?.exit === undefined) {
+      // Not an error the plugin or oclif raised on purpose: a bug, with its own code so CI never reads it as a finding.
+      error = new StagingError(err.message, 'This is a bug in heroku-staging: re-run with HEROKU_DEBUG=1 and report what it prints.', ExitCode.Unexpected) as Interfaces.CommandError
+      error.stack = err.stack
     } else {
       err.message = redact(err.message)
     }

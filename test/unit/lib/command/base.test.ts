@@ -1,4 +1,5 @@
 import {expect} from 'chai'
+import {Errors} from '@oclif/core'
 
 import {StagingCommand} from '../../../../src/lib/command/base.js'
 import {ActionableError} from '../../../../src/lib/errors.js'
@@ -55,11 +56,21 @@ describe('command: StagingCommand.catch (src/lib/command/base.ts)', function () 
     expect((JSON.parse(json.stdout) as {error: {message: string}}).error.message).to.contain('Couldn\'t find that app.')
   })
 
-  it('leaves any other error at exit 1 under --json', async function () {
-    Throws.error = new Error('unexpected')
+  it('gives an unexpected error (a bug) exit 6, never 1 (a finding), human and --json, with how to report it', async function () {
+    Throws.error = new TypeError('unexpected')
+    const human = await runCommand(Throws, [])
+    expect(human.error?.oclif?.exit).to.equal(6)
+    expect(human.error?.message).to.equal('unexpected\nThis is a bug in heroku-staging: re-run with HEROKU_DEBUG=1 and report what it prints.')
     const run = await runCommand(Throws, ['--json'])
-    expect(process.exitCode).to.equal(1)
-    expect((JSON.parse(run.stdout) as {error: {message: string}}).error.message).to.equal('unexpected')
+    expect(process.exitCode).to.equal(6)
+    expect((JSON.parse(run.stdout) as {error: {message: string}}).error.message).to.contain('unexpected')
+  })
+
+  it('keeps the exit code of an error oclif raised on purpose (a parse error is 2)', async function () {
+    Throws.error = new Errors.CLIError('Expected --app', {exit: 2})
+    const run = await runCommand(Throws, [])
+    expect(run.error?.oclif?.exit).to.equal(2)
+    expect(run.error?.message).to.equal('Expected --app')
   })
 
   it('redacts a registered secret from the error, human and --json', async function () {
