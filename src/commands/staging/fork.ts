@@ -13,7 +13,7 @@ import {FORK_MARKER, type ForkResult} from '../../lib/fork/types.js'
 import {verifyFork} from '../../lib/fork/verify.js'
 import {registerConfigSecrets} from '../../lib/snapshot/redact.js'
 import {loadApp} from '../../lib/snapshot/load.js'
-import {readProtectedApps} from '../../lib/protect/store.js'
+import {loadProtected} from '../../lib/protect/store.js'
 
 export default class Fork extends StagingCommand {
   static override description = `make a staging copy of a production app that shares nothing with it
@@ -68,11 +68,12 @@ ${exitCodeHelp([ExitCode.Ok, ExitCode.Critical, ExitCode.Usage, ExitCode.Api, Ex
       if (human) this.logToStderr(line)
     }
 
+    // A local file, read first: an unreadable list stops the fork before any request (fail closed).
+    const protectedApps = (await loadProtected(this.config.configDir, ExitCode.Refused)).entries.map(entry => entry.name)
     progress(`Loading ${options.from}…`)
-    const [production, existing, protectedApps] = await Promise.all([
+    const [production, existing] = await Promise.all([
       loadApp(this.client, options.from, PRODUCTION_LOAD),
       loadExistingTarget(this.client, options.to),
-      readProtectedApps(this.config.configDir),
     ])
     const ledger = new FileLedger(this.config.dataDir)
     const verdict = checkTarget(production, existing, {ledger: await ledger.get(options.to), protectedApps})

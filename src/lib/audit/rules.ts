@@ -1,4 +1,4 @@
-import {endpointOf, sameEndpoint} from '../snapshot/identity.js'
+import {appReaching, endpointOf, sameEndpoint} from '../snapshot/identity.js'
 import {fingerprint, isTrivialValue, looksRandom, looksSecret, looksSecretName, maskUrl} from '../snapshot/redact.js'
 import {type AppSnapshot, type AttachmentRef, POSTGRES_SERVICE} from '../snapshot/types.js'
 import {codeRank, defaultSeverity} from './codes.js'
@@ -432,7 +432,7 @@ export const followsProduction: Rule = context => {
     if (!isPostgresAttachment(attachment) || !leader || seen.has(attachment.addon.id)) continue
     // By the leader's name, else by its URL (the Data API's `following`) against production's credentials.
     const production = productionDbs.get(leader)
-      ?? context.production.find(p => Object.values(p.configVars).some(value => sameEndpoint(database.followingUrl, value)))?.app.name
+      ?? appReaching(context.production, database.followingUrl)?.app.name
     if (!production || isProductionAddon(context, attachment)) continue
     seen.add(attachment.addon.id)
     findings.push(finding(context, 'FOLLOWS_PRODUCTION', {

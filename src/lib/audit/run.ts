@@ -1,7 +1,7 @@
 import {ActionableError} from '../errors.js'
 import {ExitCode, type ExitCodeValue} from '../exit-codes.js'
 import {ApiError, type HerokuClient} from '../heroku/client.js'
-import {protectedFile, protectedKeys, readProtectedEntries} from '../protect/store.js'
+import {loadProtected} from '../protect/store.js'
 import {loadApps, type LoadOptions, loadPipelineCouplings} from '../snapshot/load.js'
 import {findProductionApps, ProductionUnknownError} from '../snapshot/production.js'
 import type {AppSnapshot} from '../snapshot/types.js'
@@ -26,14 +26,9 @@ export class AuditUsageError extends ActionableError {
   }
 }
 
-/** Apps marked production with staging:protect (names and ids); an unreadable list stops the audit rather than being ignored. */
+/** Apps marked production with staging:protect (names and ids); an unreadable list stops the audit (exit 2). */
 export async function auditProtectedApps(configDir: string): Promise<string[]> {
-  try {
-    return protectedKeys(await readProtectedEntries(configDir))
-  } catch (error) {
-    const file = protectedFile(configDir)
-    throw new AuditUsageError(`Cannot read the protected-apps list ${file}: ${(error as Error).message}`, `Fix or delete ${file}, then re-run heroku staging:protect --app PRODUCTION_APP.`)
-  }
+  return (await loadProtected(configDir, ExitCode.Usage)).keys
 }
 
 /** What the audit loads per app: everything the rules read. */

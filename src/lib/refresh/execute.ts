@@ -10,9 +10,9 @@ import type {HerokuClient} from '../heroku/client.js'
 import {GuardedClient, ProductionGuard} from '../heroku/guard.js'
 import type {DataTransfer} from '../heroku/types.js'
 import {type PollOptions, WaitAbortedError, waitTransfer} from '../heroku/wait.js'
-import {type BackupStep, type ProcessQuantity, type RefreshPlan, type RefreshStep, type StepKind, transferName} from './plan.js'
-import {sameEndpoint} from '../snapshot/identity.js'
+import {appReaching} from '../snapshot/identity.js'
 import type {AppSnapshot} from '../snapshot/types.js'
+import {type BackupStep, type ProcessQuantity, type RefreshPlan, type RefreshStep, type StepKind, transferName} from './plan.js'
 import {runSanitize} from './sanitize.js'
 
 export type RefreshEvent =
@@ -170,7 +170,7 @@ export async function executeRefresh(client: HerokuClient, plan: RefreshPlan, op
       case 'sanitize': {
         const runSql = options.runSql ?? runSanitize
         // A direct connection bypasses the API guard: check the database's identity itself.
-        const reached = options.production.find(p => Object.values(p.configVars).some(value => sameEndpoint(value, step.url)))
+        const reached = appReaching(options.production, step.url)
         if (reached) throw new Error(`Refused to run the sanitize SQL: its database is one of ${reached.app.name}'s (production). staging:refresh never writes production.`)
         const begun = Date.now()
         await runSql(step.url, step.sql)

@@ -11,7 +11,6 @@ import {ActionableError} from '../errors.js'
 import {ExitCode, type ExitCodeValue} from '../exit-codes.js'
 import {ApiError, type HerokuClient} from '../heroku/client.js'
 import type {DataTransfer} from '../heroku/types.js'
-import {type ProtectedEntry, protectedFile, protectedKeys, readProtectedEntries} from '../protect/store.js'
 import {loadApp, loadApps} from '../snapshot/load.js'
 import {findProductionApps, ProductionUnknownError} from '../snapshot/production.js'
 import type {AppSnapshot} from '../snapshot/types.js'
@@ -122,20 +121,6 @@ export async function loadLatestBackup(client: HerokuClient, plan: RefreshPlan, 
   } catch (error) {
     if (!(error instanceof ApiError)) throw error
     return {latest: null, warning: `Could not read ${owner}'s backups (${error.message}): run heroku pg:backups -a ${owner}.`}
-  }
-}
-
-/** The protected apps (names and ids for the guard, entries to load); a corrupt file fails closed. */
-export async function readProtected(configDir: string): Promise<{entries: ProtectedEntry[]; keys: string[]}> {
-  try {
-    const entries = await readProtectedEntries(configDir)
-    return {entries, keys: protectedKeys(entries)}
-  } catch (error) {
-    throw new RefreshInputError(
-      `Cannot read the protected apps in ${protectedFile(configDir)}: ${(error as Error).message}.`,
-      'Repair or remove that file, then list protected apps with heroku staging:protect --list.',
-      ExitCode.Refused,
-    )
   }
 }
 

@@ -8,8 +8,9 @@ import {ActionableError} from '../errors.js'
 import {ExitCode} from '../exit-codes.js'
 import type {HerokuClient} from '../heroku/client.js'
 import type {Interruptible} from '../heroku/wait.js'
+import {loadProtected} from '../protect/store.js'
 import {executeRefresh, type ExecutionResult, type RefreshEvent} from './execute.js'
-import {loadLatestBackup, loadRefreshInputs, readProtected, readSanitizeFile, verifyRefresh} from './load.js'
+import {loadLatestBackup, loadRefreshInputs, readSanitizeFile, verifyRefresh} from './load.js'
 import {type DatabaseSide, planRefresh, type ProcessQuantity, type RefreshOptions, type RefreshPlan} from './plan.js'
 import {formationWarning, refusalText} from './render.js'
 
@@ -72,7 +73,7 @@ export async function runRefresh(client: HerokuClient, request: RefreshRequest, 
   const started = Date.now()
   const warn = hooks.warn ?? (() => {})
   const sanitize = request.sanitize ? await readSanitizeFile(request.sanitize) : undefined
-  const protectedApps = await readProtected(request.configDir)
+  const protectedApps = await loadProtected(request.configDir, ExitCode.Refused)
   const inputs = await loadRefreshInputs(client, {app: request.app, from: request.from, protectedApps: protectedApps.entries})
   const outcome = planRefresh({
     from: request.from,

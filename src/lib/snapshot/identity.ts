@@ -68,6 +68,11 @@ export function sameEndpoint(a: string | undefined, b: string | undefined): bool
   return left.family === right.family && left.host === right.host && left.port === right.port && left.path === right.path
 }
 
+/** The first of `apps` with a config var that reaches the same physical database or service as `url`. */
+export function appReaching<T extends {configVars: Readonly<Record<string, string>>}>(apps: readonly T[], url: string | undefined): T | undefined {
+  return apps.find(app => Object.values(app.configVars).some(value => sameEndpoint(url, value)))
+}
+
 /** A stable key for an endpoint, for grouping: `postgres://host:5432/db`. */
 export function endpointKey(value: string): string | undefined {
   const endpoint = endpointOf(value)

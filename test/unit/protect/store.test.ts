@@ -3,7 +3,10 @@ import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
+import {ActionableError} from '../../../src/lib/errors.js'
+import {ExitCode} from '../../../src/lib/exit-codes.js'
 import {
+  loadProtected,
   protectApp,
   protectedFile,
   protectedKeys,
@@ -22,6 +25,20 @@ describe('protected-apps store', function () {
 
   afterEach(async function () {
     await rm(dir, {force: true, recursive: true})
+  })
+
+  it('loadProtected: the entries and the keys the guard matches', async function () {
+    await protectApp(dir, {id: 'id-1', name: 'a-prod'})
+    expect(await loadProtected(dir, ExitCode.Refused)).to.deep.include({keys: ['a-prod', 'id-1']})
+  })
+
+  it('loadProtected: a corrupt file stops the command with the given exit code, naming the file', async function () {
+    await writeFile(protectedFile(dir), '{not json')
+    const error = await loadProtected(dir, ExitCode.Refused).then(() => undefined, (error_: unknown) => error_)
+    expect(error).to.be.instanceOf(ActionableError)
+    expect((error as ActionableError).exit).to.equal(4)
+    expect((error as ActionableError).message).to.contain(protectedFile(dir))
+    expect((error as ActionableError).fix).to.contain('heroku staging:protect --list')
   })
 
   it('is empty when the file does not exist', async function () {

@@ -1,5 +1,8 @@
 import {expect} from 'chai'
 import nock from 'nock'
+import {mkdtemp, rm, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
 
 import Fork from '../../../../src/commands/staging/fork.js'
 import type {ForkResult} from '../../../../src/lib/fork/types.js'
@@ -160,6 +163,24 @@ describe('staging:fork', function () {
   })
 
   describe('refusals', function () {
+    it('refuses on an unreadable protected-apps list before any request (exit 4)', async function () {
+      trackMatched()
+      const dir = await mkdtemp(path.join(tmpdir(), 'fork-protect-'))
+      await writeFile(path.join(dir, 'staging-protected.json'), '{not json')
+      const saved = process.env.HEROKU_CONFIG_DIR
+      process.env.HEROKU_CONFIG_DIR = dir
+      try {
+        const run = await runCommand<ForkResult>(Fork, ['--from', 'acme-production'])
+        expect(run.error?.oclif?.exit).to.equal(4)
+        expect(run.error?.message).to.contain('Cannot read the protected apps').and.contain('heroku staging:protect --list')
+        expect(sent).to.deep.equal([])
+      } finally {
+        if (saved === undefined) delete process.env.HEROKU_CONFIG_DIR
+        else process.env.HEROKU_CONFIG_DIR = saved
+        await rm(dir, {force: true, recursive: true})
+      }
+    })
+
     it('refuses an existing --to that this command did not create (exit 4)', async function () {
       trackMatched()
       mockProduction(s, production())

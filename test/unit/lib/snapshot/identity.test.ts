@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 
-import {endpointKey, endpointOf, isPostgresUrl, sameEndpoint} from '../../../../src/lib/snapshot/identity.js'
+import {appReaching, endpointKey, endpointOf, isPostgresUrl, sameEndpoint} from '../../../../src/lib/snapshot/identity.js'
 
 const HOST = 'ec2-52-1-2-3.compute-1.amazonaws.com'
 const BASE = `postgres://u1:p1@${HOST}:5432/d1`
@@ -76,5 +76,21 @@ describe('snapshot identity: sameEndpoint', function () {
     expect(isPostgresUrl('postgis://u:p@h/d')).to.equal(true)
     expect(isPostgresUrl('redis://h')).to.equal(false)
     expect(isPostgresUrl(undefined)).to.equal(false)
+  })
+})
+
+describe('snapshot identity: appReaching', function () {
+  const apps: Array<{configVars: Record<string, string>; name: string}> = [
+    {configVars: {REDIS_URL: 'redis://:pw@redis-host:6379'}, name: 'cache-app'},
+    {configVars: {DATABASE_URL: 'postgres://u:pw@db-host:5432/prod'}, name: 'acme-production'},
+  ]
+
+  it('finds the app whose config reaches the same database, whatever the user, port spelling or scheme', function () {
+    expect(appReaching(apps, 'postgresql://other:x@DB-HOST/prod?sslmode=require')?.name).to.equal('acme-production')
+  })
+
+  it('finds none for another database on the same host, or no URL', function () {
+    expect(appReaching(apps, 'postgres://u:pw@db-host:5432/staging')).to.equal(undefined)
+    expect(appReaching(apps, undefined)).to.equal(undefined)
   })
 })
