@@ -21,7 +21,7 @@ import pg from 'pg'
 
 import {startEmulator} from '../emulator/index.js'
 import type {Emulator} from '../emulator/types.js'
-import {redact, registerConfigSecrets, registerSecret} from '../src/lib/snapshot/redact.js'
+import {SecretRegistry} from '../src/lib/secrets/index.js'
 import {HerokuCli} from '../test/helpers/heroku-cli.js'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
@@ -31,8 +31,11 @@ const started = Date.now()
 const bold = (text: string): string => (process.stdout.isTTY ? `\u001B[1m${text}\u001B[22m` : text)
 const dim = (text: string): string => (process.stdout.isTTY ? `\u001B[2m${text}\u001B[22m` : text)
 
+// The demo prints what the CLI printed, through the same redaction as the plugin's own output.
+const secrets = new SecretRegistry()
+
 function say(text = ''): void {
-  process.stdout.write(redact(text) + '\n')
+  process.stdout.write(secrets.redact(text) + '\n')
 }
 
 function step(n: number | string, title: string): void {
@@ -108,7 +111,7 @@ async function main(): Promise<void> {
   const home = await mkdtemp(path.join(tmpdir(), 'heroku-staging-demo-'))
   say(bold('heroku-staging demo: the staging app that wrote to production, and how the plugin prevents it'))
   const emu = await startEmulator({provisionDelayMs: 300})
-  for (const account of emu.accounts) registerSecret(account.token)
+  for (const account of emu.accounts) secrets.register(account.token)
   const env: NodeJS.ProcessEnv = {...process.env, ...emu.env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), XDG_DATA_HOME: path.join(home, '.local/share'), XDG_CACHE_HOME: path.join(home, '.cache'), NO_COLOR: '1'}
   const heroku = await HerokuCli.create({env: emu.env})
   let failed = false
@@ -118,12 +121,12 @@ async function main(): Promise<void> {
     step(1, 'acme-production: pipeline "acme", Postgres 16 with real rows, Redis, scheduler, secrets')
     await seedProduction(emu)
     const productionUrl = emu.databaseUrl('acme-production-db')
-    registerSecret(productionUrl)
+    secrets.register(productionUrl)
     say(`   users: ${await count(productionUrl, 'users')} rows, orders: ${await count(productionUrl, 'orders')} rows`)
 
     step(2, 'acme-staging, made the way the old `heroku fork` made it (stock heroku CLI)')
     const prodConfig = JSON.parse((await heroku.run(['config', '--json', '-a', 'acme-production'])).stdout) as Record<string, string>
-    registerConfigSecrets(prodConfig)
+    secrets.registerConfig(prodConfig)
     const stock: Array<[string, string[]]> = [
       ['heroku apps:create acme-staging', ['apps:create', 'acme-staging']],
       ['heroku config:set DATABASE_URL=… REDIS_URL=… SECRET_KEY_BASE=… STRIPE_API_KEY=… -a acme-staging   (copied from production)',
@@ -165,7 +168,7 @@ async function main(): Promise<void> {
     show('heroku staging:fork --from acme-production --set SECRET_KEY_BASE=… --set STRIPE_API_KEY=sk_test_…', fork)
     if (fork.code !== 0) throw new Error(`staging:fork failed (exit ${fork.code}): ${fork.stderr}`)
     const forkConfig = JSON.parse((await heroku.run(['config', '--json', '-a', 'acme-production-staging'])).stdout) as Record<string, string>
-    registerSecret(forkConfig.DATABASE_URL)
+    secrets.register(forkConfig.DATABASE_URL)
     say(`   rows in the fork's own database: users ${await count(forkConfig.DATABASE_URL ?? '', 'users')}, orders ${await count(forkConfig.DATABASE_URL ?? '', 'orders')}`)
 
     step(5, 'heroku staging:refresh -a acme-production-staging --sanitize examples/sanitize.sql')

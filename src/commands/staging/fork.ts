@@ -11,7 +11,7 @@ import {checkTarget, planFork} from '../../lib/fork/plan.js'
 import {renderEvent, renderPlan, renderResult} from '../../lib/fork/render.js'
 import {FORK_MARKER, type ForkResult} from '../../lib/fork/types.js'
 import {verifyFork} from '../../lib/fork/verify.js'
-import {registerConfigSecrets} from '../../lib/snapshot/redact.js'
+import {currentSecrets} from '../../lib/secrets/index.js'
 import {loadApp} from '../../lib/snapshot/load.js'
 import {loadProtected} from '../../lib/protect/store.js'
 
@@ -62,7 +62,7 @@ ${exitCodeHelp([ExitCode.Ok, ExitCode.Critical, ExitCode.Usage, ExitCode.Api, Ex
     const {flags: parsed} = await this.parse(Fork)
     const flags: ForkFlags = parsed
     const options = forkOptions(flags)
-    registerConfigSecrets(options.set)
+    currentSecrets().registerConfig(options.set)
     const human = !this.jsonEnabled()
     const progress = (line: string) => {
       if (human) this.logToStderr(line)

@@ -1,5 +1,5 @@
 import {appReaching, endpointOf, sameEndpoint} from '../snapshot/identity.js'
-import {fingerprint, isTrivialValue, looksRandom, looksSecret, looksSecretName, maskUrl} from '../snapshot/redact.js'
+import {fingerprint, isTrivialValue, looksRandom, looksSecret, looksSecretName, maskUrl} from '../secrets/index.js'
 import {type AppSnapshot, type AttachmentRef, POSTGRES_SERVICE} from '../snapshot/types.js'
 import {codeRank, defaultSeverity} from './codes.js'
 import {remedyCommand} from './remedy.js'

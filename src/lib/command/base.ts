@@ -4,7 +4,7 @@ import {Errors, type Interfaces} from '@oclif/core'
 import {ActionableError} from '../errors.js'
 import {ExitCode, type ExitCodeValue} from '../exit-codes.js'
 import {ApiError, apiErrorFix, HerokuClient} from '../heroku/client.js'
-import {redact, redactDeep, registerSecret} from '../snapshot/redact.js'
+import {redact, redactDeep, registerArgvSecrets, SecretRegistry, withSecrets} from '../secrets/index.js'
 import {confirmByName, type ConfirmTexts, terminalConfirmIO} from './confirm.js'
 
 /** A failure the plugin detected itself: one line, then the fix naming the exact command or flag. */
@@ -23,15 +23,20 @@ type Output = Record<string, unknown>
  */
 export abstract class StagingCommand extends Command {
   static override baseFlags = Command.baseFlagsWithoutPrompt()
+  /** this run's secrets: every value loaded, sent or typed that must never be printed */
+  protected readonly secrets = new SecretRegistry()
   private _client?: HerokuClient
 
   protected get client(): HerokuClient {
-    if (!this._client) {
-      registerSecret(process.env.HEROKU_API_KEY)
-      this._client = new HerokuClient(this.heroku)
-    }
-
+    this._client ??= new HerokuClient(this.heroku, {secrets: this.secrets})
     return this._client
+  }
+
+  /** The whole run (parse, run, catch, --json output) sees this run's registry and no other. */
+  protected override async _run<T>(): Promise<T> {
+    this.secrets.registerToken(process.env.HEROKU_API_KEY)
+    registerArgvSecrets(this.secrets, this.argv)
+    return withSecrets(this.secrets, () => super._run<T>())
   }
 
   protected override async catch(err: Interfaces.CommandError): Promise<unknown> {
@@ -43,7 +48,7 @@ export abstract class StagingCommand extends Command {
     } else if ((err as {oclif?: {exit?: number}}).oclif?.exit === undefined) {
       // Not an error the plugin or oclif raised on purpose: a bug, with its own code so CI never reads it as a finding.
       error = new StagingError(err.message, 'This is a bug in heroku-staging: re-run with HEROKU_DEBUG=1 and report what it prints.', ExitCode.Unexpected) as Interfaces.CommandError
-      error.stack = err.stack
+      error.stack = err.stack && redact(err.stack)
     } else {
       err.message = redact(err.message)
     }

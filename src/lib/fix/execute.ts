@@ -16,7 +16,7 @@ import {ATTACHMENT_HEADERS, type AddOn, type AddOnAttachment, type ConfigVars, t
 import {type PollOptions, waitAddonProvisioned, WaitAbortedError, waitDatabaseAvailable, waitTransfer} from '../heroku/wait.js'
 import {transferName} from '../refresh/plan.js'
 import {sameEndpoint} from '../snapshot/identity.js'
-import {registerConfigSecrets} from '../snapshot/redact.js'
+import {currentSecrets} from '../secrets/index.js'
 import {type AppSnapshot, POSTGRES_SERVICE} from '../snapshot/types.js'
 import type {BackupOutcome, FixExecution, FixPlan, FixRecord, FixStep, StepOutcome} from './types.js'
 
@@ -82,7 +82,7 @@ class Repair {
 
   async config(): Promise<ConfigVars> {
     const config = await this.api.get<ConfigVars>(`/apps/${enc(this.appId)}/config-vars`)
-    registerConfigSecrets(config)
+    currentSecrets().registerConfig(config)
     return config
   }
 

@@ -15,7 +15,7 @@ import {
 } from '../heroku/types.js'
 import {poll, type PollOptions, waitAddonProvisioned, waitDatabaseAvailable, waitTransferFinished} from '../heroku/wait.js'
 import {isPostgresUrl, sameEndpoint} from '../snapshot/identity.js'
-import {registerConfigSecrets} from '../snapshot/redact.js'
+import {currentSecrets} from '../secrets/index.js'
 import {type AppSnapshot, POSTGRES_SERVICE} from '../snapshot/types.js'
 import {GuardedClient, ProductionGuard} from './guard.js'
 import type {ForkLedger} from './ledger.js'
@@ -251,7 +251,7 @@ class Fork {
 
   private async config(): Promise<ConfigVars> {
     const config = await this.api.get<ConfigVars>(`/apps/${enc(this.appId)}/config-vars`)
-    registerConfigSecrets(config)
+    currentSecrets().registerConfig(config)
     return config
   }
 
@@ -299,7 +299,7 @@ class Fork {
   }
 
   private async ensureConfig(): Promise<Outcome> {
-    registerConfigSecrets(this.options.set)
+    currentSecrets().registerConfig(this.options.set)
     const desired = desiredConfig(this.plan, this.production, this.options.set)
     const missing = (current: ConfigVars) => Object.fromEntries(Object.entries(desired).filter(([key, value]) => current[key] !== value))
     const changes = missing(await this.config())

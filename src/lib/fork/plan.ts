@@ -1,6 +1,6 @@
 import {formatBytes} from '../render/format.js'
 import {endpointOf, sameEndpoint} from '../snapshot/identity.js'
-import {looksSecret} from '../snapshot/redact.js'
+import {looksSecret} from '../secrets/index.js'
 import {type AppSnapshot, type AttachmentRef, POSTGRES_SERVICE, serviceOfPlan} from '../snapshot/types.js'
 import type {LedgerEntry} from './ledger.js'
 import {

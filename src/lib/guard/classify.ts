@@ -6,7 +6,7 @@
  * `pg:reset`, `pg:backups:restore`, `pg:push` and `addons:destroy` run.
  */
 import {isPostgresUrl, sameEndpoint} from '../snapshot/identity.js'
-import {maskUrl} from '../snapshot/redact.js'
+import {maskUrl} from '../secrets/index.js'
 import {type AppSnapshot, type AttachmentRef, POSTGRES_SERVICE} from '../snapshot/types.js'
 
 /** The database a command would write. Every field is optional: fill in what is known. */

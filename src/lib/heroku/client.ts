@@ -1,7 +1,7 @@
 import type {APIClient} from '@heroku-cli/command'
 
-import {redact} from '../snapshot/redact.js'
-import './debug.js'
+import {currentSecrets, redact, type SecretRegistry, splitUrl} from '../secrets/index.js'
+import {debugRequest, debugResponse} from './debug.js'
 
 /** The one client layer: every Platform and Data API call of the plugin goes through here. */
 
@@ -24,6 +24,8 @@ export interface ClientOptions {
   maxRetries?: number
   /** slow down when RateLimit-Remaining falls below this */
   rateLimitFloor?: number
+  /** the run's secret registry (default: the registry of the run in progress) */
+  secrets?: SecretRegistry
   /** injectable for tests */
   sleep?: (ms: number) => Promise<void>
 }
@@ -137,6 +139,8 @@ export async function mapBounded<I, O>(items: readonly I[], limit: number, fn: (
 
 /** What http-call's request instances expose that the override below needs. */
 interface RetryingRequest {
+  _debugRequest(): void
+  _debugResponse(): void
   _maybeRetry(error: unknown): Promise<void>
   readonly method: string
 }
@@ -144,7 +148,8 @@ interface RetryingRequest {
 /**
  * http-call re-sends ANY request after a dropped connection (up to 5 times), POST included, and a
  * re-sent POST can provision a second add-on or start a second transfer. Keep its network retries for
- * idempotent methods only; this client decides the rest.
+ * idempotent methods only; this client decides the rest. Its debug lines for this client's requests
+ * are replaced by the client's own, which hide values (debug.ts).
  */
 export function limitNetworkRetriesToIdempotent(api: APIClient): void {
   if (!api.http || (api.http as {idempotentRetriesOnly?: boolean}).idempotentRetriesOnly) return
@@ -152,6 +157,10 @@ export function limitNetworkRetriesToIdempotent(api: APIClient): void {
   const Base = api.http as unknown as new (...args: any[]) => RetryingRequest
   class IdempotentRetries extends Base {
     static idempotentRetriesOnly = true
+
+    override _debugRequest(): void {}
+
+    override _debugResponse(): void {}
 
     override async _maybeRetry(error: unknown): Promise<void> {
       if (!IDEMPOTENT.has(this.method.toUpperCase() as HttpMethod)) throw error
@@ -162,6 +171,33 @@ export function limitNetworkRetriesToIdempotent(api: APIClient): void {
   api.http = IdempotentRetries as unknown as typeof api.http
 }
 
+const SECRET_KEY = /password|secret|token|credential|^uri$|url$|_key$|^key$/i
+
+/**
+ * Registers what a request sends or a response brings: every config var value (config-vars bodies),
+ * credential-looking fields and URLs with credentials anywhere, and names, which outputs must show.
+ */
+function registerBody(secrets: SecretRegistry, path: string, body: unknown): void {
+  if (body === undefined || body === null) return
+  if (/\/config-vars(?:$|\?)/.test(path) && typeof body === 'object' && !Array.isArray(body)) {
+    secrets.registerConfig(body as Record<string, unknown>)
+  }
+
+  const walk = (value: unknown, key: string | undefined, depth: number): void => {
+    if (depth > 8) return
+    if (typeof value === 'string') {
+      if (key === 'name') secrets.addIdentifier(value)
+      else if ((key !== undefined && SECRET_KEY.test(key)) || splitUrl(value)?.password !== undefined) secrets.register(value)
+      return
+    }
+
+    if (Array.isArray(value)) for (const item of value) walk(item, key, depth + 1)
+    else if (value && typeof value === 'object') for (const [inner, innerValue] of Object.entries(value)) walk(innerValue, inner, depth + 1)
+  }
+
+  walk(body, undefined, 0)
+}
+
 export class HerokuClient {
   readonly records: RequestRecord[] = []
   private readonly baseDelayMs: number
@@ -169,10 +205,14 @@ export class HerokuClient {
   private readonly maxRetries: number
   private pauseUntil = 0
   private readonly rateLimitFloor: number
+  /** every value the client loads or sends is registered here before anyone sees it */
+  readonly secrets: SecretRegistry
   private readonly sleep: (ms: number) => Promise<void>
 
   constructor(private readonly api: APIClient, options: ClientOptions = {}) {
     limitNetworkRetriesToIdempotent(api)
+    this.secrets = options.secrets ?? currentSecrets()
+    this.secrets.registerToken(process.env.HEROKU_API_KEY)
     this.gate = new Semaphore(options.concurrency ?? 8)
     this.baseDelayMs = options.baseDelayMs ?? 250
     this.maxRetries = options.maxRetries ?? 4
@@ -251,14 +291,22 @@ export class HerokuClient {
     if (options.host === 'data') httpOptions.hostname = dataApiHost()
     // The list() loop pages itself; never let http-call follow Next-Range behind our back.
     if (method === 'GET') httpOptions.partial = true
+    // The token may come from netrc or the credential store only once the first request is made.
+    this.secrets.registerToken(this.api.auth)
+    registerBody(this.secrets, path, options.body)
+    const host = options.host === 'data' ? dataApiHost() : process.env.HEROKU_HOST || 'api.heroku.com'
+    debugRequest({body: options.body, headers: httpOptions.headers as Record<string, unknown>, host, method, path, secrets: this.secrets})
     try {
       const response = await this.api.request<T>(path, httpOptions)
+      registerBody(this.secrets, path, response.body)
+      debugResponse({body: response.body, headers: response.headers, host, method, path, secrets: this.secrets, status: response.statusCode})
       this.records.push({attempt, method, path, status: response.statusCode})
       this.noteRateLimit(response.headers)
       return {response: {body: response.body, headers: response.headers, statusCode: response.statusCode}}
     } catch (error) {
       const failure = error as HttpLikeError
       const status = failure.http?.statusCode ?? failure.statusCode
+      debugResponse({body: failure.body ?? failure.http?.body, host, method, path, secrets: this.secrets, status: status ?? failure.code ?? 'error'})
       this.records.push({attempt, method, path, status: status ?? failure.code ?? 'error'})
       const body = (failure.body ?? failure.http?.body ?? {}) as {id?: string; message?: string; resource?: string}
       const apiError = new ApiError({

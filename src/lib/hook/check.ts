@@ -5,7 +5,7 @@ import {ADDON_HEADERS, type AddOn, type AddOnAttachment} from '../heroku/types.j
 import {protectedKeys, readProtectedEntries} from '../protect/store.js'
 import {loadApp} from '../snapshot/load.js'
 import {findProductionApps, ProductionUnknownError} from '../snapshot/production.js'
-import {redact} from '../snapshot/redact.js'
+import {redact} from '../secrets/index.js'
 import {type AppSnapshot, POSTGRES_SERVICE, serviceOfPlan} from '../snapshot/types.js'
 import {
   chooseApp,

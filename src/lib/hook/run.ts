@@ -1,11 +1,9 @@
 import {APIClient} from '@heroku-cli/command'
 import type {Command, Interfaces} from '@oclif/core'
 
-// Imported for its side effect: every debug line (http-call's included) passes through redaction.
-import '../command/base.js'
 import {ExitCode} from '../exit-codes.js'
 import {HerokuClient} from '../heroku/client.js'
-import {redact, registerSecret} from '../snapshot/redact.js'
+import {redact, registerArgvSecrets, SecretRegistry, withSecrets} from '../secrets/index.js'
 import {checkCommand} from './check.js'
 import {readGitRemotes} from './git.js'
 import {renderOverride, renderRefusal} from './message.js'
@@ -34,6 +32,14 @@ function flagShapes(command: Command.Class): FlagShapes {
  * when the guard cannot decide, and says so when HEROKU_STAGING_ALLOW_PRODUCTION lets it through.
  */
 export async function runGuard(context: GuardHookContext, options: {Command: Command.Class; argv: string[]}): Promise<void> {
+  // The hook is a run of its own: its registry knows the token, the argv's credentials and what it loads.
+  const secrets = new SecretRegistry()
+  secrets.registerToken(process.env.HEROKU_API_KEY)
+  registerArgvSecrets(secrets, options.argv)
+  return withSecrets(secrets, async () => guard(context, options, secrets))
+}
+
+async function guard(context: GuardHookContext, options: {Command: Command.Class; argv: string[]}, secrets: SecretRegistry): Promise<void> {
   let decision: Awaited<ReturnType<typeof checkCommand>>
   try {
     decision = await checkCommand({
@@ -43,10 +49,9 @@ export async function runGuard(context: GuardHookContext, options: {Command: Com
       env: process.env,
       id: options.Command.id,
       async makeClient() {
-        registerSecret(process.env.HEROKU_API_KEY)
         // http-call already retries a refused or unresolved connection five times (about 6 s); one more attempt
         // here still rides out a 429 or 5xx blip without keeping someone offline waiting long for the refusal.
-        return new HerokuClient(new APIClient(context.config), {maxRetries: 1})
+        return new HerokuClient(new APIClient(context.config), {maxRetries: 1, secrets})
       },
       readGit: () => readGitRemotes(),
     })

@@ -1,7 +1,7 @@
 import pg from 'pg'
 
 import {endpointOf} from '../snapshot/identity.js'
-import {redact} from '../snapshot/redact.js'
+import {redact} from '../secrets/index.js'
 
 /**
  * Runs a sanitize file against the refreshed database in ONE transaction over a direct

@@ -14,7 +14,7 @@ import {
   postgresMajor,
   type Release,
 } from '../heroku/types.js'
-import {maskUrl, registerConfigSecrets} from './redact.js'
+import {currentSecrets, maskUrl} from '../secrets/index.js'
 import {type AddonRef, type AppSnapshot, type AttachmentRef, type DatabaseInfo, type PipelineRef, POSTGRES_SERVICE, serviceOfPlan} from './types.js'
 
 export interface LoadOptions {
@@ -141,7 +141,7 @@ async function loadOne(client: HerokuClient, name: string, shared: SharedLists, 
       ? client.list<BuildpackInstallation>(`/apps/${byId}/buildpack-installations`)
       : Promise.resolve([]),
   ])
-  registerConfigSecrets(configVars)
+  currentSecrets().registerConfig(configVars)
 
   const addonsById = new Map(addons.map(addon => [addon.id, addon]))
   const attachmentRefs = attachments.map(attachment => toAttachmentRef(attachment, addonsById))

@@ -4,7 +4,7 @@ import {FINDING_CODES, findingCodesMarkdown} from '../../../src/lib/audit/codes.
 import {remedyCommand} from '../../../src/lib/audit/remedy.js'
 import {auditContext, auditStaging, planTier, protectedStage, RULES, sideEffectCategory} from '../../../src/lib/audit/rules.js'
 import type {AuditFinding, FindingCode} from '../../../src/lib/audit/types.js'
-import {fingerprint} from '../../../src/lib/snapshot/redact.js'
+import {fingerprint} from '../../../src/lib/secrets/index.js'
 import type {AppSnapshot} from '../../../src/lib/snapshot/types.js'
 import {
   addonRef,

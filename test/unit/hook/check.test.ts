@@ -288,7 +288,7 @@ describe('hook check (fake API, no HTTP)', function () {
       const message = renderRefusal(run.decision as HookDecision)
       expect(message).to.contain('reaches the same physical database as acme-production\'s DATABASE_URL')
       // The hook passes the message through redact() before printing; the URL the user typed is masked there.
-      const {redact} = await import('../../../src/lib/snapshot/redact.js')
+      const {redact} = await import('../../../src/lib/secrets/index.js')
       expect(redact(message)).to.not.contain('secretpw9')
     })
   })

@@ -10,7 +10,7 @@ import type {AuditResult} from '../../../../src/lib/audit/types.js'
 import type {FixResult} from '../../../../src/lib/fix/types.js'
 import {protectApp, protectedFile} from '../../../../src/lib/protect/store.js'
 import type {AppSnapshot} from '../../../../src/lib/snapshot/types.js'
-import {mockLargeLoad, mockPipeline, mockSmallLoad, type Scopes, scopes} from '../../../fixtures/audit.js'
+import {appBody, mockLargeLoad, mockPipeline, mockSmallLoad, type Scopes, scopes} from '../../../fixtures/audit.js'
 import {
   cleanStagingSnapshot,
   FIXTURE_SECRETS,
@@ -167,9 +167,15 @@ describe('staging:audit', function () {
         outputs.push(outputOf(run), JSON.stringify(run.result ?? {}))
       }
 
-      // An API error whose message echoes a secret is redacted too.
-      s.api.get('/apps/acme-staging').reply(403, {id: 'forbidden', message: `denied for ${FIXTURE_SECRETS[0]}`})
-      const failed = await runCommand<AuditResult>(Audit, ['-a', 'acme-staging'])
+      // An API error whose message echoes a secret the run has loaded is redacted too.
+      const staging = incidentStagingSnapshot()
+      s.api.get('/apps/acme-staging').reply(200, appBody(staging))
+      s.api.get(`/apps/${staging.app.id}/config-vars`).reply(200, staging.configVars)
+      s.api.get(`/apps/${staging.app.id}/addon-attachments`).delay(50).reply(403, {id: 'forbidden', message: `denied for ${staging.configVars.SECRET_KEY_BASE}`})
+      s.api.get(`/apps/${staging.app.id}/addons`).optionally().reply(200, [])
+      s.api.get(`/apps/${staging.app.id}/pipeline-couplings`).optionally().reply(404, {id: 'not_found', message: 'none'})
+      s.api.get(`/apps/${staging.app.id}/formation`).optionally().reply(200, [])
+      const failed = await runCommand<AuditResult>(Audit, ['-a', 'acme-staging', '--production', 'acme-production'])
       expect(failed.error?.oclif?.exit).to.equal(3)
       outputs.push(outputOf(failed))
 

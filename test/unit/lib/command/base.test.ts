@@ -5,7 +5,6 @@ import {StagingCommand} from '../../../../src/lib/command/base.js'
 import {ActionableError} from '../../../../src/lib/errors.js'
 import {ExitCode} from '../../../../src/lib/exit-codes.js'
 import {ApiError} from '../../../../src/lib/heroku/client.js'
-import {registerSecret} from '../../../../src/lib/snapshot/redact.js'
 import {runCommand} from '../../../helpers/run.js'
 
 const SECRET = 'base-test-secret-value-0123456789'
@@ -15,9 +14,12 @@ class Throws extends StagingCommand {
   static override description = 'throws the error a test gives it'
   static override enableJsonFlag = true
   static error: Error = new Error('unset')
+  /** a value this run has loaded, as a loader would register it */
+  static loaded: string | undefined
 
   async run(): Promise<void> {
     await this.parse(Throws)
+    this.secrets.register(Throws.loaded)
     throw Throws.error
   }
 }
@@ -74,7 +76,7 @@ describe('command: StagingCommand.catch (src/lib/command/base.ts)', function () 
   })
 
   it('redacts a registered secret from the error, human and --json', async function () {
-    registerSecret(SECRET)
+    Throws.loaded = SECRET
     Throws.error = new ActionableError(`Bad value ${SECRET}.`, `Do not pass ${SECRET}.`, ExitCode.Usage)
     const human = await runCommand(Throws, [])
     expect(human.error?.oclif?.exit).to.equal(2)
