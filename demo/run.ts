@@ -171,9 +171,9 @@ async function main(): Promise<void> {
     secrets.register(forkConfig.DATABASE_URL)
     say(`   rows in the fork's own database: users ${await count(forkConfig.DATABASE_URL ?? '', 'users')}, orders ${await count(forkConfig.DATABASE_URL ?? '', 'orders')}`)
 
-    step(5, 'heroku staging:refresh -a acme-production-staging --sanitize examples/sanitize.sql')
-    const refresh = await plugin(env, ['staging:refresh', '-a', 'acme-production-staging', '--confirm', 'acme-production-staging', '--sanitize', path.join(root, 'examples', 'sanitize.sql')])
-    show('heroku staging:refresh -a acme-production-staging --confirm acme-production-staging --sanitize examples/sanitize.sql', refresh)
+    step(5, 'heroku staging:refresh -a acme-production-staging --rules examples/sanitize-rules.yml')
+    const refresh = await plugin(env, ['staging:refresh', '-a', 'acme-production-staging', '--confirm', 'acme-production-staging', '--rules', path.join(root, 'examples', 'sanitize-rules.yml')])
+    show('heroku staging:refresh -a acme-production-staging --confirm acme-production-staging --rules examples/sanitize-rules.yml', refresh)
     if (refresh.code !== 0) throw new Error(`staging:refresh failed (exit ${refresh.code}): ${refresh.stderr}`)
     const sample = new pg.Client({connectionString: forkConfig.DATABASE_URL})
     await sample.connect()

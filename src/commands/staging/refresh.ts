@@ -3,11 +3,11 @@ import {Flags} from '@oclif/core'
 
 import {StagingCommand} from '../../lib/command/base.js'
 import {ExitCode, exitCodeHelp} from '../../lib/exit-codes.js'
-import {planLines, progressLines, summaryLines, wipeConfirmTexts} from '../../lib/refresh/render.js'
-import {type RefreshResult, runRefresh} from '../../lib/refresh/run.js'
+import {dryRunLines, planLines, progressLines, summaryLines, wipeConfirmTexts} from '../../lib/refresh/render.js'
+import {type RefreshDryRun, type RefreshResult, runRefresh} from '../../lib/refresh/run.js'
 
 /** The `--json` result, kept importable from the command (tests and users import it from here). */
-export type {RefreshResult} from '../../lib/refresh/run.js'
+export type {RefreshDryRun, RefreshResult} from '../../lib/refresh/run.js'
 
 export default class Refresh extends StagingCommand {
   static override description = [
@@ -29,31 +29,38 @@ export default class Refresh extends StagingCommand {
   static override examples = [
     {command: '<%= config.bin %> <%= command.id %> -a acme-staging', description: 'copy the pipeline\'s production DATABASE into acme-staging\'s DATABASE (asks for confirmation)'},
     {command: '<%= config.bin %> <%= command.id %> -a acme-staging --from acme-production --confirm acme-staging --sanitize sanitize.sql', description: 'non-interactive, then scrub personal data in one transaction'},
+    {command: '<%= config.bin %> <%= command.id %> -a acme-staging --rules examples/sanitize-rules.yml --dry-run', description: 'print the SQL the rules compile to and the likely-PII columns they leave unhandled; change nothing'},
     {command: '<%= config.bin %> <%= command.id %> -a acme-staging --target HEROKU_POSTGRESQL_ROSE --backup-source --confirm acme-staging --json', description: 'refresh another attachment, capture a fresh production backup first, typed JSON result'},
   ]
 
   static override flags = {
+    'allow-pii': Flags.string({description: 'accept this likely-PII column unsanitized on purpose, as TABLE.COLUMN (repeatable; with --rules)', multiple: true}),
     app: flags.app({required: true}),
     backup: Flags.boolean({allowNo: true, default: true, description: 'capture a backup of the target before wiping it (--no-backup skips it: the target\'s data is then lost for good)'}),
     'backup-source': Flags.boolean({default: false, description: 'capture a fresh backup of the production source first (the only write to production any staging command makes)'}),
+    'dry-run': Flags.boolean({description: 'print the plan, the sanitizing SQL and the likely-PII columns no rule handles, then stop: nothing is changed (exit 4 when --rules leaves a PII column unhandled)'}),
     confirm: Flags.string({description: 'the staging app\'s name, to confirm without a prompt (required without a TTY)'}),
     from: Flags.string({description: 'the production app to copy from (default: the production app of the staging app\'s pipeline)'}),
     maintenance: Flags.boolean({allowNo: true, default: true, description: 'put the staging app in maintenance mode for the duration (--no-maintenance skips it)'}),
     remote: flags.remote(),
+    rules: Flags.string({description: 'YAML or JSON rules file (tables and columns → null, constant, hash, keep, fake_email, fake_phone, fake_name, random_int, random_date, truncate), compiled to SQL and run in the sanitize transaction; the refresh stops (exit 4, still in maintenance) if the copy has a likely-PII column no rule handles (see examples/sanitize-rules.yml)'}),
     sanitize: Flags.string({description: 'SQL file run against the refreshed database in one transaction (see examples/sanitize.sql)'}),
     source: Flags.string({default: 'DATABASE', description: 'attachment or config var of the source database on the production app'}),
     target: Flags.string({default: 'DATABASE', description: 'attachment or config var of the target database on the staging app'}),
   }
 
-  async run(): Promise<RefreshResult> {
+  async run(): Promise<RefreshDryRun | RefreshResult> {
     const {flags: opts} = await this.parse(Refresh)
     const request = {
+      allowPii: opts['allow-pii'],
       app: opts.app,
       backup: opts.backup,
       backupSource: opts['backup-source'],
       configDir: this.config.configDir,
+      dryRun: opts['dry-run'],
       from: opts.from,
       maintenance: opts.maintenance,
+      rules: opts.rules,
       sanitize: opts.sanitize,
       source: opts.source,
       target: opts.target,
@@ -71,6 +78,12 @@ export default class Refresh extends StagingCommand {
       },
       warn: message => this.warn(message),
     })
+    if ('dryRun' in result) {
+      for (const line of dryRunLines(result)) this.log(line)
+      if (opts.rules && result.unhandledPii.length > 0) this.exitAfterResult(ExitCode.Refused)
+      return result
+    }
+
     for (const line of summaryLines(result)) this.log(line)
     // The summary (or JSON) is printed either way; the exit code says a critical finding remains.
     if (result.findings.some(f => f.severity === 'critical')) this.exitAfterResult(ExitCode.Critical)

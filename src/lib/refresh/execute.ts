@@ -5,7 +5,7 @@
  * passes the production guard (`GuardedClient`) at run time, whatever the plan says.
  */
 import {ActionableError} from '../errors.js'
-import {ExitCode} from '../exit-codes.js'
+import {ExitCode, type ExitCodeValue} from '../exit-codes.js'
 import type {HerokuClient} from '../heroku/client.js'
 import {GuardedClient, ProductionGuard} from '../heroku/guard.js'
 import type {DataTransfer} from '../heroku/types.js'
@@ -13,7 +13,9 @@ import {type PollOptions, WaitAbortedError, waitTransfer} from '../heroku/wait.j
 import {appReaching} from '../snapshot/identity.js'
 import type {AppSnapshot} from '../snapshot/types.js'
 import {type BackupStep, type ProcessQuantity, type RefreshPlan, type RefreshStep, type StepKind, transferName} from './plan.js'
+import {type PiiColumn, suggestedRules, unhandledPii} from './rules.js'
 import {runSanitize} from './sanitize.js'
+import {readColumns} from './schema.js'
 
 export type RefreshEvent =
   | {kind: 'progress'; name: string; processedBytes: number; step: 'backup-source' | 'backup-target' | 'transfer'; totalBytes?: number}
@@ -61,8 +63,9 @@ export class RefreshStepError extends ActionableError {
     fix: string,
     readonly state: StagingState,
     readonly interrupted = false,
+    exit: ExitCodeValue = ExitCode.Failed,
   ) {
-    super(message, fix, ExitCode.Failed)
+    super(message, fix, exit)
     this.name = 'RefreshStepError'
   }
 }
@@ -75,6 +78,8 @@ export interface ExecuteOptions {
   onEvent?: (event: RefreshEvent) => void
   /** the command that runs this refresh again, for messages (default `heroku staging:refresh -a APP`) */
   rerun?: string
+  /** read the copied schema for the PII guard (injectable for tests); default: a read-only query over `pg` */
+  readSchema?: typeof readColumns
   /** run the sanitize SQL (injectable for tests); default: one transaction over `pg` */
   runSql?: (url: string, sql: string) => Promise<unknown>
   /** abort (Ctrl-C): polling stops at once, and no further step starts */
@@ -82,6 +87,13 @@ export interface ExecuteOptions {
 }
 
 class Interrupted extends Error {}
+
+/** The PII guard found columns no rule handles: the refresh stops before the copy is served. */
+class UnhandledPii extends Error {
+  constructor(readonly columns: PiiColumn[], readonly file: string) {
+    super(`${columns.length} likely-PII column${columns.length === 1 ? '' : 's'} of the copy ${columns.length === 1 ? 'has' : 'have'} no rule in ${file}: ${columns.map(c => `${c.table}.${c.column} (${c.reason})`).join(', ')}`)
+  }
+}
 
 function scaleCommand(app: string, processes: readonly ProcessQuantity[]): string {
   return `heroku ps:scale ${processes.map(p => `${p.type}=${p.quantity}`).join(' ')} -a ${app}`
@@ -164,6 +176,13 @@ export async function executeRefresh(client: HerokuClient, plan: RefreshPlan, op
         await writes.patch(`/apps/${encodeURIComponent(step.app)}`, {body: {maintenance: true}})
         state.maintenanceOn = true
         result.maintenance.turnedOn = true
+        break
+      }
+
+      case 'pii-check': {
+        const columns = await (options.readSchema ?? readColumns)(step.url)
+        const unhandled = unhandledPii(columns, step.rules, step.allow)
+        if (unhandled.length > 0) throw new UnhandledPii(unhandled, step.rules.file)
         break
       }
 
@@ -283,6 +302,17 @@ async function stopped(client: GuardedClient, plan: RefreshPlan, state: StagingS
   const restore = state.targetBackup
     ? ` To go back to the data before the refresh: heroku pg:backups:restore ${state.targetBackup.app}::${state.targetBackup.name} ${target} -a ${state.app} --confirm ${state.app}.`
     : ''
+  if (error instanceof UnhandledPii) {
+    return new RefreshStepError(
+      `${reason}. Nothing was sanitized; ${state.app} holds the unsanitized copy and stays out of service: ${describeState(state)}.`,
+      step.kind,
+      `Add rules to ${error.file} under tables: (or accept a column on purpose with --allow-pii TABLE.COLUMN), then run ${rerun} again:\n${suggestedRules(error.columns)}`,
+      state,
+      interrupted,
+      ExitCode.Refused,
+    )
+  }
+
   if (step.kind === 'sanitize') {
     return new RefreshStepError(
       `The sanitize file ${step.file} failed and was rolled back: ${reason}. Nothing of it was applied; ${state.app} holds the unsanitized copy and stays out of service: ${describeState(state)}.`,

@@ -12,6 +12,7 @@ import {
 } from '../guard/classify.js'
 import {databaseNames, resolveDatabase} from '../guard/resolve.js'
 import type {DataTransfer} from '../heroku/types.js'
+import type {Rules} from './rules.js'
 import {isPostgresUrl} from '../snapshot/identity.js'
 import type {AppSnapshot, FormationEntry} from '../snapshot/types.js'
 
@@ -22,7 +23,9 @@ export interface RefreshOptions {
   backupSource: boolean
   /** maintenance mode on for the duration (default true; `--no-maintenance` turns it off) */
   maintenance: boolean
-  /** the sanitize SQL, already read from its file */
+  /** the PII guard after the copy (with --rules): likely-PII columns no rule handles stop the refresh */
+  pii?: {allow: string[]; rules: Rules}
+  /** the sanitize SQL (from --rules, then --sanitize), already read from its files */
   sanitize?: {file: string; sql: string}
   /** attachment or config var on the source app (default DATABASE) */
   source: string
@@ -79,6 +82,8 @@ export type RefreshStep =
   /** scales these processes back to exactly these quantities and sizes */
   | {app: string; kind: 'scale-restore'; processes: ProcessQuantity[]}
   | {file: string; kind: 'sanitize'; sql: string; url: string}
+  /** looks for likely-PII columns in the copy that no rule handles and --allow-pii does not accept */
+  | {allow: string[]; kind: 'pii-check'; rules: Rules; url: string}
   | {
     billingApp: string
     fromName: string
@@ -263,6 +268,7 @@ export function planRefresh(input: PlanInput): PlanOutcome {
     toUrl: targetUrl,
     totalBytes: sourceSide.numBytes,
   })
+  if (options.pii) steps.push({allow: options.pii.allow, kind: 'pii-check', rules: options.pii.rules, url: targetUrl})
   if (options.sanitize) steps.push({file: options.sanitize.file, kind: 'sanitize', sql: options.sanitize.sql, url: targetUrl})
   if (background.length > 0) steps.push({app: staging.app.name, kind: 'scale-restore', processes: background})
   if (options.maintenance && !maintenanceWasOn) steps.push({app: staging.app.name, kind: 'maintenance-off'})

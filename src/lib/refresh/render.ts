@@ -9,7 +9,8 @@ import type {Refusal} from '../guard/classify.js'
 import type {RefreshEvent, TransferSummary} from './execute.js'
 import type {Verification} from './load.js'
 import type {DatabaseSide, RefreshPlan, RefreshStep} from './plan.js'
-import type {RefreshResult} from './run.js'
+import {suggestedRules} from './rules.js'
+import type {RefreshDryRun, RefreshResult} from './run.js'
 
 /** The lines describing one side: app, attachment and config var, add-on, host and database, size. */
 export function sideLines(label: string, side: DatabaseSide): string[] {
@@ -46,6 +47,10 @@ function stepText(step: RefreshStep): string {
 
     case 'maintenance-on': {
       return `maintenance on for ${step.app}`
+    }
+
+    case 'pii-check': {
+      return `check the copy for likely-PII columns that ${step.rules.file} leaves unhandled (stops here, still in maintenance)`
     }
 
     case 'sanitize': {
@@ -158,5 +163,22 @@ export function summaryLines(result: RefreshResult): string[] {
   )
   const critical = result.findings.filter(f => f.severity === 'critical').length
   if (critical > 0) lines.push(`${critical} critical finding${critical === 1 ? '' : 's'} remain on ${result.app}: heroku staging:audit -a ${result.app} names the fix for each.`)
+  return lines
+}
+
+/** `--dry-run`: the SQL, then the PII columns left unhandled with the rule lines to add. */
+export function dryRunLines(result: RefreshDryRun): string[] {
+  const lines = ['', `Dry run: nothing was changed on ${result.app} or ${result.from}.`, '']
+  lines.push(result.sql ? 'The sanitize step would run, in one transaction:' : 'No --rules or --sanitize: the copy would not be sanitized.')
+  if (result.sql) lines.push(...result.sql.split('\n').map(line => `  ${line}`))
+  lines.push('')
+  if (result.schemaError) {
+    lines.push(`The source's schema could not be read (${result.schemaError}): PII columns were not checked.`)
+  } else if (result.unhandledPii.length === 0) {
+    lines.push('Every likely-PII column of the source has a rule, or is accepted with --allow-pii.')
+  } else {
+    lines.push(`${result.unhandledPii.length} likely-PII column(s) have no rule; add under tables: (or pass --allow-pii TABLE.COLUMN):`, suggestedRules(result.unhandledPii))
+  }
+
   return lines
 }

@@ -13,6 +13,8 @@ import {executeRefresh, type ExecutionResult, type RefreshEvent} from './execute
 import {loadLatestBackup, loadRefreshInputs, readSanitizeFile, verifyRefresh} from './load.js'
 import {type DatabaseSide, planRefresh, type ProcessQuantity, type RefreshOptions, type RefreshPlan} from './plan.js'
 import {formationWarning, refusalText} from './render.js'
+import {type PiiColumn, type Rules, unhandledPii} from './rules.js'
+import {readColumns, readRulesFile} from './schema.js'
 
 /** The `--json` result of `staging:refresh`: a public contract, documented in the README. */
 export interface RefreshResult {
@@ -32,8 +34,29 @@ export interface RefreshResult {
   warnings: string[]
 }
 
+/** `--dry-run`: the plan, the sanitizing SQL and the likely-PII columns no rule handles; nothing is changed. */
+export interface RefreshDryRun {
+  app: string
+  dryRun: true
+  from: string
+  /** why the source's schema could not be read, when it could not */
+  schemaError: null | string
+  source: DatabaseSide
+  /** the SQL the sanitize step would run (--rules compiled, then --sanitize), or null */
+  sql: null | string
+  target: DatabaseSide
+  /** likely-PII columns of the source's schema that no rule handles and --allow-pii does not accept */
+  unhandledPii: PiiColumn[]
+}
+
 /** What the user asked for, as the command's flags say it. */
-export interface RefreshRequest extends Omit<RefreshOptions, 'sanitize'> {
+export interface RefreshRequest extends Omit<RefreshOptions, 'pii' | 'sanitize'> {
+  /** likely-PII columns accepted on purpose, as TABLE.COLUMN (--allow-pii) */
+  allowPii?: string[]
+  /** print the plan, SQL and unhandled PII columns, and change nothing */
+  dryRun?: boolean
+  /** the declarative rules file (--rules), read and compiled before anything else */
+  rules?: string
   /** the staging app to overwrite */
   app: string
   /** where the protected-apps list is kept (the CLI's config directory) */
@@ -65,14 +88,25 @@ export function rerunCommand(request: Omit<RefreshRequest, 'configDir'>): string
   if (!request.backup) parts.push('--no-backup')
   if (request.backupSource) parts.push('--backup-source')
   if (!request.maintenance) parts.push('--no-maintenance')
+  if (request.rules) parts.push(`--rules ${request.rules}`)
+  for (const column of request.allowPii ?? []) parts.push(`--allow-pii ${column}`)
   if (request.sanitize) parts.push(`--sanitize ${request.sanitize}`)
   return parts.join(' ')
 }
 
-export async function runRefresh(client: HerokuClient, request: RefreshRequest, hooks: RefreshHooks): Promise<RefreshResult> {
+/** The rules' SQL, then the sanitize file's, as one transaction's text. */
+function sanitizeSql(rules: {file: string; sql: string} | undefined, file: {file: string; sql: string} | undefined): RefreshOptions['sanitize'] {
+  if (!rules || !file) return rules ?? file
+  return {file: `${rules.file} + ${file.file}`, sql: `${rules.sql}\n${file.sql}`}
+}
+
+export async function runRefresh(client: HerokuClient, request: RefreshRequest & {dryRun: true}, hooks: RefreshHooks): Promise<RefreshDryRun>
+export async function runRefresh(client: HerokuClient, request: RefreshRequest, hooks: RefreshHooks): Promise<RefreshDryRun | RefreshResult>
+export async function runRefresh(client: HerokuClient, request: RefreshRequest, hooks: RefreshHooks): Promise<RefreshDryRun | RefreshResult> {
   const started = Date.now()
   const warn = hooks.warn ?? (() => {})
-  const sanitize = request.sanitize ? await readSanitizeFile(request.sanitize) : undefined
+  const rules = request.rules ? await readRulesFile(request.rules) : undefined
+  const sanitize = sanitizeSql(rules && request.rules ? {file: request.rules, sql: rules.sql} : undefined, request.sanitize ? await readSanitizeFile(request.sanitize) : undefined)
   const protectedApps = await loadProtected(request.configDir, ExitCode.Refused)
   const inputs = await loadRefreshInputs(client, {app: request.app, from: request.from, protectedApps: protectedApps.entries})
   const outcome = planRefresh({
@@ -81,6 +115,7 @@ export async function runRefresh(client: HerokuClient, request: RefreshRequest, 
       backup: request.backup,
       backupSource: request.backupSource,
       maintenance: request.maintenance,
+      pii: rules ? {allow: request.allowPii ?? [], rules: rules.rules} : undefined,
       sanitize,
       source: request.source,
       target: request.target,
@@ -102,6 +137,7 @@ export async function runRefresh(client: HerokuClient, request: RefreshRequest, 
   const backup = await loadLatestBackup(client, plan)
   if (backup.warning) warn(backup.warning)
   hooks.planned?.(plan, backup.latest)
+  if (request.dryRun) return dryRun(plan, inputs.sourceApp.app.name, sanitize?.sql, rules?.rules, request.allowPii ?? [])
   await hooks.confirm(plan)
 
   const rerun = rerunCommand(request)
@@ -126,4 +162,18 @@ export async function runRefresh(client: HerokuClient, request: RefreshRequest, 
     transfer: execution.transfer,
     warnings: [...inputs.warnings, ...(backup.warning ? [backup.warning] : [])],
   }
+}
+
+/** Reads the source's schema (a read-only query) to list the likely-PII columns the rules leave unhandled. */
+async function dryRun(plan: RefreshPlan, from: string, sql: string | undefined, rules: Rules | undefined, allow: string[]): Promise<RefreshDryRun> {
+  const transfer = plan.steps.find(step => step.kind === 'transfer')
+  let unhandled: PiiColumn[] = []
+  let schemaError: null | string = null
+  try {
+    if (transfer) unhandled = unhandledPii(await readColumns(transfer.fromUrl), rules, allow)
+  } catch (error) {
+    schemaError = (error as Error).message
+  }
+
+  return {app: plan.staging.name, dryRun: true, from, schemaError, source: plan.source, sql: sql ?? null, target: plan.target, unhandledPii: unhandled}
 }
