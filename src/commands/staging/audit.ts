@@ -11,18 +11,23 @@ import type {FixResult} from '../../lib/fix/types.js'
 import {renderAudit} from '../../lib/render/audit.js'
 
 export default class Audit extends StagingCommand {
+  static override summary = 'find every way a staging app is wired to production'
+
+  // Paragraphs are single lines and oclif wraps them to the terminal; only the exit codes are a list.
   static override description = [
-    'find every way a staging app is wired to production',
     'Compares a staging app (or every non-production app of a pipeline) with its production app(s): shared databases and services (same host, port and database, whatever the credentials), add-ons owned by production, a DATABASE_URL not set by an attachment, shared secrets, Postgres drift, side-effect add-ons and workers, and the app\'s pipeline stage. Each finding has a stable code, a severity and the exact command that fixes it. Values are never printed: only config var and add-on names, masked URLs and fingerprints.',
     '',
     'Production is --production if given, else the apps at stage production in the audited app\'s pipeline.',
+    '',
+    'In CI, --format github prints one GitHub Actions annotation per finding (an error for a critical one, a warning for a warning; names only) and keeps the exit codes, so a job fails on 1. --json prints the result described by schemas/v1/staging-audit.schema.json.',
     '',
     'With --fix (one app), the audit is followed by a repair plan: each critical finding with an automatic remedy, the exact change and what the app loses. A DATABASE_URL reaching production is unset (or production\'s database detached) and the app\'s own Postgres attached as DATABASE, as pg:promote does, or a new one created on production\'s major version when it has none (heroku staging:refresh is then the next step for data). An attachment of a production add-on is detached from the staging app; the add-on itself is untouched. Any other config var reaching a production database or service is unset, by name. Identical secrets are listed with the command to set a new value, never guessed.',
     '',
     'You confirm by typing the app\'s name (or --confirm). The app\'s config var names, attachments and release are recorded and its own databases backed up first; then the changes, then the audit again. heroku releases:rollback restores config vars but not attachments: the plan says how to restore each. --fix never changes a production app or add-on: it refuses a production app, and every request passes a guard that refuses any mutating request naming one. --dry-run prints the plan and sends no mutating request.',
     '',
     exitCodeHelp([ExitCode.Ok, ExitCode.Critical, ExitCode.Usage, ExitCode.Api, ExitCode.Refused, ExitCode.Failed, ExitCode.Unexpected]),
-    '  (4 and 5 only with --fix; with --fix, 0 and 1 say whether a critical finding remains after the repair)',
+    '',
+    '4 and 5 come only with --fix; with --fix, 0 and 1 say whether a critical finding remains after the repair.',
   ].join('\n')
 
   static override enableJsonFlag = true
