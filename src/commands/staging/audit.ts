@@ -9,6 +9,7 @@ import {planLines, progressLine, repairConfirmTexts, resultLines} from '../../li
 import {runFix} from '../../lib/fix/run.js'
 import type {FixResult} from '../../lib/fix/types.js'
 import {renderAudit} from '../../lib/render/audit.js'
+import {renderGithub} from '../../lib/render/github.js'
 
 export default class Audit extends StagingCommand {
   static override summary = 'find every way a staging app is wired to production'
@@ -36,6 +37,7 @@ export default class Audit extends StagingCommand {
     {command: '<%= config.bin %> <%= command.id %> --app example-staging', description: 'audit a staging app against its pipeline\'s production app'},
     {command: '<%= config.bin %> <%= command.id %> --app example-staging --production example-app', description: 'name production explicitly (repeatable)'},
     {command: '<%= config.bin %> <%= command.id %> --pipeline example-pipeline --json', description: 'audit every non-production app of a pipeline, as JSON'},
+    {command: '<%= config.bin %> <%= command.id %> --pipeline example-pipeline --format github', description: 'in a GitHub Actions job: one annotation per finding, exit 1 on a critical one'},
     {command: '<%= config.bin %> <%= command.id %> --app example-staging --fix --dry-run', description: 'print the repair plan for a staging app wired to production, change nothing'},
     {command: '<%= config.bin %> <%= command.id %> --app example-staging --fix --confirm example-staging', description: 'repair it without a prompt: back up, unset and detach what reaches production, promote its own database, audit again'},
   ]
@@ -53,6 +55,11 @@ export default class Audit extends StagingCommand {
     fix: Flags.boolean({
       description: 'repair the staging app: remove what reaches production and give it its own DATABASE (asks for confirmation)',
       exclusive: ['pipeline'],
+    }),
+    format: Flags.string({
+      description: 'how to print the audit: human (the report, by default) or github (one GitHub Actions annotation per finding, names only)',
+      exclusive: ['fix', 'json'],
+      options: ['human', 'github'],
     }),
     pipeline: Flags.string({
       description: 'audit every non-production app of this pipeline against its production app(s), in one report',
@@ -74,7 +81,7 @@ export default class Audit extends StagingCommand {
       production: parsed.production ?? [],
       protectedApps: await auditProtectedApps(this.config.configDir),
     })
-    for (const line of renderAudit(result)) this.log(line)
+    for (const line of parsed.format === 'github' ? renderGithub(result) : renderAudit(result)) this.log(line)
     // The report (or JSON) is printed either way; the exit code says a critical finding remains.
     if (result.summary.critical > 0) this.exitAfterResult(ExitCode.Critical)
     return result
