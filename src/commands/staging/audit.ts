@@ -20,7 +20,7 @@ export default class Audit extends StagingCommand {
     '',
     'Production is --production if given, else the apps at stage production in the audited app\'s pipeline.',
     '',
-    'In CI, --format github prints one GitHub Actions annotation per finding (an error for a critical one, a warning for a warning; names only) and keeps the exit codes, so a job fails on 1. --json prints the result described by schemas/v1/staging-audit.schema.json.',
+    'In CI, --format github prints one GitHub Actions annotation per finding (an error for a critical one, a warning for a warning; names only) and keeps the exit codes, so a job fails on 1. --json prints the result described by schemas/staging-audit.v1.schema.json.',
     '',
     'With --fix (one app), the audit is followed by a repair plan: each critical finding with an automatic remedy, the exact change and what the app loses. A DATABASE_URL reaching production is unset (or production\'s database detached) and the app\'s own Postgres attached as DATABASE, as pg:promote does, or a new one created on production\'s major version when it has none (heroku staging:refresh is then the next step for data). An attachment of a production add-on is detached from the staging app; the add-on itself is untouched. Any other config var reaching a production database or service is unset, by name. Identical secrets are listed with the command to set a new value, never guessed.',
     '',
