@@ -23,7 +23,7 @@ export function escapeProperty(text: string): string {
 }
 
 function annotationText(finding: AuditFinding): string {
-  const names = [...new Set([...finding.configVars, ...finding.addons])]
+  const names = [...new Set([...finding.addons, ...finding.configVars])]
   const involves = names.length > 0 ? ` involves ${names.join(', ')}` : ''
   const production = finding.production.length > 0 ? ` (production: ${finding.production.join(', ')})` : ''
   return `${finding.app}${involves}${production}. Fix: ${finding.remedy}`
