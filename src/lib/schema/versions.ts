@@ -1,7 +1,7 @@
 /**
  * The version of each command's `--json` result, a public contract (schemas/*.schema.json): every
- * result carries it as `schemaVersion`. Bump a command's version when a field is removed, renamed or
- * changes meaning (adding a field is not a new version), and regenerate with `tsx scripts/schemas.ts`.
+ * result carries it as `schemaVersion`. The schemas are exact, so any change to a result's shape is a
+ * new version: bump it here, keep the older file in schemas/, regenerate with `tsx scripts/schemas.ts`.
  */
 export const SCHEMA_VERSIONS = {
   'staging:audit': 1,
