@@ -26,12 +26,15 @@ const MEANINGS: Record<ExitCodeValue, string> = {
   1: 'a critical finding remains',
   2: 'usage error: a flag or argument is missing or wrong',
   3: 'Heroku API or network error (after retries)',
-  4: 'refused on purpose: unsafe target, confirmation mismatch or a protected app',
+  4: 'refused on purpose: unsafe target, wrong confirmation or protected app',
   5: 'a step failed; re-run the same command to resume',
-  6: 'unexpected error (a bug in heroku-staging): re-run with HEROKU_DEBUG=1 and report it',
+  6: 'unexpected error, a bug: re-run with HEROKU_DEBUG=1 and report it',
 }
 
-/** The EXIT CODES paragraph of a command's description. */
+/**
+ * The EXIT CODES list of a command's description. A list, so one line per code: each meaning is
+ * short enough that `N  meaning` fits an 80-column terminal and oclif never wraps an item.
+ */
 export function exitCodeHelp(codes: readonly ExitCodeValue[]): string {
   return ['EXIT CODES', ...codes.map(code => `  ${code}  ${MEANINGS[code]}`)].join('\n')
 }

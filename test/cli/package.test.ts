@@ -51,9 +51,9 @@ describe('the npm package installed into the real heroku CLI', function () {
     if (packDir) await rm(packDir, {force: true, recursive: true})
   })
 
-  it('packs dist/, the manifest, the README and the licence, and nothing from tests, benches, the emulator or the demo', function () {
-    expect(files).to.include.members(['README.md', 'LICENSE', 'oclif.manifest.json', 'package.json', 'dist/commands/staging/audit.js', 'dist/hooks/prerun/guard.js'])
-    const stray = files.filter(file => !/^(dist\/|README\.md$|LICENSE$|oclif\.manifest\.json$|package\.json$)/.test(file))
+  it('packs dist/, the manifest, the result schemas, the README and the licence, and nothing from tests, benches, the emulator or the demo', function () {
+    expect(files).to.include.members(['README.md', 'LICENSE', 'oclif.manifest.json', 'package.json', 'dist/commands/staging/audit.js', 'dist/hooks/prerun/guard.js', 'schemas/staging-audit.v1.schema.json'])
+    const stray = files.filter(file => !/^(dist\/|schemas\/|README\.md$|LICENSE$|oclif\.manifest\.json$|package\.json$)/.test(file))
     expect(stray).to.deep.equal([])
   })
 

@@ -16,23 +16,18 @@ import {loadApp} from '../../lib/snapshot/load.js'
 import {loadProtected} from '../../lib/protect/store.js'
 
 export default class Fork extends StagingCommand {
-  static override description = `make a staging copy of a production app that shares nothing with it
-Creates <from>-staging (or --to) with production's region, stack, team and buildpacks; provisions a new
-add-on for every add-on production owns (Postgres pinned to production's major version, on the smallest
-plan that holds its data unless --plan says otherwise) and copies production's database into it server
-side; copies config vars except every var an add-on attachment exposes, every value that reaches a
-production database or service, and --exclude-config keys (--set wins); releases production's current
-slug; scales web to 1 and other process types to 0; couples the app at stage staging of production's
-pipeline; then audits the fork against production.
+  static override summary = 'make a staging copy of a production app that shares nothing with it'
 
-It prints the whole plan first (names only, never values); --dry-run stops there and changes nothing.
-It never sends a mutating request to production or its add-ons. Add-ons owned by another app are not
-attached unless --share-addon names them. The fork is marked with the config var ${FORK_MARKER};
-an existing --to app without that mark (or marked for another source) is refused, and so is any
-production app. If a step fails, nothing is destroyed (unless --destroy-on-failure): run the same
-command again and it continues where it stopped. Progress goes to stderr, the result to stdout.
-
-${exitCodeHelp([ExitCode.Ok, ExitCode.Critical, ExitCode.Usage, ExitCode.Api, ExitCode.Refused, ExitCode.Failed, ExitCode.Unexpected])}`
+  // Paragraphs are single lines and oclif wraps them to the terminal; only the exit codes are a list.
+  static override description = [
+    'Creates <from>-staging (or --to) with production\'s region, stack, team and buildpacks; provisions a new add-on for every add-on production owns (Postgres pinned to production\'s major version, on the smallest plan that holds its data unless --plan says otherwise) and copies production\'s database into it server side; copies config vars except every var an add-on attachment exposes, every value that reaches a production database or service, and --exclude-config keys (--set wins); releases production\'s current slug; scales web to 1 and other process types to 0; couples the app at stage staging of production\'s pipeline; then audits the fork against production.',
+    '',
+    'It prints the whole plan first (names only, never values); --dry-run stops there and changes nothing. It never sends a mutating request to production or its add-ons. Add-ons owned by another app are not attached unless --share-addon names them.',
+    '',
+    `The fork is marked with the config var ${FORK_MARKER}; an existing --to app without that mark (or marked for another source) is refused, and so is any production app. If a step fails, nothing is destroyed (unless --destroy-on-failure): run the same command again and it continues where it stopped. Progress goes to stderr, the result to stdout.`,
+    '',
+    exitCodeHelp([ExitCode.Ok, ExitCode.Critical, ExitCode.Usage, ExitCode.Api, ExitCode.Refused, ExitCode.Failed, ExitCode.Unexpected]),
+  ].join('\n')
 
   static override enableJsonFlag = true
 

@@ -7,9 +7,10 @@ import {protectedFile} from '../../lib/protect/store.js'
 import {renderProtectResult} from '../../lib/protect/render.js'
 
 export default class Protect extends StagingCommand {
+  static override summary = 'mark an app as production for every heroku-staging guard, or list them'
+
+  // Paragraphs are single lines and oclif wraps them to the terminal; only the exit codes are a list.
   static override description = [
-    'mark an app as production for every heroku-staging guard, or list the apps marked',
-    '',
     'A protected app counts as production exactly like an app at pipeline stage production: the prerun guard refuses stock pg:copy, pg:reset, pg:backups:restore, pg:push and addons:destroy of its databases, and staging:refresh refuses to write it. The list is kept in the CLI\'s config directory (staging-protected.json), by name and app id, so a renamed app stays protected. Undo with heroku staging:unprotect.',
     '',
     exitCodeHelp([ExitCode.Ok, ExitCode.Usage, ExitCode.Api, ExitCode.Unexpected]),

@@ -10,16 +10,15 @@ import {type RefreshDryRun, type RefreshResult, runRefresh} from '../../lib/refr
 export type {RefreshDryRun, RefreshResult} from '../../lib/refresh/run.js'
 
 export default class Refresh extends StagingCommand {
+  static override summary = 'copy production\'s database into a staging app behind a production guard'
+
+  // Paragraphs are single lines and oclif wraps them to the terminal; only the exit codes are a list.
   static override description = [
-    'copy production\'s database into a staging app, behind a guard that refuses any production target',
+    'The source defaults to production\'s DATABASE (production: the pipeline\'s production app, or --from); the target defaults to the staging app\'s DATABASE.',
     '',
-    'The source defaults to production\'s DATABASE (production: the pipeline\'s production app, or --from); the target',
-    'defaults to the staging app\'s DATABASE. Before anything is written, the guard refuses a target that is owned by',
-    'or attached to a production app, reaches the same physical database as any production credential, is the source,',
-    'is a follower, or is not a heroku-postgresql database. Both sides are printed in full and you confirm by typing the',
-    'staging app\'s name (or pass --confirm). Then: a backup of the target, maintenance on, background dynos scaled',
-    'to 0, a server-side copy with progress, the optional --sanitize SQL in one transaction, dynos and maintenance',
-    'restored, and the audit again. Nothing is ever written to production, except the backup --backup-source asks for.',
+    'Before anything is written, the guard refuses a target that is owned by or attached to a production app, reaches the same physical database as any production credential, is the source, is a follower, or is not a heroku-postgresql database. Both sides are printed in full and you confirm by typing the staging app\'s name (or pass --confirm).',
+    '',
+    'Then: a backup of the target, maintenance on, background dynos scaled to 0, a server-side copy with progress, the optional --rules and --sanitize SQL in one transaction (with --rules, the PII guard first: a likely-PII column no rule handles stops the refresh with exit 4, staging still in maintenance), dynos and maintenance restored, and the audit again. Nothing is ever written to production, except the backup --backup-source asks for.',
     '',
     exitCodeHelp([ExitCode.Ok, ExitCode.Critical, ExitCode.Usage, ExitCode.Api, ExitCode.Refused, ExitCode.Failed, ExitCode.Unexpected]),
   ].join('\n')
@@ -35,14 +34,14 @@ export default class Refresh extends StagingCommand {
 
   static override flags = {
     'allow-pii': Flags.string({description: 'accept this likely-PII column unsanitized on purpose, as TABLE.COLUMN (repeatable; with --rules)', multiple: true}),
-    app: flags.app({required: true}),
+    app: flags.app({description: 'staging app to refresh', required: true}),
     backup: Flags.boolean({allowNo: true, default: true, description: 'capture a backup of the target before wiping it (--no-backup skips it: the target\'s data is then lost for good)'}),
     'backup-source': Flags.boolean({default: false, description: 'capture a fresh backup of the production source first (the only write to production any staging command makes)'}),
-    'dry-run': Flags.boolean({description: 'print the plan, the sanitizing SQL and the likely-PII columns no rule handles, then stop: nothing is changed (exit 4 when --rules leaves a PII column unhandled)'}),
     confirm: Flags.string({description: 'the staging app\'s name, to confirm without a prompt (required without a TTY)'}),
+    'dry-run': Flags.boolean({description: 'print the plan, the sanitizing SQL and the likely-PII columns no rule handles, then stop: nothing is changed (exit 4 when --rules leaves a PII column unhandled)'}),
     from: Flags.string({description: 'the production app to copy from (default: the production app of the staging app\'s pipeline)'}),
     maintenance: Flags.boolean({allowNo: true, default: true, description: 'put the staging app in maintenance mode for the duration (--no-maintenance skips it)'}),
-    remote: flags.remote(),
+    remote: flags.remote({description: 'git remote of the staging app to refresh'}),
     rules: Flags.string({description: 'YAML or JSON rules file (tables and columns → null, constant, hash, keep, fake_email, fake_phone, fake_name, random_int, random_date, truncate), compiled to SQL and run in the sanitize transaction; the refresh stops (exit 4, still in maintenance) if the copy has a likely-PII column no rule handles (see examples/sanitize-rules.yml)'}),
     sanitize: Flags.string({description: 'SQL file run against the refreshed database in one transaction (see examples/sanitize.sql)'}),
     source: Flags.string({default: 'DATABASE', description: 'attachment or config var of the source database on the production app'}),

@@ -7,9 +7,10 @@ import {renderProtectResult} from '../../lib/protect/render.js'
 import {protectedFile} from '../../lib/protect/store.js'
 
 export default class Unprotect extends StagingCommand {
+  static override summary = 'remove an app from the list heroku staging:protect keeps'
+
+  // Paragraphs are single lines and oclif wraps them to the terminal; only the exit codes are a list.
   static override description = [
-    'remove an app from the list heroku staging:protect keeps',
-    '',
     'The app then counts as production only if its pipeline stage is production. Unprotecting an app that is not protected changes nothing and is not an error.',
     '',
     exitCodeHelp([ExitCode.Ok, ExitCode.Usage, ExitCode.Api, ExitCode.Unexpected]),

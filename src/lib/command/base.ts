@@ -4,6 +4,7 @@ import {Errors, type Interfaces} from '@oclif/core'
 import {ActionableError} from '../errors.js'
 import {ExitCode, type ExitCodeValue} from '../exit-codes.js'
 import {ApiError, apiErrorFix, HerokuClient} from '../heroku/client.js'
+import {schemaVersion} from '../schema/versions.js'
 import {redact, redactDeep, registerArgvSecrets, SecretRegistry, withSecrets} from '../secrets/index.js'
 import {confirmByName, type ConfirmTexts, terminalConfirmIO} from './confirm.js'
 
@@ -110,7 +111,10 @@ export abstract class StagingCommand extends Command {
   }
 
   protected override toSuccessJson(result: unknown): unknown {
-    return redactDeep(super.toSuccessJson(result))
+    // Every --json result names the version of its schema (schemas/, src/lib/schema/versions.ts).
+    const version = schemaVersion(this.id)
+    const versioned = version !== undefined && typeof result === 'object' && result !== null && !Array.isArray(result) ? {schemaVersion: version, ...result} : result
+    return redactDeep(super.toSuccessJson(versioned))
   }
 
   override warn(input: Error | string): Error | string {

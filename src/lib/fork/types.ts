@@ -1,4 +1,4 @@
-import type {Finding} from '../audit/types.js'
+import type {AuditFinding} from '../audit/types.js'
 
 /**
  * The public shapes of `heroku staging:fork`: its options, its plan and its `--json` result.
@@ -145,7 +145,7 @@ export interface DatabaseSummary {
 }
 
 export interface ForkVerification {
-  findings: Finding[]
+  findings: AuditFinding[]
   critical: number
   database: DatabaseSummary
 }

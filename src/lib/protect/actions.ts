@@ -8,7 +8,7 @@ import {type ProtectedEntry, protectApp, readProtectedEntries, type StoreChange,
 export interface ProtectResult {
   action: 'list' | 'protect' | 'unprotect'
   /** the app protected or unprotected (absent for --list) */
-  app?: {id?: string; name: string}
+  app?: {id?: string; name: string; since?: string}
   /** false when nothing changed: the app already was (protect) or was not (unprotect) protected */
   changed: boolean
   /** the file the list is kept in */

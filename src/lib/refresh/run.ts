@@ -3,7 +3,7 @@
  * guard, show the plan (hook), confirm (hook), run the steps, audit staging again. The command only
  * wires the hooks to its output; the errors thrown here carry their exit code (ActionableError).
  */
-import type {Finding} from '../audit/types.js'
+import type {AuditFinding} from '../audit/types.js'
 import {ActionableError} from '../errors.js'
 import {ExitCode} from '../exit-codes.js'
 import type {HerokuClient} from '../heroku/client.js'
@@ -22,7 +22,8 @@ export interface RefreshResult {
   backups: ExecutionResult['backups']
   /** total wall time of the command's steps, in ms */
   durationMs: number
-  findings: Finding[]
+  /** the audit of the staging app after the copy */
+  findings: AuditFinding[]
   formation: {paused: ProcessQuantity[]; restored: boolean; verified: boolean}
   from: string
   latestProductionBackup: null | {ageSeconds: number; finishedAt: string; name: string}
