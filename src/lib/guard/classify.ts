@@ -242,22 +242,23 @@ export function classifyTarget(target: GuardTarget, context: GuardContext): Clas
   // The same physical database as any production credential, whatever the URL strings say.
   if (target.url) {
     const shared: string[] = []
-    const apps = new Set<string>()
+    const apps = new Map<string, ProductionVia[]>()
     for (const app of context.production) {
       for (const credential of app.credentials) {
         if (sameEndpoint(target.url, credential.url)) {
           shared.push(`${app.name}'s ${credential.configVar}`)
-          apps.add(app.name)
+          apps.set(app.name, productionVia(app, context))
         }
       }
     }
 
     if (shared.length > 0) {
+      const why = [...apps.entries()].map(([name, via]) => `${name}: ${viaText(via)}`).join('; ')
       refuse(
         RefusalCode.SameDatabaseAsProduction,
-        `it reaches the same physical database as ${shared.join(', ')}.`,
+        `it reaches the same physical database as ${shared.join(', ')} (production app ${why}).`,
         `Point ${staging} at its own database (heroku staging:audit -a ${staging} shows every shared credential; heroku pg:promote HEROKU_POSTGRESQL_<COLOR> -a ${staging} fixes DATABASE_URL).`,
-        [...apps],
+        [...apps.keys()],
       )
     }
   } else {
