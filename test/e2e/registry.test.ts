@@ -107,14 +107,18 @@ describe('the production registry against the emulator (issue 12)', function () 
     })
     const before = await checksum(topology.production.databaseUrl)
     emu.clearJournal()
+    process.exitCode = undefined
     const run = await audit(['-a', 'acme-forked', '--json'])
-    expect(run.error?.oclif?.exit, run.error?.message).to.equal(1)
+    expect(run.error, run.error?.message).to.equal(undefined)
+    expect(process.exitCode).to.equal(1)
+    process.exitCode = undefined
     const result = JSON.parse(run.stdout) as AuditResult
     expect(result.production.map(app => app.name)).to.deep.equal(['acme-production'])
     expect(result.productionFrom).to.equal('account')
     expect(result.findings.map(f => f.code)).to.include('SHARED_DATABASE')
 
     const human = await audit(['-a', 'acme-forked'])
+    expect(human.error?.oclif?.exit, human.error?.message).to.equal(1)
     expect(human.stdout).to.contain('Compared with every production app of the account: acme-production (pipeline acme, stage production)')
     await expectUntouched(topology, before)
   })
