@@ -249,6 +249,45 @@ describe('prerun hook through the real heroku CLI', function () {
     })
   })
 
+  describe('production is the account\'s, whatever -a says (issue 12)', function () {
+    it('refuses pg:copy onto production\'s raw URL run from an app in no pipeline; the stock CLI alone overwrites production', async function () {
+      await fresh()
+      const productionUrl = emu.databaseUrl('postgresql-prod')
+      const dbName = new URL(productionUrl).pathname.slice(1)
+      const args = ['pg:copy', 'DATABASE', productionUrl, '-a', 'lone-app', '--confirm', dbName]
+      // lone-app is in no pipeline, and nothing on it names production.
+      expect((await fixture.api('GET', '/apps/lone-app/pipeline-couplings')).status).to.equal(404)
+
+      emu.clearJournal()
+      const refused = await cli.run(args)
+      expect(refused.status, refused.stderr).to.equal(4)
+      const text = unwrap(refused.stderr)
+      expect(text).to.contain('it reaches the same physical database as acme-production\'s DATABASE_URL')
+      expect(text).to.contain('pipeline stage production')
+      expect(text).to.contain(`${OVERRIDE}=acme-production heroku pg:copy`)
+      expect(text).to.not.contain(new URL(productionUrl).password)
+      expect(mutating(), 'mutating requests').to.deep.equal([])
+      expect(await count('postgresql-prod', 'orders')).to.equal(500)
+
+      // The control: without the plugin the same command goes ahead and writes production.
+      emu.clearJournal()
+      const unguarded = await stock.run(args)
+      expect(unguarded.status, unguarded.stderr).to.equal(0)
+      expect(mutating()).to.deep.equal(['POST /client/v11/databases/<id>/transfers'])
+    })
+
+    it('lets the same pg:copy from an app in no pipeline onto its own database through (stays silent)', async function () {
+      await fresh()
+      emu.clearJournal()
+      const run = await cli.run(['pg:copy', 'acme-staging::DATABASE', 'DATABASE', '-a', 'lone-app', '--confirm', 'DATABASE'])
+      expect(run.status, run.stderr).to.equal(0)
+      expect(run.stderr).to.not.contain('heroku-staging refused')
+      expect(mutating()).to.deep.equal(['POST /client/v11/databases/<id>/transfers'])
+      expect(await count('postgresql-lone', 'orders')).to.equal(1)
+      expect(await count('postgresql-prod', 'orders')).to.equal(500)
+    })
+  })
+
   describe('the override', function () {
     const args = ['pg:reset', 'DATABASE', '-a', 'acme-production', '--confirm', 'acme-production']
 

@@ -11,6 +11,7 @@ import {checkTarget, planFork} from '../../lib/fork/plan.js'
 import {renderEvent, renderPlan, renderResult} from '../../lib/fork/render.js'
 import {FORK_MARKER, type ForkResult} from '../../lib/fork/types.js'
 import {verifyFork} from '../../lib/fork/verify.js'
+import {ProductionRegistry, VIA_TEXT} from '../../lib/production/registry.js'
 import {currentSecrets} from '../../lib/secrets/index.js'
 import {loadApp} from '../../lib/snapshot/load.js'
 import {loadProtected} from '../../lib/protect/store.js'
@@ -64,19 +65,28 @@ export default class Fork extends StagingCommand {
     }
 
     // A local file, read first: an unreadable list stops the fork before any request (fail closed).
-    const protectedApps = (await loadProtected(this.config.configDir, ExitCode.Refused)).entries.map(entry => entry.name)
+    const protectedEntries = (await loadProtected(this.config.configDir, ExitCode.Refused)).entries
+    const protectedApps = protectedEntries.map(entry => entry.name)
     progress(`Loading ${options.from}…`)
     const [production, existing] = await Promise.all([
       loadApp(this.client, options.from, PRODUCTION_LOAD),
       loadExistingTarget(this.client, options.to),
     ])
+    // The account's production: --to must not be one, and no copied value may reach one.
+    const registry = new ProductionRegistry(this.client, {from: [production.app.id], known: [production], namingFlag: '--from PRODUCTION_APP', protectedApps: protectedEntries})
     const ledger = new FileLedger(this.config.dataDir)
-    const verdict = checkTarget(production, existing, {ledger: await ledger.get(options.to), protectedApps})
+    const targetProduction = existing ? await registry.isProduction(existing.snapshot.app) : undefined
+    const verdict = checkTarget(production, existing, {
+      ledger: await ledger.get(options.to),
+      production: targetProduction && targetProduction.id !== production.app.id ? {via: targetProduction.via.map(via => VIA_TEXT[via])} : undefined,
+      protectedApps,
+    })
     if (verdict.kind === 'refuse') throw new StagingError(verdict.message, verdict.fix, ExitCode.Refused)
     if (verdict.kind === 'resume') progress(verdict.reason)
 
     const catalogue = await loadCatalogue(this.client, servicesToPrice(production, options.plans))
-    const plan = planFork(production, options, catalogue, {target: existing?.snapshot})
+    const plan = planFork(production, options, catalogue, {production: await registry.snapshots(), target: existing?.snapshot})
+    for (const warning of registry.warnings) this.warn(warning)
     if (human) for (const line of renderPlan(plan)) this.log(line)
     const [problem] = plan.problems
     if (problem) {

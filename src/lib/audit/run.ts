@@ -1,9 +1,9 @@
 import {ActionableError} from '../errors.js'
 import {ExitCode, type ExitCodeValue} from '../exit-codes.js'
 import {ApiError, type HerokuClient} from '../heroku/client.js'
+import {ProductionRegistry, type ProductionVia} from '../production/registry.js'
 import {loadProtected} from '../protect/store.js'
 import {loadApps, type LoadOptions, loadPipelineCouplings} from '../snapshot/load.js'
-import {findProductionApps, ProductionUnknownError} from '../snapshot/production.js'
 import type {AppSnapshot} from '../snapshot/types.js'
 import {auditStaging, compareFindings, protectedStage} from './rules.js'
 import type {AuditedApp, AuditFinding, AuditResult} from './types.js'
@@ -74,12 +74,16 @@ async function namingApps<T>(names: readonly string[], load: () => Promise<T>): 
   }
 }
 
-function productionUnknown(error: ProductionUnknownError): AuditUsageError {
-  const [message, ...fix] = error.message.split('\n')
-  return new AuditUsageError(message ?? error.message, fix.join(' ') || 'Name it with --production PRODUCTION_APP.')
-}
+type ProductionFrom = AuditResult['productionFrom']
 
-function run(audited: AppSnapshot[], production: AppSnapshot[], pipeline: null | string, protectedApps: readonly string[]): AuditRun {
+function run(
+  audited: AppSnapshot[],
+  production: AppSnapshot[],
+  pipeline: null | string,
+  protectedApps: readonly string[],
+  from: ProductionFrom,
+  via: ReadonlyMap<string, ProductionVia[]> = new Map(),
+): AuditRun {
   const findings = audited
     .flatMap(staging => [...auditStaging(staging, production), ...protectedStage(staging, protectedApps)])
     .sort(compareFindings)
@@ -87,7 +91,8 @@ function run(audited: AppSnapshot[], production: AppSnapshot[], pipeline: null |
     apps: audited.map(snapshot => auditedApp(snapshot)),
     findings,
     pipeline,
-    production: production.map(snapshot => auditedApp(snapshot)),
+    production: production.map(snapshot => ({...auditedApp(snapshot), ...(via.has(snapshot.app.id) ? {via: via.get(snapshot.app.id)} : {})})),
+    productionFrom: from,
     summary: summarize(findings),
   }
   return {audited, production, result}
@@ -98,22 +103,40 @@ async function auditApp(client: HerokuClient, app: string, given: readonly strin
     // Production is known: load everything at once.
     const loaded = await namingApps([app, ...given], async () => loadApps(client, [app, ...given], load))
     const [staging, ...production] = loaded as [AppSnapshot, ...AppSnapshot[]]
-    return run([staging], uniqueById(production), null, protectedApps)
+    return run([staging], uniqueById(production), null, protectedApps, 'flag')
   }
 
   const [staging] = await namingApps([app], async () => loadApps(client, [app], load)) as [AppSnapshot]
-  let ids: string[]
-  try {
-    ids = await findProductionApps(client, staging)
-  } catch (error) {
-    if (error instanceof ProductionUnknownError) throw productionUnknown(error)
-    throw error
+  const registry = new ProductionRegistry(client, {
+    failExit: ExitCode.Api,
+    known: [staging],
+    load: AUDIT_LOAD,
+    namingFlag: '--production PRODUCTION_APP',
+    protectedApps: protectedApps.map(name => ({name})),
+  })
+  // The app's own pipeline decides, when it has a production stage: from the account's couplings, one list.
+  const pipeline = staging.pipeline
+    ? (await registry.couplings()).filter(c => c.pipeline.id === staging.pipeline?.id && c.stage === 'production' && c.app.id).map(c => c.app.id as string)
+    : []
+  if (pipeline.length > 0) {
+    // An app coupled as production is reported by PRODUCTION_STAGE; it is not compared with itself.
+    const others = pipeline.filter(id => id !== staging.app.id)
+    const production = others.length > 0 ? await loadApps(client, others, AUDIT_LOAD) : []
+    return run([staging], production, null, protectedApps, 'pipeline')
   }
 
-  // An app coupled as production is reported by PRODUCTION_STAGE; it is not compared with itself.
-  const others = ids.filter(id => id !== staging.app.id)
-  const production = others.length > 0 ? await loadApps(client, others, AUDIT_LOAD) : []
-  return run([staging], production, null, protectedApps)
+  // In no pipeline with a production stage (e.g. just forked): every production app of the account.
+  const refs = (await registry.apps()).filter(ref => ref.id !== staging.app.id)
+  const snapshots = await registry.snapshots()
+  const production = refs.map(ref => snapshots.find(s => s.app.id === ref.id)).filter((s): s is AppSnapshot => s !== undefined)
+  if (production.length === 0) {
+    throw new AuditUsageError(
+      `Cannot tell which app is production for ${staging.app.name}: it is in no pipeline with a production stage, and no app of the account is at stage production or protected.`,
+      'Name it with --production PRODUCTION_APP (repeatable).',
+    )
+  }
+
+  return run([staging], production, null, protectedApps, 'account', new Map(refs.map(ref => [ref.id, ref.via])))
 }
 
 function uniqueById(snapshots: readonly AppSnapshot[]): AppSnapshot[] {
@@ -149,7 +172,7 @@ async function auditPipeline(client: HerokuClient, name: string, given: readonly
     throw new AuditUsageError(`Pipeline ${coupled.pipeline.name} has no app outside production to audit.`, `Add one with heroku pipelines:add ${coupled.pipeline.name} --stage staging -a STAGING_APP.`)
   }
 
-  return run(audited, production, coupled.pipeline.name, protectedApps)
+  return run(audited, production, coupled.pipeline.name, protectedApps, given.length > 0 ? 'flag' : 'pipeline')
 }
 
 /**

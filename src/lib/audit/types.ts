@@ -138,6 +138,8 @@ export interface AuditedApp {
   pipeline: null | string
   /** its stage in that pipeline (`staging`, `production`, …), if any */
   stage: null | string
+  /** for a production app: why it is one (`pipeline`, `protected`, `production` for --production, …) */
+  via?: string[]
 }
 
 /**
@@ -151,6 +153,11 @@ export interface AuditResult {
   pipeline: null | string
   /** the production apps they were compared with */
   production: AuditedApp[]
+  /**
+   * where those came from: `flag` (--production), `pipeline` (the audited app's pipeline, stage production),
+   * or `account` (an app in no pipeline with a production stage: every production app of the account)
+   */
+  productionFrom: 'account' | 'flag' | 'pipeline'
   /** every finding, sorted by severity (critical first), then code, app and names */
   findings: AuditFinding[]
   /** how many findings of each severity; the exit code is 1 when `critical` > 0 */

@@ -137,6 +137,21 @@ class Builder {
     })
   }
 
+  /**
+   * Why detaching this attachment cannot succeed, or undefined when it can: Heroku refuses to detach the
+   * last attachment of an add-on from its billing app ("Cannot destroy last attachment to billing app").
+   * When production uses an add-on the staging app owns, the way out is on production's side: the user's.
+   */
+  undetachable(attachment: AttachmentRef): string | undefined {
+    const {addon} = attachment
+    const owns = addon.owner.id === this.staging.app.id || addon.owner.name === this.app
+    if (!owns || this.staging.attachments.some(a => a.addon.id === addon.id && a.id !== attachment.id)) return undefined
+    const users = this.prod.apps.flatMap(p => p.attachments.filter(a => a.addon.id === addon.id).map(a => ({app: p.app.name, attachment: a.name})))
+    const commands = users.map(u => `heroku addons:detach ${u.attachment} -a ${u.app}`)
+    const by = users.map(u => u.app).join(', ') || (this.prod.addons.get(addon.id) ?? []).join(', ') || 'production'
+    return `${addon.name} is owned by ${this.app} and ${attachment.name} is its last attachment there, which Heroku refuses to detach ("Cannot destroy last attachment to billing app"); ${by} uses it, so the change is on production's side and yours to make${commands.length > 0 ? `: ${commands.join('; ')}` : ''}, then heroku staging:audit -a ${this.app} --fix`
+  }
+
   addManual(finding: AuditFinding, reason: string): void {
     if (this.manual.some(m => m.code === finding.code && m.message === finding.message)) return
     this.manual.push({
@@ -171,7 +186,9 @@ class Builder {
     }
 
     if (isProductionAddon(this.prod, exposing)) {
-      this.addDetach(exposing, fixed)
+      const blocked = this.undetachable(exposing)
+      if (blocked) this.addManual(finding, blocked)
+      else this.addDetach(exposing, fixed)
       return
     }
 
@@ -206,7 +223,10 @@ class Builder {
       case 'PRODUCTION_ADDON': {
         const {action, attachment: named} = finding.subject
         const attachment = named ? this.staging.attachments.find(a => a.id === named.id) : undefined
-        if (action.kind === 'detach' && attachment && isProductionAddon(this.prod, attachment)) {
+        const blocked = attachment && this.undetachable(attachment)
+        if (action.kind === 'detach' && attachment && isProductionAddon(this.prod, attachment) && blocked) {
+          this.addManual(finding, blocked)
+        } else if (action.kind === 'detach' && attachment && isProductionAddon(this.prod, attachment)) {
           this.addDetach(attachment, {code: finding.code, name: attachment.name})
         } else if (action.kind === 'move-addon') {
           this.addManual(finding, `production depends on an add-on ${this.app} owns: moving it changes production, which --fix never does`)
@@ -269,6 +289,13 @@ function databaseSteps(b: Builder, findings: readonly AuditFinding[], context: G
 
   if (exposing && !isProductionAddon(prod, exposing)) {
     for (const finding of b.databaseFindings) b.addManual(finding, `DATABASE_URL is set by ${exposing.name}, an attachment of ${app}'s own add-on ${exposing.addon.name}, and a production credential reaches the same database: the wiring is on production's side, which --fix never changes`)
+    return {next: [], steps: []}
+  }
+
+  // Production attaches the database staging owns: detaching it from staging cannot succeed.
+  const blocked = exposing && b.undetachable(exposing)
+  if (blocked) {
+    for (const finding of b.databaseFindings) b.addManual(finding, blocked)
     return {next: [], steps: []}
   }
 

@@ -9,6 +9,7 @@ import {ActionableError} from '../errors.js'
 import {ExitCode} from '../exit-codes.js'
 import type {HerokuClient} from '../heroku/client.js'
 import type {Interruptible} from '../heroku/wait.js'
+import {ProductionRegistry} from '../production/registry.js'
 import type {AppSnapshot} from '../snapshot/types.js'
 import {executeFix, type ExecuteFixOptions, type FixEvent} from './execute.js'
 import {planFix} from './plan.js'
@@ -73,8 +74,17 @@ export async function runFix(client: HerokuClient, request: FixRequest, hooks: F
   if (request.dryRun) return {...base, mode: 'dry-run'}
   if (plan.steps.length === 0) return {...base, mode: 'fix'}
 
+  // The runtime guard knows every production app of the account, not only those the audit compared
+  // with; loaded before the confirmation, so a registry that cannot load refuses with nothing changed.
+  const registry = new ProductionRegistry(client, {
+    known: before.production,
+    namingFlag: '--production PRODUCTION_APP',
+    production: request.production,
+    protectedApps: request.protectedApps.map(name => ({name})),
+  })
+  const guarded = [...new Map([...before.production, ...(await registry.snapshots())].map(s => [s.app.id, s])).values()]
   await hooks.confirm(plan)
-  const execute = async (signal?: AbortSignal) => executeFix({client, onEvent: hooks.onEvent, plan, poll: hooks.poll, production: before.production, signal})
+  const execute = async (signal?: AbortSignal) => executeFix({client, onEvent: hooks.onEvent, plan, poll: hooks.poll, production: guarded, signal})
   const execution = hooks.interruptible ? await hooks.interruptible(execute) : await execute()
   const after = (await audit(client, request)).result
   return {...base, after, execution, mode: 'fix', remaining: critical(after)}

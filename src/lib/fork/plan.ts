@@ -67,6 +67,8 @@ export interface ExistingTarget {
 }
 
 export interface TargetContext {
+  /** the production registry's answer for the target: present when the account counts it as production */
+  production?: {via: readonly string[]}
   /** apps marked with `heroku staging:protect` (names or ids) */
   protectedApps: readonly string[]
   /** what this machine's ledger says about an in-flight creation of the target */
@@ -99,6 +101,10 @@ export function checkTarget(production: AppSnapshot, existing: ExistingTarget | 
 
   if (context.protectedApps.includes(name) || context.protectedApps.includes(target.app.id)) {
     return {fix, kind: 'refuse', message: `Refusing to fork into ${name}: it is protected as production (heroku staging:protect).`}
+  }
+
+  if (context.production) {
+    return {fix, kind: 'refuse', message: `Refusing to fork into ${name}: it is a production app of the account (${context.production.via.join(', ')}).`}
   }
 
   const marker = target.configVars[FORK_MARKER]
@@ -349,7 +355,15 @@ function attachmentReason(attachment: AttachmentRef, app: string): string {
   return `exposed by attachment ${attachment.name} of ${attachment.addon.name} (owned by ${attachment.addon.owner.name}) on ${app}`
 }
 
-function planConfig(production: AppSnapshot, options: ForkOptions, addons: readonly AddonPlanItem[], target: AppSnapshot | undefined, warnings: string[], problems: PlanProblem[]): ConfigDecision[] {
+function planConfig(
+  production: AppSnapshot,
+  options: ForkOptions,
+  addons: readonly AddonPlanItem[],
+  target: AppSnapshot | undefined,
+  others: readonly AppSnapshot[],
+  warnings: string[],
+  problems: PlanProblem[],
+): ConfigDecision[] {
   const prodExposed = new Map<string, AttachmentRef>()
   for (const attachment of production.attachments) for (const key of attachment.configVarNames) prodExposed.set(key, attachment)
 
@@ -368,7 +382,14 @@ function planConfig(production: AppSnapshot, options: ForkOptions, addons: reado
     for (const key of attachment.configVarNames) forkExposed.set(key, attachmentReason(attachment, target?.app.name ?? options.to))
   }
 
-  const services = productionServices(production, new Set(prodExposed.keys()))
+  const services: Array<ServiceValue & {app?: string}> = productionServices(production, new Set(prodExposed.keys()))
+  // The account's other production apps: a value reaching one of their services is not copied either.
+  for (const other of others) {
+    if (other.app.id === production.app.id) continue
+    const exposed = new Set(other.attachments.flatMap(a => a.configVarNames))
+    for (const service of productionServices(other, exposed)) services.push({...service, app: other.app.name})
+  }
+
   const exclude = new Set(options.excludeConfig)
   const decisions: ConfigDecision[] = []
   for (const [key, value] of Object.entries(production.configVars)) {
@@ -381,7 +402,8 @@ function planConfig(production: AppSnapshot, options: ForkOptions, addons: reado
     else {
       const reached = services.find(service => sameEndpoint(value, service.value))
       if (reached) {
-        reason = reached.key === key
+        if (reached.app) reason = `reaches the same ${describeFamily(value)} as production app ${reached.app}'s ${reached.key}`
+        else reason = reached.key === key
           ? `reaches a production ${describeFamily(value)}`
           : `reaches the same ${describeFamily(value)} as production's ${reached.key}`
       } else if (exclude.has(key)) {
@@ -407,7 +429,7 @@ function planConfig(production: AppSnapshot, options: ForkOptions, addons: reado
     }
 
     const reached = services.find(service => sameEndpoint(value, service.value))
-    if (reached) warnings.push(`--set ${key} reaches the same ${describeFamily(value)} as production's ${reached.key}: the final audit will flag it.`)
+    if (reached) warnings.push(`--set ${key} reaches the same ${describeFamily(value)} as ${reached.app ? `production app ${reached.app}` : 'production'}'s ${reached.key}: the final audit will flag it.`)
     decisions.push({action: 'override', key, reason: key in production.configVars ? '--set' : '--set (not in production)'})
   }
 
@@ -442,6 +464,8 @@ export function desiredConfig(plan: ForkPlan, production: AppSnapshot, set: Read
 // ---------------------------------------------------------------------------------------------
 
 export interface PlanContext {
+  /** every production app of the account (the production registry's): the config filter excludes values reaching any */
+  production?: readonly AppSnapshot[]
   /** the existing `--to` app on a resumed run */
   target?: AppSnapshot
 }
@@ -486,7 +510,7 @@ export function planFork(production: AppSnapshot, options: ForkOptions, catalogu
   }
 
   const addons = planAddons(production, options, catalogue, warnings, problems)
-  const config = planConfig(production, options, addons, context.target, warnings, problems)
+  const config = planConfig(production, options, addons, context.target, context.production ?? [], warnings, problems)
   const identicalSecrets = config
     .filter(d => d.action === 'copy' && !endpointOf(production.configVars[d.key] ?? '') && looksSecret(d.key, production.configVars[d.key] ?? ''))
     .map(d => d.key)

@@ -5,6 +5,7 @@
  * it before any mutating request, and the prerun hook calls it before stock `heroku pg:copy`,
  * `pg:reset`, `pg:backups:restore`, `pg:push` and `addons:destroy` run.
  */
+import {type ProductionVia, viaText} from '../production/registry.js'
 import {isPostgresUrl, sameEndpoint} from '../snapshot/identity.js'
 import {maskUrl} from '../secrets/index.js'
 import {type AppSnapshot, type AttachmentRef, POSTGRES_SERVICE} from '../snapshot/types.js'
@@ -44,6 +45,8 @@ export interface ProductionApp {
   name: string
   /** the app's pipeline stage, when known */
   stage?: string
+  /** why it is production, when the production registry says (else worked out from stage and lists) */
+  via?: ProductionVia[]
 }
 
 /** The database a refresh or copy reads from. */
@@ -95,8 +98,7 @@ export const PRODUCTION_CODES: ReadonlySet<RefusalCodeValue> = new Set<RefusalCo
   RefusalCode.Unverifiable,
 ])
 
-/** Why an app counts as production: its pipeline stage, `staging:protect`, `--from`, or the caller listed it. */
-export type ProductionVia = 'from' | 'listed' | 'pipeline' | 'protected'
+export type {ProductionVia} from '../production/registry.js'
 
 export interface Refusal {
   code: RefusalCodeValue
@@ -167,22 +169,12 @@ function matches(app: {id?: string; name: string}, key: string | undefined): boo
 export function productionVia(app: {id?: string; name: string}, context: GuardContext): ProductionVia[] {
   const via: ProductionVia[] = []
   const listed = context.production.find(p => matches(app, p.name) || matches(app, p.id))
-  if (listed?.stage === 'production') via.push('pipeline')
-  if (context.protectedApps.some(name => matches(app, name))) via.push('protected')
-  if (matches(app, context.from)) via.push('from')
+  if (listed?.via && listed.via.length > 0) via.push(...listed.via)
+  if (listed?.stage === 'production' && !via.includes('pipeline')) via.push('pipeline')
+  if (context.protectedApps.some(name => matches(app, name)) && !via.includes('protected')) via.push('protected')
+  if (matches(app, context.from) && !via.includes('from')) via.push('from')
   if (listed && via.length === 0) via.push('listed')
   return via
-}
-
-const VIA_TEXT: Record<ProductionVia, string> = {
-  from: 'named with --from',
-  listed: 'found as production',
-  pipeline: 'pipeline stage production',
-  protected: 'protected with heroku staging:protect',
-}
-
-function viaText(via: ProductionVia[]): string {
-  return via.map(v => VIA_TEXT[v]).join(', ')
 }
 
 function stagingHint(target: GuardTarget): string {
@@ -250,22 +242,23 @@ export function classifyTarget(target: GuardTarget, context: GuardContext): Clas
   // The same physical database as any production credential, whatever the URL strings say.
   if (target.url) {
     const shared: string[] = []
-    const apps = new Set<string>()
+    const apps = new Map<string, ProductionVia[]>()
     for (const app of context.production) {
       for (const credential of app.credentials) {
         if (sameEndpoint(target.url, credential.url)) {
           shared.push(`${app.name}'s ${credential.configVar}`)
-          apps.add(app.name)
+          apps.set(app.name, productionVia(app, context))
         }
       }
     }
 
     if (shared.length > 0) {
+      const why = [...apps.entries()].map(([name, via]) => `${name}: ${viaText(via)}`).join('; ')
       refuse(
         RefusalCode.SameDatabaseAsProduction,
-        `it reaches the same physical database as ${shared.join(', ')}.`,
+        `it reaches the same physical database as ${shared.join(', ')} (production app ${why}).`,
         `Point ${staging} at its own database (heroku staging:audit -a ${staging} shows every shared credential; heroku pg:promote HEROKU_POSTGRESQL_<COLOR> -a ${staging} fixes DATABASE_URL).`,
-        [...apps],
+        [...apps.keys()],
       )
     }
   } else {

@@ -1,10 +1,11 @@
-import {buildGuardContext, classifyTarget, type GuardTarget, targetFromAttachment} from '../guard/classify.js'
+import {classifyTarget, type GuardTarget, targetFromAttachment} from '../guard/classify.js'
+import {registryContext} from '../guard/context.js'
 import {databaseNames, resolveDatabase} from '../guard/resolve.js'
 import {ApiError, type HerokuClient} from '../heroku/client.js'
-import {ADDON_HEADERS, type AddOn, type AddOnAttachment} from '../heroku/types.js'
-import {protectedKeys, readProtectedEntries} from '../protect/store.js'
+import {ADDON_HEADERS, type AddOn} from '../heroku/types.js'
+import {ProductionRegistry} from '../production/registry.js'
+import {readProtectedEntries} from '../protect/store.js'
 import {loadApp} from '../snapshot/load.js'
-import {findProductionApps, ProductionUnknownError} from '../snapshot/production.js'
 import {redact} from '../secrets/index.js'
 import {type AppSnapshot, POSTGRES_SERVICE, serviceOfPlan} from '../snapshot/types.js'
 import {
@@ -23,9 +24,10 @@ import {guardedCommand} from './ids.js'
 
 /**
  * The prerun hook's work for a guarded command, I/O included: parse the argv, look the target up through
- * the Platform API the way the stock command will, load the snapshots the guard needs, and classify with
- * the guard (`classifyTarget`). Production = pipeline stage `production` + apps protected with
- * `heroku staging:protect`. Only GET requests are sent. Anything that goes wrong makes the target
+ * the Platform API the way the stock command will, and classify it with the guard (`classifyTarget`)
+ * against the account's production (`ProductionRegistry`): every app at pipeline stage `production` in any
+ * pipeline, and every app protected with `heroku staging:protect`, whatever app `-a` names. Only GET
+ * requests are sent. Anything that goes wrong makes the target
  * "undecided", which the hook refuses (fail closed).
  */
 
@@ -61,8 +63,6 @@ function describeError(error: unknown): string {
 class Lookups {
   private readonly addons = new Map<string, Promise<AddOn | undefined>>()
   private readonly apps = new Map<string, Promise<AppSnapshot | undefined>>()
-  private readonly attachedApps = new Map<string, Promise<string[]>>()
-  private readonly pipelines = new Map<string, Promise<string[]>>()
 
   constructor(private readonly client: HerokuClient) {}
 
@@ -94,34 +94,6 @@ class Lookups {
     }
 
     return this.apps.get(nameOrId) as Promise<AppSnapshot | undefined>
-  }
-
-  /** The names of every app the add-on is attached to. */
-  async attachedTo(addonId: string): Promise<string[]> {
-    if (!this.attachedApps.has(addonId)) {
-      this.attachedApps.set(addonId, this.client.list<AddOnAttachment>(`/addons/${encodeURIComponent(addonId)}/addon-attachments`)
-        .then(attachments => [...new Set(attachments.map(a => a.app.name ?? a.app.id ?? '').filter(Boolean))])
-        .catch(error => {
-          if (notVisible(error)) return []
-          throw error
-        }))
-    }
-
-    return this.attachedApps.get(addonId) as Promise<string[]>
-  }
-
-  /** The production-stage apps (ids) of the app's pipeline. */
-  async pipelineProduction(snapshot: AppSnapshot): Promise<string[]> {
-    const pipeline = snapshot.pipeline?.id
-    if (!pipeline) return []
-    if (!this.pipelines.has(pipeline)) {
-      this.pipelines.set(pipeline, findProductionApps(this.client, snapshot).catch(error => {
-        if (error instanceof ProductionUnknownError) return []
-        throw error
-      }))
-    }
-
-    return this.pipelines.get(pipeline) as Promise<string[]>
   }
 }
 
@@ -177,29 +149,6 @@ async function resolveTarget(lookups: Lookups, requested: CommandTarget, env: En
   return {requested, target}
 }
 
-/** The production apps the guard compares this target against, loaded. */
-async function productionFor(lookups: Lookups, target: GuardTarget, keys: ReadonlySet<string>, protectedApps: readonly string[]): Promise<AppSnapshot[]> {
-  const involvedNames = new Set<string>()
-  if (target.app) involvedNames.add(target.app.id ?? target.app.name)
-  if (target.addon) {
-    involvedNames.add(target.addon.owner.id ?? target.addon.owner.name)
-    for (const app of await lookups.attachedTo(target.addon.id)) involvedNames.add(app)
-  }
-
-  const involved = (await Promise.all([...involvedNames].map(async name => lookups.app(name)))).filter((s): s is AppSnapshot => s !== undefined)
-  const pipelineIds = (await Promise.all(involved.map(async snapshot => lookups.pipelineProduction(snapshot)))).flat()
-  const candidates = [...new Set([...pipelineIds, ...protectedApps])]
-  const loaded = await Promise.all(candidates.map(async key => lookups.app(key)))
-  const production = new Map<string, AppSnapshot>()
-  for (const snapshot of [...involved, ...loaded]) {
-    if (!snapshot) continue
-    const isProduction = snapshot.pipeline?.stage === 'production' || keys.has(snapshot.app.name) || keys.has(snapshot.app.id)
-    if (isProduction) production.set(snapshot.app.id, snapshot)
-  }
-
-  return [...production.values()]
-}
-
 /**
  * Checks a command the prerun hook saw. Returns undefined when the command is not guarded; otherwise the
  * decision (allow, or refuse with the reason), never throwing: a failure is an undecided target.
@@ -221,18 +170,17 @@ export async function checkCommand(input: CheckInput): Promise<HookDecision | un
       checked = []
     } else {
       const entries = await readProtectedEntries(input.configDir)
-      const keys = new Set(protectedKeys(entries))
-      // One lookup key per protected app: its id when known (survives renames), else its name.
-      const protectedApps = entries.map(entry => entry.id ?? entry.name)
-      const lookups = new Lookups(await input.makeClient())
+      const client = await input.makeClient()
+      const lookups = new Lookups(client)
+      // One registry per hook run: every target is checked against the same, once-loaded production.
+      const registry = new ProductionRegistry(client, {protectedApps: entries})
       checked = await Promise.all(targets.map(async requested => {
         try {
           const resolved = await resolveTarget(lookups, requested, env)
           if (resolved.undecided !== undefined || resolved.skipped !== undefined) return resolved
           // Nothing found and nothing said why: never let that through unchecked.
           if (!resolved.target) return {...resolved, undecided: 'the target could not be resolved'}
-          const production = await productionFor(lookups, resolved.target, keys, protectedApps)
-          const context = buildGuardContext({production, protectedApps: [...keys]})
+          const context = await registryContext(registry)
           return {...resolved, classification: classifyTarget(resolved.target, context)}
         } catch (error) {
           return {requested, undecided: redact(describeError(error))}

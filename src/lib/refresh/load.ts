@@ -11,8 +11,10 @@ import {ActionableError} from '../errors.js'
 import {ExitCode, type ExitCodeValue} from '../exit-codes.js'
 import {ApiError, type HerokuClient} from '../heroku/client.js'
 import type {DataTransfer} from '../heroku/types.js'
+import type {GuardContext} from '../guard/classify.js'
+import {registryContext} from '../guard/context.js'
+import {ProductionRegistry} from '../production/registry.js'
 import {loadApp, loadApps} from '../snapshot/load.js'
-import {findProductionApps, ProductionUnknownError} from '../snapshot/production.js'
 import type {AppSnapshot} from '../snapshot/types.js'
 import {checkSanitizeSql, latestBackup, type ProcessQuantity, type RefreshPlan, runningBackground} from './plan.js'
 
@@ -25,7 +27,9 @@ export class RefreshInputError extends ActionableError {
 }
 
 export interface RefreshInputs {
-  /** every production app loaded for the guard and the audit, staging excluded */
+  /** the guard's view of the account's production (the registry's), without the source */
+  guard: Omit<GuardContext, 'source'>
+  /** every production app of the account, loaded for the guard and the audit (staging too, if it is one) */
   production: AppSnapshot[]
   sourceApp: AppSnapshot
   staging: AppSnapshot
@@ -35,28 +39,21 @@ export interface RefreshInputs {
 
 const LOAD = {databases: true, formation: true} as const
 
-function isNotFound(error: unknown): boolean {
-  return error instanceof ApiError && error.status === 404
-}
-
-/** The production apps of the staging app's pipeline, or [] when it has none. */
-async function pipelineProduction(client: HerokuClient, staging: AppSnapshot): Promise<string[]> {
-  if (!staging.pipeline) return []
-  try {
-    return await findProductionApps(client, staging)
-  } catch (error) {
-    if (error instanceof ProductionUnknownError) return []
-    throw error
-  }
-}
-
 export async function loadRefreshInputs(
   client: HerokuClient,
   options: {app: string; from?: string; protectedApps: readonly {id?: string; name: string}[]},
 ): Promise<RefreshInputs> {
-  const staging = await loadApp(client, options.app, LOAD)
+  const registry = new ProductionRegistry(client, {
+    from: options.from ? [options.from] : [],
+    namingFlag: '--from PRODUCTION_APP',
+    protectedApps: options.protectedApps,
+  })
+  // Staging and the account's couplings at once: the couplings say which app is the pipeline's production.
+  const [staging, couplings] = await Promise.all([loadApp(client, options.app, LOAD), options.from ? undefined : registry.couplings()])
   const isStaging = (key: string): boolean => key === staging.app.name || key === staging.app.id
-  const pipeline = await pipelineProduction(client, staging)
+  const pipeline = (couplings ?? [])
+    .filter(c => staging.pipeline !== undefined && c.pipeline.id === staging.pipeline.id && c.stage === 'production' && c.app.id)
+    .map(c => c.app.id as string)
   const others = pipeline.filter(key => !isStaging(key))
   if (!options.from) {
     if (others.length === 0 && pipeline.some(key => isStaging(key))) {
@@ -83,29 +80,11 @@ export async function loadRefreshInputs(
     }
   }
 
-  // The source first; the rest of the pipeline's production apps (staging too, if its stage is production) for the guard.
-  const sourceKey = options.from ?? (others[0] as string)
-  const production = await loadApps(client, [...new Set([sourceKey, ...pipeline])], LOAD)
-  const sourceApp = production[0] as AppSnapshot
-  const warnings: string[] = []
-
-  const loaded = new Set(production.flatMap(p => [p.app.id, p.app.name]))
-  const protectedToLoad = options.protectedApps
-    .filter(entry => !loaded.has(entry.name) && !(entry.id && loaded.has(entry.id)) && !isStaging(entry.name) && !(entry.id && isStaging(entry.id)))
-    .map(entry => entry.id ?? entry.name)
-  const protectedSnapshots = await Promise.all(protectedToLoad.map(async key => {
-    try {
-      return await loadApp(client, key, LOAD)
-    } catch (error) {
-      if (!isNotFound(error)) throw error
-      warnings.push(`Protected app ${key} could not be loaded (not found): only its name is guarded.`)
-      return undefined
-    }
-  }))
-
-  const all = [...production, ...protectedSnapshots.filter((s): s is AppSnapshot => s !== undefined)]
-  const unique = [...new Map(all.map(snapshot => [snapshot.app.id, snapshot])).values()]
-  return {production: unique, sourceApp, staging, warnings}
+  // The source with everything the plan shows; the other production apps only as the guard needs them.
+  const sourceApp = await loadApp(client, options.from ?? (others[0] as string), LOAD)
+  registry.know(staging, sourceApp)
+  const [guard, production] = await Promise.all([registryContext(registry), registry.snapshots()])
+  return {guard, production, sourceApp, staging, warnings: [...registry.warnings]}
 }
 
 /** Production's latest successful backup, read from the source add-on's billing app. */

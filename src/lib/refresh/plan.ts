@@ -5,6 +5,7 @@
 import {
   buildGuardContext,
   classifyTarget,
+  type GuardContext,
   type GuardTarget,
   hostAndDatabase,
   type Refusal,
@@ -36,6 +37,8 @@ export interface RefreshOptions {
 export interface PlanInput {
   /** the app named with --from, if any */
   from?: string
+  /** the account's production as the registry gives it (`registryContext`); without it, built from `production` */
+  guard?: Omit<GuardContext, 'source'>
   options: RefreshOptions
   /** every production app loaded for the guard: pipeline stage production, --from, protected */
   production: readonly AppSnapshot[]
@@ -224,7 +227,9 @@ export function planRefresh(input: PlanInput): PlanOutcome {
   }
 
   const source = sourceFromTarget(sourceTarget)
-  const context = buildGuardContext({from: input.from, production: input.production, protectedApps: input.protectedApps, source})
+  const context: GuardContext = input.guard
+    ? {...input.guard, from: input.from, source}
+    : buildGuardContext({from: input.from, production: input.production, protectedApps: input.protectedApps, source})
   const verdict = classifyTarget(target, context)
   const sourceSide = side(sourceTarget, sourceApp)
   const targetSide = side(target, staging)

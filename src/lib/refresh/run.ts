@@ -112,6 +112,7 @@ export async function runRefresh(client: HerokuClient, request: RefreshRequest, 
   const inputs = await loadRefreshInputs(client, {app: request.app, from: request.from, protectedApps: protectedApps.entries})
   const outcome = planRefresh({
     from: request.from,
+    guard: inputs.guard,
     options: {
       backup: request.backup,
       backupSource: request.backupSource,

@@ -34,8 +34,26 @@ function header(result: AuditResult): string {
   return `=== Audit of ${scope} against ${production}`
 }
 
+const VIA: Record<string, string> = {
+  from: 'named with --from',
+  listed: 'found as production',
+  pipeline: 'stage production',
+  production: 'named with --production',
+  protected: 'protected with heroku staging:protect',
+}
+
+/** For an app in no pipeline: which of the account's production apps it was compared with, and why each is one. */
+function accountLine(result: AuditResult): string[] {
+  if (result.productionFrom !== 'account') return []
+  const apps = result.production.map(app => {
+    const why = (app.via ?? []).map(via => (via === 'pipeline' && app.pipeline ? `pipeline ${app.pipeline}, stage production` : VIA[via] ?? via))
+    return why.length > 0 ? `${app.name} (${why.join('; ')})` : app.name
+  })
+  return [`Compared with every production app of the account: ${apps.join(', ')}`, '']
+}
+
 export function renderAudit(result: AuditResult): string[] {
-  const lines = [header(result), '']
+  const lines = [header(result), '', ...accountLine(result)]
   if (result.findings.length === 0) {
     lines.push('No findings: nothing is shared with production.', '', summaryLine(result))
     return lines

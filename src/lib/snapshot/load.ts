@@ -178,6 +178,7 @@ async function loadOne(client: HerokuClient, name: string, shared: SharedLists, 
     configVars,
     databases,
     formation: formation.map(f => ({quantity: f.quantity, size: f.size ?? 'standard-1X', type: f.type})),
+    ownedAddons: addons.filter(addon => addon.app.id === app.id || addon.app.name === app.name).map(addon => toAddonRef(addon)),
     pipeline,
     release: current && {description: current.description, id: current.id, slugId: current.slug?.id ?? undefined, version: current.version},
   }

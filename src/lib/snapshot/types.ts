@@ -68,6 +68,8 @@ export interface AppSnapshot {
   /** Data API info per Postgres add-on attached to the app, keyed by add-on id */
   databases: Record<string, DatabaseInfo>
   formation: FormationEntry[]
+  /** add-ons this app owns (bills), attached here or not; absent in snapshots built by hand */
+  ownedAddons?: AddonRef[]
   pipeline?: PipelineRef
   release?: {description?: string; id: string; slugId?: string; version: number}
 }

@@ -6,8 +6,8 @@ import {AUDIT_LOAD, auditApps} from '../../../src/lib/audit/run.js'
 import {auditStaging, compareFindings} from '../../../src/lib/audit/rules.js'
 import {HerokuClient} from '../../../src/lib/heroku/client.js'
 import type {AppSnapshot} from '../../../src/lib/snapshot/types.js'
-import {mockPipeline, mockSmallLoad, type Scopes, scopes} from '../../fixtures/audit.js'
-import {cleanStagingSnapshot, incidentStagingSnapshot, PIPELINE_ID, productionSnapshot, STAGING_ID} from '../../fixtures/snapshots.js'
+import {mockAccountCouplings, mockSmallLoad, type Scopes, scopes} from '../../fixtures/audit.js'
+import {cleanStagingSnapshot, incidentStagingSnapshot, productionSnapshot, STAGING_ID} from '../../fixtures/snapshots.js'
 import {loadConfig} from '../../helpers/run.js'
 
 async function client(): Promise<HerokuClient> {
@@ -49,7 +49,7 @@ describe('audit: auditApps (src/lib/audit/run.ts)', function () {
   it('loads what it is told of the audited app (--fix: its release), and production as the audit does', async function () {
     mockSmallLoad(s, cleanStagingSnapshot())
     mockRelease(s, cleanStagingSnapshot(), 42)
-    mockPipeline(s, {id: PIPELINE_ID, name: 'acme'}, [productionSnapshot(), cleanStagingSnapshot()])
+    mockAccountCouplings(s, [productionSnapshot(), cleanStagingSnapshot()])
     mockSmallLoad(s, productionSnapshot(), productionSnapshot().app.id)
     const run = await auditApps(await client(), {app: 'acme-staging', production: []}, {...AUDIT_LOAD, release: true})
     expect(run.audited[0]?.release?.version).to.equal(42)

@@ -176,6 +176,32 @@ describe('fix: planFix', function () {
     })
   })
 
+  describe('production attaches a database the staging app owns (detaching its last attachment cannot succeed)', function () {
+    function productionUsingStagingDatabase(): {production: AppSnapshot; staging: AppSnapshot} {
+      const staging = cleanStagingSnapshot()
+      const production = productionSnapshot()
+      production.attachments.push(attachmentRef('STAGING_DB', STAGING_PG, 'prod-staging-db'))
+      production.configVars.STAGING_DB_URL = staging.configVars.DATABASE_URL as string
+      return {production, staging}
+    }
+
+    it('plans no detach of staging\'s DATABASE and leaves it to the user, naming the command on production\'s side', function () {
+      const {production, staging} = productionUsingStagingDatabase()
+      const plan = planOf(staging, [production])
+      expect(plan.steps.filter(step => step.kind === 'detach' || step.kind === 'promote' || step.kind === 'provision')).to.deep.equal([])
+      const reasons = plan.manual.map(m => m.reason).join('\n')
+      expect(reasons).to.contain('Cannot destroy last attachment to billing app')
+      expect(reasons).to.contain('heroku addons:detach STAGING_DB -a acme-production')
+    })
+
+    it('still detaches an attachment of that add-on when staging has another one of it (stays silent)', function () {
+      const {production, staging} = productionUsingStagingDatabase()
+      const second: AppSnapshot = {...staging, attachments: [...staging.attachments, attachmentRef('SECOND', STAGING_PG, 'staging-second')], configVars: {...staging.configVars, SECOND_URL: staging.configVars.DATABASE_URL as string}}
+      const plan = planOf(second, [production])
+      expect(plan.manual.map(m => m.reason).join('\n')).to.not.contain('Cannot destroy last attachment')
+    })
+  })
+
   describe('(d) any other config var reaching a production database or service', function () {
     it('unsets each one by name, in one change, with what it reached', function () {
       const incident = incidentStagingSnapshot()

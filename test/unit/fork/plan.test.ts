@@ -302,6 +302,29 @@ describe('fork plan', function () {
   })
 })
 
+describe('fork config filter against the account\'s production', function () {
+  function otherProduction() {
+    const other = fork(null)
+    other.app = {...other.app, id: 'eeee0000-0000-4000-8000-0000000000ee', name: 'billing-production'}
+    other.configVars = {SEARCH_URL: 'https://search.billing.example/index'}
+    other.attachments = [{...attachment('eeee0000-0000-4000-8000-000000000002', 'SEARCH', addon('eeee0000-0000-4000-8000-000000000003', 'bonsai-1', 'bonsai:sandbox', {id: other.app.id, name: other.app.name})), configVarNames: ['SEARCH_URL']}]
+    return other
+  }
+
+  it('does not copy a value reaching another production app\'s service, and says whose', function () {
+    const prod = production()
+    prod.configVars.BILLING_SEARCH = 'https://search.billing.example/index'
+    const plan = planFork(prod, options(), catalogue(), {production: [prod, otherProduction()]})
+    expect(decision(plan, 'BILLING_SEARCH')).to.deep.equal({action: 'exclude', key: 'BILLING_SEARCH', reason: 'reaches the same http service as production app billing-production\'s SEARCH_URL'})
+  })
+
+  it('copies it when no production app of the account reaches it (stays silent)', function () {
+    const prod = production()
+    prod.configVars.BILLING_SEARCH = 'https://search.billing.example/index'
+    expect(decision(planFork(prod, options(), catalogue(), {production: [prod]}), 'BILLING_SEARCH')?.action).to.equal('copy')
+  })
+})
+
 describe('fork target check', function () {
   const context = {protectedApps: [] as string[]}
 
@@ -324,6 +347,11 @@ describe('fork target check', function () {
     target.pipeline = {id: 'p', name: 'acme', stage: 'production'}
     const verdict = checkTarget(production(), {snapshot: target}, context)
     expect(verdict.kind === 'refuse' && verdict.message).to.contain('stage production')
+  })
+
+  it('refuses an app the production registry counts as production, even one carrying the marker', function () {
+    const verdict = checkTarget(production(), {snapshot: fork()}, {production: {via: ['pipeline stage production']}, protectedApps: []})
+    expect(verdict.kind === 'refuse' && verdict.message).to.contain('a production app of the account (pipeline stage production)')
   })
 
   it('refuses a protected app', function () {

@@ -93,6 +93,7 @@ export function fakeClient(world: World): {client: HerokuClient; requests: strin
       return {app: {id: a.id}, id: `coupling-${a.id}`, pipeline: {id: PIPELINE.id, name: PIPELINE.name}, stage: a.stage}
     }],
     [/^\/pipelines\/([^/]+)$/, m => (decodeURIComponent(m[1] ?? '') === PIPELINE.id || m[1] === PIPELINE.name ? PIPELINE : undefined)],
+    [/^\/pipeline-couplings$/, () => world.apps.filter(a => a.stage).map(a => ({app: {id: a.id}, id: `coupling-${a.id}`, pipeline: {id: PIPELINE.id, name: PIPELINE.name}, stage: a.stage}))],
     [/^\/pipelines\/([^/]+)\/pipeline-couplings$/, () => world.apps.filter(a => a.stage).map(a => ({app: {id: a.id}, id: `coupling-${a.id}`, pipeline: {id: PIPELINE.id}, stage: a.stage}))],
     [/^\/addons\/([^/]+)\/addon-attachments$/, m => {
       const a = addon(decodeURIComponent(m[1] ?? ''))

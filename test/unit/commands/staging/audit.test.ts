@@ -10,7 +10,7 @@ import type {AuditResult} from '../../../../src/lib/audit/types.js'
 import type {FixResult} from '../../../../src/lib/fix/types.js'
 import {protectApp, protectedFile} from '../../../../src/lib/protect/store.js'
 import type {AppSnapshot} from '../../../../src/lib/snapshot/types.js'
-import {appBody, mockLargeLoad, mockPipeline, mockSmallLoad, type Scopes, scopes} from '../../../fixtures/audit.js'
+import {appBody, mockAccountCouplings, mockLargeLoad, mockPipeline, mockSmallLoad, type Scopes, scopes} from '../../../fixtures/audit.js'
 import {
   cleanStagingSnapshot,
   FIXTURE_SECRETS,
@@ -105,7 +105,7 @@ describe('staging:audit', function () {
 
     it('finds production in the pipeline when --production is not given', async function () {
       mockSmallLoad(s, cleanStagingSnapshot())
-      mockPipeline(s, PIPELINE, [productionSnapshot(), cleanStagingSnapshot()])
+      mockAccountCouplings(s, [productionSnapshot(), cleanStagingSnapshot()])
       mockSmallLoad(s, productionSnapshot(), productionSnapshot().app.id)
       const run = await runCommand<AuditResult>(Audit, ['--app', 'acme-staging', '--json'])
       expect(run.error).to.equal(undefined)
@@ -139,7 +139,7 @@ describe('staging:audit', function () {
       expect(run.error).to.equal(undefined)
       expect(process.exitCode).to.equal(1)
       const json = parseJson(run.stdout)
-      expect(Object.keys(json).sort()).to.deep.equal(['apps', 'findings', 'pipeline', 'production', 'summary'])
+      expect(Object.keys(json).sort()).to.deep.equal(['apps', 'findings', 'pipeline', 'production', 'productionFrom', 'summary'])
       expect(json.apps).to.deep.equal([{id: STAGING_ID, name: 'acme-staging', pipeline: 'acme', stage: 'staging'}])
       expect(json.production).to.deep.equal([{id: productionSnapshot().app.id, name: 'acme-production', pipeline: 'acme', stage: 'production'}])
       expect(json.pipeline).to.equal(null)
@@ -186,9 +186,10 @@ describe('staging:audit', function () {
   })
 
   describe('which app is production', function () {
-    it('stops with exit 2 and names --production when the app is in no pipeline', async function () {
+    it('stops with exit 2 and names --production when the app is in no pipeline and the account has no production app', async function () {
       const lonely = {...cleanStagingSnapshot(), pipeline: undefined}
       mockSmallLoad(s, lonely)
+      mockAccountCouplings(s, [])
       const run = await runCommand<AuditResult>(Audit, ['-a', 'acme-staging'])
       expect(run.error?.oclif?.exit).to.equal(2)
       expect(run.error?.message).to.contain('Cannot tell which app is production for acme-staging')
@@ -198,14 +199,37 @@ describe('staging:audit', function () {
     it('keeps exit 2 under --json', async function () {
       const lonely = {...cleanStagingSnapshot(), pipeline: undefined}
       mockSmallLoad(s, lonely)
+      mockAccountCouplings(s, [])
       const run = await runCommand<AuditResult>(Audit, ['-a', 'acme-staging', '--json'])
       expect(process.exitCode).to.equal(2)
       expect(run.stdout).to.contain('--production')
     })
 
+    it('compares an app in no pipeline with every production app of the account, and says which', async function () {
+      const lonely = {...incidentStagingSnapshot(), pipeline: undefined}
+      mockSmallLoad(s, lonely)
+      mockAccountCouplings(s, [productionSnapshot()])
+      mockSmallLoad(s, productionSnapshot(), productionSnapshot().app.id)
+      const run = await runCommand<AuditResult>(Audit, ['-a', 'acme-staging', '--json'])
+      expect(process.exitCode).to.equal(1)
+      const json = parseJson(run.stdout)
+      expect(json.productionFrom).to.equal('account')
+      expect(json.production.map(app => [app.name, app.via])).to.deep.equal([['acme-production', ['pipeline']]])
+      expect(json.findings.some(f => f.severity === 'critical')).to.equal(true)
+    })
+
+    it('stops with exit 3 naming --production when the account\'s couplings cannot be listed (fails closed)', async function () {
+      const lonely = {...cleanStagingSnapshot(), pipeline: undefined}
+      mockSmallLoad(s, lonely)
+      s.api.get('/pipeline-couplings').reply(403, {id: 'forbidden', message: 'You do not have access.'})
+      const run = await runCommand<AuditResult>(Audit, ['-a', 'acme-staging'])
+      expect(run.error?.oclif?.exit).to.equal(3)
+      expect(run.error?.message).to.contain('Cannot tell which apps of the account are production').and.contain('--production PRODUCTION_APP')
+    })
+
     it('stops with exit 2 when the pipeline has no production app', async function () {
       mockSmallLoad(s, cleanStagingSnapshot())
-      mockPipeline(s, PIPELINE, [cleanStagingSnapshot()])
+      mockAccountCouplings(s, [cleanStagingSnapshot()])
       const run = await runCommand<AuditResult>(Audit, ['-a', 'acme-staging'])
       expect(run.error?.oclif?.exit).to.equal(2)
       expect(run.error?.message).to.contain('--production')
@@ -214,7 +238,7 @@ describe('staging:audit', function () {
     it('reports PRODUCTION_STAGE (critical) when the audited app is production itself', async function () {
       const production = productionSnapshot()
       mockSmallLoad(s, production)
-      mockPipeline(s, PIPELINE, [production, cleanStagingSnapshot()])
+      mockAccountCouplings(s, [production, cleanStagingSnapshot()])
       const run = await runCommand<AuditResult>(Audit, ['-a', 'acme-production', '--json'])
       expect(process.exitCode).to.equal(1)
       const json = parseJson(run.stdout)
@@ -348,7 +372,7 @@ describe('staging:audit', function () {
       const production = productionSnapshot()
       for (const extra of [[], ['--json']]) {
         mockFixLoad(s, production)
-        mockPipeline(s, PIPELINE, [production, cleanStagingSnapshot()])
+        mockAccountCouplings(s, [production, cleanStagingSnapshot()])
         process.exitCode = undefined
         const run = await runCommand<FixResult>(Audit, ['-a', 'acme-production', '--fix', '--confirm', 'acme-production', ...extra])
         const exit = extra.length > 0 ? process.exitCode : run.error?.oclif?.exit

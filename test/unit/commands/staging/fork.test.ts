@@ -49,6 +49,8 @@ function mockProduction(s: Scopes, snapshot: AppSnapshot): void {
   s.api.get(`/apps/${id}/addon-attachments`).reply(200, attachmentsBody(snapshot))
   s.api.get(`/apps/${id}/addons`).reply(200, addonsBody(snapshot))
   s.api.get(`/apps/${id}/pipeline-couplings`).reply(200, couplingBody(snapshot))
+  // The production registry's one list (optional: a fork refused before planning never asks it).
+  s.api.get('/pipeline-couplings').optionally().reply(200, [couplingBody(snapshot)])
   s.api.get(`/apps/${id}/formation`).reply(200, formationBody(snapshot))
   s.api.get(`/apps/${id}/releases`).reply(200, [{current: true, id: snapshot.release?.id, slug: {id: snapshot.release?.slugId}, status: 'succeeded', version: snapshot.release?.version}])
   s.api.get(`/apps/${id}/buildpack-installations`).reply(200, snapshot.app.buildpacks.map((url, ordinal) => ({buildpack: {name: url, url}, ordinal})))

@@ -6,12 +6,11 @@ import nock from 'nock'
 
 import Refresh, {type RefreshResult} from '../../../../src/commands/staging/refresh.js'
 import type {AppSnapshot} from '../../../../src/lib/snapshot/types.js'
-import {mockPipeline, mockSmallLoad, type Scopes, scopes} from '../../../fixtures/audit.js'
+import {mockAccountCouplings, mockSmallLoad, type Scopes, scopes} from '../../../fixtures/audit.js'
 import {
   cleanStagingSnapshot,
   FIXTURE_SECRETS,
   incidentStagingSnapshot,
-  PIPELINE_ID,
   PROD_DATABASE_URL,
   PROD_PG,
   PRODUCTION_ID,
@@ -21,8 +20,6 @@ import {
   STAGING_PG,
 } from '../../../fixtures/snapshots.js'
 import {runCommand} from '../../../helpers/run.js'
-
-const PIPELINE = {id: PIPELINE_ID, name: 'acme'}
 
 function output(run: {error?: Error; stderr: string; stdout: string}): string {
   return `${run.stdout}\n${run.stderr}\n${run.error?.message ?? ''}`
@@ -42,7 +39,7 @@ function sized(snapshot: AppSnapshot, numBytes: number, numTables: number): AppS
 function mockReads(s: Scopes, staging = cleanStagingSnapshot()): void {
   const prod = sized(productionSnapshot(), 9_000_000, 12)
   mockSmallLoad(s, sized(staging, 1_000_000, 3))
-  mockPipeline(s, PIPELINE, [prod, staging])
+  mockAccountCouplings(s, [prod, staging])
   mockSmallLoad(s, prod, PRODUCTION_ID)
 }
 
@@ -146,7 +143,7 @@ describe('staging:refresh', function () {
     it('refuses production named with -a, before any write', async function () {
       const prod = productionSnapshot()
       mockSmallLoad(s, prod)
-      mockPipeline(s, PIPELINE, [prod, cleanStagingSnapshot()])
+      mockAccountCouplings(s, [prod, cleanStagingSnapshot()])
       const run = await runCommand(Refresh, ['-a', 'acme-production', '--confirm', 'acme-production'])
       expect(run.error?.oclif?.exit).to.equal(4)
       expect(run.error?.message).to.contain('it is a production app (pipeline stage production)').and.contain('-a STAGING_APP')
@@ -166,6 +163,7 @@ describe('staging:refresh', function () {
     it('asks for --from when no production app can be found', async function () {
       const lonely = {...cleanStagingSnapshot(), pipeline: undefined}
       mockSmallLoad(s, lonely)
+      mockAccountCouplings(s, [])
       const run = await runCommand(Refresh, ['-a', 'acme-staging', '--confirm', 'acme-staging'])
       expect(run.error?.oclif?.exit).to.equal(2)
       expect(run.error?.message).to.contain('--from PRODUCTION_APP')

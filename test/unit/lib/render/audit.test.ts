@@ -16,6 +16,7 @@ function result(findings: AuditResult['findings'], apps = 1): AuditResult {
     findings,
     pipeline: null,
     production: [{id: 'y', name: 'acme-production', pipeline: 'acme', stage: 'production'}],
+    productionFrom: 'pipeline',
     summary: {
       critical: findings.filter(f => f.severity === 'critical').length,
       info: findings.filter(f => f.severity === 'info').length,

@@ -11,6 +11,7 @@ function result(findings: AuditFinding[]): AuditResult {
     findings,
     pipeline: null,
     production: [{id: 'y', name: 'acme-production', pipeline: 'acme', stage: 'production'}],
+    productionFrom: 'pipeline',
     summary: {
       critical: findings.filter(f => f.severity === 'critical').length,
       info: findings.filter(f => f.severity === 'info').length,
