@@ -1,5 +1,27 @@
 import eslint from '@eslint/js'
+import {createTypeScriptImportResolver} from 'eslint-import-resolver-typescript'
+import importX from 'eslint-plugin-import-x'
 import tseslint from 'typescript-eslint'
+
+/**
+ * The layers, bottom up (docs/ARCHITECTURE.md): a directory may import only from its own layer or below.
+ * `errors.ts` and `exit-codes.ts` are leaves every layer may use.
+ */
+const LAYERS = [
+  ['secrets'],
+  ['heroku'],
+  ['snapshot', 'production', 'protect/store.ts'],
+  ['guard', 'target', 'audit', 'render'],
+  ['fork', 'fix', 'refresh', 'hook', 'protect', 'command', 'execute'],
+]
+const layerOf = dir => LAYERS.findIndex(dirs => dirs.includes(dir))
+const zones = LAYERS.flatMap((dirs, index) => dirs.filter(dir => !dir.endsWith('.ts')).map(dir => ({
+  from: [...LAYERS.slice(index + 1).flat().filter(other => !other.endsWith('.ts')).map(other => `./src/lib/${other}`), './src/commands', './src/hooks'],
+  // A file of a higher directory that sits in a lower layer (protect/store.ts) may still be imported.
+  except: LAYERS.slice(0, index + 1).flat().filter(file => file.endsWith('.ts') && layerOf(file.split('/')[0]) > index).map(file => `./${file.split('/').slice(1).join('/')}`),
+  message: `src/lib/${dir} is in layer ${index + 1}; it may not import from a layer above it (docs/ARCHITECTURE.md)`,
+  target: `./src/lib/${dir}`,
+})))
 
 export default tseslint.config(
   {ignores: ['dist/**', 'node_modules/**', 'oclif.manifest.json', 'tmp/**']},
@@ -11,6 +33,22 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', {argsIgnorePattern: '^_', varsIgnorePattern: '^_'}],
       'no-await-in-loop': 'error',
+    },
+  },
+  {
+    files: ['src/**/*.ts', 'emulator/**/*.ts'],
+    plugins: {'import-x': importX},
+    rules: {
+      'import-x/no-cycle': 'error',
+      'import-x/no-restricted-paths': ['error', {zones: [
+        ...zones,
+        {from: './src', message: 'the emulator is a stand-in for Heroku: it imports nothing from src/', target: './emulator'},
+      ]}],
+    },
+    settings: {
+      'import-x/extensions': ['.ts', '.js'],
+      'import-x/parsers': {'@typescript-eslint/parser': ['.ts']},
+      'import-x/resolver-next': [createTypeScriptImportResolver({project: 'tsconfig.json'})],
     },
   },
   {

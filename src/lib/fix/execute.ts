@@ -11,7 +11,7 @@
 import {ActionableError} from '../errors.js'
 import {ExitCode} from '../exit-codes.js'
 import {ApiError, type HerokuClient} from '../heroku/client.js'
-import {GuardedClient, ProductionGuard} from '../heroku/guard.js'
+import {GuardedClient, ProductionGuard} from '../production/guarded-client.js'
 import {ATTACHMENT_HEADERS, type AddOn, type AddOnAttachment, type ConfigVars, type DataDatabase, type DataTransfer, type Release} from '../heroku/types.js'
 import {type PollOptions, waitAddonProvisioned, WaitAbortedError, waitDatabaseAvailable, waitTransfer} from '../heroku/wait.js'
 import {transferName} from '../refresh/plan.js'

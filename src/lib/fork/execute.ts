@@ -17,7 +17,7 @@ import {poll, type PollOptions, waitAddonProvisioned, waitDatabaseAvailable, wai
 import {isPostgresUrl, sameEndpoint} from '../snapshot/identity.js'
 import {currentSecrets} from '../secrets/index.js'
 import {type AppSnapshot, POSTGRES_SERVICE} from '../snapshot/types.js'
-import {GuardedClient, ProductionGuard} from './guard.js'
+import {GuardedClient, ProductionGuard} from '../production/guarded-client.js'
 import type {ForkLedger} from './ledger.js'
 import {desiredConfig} from './plan.js'
 import {type AddonPlanItem, FORK_MARKER, FORK_STAGE, type ForkPlan, type StepReport, type StepStatus} from './types.js'

@@ -7,7 +7,7 @@
 import {ActionableError} from '../errors.js'
 import {ExitCode, type ExitCodeValue} from '../exit-codes.js'
 import type {HerokuClient} from '../heroku/client.js'
-import {GuardedClient, ProductionGuard} from '../heroku/guard.js'
+import {GuardedClient, ProductionGuard} from '../production/guarded-client.js'
 import type {DataTransfer} from '../heroku/types.js'
 import {type PollOptions, WaitAbortedError, waitTransfer} from '../heroku/wait.js'
 import {appReaching} from '../snapshot/identity.js'

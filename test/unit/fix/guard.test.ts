@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 
-import {ProductionGuard, ProductionMutationError} from '../../../src/lib/heroku/guard.js'
+import {ProductionGuard, ProductionMutationError} from '../../../src/lib/production/guarded-client.js'
 import type {AppSnapshot} from '../../../src/lib/snapshot/types.js'
 import {addonRef, attachmentRef, PROD_PG, PROD_REDIS, PRODUCTION_ID, productionSnapshot, STAGING_ID, STAGING_PG} from '../../fixtures/snapshots.js'
 import {SHARED_CACHE, stagingAttachmentOf} from './fixtures.js'

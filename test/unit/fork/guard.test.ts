@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 
-import {GuardedClient, ProductionGuard, ProductionMutationError} from '../../../src/lib/fork/guard.js'
+import {GuardedClient, ProductionGuard, ProductionMutationError} from '../../../src/lib/production/guarded-client.js'
 import type {HerokuClient} from '../../../src/lib/heroku/client.js'
 import {ADDONS, PROD_ID, production} from './fixtures.js'
 

@@ -1,5 +1,5 @@
 import type {AppSnapshot} from '../snapshot/types.js'
-import type {HerokuClient, HttpMethod, RequestOptions} from './client.js'
+import type {HerokuClient, HttpMethod, RequestOptions} from '../heroku/client.js'
 
 /**
  * The runtime assertion shared by every command that changes a staging app (`staging:fork`,
