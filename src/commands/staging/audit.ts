@@ -4,6 +4,7 @@ import {Flags} from '@oclif/core'
 import {auditProtectedApps, runAudit} from '../../lib/audit/run.js'
 import type {AuditResult} from '../../lib/audit/types.js'
 import {StagingCommand, StagingError} from '../../lib/command/base.js'
+import {DEBUG_HELP} from '../../lib/command/help.js'
 import {ExitCode, exitCodeHelp} from '../../lib/exit-codes.js'
 import {planLines, progressLine, repairConfirmTexts, resultLines} from '../../lib/fix/render.js'
 import {runFix} from '../../lib/fix/run.js'
@@ -25,6 +26,8 @@ export default class Audit extends StagingCommand {
     'With --fix (one app), the audit is followed by a repair plan: each critical finding with an automatic remedy, the exact change and what the app loses. A DATABASE_URL reaching production is unset (or production\'s database detached) and the app\'s own Postgres attached as DATABASE, as pg:promote does, or a new one created on production\'s major version when it has none (heroku staging:refresh is then the next step for data). An attachment of a production add-on is detached from the staging app; the add-on itself is untouched. Any other config var reaching a production database or service is unset, by name. Identical secrets are listed with the command to set a new value, never guessed.',
     '',
     'You confirm by typing the app\'s name (or --confirm). The app\'s config var names, attachments and release are recorded and its own databases backed up first; then the changes, then the audit again. heroku releases:rollback restores config vars but not attachments: the plan says how to restore each. --fix never changes a production app or add-on: it refuses a production app, and every request passes a guard that refuses any mutating request naming one. --dry-run prints the plan and sends no mutating request.',
+    '',
+    DEBUG_HELP,
     '',
     exitCodeHelp([ExitCode.Ok, ExitCode.Critical, ExitCode.Usage, ExitCode.Api, ExitCode.Refused, ExitCode.Failed, ExitCode.Unexpected]),
     '',

@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {StagingCommand, StagingError} from '../../lib/command/base.js'
+import {DEBUG_HELP} from '../../lib/command/help.js'
 import {ExitCode, exitCodeHelp} from '../../lib/exit-codes.js'
 import {destroyFork, executeFork, ForkFailedError, ForkRefusedError} from '../../lib/fork/execute.js'
 import {ProductionMutationError} from '../../lib/production/guarded-client.js'
@@ -26,6 +27,8 @@ export default class Fork extends StagingCommand {
     'It prints the whole plan first (names only, never values); --dry-run stops there and changes nothing. It never sends a mutating request to production or its add-ons. Add-ons owned by another app are not attached unless --share-addon names them.',
     '',
     `The fork is marked with the config var ${FORK_MARKER}; an existing --to app without that mark (or marked for another source) is refused, and so is any production app. If a step fails, nothing is destroyed (unless --destroy-on-failure): run the same command again and it continues where it stopped. Progress goes to stderr, the result to stdout.`,
+    '',
+    DEBUG_HELP,
     '',
     exitCodeHelp([ExitCode.Ok, ExitCode.Critical, ExitCode.Usage, ExitCode.Api, ExitCode.Refused, ExitCode.Failed, ExitCode.Unexpected]),
   ].join('\n')

@@ -1,6 +1,7 @@
 import {flags} from '@heroku-cli/command'
 
 import {StagingCommand, StagingError} from '../../lib/command/base.js'
+import {DEBUG_HELP} from '../../lib/command/help.js'
 import {ExitCode, exitCodeHelp} from '../../lib/exit-codes.js'
 import {listProtected, protect, type ProtectResult} from '../../lib/protect/actions.js'
 import {protectedFile} from '../../lib/protect/store.js'
@@ -12,6 +13,8 @@ export default class Protect extends StagingCommand {
   // Paragraphs are single lines and oclif wraps them to the terminal; only the exit codes are a list.
   static override description = [
     'A protected app counts as production exactly like an app at pipeline stage production: the prerun guard refuses stock pg:copy, pg:reset, pg:backups:restore, pg:push and addons:destroy of its databases, and staging:refresh refuses to write it. The list is kept in the CLI\'s config directory (staging-protected.json), by name and app id, so a renamed app stays protected. Undo with heroku staging:unprotect.',
+    '',
+    DEBUG_HELP,
     '',
     exitCodeHelp([ExitCode.Ok, ExitCode.Usage, ExitCode.Api, ExitCode.Unexpected]),
   ].join('\n')

@@ -2,6 +2,7 @@ import {flags} from '@heroku-cli/command'
 import {Flags} from '@oclif/core'
 
 import {StagingCommand} from '../../lib/command/base.js'
+import {DEBUG_HELP} from '../../lib/command/help.js'
 import {ExitCode, exitCodeHelp} from '../../lib/exit-codes.js'
 import {dryRunLines, planLines, progressLines, summaryLines, wipeConfirmTexts} from '../../lib/refresh/render.js'
 import {type RefreshDryRun, type RefreshResult, runRefresh} from '../../lib/refresh/run.js'
@@ -19,6 +20,8 @@ export default class Refresh extends StagingCommand {
     'Before anything is written, the guard refuses a target that is owned by or attached to a production app, reaches the same physical database as any production credential, is the source, is a follower, or is not a heroku-postgresql database. Both sides are printed in full and you confirm by typing the staging app\'s name (or pass --confirm).',
     '',
     'Then: a backup of the target, maintenance on, background dynos scaled to 0, a server-side copy with progress, the optional --rules and --sanitize SQL in one transaction (with --rules, the PII guard first: a likely-PII column no rule handles stops the refresh with exit 4, staging still in maintenance), dynos and maintenance restored, and the audit again. Nothing is ever written to production, except the backup --backup-source asks for.',
+    '',
+    DEBUG_HELP,
     '',
     exitCodeHelp([ExitCode.Ok, ExitCode.Critical, ExitCode.Usage, ExitCode.Api, ExitCode.Refused, ExitCode.Failed, ExitCode.Unexpected]),
   ].join('\n')

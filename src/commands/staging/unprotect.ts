@@ -1,6 +1,7 @@
 import {flags} from '@heroku-cli/command'
 
 import {StagingCommand, StagingError} from '../../lib/command/base.js'
+import {DEBUG_HELP} from '../../lib/command/help.js'
 import {ExitCode, exitCodeHelp} from '../../lib/exit-codes.js'
 import {type ProtectResult, unprotect} from '../../lib/protect/actions.js'
 import {renderProtectResult} from '../../lib/protect/render.js'
@@ -12,6 +13,8 @@ export default class Unprotect extends StagingCommand {
   // Paragraphs are single lines and oclif wraps them to the terminal; only the exit codes are a list.
   static override description = [
     'The app then counts as production only if its pipeline stage is production. Unprotecting an app that is not protected changes nothing and is not an error.',
+    '',
+    DEBUG_HELP,
     '',
     exitCodeHelp([ExitCode.Ok, ExitCode.Usage, ExitCode.Api, ExitCode.Unexpected]),
   ].join('\n')
