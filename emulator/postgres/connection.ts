@@ -1,6 +1,5 @@
 import {createHash, createHmac, pbkdf2Sync, randomBytes} from 'node:crypto'
 
-import {redact} from '../../src/lib/snapshot/redact.js'
 
 /** The parts of a `postgres://` URL the client tools need. */
 export interface ConnectionParts {
@@ -73,14 +72,31 @@ export function libpqEnv(parts: ConnectionParts, base: NodeJS.ProcessEnv = proce
   }
 }
 
-/** Masks credentials in URLs (via the project's redaction) and every given password wherever it appears. */
+// Userinfo of any URL, and bearer/basic tokens: the emulator's own masking (it imports nothing from src/).
+const URL_WITH_CREDENTIALS = /\b([a-z][\w+.-]*:\/\/)([^\s:@/'"]*):([^\s@/'"]*)@/gi
+const TOKEN = /\b(Bearer|Basic)\s+[\w\-.~+/=:]{8,}/gi
+
+function maskUser(user: string): string {
+  if (!user) return ''
+  let decoded = user
+  try {
+    decoded = decodeURIComponent(user)
+  } catch {
+    // keep it encoded
+  }
+
+  return `${decoded.slice(0, 1)}***`
+}
+
+/** Masks credentials in URLs (`postgres://u***:****@host/db`), tokens, and every given password wherever it appears. */
 export function redactUrls(text: string, passwords: string[]): string {
   let out = text
   for (const password of passwords.filter(p => p.length > 0).sort((a, b) => b.length - a.length)) {
     out = out.split(password).join('****')
   }
 
-  return redact(out)
+  out = out.replace(URL_WITH_CREDENTIALS, (_m, scheme: string, user: string) => `${scheme}${maskUser(user)}:****@`)
+  return out.replace(TOKEN, (_m, kind: string) => `${kind} ****`)
 }
 
 /** Double-quoted SQL identifier. */
