@@ -248,6 +248,8 @@ class EmulatorImpl implements Controls {
         attachmentName: spec.as,
         confirm: app.name,
         follow: spec.follow,
+        fork: spec.fork,
+        level: spec.level,
         name: spec.name,
         plan: spec.plan,
         version: spec.version,

@@ -48,11 +48,19 @@ export interface AddonRec {
   /** exposed config, keyed by suffix (`URL` → `DATABASE_URL` when attached as DATABASE) */
   config: Record<string, string>
   createdAt: string
+  /** Postgres: credentials other than `default`, by name (`pg:credentials:create --name NAME`), each its own role */
+  credentials?: Record<string, {password: string; user: string}>
   /** the real database's name in the cluster (heroku-postgresql only) */
   database?: string
   /** the leader this database follows (a read-only follower, heroku-postgresql only); cleared by unfollow */
   following?: FollowRef
+  /** the database this one was forked from (`config.fork`), kept after the source is gone */
+  forkedFrom?: FollowRef
+  /** Postgres Advanced: the leader pool's high availability (`config['high-availability']`) */
+  highAvailability?: boolean
   id: string
+  /** Postgres Advanced: the leader pool's compute level (`config.level`, e.g. `4G-Performance`) */
+  level?: string
   name: string
   plan: string
   providerId: string
@@ -192,6 +200,8 @@ export interface State {
   formation: FormationRec[]
   /** the PostgreSQL server's port, reused across restarts so stored URLs stay valid */
   pgPort?: number
+  /** the connection pooler's port (same server, another port), reused across restarts */
+  poolerPort?: number
   pipelines: PipelineRec[]
   releases: ReleaseRec[]
   slugs: SlugRec[]
@@ -234,6 +244,10 @@ export interface CreateAddonInput {
   database?: string
   /** the leader a new follower follows (already checked by provision.ts) */
   following?: FollowRef
+  /** the database a new fork copies (already checked by provision.ts) */
+  forkedFrom?: FollowRef
+  highAvailability?: boolean
+  level?: string
   name?: string
   plan: string
   /** start as `provisioned` (config given) or `provisioning` (completed later) */
@@ -394,12 +408,30 @@ export class Store {
     return this.state.attachments.filter(a => a.appId === app.id)
   }
 
-  /** The config vars an attachment exposes on its app, e.g. `{DATABASE_URL: …}`. */
+  /**
+   * The config vars an attachment exposes on its app, e.g. `{DATABASE_URL: …}`. A `connection-pooling:*`
+   * attachment's URL is the same server on the pooler's port; a `credential:NAME` one differs in user and password.
+   */
   attachmentVars(attachment: AttachmentRec): Record<string, string> {
     const addon = this.addonById(attachment.addonId)
     const vars: Record<string, string> = {}
     if (!addon) return vars
     for (const [suffix, value] of Object.entries(addon.config)) vars[`${attachment.name}_${suffix}`] = value
+    const url = addon.config.URL
+    if (url && attachment.namespace?.startsWith('connection-pooling:') && this.state.poolerPort) {
+      const pooled = new URL(url)
+      pooled.port = String(this.state.poolerPort)
+      vars[`${attachment.name}_URL`] = pooled.toString()
+    }
+
+    const credential = attachment.namespace?.startsWith('credential:') ? addon.credentials?.[attachment.namespace.slice('credential:'.length)] : undefined
+    if (url && credential) {
+      const other = new URL(url)
+      other.username = credential.user
+      other.password = credential.password
+      vars[`${attachment.name}_URL`] = other.toString()
+    }
+
     return vars
   }
 
@@ -680,7 +712,10 @@ export class Store {
       createdAt: time,
       database: input.database,
       ...(input.following ? {following: {...input.following}} : {}),
+      ...(input.forkedFrom ? {forkedFrom: {...input.forkedFrom}} : {}),
+      ...(input.highAvailability === undefined ? {} : {highAvailability: input.highAvailability}),
       id: randomUUID(),
+      ...(input.level ? {level: input.level} : {}),
       name,
       plan: `${service.name}:${plan.slug}`,
       providerId: `resource${randomBytes(6).toString('hex')}@heroku.com`,
@@ -718,6 +753,61 @@ export class Store {
   /** `pg:unfollow`: the database stops following its leader (the caller makes it writable). */
   unfollow(addon: AddonRec): AddonRec {
     if (!addon.following) throw invalidParams(`${addon.name} is not a follower.`)
+    delete addon.following
+    addon.updatedAt = now()
+    this.changed()
+    return addon
+  }
+
+  /** `pg:credentials:create`: a named credential (its role already exists in the cluster). */
+  addCredential(addon: AddonRec, name: string, credential: {password: string; user: string}): AddonRec {
+    if (name === 'default' || addon.credentials?.[name]) throw invalidParams(`A credential named ${name} already exists on ${addon.name}.`)
+    addon.credentials = {...addon.credentials, [name]: credential}
+    addon.updatedAt = now()
+    this.changed()
+    return addon
+  }
+
+  /** `pg:credentials:destroy`: refused while an attachment still uses it, as Heroku refuses it. */
+  removeCredential(addon: AddonRec, name: string): {password: string; user: string} {
+    const credential = addon.credentials?.[name]
+    if (!credential) throw notFound('credential', `Couldn't find the credential ${name} on ${addon.name}.`)
+    const users = this.attachmentsOfAddon(addon).filter(a => a.namespace === `credential:${name}`)
+    if (users.length > 0) {
+      throw invalidParams(`The credential ${name} is attached to ${[...new Set(users.map(a => this.appById(a.appId).name))].join(', ')}: detach it before destroying it.`)
+    }
+
+    const {[name]: _removed, ...rest} = addon.credentials!
+    addon.credentials = rest
+    addon.updatedAt = now()
+    this.changed()
+    return credential
+  }
+
+  /** `pg:credentials:rotate`: a new password for a credential; for `default`, the add-on's URL (every attachment's var) changes. */
+  rotateCredential(actor: Account, addon: AddonRec, name: string, password: string): void {
+    if (name === 'default') {
+      const url = new URL(addon.config.URL!)
+      url.password = password
+      addon.config = {...addon.config, URL: url.toString()}
+      for (const attachment of this.attachmentsOfAddon(addon)) {
+        this.addRelease(this.appById(attachment.appId), actor, `Update ${attachment.name} by ${addon.name}`)
+      }
+    } else {
+      const credential = addon.credentials?.[name]
+      if (!credential) throw notFound('credential', `Couldn't find the credential ${name} on ${addon.name}.`)
+      credential.password = password
+    }
+
+    addon.updatedAt = now()
+    this.changed()
+  }
+
+  /** `pg:upgrade:run`: the reported major moves up (never down); a follower stops following, as Heroku's does. */
+  upgradeVersion(addon: AddonRec, version: string): AddonRec {
+    if (!(version in POSTGRES_VERSIONS)) throw invalidParams(`Postgres version ${version} is not available. Supported versions: ${Object.keys(POSTGRES_VERSIONS).join(', ')}.`)
+    if (Number(version) <= Number(addon.version ?? 0)) throw invalidParams(`${addon.name} is already on Postgres ${addon.version}: an upgrade needs a newer version than ${version}.`)
+    addon.version = version
     delete addon.following
     addon.updatedAt = now()
     this.changed()

@@ -101,6 +101,10 @@ export interface SeedFixture {
      * plan): the leader's data is copied in once, as `addons:create … -- --follow LEADER` does
      */
     follow?: string
+    /** make it a fork of this add-on (seeded before it, standard or higher): its data copied once, writable */
+    fork?: string
+    /** Postgres Advanced (`heroku-postgresql:advanced*`): the leader level, default `4G-Performance` */
+    level?: string
   }>
   attachments?: Array<{app: string; addon: string; as?: string}>
   pipelines?: Array<{name: string; apps: Record<string, 'development' | 'production' | 'review' | 'staging' | 'test'>}>
