@@ -20,7 +20,13 @@ export interface PlanSpec {
   slug: string
   /** Postgres: storage limit in bytes */
   storageBytes?: number
+  /** Postgres: the tier, which decides what the plan refuses (see `postgresTier`) */
+  tier?: PostgresTier
 }
+
+/** Heroku Postgres tiers: Essential has no credentials, pooling, forks or followers; Shield no PGBackups; Advanced has its own API. */
+export type PostgresTier = 'advanced' | 'essential' | 'premium' | 'private' | 'shield' | 'standard'
+
 
 export interface ServiceSpec {
   /** the attachment name picked when none is given and it is free on the app */
@@ -45,12 +51,18 @@ export const SERVICES: ServiceSpec[] = [
     name: POSTGRES,
     namePrefix: 'postgresql',
     plans: [
-      {cents: 500, connections: 20, default: true, description: 'Heroku Postgres Essential 0', humanName: 'Essential 0', slug: 'essential-0', storageBytes: 1 * GB},
-      {cents: 900, connections: 20, description: 'Heroku Postgres Essential 1', humanName: 'Essential 1', slug: 'essential-1', storageBytes: 10 * GB},
-      {cents: 2000, connections: 40, description: 'Heroku Postgres Essential 2', humanName: 'Essential 2', slug: 'essential-2', storageBytes: 32 * GB},
-      {cents: 5000, connections: 120, description: 'Heroku Postgres Standard 0', humanName: 'Standard 0', slug: 'standard-0', storageBytes: 64 * GB},
-      {cents: 20_000, connections: 400, description: 'Heroku Postgres Standard 2', humanName: 'Standard 2', slug: 'standard-2', storageBytes: 256 * GB},
-      {cents: 35_000, connections: 120, description: 'Heroku Postgres Premium 0', humanName: 'Premium 0', slug: 'premium-0', storageBytes: 64 * GB},
+      {cents: 500, connections: 20, default: true, description: 'Heroku Postgres Essential 0', humanName: 'Essential 0', slug: 'essential-0', storageBytes: 1 * GB, tier: 'essential'},
+      {cents: 900, connections: 20, description: 'Heroku Postgres Essential 1', humanName: 'Essential 1', slug: 'essential-1', storageBytes: 10 * GB, tier: 'essential'},
+      {cents: 2000, connections: 40, description: 'Heroku Postgres Essential 2', humanName: 'Essential 2', slug: 'essential-2', storageBytes: 32 * GB, tier: 'essential'},
+      {cents: 5000, connections: 120, description: 'Heroku Postgres Standard 0', humanName: 'Standard 0', slug: 'standard-0', storageBytes: 64 * GB, tier: 'standard'},
+      {cents: 20_000, connections: 400, description: 'Heroku Postgres Standard 2', humanName: 'Standard 2', slug: 'standard-2', storageBytes: 256 * GB, tier: 'standard'},
+      {cents: 35_000, connections: 120, description: 'Heroku Postgres Premium 0', humanName: 'Premium 0', slug: 'premium-0', storageBytes: 64 * GB, tier: 'premium'},
+      {cents: 45_000, connections: 120, description: 'Heroku Postgres Private 0', humanName: 'Private 0', slug: 'private-0', storageBytes: 64 * GB, tier: 'private'},
+      {cents: 60_000, connections: 120, description: 'Heroku Postgres Shield 0', humanName: 'Shield 0', slug: 'shield-0', storageBytes: 64 * GB, tier: 'shield'},
+      // Advanced is priced by its pools' levels; the plan itself carries no size.
+      {cents: 0, connections: 400, description: 'Heroku Postgres Advanced', humanName: 'Advanced', slug: 'advanced', storageBytes: 128 * 1024 * GB, tier: 'advanced'},
+      {cents: 0, connections: 400, description: 'Heroku Postgres Advanced Private', humanName: 'Advanced Private', slug: 'advanced-private', storageBytes: 128 * 1024 * GB, tier: 'advanced'},
+      {cents: 0, connections: 400, description: 'Heroku Postgres Advanced Shield', humanName: 'Advanced Shield', slug: 'advanced-shield', storageBytes: 128 * 1024 * GB, tier: 'advanced'},
     ],
     supportsSharing: true,
   },
@@ -126,6 +138,25 @@ export function resolvePlan(ref: string): {plan: PlanSpec; service: ServiceSpec}
   const plan = service?.plans.find(p => p.default)
   return service && plan ? {plan, service} : undefined
 }
+
+/** The tier of a `heroku-postgresql:<plan>` (undefined for other services). */
+export function postgresTier(servicePlan: string): PostgresTier | undefined {
+  const resolved = resolvePlan(servicePlan)
+  return resolved?.service.name === POSTGRES ? resolved.plan.tier : undefined
+}
+
+/** Shield databases cannot use PGBackups (no transfers, no backups): `shield-*` and `advanced-shield`. */
+export function isShieldPlan(servicePlan: string): boolean {
+  return servicePlan.startsWith(`${POSTGRES}:`) && servicePlan.includes('shield')
+}
+
+/** Advanced compute levels (`data:pg:create --level`), as `GET /data/postgres/v1/levels/advanced` lists them. */
+export const ADVANCED_LEVELS = [
+  {connection_limit: 400, memory_in_gb: 4, name: '4G-Performance', vcpu: 1},
+  {connection_limit: 800, memory_in_gb: 8, name: '8G-Performance', vcpu: 2},
+  {connection_limit: 1600, memory_in_gb: 16, name: '16G-Performance', vcpu: 4},
+]
+export const DEFAULT_ADVANCED_LEVEL = '4G-Performance'
 
 export function randomAddonName(service: ServiceSpec, taken: (name: string) => boolean): string {
   for (;;) {

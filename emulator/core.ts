@@ -3,6 +3,7 @@
  * use) and the background work (provisioning, transfers) that `stop()` must wait for.
  */
 
+import {type Pooler, startPooler} from './pooler.js'
 import type {ClusterOptions, PgCluster} from './postgres/types.js'
 import type {Store} from './store.js'
 
@@ -19,6 +20,8 @@ export class Core {
   /** where backups (dump files) live */
   readonly backupsDir: string
   private clusterPromise?: Promise<PgCluster>
+  /** the connection pooler's relay, started with the cluster */
+  private pooler?: Pooler
   /** the running cluster, once started */
   started?: PgCluster
   private readonly pending = new Set<Promise<unknown>>()
@@ -62,6 +65,8 @@ export class Core {
 
     if (previous !== undefined && previous !== cluster.port) this.movePort(previous, cluster.port)
     this.store.state.pgPort = cluster.port
+    this.pooler = await startPooler(cluster.port, this.store.state.poolerPort).catch(async () => startPooler(cluster.port))
+    this.store.state.poolerPort = this.pooler.port
     this.store.changed()
     this.started = cluster
     return cluster
@@ -110,6 +115,9 @@ export class Core {
     const started = this.clusterPromise
     this.clusterPromise = undefined
     this.started = undefined
+    const {pooler} = this
+    this.pooler = undefined
+    await pooler?.close()
     if (!started) return
     try {
       const cluster = await started

@@ -139,6 +139,8 @@ export interface RangeSpec {
   exclusiveStart: boolean
   field: string
   max: number
+  /** items equal to `start` already returned (the emulator's cursor for a key that is not unique) */
+  offset: number
   order: 'asc' | 'desc'
   start?: string
 }
@@ -151,7 +153,7 @@ export const MAX_PAGE = 1000
  * `number ..; order=desc,max=1`. An empty or missing header gives the defaults.
  */
 export function parseRange(header: string | undefined, defaultField: string, sortable: readonly string[]): RangeSpec {
-  const spec: RangeSpec = {exclusiveStart: false, field: defaultField, max: DEFAULT_PAGE, order: 'asc'}
+  const spec: RangeSpec = {exclusiveStart: false, field: defaultField, max: DEFAULT_PAGE, offset: 0, order: 'asc'}
   if (!header || !header.trim()) return spec
   const [rangePart = '', ...optionParts] = header.split(';')
   const match = /^\s*([a-z_]+)?\s*(\])?([^.]*?)\.\.(\[)?(.*?)\s*$/i.exec(rangePart)
@@ -176,6 +178,11 @@ export function parseRange(header: string | undefined, defaultField: string, sor
     }
 
     if (key === 'order' && (value === 'asc' || value === 'desc')) spec.order = value
+    if (key === 'offset' && value) {
+      const offset = Number(value)
+      if (!Number.isInteger(offset) || offset < 0) throw new HerokuError(416, 'requested_range_not_satisfiable', `Invalid offset in Range header: ${header}`)
+      spec.offset = offset
+    }
   }
 
   return spec
@@ -196,20 +203,34 @@ function asFieldValue(sample: unknown, raw: string): unknown {
 
 /**
  * One page of a list as Heroku pages it: 200 when everything fits, else 206 with `Next-Range`
- * (which keeps `max` and `order`) and `Content-Range`.
+ * (which keeps `max` and `order`) and `Content-Range`. Items with equal keys are ordered by id (then
+ * by position), and when a page ends inside a run of equal keys (`name`, `updated_at`…) `Next-Range`
+ * starts at that key inclusively with `offset=N`, the number of its items already returned, so paging
+ * by a key that is not unique neither skips nor repeats an item.
  */
 export function page<T>(items: readonly T[], rangeHeader: string | undefined, defaultField: string, sortable: readonly string[]): Reply {
   const spec = parseRange(rangeHeader, defaultField, sortable)
-  const sorted = [...items].sort((a, b) => {
-    const c = compareValues(fieldValue(a, spec.field), fieldValue(b, spec.field))
-    return spec.order === 'desc' ? -c : c
+  const indexed = items.map((item, index) => ({index, item}))
+  const direction = spec.order === 'desc' ? -1 : 1
+  indexed.sort((a, b) => {
+    const c = compareValues(fieldValue(a.item, spec.field), fieldValue(b.item, spec.field))
+    if (c !== 0) return c * direction
+    const byId = compareValues(fieldValue(a.item, 'id'), fieldValue(b.item, 'id'))
+    return byId === 0 ? a.index - b.index : byId
   })
+  const sorted = indexed.map(entry => entry.item)
+  const equalsStart = (item: T): boolean => spec.start !== undefined && compareValues(fieldValue(item, spec.field), asFieldValue(fieldValue(item, spec.field), spec.start)) === 0
+  let skipped = 0
   const inRange = sorted.filter(item => {
     const value = fieldValue(item, spec.field)
     if (spec.start !== undefined) {
       const c = compareValues(value, asFieldValue(value, spec.start))
       const beforeStart = spec.order === 'desc' ? c > 0 : c < 0
       if (beforeStart || (spec.exclusiveStart && c === 0)) return false
+      if (c === 0 && skipped < spec.offset) {
+        skipped++
+        return false
+      }
     }
 
     if (spec.end !== undefined) {
@@ -228,8 +249,18 @@ export function page<T>(items: readonly T[], rangeHeader: string | undefined, de
     headers['Content-Range'] = `${spec.field} ${String(fieldValue(first, spec.field))}..${String(fieldValue(last, spec.field))}${options}`
   }
 
-  if (inRange.length > body.length && last !== undefined) {
-    headers['Next-Range'] = `${spec.field} ]${String(fieldValue(last, spec.field))}..${spec.end ?? ''}${options}`
+  const next = inRange[body.length]
+  if (next !== undefined && last !== undefined) {
+    const lastValue = fieldValue(last, spec.field)
+    if (compareValues(fieldValue(next, spec.field), lastValue) === 0) {
+      // the run of equal keys goes on: count what was returned of it, on this page and before
+      const returned = body.filter(item => compareValues(fieldValue(item, spec.field), lastValue) === 0).length
+      const before = !spec.exclusiveStart && equalsStart(last) ? spec.offset : 0
+      headers['Next-Range'] = `${spec.field} ${String(lastValue)}..${spec.end ?? ''}${options}, offset=${returned + before}`
+    } else {
+      headers['Next-Range'] = `${spec.field} ]${String(lastValue)}..${spec.end ?? ''}${options}`
+    }
+
     return {body, headers, status: 206}
   }
 

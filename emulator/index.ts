@@ -155,6 +155,16 @@ class EmulatorImpl implements Controls {
     this.core.settings.latencyMs = ms
   }
 
+  expireArtifacts(options: {all?: boolean; app?: string; days?: number; now?: string; releases?: number} = {}): Array<{app: string; version: number}> {
+    const {store} = this.core
+    const app = options.app === undefined ? undefined : store.findApp(options.app)
+    if (options.app !== undefined && !app) throw new Error(`no app named ${options.app}`)
+    const at = options.now === undefined ? undefined : new Date(options.now)
+    if (at && Number.isNaN(at.getTime())) throw new Error(`now is not a date: ${options.now}`)
+    return store.expireArtifacts({all: options.all, app, days: options.days, now: at, releases: options.releases})
+      .map(r => ({app: store.appById(r.appId).name, version: r.version}))
+  }
+
   setProvisionDelay(ms: number): void {
     this.core.settings.provisionDelayMs = ms
   }
@@ -216,17 +226,24 @@ class EmulatorImpl implements Controls {
       return app
     }
 
+    for (const spec of fixture.spaces ?? []) {
+      store.createSpace(owner(spec.owner), {generation: spec.generation, name: spec.name, region: spec.region, shield: spec.shield, team: spec.team ?? null})
+    }
+
     for (const spec of fixture.apps ?? []) {
       const account = owner(spec.owner)
-      const app = store.createApp(account, {name: spec.name, region: spec.region, stack: spec.stack, team: spec.team ?? null})
+      const app = store.createApp(account, {name: spec.name, region: spec.region, space: spec.space, stack: spec.stack, team: spec.team ?? null})
       if (spec.buildpacks) store.setBuildpacks(app, spec.buildpacks)
       if (spec.release !== false) {
         const types = spec.formation?.map(f => f.type) ?? ['web']
-        const slug = store.createSlug(app, {
-          commit: `${app.id.replaceAll('-', '').slice(0, 12)}0000000000000000000000000000`,
-          processTypes: Object.fromEntries(types.map(type => [type, type === 'web' ? 'npm start' : `npm run ${type}`])),
-        })
-        store.releaseSlug(account, app, slug.id)
+        const commit = `${app.id.replaceAll('-', '').slice(0, 12)}0000000000000000000000000000`
+        const processTypes = Object.fromEntries(types.map(type => [type, type === 'web' ? 'npm start' : `npm run ${type}`]))
+        // a Fir app's code is an OCI image, a Cedar app's a slug
+        if (app.generation === 'fir') {
+          store.releaseOciImage(account, app, store.createOciImage(app, {commit, processTypes}).id)
+        } else {
+          store.releaseSlug(account, app, store.createSlug(app, {commit, processTypes}).id)
+        }
       }
 
       for (const f of spec.formation ?? []) {
@@ -248,6 +265,8 @@ class EmulatorImpl implements Controls {
         attachmentName: spec.as,
         confirm: app.name,
         follow: spec.follow,
+        fork: spec.fork,
+        level: spec.level,
         name: spec.name,
         plan: spec.plan,
         version: spec.version,
@@ -266,7 +285,10 @@ class EmulatorImpl implements Controls {
     }
 
     for (const spec of fixture.pipelines ?? []) {
-      const pipeline = store.findPipeline(spec.name) ?? store.createPipeline(this.accounts[0]!, spec.name)
+      // a pipeline takes its apps' generation (they must share it)
+      const first = Object.keys(spec.apps)[0]
+      const generation = first ? appNamed(first).generation : undefined
+      const pipeline = store.findPipeline(spec.name) ?? store.createPipeline(this.accounts[0]!, spec.name, generation ?? 'cedar')
       for (const [appName, stage] of Object.entries(spec.apps)) store.couple(appNamed(appName), pipeline, stage)
     }
   }

@@ -6,7 +6,7 @@
 import {randomBytes} from 'node:crypto'
 import pg from 'pg'
 
-import {nonPostgresConfig, POSTGRES, resolvePlan, serviceByName} from './catalog.js'
+import {ADVANCED_LEVELS, DEFAULT_ADVANCED_LEVEL, nonPostgresConfig, POSTGRES, postgresTier, resolvePlan, serviceByName} from './catalog.js'
 import type {Core} from './core.js'
 import {HerokuError, invalidParams} from './http.js'
 import {type AddonRec, type AppRec, type FollowRef, now} from './store.js'
@@ -21,12 +21,22 @@ export interface AddonRequest {
    * `HEROKU_POSTGRESQL_ROSE`), or `APP::NAME`
    */
   follow?: string
+  /**
+   * `config.fork` (`heroku addons:create heroku-postgresql:standard-0 -a APP --fork REF`, or `data:pg:fork`): the
+   * database to copy, named as for `follow`. The fork gets the source's data and major, and stays writable.
+   */
+  fork?: string
+  /** Postgres Advanced: `config['high-availability']` */
+  highAvailability?: boolean
+  /** Postgres Advanced: `config.level` (`data:pg:create --level 4G-Performance`) */
+  level?: string
   name?: string
   plan: string
   version?: string
 }
 
-const isEssential = (plan: string): boolean => plan.includes(':essential-')
+const isEssential = (plan: string): boolean => postgresTier(plan) === 'essential'
+const isAdvanced = (plan: string): boolean => postgresTier(plan) === 'advanced'
 
 /**
  * The Postgres add-on `ref` names, as seen from `app` by `actor`: an add-on name or id, an attachment
@@ -55,47 +65,67 @@ export function resolveLeader(core: Core, actor: Account, app: AppRec, ref: stri
 }
 
 /**
- * The checks Heroku makes before provisioning a follower: the leader exists and the caller sees it,
- * it is a provisioned heroku-postgresql database on a plan that supports followers (not essential-*,
- * whose pg:info says `Fork/Follow: Unsupported`), and the follower's own plan and version fit.
+ * The checks Heroku makes before provisioning a follower or a fork: the source exists and the caller sees it,
+ * it is a provisioned heroku-postgresql database on a plan that supports both (not essential-*, whose
+ * pg:info says `Fork/Follow: Unsupported`), and the new database's own plan, tier and version fit.
  * Refusals are 422 `invalid_params`, before anything is created.
  */
-function checkFollow(core: Core, actor: Account, app: AppRec, request: AddonRequest, servicePlan: string): {leader: FollowRef; version?: string} {
-  const ref = request.follow!
-  if (!servicePlan.startsWith(`${POSTGRES}:`)) throw invalidParams(`Only ${POSTGRES} databases can follow another database (--follow ${ref}).`)
-  const leader = resolveLeader(core, actor, app, ref)
-  if (!leader) throw invalidParams(`Couldn't find the database to follow: ${ref}.`)
-  if (leader.service !== POSTGRES) throw invalidParams(`${leader.name} is a ${leader.service} add-on, not a Heroku Postgres database: it cannot be followed.`)
-  if (leader.state !== 'provisioned' || !leader.config.URL) throw invalidParams(`${leader.name} is not yet provisioned: wait for it before following it.`)
-  if (isEssential(leader.plan)) {
-    throw invalidParams(`${leader.name} is on the ${leader.plan} plan, which cannot be followed (Fork/Follow: Unsupported). Followers need a Standard or higher leader.`)
+function checkSource(core: Core, actor: Account, app: AppRec, request: AddonRequest, servicePlan: string, kind: 'follow' | 'fork'): {source: FollowRef; version?: string} {
+  const ref = kind === 'follow' ? request.follow! : request.fork!
+  const verb = kind === 'follow' ? 'follow' : 'fork'
+  const noun = kind === 'follow' ? 'Followers' : 'Forks'
+  if (!servicePlan.startsWith(`${POSTGRES}:`)) throw invalidParams(`Only ${POSTGRES} databases can ${verb} another database (--${verb} ${ref}).`)
+  const source = resolveLeader(core, actor, app, ref)
+  if (!source) throw invalidParams(`Couldn't find the database to ${verb}: ${ref}.`)
+  if (source.service !== POSTGRES) throw invalidParams(`${source.name} is a ${source.service} add-on, not a Heroku Postgres database: it cannot be ${verb === 'follow' ? 'followed' : 'forked'}.`)
+  if (source.state !== 'provisioned' || !source.config.URL) throw invalidParams(`${source.name} is not yet provisioned: wait for it before ${verb === 'follow' ? 'following' : 'forking'} it.`)
+  if (isEssential(source.plan)) {
+    throw invalidParams(`${source.name} is on the ${source.plan} plan, which cannot be ${verb === 'follow' ? 'followed' : 'forked'} (Fork/Follow: Unsupported). ${noun} need a Standard or higher ${kind === 'follow' ? 'leader' : 'source'}.`)
   }
 
-  if (isEssential(servicePlan)) throw invalidParams(`Followers are not available on ${servicePlan}: choose a Standard or higher plan.`)
-  if (request.version !== undefined && request.version !== leader.version) {
-    throw invalidParams(`A follower runs its leader's Postgres version: ${leader.name} is on ${leader.version ?? 'an unknown version'}, not ${request.version}.`)
+  if (isEssential(servicePlan)) throw invalidParams(`${noun} are not available on ${servicePlan}: choose a Standard or higher plan.`)
+  if (isAdvanced(servicePlan) !== isAdvanced(source.plan)) {
+    throw invalidParams(`${source.name} is on ${source.plan}: its ${noun.toLowerCase()} must be on the same tier (${isAdvanced(source.plan) ? 'heroku-postgresql:advanced' : 'a Standard, Premium, Private or Shield plan'}), not ${servicePlan}.`)
   }
 
-  return {leader: {id: leader.id, name: leader.name}, version: leader.version}
+  if (request.version !== undefined && request.version !== source.version) {
+    throw invalidParams(`A ${kind === 'follow' ? 'follower' : 'fork'} runs its ${kind === 'follow' ? 'leader' : 'source'}'s Postgres version: ${source.name} is on ${source.version ?? 'an unknown version'}, not ${request.version}.`)
+  }
+
+  return {source: {id: source.id, name: source.name}, version: source.version}
+}
+
+/** Postgres Advanced's leader level: one of ADVANCED_LEVELS (default 4G-Performance); 422 for another or for a classic plan. */
+function checkLevel(request: AddonRequest, servicePlan: string): string | undefined {
+  if (!isAdvanced(servicePlan)) return undefined
+  const level = request.level ?? DEFAULT_ADVANCED_LEVEL
+  if (!ADVANCED_LEVELS.some(l => l.name === level)) {
+    throw invalidParams(`Level ${level} is not available. Choose one of ${ADVANCED_LEVELS.map(l => l.name).join(', ')}.`)
+  }
+
+  return level
 }
 
 /**
  * The add-on's real database. For a follower: the leader's data copied in once (as transfers copy),
  * then the database made read-only (`default_transaction_read_only`, set as the superuser, so every
  * new session of it refuses writes) until unfollowed. Nothing streams from the leader afterwards.
+ * For a fork: the source's data as of provisioning (after the delay), writable.
  */
 async function createDatabase(core: Core, addon: AddonRec): Promise<{database: string; url: string}> {
   const cluster = await core.cluster()
   const credentials = await cluster.createDatabase(`d${randomBytes(7).toString('hex')}`)
-  if (!addon.following) return {database: credentials.database, url: credentials.url}
+  const source = addon.following ?? addon.forkedFrom
+  if (!source) return {database: credentials.database, url: credentials.url}
+  const role = addon.following ? 'leader' : 'source'
   try {
-    const leader = core.store.addonById(addon.following.id)
-    if (!leader?.config.URL) throw new Error(`its leader ${addon.following.name} is gone`)
-    await cluster.copy(leader.config.URL, credentials.url)
-    await setReadOnly(core, credentials.database, true)
+    const from = core.store.addonById(source.id)
+    if (!from?.config.URL) throw new Error(`its ${role} ${source.name} is gone`)
+    await cluster.copy(from.config.URL, credentials.url)
+    if (addon.following) await setReadOnly(core, credentials.database, true)
   } catch (error) {
     await cluster.dropDatabase(credentials.database).catch(() => {})
-    throw new Error(`copying the leader's data into follower ${addon.name} failed: ${(error as Error).message}`)
+    throw new Error(`copying the ${role}'s data into ${addon.following ? 'follower' : 'fork'} ${addon.name} failed: ${(error as Error).message}`)
   }
 
   return {database: credentials.database, url: credentials.url}
@@ -118,16 +148,23 @@ export async function provisionAddon(core: Core, actor: Account, app: AppRec, re
   const resolved = resolvePlan(request.plan)
   if (!resolved) throw invalidParams(`Couldn't find either the add-on service or the add-on plan of "${request.plan}".`)
   const postgres = resolved.service.name === POSTGRES
-  const follow = request.follow === undefined ? undefined : checkFollow(core, actor, app, request, `${resolved.service.name}:${resolved.plan.slug}`)
+  const servicePlan = `${resolved.service.name}:${resolved.plan.slug}`
+  if (request.follow !== undefined && request.fork !== undefined) throw invalidParams('A database either follows or forks another one, not both (--follow and --fork).')
+  const follow = request.follow === undefined ? undefined : checkSource(core, actor, app, request, servicePlan, 'follow')
+  const fork = request.fork === undefined ? undefined : checkSource(core, actor, app, request, servicePlan, 'fork')
+  const level = checkLevel(request, servicePlan)
   const delay = options.immediate ? 0 : core.settings.provisionDelayMs
   const {addon} = store.createAddon(actor, app, {
     attachmentName: request.attachmentName,
     confirm: request.confirm,
-    following: follow?.leader,
+    following: follow?.source,
+    forkedFrom: fork?.source,
+    highAvailability: level ? Boolean(request.highAvailability) : undefined,
+    level,
     name: request.name,
     plan: request.plan,
     provisioned: !postgres && delay === 0,
-    version: request.version ?? follow?.version,
+    version: request.version ?? follow?.version ?? fork?.version,
   })
   if (!postgres) {
     if (delay > 0) core.later(delay, async () => finishProvisioning(core, actor, addon))

@@ -11,11 +11,15 @@ import {
   type CouplingRec,
   type DrainRec,
   type FormationRec,
+  type Generation,
   KNOWN_FEATURES,
   now,
+  type OciImageRec,
   type PipelineRec,
+  type PromotionRec,
   type ReleaseRec,
   type SlugRec,
+  type SpaceRec,
   type Store,
 } from './store.js'
 import type {Account} from './types.js'
@@ -52,19 +56,26 @@ function ref(id: string, name: string): Json {
   return {id, name}
 }
 
+/** The schema's generation object, `{id, name}`. */
+export function generationRef(generation: Generation | undefined): Json {
+  const name = generation ?? 'cedar'
+  return ref(stableId(`generation:${name}`), name)
+}
+
 function teamRef(team: null | string): Json | null {
   return team ? ref(stableId(`team:${team}`), team) : null
 }
 
 export function appJson(store: Store, app: AppRec): Json {
   const owner = store.account(app.ownerId)
+  const space = app.spaceId ? store.state.spaces.find(s => s.id === app.spaceId) : undefined
   return {
     acm: false,
     archived_at: null,
     build_stack: ref(stableId(`stack:${app.buildStack}`), app.buildStack),
     buildpack_provided_description: app.buildpacks.length > 0 ? app.buildpacks[0] : null,
     created_at: app.createdAt,
-    generation: ref(stableId('generation:cedar'), 'cedar'),
+    generation: generationRef(app.generation),
     git_url: `https://git.heroku.com/${app.name}.git`,
     id: app.id,
     internal_routing: null,
@@ -76,7 +87,7 @@ export function appJson(store: Store, app: AppRec): Json {
     released_at: app.releasedAt,
     repo_size: null,
     slug_size: null,
-    space: null,
+    space: space ? {id: space.id, name: space.name, shield: space.shield} : null,
     stack: ref(stableId(`stack:${app.stack}`), app.stack),
     team: teamRef(app.team),
     updated_at: app.updatedAt,
@@ -97,7 +108,7 @@ export function serviceJson(service: ServiceSpec): Json {
     id: stableId(`service:${service.name}`),
     name: service.name,
     state: 'ga',
-    supported_generations: [ref(stableId('generation:cedar'), 'cedar')],
+    supported_generations: [generationRef('cedar'), generationRef('fir')],
     supports_multiple_installations: true,
     supports_sharing: service.supportsSharing,
     updated_at: '2024-01-01T00:00:00Z',
@@ -199,12 +210,13 @@ export function releaseJson(store: Store, release: ReleaseRec): Json {
   return {
     addon_plan_names: release.addonPlanNames,
     app: ref(release.appId, app?.name ?? ''),
-    artifacts: release.slugId ? [{id: release.slugId, type: 'slug'}] : [],
+    artifacts: release.ociImageId ? [{id: release.ociImageId, type: 'oci-image'}] : (release.slugId ? [{id: release.slugId, type: 'slug'}] : []),
     created_at: release.createdAt,
     current: latest?.id === release.id,
     description: release.description,
-    eligible_for_rollback: true,
+    eligible_for_rollback: release.status !== 'expired',
     id: release.id,
+    oci_image: release.ociImageId ? {id: release.ociImageId} : null,
     output_stream_url: null,
     slug: release.slugId ? {id: release.slugId} : null,
     status: release.status,
@@ -269,7 +281,7 @@ export function featureJson(app: AppRec, feature: (typeof KNOWN_FEATURES)[number
 export function pipelineJson(pipeline: PipelineRec): Json {
   return {
     created_at: pipeline.createdAt,
-    generation: ref(stableId('generation:cedar'), 'cedar'),
+    generation: generationRef(pipeline.generation),
     id: pipeline.id,
     name: pipeline.name,
     owner: {id: pipeline.ownerId, type: 'user'},
@@ -314,4 +326,63 @@ export function collaboratorJson(app: AppRec, account: Account): Json {
     updated_at: now(),
     user: {email: account.email, federated: false, id: account.id},
   }
+}
+
+export function spaceJson(space: SpaceRec): Json {
+  return {
+    cidr: '10.0.0.0/16',
+    created_at: space.createdAt,
+    data_cidr: '172.23.0.0/20',
+    generation: generationRef(space.generation),
+    id: space.id,
+    name: space.name,
+    organization: teamRef(space.team),
+    region: ref(stableId(`region:${space.region}`), space.region),
+    shield: space.shield,
+    state: 'allocated',
+    team: teamRef(space.team),
+    updated_at: space.updatedAt,
+  }
+}
+
+export function ociImageJson(image: OciImageRec): Json {
+  return {
+    architecture: image.architecture,
+    base_image_name: image.baseImageName,
+    base_top_layer: image.baseTopLayer,
+    commit: image.commit,
+    commit_description: image.commitDescription,
+    created_at: image.createdAt,
+    id: image.id,
+    image_repo: image.imageRepo,
+    digest: image.digest,
+    process_types: Object.fromEntries(Object.entries(image.processTypes).map(([name, command]) => [name, {command, name, working_dir: '/workspace'}])),
+    stack: ref(stableId(`stack:${image.stack}`), image.stack),
+    updated_at: image.updatedAt,
+  }
+}
+
+export function promotionJson(store: Store, promotion: PromotionRec): Json {
+  const pipeline = store.state.pipelines.find(p => p.id === promotion.pipelineId)
+  const source = store.state.apps.find(a => a.id === promotion.sourceAppId)
+  const release = store.state.releases.find(r => r.id === promotion.sourceReleaseId)
+  return {
+    created_at: promotion.createdAt,
+    id: promotion.id,
+    pipeline: ref(promotion.pipelineId, pipeline?.name ?? ''),
+    source: {app: ref(promotion.sourceAppId, source?.name ?? ''), release: {id: promotion.sourceReleaseId, version: release?.version ?? null}},
+    status: promotion.status,
+    updated_at: promotion.updatedAt,
+  }
+}
+
+export function promotionTargetsJson(promotion: PromotionRec): Json[] {
+  return promotion.targets.map(target => ({
+    app: {id: target.appId},
+    error_message: target.errorMessage,
+    id: target.id,
+    pipeline_promotion: {id: promotion.id},
+    release: target.releaseId ? {id: target.releaseId} : null,
+    status: target.status,
+  }))
 }

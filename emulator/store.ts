@@ -24,6 +24,59 @@ export type AddonState = 'deprovisioned' | 'provisioned' | 'provisioning'
 export type Stage = 'development' | 'production' | 'review' | 'staging' | 'test'
 export const STAGES: readonly Stage[] = ['test', 'review', 'development', 'staging', 'production']
 
+/** Heroku's generations: Cedar (slugs, buildpacks, stacks) and Fir (Cloud Native Buildpacks, OCI images, Fir spaces only). */
+export type Generation = 'cedar' | 'fir'
+
+export interface SpaceRec {
+  createdAt: string
+  /** fixed at creation: an app in the space has the space's generation */
+  generation: Generation
+  id: string
+  name: string
+  ownerId: string
+  region: string
+  shield: boolean
+  team: null | string
+  updatedAt: string
+}
+
+/** A Fir app's build artifact (`oci-image` in the schema). */
+export interface OciImageRec {
+  appId: string
+  architecture: string
+  baseImageName: string
+  baseTopLayer: string
+  commit: null | string
+  commitDescription: null | string
+  createdAt: string
+  /** `sha256:…`; releases may name the image by it */
+  digest: string
+  id: string
+  imageRepo: string
+  processTypes: Record<string, string>
+  stack: string
+  updatedAt: string
+}
+
+export interface PromotionTargetRec {
+  appId: string
+  errorMessage: null | string
+  id: string
+  releaseId: null | string
+  status: 'failed' | 'pending' | 'succeeded'
+}
+
+export interface PromotionRec {
+  createdAt: string
+  id: string
+  pipelineId: string
+  sourceAppId: string
+  sourceReleaseId: string
+  status: 'completed' | 'pending'
+  targets: PromotionTargetRec[]
+  updatedAt: string
+}
+
 export interface AppRec {
   buildpacks: string[]
   buildStack: string
@@ -32,12 +85,16 @@ export interface AppRec {
   config: Record<string, string>
   createdAt: string
   features: Record<string, boolean>
+  /** undefined in states saved before generations existed: cedar */
+  generation?: Generation
   id: string
   maintenance: boolean
   name: string
   ownerId: string
   region: string
   releasedAt: null | string
+  /** the space the app lives in (its generation comes from it) */
+  spaceId?: null | string
   stack: string
   team: null | string
   updatedAt: string
@@ -48,11 +105,19 @@ export interface AddonRec {
   /** exposed config, keyed by suffix (`URL` → `DATABASE_URL` when attached as DATABASE) */
   config: Record<string, string>
   createdAt: string
+  /** Postgres: credentials other than `default`, by name (`pg:credentials:create --name NAME`), each its own role */
+  credentials?: Record<string, {password: string; user: string}>
   /** the real database's name in the cluster (heroku-postgresql only) */
   database?: string
   /** the leader this database follows (a read-only follower, heroku-postgresql only); cleared by unfollow */
   following?: FollowRef
+  /** the database this one was forked from (`config.fork`), kept after the source is gone */
+  forkedFrom?: FollowRef
+  /** Postgres Advanced: the leader pool's high availability (`config['high-availability']`) */
+  highAvailability?: boolean
   id: string
+  /** Postgres Advanced: the leader pool's compute level (`config.level`, e.g. `4G-Performance`) */
+  level?: string
   name: string
   plan: string
   providerId: string
@@ -89,8 +154,11 @@ export interface ReleaseRec {
   createdAt: string
   description: string
   id: string
+  /** a Fir release's image (its slug is null) */
+  ociImageId?: null | string
   slugId: null | string
-  status: 'failed' | 'pending' | 'succeeded'
+  /** `expired`: its artifact is gone (older than 30 days and 20 releases); it cannot be released again */
+  status: 'expired' | 'failed' | 'pending' | 'succeeded'
   updatedAt: string
   userId: string
   version: number
@@ -122,6 +190,8 @@ export interface FormationRec {
 
 export interface PipelineRec {
   createdAt: string
+  /** undefined in states saved before generations existed: cedar */
+  generation?: Generation
   id: string
   name: string
   ownerId: string
@@ -190,17 +260,27 @@ export interface State {
   drains: DrainRec[]
   format: 1
   formation: FormationRec[]
+  ociImages: OciImageRec[]
   /** the PostgreSQL server's port, reused across restarts so stored URLs stay valid */
   pgPort?: number
+  /** the connection pooler's port (same server, another port), reused across restarts */
+  poolerPort?: number
   pipelines: PipelineRec[]
+  promotions: PromotionRec[]
   releases: ReleaseRec[]
   slugs: SlugRec[]
+  spaces: SpaceRec[]
   transfers: TransferRec[]
 }
 
 export function emptyState(): State {
-  return {addons: [], apps: [], attachments: [], couplings: [], drains: [], format: 1, formation: [], pipelines: [], releases: [], slugs: [], transfers: []}
+  return {
+    addons: [], apps: [], attachments: [], couplings: [], drains: [], format: 1, formation: [], ociImages: [], pipelines: [], promotions: [], releases: [], slugs: [], spaces: [], transfers: [],
+  }
 }
+
+/** Artifact retention (since 2025-10-01): older than 30 days and than the app's 20 latest releases. */
+export const RETENTION = {days: 30, releases: 20}
 
 /** Heroku's timestamp format: ISO 8601 without milliseconds. */
 export function now(): string {
@@ -234,6 +314,10 @@ export interface CreateAddonInput {
   database?: string
   /** the leader a new follower follows (already checked by provision.ts) */
   following?: FollowRef
+  /** the database a new fork copies (already checked by provision.ts) */
+  forkedFrom?: FollowRef
+  highAvailability?: boolean
+  level?: string
   name?: string
   plan: string
   /** start as `provisioned` (config given) or `provisioning` (completed later) */
@@ -311,14 +395,16 @@ export class Store {
 
   // ---------------------------------------------------------------- apps
 
-  createApp(owner: Account, input: {name?: string; region?: string; stack?: string; team?: null | string}): AppRec {
+  createApp(owner: Account, input: {name?: string; region?: string; space?: string; stack?: string; team?: null | string}): AppRec {
+    const space = input.space === undefined ? undefined : this.space(owner, input.space)
+    if (space?.generation === 'fir' && input.stack !== undefined) throw invalidParams('Fir apps do not take a stack: their base image comes from their Cloud Native Buildpacks (project.toml).')
     const name = input.name ?? this.randomAppName()
     if (!APP_NAME.test(name)) {
       throw invalidParams('Name must start with a letter, end with a letter or digit and can only contain lowercase letters, digits, and dashes.')
     }
 
     if (this.findApp(name)) throw invalidParams('Name is already taken')
-    const region = input.region ?? 'us'
+    const region = space?.region ?? input.region ?? 'us'
     if (!['eu', 'us'].includes(region)) throw notFound('region', "Couldn't find that region.")
     const stack = input.stack ?? 'heroku-24'
     if (!['heroku-22', 'heroku-24', 'container'].includes(stack)) throw notFound('stack', "Couldn't find that stack.")
@@ -330,14 +416,16 @@ export class Store {
       config: {},
       createdAt: time,
       features: {},
+      generation: space?.generation ?? 'cedar',
       id: randomUUID(),
       maintenance: false,
       name,
       ownerId: owner.id,
       region,
       releasedAt: null,
+      spaceId: space?.id ?? null,
       stack,
-      team: input.team ?? null,
+      team: input.team ?? space?.team ?? null,
       updatedAt: time,
     }
     this.state.apps.push(app)
@@ -354,6 +442,7 @@ export class Store {
   }
 
   updateApp(app: AppRec, patch: {buildStack?: string; maintenance?: boolean; name?: string}): AppRec {
+    if (patch.buildStack !== undefined && app.generation === 'fir') throw invalidParams(`${app.name} is a Fir app: its stack can't be set (the base image comes from its Cloud Native Buildpacks).`)
     if (patch.name !== undefined && patch.name !== app.name) {
       if (!APP_NAME.test(patch.name)) throw invalidParams('Name must start with a letter, end with a letter or digit and can only contain lowercase letters, digits, and dashes.')
       if (this.findApp(patch.name)) throw invalidParams('Name is already taken')
@@ -376,6 +465,7 @@ export class Store {
     state.apps = state.apps.filter(a => a.id !== app.id)
     state.releases = state.releases.filter(r => r.appId !== app.id)
     state.slugs = state.slugs.filter(s => s.appId !== app.id)
+    state.ociImages = state.ociImages.filter(i => i.appId !== app.id)
     state.formation = state.formation.filter(f => f.appId !== app.id)
     state.couplings = state.couplings.filter(c => c.appId !== app.id)
     state.drains = state.drains.filter(d => d.appId !== app.id)
@@ -394,12 +484,30 @@ export class Store {
     return this.state.attachments.filter(a => a.appId === app.id)
   }
 
-  /** The config vars an attachment exposes on its app, e.g. `{DATABASE_URL: …}`. */
+  /**
+   * The config vars an attachment exposes on its app, e.g. `{DATABASE_URL: …}`. A `connection-pooling:*`
+   * attachment's URL is the same server on the pooler's port; a `credential:NAME` one differs in user and password.
+   */
   attachmentVars(attachment: AttachmentRec): Record<string, string> {
     const addon = this.addonById(attachment.addonId)
     const vars: Record<string, string> = {}
     if (!addon) return vars
     for (const [suffix, value] of Object.entries(addon.config)) vars[`${attachment.name}_${suffix}`] = value
+    const url = addon.config.URL
+    if (url && attachment.namespace?.startsWith('connection-pooling:') && this.state.poolerPort) {
+      const pooled = new URL(url)
+      pooled.port = String(this.state.poolerPort)
+      vars[`${attachment.name}_URL`] = pooled.toString()
+    }
+
+    const credential = attachment.namespace?.startsWith('credential:') ? addon.credentials?.[attachment.namespace.slice('credential:'.length)] : undefined
+    if (url && credential) {
+      const other = new URL(url)
+      other.username = credential.user
+      other.password = credential.password
+      vars[`${attachment.name}_URL`] = other.toString()
+    }
+
     return vars
   }
 
@@ -462,7 +570,7 @@ export class Store {
     return this.releasesOf(app).reduce<ReleaseRec | undefined>((latest, r) => (!latest || r.version > latest.version ? r : latest), undefined)
   }
 
-  addRelease(app: AppRec, actor: Account, description: string, slugId?: string): ReleaseRec {
+  addRelease(app: AppRec, actor: Account, description: string, slugId?: string, ociImageId?: string): ReleaseRec {
     const previous = this.latestRelease(app)
     const time = now()
     const release: ReleaseRec = {
@@ -475,8 +583,9 @@ export class Store {
       createdAt: time,
       description,
       id: randomUUID(),
+      ociImageId: ociImageId ?? (slugId ? null : previous?.ociImageId ?? null),
       plainConfig: {...app.config},
-      slugId: slugId ?? previous?.slugId ?? null,
+      slugId: slugId ?? (ociImageId ? null : previous?.slugId ?? null),
       status: 'succeeded',
       updatedAt: time,
       userId: actor.id,
@@ -497,6 +606,7 @@ export class Store {
   }
 
   createSlug(app: AppRec, input: {buildpackProvidedDescription?: string; checksum?: string; commit?: null | string; commitDescription?: null | string; processTypes?: Record<string, string>; stack?: string}): SlugRec {
+    if (app.generation === 'fir') throw invalidParams(`${app.name} is a Fir app: its code is an OCI image, not a slug.`)
     const slug: SlugRec = {
       appId: app.id,
       buildpackProvidedDescription: input.buildpackProvidedDescription ?? 'Node.js',
@@ -518,33 +628,149 @@ export class Store {
     return this.state.slugs.find(s => s.id === id)
   }
 
-  /** `POST /apps/:app/releases {slug}`: a new release of a slug (from this app or one the actor can see). */
-  releaseSlug(actor: Account, app: AppRec, slugId: string, description?: string): ReleaseRec {
+  /** Whether an app may read a slug: its own, or one released on it (a slug released elsewhere keeps its id). */
+  slugOnApp(app: AppRec, slugId: string): SlugRec | undefined {
     const slug = this.slug(slugId)
-    if (!slug) throw notFound('slug')
+    if (!slug) return undefined
+    return slug.appId === app.id || this.releasesOf(app).some(r => r.slugId === slug.id) ? slug : undefined
+  }
+
+  /** An artifact is gone once every release of it expired (retention destroyed it). */
+  private artifactExpired(kind: 'oci' | 'slug', id: string): boolean {
+    const users = this.state.releases.filter(r => (kind === 'slug' ? r.slugId === id : r.ociImageId === id))
+    return users.length > 0 && users.every(r => r.status === 'expired')
+  }
+
+  /** `POST /apps/:app/releases {slug}`: a new release of a slug (from this app or one the actor can see); the slug keeps its id, as on Heroku. */
+  releaseSlug(actor: Account, app: AppRec, slugId: string, description?: string): ReleaseRec {
+    if (app.generation === 'fir') throw invalidParams(`${app.name} is a Fir app: release an oci_image, not a slug.`)
+    const slug = this.slug(slugId)
+    if (!slug || this.artifactExpired('slug', slug.id)) throw notFound('slug')
     const owner = this.state.apps.find(a => a.id === slug.appId)
     if (owner && !this.canSee(actor, owner)) throw forbidden('You do not have access to that slug.')
-    // A release of a slug from another app runs that slug here: record the copy under this app.
-    let local = slug
-    if (slug.appId !== app.id) {
-      local = {...slug, appId: app.id, createdAt: now(), id: randomUUID()}
-      this.state.slugs.push(local)
+    for (const type of Object.keys(slug.processTypes)) this.ensureFormation(app, type, slug.processTypes[type] ?? '')
+    return this.addRelease(app, actor, description ?? `Deploy ${(slug.commit ?? slug.id).slice(0, 8)}`, slug.id)
+  }
+
+  // ---------------------------------------------------------------- spaces and OCI images (Fir)
+
+  findSpace(idOrName: string): SpaceRec | undefined {
+    return this.state.spaces.find(s => s.id === idOrName || s.name === idOrName)
+  }
+
+  /** A space its owner (or a member of its team) sees; 404 otherwise. */
+  space(account: Account, idOrName: string): SpaceRec {
+    const space = this.findSpace(idOrName)
+    if (!space || (space.ownerId !== account.id && !(space.team && this.state.apps.some(a => a.team === space.team && this.canSee(account, a))))) {
+      throw notFound('space', "Couldn't find that space.")
     }
 
-    for (const type of Object.keys(local.processTypes)) this.ensureFormation(app, type, local.processTypes[type] ?? '')
-    const release = this.addRelease(app, actor, description ?? `Deploy ${(local.commit ?? local.id).slice(0, 8)}`, local.id)
-    return release
+    return space
+  }
+
+  createSpace(owner: Account, input: {generation?: string; name: string; region?: string; shield?: boolean; team?: null | string}): SpaceRec {
+    if (!APP_NAME.test(input.name)) throw invalidParams('Name must start with a letter, end with a letter or digit and can only contain lowercase letters, digits, and dashes.')
+    if (this.findSpace(input.name)) throw invalidParams('Name is already taken')
+    const generation = input.generation ?? 'cedar'
+    if (generation !== 'cedar' && generation !== 'fir') throw invalidParams(`Generation must be cedar or fir, not ${generation}.`)
+    if (generation === 'fir' && input.shield) throw invalidParams('Fir spaces cannot be Shield spaces.')
+    const time = now()
+    const space: SpaceRec = {
+      createdAt: time, generation, id: randomUUID(), name: input.name, ownerId: owner.id, region: input.region ?? 'us', shield: Boolean(input.shield),
+      team: input.team ?? null, updatedAt: time,
+    }
+    this.state.spaces.push(space)
+    this.changed()
+    return space
+  }
+
+  createOciImage(app: AppRec, input: {commit?: null | string; commitDescription?: null | string; digest?: string; processTypes?: Record<string, string>}): OciImageRec {
+    if (app.generation !== 'fir') throw invalidParams(`${app.name} is a Cedar app: OCI images are for Fir apps (build a slug instead).`)
+    const time = now()
+    const image: OciImageRec = {
+      appId: app.id,
+      architecture: 'amd64',
+      baseImageName: 'heroku/heroku:24-cnb',
+      baseTopLayer: `sha256:${randomBytes(32).toString('hex')}`,
+      commit: input.commit ?? null,
+      commitDescription: input.commitDescription ?? null,
+      createdAt: time,
+      digest: input.digest ?? `sha256:${randomBytes(32).toString('hex')}`,
+      id: randomUUID(),
+      imageRepo: `registry.emulator.invalid/${app.id}`,
+      processTypes: input.processTypes ?? {web: 'npm start'},
+      stack: 'heroku-24',
+      updatedAt: time,
+    }
+    this.state.ociImages.push(image)
+    this.changed()
+    return image
+  }
+
+  /** Images of an app by id or digest (`GET /apps/:app/oci-images/:id` answers an array): its own and those released on it. */
+  ociImagesOf(app: AppRec, idOrDigest: string): OciImageRec[] {
+    return this.state.ociImages.filter(i => (i.id === idOrDigest || i.digest === idOrDigest)
+      && (i.appId === app.id || this.releasesOf(app).some(r => r.ociImageId === i.id)))
+  }
+
+  /** `POST /apps/:app/releases {oci_image}` (a uuid or a sha256 digest): Fir only; the image may come from another app the actor sees. */
+  releaseOciImage(actor: Account, app: AppRec, ref: string, description?: string): ReleaseRec {
+    if (app.generation !== 'fir') throw invalidParams(`${app.name} is a Cedar app: release a slug, not an oci_image.`)
+    const image = this.state.ociImages.find(i => i.id === ref || i.digest === ref)
+    if (!image || this.artifactExpired('oci', image.id)) throw notFound('oci_image', "Couldn't find that OCI image.")
+    const owner = this.state.apps.find(a => a.id === image.appId)
+    if (owner && !this.canSee(actor, owner)) throw forbidden('You do not have access to that OCI image.')
+    for (const type of Object.keys(image.processTypes)) this.ensureFormation(app, type, image.processTypes[type] ?? '')
+    return this.addRelease(app, actor, description ?? `Deploy ${(image.commit ?? image.id).slice(0, 8)}`, undefined, image.id)
+  }
+
+  /**
+   * Heroku's artifact retention: an artifact (slug or OCI image) that no release among the app's `releases`
+   * latest uses, released more than `days` ago, is destroyed, and every release of it becomes `expired`.
+   * `all` expires every release of the app that has an artifact (a test's way to get an expired current
+   * release). Returns the releases it expired.
+   */
+  expireArtifacts(options: {all?: boolean; app?: AppRec; days?: number; now?: Date; releases?: number} = {}): ReleaseRec[] {
+    const days = options.days ?? RETENTION.days
+    const keep = options.releases ?? RETENTION.releases
+    const cutoff = (options.now ?? new Date()).getTime() - (days * 86_400_000)
+    const artifact = (r: ReleaseRec): null | string => r.ociImageId ?? r.slugId ?? null
+    const expired: ReleaseRec[] = []
+    for (const app of options.app ? [options.app] : this.state.apps) {
+      const releases = this.releasesOf(app).sort((a, b) => b.version - a.version)
+      const kept = new Set(options.all ? [] : releases.slice(0, keep).map(r => artifact(r)))
+      for (const release of releases) {
+        const id = artifact(release)
+        if (release.status === 'expired' || !id || kept.has(id)) continue
+        if (!options.all && Date.parse(release.createdAt) >= cutoff) {
+          kept.add(id) // a recent release of it keeps it
+          continue
+        }
+
+        expired.push(release)
+      }
+
+      // an artifact one recent release still uses survives: only releases of destroyed artifacts expire
+      for (const release of expired.filter(r => r.appId === app.id && !kept.has(artifact(r)))) {
+        release.status = 'expired'
+        release.updatedAt = now()
+      }
+    }
+
+    this.changed()
+    return expired.filter(r => r.status === 'expired')
   }
 
   /** A rollback restores the release's code and plain config vars; add-ons and attachments stay as they are. */
   rollback(actor: Account, app: AppRec, releaseId: string): ReleaseRec {
     const target = this.release(app, releaseId)
+    if (target.status === 'expired') throw invalidParams(`v${target.version} has expired: its artifact is no longer available, so it can't be released again. Deploy a new release instead.`)
     if (target.plainConfig) {
       const owned = new Set(this.attachmentsOfApp(app).flatMap(a => this.attachmentVarNames(a)))
       app.config = Object.fromEntries(Object.entries(target.plainConfig).filter(([key]) => !owned.has(key)))
     }
 
-    return this.addRelease(app, actor, `Rollback to v${target.version}`, target.slugId ?? undefined)
+    return this.addRelease(app, actor, `Rollback to v${target.version}`, target.slugId ?? undefined, target.ociImageId ?? undefined)
   }
 
   // ---------------------------------------------------------------- formation and buildpacks
@@ -602,6 +828,7 @@ export class Store {
   }
 
   setBuildpacks(app: AppRec, buildpacks: string[]): void {
+    if (app.generation === 'fir') throw invalidParams(`${app.name} is a Fir app: buildpacks can't be set on it (they come from project.toml).`)
     app.buildpacks = buildpacks
     app.updatedAt = now()
     this.changed()
@@ -680,7 +907,10 @@ export class Store {
       createdAt: time,
       database: input.database,
       ...(input.following ? {following: {...input.following}} : {}),
+      ...(input.forkedFrom ? {forkedFrom: {...input.forkedFrom}} : {}),
+      ...(input.highAvailability === undefined ? {} : {highAvailability: input.highAvailability}),
       id: randomUUID(),
+      ...(input.level ? {level: input.level} : {}),
       name,
       plan: `${service.name}:${plan.slug}`,
       providerId: `resource${randomBytes(6).toString('hex')}@heroku.com`,
@@ -718,6 +948,61 @@ export class Store {
   /** `pg:unfollow`: the database stops following its leader (the caller makes it writable). */
   unfollow(addon: AddonRec): AddonRec {
     if (!addon.following) throw invalidParams(`${addon.name} is not a follower.`)
+    delete addon.following
+    addon.updatedAt = now()
+    this.changed()
+    return addon
+  }
+
+  /** `pg:credentials:create`: a named credential (its role already exists in the cluster). */
+  addCredential(addon: AddonRec, name: string, credential: {password: string; user: string}): AddonRec {
+    if (name === 'default' || addon.credentials?.[name]) throw invalidParams(`A credential named ${name} already exists on ${addon.name}.`)
+    addon.credentials = {...addon.credentials, [name]: credential}
+    addon.updatedAt = now()
+    this.changed()
+    return addon
+  }
+
+  /** `pg:credentials:destroy`: refused while an attachment still uses it, as Heroku refuses it. */
+  removeCredential(addon: AddonRec, name: string): {password: string; user: string} {
+    const credential = addon.credentials?.[name]
+    if (!credential) throw notFound('credential', `Couldn't find the credential ${name} on ${addon.name}.`)
+    const users = this.attachmentsOfAddon(addon).filter(a => a.namespace === `credential:${name}`)
+    if (users.length > 0) {
+      throw invalidParams(`The credential ${name} is attached to ${[...new Set(users.map(a => this.appById(a.appId).name))].join(', ')}: detach it before destroying it.`)
+    }
+
+    const {[name]: _removed, ...rest} = addon.credentials!
+    addon.credentials = rest
+    addon.updatedAt = now()
+    this.changed()
+    return credential
+  }
+
+  /** `pg:credentials:rotate`: a new password for a credential; for `default`, the add-on's URL (every attachment's var) changes. */
+  rotateCredential(actor: Account, addon: AddonRec, name: string, password: string): void {
+    if (name === 'default') {
+      const url = new URL(addon.config.URL!)
+      url.password = password
+      addon.config = {...addon.config, URL: url.toString()}
+      for (const attachment of this.attachmentsOfAddon(addon)) {
+        this.addRelease(this.appById(attachment.appId), actor, `Update ${attachment.name} by ${addon.name}`)
+      }
+    } else {
+      const credential = addon.credentials?.[name]
+      if (!credential) throw notFound('credential', `Couldn't find the credential ${name} on ${addon.name}.`)
+      credential.password = password
+    }
+
+    addon.updatedAt = now()
+    this.changed()
+  }
+
+  /** `pg:upgrade:run`: the reported major moves up (never down); a follower stops following, as Heroku's does. */
+  upgradeVersion(addon: AddonRec, version: string): AddonRec {
+    if (!(version in POSTGRES_VERSIONS)) throw invalidParams(`Postgres version ${version} is not available. Supported versions: ${Object.keys(POSTGRES_VERSIONS).join(', ')}.`)
+    if (Number(version) <= Number(addon.version ?? 0)) throw invalidParams(`${addon.name} is already on Postgres ${addon.version}: an upgrade needs a newer version than ${version}.`)
+    addon.version = version
     delete addon.following
     addon.updatedAt = now()
     this.changed()
@@ -837,11 +1122,11 @@ export class Store {
     return pipeline
   }
 
-  createPipeline(owner: Account, name: string): PipelineRec {
+  createPipeline(owner: Account, name: string, generation: Generation = 'cedar'): PipelineRec {
     if (!/^[a-z][a-z0-9-]{1,28}[a-z0-9]$/.test(name)) throw invalidParams('Name must start with a letter, end with a letter or digit and can only contain lowercase letters, digits, and dashes.')
     if (this.findPipeline(name)) throw invalidParams('Name is already taken')
     const time = now()
-    const pipeline: PipelineRec = {createdAt: time, id: randomUUID(), name, ownerId: owner.id, updatedAt: time}
+    const pipeline: PipelineRec = {createdAt: time, generation, id: randomUUID(), name, ownerId: owner.id, updatedAt: time}
     this.state.pipelines.push(pipeline)
     this.changed()
     return pipeline
@@ -857,6 +1142,10 @@ export class Store {
   couple(app: AppRec, pipeline: PipelineRec, stage: string): CouplingRec {
     if (!STAGES.includes(stage as Stage)) throw invalidParams(`Stage must be one of ${STAGES.join(', ')}.`)
     if (this.state.couplings.some(c => c.appId === app.id)) throw invalidParams(`${app.name} is already in a pipeline.`)
+    if ((app.generation ?? 'cedar') !== (pipeline.generation ?? 'cedar')) {
+      throw invalidParams(`${app.name} is a ${app.generation ?? 'cedar'} app and ${pipeline.name} a ${pipeline.generation ?? 'cedar'} pipeline: a pipeline's apps share its generation.`)
+    }
+
     const time = now()
     const coupling: CouplingRec = {appId: app.id, createdAt: time, id: randomUUID(), pipelineId: pipeline.id, stage: stage as Stage, updatedAt: time}
     this.state.couplings.push(coupling)
@@ -870,6 +1159,48 @@ export class Store {
     coupling.updatedAt = now()
     this.changed()
     return coupling
+  }
+
+  /**
+   * `POST /pipeline-promotions`: the source's release (`source.release.id`, else its current one) is released
+   * on each target with the same artifact (slug or OCI image). Refused (422) for an expired release, a target
+   * outside the pipeline or the source itself; a target that cannot take it fails with an error message.
+   */
+  promote(actor: Account, pipeline: PipelineRec, source: AppRec, targets: AppRec[], releaseId?: string): PromotionRec {
+    const coupled = (app: AppRec): boolean => this.state.couplings.some(c => c.appId === app.id && c.pipelineId === pipeline.id)
+    if (!coupled(source)) throw invalidParams(`${source.name} is not in the pipeline ${pipeline.name}.`)
+    if (targets.length === 0) throw invalidParams('A promotion needs at least one target app.')
+    for (const target of targets) {
+      if (!coupled(target)) throw invalidParams(`${target.name} is not in the pipeline ${pipeline.name}.`)
+      if (target.id === source.id) throw invalidParams(`Cannot promote ${source.name} to itself.`)
+    }
+
+    const release = releaseId ? this.release(source, releaseId) : this.latestRelease(source)
+    if (!release || (!release.slugId && !release.ociImageId)) throw invalidParams(`${source.name} has no release with code to promote.`)
+    if (release.status === 'expired') throw invalidParams(`v${release.version} of ${source.name} has expired: its artifact is gone. Promote an unexpired release.`)
+    const time = now()
+    const promotion: PromotionRec = {
+      createdAt: time, id: randomUUID(), pipelineId: pipeline.id, sourceAppId: source.id, sourceReleaseId: release.id, status: 'completed', targets: [], updatedAt: time,
+    }
+    const description = `Promote ${source.name} v${release.version}`
+    for (const target of targets) {
+      const entry: PromotionTargetRec = {appId: target.id, errorMessage: null, id: randomUUID(), releaseId: null, status: 'succeeded'}
+      try {
+        const made = release.ociImageId
+          ? this.releaseOciImage(actor, target, release.ociImageId, description)
+          : this.releaseSlug(actor, target, release.slugId!, description)
+        entry.releaseId = made.id
+      } catch (error) {
+        entry.status = 'failed'
+        entry.errorMessage = (error as Error).message
+      }
+
+      promotion.targets.push(entry)
+    }
+
+    this.state.promotions.push(promotion)
+    this.changed()
+    return promotion
   }
 
   uncouple(coupling: CouplingRec): CouplingRec {

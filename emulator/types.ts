@@ -71,8 +71,12 @@ export interface FaultRule {
 
 /** A topology to load in one call; provisioning is immediate and each database is real. */
 export interface SeedFixture {
+  /** spaces, created before the apps; an app in a `fir` space is a Fir app (OCI images, no buildpacks or stack) */
+  spaces?: Array<{name: string; generation?: 'cedar' | 'fir'; owner?: string; region?: string; shield?: boolean; team?: string}>
   apps?: Array<{
     name: string
+    /** a space seeded above (its generation becomes the app's) */
+    space?: string
     /** account email; default the first account */
     owner?: string
     region?: string
@@ -101,6 +105,10 @@ export interface SeedFixture {
      * plan): the leader's data is copied in once, as `addons:create … -- --follow LEADER` does
      */
     follow?: string
+    /** make it a fork of this add-on (seeded before it, standard or higher): its data copied once, writable */
+    fork?: string
+    /** Postgres Advanced (`heroku-postgresql:advanced*`): the leader level, default `4G-Performance` */
+    level?: string
   }>
   attachments?: Array<{app: string; addon: string; as?: string}>
   pipelines?: Array<{name: string; apps: Record<string, 'development' | 'production' | 'review' | 'staging' | 'test'>}>
@@ -123,6 +131,12 @@ export interface Emulator {
   clearFaults(): void
   setLatency(ms: number): void
   setProvisionDelay(ms: number): void
+  /**
+   * Heroku's artifact retention (older than `days`, default 30, and than the `releases`, default 20, latest
+   * releases of the app) applied as of `now` (ISO date, default now): those releases become `expired`.
+   * `all` expires every release of `app` that has an artifact, the current one included.
+   */
+  expireArtifacts(options?: {all?: boolean; app?: string; days?: number; now?: string; releases?: number}): Array<{app: string; version: number}>
   /** per-account request budget from now on (429 `rate_limit` once spent); undefined = unlimited */
   setRateLimit(budget: number | undefined): void
   /** the real connection URL of a Postgres add-on, by add-on name (for tests to query rows) */

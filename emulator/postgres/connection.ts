@@ -72,17 +72,31 @@ export function libpqEnv(parts: ConnectionParts, base: NodeJS.ProcessEnv = proce
   }
 }
 
-/**
- * Masks every given password wherever it appears, and the userinfo of any URL (up to its last `@`).
- * The emulator's own masking: a stand-in for Heroku shares no code with the client it tests.
- */
+// Userinfo of any URL, and bearer/basic tokens: the emulator's own masking (it imports nothing from src/).
+const URL_WITH_CREDENTIALS = /\b([a-z][\w+.-]*:\/\/)([^\s:@/'"]*):([^\s@/'"]*)@/gi
+const TOKEN = /\b(Bearer|Basic)\s+[\w\-.~+/=:]{8,}/gi
+
+function maskUser(user: string): string {
+  if (!user) return ''
+  let decoded = user
+  try {
+    decoded = decodeURIComponent(user)
+  } catch {
+    // keep it encoded
+  }
+
+  return `${decoded.slice(0, 1)}***`
+}
+
+/** Masks credentials in URLs (`postgres://u***:****@host/db`), tokens, and every given password wherever it appears. */
 export function redactUrls(text: string, passwords: string[]): string {
   let out = text
   for (const password of passwords.filter(p => p.length > 0).sort((a, b) => b.length - a.length)) {
     out = out.split(password).join('****')
   }
 
-  return out.replaceAll(/\b([a-z][\w+.-]*:\/\/)[^\s'"@]*@/gi, '$1****@')
+  out = out.replace(URL_WITH_CREDENTIALS, (_m, scheme: string, user: string) => `${scheme}${maskUser(user)}:****@`)
+  return out.replace(TOKEN, (_m, kind: string) => `${kind} ****`)
 }
 
 /** Double-quoted SQL identifier. */

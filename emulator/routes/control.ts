@@ -70,6 +70,16 @@ export function controlRoutes(router: Router, emulator: Controls): void {
     emulator.setRateLimit(budget === null ? undefined : budget as number | undefined)
     return {body: emulator.settings()}
   })
+  router.add('POST', '/__emulator/expire-artifacts', ctx => {
+    const body = bodyObject(ctx)
+    const text = (key: string): string | undefined => (typeof body[key] === 'string' ? body[key] : undefined)
+    const number = (key: string): number | undefined => (typeof body[key] === 'number' ? body[key] : undefined)
+    try {
+      return {body: {expired: emulator.expireArtifacts({all: body.all === true, app: text('app'), days: number('days'), now: text('now'), releases: number('releases')})}}
+    } catch (error) {
+      throw invalidParams((error as Error).message)
+    }
+  })
   router.add('GET', '/__emulator/databases/:addon', ctx => ({body: {url: emulator.databaseUrl(ctx.params.addon!)}}))
   router.add('GET', '/__emulator/backups/:uuid', ctx => ({raw: emulator.downloadBackup(ctx.params.uuid!, ctx.query.get('token'))}))
 }

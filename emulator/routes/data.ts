@@ -8,13 +8,15 @@ import {createReadStream} from 'node:fs'
 import {mkdir, rm, stat} from 'node:fs/promises'
 import path from 'node:path'
 
-import {POSTGRES, POSTGRES_VERSIONS, resolvePlan} from '../catalog.js'
+import {ADVANCED_LEVELS, isShieldPlan, POSTGRES, POSTGRES_VERSIONS, postgresTier, resolvePlan} from '../catalog.js'
 import type {Core} from '../core.js'
-import {HerokuError, invalidParams, notFound, type RequestContext, type Router} from '../http.js'
+import {forbidden, HerokuError, invalidParams, notFound, type RequestContext, type Router} from '../http.js'
+import {ident, literal, randomPassword, randomRoleName, scramVerifier} from '../postgres/connection.js'
 import type {TransferProgress} from '../postgres/types.js'
 import {setReadOnly} from '../provision.js'
+import {attachmentJson} from '../serialize.js'
 import {type AddonRec, type AppRec, now, type TransferRec} from '../store.js'
-import {actor, bodyObject, optionalString} from './common.js'
+import {actor, bodyObject, optionalString, requiredString} from './common.js'
 
 const DATABASE_NOT_FOUND = "Couldn't find that database."
 
@@ -56,10 +58,14 @@ export function dataRoutes(router: Router, core: Core): void {
 
   /** A Postgres add-on the caller can see, by id or name; 404 until it is provisioned. */
   const database = (ctx: RequestContext, options: {provisioned?: boolean} = {provisioned: true}): AddonRec => {
+    const account = actor(ctx)
     const addon = store.findAddon(ctx.params.addon!)
-    if (!addon || addon.service !== POSTGRES || !store.canSeeAddon(actor(ctx), addon)) throw notFound('database', DATABASE_NOT_FOUND)
+    if (!addon || addon.service !== POSTGRES || !store.canSeeAddon(account, addon)) throw notFound('database', DATABASE_NOT_FOUND)
     ctx.noted.addon = addon.name
-    ctx.noted.app = store.state.apps.find(a => a.id === addon.appId)?.name
+    const owner = store.state.apps.find(a => a.id === addon.appId)
+    ctx.noted.app = owner?.name
+    // As Heroku's Data API: attached to one of your apps is not enough, the billing app must be yours too.
+    if (!owner || !store.canSee(account, owner)) throw forbidden(`You do not have access to the billing app of ${addon.name}.`)
     if (options.provisioned && (addon.state !== 'provisioned' || !addon.database || !addon.config.URL)) {
       throw notFound('database', `${addon.name} is not yet provisioned.`)
     }
@@ -99,7 +105,8 @@ export function dataRoutes(router: Router, core: Core): void {
       uuid: t.uuid,
       warnings: 0,
     }
-    if (verbose || t.succeeded === false) json.logs = t.logs
+    // As Heroku: logs only when asked for (`?verbose=true`), even for a failed transfer.
+    if (verbose) json.logs = t.logs
     return json
   }
 
@@ -193,6 +200,29 @@ export function dataRoutes(router: Router, core: Core): void {
     return (await cluster.size(addon.database)).numBytes
   }
 
+  /** The add-on a URL of this cluster reaches (by database name), if any. */
+  const addonAt = (url: string): AddonRec | undefined => {
+    let name: string
+    try {
+      name = decodeURIComponent(new URL(url).pathname.slice(1))
+    } catch {
+      return undefined
+    }
+
+    return store.state.addons.find(a => a.database === name)
+  }
+
+  /** Shield databases cannot use PGBackups: no transfers (pg:copy), no backups, no restores. */
+  const refuseShield = (...addons: Array<AddonRec | undefined>): void => {
+    const shield = addons.find(a => a && isShieldPlan(a.plan))
+    if (shield) throw invalidParams(`${shield.name} is on ${shield.plan}: PGBackups (pg:copy, pg:backups) is not available for Shield-tier databases.`)
+  }
+
+  /** Essential-tier databases have only their default credential and no pooling. */
+  const refuseEssential = (addon: AddonRec, what: string): void => {
+    if (postgresTier(addon.plan) === 'essential') throw invalidParams(`You can't ${what} on Essential-tier databases (${addon.name} is on ${addon.plan}).`)
+  }
+
   // ------------------------------------------------------------------ databases
   router.add('GET', '/client/v11/databases/:addon', async ctx => {
     const addon = database(ctx)
@@ -207,6 +237,7 @@ export function dataRoutes(router: Router, core: Core): void {
     const limit = spec?.storageBytes ?? 0
     const version = POSTGRES_VERSIONS[addon.version ?? ''] ?? addon.version ?? ''
     const leader = addon.following ? store.addonById(addon.following.id) : undefined
+    const forkedFrom = addon.forkedFrom ? store.addonById(addon.forkedFrom.id) : undefined
     const info = [
       {name: 'Plan', values: [spec?.humanName ?? addon.plan]},
       {name: 'Status', values: ['Available']},
@@ -217,6 +248,7 @@ export function dataRoutes(router: Router, core: Core): void {
       {name: 'Tables', values: [numTables]},
       // As Heroku: the leader's URL, which pg:info resolves to the leader's config var name (`resolve_db_name`).
       ...(leader?.config.URL ? [{name: 'Following', resolve_db_name: true, values: [leader.config.URL]}] : []),
+      ...(forkedFrom?.config.URL ? [{name: 'Forked From', resolve_db_name: true, values: [forkedFrom.config.URL]}] : []),
       {name: 'Fork/Follow', values: [essential ? 'Unsupported' : 'Available']},
       {name: 'Rollback', values: [essential ? 'Unsupported' : `earliest from ${addon.createdAt.replace('T', ' ').replace('Z', '')} UTC`]},
       {name: 'Continuous Protection', values: [essential ? 'Off' : 'On']},
@@ -230,6 +262,8 @@ export function dataRoutes(router: Router, core: Core): void {
       database_user: decodeURIComponent(credentials.username),
       // A follower's `following` is its leader's URL (pg:unfollow names the leader's config var from it), `leader` its name.
       following: leader?.config.URL ?? null,
+      // like `following`: the source's URL (pg:info resolves it to a config var name)
+      forked_from: forkedFrom?.config.URL ?? null,
       info,
       leader: addon.following?.name ?? null,
       name: addon.name,
@@ -267,18 +301,177 @@ export function dataRoutes(router: Router, core: Core): void {
     return {body: {message: `${addon.name} no longer follows ${leader.name} and is now writable.`}}
   })
 
-  router.add('GET', '/postgres/v0/databases/:addon/credentials', ctx => {
+  /** `pg:upgrade:run` / `data:pg:upgrade:run`: the latest major unless `version` says; a follower becomes writable. */
+  const upgrade = async (ctx: RequestContext, addon: AddonRec): Promise<{body: unknown}> => {
+    const version = optionalString(bodyObject(ctx), 'version') ?? Object.keys(POSTGRES_VERSIONS).sort((a, b) => Number(b) - Number(a))[0]!
+    const wasFollowing = Boolean(addon.following)
+    store.upgradeVersion(addon, version)
+    if (wasFollowing) await setReadOnly(core, addon.database!, false)
+    return {body: {message: `Upgrading ${addon.name} to Postgres ${version}.${wasFollowing ? ' It no longer follows its leader and is writable.' : ''}`}}
+  }
+
+  router.add('POST', '/client/v11/databases/:addon/upgrade/run', async ctx => {
     const addon = database(ctx)
+    if (postgresTier(addon.plan) === 'advanced') throw invalidParams(`${addon.name} is a Postgres Advanced database: upgrade it with data:pg:upgrade:run.`)
+    return upgrade(ctx, addon)
+  })
+
+  // ------------------------------------------------------------------ Postgres Advanced (/data/postgres/v1)
+  const advanced = (ctx: RequestContext, options?: {provisioned?: boolean}): AddonRec => {
+    const addon = database(ctx, options)
+    if (postgresTier(addon.plan) !== 'advanced') {
+      throw invalidParams(`${addon.name} is on ${addon.plan}, not a Postgres Advanced plan: use the /client/v11 API (pg:info).`)
+    }
+
+    return addon
+  }
+
+  router.add('GET', '/data/postgres/v1/:addon/info', async ctx => {
+    const addon = advanced(ctx, {provisioned: false})
+    const ready = addon.state === 'provisioned' && Boolean(addon.database && addon.config.URL)
+    const owner = store.appById(addon.appId)
+    const size = ready ? await (await core.cluster()).size(addon.database!) : {numBytes: 0, numTables: 0}
+    const level = ADVANCED_LEVELS.find(l => l.name === addon.level) ?? ADVANCED_LEVELS[0]!
+    const url = ready ? new URL(addon.config.URL!) : undefined
+    const count = addon.highAvailability ? 2 : 1
+    const forkedFrom = addon.forkedFrom ? {id: addon.forkedFrom.id, name: addon.forkedFrom.name} : null
+    const poolStatus = ready ? 'available' : 'provisioning'
+    return {body: {
+      addon: {id: addon.id, name: addon.name},
+      app: {id: owner.id, name: owner.name},
+      created_at: addon.createdAt,
+      features: {
+        continuous_protection: {enabled: true},
+        credentials: {current_count: 1 + Object.keys(addon.credentials ?? {}).length, enabled: true},
+        data_encryption: {enabled: true},
+        fork: {enabled: true},
+        highly_available: {enabled: Boolean(addon.highAvailability)},
+        rollback: {earliest_time: addon.createdAt, enabled: true, latest_time: now()},
+      },
+      forked_from: forkedFrom,
+      plan_limits: [
+        {current: size.numBytes / 1024 ** 3, limit: 128 * 1024, name: 'storage-limit-in-gb'},
+        {current: size.numTables, limit: 4000, name: 'table-limit'},
+        {current: 0, limit: level.connection_limit, name: 'connection-limit'},
+      ],
+      pools: [{
+        compute_instances: Array.from({length: count}, (_, i) => ({
+          id: `${addon.id.slice(0, 8)}-${i}`, level: level.name, name: `leader-${i}`, role: i === 0 ? 'leader' : 'standby', status: ready ? 'up' : 'starting', updated_at: addon.updatedAt,
+        })),
+        connections_used: ready ? 0 : null,
+        endpoints: url ? [{host: url.hostname, port: Number(url.port), status: 'available'}] : [],
+        expected_connection_limit: level.connection_limit,
+        expected_count: count,
+        expected_level: level.name,
+        id: `${addon.id}:leader`,
+        metrics_sources: {cluster: null, database: null, leader: null},
+        name: 'leader',
+        status: poolStatus,
+        wait_status: {message: ready ? null : 'Provisioning', waiting: !ready},
+      }],
+      quotas: [],
+      region: owner.region === 'eu' ? 'eu' : 'us',
+      status: ready ? 'available' : 'provisioning',
+      tier: 'advanced',
+      version: POSTGRES_VERSIONS[addon.version ?? ''] ?? addon.version ?? '',
+    }}
+  })
+
+  router.add('POST', '/data/postgres/v1/:addon/upgrade/run', async ctx => upgrade(ctx, advanced(ctx)))
+
+  // ------------------------------------------------------------------ credentials and pooling
+  type CredentialJson = {credentials: Array<{connections: number; password?: string; state: string; user: string}>; database: string; host: string; name: string; port: number; state: string; uuid: string}
+  /** One credential as `/postgres/v0/.../credentials/:name` gives it (with its password, which pg:credentials:url prints); lists leave passwords out. */
+  const credentialJson = (addon: AddonRec, name: string, withPassword = true): CredentialJson => {
     const url = new URL(addon.config.URL!)
-    return {body: [{
-      credentials: [{connections: 0, state: 'active', user: decodeURIComponent(url.username)}],
-      database: addon.database,
+    const own = name === 'default'
+      ? {password: decodeURIComponent(url.password), user: decodeURIComponent(url.username)}
+      : addon.credentials?.[name]
+    if (!own) throw notFound('credential', `Couldn't find the credential ${name} on ${addon.name}.`)
+    return {
+      credentials: [{connections: 0, ...(withPassword ? {password: own.password} : {}), state: 'active', user: own.user}],
+      database: addon.database!,
       host: url.hostname,
-      name: 'default',
+      name,
       port: Number(url.port),
       state: 'active',
-      uuid: addon.id,
-    }]}
+      uuid: `${addon.id}:${name}`,
+    }
+  }
+
+  router.add('GET', '/postgres/v0/databases/:addon/credentials', ctx => {
+    const addon = database(ctx)
+    return {body: ['default', ...Object.keys(addon.credentials ?? {}).sort()].map(name => credentialJson(addon, name, false))}
+  })
+  router.add('GET', '/postgres/v0/databases/:addon/credentials/:name', ctx => ({body: credentialJson(database(ctx), ctx.params.name!)}))
+
+  /** `pg:credentials:create --name NAME`: a real role with its own password, with the default credential's rights. */
+  router.add('POST', '/postgres/v0/databases/:addon/credentials', async ctx => {
+    const addon = database(ctx)
+    refuseEssential(addon, 'create a custom credential')
+    if (postgresTier(addon.plan) === 'advanced') throw invalidParams(`${addon.name} is a Postgres Advanced database: manage its credentials with data:pg:credentials:create.`)
+    const name = requiredString(bodyObject(ctx), 'name')
+    if (!/^[a-z][a-z0-9_-]{0,49}$/.test(name) || name === 'default') throw invalidParams(`Credential name ${name} is invalid: use lowercase letters, digits, dashes and underscores.`)
+    if (addon.credentials?.[name]) throw invalidParams(`A credential named ${name} already exists on ${addon.name}.`)
+    const cluster = await core.cluster()
+    const user = randomRoleName()
+    const password = randomPassword()
+    const owner = decodeURIComponent(new URL(addon.config.URL!).username)
+    await cluster.query('postgres', `CREATE ROLE ${ident(user)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD ${literal(scramVerifier(password))}`, undefined, {as: 'superuser'})
+    await cluster.query('postgres', `GRANT CONNECT ON DATABASE ${ident(addon.database!)} TO ${ident(user)}; GRANT ${ident(owner)} TO ${ident(user)}`, undefined, {as: 'superuser'})
+    store.addCredential(addon, name, {password, user})
+    return {body: {message: `Credential ${name} created on ${addon.name}.`, name}, status: 201}
+  })
+
+  router.add('DELETE', '/postgres/v0/databases/:addon/credentials/:name', async ctx => {
+    const addon = database(ctx)
+    const name = ctx.params.name!
+    if (name === 'default') throw invalidParams("You can't destroy the default credential.")
+    const {user} = store.removeCredential(addon, name)
+    const owner = decodeURIComponent(new URL(addon.config.URL!).username)
+    const cluster = await core.cluster()
+    // objects the credential owned go to the default credential, as Heroku says
+    await cluster.query(addon.database!, `REASSIGN OWNED BY ${ident(user)} TO ${ident(owner)}; DROP OWNED BY ${ident(user)}`, undefined, {as: 'superuser'})
+    await cluster.query('postgres', `DROP ROLE ${ident(user)}`, undefined, {as: 'superuser'})
+    return {body: {message: `Credential ${name} destroyed.`}}
+  })
+
+  /** Rotation sets a new password on the credential's role; for `default` the add-on's URL changes with it. */
+  const rotate = async (ctx: RequestContext, names: (addon: AddonRec) => string[]): Promise<{body: unknown}> => {
+    const addon = database(ctx)
+    const cluster = await core.cluster()
+    for (const name of names(addon)) {
+      const user = name === 'default' ? decodeURIComponent(new URL(addon.config.URL!).username) : addon.credentials?.[name]?.user
+      if (!user) throw notFound('credential', `Couldn't find the credential ${name} on ${addon.name}.`)
+      const password = randomPassword()
+      // eslint-disable-next-line no-await-in-loop -- one ALTER ROLE per credential, in order
+      await cluster.query('postgres', `ALTER ROLE ${ident(user)} PASSWORD ${literal(scramVerifier(password))}`, undefined, {as: 'superuser'})
+      store.rotateCredential(actor(ctx), addon, name, password)
+    }
+
+    return {body: {message: 'Rotation complete.'}}
+  }
+
+  router.add('POST', '/postgres/v0/databases/:addon/credentials_rotation', async ctx => rotate(ctx, addon => ['default', ...Object.keys(addon.credentials ?? {})]))
+  router.add('POST', '/postgres/v0/databases/:addon/credentials/:name/credentials_rotation', async ctx => rotate(ctx, () => [ctx.params.name!]))
+
+  /** `pg:connection-pooling:attach`: the same add-on attached under `connection-pooling:default`, on the pooler's port. */
+  router.add('POST', '/client/v11/databases/:addon/connection-pooling', async ctx => {
+    const addon = database(ctx)
+    refuseEssential(addon, 'perform this operation')
+    if (postgresTier(addon.plan) === 'advanced') throw invalidParams(`Server-side connection pooling is not supported on Postgres Advanced (${addon.name}).`)
+    const body = bodyObject(ctx)
+    const app = store.app(actor(ctx), requiredString(body, 'app'))
+    const credential = optionalString(body, 'credential') ?? 'default'
+    if (credential !== 'default') throw invalidParams('Connection pooling is only available for the default credential.')
+    await core.cluster()
+    const attachment = store.createAttachment(actor(ctx), app, addon, {
+      confirm: app.name,
+      name: optionalString(body, 'name') ?? 'DATABASE_CONNECTION_POOL',
+      namespace: 'connection-pooling:default',
+      origin: 'attach',
+    })
+    return {body: attachmentJson(store, attachment), status: 201}
   })
 
   // ------------------------------------------------------------------ transfers (pg:copy)
@@ -290,6 +483,7 @@ export function dataRoutes(router: Router, core: Core): void {
     if (!fromUrl || !toUrl) throw invalidParams('from_url and to_url are required.')
     for (const url of [fromUrl, toUrl]) if (!/^postgres(ql)?:\/\//.test(url)) throw invalidParams('from_url and to_url must be postgres:// URLs.')
     if (fromUrl === toUrl) throw invalidParams('Cannot copy a database onto itself.')
+    refuseShield(addon, addonAt(fromUrl), addonAt(toUrl))
     const transfer = newTransfer(addon, {
       fromName: optionalString(body, 'from_name') ?? null,
       fromType: 'pg_dump',
@@ -317,6 +511,7 @@ export function dataRoutes(router: Router, core: Core): void {
   // ------------------------------------------------------------------ backups and restores
   router.add('POST', '/client/v11/databases/:addon/backups', async ctx => {
     const addon = database(ctx)
+    refuseShield(addon)
     await mkdir(core.backupsDir, {recursive: true})
     const uuid = randomUUID()
     const file = path.join(core.backupsDir, `${uuid}.dump`)
@@ -338,6 +533,7 @@ export function dataRoutes(router: Router, core: Core): void {
 
   router.add('POST', '/client/v11/databases/:addon/restores', async ctx => {
     const addon = database(ctx)
+    refuseShield(addon)
     const backupUrl = optionalString(bodyObject(ctx), 'backup_url')
     if (!backupUrl) throw invalidParams('backup_url is required.')
     const uuid = /\/__emulator\/backups\/([0-9a-f-]{36})/.exec(backupUrl)?.[1]

@@ -278,6 +278,30 @@ describe('emulator http helpers', () => {
     expect(page(items, undefined, 'version', ['version']).status).to.equal(200)
   })
 
+  it('pages by a key that is not unique without skipping or repeating an item, in both orders', () => {
+    // 9 items, keys in runs of 4, 3 and 2: every page size ends inside a run somewhere
+    const items = ['b', 'a', 'a', 'c', 'a', 'b', 'a', 'c', 'b'].map((name, i) => ({id: `id-${i}`, name}))
+    for (const order of ['asc', 'desc'] as const) {
+      for (const max of [1, 2, 3, 4, 5]) {
+        const seen: string[] = []
+        let range: string | undefined = `name ..; max=${max}, order=${order}`
+        for (let guard = 0; range && guard < 20; guard++) {
+          const reply: ReturnType<typeof page> = page(items, range, 'name', ['id', 'name'])
+          seen.push(...(reply.body as Array<{id: string}>).map(i => i.id))
+          range = reply.headers!['Next-Range']
+        }
+
+        expect([...seen].sort(), `${order} max=${max}`).to.deep.equal(items.map(i => i.id).sort())
+        const names = seen.map(id => items.find(i => i.id === id)!.name)
+        expect(names, `${order} max=${max}`).to.deep.equal([...names].sort((a, b) => (order === 'asc' ? a.localeCompare(b) : b.localeCompare(a))))
+      }
+    }
+
+    // a page that ends between two distinct keys keeps Heroku's exclusive form
+    expect(page(items, 'name ..; max=4', 'name', ['name']).headers!['Next-Range']).to.equal('name ]a..; max=4, order=asc')
+    expect(page(items, 'name ..; max=3', 'name', ['name']).headers!['Next-Range']).to.equal('name a..; max=3, order=asc, offset=3')
+  })
+
   it('reads Bearer and Basic (":" + token) credentials', () => {
     expect(tokenOf('Bearer abc')).to.equal('abc')
     expect(tokenOf(`Basic ${Buffer.from(':abc').toString('base64')}`)).to.equal('abc')

@@ -54,18 +54,43 @@ export async function withEmulatorEnv<T>(emu: Emulator, fn: () => Promise<T>, ac
 
 // ---------------------------------------------------------------------- mocha hooks
 
+/**
+ * How long a new add-on takes to provision under `provisioning: 'realistic'`: a few seconds, so every wait
+ * and poll path of the plugin (add-on state, wait_status) runs over HTTP, as against Heroku where a
+ * database takes minutes. Seeding stays immediate.
+ */
+export const REALISTIC_PROVISION_DELAY_MS = 3000
+
+/**
+ * The suites' default. `'instant'` for now: the lead switches it to `'realistic'` once the suites pass
+ * under it. `HEROKU_EMULATOR_PROVISIONING=realistic` (or `instant`) overrides it for one run.
+ */
+export const DEFAULT_PROVISIONING: 'instant' | 'realistic' = 'instant'
+
+function provisioningMode(option: 'instant' | 'realistic' | undefined): 'instant' | 'realistic' {
+  if (option) return option
+  const fromEnv = process.env.HEROKU_EMULATOR_PROVISIONING
+  if (fromEnv === 'instant' || fromEnv === 'realistic') return fromEnv
+  return DEFAULT_PROVISIONING
+}
+
 export interface UseEmulatorOptions<T> {
   /** `'link'`: also a real `heroku` binary with this plugin linked (`fixture.cli`); `'none'`: the stock CLI alone */
   cli?: 'installed' | 'link' | 'none'
   /** added to the emulator's env for that CLI */
   cliEnv?: Record<string, string>
-  /** passed to `startTestEmulator` */
+  /** passed to `startTestEmulator` (its `provisionDelayMs` wins over `provisioning`) */
   emulator?: EmulatorOptions
   /**
    * `'once'` (default): started and seeded once for the block, tests share the state;
    * `'each'`: `reset()` and seeded again before every test of the block.
    */
   fresh?: 'each' | 'once'
+  /**
+   * `'realistic'`: add-ons created by requests provision after REALISTIC_PROVISION_DELAY_MS (kept across
+   * `reset()`); `'instant'`: at once. Default DEFAULT_PROVISIONING, or HEROKU_EMULATOR_PROVISIONING.
+   */
+  provisioning?: 'instant' | 'realistic'
   /** builds the state the block starts from; its result is `fixture.seeded` (the journal is cleared after it) */
   seed?: (emu: Emulator) => Promise<T>
 }
@@ -121,7 +146,8 @@ export function useEmulator<T = undefined>(options: UseEmulatorOptions<T> = {}):
   }
 
   before(async function () {
-    emu = await startTestEmulator(options.emulator)
+    const delay = provisioningMode(options.provisioning) === 'realistic' ? REALISTIC_PROVISION_DELAY_MS : 0
+    emu = await startTestEmulator({provisionDelayMs: delay, ...options.emulator})
     if (options.cli) cli = await HerokuCli.create({env: {...emu.env, ...options.cliEnv}, plugin: options.cli})
     if (options.fresh !== 'each') await seed()
   })

@@ -96,10 +96,19 @@ export function addonRoutes(router: Router, core: Core): void {
     // `-- --follow REF` arrives as config.follow; a bare `--follow` as `true`.
     const follow = config?.follow
     if (follow !== undefined && (typeof follow !== 'string' || follow === '')) throw invalidParams('config.follow must name the database to follow.')
+    const fork = config?.fork
+    if (fork !== undefined && (typeof fork !== 'string' || fork === '')) throw invalidParams('config.fork must name the database to fork.')
+    const level = config?.level
+    if (level !== undefined && typeof level !== 'string') throw invalidParams('config.level must be a string.')
+    const ha = config?.['high-availability']
     const addon = await provisionAddon(core, account, app, {
       attachmentName: typeof attachment?.name === 'string' ? attachment.name : undefined,
       confirm: optionalString(body, 'confirm'),
       follow,
+      fork,
+      // the CLI sends a boolean flag as `true`; `-- --high-availability true` arrives as a string
+      highAvailability: ha === true || ha === 'true',
+      level,
       name: optionalString(body, 'name'),
       plan,
       version: version === undefined ? undefined : String(version),
@@ -136,6 +145,19 @@ export function addonRoutes(router: Router, core: Core): void {
     const addon = store.addon(actor(ctx), ctx.params.addon!)
     noteAddon(ctx, addon)
     return {body: Object.entries(addon.config).map(([name, value]) => ({name: name.toLowerCase(), value}))}
+  })
+
+  /** `addons:attach --credential NAME` checks `config/credential:NAME`: the credential's URL, or `[]` when it does not exist. */
+  router.add('GET', '/addons/:addon/config/:namespace', ctx => {
+    const addon = store.addon(actor(ctx), ctx.params.addon!)
+    noteAddon(ctx, addon)
+    const namespace = ctx.params.namespace!
+    const credential = namespace.startsWith('credential:') ? addon.credentials?.[namespace.slice('credential:'.length)] : undefined
+    if (!credential || !addon.config.URL) return {body: []}
+    const url = new URL(addon.config.URL)
+    url.username = credential.user
+    url.password = credential.password
+    return {body: [{name: 'url', value: url.toString()}]}
   })
 
   // ------------------------------------------------------------------ attachments

@@ -14,9 +14,11 @@ import {
   drainJson,
   featureJson,
   formationJson,
+  ociImageJson,
   regionJson,
   releaseJson,
   slugJson,
+  spaceJson,
 } from '../../serialize.js'
 import {KNOWN_FEATURES} from '../../store.js'
 import {actor, bodyObject, optionalString, rangeOf, refOf, requiredString} from '../common.js'
@@ -48,6 +50,8 @@ export function appRoutes(router: Router, core: Core): void {
     const app = store.createApp(actor(ctx), {
       name: optionalString(body, 'name'),
       region: refOf(body.region, 'region'),
+      // `apps:create --space X` posts to /teams/apps with `space`: the app takes the space's generation
+      space: team ? refOf(body.space, 'space') : undefined,
       stack: refOf(body.stack, 'stack'),
       team: team ? refOf(body.team, 'team') ?? refOf(body.organization, 'organization') ?? null : null,
     })
@@ -128,16 +132,66 @@ export function appRoutes(router: Router, core: Core): void {
     const body = bodyObject(ctx)
     const description = optionalString(body, 'description')
     const slug = refOf(body.slug, 'slug')
+    const ociImage = refOf(body.oci_image, 'oci_image')
     const rollback = refOf(body.release, 'release')
+    if (slug && ociImage) throw invalidParams('A release takes a slug or an oci_image, not both.')
     if (slug) return {body: releaseJson(store, store.releaseSlug(account, app, slug, description)), status: 201}
+    if (ociImage) return {body: releaseJson(store, store.releaseOciImage(account, app, ociImage, description)), status: 201}
     if (rollback) return {body: releaseJson(store, store.rollback(account, app, rollback)), status: 201}
     throw invalidParams('A release needs a slug (or a release to roll back to).')
   })
   router.add('GET', '/apps/:app/slugs/:slug', ctx => {
     const app = store.app(actor(ctx), ctx.params.app!)
-    const slug = store.slug(ctx.params.slug!)
-    if (!slug || slug.appId !== app.id) throw notFound('slug')
+    const slug = store.slugOnApp(app, ctx.params.slug!)
+    if (!slug) throw notFound('slug')
     return {body: slugJson(slug)}
+  })
+  // "Info for the OCI images of an app, filtered by identifier": an array, as the CLI reads it (`ociImages[0]`)
+  router.add('GET', '/apps/:app/oci-images/:image', ctx => {
+    const app = store.app(actor(ctx), ctx.params.app!)
+    return {body: store.ociImagesOf(app, ctx.params.image!).map(i => ociImageJson(i))}
+  })
+  router.add('POST', '/apps/:app/oci-images', ctx => {
+    const app = store.app(actor(ctx), ctx.params.app!)
+    const body = bodyObject(ctx)
+    const processTypes = body.process_types
+    if (processTypes !== undefined && (typeof processTypes !== 'object' || processTypes === null)) throw invalidParams('process_types must be an object.')
+    const image = store.createOciImage(app, {
+      commit: optionalString(body, 'commit') ?? null,
+      commitDescription: optionalString(body, 'commit_description') ?? null,
+      digest: optionalString(body, 'digest'),
+      processTypes: processTypes === undefined ? undefined : Object.fromEntries(Object.entries(processTypes).map(([name, value]) => [
+        name, typeof value === 'string' ? value : String((value as {command?: unknown}).command ?? ''),
+      ])),
+    })
+    return {body: ociImageJson(image), status: 201}
+  })
+
+  // ------------------------------------------------------------------ spaces
+  router.add('GET', '/spaces', ctx => {
+    const account = actor(ctx)
+    const spaces = store.state.spaces.filter(s => {
+      try {
+        return Boolean(store.space(account, s.id))
+      } catch {
+        return false
+      }
+    })
+    return page(spaces.map(s => spaceJson(s)), rangeOf(ctx), 'id', ['id', 'name'])
+  })
+  router.add('GET', '/spaces/:space', ctx => ({body: spaceJson(store.space(actor(ctx), ctx.params.space!))}))
+  router.add('POST', '/spaces', ctx => {
+    const body = bodyObject(ctx)
+    const generation = refOf(body.generation, 'generation')
+    if (body.shield !== undefined && typeof body.shield !== 'boolean') throw invalidParams('shield must be a boolean.')
+    const space = store.createSpace(actor(ctx), {
+      generation,
+      name: requiredString(body, 'name'),
+      region: refOf(body.region, 'region'),
+      shield: body.shield as boolean | undefined,
+      team: refOf(body.team, 'team') ?? null,
+    })
+    return {body: spaceJson(space), status: 201}
   })
   router.add('POST', '/apps/:app/slugs', ctx => {
     const app = store.app(actor(ctx), ctx.params.app!)

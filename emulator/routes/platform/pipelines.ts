@@ -4,8 +4,8 @@
 
 import type {Core} from '../../core.js'
 import {invalidParams, notFound, page, type RequestContext, type Router} from '../../http.js'
-import {appJson, couplingJson, pipelineJson, releaseJson} from '../../serialize.js'
-import type {CouplingRec} from '../../store.js'
+import {appJson, couplingJson, pipelineJson, promotionJson, promotionTargetsJson, releaseJson} from '../../serialize.js'
+import type {CouplingRec, Generation, PromotionRec} from '../../store.js'
 import type {Account} from '../../types.js'
 import {actor, bodyObject, optionalString, rangeOf, refOf, requiredRef, requiredString} from '../common.js'
 
@@ -32,7 +32,10 @@ export function pipelineRoutes(router: Router, core: Core): void {
     const body = bodyObject(ctx)
     const owner = body.owner as undefined | {id?: unknown; type?: unknown}
     const ownerAccount = owner && typeof owner.id === 'string' ? store.accountOrThrow(owner.id) : account
-    return {body: pipelineJson(store.createPipeline(ownerAccount, requiredString(body, 'name'))), status: 201}
+    // the CLI sends `generation: {name}` (pipelines:create); a pipeline's apps share its generation
+    const generation = refOf(body.generation, 'generation') ?? 'cedar'
+    if (generation !== 'cedar' && generation !== 'fir') throw invalidParams(`Generation must be cedar or fir, not ${generation}.`)
+    return {body: pipelineJson(store.createPipeline(ownerAccount, requiredString(body, 'name'), generation as Generation)), status: 201}
   })
   router.add('GET', '/pipelines/:pipeline', ctx => ({body: pipelineJson(store.pipeline(actor(ctx), ctx.params.pipeline!))}))
   router.add('PATCH', '/pipelines/:pipeline', ctx => {
@@ -94,4 +97,30 @@ export function pipelineRoutes(router: Router, core: Core): void {
     const apps = store.visibleApps(account).filter(app => wanted.has(app.id) || wanted.has(app.name))
     return page(apps.map(app => appJson(store, app)), rangeOf(ctx), 'id', ['id', 'name'])
   })
+
+  // ------------------------------------------------------------------ promotions
+  router.add('POST', '/pipeline-promotions', ctx => {
+    const account = actor(ctx)
+    const body = bodyObject(ctx)
+    const pipeline = store.pipeline(account, requiredRef(body, 'pipeline'))
+    const source = body.source as undefined | {app?: unknown; release?: unknown}
+    if (!source || typeof source !== 'object') throw invalidParams('source is required.')
+    const sourceApp = store.app(account, refOf(source.app, 'source.app') ?? '')
+    ctx.noted.app = sourceApp.name
+    if (!Array.isArray(body.targets)) throw invalidParams('targets must be an array.')
+    const targets = body.targets.map(t => store.app(account, refOf((t as {app?: unknown}).app, 'targets[].app') ?? ''))
+    // Since 2025-09-25 a specific unexpired release can be promoted with source.release.id
+    const promotion = store.promote(account, pipeline, sourceApp, targets, refOf(source.release, 'source.release'))
+    return {body: promotionJson(store, promotion), status: 201}
+  })
+  const promotionOf = (ctx: RequestContext): PromotionRec => {
+    const account = actor(ctx)
+    const found = store.state.promotions.find(p => p.id === ctx.params.promotion)
+    const source = found && store.state.apps.find(a => a.id === found.sourceAppId)
+    if (!found || !source || !store.canSee(account, source)) throw notFound('pipeline_promotion')
+    return found
+  }
+
+  router.add('GET', '/pipeline-promotions/:promotion', ctx => ({body: promotionJson(store, promotionOf(ctx))}))
+  router.add('GET', '/pipeline-promotions/:promotion/promotion-targets', ctx => ({body: promotionTargetsJson(promotionOf(ctx))}))
 }
