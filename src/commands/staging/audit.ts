@@ -58,7 +58,7 @@ export default class Audit extends StagingCommand {
     }),
     format: Flags.string({
       description: 'how to print the audit: human (the report, by default) or github (one GitHub Actions annotation per finding, names only)',
-      exclusive: ['fix', 'json'],
+      exclusive: ['fix'],
       options: ['human', 'github'],
     }),
     pipeline: Flags.string({
@@ -74,6 +74,8 @@ export default class Audit extends StagingCommand {
 
   async run(): Promise<AuditResult | FixResult> {
     const {flags: parsed} = await this.parse(Audit)
+    // --json is a global flag, out of reach of `exclusive`.
+    if (parsed.format === 'github' && this.jsonEnabled()) throw new StagingError('--format github and --json both choose what is printed.', 'Pass one: --format github for annotations, --json for the result.', ExitCode.Usage)
     if (parsed.fix) return this.fix(parsed)
     const result = await runAudit(this.client, {
       app: parsed.pipeline ? undefined : parsed.app,
