@@ -64,6 +64,7 @@ describe('staging:audit --format github', function () {
     for (const argv of [['--format', 'github', '--fix'], ['--format', 'xml']]) {
       const run = await runCommand(Audit, ['-a', 'acme-staging', ...argv])
       expect(run.error?.oclif?.exit, argv.join(' ')).to.equal(2)
+      expect(run.error?.message).to.contain(argv.includes('--fix') ? 'repair with --fix (without --format)' : 'human, github')
     }
   })
 
