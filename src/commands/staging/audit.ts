@@ -61,7 +61,6 @@ export default class Audit extends StagingCommand {
     }),
     format: Flags.string({
       description: 'how to print the audit: human (the report, by default) or github (one GitHub Actions annotation per finding, names only)',
-      exclusive: ['fix', 'json'],
       options: ['human', 'github'],
     }),
     pipeline: Flags.string({
@@ -77,6 +76,9 @@ export default class Audit extends StagingCommand {
 
   async run(): Promise<AuditResult | FixResult> {
     const {flags: parsed} = await this.parse(Audit)
+    // Checked here, not with `exclusive`: --json is a global flag, and `exclusive` garbles the usage line.
+    if (parsed.format === 'github' && this.jsonEnabled()) throw new StagingError('--format github and --json both choose what is printed.', 'Pass one: --format github for annotations, --json for the result.', ExitCode.Usage)
+    if (parsed.format === 'github' && parsed.fix) throw new StagingError('--format github prints an audit, and --fix repairs.', 'Audit with --format github, or repair with --fix (without --format).', ExitCode.Usage)
     if (parsed.fix) return this.fix(parsed)
     const result = await runAudit(this.client, {
       app: parsed.pipeline ? undefined : parsed.app,
