@@ -1,21 +1,11 @@
 import {Flags} from '@oclif/core'
 
-import {StagingCommand, StagingError} from '../../lib/command/base.js'
+import {StagingCommand} from '../../lib/command/base.js'
 import {DEBUG_HELP} from '../../lib/command/help.js'
 import {ExitCode, exitCodeHelp} from '../../lib/exit-codes.js'
-import {destroyFork, executeFork, ForkFailedError, ForkRefusedError} from '../../lib/fork/execute.js'
-import {ProductionMutationError} from '../../lib/production/guarded-client.js'
-import {FileLedger} from '../../lib/fork/ledger.js'
-import {loadCatalogue, loadExistingTarget, PRODUCTION_LOAD, servicesToPrice} from '../../lib/fork/load.js'
-import {type ForkFlags, forkOptions, resumeCommand} from '../../lib/fork/options.js'
-import {checkTarget, planFork} from '../../lib/fork/plan.js'
 import {renderEvent, renderPlan, renderResult} from '../../lib/fork/render.js'
+import {criticalFork, forkExitCode, runFork} from '../../lib/fork/run.js'
 import {FORK_MARKER, type ForkResult} from '../../lib/fork/types.js'
-import {verifyFork} from '../../lib/fork/verify.js'
-import {ProductionRegistry, VIA_TEXT} from '../../lib/production/registry.js'
-import {currentSecrets} from '../../lib/secrets/index.js'
-import {loadApp} from '../../lib/snapshot/load.js'
-import {loadProtected} from '../../lib/protect/store.js'
 
 export default class Fork extends StagingCommand {
   static override summary = 'make a staging copy of a production app that shares nothing with it'
@@ -58,99 +48,17 @@ export default class Fork extends StagingCommand {
   }
 
   async run(): Promise<ForkResult> {
-    const {flags: parsed} = await this.parse(Fork)
-    const flags: ForkFlags = parsed
-    const options = forkOptions(flags)
-    currentSecrets().registerConfig(options.set)
-    const human = !this.jsonEnabled()
-    const progress = (line: string) => {
-      if (human) this.logToStderr(line)
-    }
-
-    // A local file, read first: an unreadable list stops the fork before any request (fail closed).
-    const protectedEntries = (await loadProtected(this.config.configDir, ExitCode.Refused)).entries
-    const protectedApps = protectedEntries.map(entry => entry.name)
-    progress(`Loading ${options.from}…`)
-    const [production, existing] = await Promise.all([
-      loadApp(this.client, options.from, PRODUCTION_LOAD),
-      loadExistingTarget(this.client, options.to),
-    ])
-    // The account's production: --to must not be one, and no copied value may reach one.
-    const registry = new ProductionRegistry(this.client, {from: [production.app.id], known: [production], namingFlag: '--from PRODUCTION_APP', protectedApps: protectedEntries})
-    const ledger = new FileLedger(this.config.dataDir)
-    const targetProduction = existing ? await registry.isProduction(existing.snapshot.app) : undefined
-    const verdict = checkTarget(production, existing, {
-      ledger: await ledger.get(options.to),
-      production: targetProduction && targetProduction.id !== production.app.id ? {via: targetProduction.via.map(via => VIA_TEXT[via])} : undefined,
-      protectedApps,
+    const {flags} = await this.parse(Fork)
+    const result = await runFork(this.client, {configDir: this.config.configDir, dataDir: this.config.dataDir, flags}, {
+      onEvent: event => this.logToStderr(renderEvent(event)),
+      planned: plan => this.log(renderPlan(plan).join('\n')),
+      progress: line => this.logToStderr(line),
+      warn: message => this.warn(message),
     })
-    if (verdict.kind === 'refuse') throw new StagingError(verdict.message, verdict.fix, ExitCode.Refused)
-    if (verdict.kind === 'resume') progress(verdict.reason)
-
-    const catalogue = await loadCatalogue(this.client, servicesToPrice(production, options.plans))
-    const plan = planFork(production, options, catalogue, {production: await registry.snapshots(), target: existing?.snapshot})
-    for (const warning of registry.warnings) this.warn(warning)
-    if (human) for (const line of renderPlan(plan)) this.log(line)
-    const [problem] = plan.problems
-    if (problem) {
-      const more = plan.problems.length > 1 ? ` (and ${plan.problems.length - 1} more problem${plan.problems.length > 2 ? 's' : ''} above)` : ''
-      throw new StagingError(`${problem.message}${more}`, problem.fix, ExitCode.Usage)
-    }
-
-    if (parsed['dry-run']) {
-      if (human) this.log('\nDry run: nothing was changed.')
-      return {dryRun: true, plan, steps: []}
-    }
-
-    const began = Date.now()
-    let execution
-    try {
-      execution = await executeFork({
-        client: this.client,
-        ledger,
-        onEvent: event => progress(renderEvent(event)),
-        plan,
-        production,
-        set: options.set,
-      })
-    } catch (error) {
-      if (error instanceof ForkRefusedError) throw error
-      if (error instanceof ForkFailedError && error.cause instanceof ProductionMutationError) {
-        throw new StagingError(error.cause.message, `Nothing was sent to production. This is a bug in heroku-staging: report it with the plan from heroku staging:fork --from ${options.from} --dry-run.`, ExitCode.Refused)
-      }
-
-      const failed = error instanceof ForkFailedError ? error : undefined
-      let destroyed = ''
-      if (parsed['destroy-on-failure'] && failed?.result.app) {
-        progress(`Destroying ${failed.result.app.name} (--destroy-on-failure)…`)
-        await destroyFork(this.client, production, failed.result.app, failed.result.created)
-        destroyed = ` ${failed.result.app.name} was destroyed (--destroy-on-failure).`
-      }
-
-      const message = error instanceof Error ? error.message : String(error)
-      const fix = destroyed
-        ? `Fix the cause, then start again with: ${resumeCommand(flags)}`
-        : `Nothing was destroyed. Re-run the same command to continue where it stopped: ${resumeCommand(flags)}`
-      throw new StagingError(`The fork of ${options.from} failed: ${message}${destroyed}`, fix, ExitCode.Failed)
-    }
-
-    progress('Verifying the fork against production (staging:audit)…')
-    const {verification} = await verifyFork(this.client, production, options.to)
-    const result: ForkResult = {
-      app: execution.app,
-      dryRun: false,
-      elapsedMs: Date.now() - began,
-      plan,
-      steps: execution.steps,
-      verification,
-    }
-    if (human) for (const line of renderResult(result)) this.log(line)
-    if (verification.critical > 0) {
-      const fix = `Fix the critical findings above (each names its command), then check with: heroku staging:audit -a ${options.to} --production ${options.from}`
-      if (human) throw new StagingError(`The fork ${options.to} has ${verification.critical} critical finding${verification.critical > 1 ? 's' : ''}.`, fix, ExitCode.Critical)
-      this.exitAfterResult(ExitCode.Critical)
-    }
-
+    this.log(result.dryRun ? '\nDry run: nothing was changed.' : renderResult(result).join('\n'))
+    const code = forkExitCode(result)
+    if (code !== ExitCode.Ok && !this.jsonEnabled()) throw criticalFork(result, flags)
+    if (code !== ExitCode.Ok) this.exitAfterResult(code)
     return result
   }
 }
