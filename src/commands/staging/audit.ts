@@ -1,13 +1,13 @@
 import {flags} from '@heroku-cli/command'
 import {Flags} from '@oclif/core'
 
-import {auditProtectedApps, runAudit} from '../../lib/audit/run.js'
+import {auditExitCode, auditProtectedApps, runAudit} from '../../lib/audit/run.js'
 import type {AuditResult} from '../../lib/audit/types.js'
 import {StagingCommand, StagingError} from '../../lib/command/base.js'
 import {DEBUG_HELP} from '../../lib/command/help.js'
 import {ExitCode, exitCodeHelp} from '../../lib/exit-codes.js'
 import {planLines, progressLine, repairConfirmTexts, resultLines} from '../../lib/fix/render.js'
-import {runFix} from '../../lib/fix/run.js'
+import {fixExitCode, runFix} from '../../lib/fix/run.js'
 import type {FixResult} from '../../lib/fix/types.js'
 import {renderAudit} from '../../lib/render/audit.js'
 import {renderGithub} from '../../lib/render/github.js'
@@ -88,7 +88,7 @@ export default class Audit extends StagingCommand {
     })
     for (const line of parsed.format === 'github' ? renderGithub(result) : renderAudit(result)) this.log(line)
     // The report (or JSON) is printed either way; the exit code says a critical finding remains.
-    if (result.summary.critical > 0) this.exitAfterResult(ExitCode.Critical)
+    if (auditExitCode(result) !== ExitCode.Ok) this.exitAfterResult(auditExitCode(result))
     return result
   }
 
@@ -111,7 +111,7 @@ export default class Audit extends StagingCommand {
       },
     })
     for (const line of resultLines(result)) this.log(line)
-    if (result.remaining.length > 0) this.exitAfterResult(ExitCode.Critical)
+    if (fixExitCode(result) !== ExitCode.Ok) this.exitAfterResult(fixExitCode(result))
     return result
   }
 }

@@ -5,7 +5,7 @@ import {StagingCommand} from '../../lib/command/base.js'
 import {DEBUG_HELP} from '../../lib/command/help.js'
 import {ExitCode, exitCodeHelp} from '../../lib/exit-codes.js'
 import {dryRunLines, planLines, progressLines, summaryLines, wipeConfirmTexts} from '../../lib/refresh/render.js'
-import {type RefreshDryRun, type RefreshResult, runRefresh} from '../../lib/refresh/run.js'
+import {type RefreshDryRun, refreshExitCode, type RefreshResult, runRefresh} from '../../lib/refresh/run.js'
 
 /** The `--json` result, kept importable from the command (tests and users import it from here). */
 export type {RefreshDryRun, RefreshResult} from '../../lib/refresh/run.js'
@@ -80,15 +80,10 @@ export default class Refresh extends StagingCommand {
       },
       warn: message => this.warn(message),
     })
-    if ('dryRun' in result) {
-      for (const line of dryRunLines(result)) this.log(line)
-      if (opts.rules && result.unhandledPii.length > 0) this.exitAfterResult(ExitCode.Refused)
-      return result
-    }
-
-    for (const line of summaryLines(result)) this.log(line)
-    // The summary (or JSON) is printed either way; the exit code says a critical finding remains.
-    if (result.findings.some(f => f.severity === 'critical')) this.exitAfterResult(ExitCode.Critical)
+    for (const line of 'dryRun' in result ? dryRunLines(result) : summaryLines(result)) this.log(line)
+    // The summary (or JSON) is printed either way; the exit code says what remains to be done.
+    const code = refreshExitCode(result, opts.rules !== undefined)
+    if (code !== ExitCode.Ok) this.exitAfterResult(code)
     return result
   }
 }

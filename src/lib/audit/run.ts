@@ -194,3 +194,8 @@ export async function auditApps(client: HerokuClient, request: AuditRequest, loa
 export async function runAudit(client: HerokuClient, request: AuditRequest): Promise<AuditResult> {
   return (await auditApps(client, request)).result
 }
+
+/** The audit's result → its exit code: 1 while a critical finding remains. */
+export function auditExitCode(result: AuditResult): ExitCodeValue {
+  return result.summary.critical > 0 ? ExitCode.Critical : ExitCode.Ok
+}

@@ -6,7 +6,7 @@
 import {AUDIT_LOAD, auditApps, type AuditRequest, type AuditRun} from '../audit/run.js'
 import type {AuditResult} from '../audit/types.js'
 import {ActionableError} from '../errors.js'
-import {ExitCode} from '../exit-codes.js'
+import {ExitCode, type ExitCodeValue} from '../exit-codes.js'
 import type {HerokuClient} from '../heroku/client.js'
 import type {Interruptible} from '../heroku/wait.js'
 import {ProductionRegistry} from '../production/registry.js'
@@ -88,4 +88,9 @@ export async function runFix(client: HerokuClient, request: FixRequest, hooks: F
   const execution = hooks.interruptible ? await hooks.interruptible(execute) : await execute()
   const after = (await audit(client, request)).result
   return {...base, after, execution, mode: 'fix', remaining: critical(after)}
+}
+
+/** The repair's result → its exit code: 1 while a critical finding remains after it. */
+export function fixExitCode(result: FixResult): ExitCodeValue {
+  return result.remaining.length > 0 ? ExitCode.Critical : ExitCode.Ok
 }

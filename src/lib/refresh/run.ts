@@ -5,7 +5,7 @@
  */
 import type {AuditFinding} from '../audit/types.js'
 import {ActionableError} from '../errors.js'
-import {ExitCode} from '../exit-codes.js'
+import {ExitCode, type ExitCodeValue} from '../exit-codes.js'
 import type {HerokuClient} from '../heroku/client.js'
 import type {Interruptible} from '../heroku/wait.js'
 import {loadProtected} from '../protect/store.js'
@@ -178,4 +178,10 @@ async function dryRun(plan: RefreshPlan, from: string, sql: string | undefined, 
   }
 
   return {app: plan.staging.name, dryRun: true, from, schemaError, source: plan.source, sql: sql ?? null, target: plan.target, unhandledPii: unhandled}
+}
+
+/** The refresh's result → its exit code: 1 while the audit after it has a critical finding; 4 when a dry run with --rules leaves PII unhandled. */
+export function refreshExitCode(result: RefreshDryRun | RefreshResult, withRules: boolean): ExitCodeValue {
+  if ('dryRun' in result) return withRules && result.unhandledPii.length > 0 ? ExitCode.Refused : ExitCode.Ok
+  return result.findings.some(finding => finding.severity === 'critical') ? ExitCode.Critical : ExitCode.Ok
 }
