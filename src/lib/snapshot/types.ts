@@ -68,6 +68,8 @@ export interface AppSnapshot {
   /** Data API info per Postgres add-on attached to the app, keyed by add-on id */
   databases: Record<string, DatabaseInfo>
   formation: FormationEntry[]
+  /** the addresses each credential host in `configVars` resolved to at load (`[]`: it did not resolve); absent when no lookup was made */
+  hosts?: Record<string, string[]>
   pipeline?: PipelineRef
   release?: {description?: string; id: string; slugId?: string; version: number}
 }
