@@ -9,6 +9,7 @@ import {
   hostTableOf,
   maskCredential,
   sameEndpoint,
+  unresolved,
 } from '../snapshot/identity.js'
 import {fingerprint, isTrivialValue, looksRandom, looksSecret, maskUrl} from '../snapshot/redact.js'
 import {holds, neverSecret, productionSecret, secretName} from '../snapshot/secret-values.js'
@@ -434,7 +435,7 @@ export const identityUnknown: Rule = context => {
     const label = credentialLabel(credential)
     const hosts = unique([...credential.endpoints, ...matches.flatMap(m => m.credential.endpoints)]
       .map(endpoint => endpoint.host)
-      .filter(host => (context.hosts?.get(host)?.length ?? 1) === 0))
+      .filter(host => unresolved(host, context.hosts)))
     const [name = label] = credential.vars
     findings.push(finding(context, 'IDENTITY_UNKNOWN', {
       configVars: [...credential.vars],

@@ -17,7 +17,7 @@ import {type Credential, credentialsIn, credentialsOf, type Endpoint, parseCrede
 import {type HostTable, sameHost, unresolved} from './hosts.js'
 
 export {type Credential, credentialsIn, credentialsOf, type Endpoint, maskCredential, type ParsedCredential} from './credentials.js'
-export {type HostTable, normalizeHost} from './hosts.js'
+export {type HostTable, normalizeHost, sameHost, unresolved} from './hosts.js'
 
 /** The first endpoint a value reaches as a whole (URL, JDBC or key/value string); not JSON. */
 export function endpointOf(value: string): Endpoint | undefined {
