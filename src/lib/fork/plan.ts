@@ -1,6 +1,7 @@
 import {formatBytes} from '../render/format.js'
-import {endpointOf, sameEndpoint} from '../snapshot/identity.js'
+import {type Credential, credentialsIn, credentialsMatch, credentialsOf, sameEndpoint} from '../snapshot/identity.js'
 import {looksSecret} from '../snapshot/redact.js'
+import {neverSecret} from '../snapshot/secret-values.js'
 import {type AppSnapshot, type AttachmentRef, POSTGRES_SERVICE, serviceOfPlan} from '../snapshot/types.js'
 import type {LedgerEntry} from './ledger.js'
 import {
@@ -53,8 +54,6 @@ export function fullPlanName(service: string, plan: string): string {
 
 /** Services whose add-on runs jobs on its own schedule: their jobs are not copied. */
 const SCHEDULERS = /^(scheduler|advanced-scheduler|cron-to-go|crontogo|temporize|simple-scheduler|process-scheduler)$/
-
-const URL_WITH_USERINFO = /^[a-z][\w+.-]*:\/\/[^/?#\s]*@/i
 
 // ---------------------------------------------------------------------------------------------
 // The target app
@@ -323,26 +322,23 @@ function planAddons(production: AppSnapshot, options: ForkOptions, catalogue: Pl
 // Config vars
 // ---------------------------------------------------------------------------------------------
 
-interface ServiceValue {
-  key: string
-  value: string
+/**
+ * Production's credentials in every form (URLs, JDBC, libpq strings, split variables, JSON) that
+ * reach a database or service: everything but an HTTP URL with no user/password that no add-on exposes.
+ */
+function productionServices(production: AppSnapshot, exposed: ReadonlySet<string>): Credential[] {
+  return credentialsOf(production.configVars)
+    .filter(credential => credential.family !== 'http' || credential.hasUserinfo || credential.vars.some(key => exposed.has(key)))
 }
 
-/** Production values that reach a database or service: datastore URLs, URLs with credentials, add-on URLs. */
-function productionServices(production: AppSnapshot, exposed: ReadonlySet<string>): ServiceValue[] {
-  const services: ServiceValue[] = []
-  for (const [key, value] of Object.entries(production.configVars)) {
-    const endpoint = endpointOf(value)
-    if (!endpoint) continue
-    if (endpoint.family !== 'http' || URL_WITH_USERINFO.test(value) || exposed.has(key)) services.push({key, value})
-  }
-
-  return services
-}
-
-function describeFamily(value: string): string {
-  const family = endpointOf(value)?.family ?? 'service'
+function describeFamily(family: string): string {
   return family === 'postgres' ? 'database' : `${family} service`
+}
+
+function serviceReason(credential: Credential, key: string): string {
+  const what = describeFamily(credential.family)
+  if (credential.vars.length === 1) return `reaches a production ${what}`
+  return `with ${credential.vars.filter(name => name !== key).join(', ')}, reaches a production ${what} (split variables)`
 }
 
 function attachmentReason(attachment: AttachmentRef, app: string): string {
@@ -379,11 +375,13 @@ function planConfig(production: AppSnapshot, options: ForkOptions, addons: reado
     else if (prodAttachment) reason = attachmentReason(prodAttachment, production.app.name)
     else if (forkExposed.has(key)) reason = forkExposed.get(key)
     else {
-      const reached = services.find(service => sameEndpoint(value, service.value))
+      // The first production credential (in name order) reaching what this var's credentials reach.
+      const mine = services.filter(service => service.vars.includes(key))
+      const reached = services.find(service => mine.some(own => credentialsMatch(own, service)))
       if (reached) {
-        reason = reached.key === key
-          ? `reaches a production ${describeFamily(value)}`
-          : `reaches the same ${describeFamily(value)} as production's ${reached.key}`
+        reason = reached.vars.includes(key)
+          ? serviceReason(reached, key)
+          : `reaches the same ${describeFamily(reached.family)} as production's ${reached.vars.join('+')}`
       } else if (exclude.has(key)) {
         reason = '--exclude-config'
       }
@@ -406,8 +404,8 @@ function planConfig(production: AppSnapshot, options: ForkOptions, addons: reado
       continue
     }
 
-    const reached = services.find(service => sameEndpoint(value, service.value))
-    if (reached) warnings.push(`--set ${key} reaches the same ${describeFamily(value)} as production's ${reached.key}: the final audit will flag it.`)
+    const reached = services.find(service => credentialsIn(value).some(c => credentialsMatch(c, service)))
+    if (reached) warnings.push(`--set ${key} reaches the same ${describeFamily(reached.family)} as production's ${reached.vars.join('+')}: the final audit will flag it.`)
     decisions.push({action: 'override', key, reason: key in production.configVars ? '--set' : '--set (not in production)'})
   }
 
@@ -488,7 +486,10 @@ export function planFork(production: AppSnapshot, options: ForkOptions, catalogu
   const addons = planAddons(production, options, catalogue, warnings, problems)
   const config = planConfig(production, options, addons, context.target, warnings, problems)
   const identicalSecrets = config
-    .filter(d => d.action === 'copy' && !endpointOf(production.configVars[d.key] ?? '') && looksSecret(d.key, production.configVars[d.key] ?? ''))
+    .filter(d => {
+      const value = production.configVars[d.key] ?? ''
+      return d.action === 'copy' && credentialsIn(value).length === 0 && looksSecret(d.key, value) && !neverSecret(d.key, value)
+    })
     .map(d => d.key)
   if (identicalSecrets.length > 0) {
     warnings.push(`Secret-looking config vars stay identical to production: ${identicalSecrets.join(', ')}. Give the fork its own values with --set KEY=VALUE.`)
