@@ -234,7 +234,7 @@ describe('fork plan', function () {
         expect(decision(plan, key), key).to.deep.include({action: 'exclude'})
       }
 
-      expect(decision(plan, 'PGHOST')?.reason).to.equal("reaches the same database as production's DATABASE_URL")
+      expect(decision(plan, 'PGHOST')?.reason).to.equal("reaches the same database as production's DATABASE_DSN")
       expect(decision(plan, 'SERVICE_NAME')).to.deep.include({action: 'copy'})
       expect(decision(plan, 'HEROKU_SLUG_COMMIT')).to.deep.include({action: 'copy'})
       expect(plan.identicalSecrets).to.not.include('HEROKU_SLUG_COMMIT')
