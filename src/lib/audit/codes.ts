@@ -56,7 +56,7 @@ export const FINDING_CODES: readonly FindingCodeInfo[] = [
   },
   {
     code: 'IDENTITY_UNKNOWN',
-    explanation: 'A credential names the same database as a production credential (same family and database, and for other services the same port) on another host name, and one of the host names did not resolve (DNS, all addresses, a short timeout): whether it is the same server is unknown.',
+    explanation: 'A Postgres (or MySQL, MongoDB) credential names the same database as a production credential on another host name, and one of the host names did not resolve (`dns.lookup`, all addresses, 2 s timeout, once per run): whether it is the same server is unknown. Host names are otherwise compared by their addresses: a DNS alias of production\'s host is production.',
     remedy: 'heroku staging:audit -a STAGING_APP again once HOST resolves, or heroku config:set NAME=<a staging-only URL> -a STAGING_APP',
     severity: 'warning',
   },

@@ -97,6 +97,14 @@ function credentialLabel(credential: Credential): string {
   return credential.vars.join('+')
 }
 
+/** Evidence for a staging credential: a plain URL masked as written (`maskUrl`), any other form masked in its own shape. */
+function credentialEvidence(context: AuditContext, credential: Credential): string {
+  const [name = ''] = credential.vars
+  if (credential.vars.length > 1) return maskCredential(credential)
+  const plain = credential.form === 'url' && /^[a-z]+\d?$/.test(credential.scheme) && credential.scheme !== 'ecto'
+  return `${name}=${plain ? maskUrl(context.staging.configVars[name] ?? '') : maskCredential(credential)}`
+}
+
 /** The production credentials a staging credential reaches (the endpoint rules' matches). */
 function reachedBy(context: AuditContext, credential: Credential): ProductionCredential[] {
   const stagingIsCredential = isCredential(credential, exposedOn(context.staging, credential))
@@ -224,7 +232,7 @@ function sharedEndpoints(context: AuditContext, code: 'SHARED_DATABASE' | 'SHARE
     findings.push(finding(context, code, {
       addons: attachment ? [attachment.name] : [],
       configVars: [...credential.vars],
-      evidence: [several ? maskCredential(credential) : `${name}=${maskCredential(credential)}`],
+      evidence: [credentialEvidence(context, credential)],
       message: `${label}${FORM_TEXT[credential.form]} ${several ? 'reach' : 'reaches'} ${what} as ${productionMatchList(matches)}`,
       production: matches.map(match => match.app),
       subject: {
@@ -419,6 +427,8 @@ export const sharedSecret: Rule = context => {
   return findings
 }
 
+const NAMED_DATABASES = new Set(['mongodb', 'mysql', 'postgres'])
+
 /**
  * IDENTITY_UNKNOWN: a staging credential names the same database (or, outside Postgres, port and
  * path) as a production credential on another host name, and one of the names did not resolve:
@@ -429,7 +439,8 @@ export const identityUnknown: Rule = context => {
   const app = context.staging.app.name
   const findings: AuditFinding[] = []
   for (const credential of context.stagingCredentials) {
-    if (reachedBy(context, credential).length > 0) continue
+    // Only where a database name tells databases apart: Redis's 0 and an HTTP path do not.
+    if (!NAMED_DATABASES.has(credential.family) || reachedBy(context, credential).length > 0) continue
     const matches = context.productionCredentials.filter(candidate => credentialsUnknown(credential, candidate.credential, context.hosts))
     if (matches.length === 0) continue
     const label = credentialLabel(credential)
@@ -439,7 +450,7 @@ export const identityUnknown: Rule = context => {
     const [name = label] = credential.vars
     findings.push(finding(context, 'IDENTITY_UNKNOWN', {
       configVars: [...credential.vars],
-      evidence: [credential.vars.length > 1 ? maskCredential(credential) : `${name}=${maskCredential(credential)}`],
+      evidence: [credentialEvidence(context, credential)],
       message: `${label} names the same database as ${productionMatchList(matches)} on another host name, and ${hosts.join(', ') || 'a host'} could not be resolved: whether it is the same server is unknown`,
       production: matches.map(match => match.app),
       subject: {

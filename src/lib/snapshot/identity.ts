@@ -114,6 +114,8 @@ export function hostTableOf(snapshots: ReadonlyArray<{hosts?: Readonly<Record<st
 
 /** The host names (not addresses) every credential of these config vars names: what a load step resolves. */
 export function credentialHosts(configVars: Readonly<Record<string, string>>): string[] {
-  const names = credentialsOf(configVars).flatMap(credential => credential.endpoints.map(endpoint => endpoint.host))
+  const names = credentialsOf(configVars)
+    .filter(credential => credential.family !== 'http' || credential.hasUserinfo)
+    .flatMap(credential => credential.endpoints.map(endpoint => endpoint.host))
   return [...new Set(names)].filter(host => host !== '' && !/^(?:loopback|\d+\.\d+\.\d+\.\d+)$/.test(host) && !host.includes(':') && !host.includes('/')).sort()
 }
