@@ -3,7 +3,9 @@ import {databaseNames, resolveDatabase} from '../guard/resolve.js'
 import {ApiError, type HerokuClient} from '../heroku/client.js'
 import {ADDON_HEADERS, type AddOn, type AddOnAttachment} from '../heroku/types.js'
 import {protectedKeys, readProtectedEntries} from '../protect/store.js'
+import {credentialHosts} from '../snapshot/identity.js'
 import {loadApp} from '../snapshot/load.js'
+import {resolveHosts} from '../snapshot/resolve.js'
 import {findProductionApps, ProductionUnknownError} from '../snapshot/production.js'
 import {redact} from '../snapshot/redact.js'
 import {type AppSnapshot, POSTGRES_SERVICE, serviceOfPlan} from '../snapshot/types.js'
@@ -232,7 +234,9 @@ export async function checkCommand(input: CheckInput): Promise<HookDecision | un
           // Nothing found and nothing said why: never let that through unchecked.
           if (!resolved.target) return {...resolved, undecided: 'the target could not be resolved'}
           const production = await productionFor(lookups, resolved.target, keys, protectedApps)
-          const context = buildGuardContext({production, protectedApps: [...keys]})
+          // The target URL's own hosts, resolved like every snapshot's (a DNS alias of production is production).
+          const targetHosts = {hosts: await resolveHosts(credentialHosts({TARGET: resolved.target.url ?? ''}))}
+          const context = buildGuardContext({production, protectedApps: [...keys], targets: [targetHosts]})
           return {...resolved, classification: classifyTarget(resolved.target, context)}
         } catch (error) {
           return {requested, undecided: redact(describeError(error))}

@@ -219,7 +219,7 @@ export function planRefresh(input: PlanInput): PlanOutcome {
   }
 
   const source = sourceFromTarget(sourceTarget)
-  const context = buildGuardContext({from: input.from, production: input.production, protectedApps: input.protectedApps, source})
+  const context = buildGuardContext({from: input.from, production: input.production, protectedApps: input.protectedApps, source, targets: [staging, sourceApp]})
   const verdict = classifyTarget(target, context)
   const sourceSide = side(sourceTarget, sourceApp)
   const targetSide = side(target, staging)
