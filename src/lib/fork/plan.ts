@@ -367,7 +367,7 @@ function planConfig(production: AppSnapshot, options: ForkOptions, addons: reado
   const services = productionServices(production, new Set(prodExposed.keys()))
   const exclude = new Set(options.excludeConfig)
   const decisions: ConfigDecision[] = []
-  for (const [key, value] of Object.entries(production.configVars)) {
+  for (const key of Object.keys(production.configVars)) {
     if (key in options.set) continue
     let reason: string | undefined
     const prodAttachment = prodExposed.get(key)

@@ -24,12 +24,13 @@ describe('guard: physical identity in every form', function () {
   it('compares against production credentials in every form: JDBC, key/value, split variables', function () {
     const base = productionSnapshot()
     const {DATABASE_URL: _, ...rest} = base.configVars
-    for (const vars of [
+    const forms: Array<Record<string, string>> = [
       {JDBC_DATABASE_URL: 'jdbc:postgresql://pg9.example.com:5432/dnine?user=u&password=p'},
       {DATABASE_DSN: 'host=pg9.example.com dbname=dnine'},
       {PGDATABASE: 'dnine', PGHOST: 'pg9.example.com'},
-    ]) {
-      const production = {...base, configVars: {...rest, ...vars}}
+    ]
+    for (const vars of forms) {
+      const production: AppSnapshot = {...base, configVars: {...rest, ...vars}}
       expect(codesFor('postgres://u:p@pg9.example.com/dnine', production), JSON.stringify(vars)).to.include(RefusalCode.SameDatabaseAsProduction)
       expect(codesFor('postgres://u:p@pg9.example.com/dother', production), JSON.stringify(vars)).to.not.include(RefusalCode.SameDatabaseAsProduction)
     }
