@@ -1,0 +1,65 @@
+import {expect} from 'chai'
+
+import Audit from '../../src/commands/staging/audit.js'
+import type {AuditResult} from '../../src/lib/audit/types.js'
+import {apiClient} from '../helpers/api.js'
+import {isolateCommandEnv, mutating, seedCleanPair, type Topology, useEmulator, withEmulatorEnv} from '../helpers/emulator.js'
+import {runCommand} from '../helpers/run.js'
+
+/**
+ * `heroku staging:audit --json` on the emulator (real PostgreSQL): production's database written
+ * into the clean staging app in every form an app writes a credential is flagged critical with the
+ * variable named; the same form naming another database stays silent. Production is never written.
+ */
+describe('staging:audit --json: credentials in every form (emulator)', function () {
+  this.timeout(120_000)
+  const fixture = useEmulator({cli: 'none'})
+  let topology: Topology
+
+  before(async function () {
+    isolateCommandEnv()
+    topology = await fixture.reseed(async emu => seedCleanPair(emu))
+  })
+
+  function forms(): Array<[string, Record<string, string>, Record<string, string>]> {
+    const url = new URL(topology.production.databaseUrl)
+    const {hostname: host, password, username: user} = url
+    const port = url.port || '5432'
+    const db = url.pathname.slice(1)
+    return [
+      ['JDBC', {JDBC_DATABASE_URL: `jdbc:postgresql://${host}:${port}/${db}?user=${user}&password=${password}`}, {JDBC_DATABASE_URL: `jdbc:postgresql://${host}:${port}/other_db?user=${user}`}],
+      ['libpq key/value', {DATABASE_DSN: `host=${host} port=${port} dbname=${db} user=${user} password=${password}`}, {DATABASE_DSN: `host=${host} port=${port} dbname=other_db`}],
+      ['split PG* variables', {PGDATABASE: db, PGHOST: host, PGPORT: port}, {PGDATABASE: 'other_db', PGHOST: host, PGPORT: port}],
+      ['multi-host URL', {READ_URL: `postgres://${user}:${password}@replica.invalid:5432,${host}:${port}/${db}`}, {READ_URL: `postgres://${user}:x@replica.invalid:5432,${host}:${port}/other_db`}],
+      ['?dbname= override', {OTHER_URL: `postgres://${user}:${password}@${host}:${port}/other_db?dbname=${db}`}, {OTHER_URL: `postgres://${user}:x@${host}:${port}/${db}?dbname=other_db`}],
+      ['IP written another way', {IP_URL: `postgres://${user}:${password}@127.1:${port}/${db}`}, {IP_URL: `postgres://${user}:x@127.1:${port}/other_db`}],
+      ['URL inside JSON', {DATABASES: JSON.stringify({default: {url: topology.production.databaseUrl}})}, {DATABASES: JSON.stringify({default: {url: `postgres://${user}@${host}:${port}/other_db`}})}],
+    ]
+  }
+
+  async function auditWith(vars: Record<string, string>): Promise<AuditResult> {
+    const call = apiClient(fixture.emu)
+    const set = await call('PATCH', `/apps/${topology.staging.app}/config-vars`, vars)
+    expect(set.status).to.equal(200)
+    try {
+      const run = await withEmulatorEnv(fixture.emu, () => runCommand<AuditResult>(Audit, ['-a', topology.staging.app, '--json']))
+      return JSON.parse(run.stdout) as AuditResult
+    } finally {
+      await call('PATCH', `/apps/${topology.staging.app}/config-vars`, Object.fromEntries(Object.keys(vars).map(key => [key, null])))
+    }
+  }
+
+  it('every form reaching production is SHARED_DATABASE, critical, naming the variable; the look-alike is silent', async function () {
+    for (const [name, same, lookAlike] of forms()) {
+      const flagged = await auditWith(same)
+      const shared = flagged.findings.filter(f => f.code === 'SHARED_DATABASE')
+      expect(shared.map(f => f.severity), name).to.deep.equal(['critical'])
+      expect(shared[0]?.configVars, name).to.include.members(Object.keys(same).filter(key => key !== 'PGPORT' || name.startsWith('split')))
+      expect(JSON.stringify(flagged), name).to.not.contain(new URL(topology.production.databaseUrl).password)
+      const silent = await auditWith(lookAlike)
+      expect(silent.findings.filter(f => f.severity === 'critical'), `${name} look-alike`).to.deep.equal([])
+    }
+
+    expect(mutating(fixture.emu, topology.production.app)).to.deep.equal([])
+  })
+})
