@@ -3,7 +3,7 @@ import {expect} from 'chai'
 import Audit from '../../src/commands/staging/audit.js'
 import type {AuditResult} from '../../src/lib/audit/types.js'
 import {apiClient} from '../helpers/api.js'
-import {isolateCommandEnv, mutating, seedCleanPair, type Topology, useEmulator, withEmulatorEnv} from '../helpers/emulator.js'
+import {isolateCommandEnv, mutating, PRODUCTION_SECRETS, seedCleanPair, type Topology, useEmulator, withEmulatorEnv} from '../helpers/emulator.js'
 import {runCommand} from '../helpers/run.js'
 
 /**
@@ -61,5 +61,30 @@ describe('staging:audit --json: credentials in every form (emulator)', function 
     }
 
     expect(mutating(fixture.emu, topology.production.app)).to.deep.equal([])
+  })
+
+  it('secrets in every shape are SHARED_SECRET; identical commit ids and dyno metadata stay silent', async function () {
+    const call = apiClient(fixture.emu)
+    const production = await call<Record<string, string>>('GET', `/apps/${topology.production.app}/config-vars`)
+    const mailgunKey = production.body.MAILGUN_API_KEY
+    expect(mailgunKey, 'production\'s Mailgun add-on exposes MAILGUN_API_KEY').to.be.a('string')
+    const commit = '4f1b2c3d4e5f60718293a4b5c6d7e8f901234567'
+    const metadata = {HEROKU_RELEASE_VERSION: 'v7', HEROKU_SLUG_COMMIT: commit, SOURCE_VERSION: commit}
+    expect((await call('PATCH', `/apps/${topology.production.app}/config-vars`, metadata)).status).to.equal(200)
+    const password = new URL(topology.production.databaseUrl).password
+    const result = await auditWith({
+      ...metadata,
+      ANALYTICS_URL: `postgres://warehouse:${password}@warehouse.invalid:5432/warehouse`,
+      EMAIL_KEY: mailgunKey as string,
+      PAYMENT_CONFIG: JSON.stringify({stripe: {key: PRODUCTION_SECRETS.STRIPE_API_KEY}}),
+      STRIPE_API_KEY: ` ${PRODUCTION_SECRETS.STRIPE_API_KEY} `,
+    })
+    const secrets = result.findings.filter(f => f.code === 'SHARED_SECRET')
+    expect(secrets.map(f => f.subject.configVar).sort()).to.deep.equal(['ANALYTICS_URL', 'EMAIL_KEY', 'PAYMENT_CONFIG', 'STRIPE_API_KEY'])
+    expect(secrets.every(f => f.severity === 'critical')).to.equal(true)
+    const text = JSON.stringify(result)
+    for (const value of [password, mailgunKey as string, PRODUCTION_SECRETS.STRIPE_API_KEY]) expect(text).to.not.contain(value)
+    expect(result.findings.filter(f => f.configVars.some(name => name in metadata))).to.deep.equal([])
+    await call('PATCH', `/apps/${topology.production.app}/config-vars`, Object.fromEntries(Object.keys(metadata).map(key => [key, null])))
   })
 })
