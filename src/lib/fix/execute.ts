@@ -15,7 +15,7 @@ import {GuardedClient, ProductionGuard} from '../heroku/guard.js'
 import {ATTACHMENT_HEADERS, type AddOn, type AddOnAttachment, type ConfigVars, type DataDatabase, type DataTransfer, type Release} from '../heroku/types.js'
 import {type PollOptions, waitAddonProvisioned, WaitAbortedError, waitDatabaseAvailable, waitTransfer} from '../heroku/wait.js'
 import {transferName} from '../refresh/plan.js'
-import {sameEndpoint} from '../snapshot/identity.js'
+import {credentialsReaching, type HostTable, hostTableOf, sameEndpoint} from '../snapshot/identity.js'
 import {registerConfigSecrets} from '../snapshot/redact.js'
 import {type AppSnapshot, POSTGRES_SERVICE} from '../snapshot/types.js'
 import type {BackupOutcome, FixExecution, FixPlan, FixRecord, FixStep, StepOutcome} from './types.js'
@@ -59,13 +59,11 @@ function isNotFound(error: unknown): boolean {
 
 class Repair {
   private readonly api: GuardedClient
-  private readonly productionVars: Array<{app: string; name: string; value: string}>
+  private readonly hosts: HostTable | undefined
 
   constructor(private readonly options: ExecuteFixOptions) {
     this.api = new GuardedClient(options.client, new ProductionGuard(options.production, {command: 'staging:audit --fix', refuseAttachedInBody: true}))
-    this.productionVars = options.production
-      .filter(p => p.app.id !== options.plan.app.id)
-      .flatMap(p => Object.entries(p.configVars).map(([name, value]) => ({app: p.app.name, name, value})))
+    this.hosts = hostTableOf(options.production)
   }
 
   private get app(): string {
@@ -90,10 +88,14 @@ class Repair {
     return this.api.list<AddOnAttachment>(`/apps/${enc(this.appId)}/addon-attachments`, {headers: ATTACHMENT_HEADERS})
   }
 
-  /** The production credential `value` reaches, if any: `acme-production's DATABASE_URL`. */
+  /** The production credential (any form) `value` reaches, if any: `acme-production's DATABASE_URL`. */
   private reachesProduction(value: string | undefined): string | undefined {
-    const hit = value === undefined ? undefined : this.productionVars.find(v => sameEndpoint(value, v.value))
-    return hit && `${hit.app}'s ${hit.name}`
+    for (const production of this.options.production.filter(p => p.app.id !== this.options.plan.app.id)) {
+      const [hit] = credentialsReaching(production.configVars, value, this.hosts)
+      if (hit) return `${production.app.name}'s ${hit.vars.join('+')}`
+    }
+
+    return undefined
   }
 
   async record(): Promise<FixRecord> {
