@@ -87,4 +87,25 @@ describe('staging:audit --json: credentials in every form (emulator)', function 
     expect(result.findings.filter(f => f.configVars.some(name => name in metadata))).to.deep.equal([])
     await call('PATCH', `/apps/${topology.production.app}/config-vars`, Object.fromEntries(Object.keys(metadata).map(key => [key, null])))
   })
+
+  it('--fix removes a multi-host URL, a JDBC URL and split variables reaching production, and nothing critical remains', async function () {
+    const call = apiClient(fixture.emu)
+    const url = new URL(topology.production.databaseUrl)
+    const database = url.pathname.slice(1)
+    const forms = {
+      JDBC_DATABASE_URL: `jdbc:postgresql://${url.hostname}:${url.port}/${database}?user=${url.username}`,
+      PGDATABASE: database,
+      PGHOST: url.hostname,
+      READ_URL: `postgres://${url.username}:${url.password}@replica.invalid:5432,${url.hostname}:${url.port}/${database}`,
+    }
+    expect((await call('PATCH', `/apps/${topology.staging.app}/config-vars`, forms)).status).to.equal(200)
+    fixture.emu.clearJournal()
+    const fixed = await withEmulatorEnv(fixture.emu, () => runCommand(Audit, ['-a', topology.staging.app, '--fix', '--confirm', topology.staging.app]))
+    expect(fixed.error, fixed.stdout + fixed.stderr).to.equal(undefined)
+
+    expect(fixed.stdout).to.contain(`No critical finding remains on ${topology.staging.app}.`)
+    const config = await call<Record<string, string>>('GET', `/apps/${topology.staging.app}/config-vars`)
+    for (const key of Object.keys(forms)) expect(config.body, key).to.not.have.property(key)
+    expect(mutating(fixture.emu, topology.production.app)).to.deep.equal([])
+  })
 })

@@ -15,7 +15,7 @@ import {GuardedClient, ProductionGuard} from '../heroku/guard.js'
 import {ATTACHMENT_HEADERS, type AddOn, type AddOnAttachment, type ConfigVars, type DataDatabase, type DataTransfer, type Release} from '../heroku/types.js'
 import {type PollOptions, waitAddonProvisioned, WaitAbortedError, waitDatabaseAvailable, waitTransfer} from '../heroku/wait.js'
 import {transferName} from '../refresh/plan.js'
-import {credentialsReaching, type HostTable, hostTableOf, sameEndpoint} from '../snapshot/identity.js'
+import {type Credential, credentialsOf, credentialsReaching, type HostTable, hostTableOf, sameEndpoint} from '../snapshot/identity.js'
 import {registerConfigSecrets} from '../snapshot/redact.js'
 import {type AppSnapshot, POSTGRES_SERVICE} from '../snapshot/types.js'
 import type {BackupOutcome, FixExecution, FixPlan, FixRecord, FixStep, StepOutcome} from './types.js'
@@ -98,6 +98,12 @@ class Repair {
     return undefined
   }
 
+  private credentialReachesProduction(credential: Credential): boolean {
+    return this.options.production
+      .filter(p => p.app.id !== this.options.plan.app.id)
+      .some(p => credentialsReaching(p.configVars, credential, this.hosts).length > 0)
+  }
+
   async record(): Promise<FixRecord> {
     const [config, attachments, releases] = await Promise.all([
       this.config(),
@@ -157,7 +163,11 @@ class Repair {
     const [config, attachments] = await Promise.all([this.config(), this.attachments()])
     const owned = new Set(attachments.flatMap(a => a.config_vars ?? [`${a.name}_URL`]))
     const present = step.vars.filter(v => config[v.name] !== undefined)
-    const names = present.filter(v => !owned.has(v.name) && this.reachesProduction(config[v.name])).map(v => v.name)
+    // A split variable (PGHOST, DB_NAME, …) reaches production as part of its group in the current config.
+    const groups = credentialsOf(config).filter(c => c.vars.length > 1)
+    const stillReaches = (name: string): boolean => this.reachesProduction(config[name]) !== undefined
+      || groups.some(group => group.vars.includes(name) && this.credentialReachesProduction(group))
+    const names = present.filter(v => !owned.has(v.name) && stillReaches(v.name)).map(v => v.name)
     const changed = present.map(v => v.name).filter(name => !names.includes(name))
     const left = changed.length > 0 ? `; left ${changed.join(', ')}: changed since the audit, it no longer reaches production` : ''
     if (names.length === 0) return {detail: `nothing to unset${left}`, status: present.length === 0 ? 'already-done' : 'skipped'}
