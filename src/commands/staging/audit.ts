@@ -1,6 +1,7 @@
 import {flags} from '@heroku-cli/command'
 import {Flags} from '@oclif/core'
 
+import {FINDING_CODES} from '../../lib/audit/codes.js'
 import {auditProtectedApps, runAudit} from '../../lib/audit/run.js'
 import type {AuditResult} from '../../lib/audit/types.js'
 import {StagingCommand, StagingError} from '../../lib/command/base.js'
@@ -13,9 +14,11 @@ import {renderAudit} from '../../lib/render/audit.js'
 export default class Audit extends StagingCommand {
   static override description = [
     'find every way a staging app is wired to production',
-    'Compares a staging app (or every non-production app of a pipeline) with its production app(s): shared databases and services (same host, port and database, whatever the credentials), add-ons owned by production, a DATABASE_URL not set by an attachment, shared secrets, Postgres drift, side-effect add-ons and workers, and the app\'s pipeline stage. Each finding has a stable code, a severity and the exact command that fixes it. Values are never printed: only config var and add-on names, masked URLs and fingerprints.',
+    'Compares a staging app (or every non-production app of a pipeline) with its production app(s): shared databases and services (the same host, by name or address, and database, whatever the credentials, in every form: URLs, JDBC, libpq strings, PGHOST/DB_HOST variables, JSON), add-ons owned by production, a DATABASE_URL not set by an attachment, shared secrets, Postgres drift, side-effect add-ons and workers, and the app\'s pipeline stage. Each finding has a stable code, a severity and the exact command that fixes it. Values are never printed: only config var and add-on names, masked URLs and fingerprints.',
     '',
     'Production is --production if given, else the apps at stage production in the audited app\'s pipeline.',
+    '',
+    `Finding codes (the README explains each): ${FINDING_CODES.map(info => `${info.code} (${info.severity})`).join(', ')}. Commit ids, HEROKU_SLUG_COMMIT, SOURCE_VERSION and dyno metadata are never reported as shared secrets.`,
     '',
     'With --fix (one app), the audit is followed by a repair plan: each critical finding with an automatic remedy, the exact change and what the app loses. A DATABASE_URL reaching production is unset (or production\'s database detached) and the app\'s own Postgres attached as DATABASE, as pg:promote does, or a new one created on production\'s major version when it has none (heroku staging:refresh is then the next step for data). An attachment of a production add-on is detached from the staging app; the add-on itself is untouched. Any other config var reaching a production database or service is unset, by name. Identical secrets are listed with the command to set a new value, never guessed.',
     '',
