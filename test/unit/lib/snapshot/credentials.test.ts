@@ -58,6 +58,22 @@ describe('credentials: every form, both outcomes', function () {
     expect(sameEndpoint(`postgres://someone:x@${HOST}`, PROD)).to.equal(false)
   })
 
+  it('reads no file and prints no warning for ssl parameters (only identity keys reach pg-connection-string)', function () {
+    const warnings: string[] = []
+    const onWarning = (warning: Error): void => {
+      warnings.push(warning.message)
+    }
+
+    process.on('warning', onWarning)
+    try {
+      expect(sameEndpoint(`postgres://u:p@${HOST}/dprod01?sslmode=require&sslrootcert=/nonexistent/ca.pem&sslcert=/nonexistent/c.pem`, PROD)).to.equal(true)
+    } finally {
+      process.off('warning', onWarning)
+    }
+
+    expect(warnings).to.deep.equal([])
+  })
+
   it('is not fooled by things that are not credentials', function () {
     for (const value of ['host=', 'hello world', 'foo=bar baz=qux', '{"host": "x"}', '[1, 2]', 'not json {', 'https://example.com/path']) {
       expect(sameEndpoint(value, PROD), value).to.equal(false)
