@@ -288,6 +288,33 @@ describe('prerun hook through the real heroku CLI', function () {
     })
   })
 
+  describe('pg:copy onto production\'s URL spelled another way', function () {
+    it('is refused for ?dbname=, ?host=, several hosts, 127.1 and the pooler port, with nothing sent', async function () {
+      const topology = await fixture.reseed(async emu => seedIncident(emu))
+      const url = new URL(topology.production.databaseUrl)
+      const database = url.pathname.slice(1)
+      const auth = `${url.username}:${url.password}`
+      const spellings = [
+        `postgres://${auth}@${url.hostname}:${url.port}/scratch?dbname=${database}`,
+        `postgres://${auth}@elsewhere.invalid:${url.port}/${database}?host=${url.hostname}`,
+        `postgres://${auth}@replica.invalid:5432,${url.hostname}:${url.port}/${database}`,
+        `postgres://${auth}@127.1:${url.port}/${database}`,
+        `postgres://${auth}@${url.hostname}:6000/${database}`,
+      ]
+      for (const target of spellings) {
+        emu.clearJournal()
+        const refused = await cli.run(['pg:copy', 'HEROKU_POSTGRESQL_ROSE', target, '-a', 'acme-staging', '--confirm', 'scratch'])
+        expect(refused.status, `${target.replace(url.password, '****')}: ${refused.stderr}`).to.equal(4)
+        const text = unwrap(refused.stderr)
+        expect(text).to.contain('it reaches the same physical database as acme-production\'s DATABASE_URL')
+        expect(text).to.not.contain(url.password)
+        expect(mutating()).to.deep.equal([])
+      }
+
+      expect(await count(topology.production.database, 'users')).to.equal(topology.rows.users)
+    })
+  })
+
   describe('the override', function () {
     const args = ['pg:reset', 'DATABASE', '-a', 'acme-production', '--confirm', 'acme-production']
 

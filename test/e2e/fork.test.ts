@@ -3,8 +3,8 @@ import {expect} from 'chai'
 import Fork from '../../src/commands/staging/fork.js'
 import type {ForkResult} from '../../src/lib/fork/types.js'
 import {ATTACHMENT_HEADERS} from '../../src/lib/heroku/types.js'
-import {sameEndpoint} from '../../src/lib/snapshot/identity.js'
-import {apiGet as api} from '../helpers/api.js'
+import {credentialsOf, sameEndpoint} from '../../src/lib/snapshot/identity.js'
+import {apiClient, apiGet as api} from '../helpers/api.js'
 import {checksum, count} from '../helpers/db.js'
 import {
   type Emulator,
@@ -212,6 +212,36 @@ describe('staging:fork against the emulator', function () {
       const steps = (JSON.parse(again.stdout) as ForkResult).steps
       expect(steps.filter(s => s.status === 'done')).to.deep.equal([])
       expect(mutating(emu)).to.deep.equal([])
+    })
+  })
+
+  describe('production\'s database written in every form an app uses', function () {
+    it('copies none of them into the fork, and the fork verifies clean', async function () {
+      await seed()
+      const url = new URL(topology.production.databaseUrl)
+      const database = url.pathname.slice(1)
+      const forms = {
+        DATABASES: JSON.stringify({default: {url: topology.production.databaseUrl}}),
+        DATABASE_DSN: `host=${url.hostname} port=${url.port} dbname=${database} user=${url.username} password=${url.password}`,
+        JDBC_DATABASE_URL: `jdbc:postgresql://${url.hostname}:${url.port}/${database}?user=${url.username}&password=${url.password}`,
+        PGDATABASE: database,
+        PGHOST: url.hostname,
+        PGPORT: url.port,
+        READ_URL: `postgres://${url.username}:${url.password}@replica.invalid:5432,${url.hostname}:${url.port}/${database}`,
+      }
+      expect((await apiClient(emu)('PATCH', `/apps/${topology.production.app}/config-vars`, forms)).status).to.equal(200)
+      emu.clearJournal()
+      const run = await fork(emu, argv('--skip-data', '--json'))
+      expect(run.error, run.stdout).to.equal(undefined)
+      const result = JSON.parse(run.stdout) as ForkResult
+      expect(result.verification?.critical).to.equal(0)
+      const config = await api<Record<string, string>>(emu, `/apps/${FORK}/config-vars`)
+      for (const key of Object.keys(forms)) expect(config, key).to.not.have.property(key)
+      for (const credential of credentialsOf(config)) {
+        expect(credential.endpoints.some(e => e.path === database), credential.vars.join('+')).to.equal(false)
+      }
+
+      expect(productionWrites(emu, topology, productionId)).to.deep.equal([])
     })
   })
 

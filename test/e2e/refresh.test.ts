@@ -206,6 +206,32 @@ describe('staging:refresh against the emulator', function () {
       await expectRefused(['-a', 'acme-staging', '--target', 'REPORTING_URL', '--confirm', 'acme-staging'], 'TARGET_SAME_DATABASE_AS_PRODUCTION')
     })
 
+    it('refuses a target naming production\'s database in any form: ?dbname=, several hosts, 127.1, a libpq string, the pooler port', async function () {
+      const topology = await fixture.reseed(seedCleanPair)
+      const url = new URL(topology.production.databaseUrl)
+      const database = url.pathname.slice(1)
+      const forms = {
+        DSN_URL: `host=127.0.0.1 port=${url.port} dbname=${database} user=someone`,
+        DBNAME_URL: `postgres://someone:else@localhost:${url.port}/scratch?dbname=${database}`,
+        IP_URL: `postgres://someone:else@127.1:${url.port}/${database}`,
+        MULTI_URL: `postgres://someone:else@replica.invalid:5432,localhost:${url.port}/${database}`,
+        POOLER_URL: `postgres://someone:else@localhost:6000/${database}`,
+      }
+      const response = await fetch(`${emu.url}/apps/acme-staging/config-vars`, {
+        body: JSON.stringify(forms),
+        headers: {accept: 'application/vnd.heroku+json; version=3', authorization: `Bearer ${emu.accounts[0]!.token}`, 'content-type': 'application/json'},
+        method: 'PATCH',
+      })
+      expect(response.status).to.equal(200)
+      const before = await checksum(topology.production.databaseUrl)
+      for (const name of Object.keys(forms)) {
+        const run = await expectRefused(['-a', 'acme-staging', '--target', name, '--confirm', 'acme-staging'], 'TARGET_SAME_DATABASE_AS_PRODUCTION')
+        expect(run.error?.message, name).to.not.contain('else@')
+      }
+
+      expect(await checksum(topology.production.databaseUrl)).to.equal(before)
+    })
+
     it('refuses the source itself (--from the staging app)', async function () {
       await fixture.reseed(seedCleanPair)
       await expectRefused(['-a', 'acme-staging', '--from', 'acme-staging', '--confirm', 'acme-staging'], 'TARGET_SAME_ADDON_AS_SOURCE')

@@ -1,6 +1,7 @@
 import {flags} from '@heroku-cli/command'
 import {Flags} from '@oclif/core'
 
+import {FINDING_CODES} from '../../lib/audit/codes.js'
 import {auditExitCode, auditProtectedApps, runAudit} from '../../lib/audit/run.js'
 import type {AuditResult} from '../../lib/audit/types.js'
 import {StagingCommand, StagingError} from '../../lib/command/base.js'
@@ -17,9 +18,11 @@ export default class Audit extends StagingCommand {
 
   // Paragraphs are single lines and oclif wraps them to the terminal; only the exit codes are a list.
   static override description = [
-    'Compares a staging app (or every non-production app of a pipeline) with its production app(s): shared databases and services (same host, port and database, whatever the credentials), add-ons owned by production, a DATABASE_URL not set by an attachment, shared secrets, Postgres drift, side-effect add-ons and workers, and the app\'s pipeline stage. Each finding has a stable code, a severity and the exact command that fixes it. Values are never printed: only config var and add-on names, masked URLs and fingerprints.',
+    'Compares a staging app (or every non-production app of a pipeline) with its production app(s): shared databases and services (the same host, by name or address, and database, whatever the credentials, in every form: URLs, JDBC, libpq strings, PGHOST/DB_HOST variables, JSON), add-ons owned by production, a DATABASE_URL not set by an attachment, shared secrets, Postgres drift, side-effect add-ons and workers, and the app\'s pipeline stage. Each finding has a stable code, a severity and the exact command that fixes it. Values are never printed: only config var and add-on names, masked URLs and fingerprints.',
     '',
-    'Production is --production if given, else the apps at stage production in the audited app\'s pipeline.',
+    'Production is --production if given, else the apps at stage production in the audited app\'s pipeline, else (an app in no pipeline) every production app of the account: any pipeline\'s stage production and the apps marked with staging:protect.',
+    '',
+    `Finding codes (the README explains each): ${FINDING_CODES.map(info => `${info.code} (${info.severity})`).join(', ')}. Commit ids, HEROKU_SLUG_COMMIT, SOURCE_VERSION and dyno metadata are never reported as shared secrets.`,
     '',
     'In CI, --format github prints one GitHub Actions annotation per finding (an error for a critical one, a warning for a warning; names only) and keeps the exit codes, so a job fails on 1. --json prints the result described by schemas/staging-audit.v1.schema.json.',
     '',

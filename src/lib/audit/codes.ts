@@ -13,7 +13,7 @@ export const FINDING_CODES: readonly FindingCodeInfo[] = [
   },
   {
     code: 'SHARED_DATABASE',
-    explanation: 'A config var (any name) reaches the same physical Postgres database as a production credential: same host, port and database, whatever the user, password or query.',
+    explanation: 'A config var (any name) or a group of split variables reaches the same physical Postgres database as a production credential, in any form: a URL (also `postgresql+psycopg2://`, `ecto://`, several hosts, libpq\'s `?host=`/`?hostaddr=`/`?port=`/`?dbname=` overrides), a JDBC URL, a libpq `host=… dbname=…` string, `PGHOST`+`PGDATABASE` or `DB_HOST`+`DB_NAME` variables, or any of these inside JSON. Same host (by name or resolved address) and database, whatever the user, password, query or port (another port on the same host and database is its connection pooler).',
     remedy: 'heroku pg:promote HEROKU_POSTGRESQL_COLOR_URL -a STAGING_APP, heroku addons:detach ATTACHMENT -a STAGING_APP or heroku config:unset NAME -a STAGING_APP',
     severity: 'critical',
   },
@@ -38,7 +38,7 @@ export const FINDING_CODES: readonly FindingCodeInfo[] = [
   },
   {
     code: 'SHARED_SECRET',
-    explanation: 'A config var not owned by an add-on has the same value as on production and looks secret (by name: KEY, SECRET, TOKEN, PASSWORD, CREDENTIALS, DSN…, or by being long and random). Shown only as a fingerprint.',
+    explanation: 'A config var not owned by an add-on holds a production secret: the same value after trimming whitespace, or a secret of 16 characters or more inside a longer value or JSON. A production value is secret by its name or the staging name (KEY, SECRET, TOKEN, PASSWORD, CREDENTIALS, DSN…), by being long and random, by being an add-on\'s own config var on production (`MAILGUN_API_KEY` copied by hand, under any name; hosts and addresses excepted), or by being production\'s database password (in any URL or form). Never secret, even when identical: commit ids, `HEROKU_SLUG_COMMIT`, `SOURCE_VERSION` and the platform\'s dyno metadata (`HEROKU_APP_ID`, `HEROKU_APP_NAME`, `HEROKU_DYNO_ID`, `HEROKU_RELEASE_*`, `HEROKU_SLUG_*`, `HEROKU_BUILD_*`), and names saying COMMIT, SHA, REVISION or VERSION. Shown only as a fingerprint.',
     remedy: 'heroku config:set NAME=<new value> -a STAGING_APP',
     severity: 'critical',
   },
@@ -52,6 +52,12 @@ export const FINDING_CODES: readonly FindingCodeInfo[] = [
     code: 'POSTGRES_VERSION_UNKNOWN',
     explanation: 'The Data API gave no Postgres version for the staging or the production database (not found, or still provisioning), so version drift could not be checked.',
     remedy: 'heroku pg:info ADDON -a APP, then run the audit again',
+    severity: 'warning',
+  },
+  {
+    code: 'IDENTITY_UNKNOWN',
+    explanation: 'A Postgres (or MySQL, MongoDB) credential names the same database as a production credential on another host name, and one of the host names did not resolve (`dns.lookup`, all addresses, 2 s timeout, once per run): whether it is the same server is unknown. Host names are otherwise compared by their addresses: a DNS alias of production\'s host is production.',
+    remedy: 'heroku staging:audit -a STAGING_APP again once HOST resolves, or heroku config:set NAME=<a staging-only URL> -a STAGING_APP',
     severity: 'warning',
   },
   {

@@ -4,6 +4,10 @@ import type {FindingAction} from './types.js'
 export function remedyCommand(action: FindingAction): string {
   const app = `-a ${action.app}`
   switch (action.kind) {
+    case 'check-host': {
+      return `heroku staging:audit ${app} again once ${action.host || 'the host'} resolves, or heroku config:set ${action.configVar}=<a staging-only URL> ${app}`
+    }
+
     case 'change-plan': {
       return `heroku addons:upgrade ${action.addon} ${action.plan} ${app}`
     }
@@ -73,7 +77,7 @@ export function remedyCommand(action: FindingAction): string {
     }
 
     case 'unset-config': {
-      return `heroku config:unset ${action.configVar} ${app}`
+      return `heroku config:unset ${(action.configVars ?? [action.configVar]).join(' ')} ${app}`
     }
 
     case 'upgrade-version': {

@@ -1,5 +1,18 @@
-import {appReaching, endpointOf, sameEndpoint} from '../snapshot/identity.js'
-import {fingerprint, isTrivialValue, looksRandom, looksSecret, looksSecretName, maskUrl} from '../secrets/index.js'
+import {
+  appReaching,
+  type Credential,
+  credentialsIn,
+  credentialsMatch,
+  credentialsOf,
+  credentialsUnknown,
+  type HostTable,
+  hostTableOf,
+  maskCredential,
+  sameEndpoint,
+  unresolved,
+} from '../snapshot/identity.js'
+import {fingerprint, isTrivialValue, looksRandom, looksSecret, maskUrl} from '../secrets/index.js'
+import {holds, neverSecret, productionSecret, secretName} from '../snapshot/secret-values.js'
 import {type AppSnapshot, type AttachmentRef, POSTGRES_SERVICE} from '../snapshot/types.js'
 import {codeRank, defaultSeverity} from './codes.js'
 import {remedyCommand} from './remedy.js'
@@ -20,15 +33,29 @@ interface ProductionVar {
   value: string
 }
 
+/** A production credential in any form, by app and the config vars it is read from. */
+interface ProductionCredential {
+  app: string
+  credential: Credential
+  /** one of its vars is exposed by an attachment (owned by an add-on) */
+  fromAddon: boolean
+}
+
 /** Everything the rules share, computed once per audited app. */
 export interface AuditContext {
+  /** host → addresses, as the load step resolved them; undefined when nothing was resolved (names decide) */
+  hosts?: HostTable
   /** production snapshots, without the audited app itself */
   production: AppSnapshot[]
+  /** every credential of every production app, in every form */
+  productionCredentials: ProductionCredential[]
   /** every config var of every production app */
   productionVars: ProductionVar[]
   /** add-on id → production apps that own or attach it */
   productionAddons: Map<string, string[]>
   staging: AppSnapshot
+  /** every credential of the audited app, in every form */
+  stagingCredentials: Credential[]
 }
 
 export type Rule = (context: AuditContext) => AuditFinding[]
@@ -48,19 +75,41 @@ export function attachmentExposing(snapshot: AppSnapshot, name: string): Attachm
   return snapshot.attachments.find(attachment => attachment.configVarNames.includes(name))
 }
 
-function hasUserinfo(value: string): boolean {
-  return /^[a-z][\w+.-]*:\/\/[^/?#]*@/i.test(value.trim())
-}
-
 /**
- * Whether a URL-valued config var is a credential the endpoint rules compare: any non-HTTP
- * service URL, or an HTTP(S) URL that carries a user/password or is owned by an add-on.
+ * Whether a credential is one the endpoint rules compare: any non-HTTP service (every Postgres
+ * form), or an HTTP(S) URL that carries a user/password or is owned by an add-on.
  * Loopback URLs count like any other: on one machine (the emulator, a laptop) they are one server.
  */
+function isCredential(credential: Credential, fromAddon: boolean): boolean {
+  return credential.family !== 'http' || fromAddon || credential.hasUserinfo
+}
+
 function isCredentialUrl(value: string, fromAddon: boolean): boolean {
-  const endpoint = endpointOf(value)
-  if (!endpoint) return false
-  return endpoint.family !== 'http' || fromAddon || hasUserinfo(value)
+  return credentialsIn(value).some(credential => isCredential({...credential, vars: []}, fromAddon))
+}
+
+function exposedOn(snapshot: AppSnapshot, credential: Credential): boolean {
+  return credential.vars.some(name => attachmentExposing(snapshot, name) !== undefined)
+}
+
+/** How findings name a credential: `DATABASE_URL`, or a split group `PGHOST+PGDATABASE+PGPASSWORD`. */
+function credentialLabel(credential: Credential): string {
+  return credential.vars.join('+')
+}
+
+/** Evidence for a staging credential: a plain URL masked as written (`maskUrl`), any other form masked in its own shape. */
+function credentialEvidence(context: AuditContext, credential: Credential): string {
+  const [name = ''] = credential.vars
+  if (credential.vars.length > 1) return maskCredential(credential)
+  const plain = credential.form === 'url' && /^[a-z]+\d?$/.test(credential.scheme) && credential.scheme !== 'ecto'
+  return `${name}=${plain ? maskUrl(context.staging.configVars[name] ?? '') : maskCredential(credential)}`
+}
+
+/** The production credentials a staging credential reaches (the endpoint rules' matches). */
+function reachedBy(context: AuditContext, credential: Credential): ProductionCredential[] {
+  const stagingIsCredential = isCredential(credential, exposedOn(context.staging, credential))
+  return context.productionCredentials.filter(candidate =>
+    credentialsMatch(credential, candidate.credential, context.hosts) && (stagingIsCredential || isCredential(candidate.credential, candidate.fromAddon)))
 }
 
 function isPostgresAttachment(attachment: AttachmentRef): boolean {
@@ -140,45 +189,57 @@ function finding(context: AuditContext, code: FindingCode, fields: {
   }
 }
 
-function matchList(matches: readonly ProductionVar[]): string {
-  return matches.map(match => `${match.app}'s ${match.configVar}`).join(', ')
-}
-
-/** The fix for a config var that reaches production: detach what exposes it, promote, or unset. */
-function endpointAction(context: AuditContext, name: string, postgres: boolean): FindingAction {
+/** The fix for a credential that reaches production: detach what exposes it, promote, or unset. */
+function endpointAction(context: AuditContext, vars: readonly string[], postgres: boolean): FindingAction {
   const app = context.staging.app.name
-  const attachment = attachmentExposing(context.staging, name)
+  const [name = ''] = vars
+  const attachment = vars.map(v => attachmentExposing(context.staging, v)).find(a => a !== undefined)
   if (attachment) return {app, attachment: attachment.name, kind: 'detach'}
   if (!postgres) return {app, configVar: name, kind: 'replace-url'}
-  if (name !== 'DATABASE_URL') return {app, configVar: name, kind: 'unset-config'}
+  if (name !== 'DATABASE_URL' || vars.length > 1) return {app, configVar: name, ...(vars.length > 1 ? {configVars: [...vars]} : {}), kind: 'unset-config'}
   const own = ownPostgres(context)[0]
   if (own) return {app, configVar: urlVarOf(own), kind: 'promote'}
   return {app, kind: 'replace-database', plan: productionPostgresPlan(context)}
 }
 
+function productionMatchList(matches: readonly ProductionCredential[]): string {
+  return unique(matches.map(match => `${match.app}'s ${credentialLabel(match.credential)}`)).join(', ')
+}
+
+const FORM_TEXT: Record<Credential['form'], string> = {dsn: ' (a libpq key/value string)', jdbc: ' (a JDBC URL)', json: ' (inside its JSON)', split: '', url: ''}
+
 function sharedEndpoints(context: AuditContext, code: 'SHARED_DATABASE' | 'SHARED_SERVICE'): AuditFinding[] {
   const postgres = code === 'SHARED_DATABASE'
-  const findings: AuditFinding[] = []
-  for (const [name, value] of sortedEntries(context.staging.configVars)) {
-    const endpoint = endpointOf(value)
-    if (!endpoint || (endpoint.family === 'postgres') !== postgres) continue
-    const stagingIsCredential = isCredentialUrl(value, attachmentExposing(context.staging, name) !== undefined)
-    const matches = context.productionVars.filter(candidate =>
-      sameEndpoint(value, candidate.value) && (stagingIsCredential || isCredentialUrl(candidate.value, candidate.fromAddon)))
+  // One finding per config var (or split group), however many credentials it holds.
+  const byVars = new Map<string, {credential: Credential; matches: ProductionCredential[]}>()
+  for (const credential of context.stagingCredentials) {
+    if ((credential.family === 'postgres') !== postgres) continue
+    const matches = reachedBy(context, credential)
     if (matches.length === 0) continue
-    const attachment = attachmentExposing(context.staging, name)
-    const what = postgres ? 'the same Postgres database' : `the same ${endpoint.family} service`
+    const key = credentialLabel(credential)
+    const seen = byVars.get(key)
+    if (seen) seen.matches.push(...matches.filter(m => !seen.matches.includes(m)))
+    else byVars.set(key, {credential, matches})
+  }
+
+  const findings: AuditFinding[] = []
+  for (const {credential, matches} of [...byVars.values()].sort((a, b) => credentialLabel(a.credential).localeCompare(credentialLabel(b.credential)))) {
+    const label = credentialLabel(credential)
+    const [name = label] = credential.vars
+    const attachment = credential.vars.map(v => attachmentExposing(context.staging, v)).find(a => a !== undefined)
+    const what = postgres ? 'the same Postgres database' : `the same ${credential.family} service`
+    const several = credential.vars.length > 1
     findings.push(finding(context, code, {
       addons: attachment ? [attachment.name] : [],
-      configVars: [name],
-      evidence: [`${name}=${maskUrl(value)}`],
-      message: `${name} reaches ${what} as ${matchList(matches)}`,
+      configVars: [...credential.vars],
+      evidence: [credentialEvidence(context, credential)],
+      message: `${label}${FORM_TEXT[credential.form]} ${several ? 'reach' : 'reaches'} ${what} as ${productionMatchList(matches)}`,
       production: matches.map(match => match.app),
       subject: {
-        action: endpointAction(context, name, postgres),
+        action: endpointAction(context, credential.vars, postgres),
         ...(attachment ? {addon: describeAddon(attachment), attachment: {id: attachment.id, name: attachment.name}} : {}),
         configVar: name,
-        matches: matches.map(match => ({app: match.app, configVar: match.configVar})),
+        matches: matches.map(match => ({app: match.app, configVar: credentialLabel(match.credential)})),
       },
     }))
   }
@@ -241,8 +302,9 @@ export const unattachedDatabaseUrl: Rule = context => {
   const attached = context.staging.attachments.some(attachment => attachment.name === 'DATABASE' || attachment.configVarNames.includes('DATABASE_URL'))
   if (attached) return []
   const own = ownPostgres(context)
-  const aliased = own.find(attachment => attachment.configVarNames.some(name => sameEndpoint(value, context.staging.configVars[name])))
-  const reachesProduction = context.productionVars.some(candidate => sameEndpoint(value, candidate.value))
+  const aliased = own.find(attachment => attachment.configVarNames.some(name => sameEndpoint(value, context.staging.configVars[name], context.hosts)))
+  const reaching = context.stagingCredentials.filter(c => c.vars.length === 1 && c.vars[0] === 'DATABASE_URL').flatMap(c => reachedBy(context, c))
+  const reachesProduction = reaching.length > 0
   const target = aliased ?? own[0]
   const action: FindingAction = target
     ? {app, configVar: urlVarOf(target), kind: 'promote'}
@@ -253,9 +315,9 @@ export const unattachedDatabaseUrl: Rule = context => {
   return [finding(context, 'UNATTACHED_DATABASE_URL', {
     addons: target ? [target.name] : [],
     configVars: ['DATABASE_URL'],
-    evidence: [`DATABASE_URL=${maskUrl(value)}`],
+    evidence: [`DATABASE_URL=${maskedValue(value)}`],
     message,
-    production: context.productionVars.filter(candidate => sameEndpoint(value, candidate.value)).map(candidate => candidate.app),
+    production: reaching.map(candidate => candidate.app),
     severity: aliased && !reachesProduction ? 'warning' : 'critical',
     subject: {
       action,
@@ -265,39 +327,137 @@ export const unattachedDatabaseUrl: Rule = context => {
   })]
 }
 
-/** Whether an identical value is worth reporting as a shared secret. */
-function secretLooking(name: string, value: string): boolean {
-  if (isTrivialValue(value)) return false
-  if (endpointOf(value) === undefined) return looksSecret(name, value)
-  if (looksSecretName(name)) return true
-  // A URL without credentials: secret when a path segment or query value is a random token (webhooks).
+/** A value as evidence: a credential masked in its own form, a URL masked, anything else fingerprinted. */
+function maskedValue(value: string): string {
+  const [credential] = credentialsIn(value)
+  return credential && credential.form !== 'json' ? maskCredential({...credential, vars: []}) : maskUrl(value)
+}
+
+/** Whether an identical URL without credentials is worth reporting as a shared secret: a random token in its path or query (webhooks). */
+function secretUrl(name: string, value: string): boolean {
+  if (secretName(name)) return true
   const tokens = value.replace(/^[a-z][\w+.-]*:\/\/[^/?#]*/i, '').split(/[/?&=#]/)
   return tokens.some(token => looksRandom(token))
 }
 
-/** SHARED_SECRET: a non-add-on config var identical on staging and production that looks secret. */
+/** A production value that is a secret wherever it appears on staging. */
+interface ProductionSecretValue {
+  app: string
+  configVar: string
+  /** a database password read from a credential (URL, JDBC, key/value, split, JSON) */
+  password: boolean
+  /** a secret by itself (so it is looked for inside longer staging values too) */
+  secret: boolean
+  value: string
+}
+
+function productionSecrets(context: AuditContext): ProductionSecretValue[] {
+  const secrets: ProductionSecretValue[] = []
+  for (const candidate of context.productionVars) {
+    const value = candidate.value.trim()
+    if (isTrivialValue(value) || neverSecret(candidate.configVar, value)) continue
+    const credentials = credentialsIn(value)
+    if (credentials.length > 0 && isCredentialUrl(value, candidate.fromAddon)) continue
+    const secret = credentials.length > 0 ? secretUrl(candidate.configVar, value) : productionSecret(candidate.configVar, value, candidate.fromAddon)
+    secrets.push({app: candidate.app, configVar: candidate.configVar, password: false, secret, value})
+  }
+
+  // Production's database passwords are secrets, in every form the credential is written.
+  for (const {app, credential} of context.productionCredentials) {
+    const password = credential.password?.trim()
+    if (!password || isTrivialValue(password)) continue
+    secrets.push({app, configVar: credentialLabel(credential), password: true, secret: true, value: password})
+  }
+
+  return secrets
+}
+
+function secretMatchList(matches: readonly ProductionSecretValue[]): string {
+  return unique(matches.map(match => `${match.app}'s ${match.password ? `database password (${match.configVar})` : match.configVar}`)).join(', ')
+}
+
+/**
+ * SHARED_SECRET: a staging config var (not owned by an add-on) holding a production secret: the
+ * same value after trimming, a secret of 16 characters or more inside a longer value or JSON, an
+ * add-on's own config var copied by hand under any name, or production's database password in
+ * any credential. Values that are never secret (platform metadata, commit ids) stay silent.
+ */
 export const sharedSecret: Rule = context => {
   const app = context.staging.app.name
-  const byValue = new Map<string, ProductionVar[]>()
-  for (const candidate of context.productionVars) {
-    if (candidate.fromAddon) continue
-    byValue.set(candidate.value, [...(byValue.get(candidate.value) ?? []), candidate])
+  const secrets = productionSecrets(context)
+  // Credentials reaching production are the endpoint rules' findings (SHARED_DATABASE, SHARED_SERVICE).
+  const reported = new Set(context.stagingCredentials.filter(c => reachedBy(context, c).length > 0).flatMap(c => c.vars))
+  const stagingPasswords = new Map<string, string[]>()
+  for (const credential of context.stagingCredentials) {
+    const password = credential.password?.trim()
+    if (password) for (const name of credential.vars) stagingPasswords.set(name, [...(stagingPasswords.get(name) ?? []), password])
   }
 
   const findings: AuditFinding[] = []
-  for (const [name, value] of sortedEntries(context.staging.configVars)) {
-    if (attachmentExposing(context.staging, name)) continue
-    const matches = byValue.get(value)
-    if (!matches) continue
-    // URL credentials are the endpoint rules' business (SHARED_DATABASE, SHARED_SERVICE).
-    if (isCredentialUrl(value, false)) continue
-    if (!secretLooking(name, value)) continue
+  for (const [name, raw] of sortedEntries(context.staging.configVars)) {
+    if (attachmentExposing(context.staging, name) || reported.has(name)) continue
+    const value = raw.trim()
+    if (isTrivialValue(value) || neverSecret(name, value)) continue
+    const passwords = stagingPasswords.get(name) ?? []
+    const matches: ProductionSecretValue[] = []
+    let embedded = false
+    for (const secret of secrets) {
+      // Not secret by production's name, value or add-on: only the same value under a secret-looking staging name.
+      const how = secret.secret
+        ? holds(value, secret.value)
+        : (value === secret.value && (looksSecret(name, value) || secretName(name)) ? 'equal' : undefined)
+      const inCredential = secret.password && passwords.includes(secret.value)
+      if (!how && !inCredential) continue
+      if (how === 'embedded' || (inCredential && value !== secret.value)) embedded = true
+      matches.push(secret)
+    }
+
+    if (matches.length === 0) continue
+    const evidence = unique(matches.map(match => fingerprint(match.value)))
+    const what = embedded ? 'holds' : 'has the same value as'
     findings.push(finding(context, 'SHARED_SECRET', {
-      configVars: unique([name, ...matches.map(match => match.configVar)]),
-      evidence: [fingerprint(value)],
-      message: `${name} has the same value as ${matchList(matches)} (${fingerprint(value)})`,
+      configVars: unique([name, ...matches.filter(m => !m.password).map(match => match.configVar)]),
+      evidence,
+      message: `${name} ${what} ${secretMatchList(matches)} (${evidence.join(', ')})`,
       production: matches.map(match => match.app),
       subject: {action: {app, configVar: name, kind: 'rotate-secret'}, configVar: name, matches: matches.map(match => ({app: match.app, configVar: match.configVar}))},
+    }))
+  }
+
+  return findings
+}
+
+const NAMED_DATABASES = new Set(['mongodb', 'mysql', 'postgres'])
+
+/**
+ * IDENTITY_UNKNOWN: a staging credential names the same database (or, outside Postgres, port and
+ * path) as a production credential on another host name, and one of the names did not resolve:
+ * whether it is the same server is unknown, so it is said, never passed silently.
+ */
+export const identityUnknown: Rule = context => {
+  if (!context.hosts) return []
+  const app = context.staging.app.name
+  const findings: AuditFinding[] = []
+  for (const credential of context.stagingCredentials) {
+    // Only where a database name tells databases apart: Redis's 0 and an HTTP path do not.
+    if (!NAMED_DATABASES.has(credential.family) || reachedBy(context, credential).length > 0) continue
+    const matches = context.productionCredentials.filter(candidate => credentialsUnknown(credential, candidate.credential, context.hosts))
+    if (matches.length === 0) continue
+    const label = credentialLabel(credential)
+    const hosts = unique([...credential.endpoints, ...matches.flatMap(m => m.credential.endpoints)]
+      .map(endpoint => endpoint.host)
+      .filter(host => unresolved(host, context.hosts)))
+    const [name = label] = credential.vars
+    findings.push(finding(context, 'IDENTITY_UNKNOWN', {
+      configVars: [...credential.vars],
+      evidence: [credentialEvidence(context, credential)],
+      message: `${label} names the same database as ${productionMatchList(matches)} on another host name, and ${hosts.join(', ') || 'a host'} could not be resolved: whether it is the same server is unknown`,
+      production: matches.map(match => match.app),
+      subject: {
+        action: {app, configVar: name, host: hosts[0] ?? '', kind: 'check-host'},
+        configVar: name,
+        matches: matches.map(match => ({app: match.app, configVar: credentialLabel(match.credential)})),
+      },
     }))
   }
 
@@ -432,7 +592,7 @@ export const followsProduction: Rule = context => {
     if (!isPostgresAttachment(attachment) || !leader || seen.has(attachment.addon.id)) continue
     // By the leader's name, else by its URL (the Data API's `following`) against production's credentials.
     const production = productionDbs.get(leader)
-      ?? appReaching(context.production, database.followingUrl)?.app.name
+      ?? appReaching(context.production, database.followingUrl, context.hosts)?.app.name
     if (!production || isProductionAddon(context, attachment)) continue
     seen.add(attachment.addon.id)
     findings.push(finding(context, 'FOLLOWS_PRODUCTION', {
@@ -562,6 +722,7 @@ export const noPipeline: Rule = context => {
 export const RULES: Readonly<Record<Exclude<FindingCode, 'PRODUCTION_STAGE'>, Rule>> = {
   ACTIVE_WORKER: activeWorker,
   FOLLOWS_PRODUCTION: followsProduction,
+  IDENTITY_UNKNOWN: identityUnknown,
   NO_PIPELINE: noPipeline,
   POSTGRES_PLAN_DRIFT: postgresPlanDrift,
   POSTGRES_VERSION_DRIFT: postgresVersionDrift,
@@ -590,7 +751,16 @@ export function auditContext(staging: AppSnapshot, production: readonly AppSnaps
     }
   }
 
-  return {production: others, productionAddons, productionVars, staging}
+  const productionCredentials = others.flatMap(p => credentialsOf(p.configVars).map(credential => ({app: p.app.name, credential, fromAddon: exposedOn(p, credential)})))
+  return {
+    hosts: hostTableOf([staging, ...others]),
+    production: others,
+    productionAddons,
+    productionCredentials,
+    productionVars,
+    staging,
+    stagingCredentials: credentialsOf(staging.configVars),
+  }
 }
 
 /** Severity first (critical, warning, info), then the code table's order, app, and names. */

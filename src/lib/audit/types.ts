@@ -88,8 +88,10 @@ export type FindingAction =
   | {app: string; kind: 'unprotect'}
   /** `heroku pg:unfollow CONFIG_VAR -a APP` */
   | {app: string; configVar: string; kind: 'unfollow'}
-  /** `heroku config:unset CONFIG_VAR -a APP` */
-  | {app: string; configVar: string; kind: 'unset-config'}
+  /** `heroku config:unset CONFIG_VAR -a APP`; `configVars` when a credential is split over several (`PGHOST`, `PGDATABASE`, …) */
+  | {app: string; configVar: string; configVars?: string[]; kind: 'unset-config'}
+  /** a host did not resolve: check it, then audit again (`heroku staging:audit -a APP`) */
+  | {app: string; configVar: string; host: string; kind: 'check-host'}
   /** `heroku addons:upgrade ADDON PLAN -a APP` */
   | {addon: string; app: string; kind: 'change-plan'; plan: string}
   /** `heroku pg:info ADDON -a APP`: see what the Data API says about a database */
@@ -100,6 +102,7 @@ export type FindingAction =
 export type FindingCode =
   | 'ACTIVE_WORKER'
   | 'FOLLOWS_PRODUCTION'
+  | 'IDENTITY_UNKNOWN'
   | 'NO_PIPELINE'
   | 'POSTGRES_PLAN_DRIFT'
   | 'POSTGRES_VERSION_DRIFT'

@@ -15,7 +15,7 @@ import {GuardedClient, ProductionGuard} from '../production/guarded-client.js'
 import {ATTACHMENT_HEADERS, type AddOn, type AddOnAttachment, type ConfigVars, type DataDatabase, type DataTransfer, type Release} from '../heroku/types.js'
 import {type PollOptions, waitAddonProvisioned, WaitAbortedError, waitDatabaseAvailable, waitTransfer} from '../heroku/wait.js'
 import {transferName} from '../refresh/plan.js'
-import {sameEndpoint} from '../snapshot/identity.js'
+import {type Credential, credentialsOf, credentialsReaching, type HostTable, hostTableOf, sameEndpoint} from '../snapshot/identity.js'
 import {currentSecrets} from '../secrets/index.js'
 import {type AppSnapshot, POSTGRES_SERVICE} from '../snapshot/types.js'
 import type {BackupOutcome, FixExecution, FixPlan, FixRecord, FixStep, StepOutcome} from './types.js'
@@ -59,13 +59,11 @@ function isNotFound(error: unknown): boolean {
 
 class Repair {
   private readonly api: GuardedClient
-  private readonly productionVars: Array<{app: string; name: string; value: string}>
+  private readonly hosts: HostTable | undefined
 
   constructor(private readonly options: ExecuteFixOptions) {
     this.api = new GuardedClient(options.client, new ProductionGuard(options.production, {command: 'staging:audit --fix', refuseAttachedInBody: true}))
-    this.productionVars = options.production
-      .filter(p => p.app.id !== options.plan.app.id)
-      .flatMap(p => Object.entries(p.configVars).map(([name, value]) => ({app: p.app.name, name, value})))
+    this.hosts = hostTableOf(options.production)
   }
 
   private get app(): string {
@@ -90,10 +88,20 @@ class Repair {
     return this.api.list<AddOnAttachment>(`/apps/${enc(this.appId)}/addon-attachments`, {headers: ATTACHMENT_HEADERS})
   }
 
-  /** The production credential `value` reaches, if any: `acme-production's DATABASE_URL`. */
+  /** The production credential (any form) `value` reaches, if any: `acme-production's DATABASE_URL`. */
   private reachesProduction(value: string | undefined): string | undefined {
-    const hit = value === undefined ? undefined : this.productionVars.find(v => sameEndpoint(value, v.value))
-    return hit && `${hit.app}'s ${hit.name}`
+    for (const production of this.options.production.filter(p => p.app.id !== this.options.plan.app.id)) {
+      const [hit] = credentialsReaching(production.configVars, value, this.hosts)
+      if (hit) return `${production.app.name}'s ${hit.vars.join('+')}`
+    }
+
+    return undefined
+  }
+
+  private credentialReachesProduction(credential: Credential): boolean {
+    return this.options.production
+      .filter(p => p.app.id !== this.options.plan.app.id)
+      .some(p => credentialsReaching(p.configVars, credential, this.hosts).length > 0)
   }
 
   async record(): Promise<FixRecord> {
@@ -155,7 +163,11 @@ class Repair {
     const [config, attachments] = await Promise.all([this.config(), this.attachments()])
     const owned = new Set(attachments.flatMap(a => a.config_vars ?? [`${a.name}_URL`]))
     const present = step.vars.filter(v => config[v.name] !== undefined)
-    const names = present.filter(v => !owned.has(v.name) && this.reachesProduction(config[v.name])).map(v => v.name)
+    // A split variable (PGHOST, DB_NAME, …) reaches production as part of its group in the current config.
+    const groups = credentialsOf(config).filter(c => c.vars.length > 1)
+    const stillReaches = (name: string): boolean => this.reachesProduction(config[name]) !== undefined
+      || groups.some(group => group.vars.includes(name) && this.credentialReachesProduction(group))
+    const names = present.filter(v => !owned.has(v.name) && stillReaches(v.name)).map(v => v.name)
     const changed = present.map(v => v.name).filter(name => !names.includes(name))
     const left = changed.length > 0 ? `; left ${changed.join(', ')}: changed since the audit, it no longer reaches production` : ''
     if (names.length === 0) return {detail: `nothing to unset${left}`, status: present.length === 0 ? 'already-done' : 'skipped'}

@@ -31,7 +31,7 @@ import {
   type Refusal,
   targetFromAttachment,
 } from '../guard/classify.js'
-import {sameEndpoint} from '../snapshot/identity.js'
+import {credentialsReaching, hostTableOf} from '../snapshot/identity.js'
 import {type AppSnapshot, type AttachmentRef, POSTGRES_SERVICE} from '../snapshot/types.js'
 import type {BackupTarget, FixedFinding, FixPlan, FixRefusal, FixStep, ManualFix, UnsetVar} from './types.js'
 
@@ -71,10 +71,11 @@ function productionOf(staging: AppSnapshot, production: readonly AppSnapshot[]):
   return {addons, apps, vars}
 }
 
-/** `acme-production's DATABASE_URL` for every production credential reaching the same endpoint as `value`. */
+/** `acme-production's DATABASE_URL` for every production credential (any form) reaching the same endpoint as `value`. */
 function reaches(prod: Production, value: string | undefined): string[] {
   if (!value) return []
-  return prod.vars.filter(v => sameEndpoint(value, v.value)).map(v => `${v.app}'s ${v.name}`)
+  const hosts = hostTableOf(prod.apps)
+  return prod.apps.flatMap(p => credentialsReaching(p.configVars, value, hosts).map(c => `${p.app.name}'s ${c.vars.join('+')}`))
 }
 
 function isProductionAddon(prod: Production, attachment: AttachmentRef): boolean {
@@ -202,6 +203,9 @@ class Builder {
         const name = finding.subject.configVar ?? finding.configVars[0]
         if (!name) {
           this.addManual(finding, 'the finding names no config var')
+        } else if (finding.configVars.length > 1) {
+          // Split variables (PGHOST, PGDATABASE, …): every one of them goes.
+          for (const part of finding.configVars) this.endpoint(finding, part)
         } else if (name === 'DATABASE_URL' && finding.code === 'SHARED_DATABASE') {
           this.database.push({code: finding.code, name})
           this.databaseFindings.push(finding)

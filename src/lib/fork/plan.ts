@@ -1,6 +1,7 @@
 import {formatBytes} from '../render/format.js'
-import {endpointOf, sameEndpoint} from '../snapshot/identity.js'
+import {type Credential, credentialsIn, credentialsMatch, credentialsOf, sameEndpoint} from '../snapshot/identity.js'
 import {looksSecret} from '../secrets/index.js'
+import {neverSecret} from '../snapshot/secret-values.js'
 import {type AppSnapshot, type AttachmentRef, POSTGRES_SERVICE, serviceOfPlan} from '../snapshot/types.js'
 import type {LedgerEntry} from './ledger.js'
 import {
@@ -53,8 +54,6 @@ export function fullPlanName(service: string, plan: string): string {
 
 /** Services whose add-on runs jobs on its own schedule: their jobs are not copied. */
 const SCHEDULERS = /^(scheduler|advanced-scheduler|cron-to-go|crontogo|temporize|simple-scheduler|process-scheduler)$/
-
-const URL_WITH_USERINFO = /^[a-z][\w+.-]*:\/\/[^/?#\s]*@/i
 
 // ---------------------------------------------------------------------------------------------
 // The target app
@@ -329,26 +328,23 @@ function planAddons(production: AppSnapshot, options: ForkOptions, catalogue: Pl
 // Config vars
 // ---------------------------------------------------------------------------------------------
 
-interface ServiceValue {
-  key: string
-  value: string
+/**
+ * Production's credentials in every form (URLs, JDBC, libpq strings, split variables, JSON) that
+ * reach a database or service: everything but an HTTP URL with no user/password that no add-on exposes.
+ */
+function productionServices(production: AppSnapshot, exposed: ReadonlySet<string>): Credential[] {
+  return credentialsOf(production.configVars)
+    .filter(credential => credential.family !== 'http' || credential.hasUserinfo || credential.vars.some(key => exposed.has(key)))
 }
 
-/** Production values that reach a database or service: datastore URLs, URLs with credentials, add-on URLs. */
-function productionServices(production: AppSnapshot, exposed: ReadonlySet<string>): ServiceValue[] {
-  const services: ServiceValue[] = []
-  for (const [key, value] of Object.entries(production.configVars)) {
-    const endpoint = endpointOf(value)
-    if (!endpoint) continue
-    if (endpoint.family !== 'http' || URL_WITH_USERINFO.test(value) || exposed.has(key)) services.push({key, value})
-  }
-
-  return services
-}
-
-function describeFamily(value: string): string {
-  const family = endpointOf(value)?.family ?? 'service'
+function describeFamily(family: string): string {
   return family === 'postgres' ? 'database' : `${family} service`
+}
+
+function serviceReason(credential: Credential, key: string): string {
+  const what = describeFamily(credential.family)
+  if (credential.vars.length === 1) return `reaches a production ${what}`
+  return `with ${credential.vars.filter(name => name !== key).join(', ')}, reaches a production ${what} (split variables)`
 }
 
 function attachmentReason(attachment: AttachmentRef, app: string): string {
@@ -382,7 +378,7 @@ function planConfig(
     for (const key of attachment.configVarNames) forkExposed.set(key, attachmentReason(attachment, target?.app.name ?? options.to))
   }
 
-  const services: Array<ServiceValue & {app?: string}> = productionServices(production, new Set(prodExposed.keys()))
+  const services: Array<Credential & {app?: string}> = productionServices(production, new Set(prodExposed.keys()))
   // The account's other production apps: a value reaching one of their services is not copied either.
   for (const other of others) {
     if (other.app.id === production.app.id) continue
@@ -392,7 +388,7 @@ function planConfig(
 
   const exclude = new Set(options.excludeConfig)
   const decisions: ConfigDecision[] = []
-  for (const [key, value] of Object.entries(production.configVars)) {
+  for (const key of Object.keys(production.configVars)) {
     if (key in options.set) continue
     let reason: string | undefined
     const prodAttachment = prodExposed.get(key)
@@ -400,12 +396,14 @@ function planConfig(
     else if (prodAttachment) reason = attachmentReason(prodAttachment, production.app.name)
     else if (forkExposed.has(key)) reason = forkExposed.get(key)
     else {
-      const reached = services.find(service => sameEndpoint(value, service.value))
+      // The first production credential (in name order) reaching what this var's credentials reach.
+      const mine = services.filter(service => service.app === undefined && service.vars.includes(key))
+      const reached = services.find(service => mine.some(own => credentialsMatch(own, service)))
       if (reached) {
-        if (reached.app) reason = `reaches the same ${describeFamily(value)} as production app ${reached.app}'s ${reached.key}`
-        else reason = reached.key === key
-          ? `reaches a production ${describeFamily(value)}`
-          : `reaches the same ${describeFamily(value)} as production's ${reached.key}`
+        if (reached.app) reason = `reaches the same ${describeFamily(reached.family)} as production app ${reached.app}'s ${reached.vars.join('+')}`
+        else reason = reached.vars.includes(key)
+          ? serviceReason(reached, key)
+          : `reaches the same ${describeFamily(reached.family)} as production's ${reached.vars.join('+')}`
       } else if (exclude.has(key)) {
         reason = '--exclude-config'
       }
@@ -428,8 +426,8 @@ function planConfig(
       continue
     }
 
-    const reached = services.find(service => sameEndpoint(value, service.value))
-    if (reached) warnings.push(`--set ${key} reaches the same ${describeFamily(value)} as ${reached.app ? `production app ${reached.app}` : 'production'}'s ${reached.key}: the final audit will flag it.`)
+    const reached = services.find(service => credentialsIn(value).some(c => credentialsMatch(c, service)))
+    if (reached) warnings.push(`--set ${key} reaches the same ${describeFamily(reached.family)} as ${reached.app ? `production app ${reached.app}` : 'production'}'s ${reached.vars.join('+')}: the final audit will flag it.`)
     decisions.push({action: 'override', key, reason: key in production.configVars ? '--set' : '--set (not in production)'})
   }
 
@@ -512,7 +510,10 @@ export function planFork(production: AppSnapshot, options: ForkOptions, catalogu
   const addons = planAddons(production, options, catalogue, warnings, problems)
   const config = planConfig(production, options, addons, context.target, context.production ?? [], warnings, problems)
   const identicalSecrets = config
-    .filter(d => d.action === 'copy' && !endpointOf(production.configVars[d.key] ?? '') && looksSecret(d.key, production.configVars[d.key] ?? ''))
+    .filter(d => {
+      const value = production.configVars[d.key] ?? ''
+      return d.action === 'copy' && credentialsIn(value).length === 0 && looksSecret(d.key, value) && !neverSecret(d.key, value)
+    })
     .map(d => d.key)
   if (identicalSecrets.length > 0) {
     warnings.push(`Secret-looking config vars stay identical to production: ${identicalSecrets.join(', ')}. Give the fork its own values with --set KEY=VALUE.`)

@@ -6,7 +6,7 @@
  * `pg:reset`, `pg:backups:restore`, `pg:push` and `addons:destroy` run.
  */
 import {type ProductionVia, viaText} from '../production/registry.js'
-import {isPostgresUrl, sameEndpoint} from '../snapshot/identity.js'
+import {credentialsIn, credentialsOf, credentialsUnknown, endpointOf, type HostTable, hostTableOf, sameEndpoint} from '../snapshot/identity.js'
 import {maskUrl} from '../secrets/index.js'
 import {type AppSnapshot, type AttachmentRef, POSTGRES_SERVICE} from '../snapshot/types.js'
 
@@ -61,6 +61,8 @@ export interface GuardSource {
 export interface GuardContext {
   /** the app named with `--from`, if any (name or id) */
   from?: string
+  /** host → addresses from the load step; undefined: names decide */
+  hosts?: HostTable
   /** production apps: pipeline stage production, or found by `findProductionApps`. Protected and --from apps may be listed too, to compare their credentials */
   production: ProductionApp[]
   /** apps marked with `heroku staging:protect` (names or ids) */
@@ -121,8 +123,10 @@ export interface Classification {
   refusals: Refusal[]
 }
 
-/** `host:port/database` of a connection URL, with no credentials. */
+/** `host:port/database` of a connection URL (any form), with no credentials. */
 export function hostAndDatabase(url: string): string {
+  const endpoint = endpointOf(url)
+  if (endpoint && !/^[a-z][\w+.-]*:\/\//i.test(url.trim())) return `${endpoint.host}${endpoint.port ? `:${endpoint.port}` : ''}/${endpoint.path}`
   try {
     const parsed = new URL(url)
     const port = parsed.port || (/^postgres(ql)?:$/i.test(parsed.protocol) ? '5432' : '')
@@ -245,11 +249,23 @@ export function classifyTarget(target: GuardTarget, context: GuardContext): Clas
     const apps = new Map<string, ProductionVia[]>()
     for (const app of context.production) {
       for (const credential of app.credentials) {
-        if (sameEndpoint(target.url, credential.url)) {
+        if (sameEndpoint(target.url, credential.url, context.hosts)) {
           shared.push(`${app.name}'s ${credential.configVar}`)
           apps.set(app.name, productionVia(app, context))
         }
       }
+    }
+
+    const [targetCredential] = credentialsIn(target.url)
+    const unknown = shared.length > 0 || !targetCredential ? [] : context.production.flatMap(app => app.credentials
+      .filter(credential => credentialsIn(credential.url).some(c => credentialsUnknown(targetCredential, c, context.hosts)))
+      .map(credential => `${app.name}'s ${credential.configVar}`))
+    if (unknown.length > 0) {
+      refuse(
+        RefusalCode.Unverifiable,
+        `its host did not resolve and it names the same database as ${unknown.join(', ')}: whether it is the same server is unknown.`,
+        `Check the host, then try again; heroku staging:audit -a ${staging} lists the credential.`,
+      )
     }
 
     if (shared.length > 0) {
@@ -278,7 +294,7 @@ export function classifyTarget(target: GuardTarget, context: GuardContext): Clas
         `it is the source add-on ${source.addon.name}.`,
         `Name a different target: ${staging}'s own heroku-postgresql attachment (heroku pg:info -a ${staging} lists them).`,
       )
-    } else if (target.url && sameEndpoint(target.url, source.url)) {
+    } else if (target.url && sameEndpoint(target.url, source.url, context.hosts)) {
       refuse(
         RefusalCode.SameDatabaseAsSource,
         `it reaches the same physical database as the source, ${describeSource(source)}.`,
@@ -328,9 +344,15 @@ export function attachmentUrl(snapshot: AppSnapshot, attachment: AttachmentRef):
 export function productionAppFromSnapshot(snapshot: AppSnapshot): ProductionApp {
   return {
     addons: snapshot.attachments.map(a => ({attachment: a.name, id: a.addon.id, name: a.addon.name})),
-    credentials: Object.entries(snapshot.configVars)
-      .filter(([, value]) => isPostgresUrl(value))
-      .map(([configVar, url]) => ({configVar, url})),
+    // Every Postgres credential in every form; split variables as one URL without their password.
+    credentials: credentialsOf(snapshot.configVars)
+      .filter(credential => credential.family === 'postgres')
+      .map(credential => ({
+        configVar: credential.vars.join('+'),
+        url: credential.vars.length === 1
+          ? snapshot.configVars[credential.vars[0] ?? ''] ?? ''
+          : `postgres://${credential.endpoints.map(e => `${e.host.includes(':') ? `[${e.host}]` : e.host}:${e.port ?? 5432}`).join(',')}/${encodeURIComponent(credential.endpoints[0]?.path ?? '')}`,
+      })),
     id: snapshot.app.id,
     name: snapshot.app.name,
     stage: snapshot.pipeline?.stage,
@@ -381,6 +403,8 @@ export interface ContextInput {
   /** from `readProtectedApps(config.configDir)` */
   protectedApps?: readonly string[]
   source?: GuardSource
+  /** the snapshot(s) the target and source come from, for their resolved hosts */
+  targets?: ReadonlyArray<Pick<AppSnapshot, 'hosts'>>
 }
 
 /** Builds the guard's context from loaded snapshots. */
@@ -393,5 +417,6 @@ export function buildGuardContext(input: ContextInput): GuardContext {
     production.push(productionAppFromSnapshot(snapshot))
   }
 
-  return {from: input.from, production, protectedApps: [...(input.protectedApps ?? [])], source: input.source}
+  const hosts = hostTableOf([...input.production, ...(input.targets ?? [])])
+  return {from: input.from, ...(hosts ? {hosts} : {}), production, protectedApps: [...(input.protectedApps ?? [])], source: input.source}
 }

@@ -5,7 +5,9 @@ import {ApiError, type HerokuClient} from '../heroku/client.js'
 import {ADDON_HEADERS, type AddOn} from '../heroku/types.js'
 import {ProductionRegistry} from '../production/registry.js'
 import {readProtectedEntries} from '../protect/store.js'
+import {credentialHosts} from '../snapshot/identity.js'
 import {loadApp} from '../snapshot/load.js'
+import {resolveHosts} from '../snapshot/resolve.js'
 import {redact} from '../secrets/index.js'
 import {type AppSnapshot, POSTGRES_SERVICE, serviceOfPlan} from '../snapshot/types.js'
 import {
@@ -180,7 +182,9 @@ export async function checkCommand(input: CheckInput): Promise<HookDecision | un
           if (resolved.undecided !== undefined || resolved.skipped !== undefined) return resolved
           // Nothing found and nothing said why: never let that through unchecked.
           if (!resolved.target) return {...resolved, undecided: 'the target could not be resolved'}
-          const context = await registryContext(registry)
+          // The target URL's own hosts, resolved like every snapshot's (a DNS alias of production is production).
+          const targetHosts = {hosts: await resolveHosts(credentialHosts({TARGET: resolved.target.url ?? ''}))}
+          const context = await registryContext(registry, {targets: [targetHosts]})
           return {...resolved, classification: classifyTarget(resolved.target, context)}
         } catch (error) {
           return {requested, undecided: redact(describeError(error))}

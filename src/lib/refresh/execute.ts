@@ -10,7 +10,7 @@ import type {HerokuClient} from '../heroku/client.js'
 import {GuardedClient, ProductionGuard} from '../production/guarded-client.js'
 import type {DataTransfer} from '../heroku/types.js'
 import {type PollOptions, WaitAbortedError, waitTransfer} from '../heroku/wait.js'
-import {appReaching} from '../snapshot/identity.js'
+import {appReaching, hostTableOf} from '../snapshot/identity.js'
 import type {AppSnapshot} from '../snapshot/types.js'
 import {type BackupStep, type ProcessQuantity, type RefreshPlan, type RefreshStep, type StepKind, transferName} from './plan.js'
 import {type PiiColumn, suggestedRules, unhandledPii} from './rules.js'
@@ -189,7 +189,7 @@ export async function executeRefresh(client: HerokuClient, plan: RefreshPlan, op
       case 'sanitize': {
         const runSql = options.runSql ?? runSanitize
         // A direct connection bypasses the API guard: check the database's identity itself.
-        const reached = appReaching(options.production, step.url)
+        const reached = appReaching(options.production, step.url, hostTableOf(options.production))
         if (reached) throw new Error(`Refused to run the sanitize SQL: its database is one of ${reached.app.name}'s (production). staging:refresh never writes production.`)
         const begun = Date.now()
         await runSql(step.url, step.sql)

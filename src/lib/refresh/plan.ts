@@ -14,7 +14,7 @@ import {
 import {databaseNames, resolveDatabase} from '../guard/resolve.js'
 import type {DataTransfer} from '../heroku/types.js'
 import type {Rules} from './rules.js'
-import {isPostgresUrl} from '../snapshot/identity.js'
+import {hostTableOf, isPostgresUrl} from '../snapshot/identity.js'
 import type {AppSnapshot, FormationEntry} from '../snapshot/types.js'
 
 export interface RefreshOptions {
@@ -227,9 +227,11 @@ export function planRefresh(input: PlanInput): PlanOutcome {
   }
 
   const source = sourceFromTarget(sourceTarget)
+  const targetHosts = hostTableOf([staging, sourceApp])
+  const guardHosts = input.guard?.hosts || targetHosts ? new Map([...(targetHosts ?? []), ...(input.guard?.hosts ?? [])]) : undefined
   const context: GuardContext = input.guard
-    ? {...input.guard, from: input.from, source}
-    : buildGuardContext({from: input.from, production: input.production, protectedApps: input.protectedApps, source})
+    ? {...input.guard, from: input.from, ...(guardHosts ? {hosts: guardHosts} : {}), source}
+    : buildGuardContext({from: input.from, production: input.production, protectedApps: input.protectedApps, source, targets: [staging, sourceApp]})
   const verdict = classifyTarget(target, context)
   const sourceSide = side(sourceTarget, sourceApp)
   const targetSide = side(target, staging)

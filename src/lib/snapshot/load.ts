@@ -15,6 +15,8 @@ import {
   type Release,
 } from '../heroku/types.js'
 import {currentSecrets, maskUrl} from '../secrets/index.js'
+import {credentialHosts} from './identity.js'
+import {type HostResolver, resolveHosts} from './resolve.js'
 import {type AddonRef, type AppSnapshot, type AttachmentRef, type DatabaseInfo, type PipelineRef, POSTGRES_SERVICE, serviceOfPlan} from './types.js'
 
 export interface LoadOptions {
@@ -22,6 +24,8 @@ export interface LoadOptions {
   /** Data API info for every Postgres add-on attached */
   databases?: boolean
   formation?: boolean
+  /** how credential hosts are resolved (default: DNS with a short timeout, cached per run); false: no lookup, names decide */
+  hosts?: false | HostResolver
   release?: boolean
 }
 
@@ -142,6 +146,7 @@ async function loadOne(client: HerokuClient, name: string, shared: SharedLists, 
       : Promise.resolve([]),
   ])
   currentSecrets().registerConfig(configVars)
+  const hosts = options.hosts === false ? undefined : resolveHosts(credentialHosts(configVars), options.hosts)
 
   const addonsById = new Map(addons.map(addon => [addon.id, addon]))
   const attachmentRefs = attachments.map(attachment => toAttachmentRef(attachment, addonsById))
@@ -179,6 +184,7 @@ async function loadOne(client: HerokuClient, name: string, shared: SharedLists, 
     databases,
     formation: formation.map(f => ({quantity: f.quantity, size: f.size ?? 'standard-1X', type: f.type})),
     ownedAddons: addons.filter(addon => addon.app.id === app.id || addon.app.name === app.name).map(addon => toAddonRef(addon)),
+    ...(hosts ? {hosts: await hosts} : {}),
     pipeline,
     release: current && {description: current.description, id: current.id, slugId: current.slug?.id ?? undefined, version: current.version},
   }

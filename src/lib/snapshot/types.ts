@@ -70,6 +70,8 @@ export interface AppSnapshot {
   formation: FormationEntry[]
   /** add-ons this app owns (bills), attached here or not; absent in snapshots built by hand */
   ownedAddons?: AddonRef[]
+  /** the addresses each credential host in `configVars` resolved to at load (`[]`: it did not resolve); absent when no lookup was made */
+  hosts?: Record<string, string[]>
   pipeline?: PipelineRef
   release?: {description?: string; id: string; slugId?: string; version: number}
 }

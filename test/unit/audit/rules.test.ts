@@ -105,12 +105,14 @@ describe('audit rules', function () {
       expect(findings.map(f => f.configVars)).to.deep.equal([['LOCAL_URL']])
     })
 
-    it('stays silent for another database on the same host, or another port', function () {
-      const staging = withVars({
-        OTHER_DB_URL: `postgres://uprod9x:x@${PROD_DB_HOST}:5432/another`,
-        OTHER_PORT_URL: `postgres://uprod9x:x@${PROD_DB_HOST}:5433/dprod01`,
-      })
+    it('stays silent for another database on the same host', function () {
+      const staging = withVars({OTHER_DB_URL: `postgres://uprod9x:x@${PROD_DB_HOST}:5432/another`})
       expect(only(audit(staging), 'SHARED_DATABASE')).to.deep.equal([])
+    })
+
+    it('fires for the same host and database on another port: the connection pooler', function () {
+      const staging = withVars({POOL_URL: `postgres://uprod9x:x@${PROD_DB_HOST}:6000/dprod01`})
+      expect(only(audit(staging), 'SHARED_DATABASE').map(f => f.configVars)).to.deep.equal([['POOL_URL']])
     })
   })
 

@@ -222,6 +222,26 @@ describe('fix: planFix', function () {
       expect(unset.loses).to.have.length(3)
     })
 
+    it('unsets every form that reaches production: multi-host, JDBC, key/value, JSON and split variables (all of a group)', function () {
+      const host = 'ec2-52-1-2-3.compute-1.amazonaws.com'
+      const staging: AppSnapshot = {
+        ...cleanStagingSnapshot(),
+        configVars: {
+          ...cleanStagingSnapshot().configVars,
+          DATABASES: `{"default": "postgres://u:p@${host}/dprod01"}`,
+          DB_DSN: `host=${host} dbname=dprod01`,
+          JDBC_DATABASE_URL: `jdbc:postgresql://${host}:5432/dprod01?user=u&password=p`,
+          PGDATABASE: 'dprod01',
+          PGHOST: host,
+          PGUSER: 'u',
+          READ_URL: `postgres://u:p@replica.example.com:5432,${host}:5432/dprod01`,
+        },
+      }
+      const unset = stepOf(planOf(staging).steps, 'unset-config')
+      expect(unset.vars.map(v => v.name)).to.deep.equal(['DATABASES', 'DB_DSN', 'JDBC_DATABASE_URL', 'PGDATABASE', 'PGHOST', 'PGUSER', 'READ_URL'])
+      expect(unset.vars.find(v => v.name === 'READ_URL')?.reaches).to.deep.equal(["acme-production's DATABASE_URL"])
+    })
+
     it('stays silent for URLs that are not credentials (the same public API base URL on both)', function () {
       const incident = incidentStagingSnapshot()
       expect(incident.configVars.API_BASE_URL).to.equal(productionSnapshot().configVars.API_BASE_URL)

@@ -214,6 +214,32 @@ describe('fork plan', function () {
       expect(fixed.identicalSecrets).to.deep.equal([])
     })
 
+    it('copies no credential in any form reaching production, and copies look-alikes', function () {
+      const prod = production()
+      const host = 'ec2-1-2-3-4.compute-1.amazonaws.com'
+      prod.configVars = {
+        ...prod.configVars,
+        DATABASES: `{"default": {"url": "postgres://u:p@${host}/d8prod"}}`,
+        DATABASE_DSN: `host=${host} port=5432 dbname=d8prod user=u1abc password=prodDbPassw0rd1`,
+        HEROKU_SLUG_COMMIT: '4f1b2c3d4e5f60718293a4b5c6d7e8f901234567',
+        JDBC_DATABASE_URL: `jdbc:postgresql://${host}:5432/d8prod?user=u1abc&password=prodDbPassw0rd1`,
+        PGDATABASE: 'd8prod',
+        PGHOST: host,
+        PGPASSWORD: 'prodDbPassw0rd1',
+        READ_URL: `postgres://u:p@replica.example.com:5432,${host}:5432/d8prod`,
+        SERVICE_NAME: 'acme-web',
+      }
+      const plan = planFork(prod, options(), catalogue())
+      for (const key of ['DATABASES', 'DATABASE_DSN', 'JDBC_DATABASE_URL', 'PGDATABASE', 'PGHOST', 'PGPASSWORD', 'READ_URL']) {
+        expect(decision(plan, key), key).to.deep.include({action: 'exclude'})
+      }
+
+      expect(decision(plan, 'PGHOST')?.reason).to.equal("reaches the same database as production's DATABASE_DSN")
+      expect(decision(plan, 'SERVICE_NAME')).to.deep.include({action: 'copy'})
+      expect(decision(plan, 'HEROKU_SLUG_COMMIT')).to.deep.include({action: 'copy'})
+      expect(plan.identicalSecrets).to.not.include('HEROKU_SLUG_COMMIT')
+    })
+
     it('never puts a value in the plan', function () {
       const prod = production()
       const text = JSON.stringify(planFork(prod, options({set: {SECRET_KEY_BASE: 'set-value-never-shown'}}), catalogue()))

@@ -28,13 +28,14 @@ const EQUAL: Array<[string, string, string]> = [
   ['https: default port', 'https://u:p@es.example.com/', 'https://v:q@es.example.com:443'],
   ['loopback names', 'postgres://u:p@localhost/d', 'postgres://u:p@127.0.0.1:5432/d'],
   ['mysql vs mysql2', 'mysql://u:p@m.example.com/app', 'mysql2://v:q@m.example.com:3306/app'],
+  ['postgres on another port of the same host and database (the pooler)', BASE, `postgres://u1:p1@${HOST}:6000/d1`],
 ]
 
 /** Pairs that reach different databases or services. */
 const UNEQUAL: Array<[string, string, string]> = [
   ['different database name', BASE, `postgres://u1:p1@${HOST}:5432/d2`],
-  ['different port', BASE, `postgres://u1:p1@${HOST}:5433/d1`],
   ['different host', BASE, 'postgres://u1:p1@ec2-52-1-2-4.compute-1.amazonaws.com:5432/d1'],
+  ['redis on another port of the same host', 'redis://:a@r.example.com:6379/0', 'redis://:a@r.example.com:6380/0'],
   ['redis db index', 'redis://:a@r.example.com:6379/0', 'redis://:a@r.example.com:6379/1'],
   ['rediss on another port', 'rediss://:a@r.example.com:6380', 'rediss://:a@r.example.com:6379'],
   ['amqp vhost', 'amqp://a:b@mq.example.com/v1', 'amqp://a:b@mq.example.com/v2'],

@@ -49,15 +49,29 @@ describe('snapshot loader (as the audit uses it)', function () {
   it('loads each app with its own requests and rebuilds exactly the snapshot the rules read', async function () {
     mockSmallLoad(s, incidentStagingSnapshot())
     mockSmallLoad(s, productionSnapshot())
-    const [staging, production] = await loadApps(client, ['acme-staging', 'acme-production'], {databases: true, formation: true})
+    const [staging, production] = await loadApps(client, ['acme-staging', 'acme-production'], {databases: true, formation: true, hosts: false})
     expect(plain(staging)).to.deep.equal(expected(incidentStagingSnapshot()))
     expect(plain(production)).to.deep.equal(expected(productionSnapshot()))
+  })
+
+  it('resolves every credential host once per load and keeps the addresses in the snapshot (hosts that fail: [])', async function () {
+    mockSmallLoad(s, productionSnapshot())
+    const asked: string[] = []
+    const resolver = async (host: string): Promise<string[]> => {
+      asked.push(host)
+      if (host.startsWith('ec2-52')) return ['52.1.2.3']
+      throw new Error('ENOTFOUND')
+    }
+
+    const [production] = await loadApps(client, ['acme-production'], {databases: true, formation: true, hosts: resolver})
+    expect(production?.hosts).to.deep.equal({'ec2-52-1-2-3.compute-1.amazonaws.com': ['52.1.2.3'], 'ec2-54-4-5-6.compute-1.amazonaws.com': []})
+    expect(asked.sort()).to.deep.equal(['ec2-52-1-2-3.compute-1.amazonaws.com', 'ec2-54-4-5-6.compute-1.amazonaws.com'])
   })
 
   it('from four apps on, uses account-wide lists: one config-vars request per app plus a constant', async function () {
     const apps = [cleanStagingSnapshot(), productionSnapshot(), reviewApp(1), reviewApp(2), reviewApp(3), reviewApp(4)]
     mockLargeLoad(s, apps)
-    const loaded = await loadApps(client, apps.map(app => app.app.id), {databases: true, formation: true})
+    const loaded = await loadApps(client, apps.map(app => app.app.id), {databases: true, formation: true, hosts: false})
     expect(loaded.map(app => app.app.name)).to.deep.equal(apps.map(app => app.app.name))
     expect(plain(loaded[0])).to.deep.equal(expected(cleanStagingSnapshot()))
     const paths = client.records.map(record => record.path)

@@ -1,0 +1,430 @@
+import {parse as parsePostgresUrl} from 'pg-connection-string'
+
+import {normalizeHost} from './hosts.js'
+
+/**
+ * Every form an app writes a credential in, parsed into the endpoints it reaches. Pure.
+ * - URLs, with driver-qualified schemes (`postgresql+psycopg2://`, `ecto://`) and several hosts
+ *   (`postgres://u:p@h1:5432,h2:5433/db`);
+ * - libpq's query overrides (`?host=`, `?hostaddr=`, `?port=`, `?dbname=`), which win over the
+ *   authority and the path, as libpq documents; `hostaddr` is where libpq connects when given;
+ * - JDBC URLs (`jdbc:postgresql://host:port/db?user=&password=`);
+ * - libpq key/value strings (`host=… port=… dbname=… user=… password='…'`);
+ * - split variables (`PGHOST`+`PGDATABASE`…, `DB_HOST`+`DB_NAME`…), one credential per group;
+ * - any of these inside a JSON value, and JSON objects with `host` and `database`.
+ * A Postgres database with no name is the user's (libpq's default).
+ */
+
+export interface Endpoint {
+  /** `postgres`, `redis`, `amqp`, `mysql`, `mongodb`, `http`, or the bare scheme */
+  family: string
+  host: string
+  /** the database name or path, without the leading slash */
+  path: string
+  port: number | undefined
+}
+
+export type CredentialForm = 'dsn' | 'jdbc' | 'json' | 'split' | 'url'
+
+/** A credential as written in one value (or one group of split variables). */
+export interface ParsedCredential {
+  /** one per host; a multi-host URL has several */
+  endpoints: Endpoint[]
+  family: string
+  form: CredentialForm
+  /** a URL with `user[:password]@` (an HTTP URL counts as a credential only then) */
+  hasUserinfo: boolean
+  /** never printed: compared as a secret */
+  password?: string
+  /** the scheme as written, lower case (`postgresql+asyncpg`), for masked evidence */
+  scheme: string
+  user?: string
+}
+
+/** A credential of an app, with the config vars it is read from. */
+export interface Credential extends ParsedCredential {
+  /** one name, or the split variables of the group (host first) */
+  vars: string[]
+}
+
+interface Family {
+  name: string
+  port: Record<string, number>
+}
+
+const FAMILIES: Record<string, Family> = {}
+function family(name: string, ports: Record<string, number>): void {
+  for (const scheme of Object.keys(ports)) FAMILIES[scheme] = {name, port: ports}
+}
+
+family('postgres', {ecto: 5432, pgsql: 5432, postgis: 5432, postgres: 5432, postgresql: 5432})
+family('redis', {redis: 6379, rediss: 6379})
+family('amqp', {amqp: 5672, amqps: 5671})
+family('mysql', {mariadb: 3306, mysql: 3306, mysql2: 3306, mysqlx: 33_060})
+family('mongodb', {mongodb: 27_017, 'mongodb+srv': 27_017})
+family('http', {http: 80, https: 443})
+family('memcached', {memcache: 11_211, memcached: 11_211})
+
+const DEFAULT_PORT: Record<string, number> = {mongodb: 27_017, mysql: 3306, postgres: 5432, redis: 6379}
+
+/** `postgresql+psycopg2` → the `postgresql` family; `mongodb+srv` is a scheme of its own. */
+function schemeFamily(scheme: string): {name: string; port: number | undefined} {
+  const known = FAMILIES[scheme] ?? FAMILIES[scheme.split('+')[0] ?? '']
+  if (!known) return {name: scheme, port: undefined}
+  return {name: known.name, port: known.port[scheme] ?? known.port[scheme.split('+')[0] ?? '']}
+}
+
+function decode(value: string): string {
+  try {
+    return decodeURIComponent(value)
+  } catch {
+    return value
+  }
+}
+
+function toPort(value: string | undefined, fallback: number | undefined): number | undefined {
+  if (value === undefined || value.trim() === '') return fallback
+  const port = Number(value.trim())
+  return Number.isInteger(port) && port > 0 ? port : fallback
+}
+
+/** Splits `h1:5432,[::1]:5433,h3` into hosts and ports. */
+function hostList(authority: string): Array<{host: string; port?: string}> {
+  return authority.split(',').map(part => {
+    const bracketed = /^(\[[^\]]*\])(?::(\d*))?$/.exec(part)
+    if (bracketed) return {host: bracketed[1] ?? '', port: bracketed[2]}
+    const index = part.lastIndexOf(':')
+    return index === -1 ? {host: part} : {host: part.slice(0, index), port: part.slice(index + 1)}
+  })
+}
+
+/** The query keys that decide identity or are credentials; nothing else reaches the parser (no ssl file reads). */
+const IDENTITY_KEYS = new Set(['dbname', 'host', 'hostaddr', 'password', 'port', 'user'])
+
+/** Pairs `hosts` with `ports` the libpq way: one port for all, else one per host. */
+function pairPorts(hosts: string[], ports: string[]): Array<{host: string; port?: string}> {
+  return hosts.map((host, index) => ({host, port: ports.length === 1 ? ports[0] : ports[index]}))
+}
+
+interface Parts {
+  database: string
+  hosts: Array<{host: string; port?: string}>
+  password?: string
+  user?: string
+}
+
+/** Postgres URL parts with libpq's precedence: query values override authority and path. */
+function postgresParts(userinfo: string, authority: string, path: string, query: URLSearchParams, overrides: boolean): Parts | undefined {
+  const kept = new URLSearchParams()
+  for (const [key, value] of query) if (IDENTITY_KEYS.has(key) && key !== 'host' && key !== 'port') kept.append(key, value)
+  const hosts = hostList(authority)
+  // pg-connection-string reads one host; each host of a list is parsed on its own.
+  const parsed = hosts.map(({host, port}) => {
+    const suffix = kept.size > 0 ? `?${kept.toString()}` : ''
+    try {
+      return parsePostgresUrl(`postgres://${userinfo}${host || 'localhost'}${port ? `:${port}` : ''}/${path}${suffix}`)
+    } catch {
+      return undefined
+    }
+  })
+  const first = parsed[0]
+  if (!first || parsed.includes(undefined)) return undefined
+  let list: Array<{host: string; port?: string}> = hosts.map((host, index) => ({host: parsed[index]?.host ?? host.host, port: host.port}))
+  let database = first.database ?? ''
+  if (overrides) {
+    const hostaddr = query.get('hostaddr')
+    const queryHost = query.get('host')
+    const queryPorts = (query.get('port') ?? '').split(',').filter(Boolean)
+    const named = hostaddr ?? queryHost
+    if (named) list = pairPorts(named.split(','), queryPorts.length > 0 ? queryPorts : list.map(h => h.port ?? ''))
+    else if (queryPorts.length > 0) list = pairPorts(list.map(h => h.host), queryPorts)
+    database = query.get('dbname') ?? database
+  }
+
+  const user = first.user || undefined
+  return {database: database || user || '', hosts: list, password: first.password || undefined, user}
+}
+
+const URL_FORM = /^(jdbc:)?([a-z][\w+.-]*):\/\/([^/?#]*)([^?#]*)(\?[^#]*)?(#.*)?$/i
+
+/** A URL in any of its forms, or undefined. */
+function parseUrl(value: string): ParsedCredential | undefined {
+  const match = URL_FORM.exec(value)
+  if (!match) return undefined
+  const [, jdbc, rawScheme = '', rawAuthority = '', rawPath = '', rawQuery = ''] = match
+  const scheme = rawScheme.toLowerCase()
+  const at = rawAuthority.lastIndexOf('@')
+  const userinfo = at === -1 ? '' : rawAuthority.slice(0, at + 1)
+  const authority = at === -1 ? rawAuthority : rawAuthority.slice(at + 1)
+  const {name, port: defaultPort} = schemeFamily(scheme)
+  const query = new URLSearchParams(rawQuery.slice(1))
+  const path = rawPath.replace(/^\/+/, '').replace(/\/+$/, '')
+  const form: CredentialForm = jdbc ? 'jdbc' : 'url'
+  const hasUserinfo = at !== -1
+  if (name === 'postgres') {
+    // JDBC drivers read user and password from the query but not libpq's host/port/dbname overrides.
+    const parts = postgresParts(userinfo, authority, path, query, !jdbc)
+    if (!parts) return undefined
+    const endpoints = parts.hosts
+      .map(({host, port}) => ({family: name, host: normalizeHost(host || 'localhost'), path: parts.database, port: toPort(port, defaultPort)}))
+      .filter(endpoint => endpoint.host !== '')
+    if (endpoints.length === 0) return undefined
+    const user = jdbc ? query.get('user') ?? parts.user : parts.user
+    const password = jdbc ? query.get('password') ?? parts.password : parts.password
+    return {endpoints, family: name, form, hasUserinfo, password: password || undefined, scheme: `${jdbc ? 'jdbc:' : ''}${scheme}`, user: user || undefined}
+  }
+
+  let decodedPath = decode(path)
+  // Redis selects database 0 when the path is empty.
+  if (name === 'redis' && decodedPath === '') decodedPath = '0'
+  const endpoints = hostList(authority)
+    .map(({host, port}) => ({family: name, host: normalizeHost(host), path: decodedPath, port: toPort(port, defaultPort)}))
+    .filter(endpoint => endpoint.host !== '')
+  if (endpoints.length === 0) return undefined
+  const [user, password] = userinfo.slice(0, -1).split(/:(.*)/s)
+  return {
+    endpoints,
+    family: name,
+    form,
+    hasUserinfo,
+    password: password ? decode(password) : undefined,
+    scheme: `${jdbc ? 'jdbc:' : ''}${scheme}`,
+    user: user ? decode(user) : undefined,
+  }
+}
+
+/** libpq's connection keywords (PostgreSQL 16 docs, 34.1.2): a key/value string uses only these. */
+const LIBPQ_KEYS = new Set([
+  'application_name', 'channel_binding', 'client_encoding', 'connect_timeout', 'dbname', 'fallback_application_name',
+  'gssencmode', 'gsslib', 'host', 'hostaddr', 'keepalives', 'keepalives_count', 'keepalives_idle', 'keepalives_interval',
+  'krbsrvname', 'load_balance_hosts', 'options', 'passfile', 'password', 'port', 'replication', 'require_auth', 'service',
+  'sslcert', 'sslcompression', 'sslcrl', 'sslcrldir', 'sslkey', 'sslmode', 'sslnegotiation', 'sslpassword', 'sslrootcert',
+  'sslsni', 'ssl_max_protocol_version', 'ssl_min_protocol_version', 'target_session_attrs', 'tcp_user_timeout', 'user',
+])
+
+/** `host=h port=5432 password='a \'b\''` → its keys and values, or undefined when it is not one. */
+export function parseKeyValue(value: string): Map<string, string> | undefined {
+  const pair = /\s*([a-z_]+)\s*=\s*(?:'((?:[^'\\]|\\.)*)'|((?:[^\s'\\]|\\.)*))/gy
+  const pairs = new Map<string, string>()
+  let index = 0
+  const text = value.trim()
+  while (index < text.length) {
+    pair.lastIndex = index
+    const match = pair.exec(text)
+    if (!match || match[0].length === 0) return undefined
+    const key = match[1] ?? ''
+    if (!LIBPQ_KEYS.has(key)) return undefined
+    pairs.set(key, (match[2] ?? match[3] ?? '').replaceAll(/\\(.)/g, '$1'))
+    index = pair.lastIndex
+  }
+
+  return pairs.size > 0 ? pairs : undefined
+}
+
+/** A libpq key/value string with a host, or undefined. */
+function parseDsn(value: string): ParsedCredential | undefined {
+  if (!/\b(?:host|hostaddr)\s*=/.test(value)) return undefined
+  const pairs = parseKeyValue(value)
+  const named = pairs?.get('hostaddr') || pairs?.get('host')
+  if (!pairs || !named) return undefined
+  const user = pairs.get('user') || undefined
+  const database = pairs.get('dbname') || user || ''
+  const ports = (pairs.get('port') ?? '').split(',').filter(Boolean)
+  const endpoints = pairPorts(named.split(','), ports)
+    .map(({host, port}) => ({family: 'postgres', host: normalizeHost(host), path: database, port: toPort(port, 5432)}))
+    .filter(endpoint => endpoint.host !== '')
+  if (endpoints.length === 0) return undefined
+  return {endpoints, family: 'postgres', form: 'dsn', hasUserinfo: true, password: pairs.get('password') || undefined, scheme: 'dsn', user}
+}
+
+/** The credential one string holds as a whole (URL, JDBC or key/value), or undefined. */
+export function parseCredential(value: string): ParsedCredential | undefined {
+  const text = value.trim()
+  if (text === '') return undefined
+  return parseUrl(text) ?? parseDsn(text)
+}
+
+const JSON_FAMILY_KEYS = ['adapter', 'dialect', 'driver', 'engine', 'protocol', 'scheme', 'type']
+
+function stringField(object: Record<string, unknown>, keys: readonly string[]): string | undefined {
+  for (const key of keys) {
+    const value = object[key]
+    if (typeof value === 'string' && value.trim() !== '') return value.trim()
+    if (typeof value === 'number') return String(value)
+  }
+
+  return undefined
+}
+
+/** `{"host": …, "database": …}` in a JSON value: a credential in object form. */
+function objectCredential(object: Record<string, unknown>): ParsedCredential | undefined {
+  const host = stringField(object, ['host', 'hostname', 'hostaddr'])
+  const database = stringField(object, ['database', 'dbname', 'db'])
+  if (!host || !database || /[/@]/.test(host)) return undefined
+  const hint = stringField(object, JSON_FAMILY_KEYS)?.toLowerCase() ?? ''
+  const name = /mysql|maria/.test(hint) ? 'mysql' : 'postgres'
+  const port = toPort(stringField(object, ['port']), DEFAULT_PORT[name])
+  return {
+    endpoints: host.split(',').map(h => ({family: name, host: normalizeHost(h), path: database, port})),
+    family: name,
+    form: 'json',
+    hasUserinfo: true,
+    password: stringField(object, ['password', 'pass', 'pwd']),
+    scheme: name,
+    user: stringField(object, ['user', 'username']),
+  }
+}
+
+function walkJson(node: unknown, found: ParsedCredential[], depth: number): void {
+  if (depth > 8) return
+  if (typeof node === 'string') {
+    const credential = parseCredential(node)
+    if (credential) found.push({...credential, form: 'json'})
+  } else if (Array.isArray(node)) {
+    for (const item of node) walkJson(item, found, depth + 1)
+  } else if (node && typeof node === 'object') {
+    const object = node as Record<string, unknown>
+    const credential = objectCredential(object)
+    if (credential) found.push(credential)
+    for (const inner of Object.values(object)) walkJson(inner, found, depth + 1)
+  }
+}
+
+/** Every credential inside one value: the value itself, or what a JSON value holds. */
+export function credentialsIn(value: string | undefined): ParsedCredential[] {
+  if (typeof value !== 'string') return []
+  const whole = parseCredential(value)
+  if (whole) return [whole]
+  const text = value.trim()
+  if (!/^[[{]/.test(text)) return []
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {
+    return []
+  }
+
+  const found: ParsedCredential[] = []
+  walkJson(json, found, 0)
+  return found
+}
+
+// ---------------------------------------------------------------------------------------------
+// Split variables
+
+type Role = 'database' | 'host' | 'hostaddr' | 'password' | 'port' | 'user'
+
+const PG_SPLIT: Record<string, Role> = {
+  PGDATABASE: 'database', PGHOST: 'host', PGHOSTADDR: 'hostaddr', PGPASSWORD: 'password', PGPORT: 'port', PGUSER: 'user',
+}
+
+/** Suffixes of `<PREFIX>_<ROLE>`, longest first so `_DBNAME` wins over `_NAME`. */
+const SUFFIXES: Array<[string, Role]> = [
+  ['_HOSTNAME', 'host'], ['_HOSTADDR', 'hostaddr'], ['_PASSWORD', 'password'], ['_USERNAME', 'user'], ['_DATABASE', 'database'],
+  ['_DBNAME', 'database'], ['_SERVER', 'host'], ['_PASSWD', 'password'], ['_HOST', 'host'], ['_PORT', 'port'], ['_NAME', 'database'],
+  ['_USER', 'user'], ['_PASS', 'password'], ['_PWD', 'password'], ['_DB', 'database'],
+]
+
+/** A prefix names a database connection when one of its words says so (`DB`, `ANALYTICS_DB`, `POSTGRES`). */
+const DATABASE_WORD = /^(?:DB|DATABASE|PG|POSTGRES|POSTGRESQL|PSQL|SQL|MYSQL|MARIADB|RDS|TYPEORM)$/
+
+function splitRole(name: string): {prefix: string; role: Role} | undefined {
+  const pg = PG_SPLIT[name]
+  if (pg) return {prefix: 'PG', role: pg}
+  for (const [suffix, role] of SUFFIXES) {
+    if (!name.endsWith(suffix)) continue
+    const prefix = name.slice(0, -suffix.length)
+    if (prefix !== '' && prefix.split('_').some(word => DATABASE_WORD.test(word))) return {prefix, role}
+  }
+
+  return undefined
+}
+
+const ROLE_ORDER: Role[] = ['host', 'hostaddr', 'port', 'database', 'user', 'password']
+
+/**
+ * Split variables combined into one credential per group, when together they name a host and a
+ * database (`PGHOST`+`PGDATABASE`; `DB_HOST`+`DB_NAME`). For `PG*`, as libpq does, the database
+ * defaults to `PGUSER` and `PGHOSTADDR` is where it connects.
+ */
+export function splitCredentials(vars: Readonly<Record<string, string>>): Credential[] {
+  const groups = new Map<string, Map<Role, {name: string; value: string}>>()
+  for (const [name, value] of Object.entries(vars)) {
+    if (typeof value !== 'string' || value.trim() === '') continue
+    const split = splitRole(name.toUpperCase())
+    if (!split) continue
+    const group = groups.get(split.prefix) ?? new Map()
+    if (!group.has(split.role)) group.set(split.role, {name, value: value.trim()})
+    groups.set(split.prefix, group)
+  }
+
+  const credentials: Credential[] = []
+  for (const [prefix, group] of [...groups.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+    const host = group.get('hostaddr')?.value ?? group.get('host')?.value
+    const user = group.get('user')?.value
+    const database = group.get('database')?.value ?? (prefix === 'PG' ? user : undefined)
+    if (!host || !database || /[/@]/.test(host)) continue
+    const name = /MYSQL|MARIADB/.test(prefix) ? 'mysql' : 'postgres'
+    const ports = (group.get('port')?.value ?? '').split(',').filter(Boolean)
+    credentials.push({
+      endpoints: pairPorts(host.split(','), ports).map(({host: h, port}) => ({family: name, host: normalizeHost(h), path: database, port: toPort(port, DEFAULT_PORT[name])})),
+      family: name,
+      form: 'split',
+      hasUserinfo: true,
+      password: group.get('password')?.value,
+      scheme: name,
+      user,
+      vars: ROLE_ORDER.flatMap(role => group.get(role)?.name ?? []),
+    })
+  }
+
+  return credentials
+}
+
+/** Every credential an app's config holds, in every form, with the config var names it comes from. */
+export function credentialsOf(configVars: Readonly<Record<string, string>>): Credential[] {
+  const credentials: Credential[] = []
+  for (const [name, value] of Object.entries(configVars).sort(([a], [b]) => a.localeCompare(b))) {
+    for (const credential of credentialsIn(value)) credentials.push({...credential, vars: [name]})
+  }
+
+  return [...credentials, ...splitCredentials(configVars)]
+}
+
+// ---------------------------------------------------------------------------------------------
+// Showing a credential without its secrets
+
+function maskUser(user: string | undefined): string {
+  return user ? `${user.slice(0, 1)}***` : ''
+}
+
+function hostsText(credential: ParsedCredential): string {
+  return credential.endpoints.map(e => `${e.host.includes(':') ? `[${e.host}]` : e.host}${e.port === undefined ? '' : `:${e.port}`}`).join(',')
+}
+
+/**
+ * A credential as evidence: hosts, ports and database, the user's first letter, never a password.
+ * `postgres://u***:****@host:5432/db`, `jdbc:postgresql://u***:****@host:5432/db`, `host=… dbname=… user=u*** password=****`.
+ */
+export function maskCredential(credential: Credential | ParsedCredential): string {
+  const [first] = credential.endpoints
+  const path = first?.path ?? ''
+  const secret = credential.password === undefined ? '' : ':****'
+  const auth = credential.user || credential.password ? `${maskUser(credential.user)}${secret}@` : ''
+  switch (credential.form) {
+    case 'dsn': {
+      const hosts = credential.endpoints.map(e => e.host).join(',')
+      const ports = credential.endpoints.map(e => e.port ?? '').join(',')
+      return `host=${hosts} port=${ports} dbname=${path}${credential.user ? ` user=${maskUser(credential.user)}` : ''}${credential.password ? ' password=****' : ''}`
+    }
+
+    case 'split': {
+      const vars = 'vars' in credential ? credential.vars.join('+') : 'split variables'
+      return `${vars}: ${credential.family}://${auth}${hostsText(credential)}/${path}`
+    }
+
+    default: {
+      return `${credential.form === 'json' ? 'JSON with ' : ''}${credential.scheme}://${auth}${hostsText(credential)}/${path}`
+    }
+  }
+}
