@@ -397,7 +397,8 @@ function planConfig(
     else if (forkExposed.has(key)) reason = forkExposed.get(key)
     else {
       // The first production credential (in name order) reaching what this var's credentials reach.
-      const mine = services.filter(service => service.app === undefined && service.vars.includes(key))
+      // This var's credentials: production's own (split variables grouped), and its value's as written.
+      const mine = [...services.filter(service => service.app === undefined && service.vars.includes(key)), ...credentialsIn(production.configVars[key] ?? '')]
       const reached = services.find(service => mine.some(own => credentialsMatch(own, service)))
       if (reached) {
         if (reached.app) reason = `reaches the same ${describeFamily(reached.family)} as production app ${reached.app}'s ${reached.vars.join('+')}`

@@ -115,7 +115,7 @@ describe('production registry (src/lib/production/registry.ts)', function () {
       mockProductionLoad(s, productionSnapshot())
       const registry = new ProductionRegistry(await client())
       const evidence = await registry.reaching(`postgresql://someone:else@${PROD_DB_HOST.toUpperCase()}/dprod01?sslmode=require`)
-      expect(evidence.map(e => [e.app.name, e.configVar, e.endpoint])).to.deep.equal([['acme-production', 'DATABASE_URL', `postgres://${PROD_DB_HOST}:5432/dprod01`]])
+      expect(evidence.map(e => [e.app.name, e.configVar, e.endpoint])).to.deep.equal([['acme-production', 'DATABASE_URL', `postgres://${PROD_DB_HOST}/dprod01`]])
       expect(JSON.stringify(evidence)).to.not.contain('p4ssw0rd')
     })
 
