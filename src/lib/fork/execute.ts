@@ -462,7 +462,10 @@ class Fork {
       const latest = ours.at(-1)
       if (latest && latest.uuid === trusted) {
         if (latest.succeeded === true) return {detail: `${latest.processed_bytes ?? 0} bytes copied`, status: 'done'}
-        const logs = (latest.logs ?? []).slice(-5).map(l => l.message).join(' | ')
+        // Heroku gives a failed transfer's logs only with ?verbose=true, never in the list.
+        // eslint-disable-next-line no-await-in-loop -- once, on the way out with the failure
+        const verbose = await this.api.get<DataTransfer>(`/client/v11/apps/${enc(this.plan.target.name)}/transfers/${enc(latest.uuid)}?verbose=true`, {host: 'data'}).catch(() => latest)
+        const logs = (verbose.logs ?? []).slice(-5).map(l => l.message).join(' | ')
         throw new Error(`The data transfer into ${key} failed${logs ? `: ${logs}` : '.'}`)
       }
 
