@@ -55,6 +55,28 @@ export interface DataDatabase {
   'waiting?'?: boolean
 }
 
+/** Data API, Postgres Advanced: `GET /data/postgres/v1/:addon_id/info` (the fields the plugin reads). */
+export interface AdvancedDatabase {
+  forked_from?: null | {id: string; name: string}
+  plan_limits?: Array<{current: number; limit: number; name: string}>
+  pools?: Array<{endpoints?: Array<{host: string; port: number}>; name: string}>
+  status?: string
+  tier?: string
+  version?: string
+}
+
+/** An Advanced database's info in the shape the classic info has, so one reader serves both. */
+export function advancedAsDataDatabase(info: AdvancedDatabase, plan: string): DataDatabase {
+  const tables = info.plan_limits?.find(limit => limit.name === 'table-limit')?.current
+  const storageGb = info.plan_limits?.find(limit => limit.name === 'storage-limit-in-gb')?.current
+  return {
+    info: info.version ? [{name: 'PG Version', values: [info.version]}] : [],
+    num_bytes: storageGb === undefined ? undefined : Math.round(storageGb * 1024 ** 3),
+    num_tables: tables,
+    plan,
+  }
+}
+
 /** Data API: `GET /client/v11/databases/:addon_id/wait_status` */
 export interface DataWaitStatus {
   'error?': boolean

@@ -11,6 +11,8 @@ import {
   type Formation,
   type Pipeline,
   type PipelineCoupling,
+  advancedAsDataDatabase,
+  type AdvancedDatabase,
   postgresMajor,
   type Release,
 } from '../heroku/types.js'
@@ -36,6 +38,26 @@ const FANOUT = 8
 function isNotFound(error: unknown): boolean {
   return error instanceof ApiError && error.status === 404
 }
+
+/**
+ * A database's Data API info, or undefined when it answers 403 or 404: a user may be attached to an
+ * add-on whose billing app they cannot see, and one such database must not abort the whole audit (it
+ * becomes POSTGRES_VERSION_UNKNOWN). Postgres Advanced reports at /data/postgres/v1, not /client/v11.
+ */
+async function databaseInfo(client: HerokuClient, addon: AddonRef): Promise<DataDatabase | undefined> {
+  try {
+    if (ADVANCED_PLAN.test(addon.plan)) {
+      return advancedAsDataDatabase(await client.get<AdvancedDatabase>(`/data/postgres/v1/${encodeURIComponent(addon.id)}/info`, {host: 'data'}), addon.plan)
+    }
+
+    return await client.get<DataDatabase>(`/client/v11/databases/${encodeURIComponent(addon.id)}`, {host: 'data'})
+  } catch (error) {
+    if (error instanceof ApiError && (error.status === 403 || error.status === 404)) return undefined
+    throw error
+  }
+}
+
+const ADVANCED_PLAN = /^heroku-postgresql:advanced/
 
 async function orUndefined<T>(promise: Promise<T>): Promise<T | undefined> {
   try {
@@ -156,7 +178,7 @@ async function loadOne(client: HerokuClient, name: string, shared: SharedLists, 
     const infos = await mapBounded(postgres, FANOUT, async addon => {
       let info = shared.databases.get(addon.id)
       if (!info) {
-        info = orUndefined(client.get<DataDatabase>(`/client/v11/databases/${addon.id}`, {host: 'data'}))
+        info = databaseInfo(client, addon)
         shared.databases.set(addon.id, info)
       }
 
