@@ -118,6 +118,8 @@ export type PlanOutcome =
   | {kind: 'plan'; plan: RefreshPlan}
   | {kind: 'refused'; refusals: Refusal[]; source: DatabaseSide; target: DatabaseSide}
   | {fix: string; kind: 'unresolved'; message: string}
+  /** something PGBackups cannot do (a Shield database, a newer major into an older one): refused, with the alternative */
+  | {fix: string; kind: 'unsupported'; message: string}
 
 /** Process types that do background work: every type but web and release. */
 export function isBackgroundProcess(type: string): boolean {
@@ -201,6 +203,37 @@ export function transferName(transfer: DataTransfer): string {
   return transfer.num === undefined ? transfer.uuid : `${prefix}${String(transfer.num).padStart(3, '0')}`
 }
 
+/** Heroku documents pg:copy and transfers for databases under this size; above it, a Heroku Postgres fork. */
+export const TRANSFER_LIMIT_BYTES = 10 * 1000 ** 3
+
+/**
+ * What PGBackups, which runs every transfer, cannot do: copy from or into a Shield database (Shield plans
+ * have no PGBackups), or restore a newer Postgres major into an older one. Undefined when it can.
+ */
+export function transferUnsupported(source: GuardTarget, sourceApp: AppSnapshot, target: GuardTarget, staging: AppSnapshot): undefined | {fix: string; message: string} {
+  for (const [side, app, role] of [[source, sourceApp, 'from'], [target, staging, 'into']] as const) {
+    const plan = side.addon?.plan ?? ''
+    if (/shield/i.test(plan)) {
+      return {
+        fix: `Copy it with pg_dump | pg_restore from a one-off dyno inside the Shield space (heroku run bash -a ${app.app.name}), or make a Heroku Postgres fork there (heroku addons:create ${plan} --fork ${sourceApp.app.name}::${source.attachment ?? 'DATABASE'} -a ${staging.app.name}).`,
+        message: `${side.addon?.name} on ${app.app.name} is on ${plan}, and Shield databases have no PGBackups, so heroku staging:refresh cannot copy ${role} it.`,
+      }
+    }
+  }
+
+  const from = source.addon ? sourceApp.databases[source.addon.id]?.majorVersion : undefined
+  const into = target.addon ? staging.databases[target.addon.id]?.majorVersion : undefined
+  if (from && into && Number(from) > Number(into)) {
+    const upgrade = target.addon?.plan?.includes(':advanced') ? 'heroku data:pg:upgrade:run' : 'heroku pg:upgrade:run'
+    return {
+      fix: `Upgrade the target first: ${upgrade} ${target.attachment ?? target.addon?.name ?? 'DATABASE'} -a ${staging.app.name} --version ${from}, then run heroku staging:refresh -a ${staging.app.name} again.`,
+      message: `${source.addon?.name} runs Postgres ${from}, newer than ${target.addon?.name}'s ${into}: PGBackups cannot restore a newer major into an older one.`,
+    }
+  }
+
+  return undefined
+}
+
 /** Resolves both sides, runs the guard, and lays out the steps. */
 export function planRefresh(input: PlanInput): PlanOutcome {
   const {options, sourceApp, staging} = input
@@ -236,6 +269,8 @@ export function planRefresh(input: PlanInput): PlanOutcome {
   const sourceSide = side(sourceTarget, sourceApp)
   const targetSide = side(target, staging)
   if (verdict.refusals.length > 0) return {kind: 'refused', refusals: verdict.refusals, source: sourceSide, target: targetSide}
+  const unsupported = transferUnsupported(sourceTarget, sourceApp, target, staging)
+  if (unsupported) return {...unsupported, kind: 'unsupported'}
 
   // The guard passed, so the target is a heroku-postgresql add-on with a URL.
   const targetAddon = target.addon as NonNullable<GuardTarget['addon']>

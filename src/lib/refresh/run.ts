@@ -11,7 +11,7 @@ import type {Interruptible} from '../heroku/wait.js'
 import {loadProtected} from '../protect/store.js'
 import {executeRefresh, type ExecutionResult, type RefreshEvent} from './execute.js'
 import {loadLatestBackup, loadRefreshInputs, readSanitizeFile, verifyRefresh} from './load.js'
-import {type DatabaseSide, planRefresh, type ProcessQuantity, type RefreshOptions, type RefreshPlan} from './plan.js'
+import {type DatabaseSide, planRefresh, TRANSFER_LIMIT_BYTES, type ProcessQuantity, type RefreshOptions, type RefreshPlan} from './plan.js'
 import {formationWarning, refusalText} from './render.js'
 import {type PiiColumn, type Rules, unhandledPii} from './rules.js'
 import {readColumns, readRulesFile} from './schema.js'
@@ -130,12 +130,20 @@ export async function runRefresh(client: HerokuClient, request: RefreshRequest, 
   for (const warning of inputs.warnings) warn(warning)
 
   if (outcome.kind === 'unresolved') throw new ActionableError(outcome.message, outcome.fix, ExitCode.Usage)
+  if (outcome.kind === 'unsupported') throw new ActionableError(outcome.message, outcome.fix, ExitCode.Refused)
   if (outcome.kind === 'refused') {
     const {fix, message} = refusalText(outcome, outcome.refusals)
     throw new ActionableError(message, fix, ExitCode.Refused)
   }
 
   const {plan} = outcome
+  if ((plan.source.numBytes ?? 0) > TRANSFER_LIMIT_BYTES) {
+    const size = `${((plan.source.numBytes ?? 0) / 1000 ** 3).toFixed(1)} GB`
+    const warning = `${plan.source.addon?.name ?? 'The source'} holds ${size}: Heroku documents pg:copy and transfers for databases under 10 GB; a copy this size may take hours or fail, and a Heroku Postgres fork is the supported way (heroku addons:create heroku-postgresql:PLAN --fork ${plan.source.app}::${plan.source.attachment ?? 'DATABASE'}).`
+    warn(warning)
+    inputs.warnings.push(warning)
+  }
+
   const backup = await loadLatestBackup(client, plan)
   if (backup.warning) warn(backup.warning)
   hooks.planned?.(plan, backup.latest)
