@@ -43,6 +43,7 @@ export default class Fork extends StagingCommand {
     set: Flags.string({description: 'config var to set on the fork, as KEY=VALUE (repeatable); wins over every copy and exclusion', multiple: true}),
     'share-addon': Flags.string({description: 'attach this add-on owned by another app to the fork too (repeatable; it is then shared)', multiple: true}),
     'skip-data': Flags.boolean({description: 'leave the new databases empty: do not copy production\'s data'}),
+    space: Flags.string({description: 'space to create the fork in (default: production\'s, for a Fir app)'}),
     team: Flags.string({description: 'team that owns the fork (default: production\'s)'}),
     to: Flags.string({description: 'name of the fork (default: <from>-staging)'}),
   }

@@ -235,8 +235,9 @@ class Fork {
     if (target.region) body.region = target.region
     if (target.stack) body.stack = target.stack
     if (target.team) body.team = target.team
+    if (target.space) body.space = target.space
     const app = await this.mutate(
-      async () => this.api.post<App>(target.team ? '/teams/apps' : '/apps', {body}),
+      async () => this.api.post<App>(target.team || target.space ? '/teams/apps' : '/apps', {body}),
       async () => {
         const found = await this.findApp()
         return found && await this.inLedger(found) ? found : undefined
@@ -246,7 +247,7 @@ class Fork {
     this.app = {id: app.id, name: app.name, webUrl: app.web_url ?? undefined}
     const entry = await ledger.get(target.name)
     if (entry) await ledger.put({...entry, appId: app.id})
-    return {detail: [target.team && `team ${target.team}`, target.region, target.stack].filter(Boolean).join(', '), status: 'done'}
+    return {detail: [target.team && `team ${target.team}`, target.space && `space ${target.space}`, target.region, target.stack].filter(Boolean).join(', '), status: 'done'}
   }
 
   private async config(): Promise<ConfigVars> {
@@ -510,6 +511,11 @@ class Fork {
     const releases = await this.api.get<Release[]>(`/apps/${enc(this.appId)}/releases`, {headers: {range: 'version ..; max=10, order=desc'}})
     const list = Array.isArray(releases) ? releases : []
     const current = list.find(r => r.current) ?? list[0]
+    if (wanted.ociImageId) {
+      // Fir: the same OCI image, by id.
+      return current && current.status !== 'failed' && current.oci_image?.id === wanted.ociImageId ? current : undefined
+    }
+
     const ours = list.find(r => r.description === wanted.description && r.slug?.id && r.status !== 'failed')
     const slug = current?.slug?.id
     return current && current.status !== 'failed' && slug && (slug === wanted.slugId || slug === ours?.slug?.id) ? current : undefined
@@ -521,7 +527,7 @@ class Fork {
     const current = await this.releasedSlug()
     if (current) return {detail: `v${current.version}`, status: 'already-done'}
     const release = await this.mutate(
-      async () => this.api.post<Release>(`/apps/${enc(this.appId)}/releases`, {body: {description: wanted.description, slug: wanted.slugId}}),
+      async () => this.api.post<Release>(`/apps/${enc(this.appId)}/releases`, {body: wanted.ociImageId ? {description: wanted.description, oci_image: wanted.ociImageId} : {description: wanted.description, slug: wanted.slugId}}),
       async () => this.releasedSlug(),
     )
     const done = await poll(`release v${release.version}`, async () => {

@@ -22,6 +22,7 @@ export interface ForkFlags {
   'set'?: string[]
   'share-addon'?: string[]
   'skip-data'?: boolean
+  space?: string
   team?: string
   to?: string
 }
@@ -72,6 +73,7 @@ export function forkOptions(flags: ForkFlags): ForkOptions {
     from: flags.from,
     plans,
     region: flags.region,
+    ...(flags.space ? {space: flags.space} : {}),
     scale,
     set,
     shareAddons: [...new Set(flags['share-addon'] ?? [])],
@@ -89,6 +91,7 @@ export function resumeCommand(flags: ForkFlags): string {
   const parts = ['heroku staging:fork', `--from ${flags.from}`]
   if (flags.to) parts.push(`--to ${flags.to}`)
   if (flags.region) parts.push(`--region ${flags.region}`)
+  if (flags.space) parts.push(`--space ${flags.space}`)
   if (flags.team) parts.push(`--team ${flags.team}`)
   for (const plan of flags.plan ?? []) parts.push(`--plan ${plan}`)
   for (const key of flags['exclude-config'] ?? []) parts.push(`--exclude-config ${key}`)

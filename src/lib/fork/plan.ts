@@ -521,17 +521,29 @@ export function planFork(production: AppSnapshot, options: ForkOptions, catalogu
   }
 
   const formation = planFormation(production, options, problems)
-  const slugId = production.release?.slugId
-  const release = slugId && production.release
-    ? {description: `Forked from ${production.app.name} v${production.release.version}`, slugId, version: production.release.version}
-    : undefined
-  if (!release) warnings.push(`${production.app.name} has no release with a slug: the fork gets no release and no formation.`)
+  const fir = production.app.generation === 'fir'
+  const current = production.release
+  const code = current?.ociImageId ? {ociImageId: current.ociImageId} : current?.slugId ? {slugId: current.slugId} : undefined
+  const release = code && current ? {description: `Forked from ${production.app.name} v${current.version}`, ...code, version: current.version} : undefined
+  if (current?.status === 'expired') {
+    // Heroku expires artifacts older than 30 days and 20 releases: such a release can never be released again.
+    problems.push({
+      fix: `Deploy a fresh release to ${production.app.name} (git push, or promote it through its pipeline), then run heroku staging:fork --from ${production.app.name} again.`,
+      message: `${production.app.name}'s current release v${current.version} has expired: Heroku no longer keeps its ${fir ? 'OCI image' : 'slug'}, so the fork cannot release the same code.`,
+    })
+  } else if (!release) {
+    warnings.push(`${production.app.name} has no release with ${fir ? 'an OCI image' : 'a slug'}: the fork gets no release and no formation.`)
+  }
+
+  const space = fir ? options.space ?? production.app.space : options.space
+  if (fir && !space) problems.push({fix: 'Name the space with --space SPACE (heroku spaces lists them).', message: `${production.app.name} is a Fir app in no known space, and a Fir app must be created in one.`})
 
   for (const item of addons) if (item.manualReview) warnings.push(item.manualReview)
   const monthlyCents = addons.reduce((sum, item) => sum + (item.action === 'provision' ? item.priceCents ?? 0 : 0), 0)
   return {
     addons,
-    buildpacks: [...production.app.buildpacks],
+    // Fir apps build with Cloud Native Buildpacks from project.toml: buildpacks and stack cannot be set.
+    buildpacks: fir ? [] : [...production.app.buildpacks],
     config,
     formation,
     identicalSecrets,
@@ -541,7 +553,14 @@ export function planFork(production: AppSnapshot, options: ForkOptions, catalogu
     release,
     resume: context.target !== undefined,
     source: {id: production.app.id, name: production.app.name, region: production.app.region, stack: production.app.stack, team: production.app.team},
-    target: {name: options.to, region, stack: production.app.stack, team: options.team ?? production.app.team},
+    target: {
+      ...(production.app.generation ? {generation: production.app.generation} : {}),
+      name: options.to,
+      region: space ? undefined : region,
+      ...(space ? {space} : {}),
+      stack: fir ? undefined : production.app.stack,
+      team: options.team ?? production.app.team,
+    },
     warnings,
   }
 }

@@ -23,7 +23,7 @@ export function renderPlan(plan: ForkPlan): string[] {
   const {source, target} = plan
   lines.push(
     `Fork ${source.name} → ${target.name} (${plan.resume ? 'existing fork: continuing' : 'new app'})`,
-    `  region ${target.region ?? '(default)'}, stack ${target.stack ?? '(default)'}, ${target.team ? `team ${target.team}` : 'personal app'}`,
+    `  ${target.generation ? `${target.generation} generation, ` : ''}${target.space ? `space ${target.space}, ` : `region ${target.region ?? '(default)'}, `}stack ${target.stack ?? (target.generation === 'fir' ? 'none (Fir)' : '(default)')}, ${target.team ? `team ${target.team}` : 'personal app'}`,
     `  buildpacks: ${plan.buildpacks.join(', ') || 'none'}`,
     '',
     'Add-ons',
@@ -49,7 +49,7 @@ export function renderPlan(plan: ForkPlan): string[] {
   lines.push('', 'Formation')
   const formationRows = plan.formation.map(f => [f.type, `${f.quantity} × ${f.size}`, `(production: ${f.productionQuantity})`])
   lines.push(...(formationRows.length > 0 ? table(formationRows) : ['  none']), '', 'Release')
-  lines.push(plan.release ? `  production's slug of v${plan.release.version} ("${plan.release.description}")` : '  none: production has no slug')
+  lines.push(plan.release ? `  production's ${plan.release.ociImageId ? 'OCI image' : 'slug'} of v${plan.release.version} ("${plan.release.description}")` : '  none: production has no slug or OCI image')
   lines.push('', 'Pipeline', plan.pipeline ? `  ${plan.pipeline.name}, stage ${plan.pipeline.stage}` : '  none: production is in no pipeline')
   lines.push('', `Add-ons provisioned cost ${formatPrice(plan.monthlyCents)} in total (plan API prices)`)
   if (plan.warnings.length > 0) lines.push('', 'Warnings', ...plan.warnings.map(w => `  ! ${w}`))

@@ -18,6 +18,8 @@ export interface ForkOptions {
   /** the fork's name; the command defaults it to `<from>-staging` */
   to: string
   region?: string
+  /** `--space`: the space a Fir fork is created in (default: production's) */
+  space?: string
   team?: string
   /** `service → full plan name` from `--plan SERVICE=PLAN` */
   plans: Record<string, string>
@@ -99,7 +101,8 @@ export interface PlanProblem {
 
 export interface ForkPlan {
   source: {id: string; name: string; region?: string; stack?: string; team?: string}
-  target: {name: string; region?: string; stack?: string; team?: string}
+  /** the fork: on Fir (`generation`), in production's space or --space, with no stack or buildpacks */
+  target: {generation?: string; name: string; region?: string; space?: string; stack?: string; team?: string}
   /** true when `--to` already exists and is this command's fork of the same source (a resumed run) */
   resume: boolean
   buildpacks: string[]
@@ -109,7 +112,8 @@ export interface ForkPlan {
   identicalSecrets: string[]
   formation: FormationPlanItem[]
   /** production's current slug, released to the fork */
-  release?: {description: string; slugId: string; version: number}
+  /** production's current code, released to the fork: its slug (Cedar) or the same OCI image (Fir) */
+  release?: {description: string; ociImageId?: string; slugId?: string; version: number}
   /** production's pipeline; the fork is coupled at stage `staging` */
   pipeline?: {id: string; name: string; stage: typeof FORK_STAGE}
   /** sum of the known monthly prices of the add-ons provisioned */

@@ -8,7 +8,11 @@ import type * as Heroku from '@heroku-cli/schema'
 
 type Need<T, K extends keyof T> = Required<Pick<T, K>> & T
 
-export type App = Need<Heroku.App, 'id' | 'name'>
+export type App = Need<Heroku.App, 'id' | 'name'> & {
+  /** `cedar` or `fir` (Heroku's generations; absent on older answers, which are Cedar) */
+  generation?: {id?: string; name?: string}
+  space?: null | {id?: string; name?: string}
+}
 export type ConfigVars = Record<string, string>
 export type AddOn = Need<Heroku.AddOn, 'app' | 'id' | 'name' | 'plan' | 'state'> & {
   addon_service?: {id?: string; name?: string}
@@ -19,7 +23,10 @@ export type AddOnAttachment = Need<Heroku.AddOnAttachment, 'addon' | 'app' | 'id
   namespace?: null | string
 }
 export type Formation = Need<Heroku.Formation, 'quantity' | 'type'>
-export type Release = Need<Heroku.Release, 'id' | 'version'>
+export type Release = Need<Heroku.Release, 'id' | 'version'> & {
+  /** Fir: the released OCI image (`slug` is null) */
+  oci_image?: null | {id?: string}
+}
 export type Slug = Need<Heroku.Slug, 'id'>
 export type Pipeline = Need<Heroku.Pipeline, 'id' | 'name'>
 export type PipelineCoupling = Need<Heroku.PipelineCoupling, 'app' | 'id' | 'pipeline' | 'stage'> & {

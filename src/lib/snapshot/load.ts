@@ -189,15 +189,18 @@ async function loadOne(client: HerokuClient, name: string, shared: SharedLists, 
 
   let pipeline: PipelineRef | undefined
   if (coupling) pipeline = {id: coupling.pipeline.id, name: await pipelineName(client, coupling), stage: coupling.stage}
-  const current = releases.find(release => release.current !== false && release.status !== 'failed') ?? releases[0]
+  // The release Heroku marks current is what runs; older answers without the mark fall back to the newest that did not fail.
+  const current = releases.find(release => release.current === true) ?? releases.find(release => release.current !== false && release.status !== 'failed') ?? releases[0]
 
   return {
     app: {
       buildpacks: buildpacks.map(b => b.buildpack?.url ?? b.buildpack?.name ?? '').filter(Boolean),
       id: app.id,
+      ...(app.generation?.name ? {generation: app.generation.name} : {}),
       maintenance: app.maintenance ?? false,
       name: app.name,
       region: app.region?.name,
+      ...(app.space?.name ? {space: app.space.name} : {}),
       stack: app.build_stack?.name ?? app.stack?.name,
       team: app.team?.name ?? undefined,
     },
@@ -208,7 +211,14 @@ async function loadOne(client: HerokuClient, name: string, shared: SharedLists, 
     ownedAddons: addons.filter(addon => addon.app.id === app.id || addon.app.name === app.name).map(addon => toAddonRef(addon)),
     ...(hosts ? {hosts: await hosts} : {}),
     pipeline,
-    release: current && {description: current.description, id: current.id, slugId: current.slug?.id ?? undefined, version: current.version},
+    release: current && {
+      description: current.description,
+      id: current.id,
+      ...(current.oci_image?.id ? {ociImageId: current.oci_image.id} : {}),
+      slugId: current.slug?.id ?? undefined,
+      ...(current.status ? {status: current.status} : {}),
+      version: current.version,
+    },
   }
 }
 

@@ -58,7 +58,11 @@ export interface AppSnapshot {
     id: string
     maintenance: boolean
     name: string
+    /** `cedar` or `fir` */
+    generation?: string
     region?: string
+    /** the space the app runs in (every Fir app has one) */
+    space?: string
     stack?: string
     team?: string
   }
@@ -73,7 +77,7 @@ export interface AppSnapshot {
   /** the addresses each credential host in `configVars` resolved to at load (`[]`: it did not resolve); absent when no lookup was made */
   hosts?: Record<string, string[]>
   pipeline?: PipelineRef
-  release?: {description?: string; id: string; slugId?: string; version: number}
+  release?: {description?: string; id: string; ociImageId?: string; slugId?: string; status?: string; version: number}
 }
 
 export const POSTGRES_SERVICE = 'heroku-postgresql'
