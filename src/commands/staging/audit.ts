@@ -15,7 +15,7 @@ export default class Audit extends StagingCommand {
     'find every way a staging app is wired to production',
     'Compares a staging app (or every non-production app of a pipeline) with its production app(s): shared databases and services (same host, port and database, whatever the credentials), add-ons owned by production, a DATABASE_URL not set by an attachment, shared secrets, Postgres drift, side-effect add-ons and workers, and the app\'s pipeline stage. Each finding has a stable code, a severity and the exact command that fixes it. Values are never printed: only config var and add-on names, masked URLs and fingerprints.',
     '',
-    'Production is --production if given, else the apps at stage production in the audited app\'s pipeline.',
+    'Production is --production if given, else the apps at stage production in the audited app\'s pipeline; for an app in no pipeline with a production stage (e.g. one just forked), every production app of the account: apps at stage production of any pipeline and apps protected with heroku staging:protect. The report (and --json productionFrom) says which.',
     '',
     'With --fix (one app), the audit is followed by a repair plan: each critical finding with an automatic remedy, the exact change and what the app loses. A DATABASE_URL reaching production is unset (or production\'s database detached) and the app\'s own Postgres attached as DATABASE, as pg:promote does, or a new one created on production\'s major version when it has none (heroku staging:refresh is then the next step for data). An attachment of a production add-on is detached from the staging app; the add-on itself is untouched. Any other config var reaching a production database or service is unset, by name. Identical secrets are listed with the command to set a new value, never guessed.',
     '',
@@ -30,6 +30,7 @@ export default class Audit extends StagingCommand {
   static override examples = [
     {command: '<%= config.bin %> <%= command.id %> --app example-staging', description: 'audit a staging app against its pipeline\'s production app'},
     {command: '<%= config.bin %> <%= command.id %> --app example-staging --production example-app', description: 'name production explicitly (repeatable)'},
+    {command: '<%= config.bin %> <%= command.id %> --app example-fork', description: 'audit an app in no pipeline against every production app of the account'},
     {command: '<%= config.bin %> <%= command.id %> --pipeline example-pipeline --json', description: 'audit every non-production app of a pipeline, as JSON'},
     {command: '<%= config.bin %> <%= command.id %> --app example-staging --fix --dry-run', description: 'print the repair plan for a staging app wired to production, change nothing'},
     {command: '<%= config.bin %> <%= command.id %> --app example-staging --fix --confirm example-staging', description: 'repair it without a prompt: back up, unset and detach what reaches production, promote its own database, audit again'},
@@ -54,7 +55,7 @@ export default class Audit extends StagingCommand {
       exclusive: ['app', 'remote'],
     }),
     production: Flags.string({
-      description: 'production app to compare with (repeatable); default: the apps at stage production in the pipeline',
+      description: 'production app to compare with (repeatable); default: the apps at stage production in the pipeline, or for an app in no pipeline every production app of the account',
       multiple: true,
     }),
     remote: flags.remote({description: 'git remote of the staging app to audit'}),
