@@ -90,7 +90,8 @@ ${exitCodeHelp([ExitCode.Ok, ExitCode.Critical, ExitCode.Usage, ExitCode.Api, Ex
     if (verdict.kind === 'resume') progress(verdict.reason)
 
     const catalogue = await loadCatalogue(this.client, servicesToPrice(production, options.plans))
-    const plan = planFork(production, options, catalogue, {production: await registry.snapshots(), target: existing?.snapshot})
+    const accountProduction = await registry.snapshots()
+    const plan = planFork(production, options, catalogue, {production: accountProduction, target: existing?.snapshot})
     for (const warning of registry.warnings) this.warn(warning)
     if (human) for (const line of renderPlan(plan)) this.log(line)
     const [problem] = plan.problems
@@ -109,6 +110,7 @@ ${exitCodeHelp([ExitCode.Ok, ExitCode.Critical, ExitCode.Usage, ExitCode.Api, Ex
     try {
       execution = await executeFork({
         client: this.client,
+        guarded: accountProduction,
         ledger,
         onEvent: event => progress(renderEvent(event)),
         plan,
