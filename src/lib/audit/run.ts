@@ -114,8 +114,15 @@ async function auditApp(client: HerokuClient, app: string, given: readonly strin
   })
   // The account's couplings are listed while the app loads: one round trip, not one more after it.
   const couplings = registry.couplings()
-  couplings.catch(() => {})
-  const [staging] = await namingApps([app], async () => loadApps(client, [app], load)) as [AppSnapshot]
+  let staging: AppSnapshot
+  try {
+    [staging] = await namingApps([app], async () => loadApps(client, [app], load)) as [AppSnapshot]
+  } catch (error) {
+    // No request outlives the audit: the list is settled before the error goes up.
+    await couplings.catch(() => {})
+    throw error
+  }
+
   registry.know(staging)
   // The app's own pipeline decides, when it has a production stage: from the account's couplings, one list.
   const pipeline = staging.pipeline
