@@ -3,6 +3,7 @@ import {expect} from 'chai'
 import Audit from '../../src/commands/staging/audit.js'
 import Refresh, {type RefreshResult} from '../../src/commands/staging/refresh.js'
 import type {AuditResult} from '../../src/lib/audit/types.js'
+import type {FixResult} from '../../src/lib/fix/types.js'
 import {checksum} from '../helpers/db.js'
 import {
   type Emulator,
@@ -120,6 +121,25 @@ describe('the production registry against the emulator (issue 12)', function () 
     const human = await audit(['-a', 'acme-forked'])
     expect(human.error?.oclif?.exit, human.error?.message).to.equal(1)
     expect(human.stdout).to.contain('Compared with every production app of the account: acme-production (pipeline acme, stage production)')
+    await expectUntouched(topology, before)
+  })
+
+  it("--fix plans no detach of staging's last attachment of a database production attaches: no step fails, production untouched", async function () {
+    const topology = await fixture.reseed(async emu => seedCleanPair(emu))
+    await emu.seed({attachments: [{addon: topology.staging.database, app: 'acme-production', as: 'STAGING_DB'}]})
+    const before = await checksum(topology.production.databaseUrl)
+    emu.clearJournal()
+    process.exitCode = undefined
+    const run = await withEmulatorEnv(emu, () => runCommand<FixResult>(Audit, ['-a', 'acme-staging', '--fix', '--confirm', 'acme-staging', '--json']))
+    const exit = run.error?.oclif?.exit ?? process.exitCode
+    process.exitCode = undefined
+    // Heroku (and the emulator) refuse that detach; planning it made the fix fail with exit 5.
+    expect(exit, run.error?.message ?? run.stdout.slice(0, 400)).to.not.equal(5)
+    const result = JSON.parse(run.stdout) as FixResult
+    expect(result.plan?.steps.filter(step => step.kind === 'detach').map(step => step.attachment.name) ?? []).to.not.include('DATABASE')
+    expect(result.plan?.manual.map(m => m.reason).join('\n')).to.contain('heroku addons:detach STAGING_DB -a acme-production')
+    const attached = await fixture.api<Array<{name: string}>>('GET', '/apps/acme-staging/addon-attachments')
+    expect(attached.body.map(a => a.name)).to.include('DATABASE')
     await expectUntouched(topology, before)
   })
 

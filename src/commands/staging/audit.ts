@@ -20,7 +20,7 @@ export default class Audit extends StagingCommand {
   static override description = [
     'Compares a staging app (or every non-production app of a pipeline) with its production app(s): shared databases and services (the same host, by name or address, and database, whatever the credentials, in every form: URLs, JDBC, libpq strings, PGHOST/DB_HOST variables, JSON), add-ons owned by production, a DATABASE_URL not set by an attachment, shared secrets, Postgres drift, side-effect add-ons and workers, and the app\'s pipeline stage. Each finding has a stable code, a severity and the exact command that fixes it. Values are never printed: only config var and add-on names, masked URLs and fingerprints.',
     '',
-    'Production is --production if given, else the apps at stage production in the audited app\'s pipeline, else (an app in no pipeline) every production app of the account: any pipeline\'s stage production and the apps marked with staging:protect.',
+    'Production is --production if given, else the apps at stage production in the audited app\'s pipeline; for an app in no pipeline with a production stage (e.g. one just forked), every production app of the account: apps at stage production of any pipeline and apps protected with heroku staging:protect. The report (and --json productionFrom) says which.',
     '',
     `Finding codes (the README explains each): ${FINDING_CODES.map(info => `${info.code} (${info.severity})`).join(', ')}. Commit ids, HEROKU_SLUG_COMMIT, SOURCE_VERSION and dyno metadata are never reported as shared secrets.`,
     '',
@@ -42,6 +42,7 @@ export default class Audit extends StagingCommand {
   static override examples = [
     {command: '<%= config.bin %> <%= command.id %> --app example-staging', description: 'audit a staging app against its pipeline\'s production app'},
     {command: '<%= config.bin %> <%= command.id %> --app example-staging --production example-app', description: 'name production explicitly (repeatable)'},
+    {command: '<%= config.bin %> <%= command.id %> --app example-fork', description: 'audit an app in no pipeline against every production app of the account'},
     {command: '<%= config.bin %> <%= command.id %> --pipeline example-pipeline --json', description: 'audit every non-production app of a pipeline, as JSON'},
     {command: '<%= config.bin %> <%= command.id %> --pipeline example-pipeline --format github', description: 'in a GitHub Actions job: one annotation per finding, exit 1 on a critical one'},
     {command: '<%= config.bin %> <%= command.id %> --app example-staging --fix --dry-run', description: 'print the repair plan for a staging app wired to production, change nothing'},
@@ -71,7 +72,7 @@ export default class Audit extends StagingCommand {
       exclusive: ['app', 'remote'],
     }),
     production: Flags.string({
-      description: 'production app to compare with (repeatable); default: the apps at stage production in the pipeline',
+      description: 'production app to compare with (repeatable); default: the apps at stage production in the pipeline, or for an app in no pipeline every production app of the account',
       multiple: true,
     }),
     remote: flags.remote({description: 'git remote of the staging app to audit'}),

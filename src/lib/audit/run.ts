@@ -106,14 +106,24 @@ async function auditApp(client: HerokuClient, app: string, given: readonly strin
     return run([staging], uniqueById(production), null, protectedApps, 'flag')
   }
 
-  const [staging] = await namingApps([app], async () => loadApps(client, [app], load)) as [AppSnapshot]
   const registry = new ProductionRegistry(client, {
     failExit: ExitCode.Api,
-    known: [staging],
     load: AUDIT_LOAD,
     namingFlag: '--production PRODUCTION_APP',
     protectedApps: protectedApps.map(name => ({name})),
   })
+  // The account's couplings are listed while the app loads: one round trip, not one more after it.
+  const couplings = registry.couplings()
+  let staging: AppSnapshot
+  try {
+    [staging] = await namingApps([app], async () => loadApps(client, [app], load)) as [AppSnapshot]
+  } catch (error) {
+    // No request outlives the audit: the list is settled before the error goes up.
+    await couplings.catch(() => {})
+    throw error
+  }
+
+  registry.know(staging)
   // The app's own pipeline decides, when it has a production stage: from the account's couplings, one list.
   const pipeline = staging.pipeline
     ? (await registry.couplings()).filter(c => c.pipeline.id === staging.pipeline?.id && c.stage === 'production' && c.app.id).map(c => c.app.id as string)

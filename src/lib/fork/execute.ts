@@ -38,6 +38,8 @@ export interface ExecuteOptions {
   client: HerokuClient
   plan: ForkPlan
   production: AppSnapshot
+  /** every production app of the account (the registry's): the runtime guard refuses writes naming any, not only --from */
+  guarded?: readonly AppSnapshot[]
   /** `--set` values (the plan only names the keys) */
   set: Readonly<Record<string, string>>
   ledger: ForkLedger
@@ -111,7 +113,7 @@ class Fork {
   private readonly polling: PollOptions
 
   constructor(private readonly options: ExecuteOptions) {
-    this.api = new GuardedClient(options.client, new ProductionGuard(options.production))
+    this.api = new GuardedClient(options.client, new ProductionGuard([options.production, ...(options.guarded ?? []).filter(p => p.app.id !== options.production.app.id)]))
     this.polling = options.poll ?? FORK_POLL
   }
 

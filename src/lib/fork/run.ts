@@ -65,7 +65,8 @@ export async function runFork(client: HerokuClient, request: ForkRequest, hooks:
   if (verdict.kind === 'resume') progress(verdict.reason)
 
   const catalogue = await loadCatalogue(client, servicesToPrice(production, options.plans))
-  const plan = planFork(production, options, catalogue, {production: await registry.snapshots(), target: existing?.snapshot})
+  const accountProduction = await registry.snapshots()
+  const plan = planFork(production, options, catalogue, {production: accountProduction, target: existing?.snapshot})
   for (const warning of registry.warnings) hooks.warn?.(warning)
   hooks.planned?.(plan)
   const [problem] = plan.problems
@@ -79,7 +80,8 @@ export async function runFork(client: HerokuClient, request: ForkRequest, hooks:
   const began = Date.now()
   let execution
   try {
-    execution = await executeFork({client, ledger, onEvent: hooks.onEvent, plan, production, set: options.set})
+    // The runtime guard refuses a mutating request naming any production app of the account, not only --from.
+    execution = await executeFork({client, guarded: accountProduction, ledger, onEvent: hooks.onEvent, plan, production, set: options.set})
   } catch (error) {
     if (error instanceof ForkRefusedError) throw error
     if (error instanceof ForkFailedError && error.cause instanceof ProductionMutationError) {

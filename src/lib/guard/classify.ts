@@ -63,7 +63,7 @@ export interface GuardContext {
   from?: string
   /** host → addresses from the load step; undefined: names decide */
   hosts?: HostTable
-  /** production apps: pipeline stage production, or found by `findProductionApps`. Protected and --from apps may be listed too, to compare their credentials */
+  /** production apps: the production registry's (`registryContext`), or built from snapshots (`buildGuardContext`) */
   production: ProductionApp[]
   /** apps marked with `heroku staging:protect` (names or ids) */
   protectedApps: readonly string[]
@@ -398,7 +398,7 @@ export function sourceFromAttachment(snapshot: AppSnapshot, attachment: Attachme
 export interface ContextInput {
   /** the app named with --from */
   from?: string
-  /** loaded snapshots of the production apps (pipeline stage production or found by findProductionApps); protected and --from apps may be included */
+  /** loaded snapshots of the production apps; protected and --from apps may be included */
   production: readonly AppSnapshot[]
   /** from `readProtectedApps(config.configDir)` */
   protectedApps?: readonly string[]

@@ -176,6 +176,8 @@ export async function checkCommand(input: CheckInput): Promise<HookDecision | un
       const lookups = new Lookups(client)
       // One registry per hook run: every target is checked against the same, once-loaded production.
       const registry = new ProductionRegistry(client, {protectedApps: entries})
+      // Listed while the targets resolve: the couplings cost no round trip of their own on the critical path.
+      registry.couplings().catch(() => {})
       checked = await Promise.all(targets.map(async requested => {
         try {
           const resolved = await resolveTarget(lookups, requested, env)

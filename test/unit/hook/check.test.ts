@@ -136,6 +136,29 @@ describe('hook check (fake API, no HTTP)', function () {
     })
   })
 
+  describe('production is the account\'s, whatever -a says (issue 12)', function () {
+    it('refuses pg:copy onto production\'s raw URL named from an app in no pipeline', async function () {
+      const run = await check('pg:copy', ['DATABASE', PROD_URL.replace('db-prod.example.com', 'DB-PROD.example.com'), '-a', 'lone-app', '--confirm', 'dprod'])
+      expect(run.decision?.allow).to.equal(false)
+      expect(codes(run.decision)).to.include(RefusalCode.SameDatabaseAsProduction)
+      expect(run.requests.filter(r => !r.startsWith('GET '))).to.deep.equal([])
+    })
+
+    it('refuses pg:copy onto production\'s add-on attached to an app in no pipeline, named APP::DB', async function () {
+      const world = cleanWorld()
+      world.attachments.push({addon: 'postgresql-prod-1', app: 'lone-app', name: 'DATABASE'})
+      world.apps = world.apps.map(app => (app.name === 'lone-app' ? {...app, config: {DATABASE_URL: PROD_URL}} : app))
+      const run = await check('pg:copy', ['acme-staging::DATABASE', 'lone-app::DATABASE', '-a', 'acme-staging', '--confirm', 'lone-app'], {world})
+      expect(run.decision?.allow).to.equal(false)
+      expect(codes(run.decision)).to.include(RefusalCode.OwnedByProduction)
+    })
+
+    it('lets pg:copy from an app in no pipeline onto an unrelated URL through (stays silent)', async function () {
+      const run = await check('pg:copy', ['DATABASE', 'postgres://u:p@elsewhere.example.com:5432/scratch', '-a', 'lone-app', '--confirm', 'scratch'])
+      expect(run.decision?.allow, JSON.stringify(run.decision?.checked)).to.equal(true)
+    })
+  })
+
   describe('lets safe targets through (stays silent)', function () {
     const cases: Array<{argv: string[]; id: string; name: string}> = [
       {argv: ['DATABASE', '-a', 'acme-staging', '--confirm', 'acme-staging'], id: 'pg:reset', name: 'pg:reset staging DATABASE'},

@@ -354,6 +354,8 @@ describe('staging:audit', function () {
     it('refuses without --confirm when there is no TTY to ask on: exit 4, names the flag, nothing changed', async function () {
       mockFixLoad(s, incidentStagingSnapshot())
       mockFixLoad(s, productionSnapshot())
+      // The runtime guard's registry, loaded before the confirmation.
+      mockAccountCouplings(s, [productionSnapshot(), incidentStagingSnapshot()])
       const run = await withoutTty(async () => runCommand<FixResult>(Audit, ['-a', 'acme-staging', ...PRODUCTION_ARGS, '--fix']))
       expect(run.error?.oclif?.exit).to.equal(4)
       expect(run.error?.message).to.contain('without confirmation: no TTY')
@@ -363,6 +365,8 @@ describe('staging:audit', function () {
     it('refuses a --confirm that does not match the app exactly: exit 4, nothing changed', async function () {
       mockFixLoad(s, incidentStagingSnapshot())
       mockFixLoad(s, productionSnapshot())
+      // The runtime guard's registry, loaded before the confirmation.
+      mockAccountCouplings(s, [productionSnapshot(), incidentStagingSnapshot()])
       const run = await runCommand<FixResult>(Audit, ['-a', 'acme-staging', ...PRODUCTION_ARGS, '--fix', '--confirm', 'acme-Staging'])
       expect(run.error?.oclif?.exit).to.equal(4)
       expect(run.error?.message).to.contain('Confirmation acme-Staging did not match acme-staging. Nothing was changed.')
@@ -418,6 +422,7 @@ describe('staging:audit', function () {
   describe('API errors', function () {
     it('404 on the app: exit 3, names the app and how to check it', async function () {
       s.api.get('/apps/acme-typo').reply(404, {id: 'not_found', message: 'Couldn\'t find that app.', resource: 'app'})
+      mockAccountCouplings(s, []) // listed while the app loads
       const run = await runCommand<AuditResult>(Audit, ['-a', 'acme-typo'])
       expect(run.error?.oclif?.exit).to.equal(3)
       expect(run.error?.message).to.contain('acme-typo')
@@ -426,6 +431,7 @@ describe('staging:audit', function () {
 
     it('403: exit 3 with the API message, then how to get access', async function () {
       s.api.get('/apps/acme-staging').reply(403, {id: 'forbidden', message: 'You do not have access to the app acme-staging.'})
+      mockAccountCouplings(s, []) // listed while the app loads
       const run = await runCommand<AuditResult>(Audit, ['-a', 'acme-staging'])
       expect(run.error?.oclif?.exit).to.equal(3)
       expect(run.error?.message).to.equal('You do not have access to the app acme-staging. (forbidden)\nCheck the app with heroku apps:info -a APP; its owner can give you access with heroku access:add EMAIL -a APP.')
@@ -433,6 +439,7 @@ describe('staging:audit', function () {
 
     it('403 under --json: exit 3, the error as JSON', async function () {
       s.api.get('/apps/acme-staging').reply(403, {id: 'forbidden', message: 'You do not have access to the app acme-staging.'})
+      mockAccountCouplings(s, []) // listed while the app loads
       const run = await runCommand<AuditResult>(Audit, ['-a', 'acme-staging', '--json'])
       expect(process.exitCode).to.equal(3)
       expect(run.stdout).to.contain('You do not have access')

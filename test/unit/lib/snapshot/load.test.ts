@@ -16,7 +16,9 @@ function plain(value: unknown): unknown {
 
 /** What the loader can know: the fixture without what the audit does not ask for (buildpacks, release). */
 function expected(snapshot: AppSnapshot): unknown {
-  return plain({...snapshot, app: {...snapshot.app, buildpacks: []}})
+  // The add-ons the app owns (bills), as the add-on list gives them: here, those of its attachments it owns.
+  const ownedAddons = [...new Map(snapshot.attachments.filter(a => a.addon.owner.id === snapshot.app.id).map(a => [a.addon.id, a.addon])).values()]
+  return plain({...snapshot, app: {...snapshot.app, buildpacks: []}, ownedAddons})
 }
 
 function reviewApp(index: number): AppSnapshot {
