@@ -72,10 +72,13 @@ describe('staging:* through the real heroku CLI', function () {
     expect(mutating(emu), 'the audit only reads').to.deep.equal([])
   })
 
-  it('staging:audit names --production when it cannot tell which app is production (exit 2)', async function () {
-    await emu.seed({apps: [{name: 'lone-app'}]})
-    const run = await heroku(['staging:audit', '-a', 'lone-app'])
-    expect(run.status).to.equal(2)
+  it('staging:audit names --production when the account has no production app to compare with (exit 2)', async function () {
+    // The second account sees no production app at all: an app in no pipeline has nothing to be compared with.
+    const stranger = emu.accounts[1]!
+    await emu.seed({apps: [{name: 'lone-app', owner: stranger.email}]})
+    const run = await cli.run(['staging:audit', '-a', 'lone-app'], {env: {...DEBUG_ENV, HEROKU_API_KEY: stranger.token}})
+    printed.push(run.stdout, run.stderr)
+    expect(run.status, run.stderr).to.equal(2)
     expect(run.stderr).to.contain('--production')
   })
 
