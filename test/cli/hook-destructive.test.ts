@@ -140,12 +140,16 @@ describe('prerun hook: destructive commands through the real heroku CLI', functi
 
     it(`${OVERRIDE}=acme-production lets it through, with a warning; another value does not`, async function () {
       await fresh()
-      const wrong = await cli.run(['addons:detach', 'FOLLOWER', '-a', 'acme-production'], {env: {[OVERRIDE]: 'acme-staging'}})
+      // Production has staging's database attached as STAGING_DB: detaching it is a database attachment of production.
+      expect((await stock.run(['addons:attach', 'postgresql-staging', '--as', 'STAGING_DB', '-a', 'acme-production'])).status).to.equal(0)
+      emu.clearJournal()
+      const wrong = await cli.run(['addons:detach', 'STAGING_DB', '-a', 'acme-production'], {env: {[OVERRIDE]: 'acme-staging'}})
       expect(wrong.status).to.equal(4)
       expect(unwrap(wrong.stderr)).to.contain(`${OVERRIDE}=acme-staging is set, but that is not accepted`)
-      const allowed = await cli.run(['addons:detach', 'FOLLOWER', '-a', 'acme-production'], {env: {[OVERRIDE]: 'acme-production'}})
+      expect(mutating()).to.deep.equal([])
+      const allowed = await cli.run(['addons:detach', 'STAGING_DB', '-a', 'acme-production'], {env: {[OVERRIDE]: 'acme-production'}})
       expect(allowed.status, allowed.stderr).to.equal(0)
-      expect(unwrap(allowed.stderr)).to.contain(`${OVERRIDE}=acme-production: letting heroku addons:detach FOLLOWER -a acme-production`)
+      expect(unwrap(allowed.stderr)).to.contain(`${OVERRIDE}=acme-production: letting heroku addons:detach STAGING_DB -a acme-production`)
       expect(mutating()).to.deep.equal(['DELETE /addon-attachments/<id>'])
     })
   })
@@ -156,7 +160,8 @@ describe('prerun hook: destructive commands through the real heroku CLI', functi
       for (const installation of [stock, cli]) {
         await fresh()
         const run = await installation.run(args)
-        const normalize = (text: string) => text.replaceAll(UUID, '<id>').replaceAll(/postgres:\/\/\S+/g, '<database url>')
+        // Ids, database URLs and the colour Heroku picks for a new alias differ between two fresh seeds.
+        const normalize = (text: string) => text.replaceAll(UUID, '<id>').replaceAll(/postgres:\/\/\S+/g, '<database url>').replaceAll(/HEROKU_POSTGRESQL_[A-Z]+_URL/g, 'HEROKU_POSTGRESQL_<COLOR>_URL')
         runs.push({mutating: mutating(), status: run.status, stderr: normalize(run.stderr), stdout: normalize(run.stdout)})
       }
 
