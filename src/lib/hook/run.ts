@@ -37,7 +37,8 @@ function flagShapes(command: Command.Class): FlagShapes {
  */
 export async function runGuard(context: GuardHookContext, options: {Command: Command.Class; argv: string[]}): Promise<void> {
   // With --prompt the command asks for its arguments and runs again (prerun with them); decide on that run.
-  if (isPromptFirstRun(options.Command, options.argv)) return
+  // promptAndRun falls through to this run only when oclif cannot find the command: then decide here.
+  if (isPromptFirstRun(options.Command, options.argv) && options.Command.id && context.config.findCommand(options.Command.id)) return
   // The hook is a run of its own: its registry knows the token, the argv's credentials and what it loads.
   const secrets = new SecretRegistry()
   secrets.registerToken(process.env.HEROKU_API_KEY)
