@@ -13,7 +13,8 @@
  * that lookup require()s TypeScript (~200 ms); an installed plugin skips it. Both are measured.
  *
  * Then, against the emulator (real PostgreSQL), what a GUARDED command pays for the check: a stock
- * `pg:reset` of a staging database (allowed after the lookups), and how long a refused one takes.
+ * `pg:reset` of a staging database and a `config:set` of a plain var on production (allowed after the
+ * lookups), and how long a refused `pg:reset` / `apps:destroy` of production takes.
  */
 import {execFileSync, spawnSync} from 'node:child_process'
 import {writeFileSync} from 'node:fs'
@@ -177,29 +178,34 @@ try {
       return [side, cli] as const
     }))) as Record<Side, HerokuCli>
     try {
-      const allowed = ['pg:reset', 'DATABASE', '-a', 'acme-staging', '--confirm', 'acme-staging']
-      const refused = ['pg:reset', 'DATABASE', '-a', 'acme-production', '--confirm', 'acme-production']
+      // An overwrite (check.ts) and a destructive command (destructive.ts: stock parse, registry).
+      const pairs: Array<{allowed: string[]; refused: string[]}> = [
+        {allowed: ['pg:reset', 'DATABASE', '-a', 'acme-staging', '--confirm', 'acme-staging'], refused: ['pg:reset', 'DATABASE', '-a', 'acme-production', '--confirm', 'acme-production']},
+        {allowed: ['config:set', 'FEATURE_FLAG=on', '-a', 'acme-production'], refused: ['apps:destroy', 'acme-production', '--confirm', 'acme-production']},
+      ]
       const runs = Math.max(3, Math.ceil(N / 3))
-      const times: Record<Side, number[]> = {installed: [], linked: [], without: []}
-      const refusals: Record<'installed' | 'linked', number[]> = {installed: [], linked: []}
-      for (let i = 0; i < runs + 1; i++) {
-        for (const side of SIDES.map((_, k) => SIDES[(i + k) % SIDES.length] as Side)) {
-          // eslint-disable-next-line no-await-in-loop -- runs are timed one at a time on purpose
-          const run = check(await guarded[side].run(allowed), allowed.join(' '))
-          if (i > 0) times[side].push(run.durationMs)
-          if (side === 'without') continue
-          // eslint-disable-next-line no-await-in-loop -- runs are timed one at a time on purpose
-          const no = await guarded[side].run(refused)
-          if (no.status !== 4) throw new Error(`expected a refusal, got ${no.status}:\n${no.stderr}`)
-          if (i > 0) refusals[side].push(no.durationMs)
+      for (const {allowed, refused} of pairs) {
+        const times: Record<Side, number[]> = {installed: [], linked: [], without: []}
+        const refusals: Record<'installed' | 'linked', number[]> = {installed: [], linked: []}
+        for (let i = 0; i < runs + 1; i++) {
+          for (const side of SIDES.map((_, k) => SIDES[(i + k) % SIDES.length] as Side)) {
+            // eslint-disable-next-line no-await-in-loop -- runs are timed one at a time on purpose
+            const run = check(await guarded[side].run(allowed), allowed.join(' '))
+            if (i > 0) times[side].push(run.durationMs)
+            if (side === 'without') continue
+            // eslint-disable-next-line no-await-in-loop -- runs are timed one at a time on purpose
+            const no = await guarded[side].run(refused)
+            if (no.status !== 4) throw new Error(`expected a refusal, got ${no.status}:\n${no.stderr}`)
+            if (i > 0) refusals[side].push(no.durationMs)
+          }
         }
-      }
 
-      const [a, l, n] = [median(times.without), median(times.linked), median(times.installed)]
-      console.log('')
-      console.log(`guarded command against the emulator (median of ${runs}; the check costs one request round per lookup, all GETs):`)
-      console.log(`  heroku ${allowed.join(' ')}: without ${ms(a)}, linked ${ms(l)} (${added(l - a).replace(' (over goal)', '')}), installed ${ms(n)} (${added(n - a).replace(' (over goal)', '')})`)
-      console.log(`  heroku ${refused.join(' ')} refused (exit 4): linked ${ms(median(refusals.linked))}, installed ${ms(median(refusals.installed))}`)
+        const [a, l, n] = [median(times.without), median(times.linked), median(times.installed)]
+        console.log('')
+        console.log(`guarded command against the emulator (median of ${runs}; the check costs one request round per lookup, all GETs):`)
+        console.log(`  heroku ${allowed.join(' ')}: without ${ms(a)}, linked ${ms(l)} (${added(l - a).replace(' (over goal)', '')}), installed ${ms(n)} (${added(n - a).replace(' (over goal)', '')})`)
+        console.log(`  heroku ${refused.join(' ')} refused (exit 4): linked ${ms(median(refusals.linked))}, installed ${ms(median(refusals.installed))}`)
+      }
     } finally {
       await Promise.all(Object.values(guarded).map(cli => cli.cleanup()))
     }

@@ -22,6 +22,7 @@ const FIXTURE: SeedFixture = {
     {app: 'acme-production', name: 'redis-prod', plan: 'heroku-redis:mini'},
     {app: 'acme-staging', as: 'DATABASE', name: 'postgresql-staging', plan: 'heroku-postgresql:essential-0', sql: 'create table orders(id int primary key, total int); insert into orders values (1, 1)'},
     {app: 'acme-staging', as: 'SCRATCH', name: 'postgresql-scratch', plan: 'heroku-postgresql:essential-0'},
+    {app: 'acme-staging', name: 'redis-staging', plan: 'heroku-redis:mini'},
     {app: 'lone-app', as: 'DATABASE', name: 'postgresql-lone', plan: 'heroku-postgresql:essential-0', sql: 'create table notes(id int); insert into notes values (1), (2)'},
   ],
   apps: [
@@ -139,6 +140,14 @@ describe('prerun hook through the real heroku CLI', function () {
       expectRefused(run, 'addons:destroy')
     })
 
+    it('addons:destroy of a production add-on that is not Postgres', async function () {
+      await fresh()
+      const run = await cli.run(['addons:destroy', 'redis-prod', '-a', 'acme-production', '--confirm', 'acme-production'])
+      expectRefused(run, 'addons:destroy')
+      expect(unwrap(run.stderr)).to.contain('add-on redis-prod (heroku-redis:mini, owned by acme-production)')
+      expect(unwrap(run.stderr)).to.contain('TARGET_OWNED_BY_PRODUCTION')
+    })
+
     it('pg:reset through HEROKU_APP and through a git remote', async function () {
       await fresh()
       const byEnv = await cli.run(['pg:reset', '--confirm', 'acme-production'], {env: {HEROKU_APP: 'acme-production'}})
@@ -202,8 +211,8 @@ describe('prerun hook through the real heroku CLI', function () {
       expect(result.mutating).to.deep.equal(['DELETE /apps/<id>/addons/<id>'])
     })
 
-    it('addons:destroy of a production add-on that is not Postgres is not guarded', async function () {
-      const result = await compare(['addons:destroy', 'redis-prod', '-a', 'acme-production', '--confirm', 'acme-production'])
+    it('addons:destroy of a staging add-on that is not Postgres', async function () {
+      const result = await compare(['addons:destroy', 'redis-staging', '-a', 'acme-staging', '--confirm', 'acme-staging'])
       expect(result.status).to.equal(0)
       expect(result.mutating).to.deep.equal(['DELETE /apps/<id>/addons/<id>'])
     })

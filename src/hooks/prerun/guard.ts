@@ -1,15 +1,15 @@
 import type {Hook} from '@oclif/core'
 
-import {guardedCommand} from '../../lib/hook/ids.js'
+import {hookedCommand} from '../../lib/hook/ids.js'
 
 /**
- * The prerun hook: guards stock `heroku pg:copy`, `pg:reset`, `pg:backups:restore`, `pg:push` and
- * `addons:destroy` against production targets. It runs before EVERY command the CLI runs, so it stays
+ * The prerun hook: guards the stock commands that overwrite, destroy or re-point production data (the lists in
+ * lib/hook/ids.ts) against production targets. It runs before EVERY command the CLI runs, so it stays
  * thin: the only static import is the dependency-free id list, and every other command returns at once,
  * with no network request and no other module loaded. The guard itself is imported only for guarded ids.
  */
 const hook: Hook.Prerun = async function (options) {
-  if (!guardedCommand(options.Command.id)) return
+  if (!hookedCommand(options.Command.id)) return
   let guard: typeof import('../../lib/hook/run.js')
   try {
     guard = await import('../../lib/hook/run.js')

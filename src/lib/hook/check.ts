@@ -21,6 +21,7 @@ import {
   parseGuardedArgv,
   undecidableReason,
 } from './argv.js'
+import {ownershipClassification} from './addon-owner.js'
 import {type CheckedTarget, decide, type HookDecision} from './decide.js'
 import {guardedCommand} from './ids.js'
 
@@ -48,7 +49,7 @@ export interface CheckInput {
 }
 
 /** The add-on service the stock CLI treats as Postgres (heroku-cli-util getAddonService). */
-function postgresServices(env: Env): Set<string> {
+export function postgresServices(env: Env): Set<string> {
   return new Set([env.HEROKU_POSTGRESQL_ADDON_NAME || env.HEROKU_DATA_SERVICE || POSTGRES_SERVICE, POSTGRES_SERVICE])
 }
 
@@ -128,7 +129,7 @@ async function resolveTarget(lookups: Lookups, requested: CommandTarget, env: En
   const services = postgresServices(env)
   const onApp = snapshot ? resolveDatabase(snapshot, requested.name) : undefined
   if (onApp?.addon) {
-    return services.has(onApp.addon.service) ? {requested, target: onApp} : {requested, skipped: `${onApp.addon.name} is a ${onApp.addon.service} add-on`}
+    return services.has(onApp.addon.service) ? {requested, target: onApp} : {requested, skipped: `${onApp.addon.name} is a ${onApp.addon.service} add-on`, target: onApp}
   }
 
   const addon = await lookups.addon(requested.name)
@@ -137,8 +138,12 @@ async function resolveTarget(lookups: Lookups, requested: CommandTarget, env: En
   }
 
   const service = addon.addon_service?.name ?? serviceOfPlan(addon.plan?.name ?? '')
-  if (!services.has(service)) return {requested, skipped: `${addon.name} is a ${service} add-on`}
   const ownerName = addon.app.name ?? addon.app.id ?? ''
+  if (!services.has(service)) {
+    const target: GuardTarget = {addon: {id: addon.id, name: addon.name, owner: {id: addon.app.id, name: ownerName}, plan: addon.plan?.name, service}, following: null}
+    return {requested, skipped: `${addon.name} is a ${service} add-on`, target}
+  }
+
   const owner = await lookups.app(ownerName)
   const attachment = owner?.attachments.find(a => a.addon.id === addon.id)
   if (owner && attachment) return {requested, target: targetFromAttachment(owner, attachment)}
@@ -181,6 +186,12 @@ export async function checkCommand(input: CheckInput): Promise<HookDecision | un
       checked = await Promise.all(targets.map(async requested => {
         try {
           const resolved = await resolveTarget(lookups, requested, env)
+          // Not Postgres: refused still when production owns it or has it attached (addon-owner.ts).
+          if (resolved.skipped !== undefined && resolved.target?.addon) {
+            const classification = ownershipClassification(resolved.target, await registry.addon(resolved.target.addon.id))
+            return classification ? {classification, requested, target: resolved.target} : resolved
+          }
+
           if (resolved.undecided !== undefined || resolved.skipped !== undefined) return resolved
           // Nothing found and nothing said why: never let that through unchecked.
           if (!resolved.target) return {...resolved, undecided: 'the target could not be resolved'}

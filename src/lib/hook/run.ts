@@ -5,8 +5,12 @@ import {ExitCode} from '../exit-codes.js'
 import {HerokuClient} from '../heroku/client.js'
 import {redact, registerArgvSecrets, SecretRegistry, withSecrets} from '../secrets/index.js'
 import {checkCommand} from './check.js'
+import {checkDestructive} from './destructive.js'
+import {renderDestructiveOverride, renderDestructiveRefusal} from './destructive-message.js'
 import {readGitRemotes} from './git.js'
+import {destructiveCommand} from './ids.js'
 import {renderOverride, renderRefusal} from './message.js'
+import {isPromptFirstRun} from './parse.js'
 
 /** The parts of oclif's hook context the guard uses. */
 export interface GuardHookContext {
@@ -32,6 +36,9 @@ function flagShapes(command: Command.Class): FlagShapes {
  * when the guard cannot decide, and says so when HEROKU_STAGING_ALLOW_PRODUCTION lets it through.
  */
 export async function runGuard(context: GuardHookContext, options: {Command: Command.Class; argv: string[]}): Promise<void> {
+  // With --prompt the command asks for its arguments and runs again (prerun with them); decide on that run.
+  // promptAndRun falls through to this run only when oclif cannot find the command: then decide here.
+  if (isPromptFirstRun(options.Command, options.argv) && options.Command.id && context.config.findCommand(options.Command.id)) return
   // The hook is a run of its own: its registry knows the token, the argv's credentials and what it loads.
   const secrets = new SecretRegistry()
   secrets.registerToken(process.env.HEROKU_API_KEY)
@@ -39,7 +46,34 @@ export async function runGuard(context: GuardHookContext, options: {Command: Com
   return withSecrets(secrets, async () => guard(context, options, secrets))
 }
 
+function makeClient(context: GuardHookContext, secrets: SecretRegistry): () => Promise<HerokuClient> {
+  // http-call already retries a refused or unresolved connection five times (about 6 s); one more attempt
+  // here still rides out a 429 or 5xx blip without keeping someone offline waiting long for the refusal.
+  return async () => new HerokuClient(new APIClient(context.config), {maxRetries: 1, secrets})
+}
+
+function failed(context: GuardHookContext, id: string, error: unknown): void {
+  const reason = error instanceof Error ? error.message : String(error)
+  context.error(redact(`heroku-staging's guard failed (${reason}), so it refuses to let heroku ${id} run.\nRun it again; if it keeps failing, HEROKU_STAGING_ALLOW_PRODUCTION=<the target app's name> lets this one command through.`), {exit: ExitCode.Refused})
+}
+
 async function guard(context: GuardHookContext, options: {Command: Command.Class; argv: string[]}, secrets: SecretRegistry): Promise<void> {
+  const destructive = destructiveCommand(options.Command.id)
+  if (destructive) {
+    let decision: Awaited<ReturnType<typeof checkDestructive>>
+    try {
+      decision = await checkDestructive({argv: options.argv, command: options.Command, configDir: context.config.configDir, env: process.env, id: destructive, makeClient: makeClient(context, secrets)})
+    } catch (error) {
+      failed(context, options.Command.id, error)
+      return
+    }
+
+    if (!decision) return
+    if (!decision.allow) context.error(redact(renderDestructiveRefusal(decision)), {exit: ExitCode.Refused})
+    else if (decision.override.matches) context.warn(redact(renderDestructiveOverride(decision)))
+    return
+  }
+
   let decision: Awaited<ReturnType<typeof checkCommand>>
   try {
     decision = await checkCommand({
@@ -48,16 +82,11 @@ async function guard(context: GuardHookContext, options: {Command: Command.Class
       configDir: context.config.configDir,
       env: process.env,
       id: options.Command.id,
-      async makeClient() {
-        // http-call already retries a refused or unresolved connection five times (about 6 s); one more attempt
-        // here still rides out a 429 or 5xx blip without keeping someone offline waiting long for the refusal.
-        return new HerokuClient(new APIClient(context.config), {maxRetries: 1, secrets})
-      },
+      makeClient: makeClient(context, secrets),
       readGit: () => readGitRemotes(),
     })
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error)
-    context.error(redact(`heroku-staging's guard failed (${reason}), so it refuses to let heroku ${options.Command.id} run.\nRun it again; if it keeps failing, HEROKU_STAGING_ALLOW_PRODUCTION=<the target app's name> lets this one command through.`), {exit: ExitCode.Refused})
+    failed(context, options.Command.id, error)
     return
   }
 

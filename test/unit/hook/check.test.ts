@@ -19,6 +19,14 @@ interface Run {
   requests: string[]
 }
 
+/** The clean world plus a Redis add-on staging owns. */
+function withStagingRedis(): World {
+  const world = cleanWorld()
+  world.addons.push({id: 'addon-stg-redis', name: 'redis-stg-1', owner: 'acme-staging', plan: 'heroku-redis:mini'})
+  world.attachments.push({addon: 'redis-stg-1', app: 'acme-staging', name: 'REDIS'})
+  return world
+}
+
 describe('hook check (fake API, no HTTP)', function () {
   let configDir: string
 
@@ -123,6 +131,27 @@ describe('hook check (fake API, no HTTP)', function () {
       })
     }
 
+    it('addons:destroy of any add-on production owns (not only Postgres), by name or through the app', async function () {
+      for (const argv of [['redis-prod-1', '-a', 'acme-production'], ['redis-prod-1'], ['acme-production::REDIS']]) {
+        const run = await check('addons:destroy', argv)
+        expect(run.decision?.allow, argv.join(' ')).to.equal(false)
+        expect(codes(run.decision)).to.deep.equal([RefusalCode.OwnedByProduction])
+        const text = renderRefusal(run.decision as HookDecision)
+        expect(text).to.contain('add-on redis-prod-1 (heroku-redis:mini, owned by acme-production)')
+        expect(text).to.contain(`${OVERRIDE_ENV}=acme-production heroku addons:destroy`)
+        expect(run.requests.every(r => r.startsWith('GET ')), 'only GET requests').to.equal(true)
+      }
+    })
+
+    it('addons:destroy of a staging add-on production has attached (not Postgres)', async function () {
+      const world = withStagingRedis()
+      world.attachments.push({addon: 'redis-stg-1', app: 'acme-production', name: 'STAGING_REDIS'})
+      const run = await check('addons:destroy', ['redis-stg-1', '-a', 'acme-staging'], {world})
+      expect(run.decision?.allow).to.equal(false)
+      expect(codes(run.decision)).to.deep.equal([RefusalCode.AttachedToProduction])
+      expect(renderRefusal(run.decision as HookDecision)).to.contain('attached to production app acme-production as STAGING_REDIS')
+    })
+
     it('an app protected with staging:protect counts as production, even renamed since', async function () {
       await protectApp(configDir, {id: 'app-lone', name: 'lone-app-old-name'})
       const world = cleanWorld()
@@ -172,19 +201,19 @@ describe('hook check (fake API, no HTTP)', function () {
       {argv: ['acme-production::b001', 'DATABASE_URL', '-a', 'acme-staging'], id: 'pg:backups:restore', name: 'restore a production backup into staging'},
       {argv: ['mylocaldb', 'HEROKU_POSTGRESQL_ROSE', '-a', 'acme-staging'], id: 'pg:push', name: 'pg:push into staging'},
       {argv: ['postgresql-rose-1', '-a', 'acme-staging'], id: 'addons:destroy', name: 'addons:destroy staging\'s own Postgres'},
-      {argv: ['redis-prod-1', '-a', 'acme-production'], id: 'addons:destroy', name: 'addons:destroy of a non-Postgres add-on is not guarded'},
+      {argv: ['redis-stg-1', '-a', 'acme-staging'], id: 'addons:destroy', name: 'addons:destroy of staging\'s own non-Postgres add-on'},
     ]
 
     for (const c of cases) {
       it(c.name, async function () {
-        const run = await check(c.id, c.argv)
+        const run = await check(c.id, c.argv, {world: withStagingRedis()})
         expect(run.decision?.allow, JSON.stringify(run.decision?.checked)).to.equal(true)
         expect(run.decision?.reason).to.equal(undefined)
       })
     }
 
     it('says why a non-Postgres add-on is skipped', async function () {
-      const run = await check('addons:destroy', ['redis-prod-1'])
+      const run = await check('addons:destroy', ['redis-stg-1'], {world: withStagingRedis()})
       expect(run.decision?.checked[0]?.skipped).to.contain('heroku-redis')
     })
   })

@@ -42,7 +42,7 @@ describe('hook cost for unguarded commands', function () {
     const loaded = await loadedBy(`
       const {default: hook} = await import(${hook})
       const context = new Proxy({}, {get(_, key) { throw new Error('the hook touched this.' + String(key)) }})
-      for (const id of ['apps', 'apps:info', 'pg:info', 'pg:pull', 'config:set', 'staging:audit', 'help', 'version']) {
+      for (const id of ['apps', 'apps:info', 'pg:info', 'pg:pull', 'config:get', 'data:pg:info', 'staging:audit', 'help', 'version']) {
         await hook.call(context, {Command: {id}, argv: ['-a', 'acme-production']})
       }`)
     expect(loaded).to.deep.equal(['src/hooks/prerun/guard.ts', 'src/lib/hook/ids.ts'])

@@ -26,8 +26,9 @@ describe('prerun hook entry point', function () {
     await rm(configDir, {force: true, recursive: true})
   })
 
-  async function call(id: string, argv: string[]): Promise<Captured> {
-    const config = await loadConfig()
+  async function call(id: string, argv: string[], options: {findCommand?: (id: string) => unknown; promptable?: boolean} = {}): Promise<Captured> {
+    const loaded = await loadConfig()
+    const config = options.findCommand ? Object.assign(Object.create(loaded) as object, {findCommand: options.findCommand}) as typeof loaded : loaded
     const captured: Captured = {errors: [], warnings: []}
     const context = {
       config: Object.assign(Object.create(config) as object, {configDir}),
@@ -42,7 +43,8 @@ describe('prerun hook entry point', function () {
         captured.warnings.push(message)
       },
     } as unknown as Hook.Context
-    const Command = {flags: {}, id} as unknown as Command.Class
+    // A promptable class has @heroku-cli/command's --prompt base flag.
+    const Command = {baseFlags: options.promptable ? {prompt: {type: 'boolean'}} : {}, flags: {}, id} as unknown as Command.Class
     try {
       await hook.call(context, {argv, Command, config, context})
     } catch (error) {
@@ -62,6 +64,24 @@ describe('prerun hook entry point', function () {
     expect(errors[0]?.exit).to.equal(4)
     expect(errors[0]?.message).to.contain('heroku-staging refused heroku pg:reset --prompt -a acme-staging')
     expect(errors[0]?.message).to.contain('HEROKU_STAGING_ALLOW_PRODUCTION=acme-staging')
+  })
+
+  it('--prompt: the first of the two prerun runs is not decided (no refusal, no request), the second is', async function () {
+    const found = (id: string) => ({id})
+    for (const id of ['pg:reset', 'pg:promote', 'apps:destroy']) {
+      expect(await call(id, ['--prompt', '-a', 'acme-production'], {findCommand: found, promptable: true}), id).to.deep.equal({errors: [], warnings: []})
+    }
+
+    // The run with the answers has no --prompt: it is decided (here refused, as it cannot be checked offline).
+    const second = await call('pg:reset', ['DATABASE', '-a', 'acme-staging'], {findCommand: found, promptable: true})
+    expect(second.errors).to.have.length(1)
+    expect(second.errors[0]?.exit).to.equal(4)
+  })
+
+  it('--prompt: decided at once when the command cannot prompt (oclif cannot find it, so no second run comes)', async function () {
+    const {errors} = await call('pg:reset', ['--prompt', '-a', 'acme-staging'], {findCommand: () => undefined, promptable: true})
+    expect(errors).to.have.length(1)
+    expect(errors[0]?.exit).to.equal(4)
   })
 
   it('passes the refusal through redaction: a password typed on the command line is masked', async function () {
