@@ -16,7 +16,7 @@ export function renderProtectResult(result: ProtectResult): string {
 
     case 'protect': {
       return result.changed
-        ? `Protected ${name}: the guard now treats it as production (stock pg:copy, pg:reset, pg:backups:restore, pg:push and addons:destroy of its databases are refused, and staging:refresh will not write it).`
+        ? `Protected ${name}: the guard now treats it as production (the stock commands that overwrite, destroy or re-point its data, pg:copy, pg:reset, apps:destroy, data:pg:destroy and the rest, are refused, and staging:refresh will not write it).`
         : `${name} was already protected.`
     }
 
