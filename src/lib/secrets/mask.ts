@@ -17,7 +17,8 @@ const SECRET_QUERY_KEY = /^(?:password|pass|passwd|pwd|secret|token|key|api_?key
 /** Schemes whose path is a database name or number, which the reports need (`…@host:5432/d9153c9b`). */
 const DATABASE_SCHEME = /^(?:jdbc:)?(?:postgres(?:ql)?(?:\+\w+)?|postgis|ecto|mysql2?(?:\+\w+)?|mariadb|redis|rediss|amqps?|mongodb(?:\+srv)?|memcached?|elasticsearch|es|bonsai):\/\/$/i
 
-function decodeSafe(value: string): string {
+/** decodeURIComponent, or the value as it is when it is not valid percent-encoding. */
+export function decodeSafe(value: string): string {
   try {
     return decodeURIComponent(value)
   } catch {

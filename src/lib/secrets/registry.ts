@@ -2,7 +2,7 @@ import {createHmac, randomBytes} from 'node:crypto'
 import {inspect} from 'node:util'
 
 import {MIN_REPLACE_LENGTH} from './classify.js'
-import {maskCredential, maskCredentialsInText, splitUrl} from './mask.js'
+import {decodeSafe, maskCredential, maskCredentialsInText, splitUrl} from './mask.js'
 
 /**
  * Every secret value one command run has seen, and the one redaction every output calls. A run owns
@@ -212,14 +212,6 @@ function identifierSpans(text: string, identifiers: readonly string[]): Array<[n
   }
 
   return spans
-}
-
-function decodeSafe(value: string): string {
-  try {
-    return decodeURIComponent(value)
-  } catch {
-    return value
-  }
 }
 
 /** The forms a value can take on its way to an output. */

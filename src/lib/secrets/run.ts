@@ -46,7 +46,7 @@ export function maskUrl(value: string): string {
   return maskCredential(value, fingerprint)
 }
 
-let installed = false
+// Installed once, when the secrets layer is first imported (before any run or debug line).
 installDebugRedaction()
 
 /**
@@ -55,8 +55,6 @@ installDebugRedaction()
  * its requests and prints its own (see heroku/debug.ts).
  */
 function installDebugRedaction(): void {
-  if (installed) return
-  installed = true
   const original = createDebug.log
   createDebug.log = (...args: unknown[]) => {
     const active = current.getStore()
