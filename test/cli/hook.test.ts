@@ -87,10 +87,18 @@ describe('prerun hook through the real heroku CLI', function () {
    * credentials of a database URL (each seed creates new roles). pg:push's stderr interleaves pg_dump and
    * pg_restore, two processes, so its lines are compared as a sorted list.
    */
+  /**
+   * pg_dump and pg_restore write to one stderr at once, so their lines interleave, even mid-line
+   * ("pg_dump:pg_restore: connecting…"): compare the messages as a sorted list, without the prefixes.
+   */
+  function toolMessages(stderr: string): string {
+    return stderr.replaceAll(/pg_(dump|restore):/g, '\n').split('\n').map(line => line.trim()).filter(Boolean).sort().join('\n')
+  }
+
   function outcome(run: HerokuRun, unorderedStderr = false): Outcome {
     const normalize = (text: string) => text.replaceAll(UUID, '<id>').replaceAll(/postgres:\/\/\S+/g, '<database url>')
     const stderr = normalize(run.stderr)
-    return {mutating: mutating(), status: run.status, stderr: unorderedStderr ? stderr.split('\n').sort().join('\n') : stderr, stdout: normalize(run.stdout)}
+    return {mutating: mutating(), status: run.status, stderr: unorderedStderr ? toolMessages(stderr) : stderr, stdout: normalize(run.stdout)}
   }
 
   function expectRefused(run: HerokuRun, command: string): void {

@@ -142,33 +142,32 @@ interface RetryingRequest {
   _debugRequest(): void
   _debugResponse(): void
   _maybeRetry(error: unknown): Promise<void>
-  readonly method: string
 }
 
 /**
- * http-call re-sends ANY request after a dropped connection (up to 5 times), POST included, and a
- * re-sent POST can provision a second add-on or start a second transfer. Keep its network retries for
- * idempotent methods only; this client decides the rest. Its debug lines for this client's requests
- * are replaced by the client's own, which hide values (debug.ts).
+ * http-call re-sends a request after any error with a code (up to 5 times, over about 6 s), POST
+ * included, and outside this client's knowledge: a re-sent POST can provision a second add-on, and a
+ * re-send can outlive the command that asked. This client alone retries (`retryDelay`: idempotent
+ * methods after a dropped connection, any method after 429/503). Its debug lines for this client's
+ * requests are replaced by the client's own, which hide values (debug.ts).
  */
-export function limitNetworkRetriesToIdempotent(api: APIClient): void {
-  if (!api.http || (api.http as {idempotentRetriesOnly?: boolean}).idempotentRetriesOnly) return
+export function leaveRetriesToTheClient(api: APIClient): void {
+  if (!api.http || (api.http as {clientRetriesOnly?: boolean}).clientRetriesOnly) return
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a mixin base must take any constructor arguments
   const Base = api.http as unknown as new (...args: any[]) => RetryingRequest
-  class IdempotentRetries extends Base {
-    static idempotentRetriesOnly = true
+  class ClientRetries extends Base {
+    static clientRetriesOnly = true
 
     override _debugRequest(): void {}
 
     override _debugResponse(): void {}
 
     override async _maybeRetry(error: unknown): Promise<void> {
-      if (!IDEMPOTENT.has(this.method.toUpperCase() as HttpMethod)) throw error
-      return super._maybeRetry(error)
+      throw error
     }
   }
 
-  api.http = IdempotentRetries as unknown as typeof api.http
+  api.http = ClientRetries as unknown as typeof api.http
 }
 
 const SECRET_KEY = /password|secret|token|credential|^uri$|url$|_key$|^key$/i
@@ -210,7 +209,7 @@ export class HerokuClient {
   private readonly sleep: (ms: number) => Promise<void>
 
   constructor(private readonly api: APIClient, options: ClientOptions = {}) {
-    limitNetworkRetriesToIdempotent(api)
+    leaveRetriesToTheClient(api)
     this.secrets = options.secrets ?? currentSecrets()
     this.secrets.registerToken(process.env.HEROKU_API_KEY)
     this.gate = new Semaphore(options.concurrency ?? 8)

@@ -247,11 +247,6 @@ describe('staging:audit', function () {
     })
 
     it('reports PRODUCTION_STAGE when the audited app is marked with staging:protect', async function () {
-      // A request the previous test's command left in flight (its account-wide couplings list) can take
-      // this test's nock interceptor and fail it with exit 3 (seen in CI): let it land on no interceptor first.
-      await new Promise(resolve => {
-        setTimeout(resolve, 300)
-      })
       await protectApp(configDir, {id: STAGING_ID, name: 'acme-staging'})
       mockSmallLoad(s, cleanStagingSnapshot())
       mockSmallLoad(s, productionSnapshot())

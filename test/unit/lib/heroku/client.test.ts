@@ -137,6 +137,26 @@ describe('HerokuClient', function () {
       expect(await client.post('/apps/a/addons', {body: {}})).to.deep.equal({id: 'second-addon'})
     })
 
+    it('sends nothing after a call has failed: the transport never re-sends on its own', async function () {
+      const {client} = await harness()
+      // An error code the client does not retry; http-call alone would re-send it 200-300 ms later, after the call had failed.
+      api.get('/apps/a').replyWithError(Object.assign(new Error('no match'), {code: 'ERR_SOMETHING_ELSE'}))
+      api.get('/apps/a').reply(200, {id: 'late'})
+      let caught: unknown
+      try {
+        await client.get('/apps/a')
+      } catch (error) {
+        caught = error
+      }
+
+      expect(caught).to.be.instanceOf(ApiError)
+      await new Promise(resolve => {
+        setTimeout(resolve, 600)
+      })
+      expect(api.pendingMocks(), 'the second answer is still unasked').to.have.length(1)
+      expect(await client.get('/apps/a')).to.deep.equal({id: 'late'})
+    })
+
     it('retries a GET itself when the transport gives up on a dropped connection, but not a POST', async function () {
       // A stand-in for APIClient whose transport fails once with ECONNRESET, as http-call does after its own retries.
       const calls: string[] = []
