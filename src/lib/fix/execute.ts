@@ -10,7 +10,7 @@
  */
 import {ActionableError} from '../errors.js'
 import {ExitCode} from '../exit-codes.js'
-import {ApiError, type HerokuClient} from '../heroku/client.js'
+import {type HerokuClient, isNotFound} from '../heroku/client.js'
 import {GuardedClient, ProductionGuard} from '../production/guarded-client.js'
 import {ATTACHMENT_HEADERS, type AddOn, type AddOnAttachment, type ConfigVars, type DataDatabase, type DataTransfer, type Release} from '../heroku/types.js'
 import {type PollOptions, waitAddonProvisioned, WaitAbortedError, waitDatabaseAvailable, waitTransfer} from '../heroku/wait.js'
@@ -52,10 +52,6 @@ export class FixStepError extends ActionableError {
 class Interrupted extends Error {}
 
 const enc = encodeURIComponent
-
-function isNotFound(error: unknown): boolean {
-  return error instanceof ApiError && error.status === 404
-}
 
 class Repair {
   private readonly api: GuardedClient

@@ -1,6 +1,6 @@
 import {ActionableError} from '../errors.js'
 import {ExitCode} from '../exit-codes.js'
-import {ApiError, type HerokuClient} from '../heroku/client.js'
+import {ApiError, type HerokuClient, isNotFound} from '../heroku/client.js'
 import {
   ATTACHMENT_HEADERS,
   type AddOn,
@@ -90,10 +90,6 @@ interface Step {
   id: string
   label: string
   run: () => Promise<Outcome>
-}
-
-function isNotFound(error: unknown): boolean {
-  return error instanceof ApiError && error.status === 404
 }
 
 const enc = encodeURIComponent

@@ -1,4 +1,4 @@
-import {ApiError, type HerokuClient, mapBounded} from '../heroku/client.js'
+import {type HerokuClient, isNotFound, mapBounded} from '../heroku/client.js'
 import type {App, Plan} from '../heroku/types.js'
 import {loadApp} from '../snapshot/load.js'
 import {type AppSnapshot, serviceOfPlan} from '../snapshot/types.js'
@@ -12,10 +12,6 @@ import type {CataloguePlan, PlanCatalogue} from './types.js'
 
 /** Everything `planFork` needs from production. */
 export const PRODUCTION_LOAD = {buildpacks: true, databases: true, formation: true, release: true} as const
-
-function isNotFound(error: unknown): boolean {
-  return error instanceof ApiError && error.status === 404
-}
 
 /** The plan API's plan, with the fields it may carry beyond the published schema. */
 type ApiPlan = Plan & {price?: {cents?: number; unit?: string}; state?: string; storage_bytes?: number}

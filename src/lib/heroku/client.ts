@@ -61,6 +61,11 @@ export class ApiError extends Error {
   }
 }
 
+/** A 404 from the API: the one test for "that resource is not there". */
+export function isNotFound(error: unknown): boolean {
+  return error instanceof ApiError && error.status === 404
+}
+
 /** The second line of an API error: what to do about it, naming the command or setting. */
 export function apiErrorFix(error: ApiError, env: NodeJS.ProcessEnv = process.env): string {
   const status = error.status

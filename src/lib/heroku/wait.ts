@@ -1,4 +1,4 @@
-import {ApiError} from './client.js'
+import {isNotFound} from './client.js'
 import type {AddOn, DataTransfer, DataWaitStatus} from './types.js'
 
 /**
@@ -78,10 +78,6 @@ export async function poll<T>(what: string, check: () => Promise<T | undefined>,
     const cap = options.quick && Date.now() - began < options.quick.forMs ? quickMs : maxMs
     interval = Math.min(cap, Math.ceil(interval * 1.5))
   }
-}
-
-function isNotFound(error: unknown): boolean {
-  return error instanceof ApiError && error.status === 404
 }
 
 /** Polls `GET /apps/:app/addons/:addon` until the add-on is provisioned; `onState` hears each new state. */

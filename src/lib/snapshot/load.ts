@@ -1,4 +1,4 @@
-import {ApiError, type HerokuClient, mapBounded} from '../heroku/client.js'
+import {ApiError, type HerokuClient, mapBounded, isNotFound} from '../heroku/client.js'
 import {
   ADDON_HEADERS,
   type AddOn,
@@ -34,10 +34,6 @@ export interface LoadOptions {
 /** Above this many apps, account-wide lists are cheaper than one list per app. */
 const ACCOUNT_WIDE_FROM = 4
 const FANOUT = 8
-
-function isNotFound(error: unknown): boolean {
-  return error instanceof ApiError && error.status === 404
-}
 
 /**
  * A database's Data API info, or undefined when it answers 403 or 404: a user may be attached to an
