@@ -17,6 +17,7 @@ import {type AppSnapshot, type AttachmentRef, POSTGRES_SERVICE} from '../snapsho
 import {codeRank, defaultSeverity} from './codes.js'
 import {remedyCommand} from './remedy.js'
 import {type AuditFinding, type Finding, type FindingAction, type FindingCode, type FindingSubject, SEVERITY_ORDER, type Severity} from './types.js'
+import {isOwner, ownsAddon} from '../snapshot/query.js'
 
 /**
  * The audit: pure functions over snapshots, one per rule, each with a stable code (see codes.ts).
@@ -126,7 +127,7 @@ function urlVarOf(attachment: AttachmentRef): string {
 function isProductionAddon(context: AuditContext, attachment: AttachmentRef): boolean {
   const owner = attachment.addon.owner
   return context.productionAddons.has(attachment.addon.id)
-    || context.production.some(p => p.app.id === owner.id || p.app.name === owner.name)
+    || context.production.some(p => isOwner(p.app, owner))
 }
 
 /** Postgres attachments of the audited app whose add-on is not production's, leaders first. */
@@ -260,10 +261,10 @@ export const productionAddon: Rule = context => {
   const attachments = [...context.staging.attachments].sort((a, b) => a.name.localeCompare(b.name))
   for (const attachment of attachments) {
     const {addon} = attachment
-    const owner = context.production.find(p => p.app.id === addon.owner.id || p.app.name === addon.owner.name)
+    const owner = context.production.find(p => ownsAddon(p, addon))
     const attachedBy = context.productionAddons.get(addon.id) ?? []
     if (!owner && attachedBy.length === 0) continue
-    const stagingOwns = addon.owner.id === context.staging.app.id || addon.owner.name === app
+    const stagingOwns = ownsAddon(context.staging, addon)
     const production = unique([...(owner ? [owner.app.name] : []), ...attachedBy])
     const subject: Omit<FindingSubject, 'action'> = {
       addon: describeAddon(attachment),
@@ -629,7 +630,7 @@ export const sideEffectAddon: Rule = context => {
     const category = sideEffectCategory(attachment.addon.service)
     if (!category || seen.has(attachment.addon.id)) continue
     seen.add(attachment.addon.id)
-    const stagingOwns = attachment.addon.owner.id === context.staging.app.id || attachment.addon.owner.name === app
+    const stagingOwns = ownsAddon(context.staging, attachment.addon)
     let action: FindingAction = {app, attachment: attachment.name, kind: 'detach'}
     if (stagingOwns) {
       action = category === 'scheduler'

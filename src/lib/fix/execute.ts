@@ -19,6 +19,7 @@ import {type Credential, credentialsOf, credentialsReaching, type HostTable, hos
 import {currentSecrets} from '../secrets/index.js'
 import {type AppSnapshot, POSTGRES_SERVICE} from '../snapshot/types.js'
 import type {BackupOutcome, FixExecution, FixPlan, FixRecord, FixStep, StepOutcome} from './types.js'
+import {isOwner} from '../snapshot/query.js'
 
 export type FixEvent =
   | {addon: string; kind: 'backup-start'}
@@ -217,7 +218,7 @@ class Repair {
     let status: StepOutcome['status'] = 'already-done'
     if (current) {
       // A DATABASE of the app's own (made by an interrupted run of this command) is continued, never replaced.
-      const owned = current.addon.app?.id === this.appId || current.addon.app?.name === this.app
+      const owned = isOwner({id: this.appId, name: this.app}, current.addon.app)
       if (!owned) throw new Error(`DATABASE on ${this.app} is ${current.addon.name ?? 'an add-on'} owned by ${current.addon.app?.name ?? 'another app'}: it should have been detached first.`)
       addon = await this.api.get<AddOn>(`/apps/${enc(this.appId)}/addons/${enc(current.addon.id ?? '')}`)
       if (addon.addon_service?.name !== undefined && addon.addon_service.name !== POSTGRES_SERVICE) {

@@ -34,6 +34,7 @@ import {
 import {credentialsReaching, hostTableOf} from '../snapshot/identity.js'
 import {type AppSnapshot, type AttachmentRef, POSTGRES_SERVICE} from '../snapshot/types.js'
 import type {BackupTarget, FixedFinding, FixPlan, FixRefusal, FixStep, ManualFix, UnsetVar} from './types.js'
+import {ownsAddon} from '../snapshot/query.js'
 
 export interface PlanFixOptions {
   /** names and ids of apps marked production with `heroku staging:protect` */
@@ -61,7 +62,7 @@ function productionOf(staging: AppSnapshot, production: readonly AppSnapshot[]):
   // An add-on a production app owns counts even when production itself does not attach it.
   for (const p of apps) {
     for (const attachment of staging.attachments) {
-      if (attachment.addon.owner.id === p.app.id || attachment.addon.owner.name === p.app.name) note(attachment.addon.id, p.app.name)
+      if (ownsAddon(p, attachment.addon)) note(attachment.addon.id, p.app.name)
     }
   }
 
@@ -145,7 +146,7 @@ class Builder {
    */
   undetachable(attachment: AttachmentRef): string | undefined {
     const {addon} = attachment
-    const owns = addon.owner.id === this.staging.app.id || addon.owner.name === this.app
+    const owns = ownsAddon(this.staging, addon)
     if (!owns || this.staging.attachments.some(a => a.addon.id === addon.id && a.id !== attachment.id)) return undefined
     const users = this.prod.apps.flatMap(p => p.attachments.filter(a => a.addon.id === addon.id).map(a => ({app: p.app.name, attachment: a.name})))
     const commands = users.map(u => `heroku addons:detach ${u.attachment} -a ${u.app}`)
@@ -382,7 +383,7 @@ function backups(b: Builder): BackupTarget[] {
   const seen = new Set<string>()
   const targets: BackupTarget[] = []
   const own = b.staging.attachments
-    .filter(a => isPostgres(a) && !isProductionAddon(b.prod, a) && (a.addon.owner.id === b.staging.app.id || a.addon.owner.name === b.app))
+    .filter(a => isPostgres(a) && !isProductionAddon(b.prod, a) && ownsAddon(b.staging, a.addon))
     .sort((x, y) => Number(y.name === 'DATABASE') - Number(x.name === 'DATABASE') || x.name.localeCompare(y.name))
   for (const attachment of own) {
     if (seen.has(attachment.addon.id)) continue

@@ -4,6 +4,7 @@ import {loadApp} from '../snapshot/load.js'
 import {type AppSnapshot, serviceOfPlan} from '../snapshot/types.js'
 import type {ExistingTarget} from './plan.js'
 import type {CataloguePlan, PlanCatalogue} from './types.js'
+import {ownsAddon} from '../snapshot/query.js'
 
 /**
  * What the fork reads before it decides anything: production, the `--to` app if it exists, and the
@@ -44,7 +45,7 @@ export async function loadCatalogue(client: HerokuClient, services: Iterable<str
 /** The services whose plans the fork needs: those of add-ons production owns, and those named by --plan. */
 export function servicesToPrice(production: AppSnapshot, plans: Readonly<Record<string, string>>): string[] {
   const owned = production.attachments
-    .filter(a => a.addon.owner.id === production.app.id || a.addon.owner.name === production.app.name)
+    .filter(a => ownsAddon(production, a.addon))
     .map(a => a.addon.service || serviceOfPlan(a.addon.plan))
   return [...new Set([...owned, ...Object.keys(plans)])]
 }

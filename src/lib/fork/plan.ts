@@ -4,6 +4,7 @@ import {looksSecret} from '../secrets/index.js'
 import {neverSecret} from '../snapshot/secret-values.js'
 import {type AppSnapshot, type AttachmentRef, POSTGRES_SERVICE, serviceOfPlan} from '../snapshot/types.js'
 import type {LedgerEntry} from './ledger.js'
+import {ownsAddon} from '../snapshot/query.js'
 import {
   type AddonPlanItem,
   type CataloguePlan,
@@ -152,7 +153,7 @@ function groupByAddon(attachments: readonly AttachmentRef[]): AddonGroup[] {
 }
 
 function isOwnedBy(app: AppSnapshot, attachment: AttachmentRef): boolean {
-  return attachment.addon.owner.id === app.app.id || (attachment.addon.owner.id === '' && attachment.addon.owner.name === app.app.name)
+  return ownsAddon(app, attachment.addon)
 }
 
 /** The add-on that becomes the fork's DATABASE: attached as DATABASE, else reached by DATABASE_URL, else the only one. */

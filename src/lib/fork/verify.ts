@@ -4,6 +4,7 @@ import {appReaching, hostTableOf} from '../snapshot/identity.js'
 import {loadApp} from '../snapshot/load.js'
 import {type AppSnapshot, POSTGRES_SERVICE} from '../snapshot/types.js'
 import type {DatabaseSummary, ForkVerification} from './types.js'
+import {ownsAddon} from '../snapshot/query.js'
 
 /**
  * The fork's final check: the audit of the new app against production, plus the one fact the
@@ -25,7 +26,7 @@ export function summarizeDatabase(fork: AppSnapshot, production: AppSnapshot): D
   return {
     addon: attachment?.addon.name,
     attachment: attachment?.name,
-    ownedByFork: attachment !== undefined && (attachment.addon.owner.id === fork.app.id || attachment.addon.owner.name === fork.app.name),
+    ownedByFork: attachment !== undefined && ownsAddon(fork, attachment.addon),
     owner: attachment?.addon.owner.name,
     productionVersion: productionDatabase(production).version,
     reachesProduction,

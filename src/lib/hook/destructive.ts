@@ -15,6 +15,7 @@ import {decideDestructive, type DestructiveDecision, type Finding, type Undecide
 import type {DestructiveCommandId} from './ids.js'
 import {parseStock} from './parse.js'
 import {databaseVariables, destructiveIntents, type Intent} from './targets.js'
+import {ownsAddon} from '../snapshot/query.js'
 
 /**
  * The prerun hook's work for the commands that destroy, cut off or re-point production (ids.ts
@@ -59,7 +60,7 @@ function describeAddon(snapshot: AppSnapshot, addon: AddonRef): string {
 
 function ownedAddons(snapshot: AppSnapshot): AddonRef[] {
   if (snapshot.ownedAddons) return snapshot.ownedAddons
-  const owned = snapshot.attachments.filter(a => a.addon.owner.id === snapshot.app.id || a.addon.owner.name === snapshot.app.name)
+  const owned = snapshot.attachments.filter(a => ownsAddon(snapshot, a.addon))
   return [...new Map(owned.map(a => [a.addon.id, a.addon])).values()]
 }
 

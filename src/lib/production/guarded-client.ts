@@ -1,5 +1,6 @@
 import type {AppSnapshot} from '../snapshot/types.js'
 import type {HerokuClient, HttpMethod, RequestOptions} from '../heroku/client.js'
+import {ownsAddon} from '../snapshot/query.js'
 
 /**
  * The runtime assertion shared by every command that changes a staging app (`staging:fork`,
@@ -66,7 +67,7 @@ export class ProductionGuard {
       for (const key of [snapshot.app.id, snapshot.app.name]) this.apps.set(key, label)
       for (const attachment of snapshot.attachments) {
         for (const key of [attachment.addon.id, attachment.addon.name, attachment.id]) this.attached.set(key, label)
-        if (attachment.addon.owner.id === snapshot.app.id || attachment.addon.owner.name === snapshot.app.name) {
+        if (ownsAddon(snapshot, attachment.addon)) {
           for (const key of [attachment.addon.id, attachment.addon.name]) this.owned.set(key, label)
         }
 

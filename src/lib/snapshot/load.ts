@@ -20,6 +20,7 @@ import {currentSecrets, maskUrl} from '../secrets/index.js'
 import {credentialHosts} from './identity.js'
 import {type HostResolver, resolveHosts} from './resolve.js'
 import {type AddonRef, type AppSnapshot, type AttachmentRef, type DatabaseInfo, type PipelineRef, POSTGRES_SERVICE, serviceOfPlan} from './types.js'
+import {isOwner} from './query.js'
 
 export interface LoadOptions {
   buildpacks?: boolean
@@ -204,7 +205,7 @@ async function loadOne(client: HerokuClient, name: string, shared: SharedLists, 
     configVars,
     databases,
     formation: formation.map(f => ({quantity: f.quantity, size: f.size ?? 'standard-1X', type: f.type})),
-    ownedAddons: addons.filter(addon => addon.app.id === app.id || addon.app.name === app.name).map(addon => toAddonRef(addon)),
+    ownedAddons: addons.filter(addon => isOwner(app, addon.app)).map(addon => toAddonRef(addon)),
     ...(hosts ? {hosts: await hosts} : {}),
     pipeline,
     release: current && {
