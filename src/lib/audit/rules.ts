@@ -17,7 +17,7 @@ import {type AppSnapshot, type AttachmentRef, POSTGRES_SERVICE} from '../snapsho
 import {codeRank, defaultSeverity} from './codes.js'
 import {remedyCommand} from './remedy.js'
 import {type AuditFinding, type Finding, type FindingAction, type FindingCode, type FindingSubject, SEVERITY_ORDER, type Severity} from './types.js'
-import {isOwner, ownsAddon} from '../snapshot/query.js'
+import {isOwner, isPostgresAttachment, leadersFirst, ownsAddon, primaryPostgres} from '../snapshot/query.js'
 
 /**
  * The audit: pure functions over snapshots, one per rule, each with a stable code (see codes.ts).
@@ -113,10 +113,6 @@ function reachedBy(context: AuditContext, credential: Credential): ProductionCre
     credentialsMatch(credential, candidate.credential, context.hosts) && (stagingIsCredential || isCredential(candidate.credential, candidate.fromAddon)))
 }
 
-function isPostgresAttachment(attachment: AttachmentRef): boolean {
-  return attachment.addon.service === POSTGRES_SERVICE
-}
-
 /** The config var an attachment exposes its URL under: `HEROKU_POSTGRESQL_ROSE_URL`. */
 function urlVarOf(attachment: AttachmentRef): string {
   return attachment.configVarNames.find(name => name === `${attachment.name}_URL`)
@@ -135,22 +131,7 @@ function ownPostgres(context: AuditContext): AttachmentRef[] {
   return context.staging.attachments
     .filter(attachment => isPostgresAttachment(attachment) && !isProductionAddon(context, attachment))
     .filter(attachment => attachment.name !== 'DATABASE')
-    .sort((a, b) => {
-      const followerA = context.staging.databases[a.addon.id]?.following ? 1 : 0
-      const followerB = context.staging.databases[b.addon.id]?.following ? 1 : 0
-      return followerA - followerB || a.name.localeCompare(b.name)
-    })
-}
-
-/** An app's main database: the attachment named DATABASE, else its only or first leader Postgres attachment. */
-export function primaryPostgres(snapshot: AppSnapshot): AttachmentRef | undefined {
-  const postgres = snapshot.attachments.filter(attachment => isPostgresAttachment(attachment))
-  return postgres.find(attachment => attachment.name === 'DATABASE')
-    ?? [...postgres].sort((a, b) => {
-      const followerA = snapshot.databases[a.addon.id]?.following ? 1 : 0
-      const followerB = snapshot.databases[b.addon.id]?.following ? 1 : 0
-      return followerA - followerB || a.name.localeCompare(b.name)
-    })[0]
+    .sort(leadersFirst(context.staging))
 }
 
 function productionPostgresPlan(context: AuditContext): string {

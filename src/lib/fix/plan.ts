@@ -19,7 +19,7 @@
  * - any other plain config var reaching a production database or service: unset, each by name;
  * - identical secrets: reported with `heroku config:set NAME=<new value>`, never guessed.
  */
-import {attachmentExposing, primaryPostgres} from '../audit/rules.js'
+import {attachmentExposing} from '../audit/rules.js'
 import type {AuditFinding} from '../audit/types.js'
 import {
   attachmentUrl,
@@ -34,7 +34,7 @@ import {
 import {credentialsReaching, hostTableOf} from '../snapshot/identity.js'
 import {type AppSnapshot, type AttachmentRef, POSTGRES_SERVICE} from '../snapshot/types.js'
 import type {BackupTarget, FixedFinding, FixPlan, FixRefusal, FixStep, ManualFix, UnsetVar} from './types.js'
-import {ownsAddon} from '../snapshot/query.js'
+import {ownsAddon, primaryPostgres} from '../snapshot/query.js'
 
 export interface PlanFixOptions {
   /** names and ids of apps marked production with `heroku staging:protect` */

@@ -2,9 +2,9 @@ import {auditStaging} from '../audit/rules.js'
 import type {HerokuClient} from '../heroku/client.js'
 import {appReaching, hostTableOf} from '../snapshot/identity.js'
 import {loadApp} from '../snapshot/load.js'
-import {type AppSnapshot, POSTGRES_SERVICE} from '../snapshot/types.js'
+import type {AppSnapshot} from '../snapshot/types.js'
 import type {DatabaseSummary, ForkVerification} from './types.js'
-import {ownsAddon} from '../snapshot/query.js'
+import {ownsAddon, primaryPostgres} from '../snapshot/query.js'
 
 /**
  * The fork's final check: the audit of the new app against production, plus the one fact the
@@ -13,8 +13,7 @@ import {ownsAddon} from '../snapshot/query.js'
  */
 
 function productionDatabase(production: AppSnapshot): {version?: string} {
-  const attachment = production.attachments.find(a => a.configVarNames.includes('DATABASE_URL'))
-    ?? production.attachments.find(a => a.addon.service === POSTGRES_SERVICE)
+  const attachment = primaryPostgres(production)
   return {version: attachment ? production.databases[attachment.addon.id]?.majorVersion : undefined}
 }
 

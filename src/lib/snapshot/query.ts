@@ -1,4 +1,4 @@
-import type {AddonRef, AppSnapshot} from './types.js'
+import {type AddonRef, type AppSnapshot, type AttachmentRef, POSTGRES_SERVICE} from './types.js'
 
 /** An app as an owner check needs it: the API's `app` object, or a snapshot's. */
 interface AppKey {
@@ -19,4 +19,21 @@ export function isOwner(app: AppKey, owner: AppKey | undefined): boolean {
 /** Does this app own (bill) the add-on? The one rule every flow asks. */
 export function ownsAddon(snapshot: Pick<AppSnapshot, 'app'>, addon: Pick<AddonRef, 'owner'>): boolean {
   return isOwner(snapshot.app, addon.owner)
+}
+
+/** Is this a Heroku Postgres attachment? */
+export function isPostgresAttachment(attachment: AttachmentRef): boolean {
+  return attachment.addon.service === POSTGRES_SERVICE
+}
+
+/** Orders an app's Postgres attachments leaders first (followers last), then by name: the follower ordering. */
+export function leadersFirst(snapshot: Pick<AppSnapshot, 'databases'>): (a: AttachmentRef, b: AttachmentRef) => number {
+  const follower = (attachment: AttachmentRef) => (snapshot.databases[attachment.addon.id]?.following ? 1 : 0)
+  return (a, b) => follower(a) - follower(b) || a.name.localeCompare(b.name)
+}
+
+/** An app's main database: the attachment named DATABASE, else its first leader Postgres attachment. */
+export function primaryPostgres(snapshot: Pick<AppSnapshot, 'attachments' | 'databases'>): AttachmentRef | undefined {
+  const postgres = snapshot.attachments.filter(attachment => isPostgresAttachment(attachment))
+  return postgres.find(attachment => attachment.name === 'DATABASE') ?? [...postgres].sort(leadersFirst(snapshot))[0]
 }
