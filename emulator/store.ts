@@ -1267,7 +1267,8 @@ export class Store {
 
   /** `GET /pipelines/:id/stage/:stage/config-vars` */
   stageConfigOf(pipeline: PipelineRec, stage: string): Record<string, string> {
-    return {...pipeline.stageConfig?.[this.configStage(stage)]}
+    const key = this.configStage(stage)
+    return {...pipeline.stageConfig?.[key]}
   }
 
   /** `PATCH /pipelines/:id/stage/:stage/config-vars`: `null` removes; apps made before keep what they got. */
