@@ -71,7 +71,7 @@ export function remedyCommand(action: FindingAction): string {
     case 'stage-config': {
       return action.stage === 'test'
         ? `heroku ci:config:set ${action.configVar}=<a test-only value> -p ${action.pipeline}`
-        : `change ${action.configVar} in ${action.pipeline}'s review app config vars (Dashboard: Settings → Review Apps; the CLI cannot set them), then recreate the review apps that have it`
+        : `heroku pipelines:open ${action.pipeline}, change ${action.configVar} under Settings → Review Apps (the CLI cannot set review stage vars), then recreate the review apps that have it`
     }
 
     case 'unfollow': {

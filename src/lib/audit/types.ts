@@ -86,7 +86,7 @@ export type FindingAction =
   | {app: string; configVar: string; kind: 'rotate-secret'}
   /**
    * a pipeline stage's config var: `heroku ci:config:set CONFIG_VAR=<a test-only value> -p PIPELINE` for `test`;
-   * for `review` the CLI has no command (the pipeline's review app settings, or PATCH /pipelines/{id}/stage/review/config-vars)
+   * for `review` the CLI cannot set it: `heroku pipelines:open PIPELINE`, Settings → Review Apps (or PATCH /pipelines/{id}/stage/review/config-vars)
    */
   | {app: string; configVar: string; kind: 'stage-config'; pipeline: string; stage: string}
   /** `heroku ps:scale TYPE=0 -a APP` */

@@ -57,9 +57,9 @@ function stagesLine(result: AuditResult): string[] {
   if (!result.stages) return []
   const parts = result.stages.map(stage => {
     const apps = stage.stage === 'review' ? `, ${plural(stage.apps.length, 'review app')}` : ''
-    return `${stage.stage} stage: ${plural(stage.configVars.length, 'config var')}${apps}`
+    return `the ${stage.stage} stage (${plural(stage.configVars.length, 'config var')}${apps})`
   })
-  return [`Stages every review app and CI run inherits from: ${parts.join('; ')}`, '']
+  return [`Also audited: ${parts.join(' and ')}`, '']
 }
 
 export function renderAudit(result: AuditResult): string[] {

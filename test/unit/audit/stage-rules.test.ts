@@ -43,7 +43,7 @@ describe('audit: STAGE_CONFIG_VAR (auditStageConfig, src/lib/audit/rules.ts)', f
     expect(finding?.production).to.deep.equal(['acme-production'])
     expect(finding?.subject).to.deep.include({apps: ['acme-pr-1'], rule: 'SHARED_DATABASE', stage: {pipeline: 'acme', stage: 'review'}})
     expect(finding?.subject.action).to.deep.equal({app: 'acme (review stage)', configVar: 'DATABASE_URL', kind: 'stage-config', pipeline: 'acme', stage: 'review'})
-    expect(finding?.remedy).to.contain("change DATABASE_URL in acme's review app config vars")
+    expect(finding?.remedy).to.equal('heroku pipelines:open acme, change DATABASE_URL under Settings → Review Apps (the CLI cannot set review stage vars), then recreate the review apps that have it')
     expect(JSON.stringify(finding)).to.not.contain(PROD_DATABASE_URL)
   })
 

@@ -347,7 +347,7 @@ describe('staging:audit', function () {
       mockLargeLoad(s, apps)
       const run = await runCommand<AuditResult>(Audit, ['--pipeline', 'acme'])
       expect(run.error).to.equal(undefined)
-      expect(run.stdout).to.contain('Stages every review app and CI run inherits from: review stage: 2 config vars, 1 review app; test stage: 1 config var')
+      expect(run.stdout).to.contain('Also audited: the review stage (2 config vars, 1 review app) and the test stage (1 config var)')
       expect(run.stdout).to.contain('0 critical, 0 warnings, 0 info across 3 apps')
     })
 
