@@ -21,6 +21,7 @@ export default class Audit extends StagingCommand {
     'Compares a staging app (or every non-production app of a pipeline) with its production app(s): shared databases and services (the same host, by name or address, and database, whatever the credentials, in every form: URLs, JDBC, libpq strings, PGHOST/DB_HOST variables, JSON), add-ons owned by production, a DATABASE_URL not set by an attachment, shared secrets, Postgres drift, side-effect add-ons and workers, and the app\'s pipeline stage. Each finding has a stable code, a severity and the exact command that fixes it. Values are never printed: only config var and add-on names, masked URLs and fingerprints.',
     '',
     'Production is --production if given, else the apps at stage production in the audited app\'s pipeline; for an app in no pipeline with a production stage (e.g. one just forked), every production app of the account: apps at stage production of any pipeline and apps protected with heroku staging:protect. The report (and --json productionFrom) says which.',
+    '',
     'With --pipeline it also covers the review apps and the config vars the pipeline gives every review app and Heroku CI run (its review and test stages): a production URL or secret there is STAGE_CONFIG_VAR. A review app audited with -a is compared with its pipeline\'s production.',
     '',
     `Finding codes (the README explains each): ${FINDING_CODES.map(info => `${info.code} (${info.severity})`).join(', ')}. Commit ids, HEROKU_SLUG_COMMIT, SOURCE_VERSION and dyno metadata are never reported as shared secrets.`,
