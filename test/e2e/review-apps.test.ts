@@ -1,10 +1,13 @@
 import {expect} from 'chai'
+import {mkdtempSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
 
 import Audit from '../../src/commands/staging/audit.js'
 import Refresh, {type RefreshResult} from '../../src/commands/staging/refresh.js'
 import type {AuditResult} from '../../src/lib/audit/types.js'
 import {apiGet} from '../helpers/api.js'
-import {checksum, count} from '../helpers/db.js'
+import {checksum, count, query} from '../helpers/db.js'
 import {type Emulator, isolateCommandEnv, mutating, productionWrites, seedCleanPair, type Topology, useEmulator, withEmulatorEnv} from '../helpers/emulator.js'
 import {type RunResult, runCommand} from '../helpers/run.js'
 
@@ -115,6 +118,18 @@ describe('e2e: review apps', function () {
       expect(await checksum(topology.production.databaseUrl), 'production unchanged').to.equal(productionBefore)
       expect(productionWrites(emu, topology), 'no mutating request to production').to.deep.equal([])
       expect((await apiGet<{maintenance: boolean}>(emu, `/apps/${review.app}`)).maintenance).to.equal(false)
+    })
+
+    it('seeds a review app from production with every likely-PII column handled by --rules or accepted with --allow-pii', async function () {
+      const review = await createReviewApp(8)
+      const rules = path.join(mkdtempSync(path.join(tmpdir(), 'review-rules-')), 'rules.yml')
+      writeFileSync(rules, 'tables:\n  users:\n    email: fake_email\n')
+      emu.clearJournal()
+      const run = await withEmulatorEnv(emu, () => runCommand<RefreshResult>(Refresh, ['-a', review.app, '--confirm', review.app, '--rules', rules, '--allow-pii', 'users.name', '--json']))
+      expect(run.error, run.stderr).to.equal(undefined)
+      const [row] = await query<{fake: string; total: string}>(emu.databaseUrl(review.database), "SELECT count(*) FILTER (WHERE email LIKE 'user-%@example.invalid') AS fake, count(*) AS total FROM users")
+      expect(row).to.deep.equal({fake: String(topology.rows.users), total: String(topology.rows.users)})
+      expect(productionWrites(emu, topology)).to.deep.equal([])
     })
 
     it('refuses a review app whose DATABASE_URL came from a review stage var reaching production (exit 4), writing nothing', async function () {
