@@ -22,6 +22,7 @@ import {backupDownload, dataRoutes} from './routes/data.js'
 import {addonRoutes} from './routes/platform/addons.js'
 import {appRoutes} from './routes/platform/apps.js'
 import {pipelineRoutes} from './routes/platform/pipelines.js'
+import {reviewAppRoutes} from './routes/platform/review-apps.js'
 import {createServer, RateLimiter} from './server.js'
 import {emptyState, type State, Store} from './store.js'
 import type {Account, Emulator, EmulatorOptions, FaultRule, JournalEntry, SeedFixture} from './types.js'
@@ -66,6 +67,7 @@ class EmulatorImpl implements Controls {
     appRoutes(platform, this.core)
     addonRoutes(platform, this.core)
     pipelineRoutes(platform, this.core)
+    reviewAppRoutes(platform, this.core)
     const data = new Router()
     dataRoutes(data, this.core)
     const control = new Router()
@@ -290,6 +292,13 @@ class EmulatorImpl implements Controls {
       const generation = first ? appNamed(first).generation : undefined
       const pipeline = store.findPipeline(spec.name) ?? store.createPipeline(this.accounts[0]!, spec.name, generation ?? 'cedar')
       for (const [appName, stage] of Object.entries(spec.apps)) store.couple(appNamed(appName), pipeline, stage)
+      for (const [stage, config] of Object.entries(spec.stageConfig ?? {})) store.patchStageConfig(pipeline, stage, config)
+      // after the stage config: a review app gets the review stage's vars, as on Heroku
+      for (const review of spec.reviewApps ?? []) {
+        store.createReviewApp(this.accounts[0]!, pipeline, {
+          branch: review.branch, environment: review.config, name: review.name, prNumber: review.prNumber ?? null, sourceBlob: {url: 'https://example.com/source.tgz', version: null},
+        })
+      }
     }
   }
 

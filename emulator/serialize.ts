@@ -18,6 +18,8 @@ import {
   type PipelineRec,
   type PromotionRec,
   type ReleaseRec,
+  type ReviewAppConfigRec,
+  type ReviewAppRec,
   type SlugRec,
   type SpaceRec,
   type Store,
@@ -299,6 +301,39 @@ export function couplingJson(store: Store, coupling: CouplingRec): Json {
     pipeline: ref(coupling.pipelineId, pipeline?.name ?? ''),
     stage: coupling.stage,
     updated_at: coupling.updatedAt,
+  }
+}
+
+/** `review-app`: the app, pipeline and creator by id only, as Heroku gives them. */
+export function reviewAppJson(review: ReviewAppRec): Json {
+  return {
+    app: review.appId ? {id: review.appId} : null,
+    app_setup: null,
+    branch: review.branch,
+    created_at: review.createdAt,
+    creator: {id: review.creatorId},
+    error_status: review.errorStatus,
+    fork_repo: review.forkRepoId === null ? null : {id: review.forkRepoId},
+    id: review.id,
+    message: review.message,
+    pipeline: {id: review.pipelineId},
+    pr_number: review.prNumber,
+    status: review.status,
+    updated_at: review.updatedAt,
+    wait_for_ci: review.waitForCi,
+  }
+}
+
+export function reviewAppConfigJson(pipeline: PipelineRec, config: ReviewAppConfigRec): Json {
+  return {
+    automatic_review_apps: config.automaticReviewApps,
+    base_name: config.baseName,
+    deploy_target: config.deployTarget,
+    destroy_stale_apps: config.destroyStaleApps,
+    pipeline_id: pipeline.id,
+    repo: {id: config.repoId},
+    stale_days: config.staleDays,
+    wait_for_ci: config.waitForCi,
   }
 }
 

@@ -195,7 +195,47 @@ export interface PipelineRec {
   id: string
   name: string
   ownerId: string
+  /** review-app settings, once enabled */
+  reviewAppConfig?: ReviewAppConfigRec
+  /** config vars the pipeline gives every review app (`review`) and every Heroku CI run (`test`) */
+  stageConfig?: Partial<Record<ConfigStage, Record<string, string>>>
   updatedAt: string
+}
+
+/** The stages that have pipeline config vars (`pipeline-config-var`): Heroku CI (`test`) and review apps (`review`). */
+export type ConfigStage = 'review' | 'test'
+export const CONFIG_STAGES: readonly ConfigStage[] = ['review', 'test']
+
+/** A pipeline's review-app settings (`review-app-config`); absent until review apps are enabled. */
+export interface ReviewAppConfigRec {
+  automaticReviewApps: boolean
+  baseName: null | string
+  deployTarget: null | {id: string; type: 'region' | 'space'}
+  destroyStaleApps: boolean
+  /** the connected repository, `owner/name` */
+  repo: string
+  repoId: number
+  staleDays: number
+  waitForCi: boolean
+}
+
+/** A review app (`review-app`): an app made for a branch or pull request, coupled to its pipeline at stage review. */
+export interface ReviewAppRec {
+  /** the app it made; null once it is gone */
+  appId: null | string
+  branch: string
+  createdAt: string
+  creatorId: string
+  errorStatus: null | string
+  forkRepoId: null | number
+  id: string
+  message: null | string
+  pipelineId: string
+  prNumber: null | number
+  sourceBlob: {url: string; version: null | string}
+  status: 'created' | 'creating' | 'deleted' | 'deleting' | 'errored' | 'pending'
+  updatedAt: string
+  waitForCi: boolean
 }
 
 export interface CouplingRec {
@@ -268,6 +308,7 @@ export interface State {
   pipelines: PipelineRec[]
   promotions: PromotionRec[]
   releases: ReleaseRec[]
+  reviewApps: ReviewAppRec[]
   slugs: SlugRec[]
   spaces: SpaceRec[]
   transfers: TransferRec[]
@@ -275,7 +316,7 @@ export interface State {
 
 export function emptyState(): State {
   return {
-    addons: [], apps: [], attachments: [], couplings: [], drains: [], format: 1, formation: [], ociImages: [], pipelines: [], promotions: [], releases: [], slugs: [], spaces: [], transfers: [],
+    addons: [], apps: [], attachments: [], couplings: [], drains: [], format: 1, formation: [], ociImages: [], pipelines: [], promotions: [], releases: [], reviewApps: [], slugs: [], spaces: [], transfers: [],
   }
 }
 
@@ -291,6 +332,8 @@ export const APP_NAME = /^[a-z][a-z0-9-]{1,28}[a-z0-9]$/
 const ADDON_NAME = /^[a-zA-Z][A-Za-z0-9_-]+$/
 const ATTACHMENT_NAME = /^[A-Za-z][A-Za-z0-9_]*$/
 const CONFIG_KEY = /^\w+$/
+/** the schema's pattern for pipeline config var names */
+const STAGE_CONFIG_KEY = /^[\w.:[\]]+$/
 
 export const KNOWN_FEATURES: Array<{description: string; docUrl: string; name: string; state: string}> = [
   {description: 'Provide dyno metadata as environment variables.', docUrl: 'https://devcenter.heroku.com/articles/dyno-metadata', name: 'runtime-dyno-metadata', state: 'beta'},
@@ -468,6 +511,7 @@ export class Store {
     state.ociImages = state.ociImages.filter(i => i.appId !== app.id)
     state.formation = state.formation.filter(f => f.appId !== app.id)
     state.couplings = state.couplings.filter(c => c.appId !== app.id)
+    state.reviewApps = state.reviewApps.filter(r => r.appId !== app.id)
     state.drains = state.drains.filter(d => d.appId !== app.id)
     this.changed()
     return {deprovisioned: owned}
@@ -1133,6 +1177,7 @@ export class Store {
   }
 
   deletePipeline(pipeline: PipelineRec): PipelineRec {
+    this.state.reviewApps = this.state.reviewApps.filter(r => r.pipelineId !== pipeline.id)
     this.state.couplings = this.state.couplings.filter(c => c.pipelineId !== pipeline.id)
     this.state.pipelines = this.state.pipelines.filter(p => p.id !== pipeline.id)
     this.changed()
@@ -1207,6 +1252,158 @@ export class Store {
     this.state.couplings = this.state.couplings.filter(c => c.id !== coupling.id)
     this.changed()
     return coupling
+  }
+
+  // ---------------------------------------------------------------- pipeline config vars and review apps
+
+  private configStage(stage: string): ConfigStage {
+    if (!CONFIG_STAGES.includes(stage as ConfigStage)) {
+      if (STAGES.includes(stage as Stage)) throw invalidParams(`Only the review and test stages have pipeline config vars, not ${stage}.`)
+      throw notFound('stage', "Couldn't find that stage.")
+    }
+
+    return stage as ConfigStage
+  }
+
+  /** `GET /pipelines/:id/stage/:stage/config-vars` */
+  stageConfigOf(pipeline: PipelineRec, stage: string): Record<string, string> {
+    const key = this.configStage(stage)
+    return {...pipeline.stageConfig?.[key]}
+  }
+
+  /** `PATCH /pipelines/:id/stage/:stage/config-vars`: `null` removes; apps made before keep what they got. */
+  patchStageConfig(pipeline: PipelineRec, stage: string, patch: Record<string, unknown>): Record<string, string> {
+    const key = this.configStage(stage)
+    if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) throw invalidParams('Config vars must be an object.')
+    for (const [name, value] of Object.entries(patch)) {
+      if (!STAGE_CONFIG_KEY.test(name)) throw invalidParams(`Invalid config var name: ${name}.`)
+      if (value !== null && typeof value !== 'string') throw invalidParams(`Config var ${name} must be a string or null.`)
+    }
+
+    const config = {...pipeline.stageConfig?.[key]}
+    for (const [name, value] of Object.entries(patch)) {
+      if (value === null) delete config[name]
+      else config[name] = value as string
+    }
+
+    pipeline.stageConfig = {...pipeline.stageConfig, [key]: config}
+    pipeline.updatedAt = now()
+    this.changed()
+    return {...config}
+  }
+
+  /** `POST /pipelines/:id/review-app-config` (enable) and `PATCH` (update, which needs it enabled). */
+  setReviewAppConfig(pipeline: PipelineRec, input: Partial<Omit<ReviewAppConfigRec, 'repoId'>>, mode: 'enable' | 'update'): ReviewAppConfigRec {
+    const existing = pipeline.reviewAppConfig
+    if (mode === 'update' && !existing) throw notFound('review_app_config', 'Review apps are not enabled for this pipeline.')
+    const repo = input.repo ?? existing?.repo
+    if (!repo) throw invalidParams('repo is required.')
+    if (input.staleDays !== undefined && (!Number.isInteger(input.staleDays) || input.staleDays < 1)) throw invalidParams('stale_days must be a whole number of days, 1 or more.')
+    const config: ReviewAppConfigRec = {
+      automaticReviewApps: input.automaticReviewApps ?? existing?.automaticReviewApps ?? false,
+      baseName: input.baseName === undefined ? existing?.baseName ?? null : input.baseName,
+      deployTarget: input.deployTarget === undefined ? existing?.deployTarget ?? null : input.deployTarget,
+      destroyStaleApps: input.destroyStaleApps ?? existing?.destroyStaleApps ?? false,
+      repo,
+      repoId: existing?.repo === repo ? existing.repoId : randomBytes(3).readUIntBE(0, 3),
+      staleDays: input.staleDays ?? existing?.staleDays ?? 5,
+      waitForCi: input.waitForCi ?? existing?.waitForCi ?? false,
+    }
+    pipeline.reviewAppConfig = config
+    this.changed()
+    return config
+  }
+
+  disableReviewApps(pipeline: PipelineRec): ReviewAppConfigRec {
+    const existing = pipeline.reviewAppConfig
+    if (!existing) throw notFound('review_app_config', 'Review apps are not enabled for this pipeline.')
+    delete pipeline.reviewAppConfig
+    this.changed()
+    return existing
+  }
+
+  reviewAppsOf(pipeline: PipelineRec): ReviewAppRec[] {
+    return this.state.reviewApps.filter(r => r.pipelineId === pipeline.id)
+  }
+
+  /** A review app its pipeline's viewer may see; 404 otherwise. */
+  reviewApp(account: Account, id: string): ReviewAppRec {
+    const found = this.state.reviewApps.find(r => r.id === id)
+    const pipeline = found && this.findPipeline(found.pipelineId)
+    if (!found || !pipeline || !this.canSeePipeline(account, pipeline)) throw notFound('review_app', "Couldn't find that review app.")
+    return found
+  }
+
+  /** The review app that made `app`, if it is one. */
+  reviewAppOfApp(app: AppRec): ReviewAppRec | undefined {
+    return this.state.reviewApps.find(r => r.appId === app.id)
+  }
+
+  /**
+   * `POST /review-apps`: a new app owned by the pipeline's owner, with the review stage's config vars and
+   * `environment` on top, coupled to the pipeline at stage review (Heroku couples review apps itself). The
+   * emulator builds nothing, so it is `created` at once; add-ons (app.json's) are added afterwards.
+   */
+  createReviewApp(actor: Account, pipeline: PipelineRec, input: {
+    branch: string; environment?: Record<string, unknown>; forkRepoId?: null | number; name?: string; prNumber?: null | number; sourceBlob: {url: string; version: null | string}
+  }): ReviewAppRec {
+    if (!input.branch) throw invalidParams('branch is required.')
+    if (input.prNumber !== undefined && input.prNumber !== null && (!Number.isInteger(input.prNumber) || input.prNumber < 1)) throw invalidParams('pr_number must be a whole number.')
+    const open = this.reviewAppsOf(pipeline).find(r => r.branch === input.branch && (r.prNumber ?? null) === (input.prNumber ?? null))
+    if (open) throw invalidParams(`A review app for ${input.prNumber ? `pull request #${input.prNumber}` : `branch ${input.branch}`} already exists in ${pipeline.name}.`)
+    const environment = input.environment ?? {}
+    for (const [name, value] of Object.entries(environment)) {
+      if (!STAGE_CONFIG_KEY.test(name) || (value !== null && typeof value !== 'string')) throw invalidParams(`environment.${name} must be a string.`)
+    }
+
+    const owner = this.account(pipeline.ownerId) ?? actor
+    const app = this.createApp(owner, {name: input.name ?? this.reviewAppName(pipeline, input.branch, input.prNumber ?? null)})
+    app.generation = pipeline.generation ?? 'cedar'
+    if (app.ownerId !== actor.id) this.addCollaborator(app, actor)
+    const config = Object.fromEntries(Object.entries({...pipeline.stageConfig?.review, ...environment}).filter((entry): entry is [string, string] => typeof entry[1] === 'string'))
+    if (Object.keys(config).length > 0) this.patchConfig(owner, app, config)
+    this.couple(app, pipeline, 'review')
+    const time = now()
+    const review: ReviewAppRec = {
+      appId: app.id,
+      branch: input.branch,
+      createdAt: time,
+      creatorId: actor.id,
+      errorStatus: null,
+      forkRepoId: input.forkRepoId ?? null,
+      id: randomUUID(),
+      message: null,
+      pipelineId: pipeline.id,
+      prNumber: input.prNumber ?? null,
+      sourceBlob: input.sourceBlob,
+      status: 'created',
+      updatedAt: time,
+      waitForCi: pipeline.reviewAppConfig?.waitForCi ?? false,
+    }
+    this.state.reviewApps.push(review)
+    this.changed()
+    return review
+  }
+
+  /** Heroku's names: `BASE-pr-N` with a base name, else `PIPELINE-pr-N-xxxxxx` (or the branch for N), at most 30 characters. */
+  private reviewAppName(pipeline: PipelineRec, branch: string, prNumber: null | number): string {
+    const what = prNumber ? `pr-${prNumber}` : branch.toLowerCase().replaceAll(/[^a-z0-9]+/g, '-').replaceAll(/^-|-$/g, '') || 'branch'
+    const base = pipeline.reviewAppConfig?.baseName
+    for (;;) {
+      const suffix = base ? '' : `-${randomBytes(3).toString('hex')}`
+      const name = `${(base ?? pipeline.name).slice(0, 30 - what.length - suffix.length - 1)}-${what}`.replaceAll(/-+/g, '-') + suffix
+      if (!this.findApp(name)) return name
+      if (base) throw invalidParams(`Name ${name} is already taken.`)
+    }
+  }
+
+  /** `DELETE /review-apps/:id`: the app goes (its own add-ons with it); the answer says `deleting`. */
+  deleteReviewApp(actor: Account, review: ReviewAppRec): ReviewAppRec {
+    const app = review.appId ? this.state.apps.find(a => a.id === review.appId) : undefined
+    if (app) this.deleteApp(actor, app)
+    this.state.reviewApps = this.state.reviewApps.filter(r => r.id !== review.id)
+    this.changed()
+    return {...review, status: 'deleting', updatedAt: now()}
   }
 
   // ---------------------------------------------------------------- log drains

@@ -111,7 +111,18 @@ export interface SeedFixture {
     level?: string
   }>
   attachments?: Array<{app: string; addon: string; as?: string}>
-  pipelines?: Array<{name: string; apps: Record<string, 'development' | 'production' | 'review' | 'staging' | 'test'>}>
+  pipelines?: Array<{
+    name: string
+    apps: Record<string, 'development' | 'production' | 'review' | 'staging' | 'test'>
+    /** config vars the pipeline gives every review app (`review`) and every Heroku CI run (`test`) */
+    stageConfig?: {review?: Record<string, string>; test?: Record<string, string>}
+    /**
+     * review apps made as `POST /review-apps` makes them (after `stageConfig`, whose review vars they get),
+     * coupled at stage review; `name` instead of Heroku's generated one, `config` as the POST's `environment`.
+     * Seed their add-ons in a second seed call (add-ons are seeded before pipelines).
+     */
+    reviewApps?: Array<{branch: string; config?: Record<string, string>; name?: string; prNumber?: number}>
+  }>
   collaborators?: Array<{app: string; email: string}>
 }
 

@@ -15,7 +15,7 @@ export default class Refresh extends StagingCommand {
 
   // Paragraphs are single lines and oclif wraps them to the terminal; only the exit codes are a list.
   static override description = [
-    'The source defaults to production\'s DATABASE (production: the pipeline\'s production app, or --from); the target defaults to the staging app\'s DATABASE.',
+    'The source defaults to production\'s DATABASE (production: the pipeline\'s production app, or --from; for a review app, its pipeline\'s); the target defaults to the staging app\'s DATABASE.',
     '',
     'Before anything is written, the guard refuses a target that is owned by or attached to a production app, reaches the same physical database as any production credential, is the source, is a follower, or is not a heroku-postgresql database. Both sides are printed in full and you confirm by typing the staging app\'s name (or pass --confirm).',
     '',

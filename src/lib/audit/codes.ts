@@ -43,6 +43,13 @@ export const FINDING_CODES: readonly FindingCodeInfo[] = [
     severity: 'critical',
   },
   {
+    code: 'STAGE_CONFIG_VAR',
+    explanation: 'With `--pipeline`: a config var the pipeline gives every review app (stage `review`) or every Heroku CI run (stage `test`) reaches a production database or service, or holds a production secret, by the same rules as `SHARED_DATABASE`, `SHARED_SERVICE`, `SHARED_SECRET` and `IDENTITY_UNKNOWN` (`subject.rule` says which). Every future review app or test run starts wired to production; the apps of that stage that already have the value are named, and get their own findings.',
+    remedy: 'heroku ci:config:set NAME=<a test-only value> -p PIPELINE (test stage), or heroku pipelines:open PIPELINE and change NAME under Settings → Review Apps (review stage: the CLI cannot set it)',
+    severity: 'critical',
+    severityNote: 'warning when it matched IDENTITY_UNKNOWN',
+  },
+  {
     code: 'POSTGRES_VERSION_DRIFT',
     explanation: 'The staging database runs a different Postgres major version than production\'s.',
     remedy: 'heroku pg:upgrade:run DATABASE_URL --version N -a STAGING_APP (or heroku addons:create heroku-postgresql:PLAN -a STAGING_APP -- --version N when staging is newer)',

@@ -68,6 +68,12 @@ export function remedyCommand(action: FindingAction): string {
       return `heroku pipelines:update --stage ${action.stage} ${app}`
     }
 
+    case 'stage-config': {
+      return action.stage === 'test'
+        ? `heroku ci:config:set ${action.configVar}=<a test-only value> -p ${action.pipeline}`
+        : `heroku pipelines:open ${action.pipeline}, change ${action.configVar} under Settings → Review Apps (the CLI cannot set review stage vars), then recreate the review apps that have it`
+    }
+
     case 'unfollow': {
       return `heroku pg:unfollow ${action.configVar} ${app}`
     }

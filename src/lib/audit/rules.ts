@@ -701,7 +701,7 @@ export const noPipeline: Rule = context => {
 }
 
 /** The rules, by code. Each takes the shared context and returns its findings. */
-export const RULES: Readonly<Record<Exclude<FindingCode, 'PRODUCTION_STAGE'>, Rule>> = {
+export const RULES: Readonly<Record<Exclude<FindingCode, 'PRODUCTION_STAGE' | 'STAGE_CONFIG_VAR'>, Rule>> = {
   ACTIVE_WORKER: activeWorker,
   FOLLOWS_PRODUCTION: followsProduction,
   IDENTITY_UNKNOWN: identityUnknown,
@@ -762,4 +762,38 @@ export function auditStaging(staging: AppSnapshot, production: AppSnapshot[]): A
   const context = auditContext(staging, production)
   const rules: Rule[] = [productionStage(staging, production), ...Object.values(RULES)]
   return rules.flatMap(rule => rule(context)).sort(compareFindings)
+}
+
+/** The rules a pipeline stage's config vars are read with: what reaches production or holds its secrets. */
+const STAGE_RULES: readonly Rule[] = [sharedDatabase, sharedService, sharedSecret, identityUnknown]
+
+/**
+ * STAGE_CONFIG_VAR: the config vars a pipeline gives every review app (`review`) or every Heroku CI run
+ * (`test`), read with the endpoint and secret rules. `stage` is the stage's snapshot (its vars, with
+ * `pipeline.stage` set), `apps` the apps of that stage now: those holding the same value are named.
+ * Pure, like `auditStaging`.
+ */
+export function auditStageConfig(stage: AppSnapshot, production: readonly AppSnapshot[], apps: readonly AppSnapshot[]): AuditFinding[] {
+  const {pipeline} = stage
+  if (!pipeline) return []
+  const context = auditContext(stage, production)
+  const who = pipeline.stage === 'test' ? 'every Heroku CI run' : 'every new review app'
+  return STAGE_RULES.flatMap(rule => rule(context)).map(found => {
+    const configVar = found.subject.configVar ?? found.configVars[0] ?? ''
+    const vars = found.configVars.filter(name => name in stage.configVars)
+    const having = apps
+      .filter(app => app.pipeline?.id === pipeline.id && app.pipeline.stage === pipeline.stage)
+      .filter(app => vars.length > 0 && vars.every(name => app.configVars[name] === stage.configVars[name]))
+      .map(app => app.app.name)
+      .sort()
+    const action: FindingAction = {app: stage.app.name, configVar, kind: 'stage-config', pipeline: pipeline.name, stage: pipeline.stage}
+    const now = having.length > 0 ? `; ${having.length === 1 ? 'it is' : 'they are'} already on ${having.join(', ')}` : ''
+    return {
+      ...found,
+      code: 'STAGE_CONFIG_VAR' as const,
+      message: `${pipeline.name}'s ${pipeline.stage} stage config var ${found.message}: ${who} of ${pipeline.name} starts with it${now}`,
+      remedy: remedyCommand(action),
+      subject: {...found.subject, action, apps: having, rule: found.code, stage: {pipeline: pipeline.name, stage: pipeline.stage}},
+    }
+  }).sort(compareFindings)
 }

@@ -4,8 +4,9 @@ import {ApiError, type HerokuClient} from '../heroku/client.js'
 import {ProductionRegistry, type ProductionVia} from '../production/registry.js'
 import {loadProtected} from '../protect/store.js'
 import {loadApps, type LoadOptions, loadPipelineCouplings} from '../snapshot/load.js'
+import {CONFIG_STAGES, loadPipelineStages, type PipelineStages} from '../snapshot/stages.js'
 import type {AppSnapshot} from '../snapshot/types.js'
-import {auditStaging, compareFindings, protectedStage} from './rules.js'
+import {auditStageConfig, auditStaging, compareFindings, protectedStage} from './rules.js'
 import type {AuditedApp, AuditFinding, AuditResult} from './types.js'
 
 /** What to audit: one app (`app`) or every non-production app of a pipeline (`pipeline`). */
@@ -83,9 +84,11 @@ function run(
   protectedApps: readonly string[],
   from: ProductionFrom,
   via: ReadonlyMap<string, ProductionVia[]> = new Map(),
+  stages?: {findings: AuditFinding[]; stages: NonNullable<AuditResult['stages']>},
 ): AuditRun {
   const findings = audited
     .flatMap(staging => [...auditStaging(staging, production), ...protectedStage(staging, protectedApps)])
+    .concat(stages?.findings ?? [])
     .sort(compareFindings)
   const result = {
     apps: audited.map(snapshot => auditedApp(snapshot)),
@@ -93,6 +96,7 @@ function run(
     pipeline,
     production: production.map(snapshot => ({...auditedApp(snapshot), ...(via.has(snapshot.app.id) ? {via: via.get(snapshot.app.id)} : {})})),
     productionFrom: from,
+    ...(stages ? {stages: stages.stages} : {}),
     summary: summarize(findings),
   }
   return {audited, production, result}
@@ -153,6 +157,28 @@ function uniqueById(snapshots: readonly AppSnapshot[]): AppSnapshot[] {
   return [...new Map(snapshots.map(snapshot => [snapshot.app.id, snapshot])).values()]
 }
 
+/** Settles `pending` before rethrowing, so no request outlives a failed audit. */
+async function settledWith<T, U>(pending: Promise<U>, first: () => Promise<T>): Promise<[T, U]> {
+  let value: T
+  try {
+    value = await first()
+  } catch (error) {
+    await pending.catch(() => {})
+    throw error
+  }
+
+  return [value, await pending]
+}
+
+/** The review and test stages as the result lists them: config var names (never values) and the stage's apps. */
+function stageSummary(stages: PipelineStages, audited: readonly AppSnapshot[]): NonNullable<AuditResult['stages']> {
+  return CONFIG_STAGES.map(stage => ({
+    apps: audited.filter(app => app.pipeline?.stage === stage).map(app => app.app.name),
+    configVars: Object.keys(stages.stages.find(s => s.pipeline?.stage === stage)?.configVars ?? {}).sort(),
+    stage,
+  }))
+}
+
 async function auditPipeline(client: HerokuClient, name: string, given: readonly string[], protectedApps: readonly string[], load: LoadOptions): Promise<AuditRun> {
   let coupled: Awaited<ReturnType<typeof loadPipelineCouplings>>
   try {
@@ -170,19 +196,28 @@ async function auditPipeline(client: HerokuClient, name: string, given: readonly
     throw new AuditUsageError(`Pipeline ${coupled.pipeline.name} has no app at stage production.`, 'Name production with --production PRODUCTION_APP (repeatable).')
   }
 
+  // The review and test stages (review apps, the config vars every review app and CI run gets) load beside the apps.
+  const stagesLoad = loadPipelineStages(client, {id: coupled.pipeline.id, name: coupled.pipeline.name}, {hosts: load.hosts})
   const productionRefs = given.length > 0 ? [...given] : productionIds
   const candidates = coupled.apps.filter(app => given.length > 0 || app.stage !== 'production').map(app => app.id)
   const names = [...new Set([...candidates, ...productionRefs])]
-  const loaded = await namingApps(given, async () => loadApps(client, names, load))
+  const [loaded, stages] = await settledWith(stagesLoad, async () => namingApps(given, async () => loadApps(client, names, load)))
   const byRef = new Map(names.map((ref, index) => [ref, loaded[index] as AppSnapshot]))
+  // A review app not (yet) coupled is audited all the same.
+  const uncoupled = [...new Set(stages.reviewApps.map(review => review.appId))].filter(id => !byRef.has(id))
+  for (const [index, snapshot] of (uncoupled.length > 0 ? await loadApps(client, uncoupled, load) : []).entries()) byRef.set(uncoupled[index] as string, snapshot)
   const production = uniqueById(productionRefs.map(ref => byRef.get(ref) as AppSnapshot))
   const productionSet = new Set(production.map(snapshot => snapshot.app.id))
-  const audited = uniqueById(candidates.map(ref => byRef.get(ref) as AppSnapshot)).filter(snapshot => !productionSet.has(snapshot.app.id))
-  if (audited.length === 0) {
+  const audited = uniqueById([...candidates, ...uncoupled].map(ref => byRef.get(ref) as AppSnapshot)).filter(snapshot => !productionSet.has(snapshot.app.id))
+  if (audited.length === 0 && stages.stages.length === 0) {
     throw new AuditUsageError(`Pipeline ${coupled.pipeline.name} has no app outside production to audit.`, `Add one with heroku pipelines:add ${coupled.pipeline.name} --stage staging -a STAGING_APP.`)
   }
 
-  return run(audited, production, coupled.pipeline.name, protectedApps, given.length > 0 ? 'flag' : 'pipeline')
+  const stageFindings = stages.stages.flatMap(stage => auditStageConfig(stage, production, audited))
+  return run(audited, production, coupled.pipeline.name, protectedApps, given.length > 0 ? 'flag' : 'pipeline', new Map(), {
+    findings: stageFindings,
+    stages: stageSummary(stages, audited),
+  })
 }
 
 /**

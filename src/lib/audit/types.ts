@@ -47,6 +47,10 @@ export interface FindingSubject {
   }
   /** the production app(s) and config var(s) this one matches */
   matches?: Array<{app: string; configVar: string}>
+  /** for a pipeline stage's config var (STAGE_CONFIG_VAR): the apps of that stage that have its value now */
+  apps?: string[]
+  /** for STAGE_CONFIG_VAR: the rule the stage's config var matched (SHARED_DATABASE, SHARED_SECRET, …) */
+  rule?: FindingCode
   /** a process type scaled above zero */
   process?: {quantity: number; size: string; type: string}
   /** the pipeline and stage of the audited app, for the stage rules; `protected` when marked with staging:protect */
@@ -80,6 +84,11 @@ export type FindingAction =
   | {app: string; kind: 'rerun-audit'}
   /** `heroku config:set CONFIG_VAR=<new value> -a APP` */
   | {app: string; configVar: string; kind: 'rotate-secret'}
+  /**
+   * a pipeline stage's config var: `heroku ci:config:set CONFIG_VAR=<a test-only value> -p PIPELINE` for `test`;
+   * for `review` the CLI cannot set it: `heroku pipelines:open PIPELINE`, Settings → Review Apps (or PATCH /pipelines/{id}/stage/review/config-vars)
+   */
+  | {app: string; configVar: string; kind: 'stage-config'; pipeline: string; stage: string}
   /** `heroku ps:scale TYPE=0 -a APP` */
   | {app: string; kind: 'scale-down'; processType: string}
   /** `heroku pipelines:update --stage staging -a APP` */
@@ -113,6 +122,7 @@ export type FindingCode =
   | 'SHARED_SECRET'
   | 'SHARED_SERVICE'
   | 'SIDE_EFFECT_ADDON'
+  | 'STAGE_CONFIG_VAR'
   | 'UNATTACHED_DATABASE_URL'
 
 /** A finding as the audit rules produce it: `code` narrowed to the known codes, `subject` always set. */
@@ -161,6 +171,11 @@ export interface AuditResult {
    * or `account` (an app in no pipeline with a production stage: every production app of the account)
    */
   productionFrom: 'account' | 'flag' | 'pipeline'
+  /**
+   * with `--pipeline`: the review and test stages, as audited: the names (never values) of the config vars
+   * the pipeline gives every review app or Heroku CI run, and the apps at that stage (review apps)
+   */
+  stages?: Array<{apps: string[]; configVars: string[]; stage: string}>
   /** every finding, sorted by severity (critical first), then code, app and names */
   findings: AuditFinding[]
   /** how many findings of each severity; the exit code is 1 when `critical` > 0 */

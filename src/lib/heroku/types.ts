@@ -32,6 +32,13 @@ export type Pipeline = Need<Heroku.Pipeline, 'id' | 'name'>
 export type PipelineCoupling = Need<Heroku.PipelineCoupling, 'app' | 'id' | 'pipeline' | 'stage'> & {
   pipeline: {id: string; name?: string}
 }
+export type ReviewApp = Need<Heroku.ReviewApp, 'branch' | 'id' | 'status'> & {
+  /** null while it is still being made */
+  app?: null | {id?: string}
+  pr_number?: null | number
+}
+/** `review-app` endpoints want this variant, as the stock CLI sends it */
+export const REVIEW_APPS_ACCEPT = 'application/vnd.heroku+json; version=3.review-apps'
 export type Plan = Need<Heroku.Plan, 'id' | 'name'>
 export type BuildpackInstallation = Heroku.BuildpackInstallations
 export type Account = Need<Heroku.Account, 'email' | 'id'>

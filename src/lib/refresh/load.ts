@@ -10,7 +10,7 @@ import type {AuditFinding} from '../audit/types.js'
 import {ActionableError} from '../errors.js'
 import {ExitCode, type ExitCodeValue} from '../exit-codes.js'
 import {ApiError, type HerokuClient} from '../heroku/client.js'
-import type {DataTransfer} from '../heroku/types.js'
+import {type DataTransfer, REVIEW_APPS_ACCEPT, type ReviewApp} from '../heroku/types.js'
 import type {GuardContext} from '../guard/classify.js'
 import {registryContext} from '../guard/context.js'
 import {ProductionRegistry} from '../production/registry.js'
@@ -39,6 +39,20 @@ export interface RefreshInputs {
 
 const LOAD = {databases: true, formation: true} as const
 
+/**
+ * The pipeline of a review app, by its review-app record (`GET /apps/{id}/review-app`): Heroku couples
+ * review apps at stage review, so this is asked only for an app in no pipeline. undefined: no review app.
+ */
+async function reviewAppPipeline(client: HerokuClient, staging: AppSnapshot): Promise<string | undefined> {
+  try {
+    const review = await client.get<ReviewApp>(`/apps/${encodeURIComponent(staging.app.id)}/review-app`, {headers: {accept: REVIEW_APPS_ACCEPT}})
+    return review.pipeline?.id
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) return undefined
+    throw error
+  }
+}
+
 export async function loadRefreshInputs(
   client: HerokuClient,
   options: {app: string; from?: string; protectedApps: readonly {id?: string; name: string}[]},
@@ -51,8 +65,10 @@ export async function loadRefreshInputs(
   // Staging and the account's couplings at once: the couplings say which app is the pipeline's production.
   const [staging, couplings] = await Promise.all([loadApp(client, options.app, LOAD), options.from ? undefined : registry.couplings()])
   const isStaging = (key: string): boolean => key === staging.app.name || key === staging.app.id
+  // A review app's source is its pipeline's production, like any other app of the pipeline.
+  const pipelineId = options.from ? undefined : staging.pipeline?.id ?? await reviewAppPipeline(client, staging)
   const pipeline = (couplings ?? [])
-    .filter(c => staging.pipeline !== undefined && c.pipeline.id === staging.pipeline.id && c.stage === 'production' && c.app.id)
+    .filter(c => pipelineId !== undefined && c.pipeline.id === pipelineId && c.stage === 'production' && c.app.id)
     .map(c => c.app.id as string)
   const others = pipeline.filter(key => !isStaging(key))
   if (!options.from) {

@@ -52,8 +52,18 @@ function accountLine(result: AuditResult): string[] {
   return [`Compared with every production app of the account: ${apps.join(', ')}`, '']
 }
 
+/** With --pipeline: what the review and test stages hold, so a clean report says it looked there too. */
+function stagesLine(result: AuditResult): string[] {
+  if (!result.stages) return []
+  const parts = result.stages.map(stage => {
+    const apps = stage.stage === 'review' ? `, ${plural(stage.apps.length, 'review app')}` : ''
+    return `the ${stage.stage} stage (${plural(stage.configVars.length, 'config var')}${apps})`
+  })
+  return [`Also audited: ${parts.join(' and ')}`, '']
+}
+
 export function renderAudit(result: AuditResult): string[] {
-  const lines = [header(result), '', ...accountLine(result)]
+  const lines = [header(result), '', ...accountLine(result), ...stagesLine(result)]
   if (result.findings.length === 0) {
     lines.push('No findings: nothing is shared with production.', '', summaryLine(result))
     return lines

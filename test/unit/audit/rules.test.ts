@@ -501,7 +501,7 @@ describe('audit rules', function () {
   describe('the finding-code table', function () {
     it('documents every code the rules emit, each with a remedy', function () {
       const documented = FINDING_CODES.map(info => info.code).sort()
-      expect(documented).to.deep.equal([...Object.keys(RULES), 'PRODUCTION_STAGE'].sort())
+      expect(documented).to.deep.equal([...Object.keys(RULES), 'PRODUCTION_STAGE', 'STAGE_CONFIG_VAR'].sort())
       for (const info of FINDING_CODES) {
         expect(info.explanation, info.code).to.not.be.empty
         expect(info.remedy, info.code).to.match(/^heroku /)

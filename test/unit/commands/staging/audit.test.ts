@@ -16,6 +16,9 @@ import {
   FIXTURE_SECRETS,
   incidentStagingSnapshot,
   PIPELINE_ID,
+  PROD_DATABASE_URL,
+  PROD_DB_PASSWORD,
+  PROD_STRIPE_KEY,
   productionSnapshot,
   STAGING_ID,
 } from '../../../fixtures/snapshots.js'
@@ -303,6 +306,48 @@ describe('staging:audit', function () {
       const run = await runCommand<AuditResult>(Audit, ['--pipeline', 'acme'])
       expect(run.error).to.equal(undefined)
       expect(run.stdout).to.contain('=== Audit of pipeline acme (acme-staging, acme-review-1, acme-review-2) against acme-production')
+      expect(run.stdout).to.contain('0 critical, 0 warnings, 0 info across 3 apps')
+    })
+
+    it('covers the review and test stages: a production URL in the review stage config vars is STAGE_CONFIG_VAR, naming the stage and the review apps that have it (exit 1)', async function () {
+      const production = productionSnapshot()
+      const review = extraStaging(2)
+      const wired = {...review, configVars: {...review.configVars, DATABASE_URL: PROD_DATABASE_URL}}
+      const apps = [cleanStagingSnapshot(), extraStaging(1), wired, production]
+      mockPipeline(s, PIPELINE, apps, 'acme', {
+        review: {DATABASE_URL: PROD_DATABASE_URL, FEATURE: 'on'},
+        reviewApps: [{app: {id: wired.app.id}, branch: 'feature', id: 'ra-1', pr_number: 2, status: 'created'}],
+        test: {STRIPE_SECRET_KEY: PROD_STRIPE_KEY},
+      })
+      mockLargeLoad(s, apps)
+      const run = await runCommand<AuditResult>(Audit, ['--pipeline', 'acme', '--json'])
+      expect(run.error).to.equal(undefined)
+      expect(process.exitCode).to.equal(1)
+      const json = parseJson(run.stdout)
+      expect(json.stages).to.deep.equal([
+        {apps: ['acme-review-2'], configVars: ['DATABASE_URL', 'FEATURE'], stage: 'review'},
+        {apps: [], configVars: ['STRIPE_SECRET_KEY'], stage: 'test'},
+      ])
+      const stage = json.findings.filter(f => f.code === 'STAGE_CONFIG_VAR')
+      expect(stage.map(f => [f.app, f.subject.rule, f.subject.stage, f.subject.apps])).to.deep.equal([
+        ['acme (review stage)', 'SHARED_DATABASE', {pipeline: 'acme', stage: 'review'}, ['acme-review-2']],
+        ['acme (test stage)', 'SHARED_SECRET', {pipeline: 'acme', stage: 'test'}, []],
+      ])
+      expect(stage[0]?.message).to.contain("acme's review stage config var DATABASE_URL reaches the same Postgres database as acme-production's DATABASE_URL").and.to.contain('every new review app of acme starts with it; it is already on acme-review-2')
+      expect(stage[1]?.remedy).to.equal('heroku ci:config:set STRIPE_SECRET_KEY=<a test-only value> -p acme')
+      // the review app itself is audited as any app: its own finding, with its own remedy
+      expect(json.findings.filter(f => f.app === 'acme-review-2').map(f => f.code)).to.include('SHARED_DATABASE')
+      expect(run.stdout).to.not.contain(PROD_DB_PASSWORD).and.to.not.contain(PROD_STRIPE_KEY)
+    })
+
+    it('stays silent on clean stage config vars and says in the human report that it looked at both stages', async function () {
+      const production = productionSnapshot()
+      const apps = [cleanStagingSnapshot(), extraStaging(1), extraStaging(2), production]
+      mockPipeline(s, PIPELINE, apps, 'acme', {review: {FEATURE: 'on', RACK_ENV: 'review'}, test: {RAILS_ENV: 'test'}})
+      mockLargeLoad(s, apps)
+      const run = await runCommand<AuditResult>(Audit, ['--pipeline', 'acme'])
+      expect(run.error).to.equal(undefined)
+      expect(run.stdout).to.contain('Also audited: the review stage (2 config vars, 1 review app) and the test stage (1 config var)')
       expect(run.stdout).to.contain('0 critical, 0 warnings, 0 info across 3 apps')
     })
 

@@ -11,6 +11,7 @@ import {
   cleanStagingSnapshot,
   FIXTURE_SECRETS,
   incidentStagingSnapshot,
+  PIPELINE_ID,
   PROD_DATABASE_URL,
   PROD_PG,
   PRODUCTION_ID,
@@ -164,9 +165,25 @@ describe('staging:refresh', function () {
       const lonely = {...cleanStagingSnapshot(), pipeline: undefined}
       mockSmallLoad(s, lonely)
       mockAccountCouplings(s, [])
+      s.api.get(`/apps/${lonely.app.id}/review-app`).reply(404, {id: 'not_found', message: 'acme-staging is not a review app.', resource: 'review_app'})
       const run = await runCommand(Refresh, ['-a', 'acme-staging', '--confirm', 'acme-staging'])
       expect(run.error?.oclif?.exit).to.equal(2)
       expect(run.error?.message).to.contain('--from PRODUCTION_APP')
+    })
+
+    it('takes the source of a review app in no pipeline from its review-app record: its pipeline\'s production', async function () {
+      const prod = sized(productionSnapshot(), 9_000_000, 12)
+      const review = {...cleanStagingSnapshot(), pipeline: undefined}
+      mockSmallLoad(s, sized(review, 1_000_000, 3))
+      mockAccountCouplings(s, [prod])
+      s.api.get(`/apps/${review.app.id}/review-app`).matchHeader('accept', 'application/vnd.heroku+json; version=3.review-apps')
+        .reply(200, {app: {id: review.app.id}, branch: 'checkout', id: 'ra-1', pipeline: {id: PIPELINE_ID}, status: 'created'})
+      mockSmallLoad(s, prod, PRODUCTION_ID)
+      mockLatestBackup(s)
+      const run = await runCommand(Refresh, ['-a', 'acme-staging'])
+      expect(run.error?.oclif?.exit).to.equal(4)
+      expect(run.error?.message).to.contain('--confirm acme-staging')
+      expect(run.stderr).to.contain(`${PROD_PG.name} (heroku-postgresql:standard-0, owned by acme-production)`)
     })
 
     it('names the databases when --target matches nothing', async function () {
