@@ -97,8 +97,8 @@ describe('staging:refresh against the emulator', function () {
       const result = JSON.parse(run.stdout) as RefreshResult
       expect(result.app).to.equal('acme-staging')
       expect(result.from).to.equal('acme-production')
-      expect(result.transfer.bytes).to.be.greaterThan(0)
-      expect(result.transfer.name).to.match(/^c\d{3}$/)
+      expect(result.transfer?.bytes).to.be.greaterThan(0)
+      expect(result.transfer?.name).to.match(/^c\d{3}$/)
       expect(result.backups.target?.name).to.match(/^b\d{3}$/)
       expect(result.maintenance).to.deep.equal({after: false, before: false})
       expect(result.source).to.deep.include({app: 'acme-production', attachment: 'DATABASE', configVar: 'DATABASE_URL'})

@@ -2,8 +2,7 @@ import {formatBytes} from '../render/format.js'
 import {type Credential, credentialsIn, credentialsMatch, credentialsOf, sameEndpoint} from '../snapshot/identity.js'
 import {looksSecret} from '../secrets/index.js'
 import {neverSecret} from '../snapshot/secret-values.js'
-import {type AppSnapshot, type AttachmentRef, POSTGRES_SERVICE, serviceOfPlan} from '../snapshot/types.js'
-import {TRANSFER_LIMIT_BYTES} from '../refresh/plan.js'
+import {type AppSnapshot, type AttachmentRef, POSTGRES_SERVICE, serviceOfPlan, TRANSFER_LIMIT_BYTES} from '../snapshot/types.js'
 import type {LedgerEntry} from './ledger.js'
 import {
   type AddonPlanItem,
