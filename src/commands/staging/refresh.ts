@@ -75,6 +75,7 @@ export default class Refresh extends StagingCommand {
       target: opts.target,
     }
     const progress = progressLines()
+    const spinner = !this.jsonEnabled()
     let result: RefreshDryRun | RefreshResult
     try {
       result = await runRefresh(this.client, request, {
@@ -82,9 +83,9 @@ export default class Refresh extends StagingCommand {
         interruptible: async work => this.interruptible(work),
         onEvent: event => {
           // The fork's wait shows as pg:wait does: a spinner with the Data API's status message.
-          if (event.kind === 'step-start' && event.step === 'fork') ux.action.start('Waiting for the new database (Heroku Postgres fork)')
-          else if (event.kind === 'wait') ux.action.status = event.message
-          else if (event.kind === 'step-done' && event.step === 'fork') ux.action.stop('available')
+          if (spinner && event.kind === 'step-start' && event.step === 'fork') ux.action.start('Waiting for the new database (Heroku Postgres fork)')
+          else if (spinner && event.kind === 'wait') ux.action.status = event.message
+          else if (spinner && event.kind === 'step-done' && event.step === 'fork') ux.action.stop('available')
           const line = progress(event)
           if (line !== undefined) this.logToStderr(line)
         },
