@@ -310,7 +310,9 @@ function blueGreenSteps(staging: AppSnapshot, options: RefreshOptions, source: G
   const app = staging.app.name
   const attachment = target.attachment ?? 'DATABASE'
   const others = staging.attachments.filter(a => a.addon.id === old.id && a.name !== attachment)
-  const steps: RefreshStep[] = [{app, attachment: REFRESH_FORK_ATTACHMENT, kind: 'fork', plan: forkPlan, sourceAddonId: sourceAddon.id, sourceAddonName: sourceAddon.name, sourceUrl: source.url as string}]
+  const steps: RefreshStep[] = []
+  if (options.backupSource) steps.push({addonId: sourceAddon.id, addonName: sourceAddon.name, billingApp: sourceAddon.owner.name, kind: 'backup-source'})
+  steps.push({app, attachment: REFRESH_FORK_ATTACHMENT, kind: 'fork', plan: forkPlan, sourceAddonId: sourceAddon.id, sourceAddonName: sourceAddon.name, sourceUrl: source.url as string})
   if (options.pii) steps.push({allow: options.pii.allow, kind: 'pii-check', newDatabase: true, rules: options.pii.rules, url: ''})
   if (options.sanitize) steps.push({file: options.sanitize.file, kind: 'sanitize', newDatabase: true, sql: options.sanitize.sql, url: ''})
   const maintenance = options.maintenance && !staging.app.maintenance

@@ -53,6 +53,12 @@ describe('refresh: the data method (--data copy|fork)', function () {
     expect(fork).to.deep.include({attachment: 'STAGING_REFRESH', kind: 'fork', plan: 'heroku-postgresql:standard-0', sourceAddonId: 'addon-prod-db'})
   })
 
+  it('captures a fresh production backup first with --backup-source', function () {
+    const outcome = planRefresh(input({backupSource: true, data: 'fork'}))
+    if (outcome.kind !== 'plan') throw new Error(JSON.stringify(outcome))
+    expect(outcome.plan.steps.slice(0, 2).map(s => s.kind)).to.deep.equal(['backup-source', 'fork'])
+  })
+
   it('keeps the copy plan for a small database without --data (silent: no fork step)', function () {
     const outcome = planRefresh(input())
     if (outcome.kind !== 'plan') throw new Error(JSON.stringify(outcome))
