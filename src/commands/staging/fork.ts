@@ -28,11 +28,13 @@ export default class Fork extends StagingCommand {
   static override examples = [
     {command: '<%= config.bin %> <%= command.id %> --from example-app --dry-run', description: 'print the plan for example-app-staging and change nothing'},
     {command: '<%= config.bin %> <%= command.id %> --from example-app --set SECRET_KEY_BASE=$(openssl rand -hex 64)', description: 'fork example-app into example-app-staging with its own secret'},
-    {command: '<%= config.bin %> <%= command.id %> --from example-app --to example-qa --plan heroku-postgresql=essential-2 --skip-data', description: 'fork onto a chosen Postgres plan and leave the new database empty'},
+    {command: '<%= config.bin %> <%= command.id %> --from example-app --to example-qa --plan heroku-postgresql=essential-2 --data none', description: 'fork onto a chosen Postgres plan and leave the new database empty'},
+    {command: '<%= config.bin %> <%= command.id %> --from example-app --data fork', description: 'give the fork a Heroku Postgres fork of production\'s database (no transfer)'},
     {command: '<%= config.bin %> <%= command.id %> --from example-app --share-addon example-shared-redis --exclude-config PAYMENTS_WEBHOOK_URL', description: 'share one add-on owned by another app and leave one config var out'},
   ]
 
   static override flags = {
+    data: Flags.string({description: 'how production\'s data gets in: copy, fork (a Postgres fork) or none', options: ['copy', 'fork', 'none']}),
     'destroy-on-failure': Flags.boolean({description: 'if a step fails, destroy the fork app (by default nothing is destroyed and a re-run resumes)'}),
     'dry-run': Flags.boolean({description: 'print the plan and stop: no request that changes anything is sent'}),
     'exclude-config': Flags.string({description: 'config var not to copy (repeatable)', multiple: true}),
@@ -42,7 +44,7 @@ export default class Fork extends StagingCommand {
     scale: Flags.string({description: 'dynos for a process type, as TYPE=QUANTITY (repeatable); default web=1 and every other type 0', multiple: true}),
     set: Flags.string({description: 'config var to set on the fork, as KEY=VALUE (repeatable); wins over every copy and exclusion', multiple: true}),
     'share-addon': Flags.string({description: 'attach this add-on owned by another app to the fork too (repeatable; it is then shared)', multiple: true}),
-    'skip-data': Flags.boolean({description: 'leave the new databases empty: do not copy production\'s data'}),
+    'skip-data': Flags.boolean({deprecated: {message: '--skip-data is now --data none; it still works.', to: 'data'}, description: 'deprecated alias of --data none'}),
     space: Flags.string({description: 'space to create the fork in (default: production\'s, for a Fir app)'}),
     team: Flags.string({description: 'team that owns the fork (default: production\'s)'}),
     to: Flags.string({description: 'name of the fork (default: <from>-staging)'}),

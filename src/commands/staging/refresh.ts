@@ -1,5 +1,5 @@
 import {flags} from '@heroku-cli/command'
-import {Flags} from '@oclif/core'
+import {Flags, ux} from '@oclif/core'
 
 import {StagingCommand} from '../../lib/command/base.js'
 import {DEBUG_HELP} from '../../lib/command/help.js'
@@ -21,7 +21,9 @@ export default class Refresh extends StagingCommand {
     '',
     '--rules FILE maps tables and columns to rules (null, constant, hash, keep, fake_email, fake_phone, fake_name, random_int, random_date, truncate), compiled to SQL that runs as the database owner. With --rules, the PII guard runs after the copy: a likely-PII column that no rule handles, and no --allow-pii TABLE.COLUMN accepts, stops the refresh with exit 4, staging still in maintenance. --dry-run prints the plan, the SQL and the unhandled columns (read from the source\'s schema in a read-only transaction), changes nothing, and exits 4 when --rules leaves a column unhandled.',
     '',
-    'Then: a backup of the target, maintenance on, background dynos scaled to 0, a server-side copy with progress, the optional --rules and --sanitize SQL in one transaction, dynos and maintenance restored, and the audit again. Nothing is ever written to production, except the backup --backup-source asks for.',
+    '--data fork refreshes blue-green: a Heroku Postgres fork of production\'s database is created on staging and waited for, checked and sanitized while the old database still serves, promoted in its place (maintenance only around the switch), and the old database is destroyed only once staging passes the audit again; if anything fails, staging keeps a working database and the message names what was left. Without --data: fork above the 10 GB transfer limit (unless the source is Essential), else copy.',
+    '',
+    'With copy: a backup of the target, maintenance on, background dynos scaled to 0, a server-side copy with progress, the optional --rules and --sanitize SQL in one transaction, dynos and maintenance restored, and the audit again. Nothing is ever written to production, except the backup --backup-source asks for.',
     '',
     DEBUG_HELP,
     '',
@@ -34,6 +36,7 @@ export default class Refresh extends StagingCommand {
     {command: '<%= config.bin %> <%= command.id %> -a acme-staging', description: 'copy the pipeline\'s production DATABASE into acme-staging\'s DATABASE (asks for confirmation)'},
     {command: '<%= config.bin %> <%= command.id %> -a acme-staging --from acme-production --confirm acme-staging --sanitize sanitize.sql', description: 'non-interactive, then scrub personal data in one transaction'},
     {command: '<%= config.bin %> <%= command.id %> -a acme-staging --rules examples/sanitize-rules.yml --dry-run', description: 'print the SQL the rules compile to and the likely-PII columns they leave unhandled; change nothing'},
+    {command: '<%= config.bin %> <%= command.id %> -a acme-staging --data fork --rules examples/sanitize-rules.yml --confirm acme-staging', description: 'blue-green: fork production\'s database, sanitize it, promote it, then destroy the old one'},
     {command: '<%= config.bin %> <%= command.id %> -a acme-staging --target HEROKU_POSTGRESQL_ROSE --backup-source --confirm acme-staging --json', description: 'refresh another attachment, capture a fresh production backup first, typed JSON result'},
   ]
 
@@ -42,6 +45,7 @@ export default class Refresh extends StagingCommand {
     app: flags.app({description: 'staging app to refresh', required: true}),
     backup: Flags.boolean({allowNo: true, default: true, description: 'capture a backup of the target before wiping it (--no-backup skips it: the target\'s data is then lost for good)'}),
     'backup-source': Flags.boolean({default: false, description: 'capture a fresh backup of the production source first (the only write to production any staging command makes)'}),
+    data: Flags.string({description: 'copy (a transfer) or fork (blue-green, a Postgres fork)', options: ['copy', 'fork']}),
     confirm: Flags.string({description: 'the staging app\'s name, to confirm without a prompt (required without a TTY)'}),
     'dry-run': Flags.boolean({description: 'print the plan, the SQL and unhandled PII columns; change nothing'}),
     from: Flags.string({description: 'the production app to copy from (default: the production app of the staging app\'s pipeline)'}),
@@ -61,6 +65,7 @@ export default class Refresh extends StagingCommand {
       backup: opts.backup,
       backupSource: opts['backup-source'],
       configDir: this.config.configDir,
+      data: opts.data as 'copy' | 'fork' | undefined,
       dryRun: opts['dry-run'],
       from: opts.from,
       maintenance: opts.maintenance,
@@ -70,18 +75,29 @@ export default class Refresh extends StagingCommand {
       target: opts.target,
     }
     const progress = progressLines()
-    const result = await runRefresh(this.client, request, {
-      confirm: async plan => this.requireConfirmation(plan.confirmWith, opts.confirm, wipeConfirmTexts(plan.confirmWith)),
-      interruptible: async work => this.interruptible(work),
-      onEvent: event => {
-        const line = progress(event)
-        if (line !== undefined) this.logToStderr(line)
-      },
-      planned: (plan, latest) => {
-        for (const line of planLines(plan, latest)) this.logToStderr(line)
-      },
-      warn: message => this.warn(message),
-    })
+    const spinner = !this.jsonEnabled()
+    let result: RefreshDryRun | RefreshResult
+    try {
+      result = await runRefresh(this.client, request, {
+        confirm: async plan => this.requireConfirmation(plan.confirmWith, opts.confirm, wipeConfirmTexts(plan.confirmWith)),
+        interruptible: async work => this.interruptible(work),
+        onEvent: event => {
+          // The fork's wait shows as pg:wait does: a spinner with the Data API's status message.
+          if (spinner && event.kind === 'step-start' && event.step === 'fork') ux.action.start('Waiting for the new database (Heroku Postgres fork)')
+          else if (spinner && event.kind === 'wait') ux.action.status = event.message
+          else if (spinner && event.kind === 'step-done' && event.step === 'fork') ux.action.stop('available')
+          const line = progress(event)
+          if (line !== undefined) this.logToStderr(line)
+        },
+        planned: (plan, latest) => {
+          for (const line of planLines(plan, latest)) this.logToStderr(line)
+        },
+        warn: message => this.warn(message),
+      })
+    } finally {
+      if (ux.action.running) ux.action.stop('stopped')
+    }
+
     for (const line of 'dryRun' in result ? dryRunLines(result) : summaryLines(result)) this.log(line)
     // The summary (or JSON) is printed either way; the exit code says what remains to be done.
     const code = refreshExitCode(result, opts.rules !== undefined)

@@ -139,7 +139,8 @@ class Fork {
       const key = itemKey(item)
       if (item.action === 'provision') {
         const id = `addon:${key}`
-        steps.push({deps: ['marker'], id, label: `Provision ${item.plan} as ${key}`, run: async () => this.ensureAddon(id, item)})
+        const label = item.data?.method === 'fork' ? `Fork ${item.source.name} into ${item.plan} as ${key}` : `Provision ${item.plan} as ${key}`
+        steps.push({deps: ['marker'], id, label, run: async () => this.ensureAddon(id, item)})
         before.push(id)
         if (item.copyData) {
           const dataId = `data:${key}`
@@ -353,7 +354,9 @@ class Fork {
     let status: Outcome['status'] = 'already-done'
     if (!addon) {
       const body: Record<string, unknown> = {attachment: {name: first}, plan: {name: item.plan}}
-      if (item.version) body.config = {version: item.version}
+      // A Heroku Postgres fork (addons:create --fork): a read of production's database, written into a new add-on of the fork.
+      if (item.data?.method === 'fork') body.config = {fork: item.source.id}
+      else if (item.version) body.config = {version: item.version}
       try {
         addon = await this.mutate(
           async () => this.api.post<AddOn>(`/apps/${enc(this.appId)}/addons`, {body}),
@@ -372,6 +375,7 @@ class Fork {
 
     const addonName = addon.name
     addon = await waitAddonProvisioned(this.api, this.appId, addon, {...this.polling, onState: state => this.emit(step, `${addonName}: ${state}`)})
+    // pg:wait's fields (waiting?, message): a fork is usable only once Heroku has copied the data.
     if (item.source.service === POSTGRES_SERVICE) await waitDatabaseAvailable(this.api, addon, {...this.polling, onStatus: message => this.emit(step, `${addonName}: ${message}`)})
     this.addons.set(itemKey(item), addon)
     for (const name of others) {
@@ -380,7 +384,8 @@ class Fork {
     }
 
     if (first === 'DATABASE') await this.verifyDatabaseUrl(addon)
-    return {detail: `${addon.name}${item.version ? `, Postgres ${item.version}` : ''}`, status}
+    const forked = item.data?.method === 'fork' ? `, a fork of ${item.source.name}` : ''
+    return {detail: `${addon.name}${item.version ? `, Postgres ${item.version}` : ''}${forked}`, status}
   }
 
   /** The fork's DATABASE_URL is exposed by its own new add-on, and reaches nothing of production's. */

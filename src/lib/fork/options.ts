@@ -1,6 +1,6 @@
 import {ActionableError} from '../errors.js'
 import {ExitCode} from '../exit-codes.js'
-import type {ForkOptions} from './types.js'
+import {DATA_METHODS, type DataMethod, type ForkOptions} from './types.js'
 
 /** Turns the command's flags into ForkOptions. Pure; a malformed flag throws ForkUsageError. */
 
@@ -12,6 +12,7 @@ export class ForkUsageError extends ActionableError {
 }
 
 export interface ForkFlags {
+  data?: string
   'destroy-on-failure'?: boolean
   'dry-run'?: boolean
   'exclude-config'?: string[]
@@ -69,6 +70,7 @@ export function forkOptions(flags: ForkFlags): ForkOptions {
   }
 
   return {
+    ...dataMethod(flags),
     excludeConfig: [...new Set(flags['exclude-config'] ?? [])],
     from: flags.from,
     plans,
@@ -77,10 +79,24 @@ export function forkOptions(flags: ForkFlags): ForkOptions {
     scale,
     set,
     shareAddons: [...new Set(flags['share-addon'] ?? [])],
-    skipData: flags['skip-data'] ?? false,
     team: flags.team,
     to: flags.to ?? defaultTarget(flags.from),
   }
+}
+
+/** `--data`, with `--skip-data` as the deprecated alias of `--data none`; undefined: the plan decides. */
+function dataMethod(flags: ForkFlags): {data?: DataMethod} {
+  const asked = flags.data
+  if (asked !== undefined && !DATA_METHODS.includes(asked as DataMethod)) {
+    throw new ForkUsageError(`--data ${asked}: expected one of ${DATA_METHODS.join(', ')}.`, 'Write it as --data copy, --data fork or --data none.')
+  }
+
+  if (flags['skip-data'] && asked !== undefined && asked !== 'none') {
+    throw new ForkUsageError(`--skip-data and --data ${asked} contradict each other.`, 'Drop --skip-data (it means --data none).')
+  }
+
+  if (flags['skip-data']) return {data: 'none'}
+  return asked === undefined ? {} : {data: asked as DataMethod}
 }
 
 /**
@@ -98,7 +114,8 @@ export function resumeCommand(flags: ForkFlags): string {
   for (const raw of flags.set ?? []) parts.push(`--set ${raw.split('=')[0]}=…`)
   for (const name of flags['share-addon'] ?? []) parts.push(`--share-addon ${name}`)
   for (const scale of flags.scale ?? []) parts.push(`--scale ${scale}`)
-  if (flags['skip-data']) parts.push('--skip-data')
+  if (flags.data) parts.push(`--data ${flags.data}`)
+  else if (flags['skip-data']) parts.push('--data none')
   if (flags['destroy-on-failure']) parts.push('--destroy-on-failure')
   return parts.join(' ')
 }

@@ -2,13 +2,14 @@ import {formatBytes} from '../render/format.js'
 import {type Credential, credentialsIn, credentialsMatch, credentialsOf, sameEndpoint} from '../snapshot/identity.js'
 import {looksSecret} from '../secrets/index.js'
 import {neverSecret} from '../snapshot/secret-values.js'
-import {type AppSnapshot, type AttachmentRef, POSTGRES_SERVICE, serviceOfPlan} from '../snapshot/types.js'
+import {type AppSnapshot, type AttachmentRef, POSTGRES_SERVICE, serviceOfPlan, TRANSFER_LIMIT_BYTES} from '../snapshot/types.js'
 import type {LedgerEntry} from './ledger.js'
 import {ownsAddon} from '../snapshot/query.js'
 import {
   type AddonPlanItem,
   type CataloguePlan,
   type ConfigDecision,
+  type DataMethod,
   FORK_MARKER,
   FORK_STAGE,
   type ForkOptions,
@@ -179,15 +180,77 @@ export function smallestPlanHolding(plans: readonly CataloguePlan[], bytes: numb
   return fits[0]
 }
 
+// ---------------------------------------------------------------------------------------------
+// The data method (--data)
+// ---------------------------------------------------------------------------------------------
+
+/** essential-* plans have no fork or follow (their pg:info says `Fork/Follow: Unsupported`). */
+export function isEssentialPlan(plan: string): boolean {
+  return /(?:^|:)essential-\d+$/.test(plan)
+}
+
+/** The Standard-tier plans (`standard-N`): a fork's default home. */
+export function isStandardPlan(plan: string): boolean {
+  return /(?:^|:)standard-\d+$/.test(plan)
+}
+
+export interface DataMethodChoice {
+  method: DataMethod
+  reason: string
+  /** why the asked-for method cannot run, with the fix */
+  problem?: PlanProblem
+  warning?: string
+}
+
+/**
+ * How production's database reaches the fork's: what `--data` asks, else a Heroku Postgres fork above
+ * Heroku's transfer limit (10 GB, where pg:copy is not supported) and a copy below it. Essential
+ * databases cannot be forked. Pure.
+ */
+export function chooseDataMethod(source: {app: string; attachment: string; name: string; plan: string}, numBytes: number | undefined, asked: DataMethod | undefined): DataMethodChoice {
+  const size = numBytes === undefined ? 'of unknown size' : formatBytes(numBytes, 1024)
+  const over = numBytes !== undefined && numBytes > TRANSFER_LIMIT_BYTES
+  const essential = isEssentialPlan(source.plan)
+  if (asked === 'none') return {method: 'none', reason: '--data none: left empty'}
+  if (asked === 'fork') {
+    if (!essential) return {method: 'fork', reason: '--data fork: a Heroku Postgres fork, no transfer'}
+    return {
+      method: 'fork',
+      problem: {
+        fix: `Copy it instead with --data copy, or move ${source.app}'s database to Standard first (heroku addons:upgrade ${source.name} heroku-postgresql:standard-0 -a ${source.app}).`,
+        message: `${source.name} is on ${source.plan}: Essential databases cannot be forked (Fork/Follow: Unsupported).`,
+      },
+      reason: '--data fork',
+    }
+  }
+
+  if (asked === 'copy') {
+    const warning = over ? `--data copy: ${source.name} holds ${size}, above the 10 GB Heroku documents for pg:copy; --data fork is the supported way.` : undefined
+    return {method: 'copy', reason: `--data copy: a transfer of ${size}`, ...(warning ? {warning} : {})}
+  }
+
+  if (over && essential) {
+    return {
+      method: 'copy',
+      reason: `a transfer of ${size}: above the 10 GB transfer limit, but ${source.plan} cannot be forked`,
+      warning: `${source.name} holds ${size} on ${source.plan}, which cannot be forked: the copy may take hours or fail. Move it to Standard (heroku addons:upgrade ${source.name} heroku-postgresql:standard-0 -a ${source.app}) to fork it.`,
+    }
+  }
+
+  if (over) return {method: 'fork', reason: `a Heroku Postgres fork: ${size} is above the 10 GB transfer limit`}
+  return {method: 'copy', reason: `a transfer: ${size} is under the 10 GB transfer limit`}
+}
+
 interface PlanChoice {
   plan: string
   reason: string
 }
 
-function choosePlan(production: AppSnapshot, group: AddonGroup, options: ForkOptions, catalogue: PlanCatalogue, problems: PlanProblem[]): PlanChoice | undefined {
+function choosePlan(production: AppSnapshot, group: AddonGroup, options: ForkOptions, catalogue: PlanCatalogue, problems: PlanProblem[], method?: DataMethod): PlanChoice | undefined {
   const {addon} = group.first
   const {service} = addon
-  const offered = catalogue[service]
+  // A Heroku Postgres fork goes on the smallest Standard plan holding the data (never Essential).
+  const offered = method === 'fork' ? catalogue[service]?.filter(p => isStandardPlan(p.name)) : catalogue[service]
   const list = offered?.map(p => p.name.split(':')[1] ?? p.name).join(', ') || 'none'
   const requested = options.plans[service]
   let choice: PlanChoice
@@ -197,13 +260,13 @@ function choosePlan(production: AppSnapshot, group: AddonGroup, options: ForkOpt
     const size = production.databases[addon.id]?.numBytes
     const smallest = size === undefined ? undefined : smallestPlanHolding(offered ?? [], size)
     if (size === undefined) choice = {plan: addon.plan, reason: `production's plan (its data size is unknown, so no smaller plan can be chosen)`}
-    else if (smallest) choice = {plan: smallest.name, reason: `smallest plan holding production's ${formatBytes(size, 1024)} (production: ${addon.plan.split(':')[1] ?? addon.plan})`}
+    else if (smallest) choice = {plan: smallest.name, reason: `smallest ${method === 'fork' ? 'Standard ' : ''}plan holding production's ${formatBytes(size, 1024)} (production: ${addon.plan.split(':')[1] ?? addon.plan})`}
     else choice = {plan: addon.plan, reason: `production's plan (no plan known to hold ${formatBytes(size, 1024)})`}
   } else {
     choice = {plan: addon.plan, reason: 'same plan as production'}
   }
 
-  const offer = offered?.find(p => p.name === choice.plan)
+  const offer = catalogue[service]?.find(p => p.name === choice.plan)
   if (!offer || !offer.installable) {
     const why = offered === undefined ? `the plan API lists no plans for ${service}` : `the plan API does not offer it${offer ? ' any more' : ''}`
     problems.push({
@@ -259,7 +322,18 @@ function planAddons(production: AppSnapshot, options: ForkOptions, catalogue: Pl
         continue
       }
 
-      const choice = choosePlan(production, group, options, catalogue, problems)
+      const postgres = addon.service === POSTGRES_SERVICE
+      const data = postgres ? chooseDataMethod({app: production.app.name, attachment: group.first.name, name: addon.name, plan: addon.plan}, production.databases[addon.id]?.numBytes, options.data) : undefined
+      if (data?.problem) problems.push(data.problem)
+      if (data?.warning) warnings.push(data.warning)
+      const choice = choosePlan(production, group, options, catalogue, problems, data?.method)
+      if (data?.method === 'fork' && choice && isEssentialPlan(choice.plan)) {
+        problems.push({
+          fix: `Choose a Standard or higher plan with --plan ${addon.service}=standard-0, or copy with --data copy.`,
+          message: `${choice.plan} cannot hold a Heroku Postgres fork: forks need a Standard or higher plan.`,
+        })
+      }
+
       const item: AddonPlanItem = {
         action: 'provision',
         attachments,
@@ -271,7 +345,8 @@ function planAddons(production: AppSnapshot, options: ForkOptions, catalogue: Pl
       }
       if (addon.service === POSTGRES_SERVICE) {
         item.version = production.databases[addon.id]?.majorVersion
-        item.copyData = !options.skipData
+        item.copyData = data?.method === 'copy'
+        if (data) item.data = {method: data.method, reason: data.reason}
         if (item.version === undefined) {
           problems.push({
             fix: `Check it with: heroku pg:info ${addon.name} -a ${production.app.name}`,

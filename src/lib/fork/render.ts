@@ -38,7 +38,7 @@ export function renderPlan(plan: ForkPlan): string[] {
       item.attachments.join(', ') || '-',
       item.action === 'provision' ? `${item.plan ?? ''}${version}` : item.source.plan,
       item.action === 'provision' ? formatPrice(item.priceCents) : '-',
-      item.reason + (item.copyData ? '; data copied' : ''),
+      item.reason + (item.data ? `; data: ${item.data.reason}` : ''),
     ])
   }
 

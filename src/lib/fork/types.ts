@@ -31,8 +31,17 @@ export interface ForkOptions {
   shareAddons: string[]
   /** `--scale TYPE=QUANTITY`: dynos for a process type other than web's default 1 / others' 0 */
   scale: Record<string, number>
-  skipData: boolean
+  /** `--data`: how production's database reaches the fork's; undefined lets the plan decide (fork above the transfer limit) */
+  data?: DataMethod
 }
+
+/**
+ * How the fork's database gets production's data: `copy` (a Data API transfer, pg:copy's), `fork` (a
+ * Heroku Postgres fork, `config.fork`: the same major, no transfer), or `none` (left empty).
+ */
+export type DataMethod = 'copy' | 'fork' | 'none'
+
+export const DATA_METHODS: readonly DataMethod[] = ['copy', 'fork', 'none']
 
 /** One plan of an add-on service, as the plan API (`GET /addon-services/:service/plans`) reports it. */
 export interface CataloguePlan {
@@ -71,8 +80,10 @@ export interface AddonPlanItem {
   reason: string
   /** heroku-postgresql: the major version the new database is pinned to */
   version?: string
-  /** heroku-postgresql: production's data is copied into it */
+  /** heroku-postgresql: production's data is copied into it (a transfer: data.method copy) */
   copyData: boolean
+  /** heroku-postgresql: how production's data reaches it, and why that method */
+  data?: {method: DataMethod; reason: string}
   /** something a human must do by hand (e.g. scheduler jobs are not copied) */
   manualReview?: string
 }

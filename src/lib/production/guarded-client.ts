@@ -92,7 +92,9 @@ export class ProductionGuard {
       if (owner !== undefined) throw new ProductionMutationError(method, path, `${segment}, an add-on of ${owner}`, this.command)
     }
 
-    // Config var maps are keyed by var names; only resource bodies name apps and add-ons.
+    // Config var maps are keyed by var names; only resource bodies name apps and add-ons. An add-on's
+    // `config.fork` (or `config.follow`) names the database it copies from: a read of production, so a
+    // fork of production's database created on a staging app passes (the path above names staging).
     if (/\/config-vars$/.test(path) || !body || typeof body !== 'object') return
     const fields = body as Record<string, unknown>
     const app = namesOf(fields.app).map(name => this.apps.get(name)).find(Boolean)

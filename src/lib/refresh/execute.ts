@@ -4,15 +4,17 @@
  * step's backup capture; every other mutating request names the staging app or its add-on, and
  * passes the production guard (`GuardedClient`) at run time, whatever the plan says.
  */
+import type {AuditFinding} from '../audit/types.js'
 import {ActionableError} from '../errors.js'
 import {ExitCode, type ExitCodeValue} from '../exit-codes.js'
 import type {HerokuClient} from '../heroku/client.js'
 import {GuardedClient, ProductionGuard} from '../production/guarded-client.js'
-import type {DataTransfer} from '../heroku/types.js'
-import {type PollOptions, WaitAbortedError, waitTransfer} from '../heroku/wait.js'
+import type {AddOn, AddOnAttachment, ConfigVars, DataTransfer} from '../heroku/types.js'
+import {type PollOptions, WaitAbortedError, waitAddonProvisioned, waitDatabaseAvailable, waitTransfer} from '../heroku/wait.js'
+import {currentSecrets} from '../secrets/index.js'
 import {appReaching, hostTableOf} from '../snapshot/identity.js'
 import type {AppSnapshot} from '../snapshot/types.js'
-import {type BackupStep, type ProcessQuantity, type RefreshPlan, type RefreshStep, type StepKind, transferName} from './plan.js'
+import {type BackupStep, type ProcessQuantity, REFRESH_FORK_ATTACHMENT, type RefreshPlan, type RefreshStep, type StepKind, transferName} from './plan.js'
 import {type PiiColumn, suggestedRules, unhandledPii} from './rules.js'
 import {runSanitize} from './sanitize.js'
 import {readColumns} from './schema.js'
@@ -20,6 +22,8 @@ import {readColumns} from './schema.js'
 export type RefreshEvent =
   | {kind: 'progress'; name: string; processedBytes: number; step: 'backup-source' | 'backup-target' | 'transfer'; totalBytes?: number}
   | {kind: 'step-done'; step: StepKind}
+  /** the fork is not ready yet: the Data API's wait status (pg:wait's `message`) or the add-on's state */
+  | {kind: 'wait'; message: string; step: 'fork'}
   | {kind: 'step-start'; step: StepKind}
 
 export interface TransferSummary {
@@ -32,13 +36,29 @@ export interface TransferSummary {
   uuid: string
 }
 
+/** A blue-green refresh: the fork that replaced the target, and what became of the old database. */
+export interface ForkSummary {
+  addon: string
+  addonId: string
+  plan: string
+  /** from the create request until the Data API said it was available */
+  waitMs: number
+  oldAddon: string
+  oldDestroyed: boolean
+  promoted: boolean
+}
+
 export interface ExecutionResult {
   backups: {source?: TransferSummary; target?: TransferSummary}
   durationMs: number
+  /** blue-green (`--data fork`) only */
+  fork?: ForkSummary
   formation: {paused: ProcessQuantity[]; restored: boolean}
-  maintenance: {turnedOff: boolean; turnedOn: boolean}
+  /** `durationMs`: how long this run kept staging in maintenance (0 when it never turned it on) */
+  maintenance: {durationMs: number; turnedOff: boolean; turnedOn: boolean}
   sanitize?: {durationMs: number; file: string}
-  transfer: TransferSummary
+  /** the copy (`--data copy`); null for a blue-green refresh */
+  transfer: null | TransferSummary
 }
 
 /** Where staging stands when a refresh stops early. */
@@ -53,6 +73,8 @@ export interface StagingState {
   targetBackup?: TransferSummary
   /** a transfer still running on Heroku when the command stopped */
   running?: {app: string; name: string}
+  /** blue-green: the new add-on, once created, its URL once ready, and whether it is promoted */
+  fork?: {addonId: string; addonName: string; promoted: boolean; url?: string}
 }
 
 /** A step failed or the user interrupted; `fix` names the exact commands to finish or undo. */
@@ -84,9 +106,27 @@ export interface ExecuteOptions {
   runSql?: (url: string, sql: string) => Promise<unknown>
   /** abort (Ctrl-C): polling stops at once, and no further step starts */
   signal?: AbortSignal
+  /** blue-green: audits staging over a fresh snapshot; a critical finding keeps the old database */
+  audit?: () => Promise<AuditFinding[]>
 }
 
 class Interrupted extends Error {}
+
+/** A blue-green refresh found its fork's attachment taken (an earlier run's fork, not destroyed). */
+class ForkLeftOver extends Error {
+  constructor(readonly addonName: string, app: string, attachment: string) {
+    super(`${app} already has ${attachment} (${addonName}), left by an earlier staging:refresh --data fork`)
+  }
+}
+
+/** Staging's audit after the promote has a critical finding: the old database is kept. */
+class AuditCritical extends Error {
+  constructor(findings: AuditFinding[]) {
+    super(`The audit of staging after the promote has ${findings.length} critical finding${findings.length === 1 ? '' : 's'}: ${findings.map(f => f.code).join(', ')}`)
+  }
+}
+
+const enc = encodeURIComponent
 
 /** The PII guard found columns no rule handles: the refresh stops before the copy is served. */
 class UnhandledPii extends Error {
@@ -124,8 +164,9 @@ export async function executeRefresh(client: HerokuClient, plan: RefreshPlan, op
   const result: Omit<ExecutionResult, 'durationMs' | 'transfer'> & {transfer?: TransferSummary} = {
     backups: {},
     formation: {paused: [], restored: false},
-    maintenance: {turnedOff: false, turnedOn: false},
+    maintenance: {durationMs: 0, turnedOff: false, turnedOn: false},
   }
+  let maintenanceSince: number | undefined
 
   const waitFor = async (billingApp: string, transfer: DataTransfer, step: 'backup-source' | 'backup-target' | 'transfer', totalBytes?: number): Promise<TransferSummary> => {
     const name = transferName(transfer)
@@ -169,10 +210,12 @@ export async function executeRefresh(client: HerokuClient, plan: RefreshPlan, op
         await writes.patch(`/apps/${encodeURIComponent(step.app)}`, {body: {maintenance: false}})
         state.maintenanceOn = false
         result.maintenance.turnedOff = true
+        if (maintenanceSince !== undefined) result.maintenance.durationMs = Date.now() - maintenanceSince
         break
       }
 
       case 'maintenance-on': {
+        maintenanceSince = Date.now()
         await writes.patch(`/apps/${encodeURIComponent(step.app)}`, {body: {maintenance: true}})
         state.maintenanceOn = true
         result.maintenance.turnedOn = true
@@ -180,7 +223,7 @@ export async function executeRefresh(client: HerokuClient, plan: RefreshPlan, op
       }
 
       case 'pii-check': {
-        const columns = await (options.readSchema ?? readColumns)(step.url)
+        const columns = await (options.readSchema ?? readColumns)(databaseUrl(step))
         const unhandled = unhandledPii(columns, step.rules, step.allow)
         if (unhandled.length > 0) throw new UnhandledPii(unhandled, step.rules.file)
         break
@@ -189,10 +232,11 @@ export async function executeRefresh(client: HerokuClient, plan: RefreshPlan, op
       case 'sanitize': {
         const runSql = options.runSql ?? runSanitize
         // A direct connection bypasses the API guard: check the database's identity itself.
-        const reached = appReaching(options.production, step.url, hostTableOf(options.production))
+        const url = databaseUrl(step)
+        const reached = appReaching(options.production, url, hostTableOf(options.production))
         if (reached) throw new Error(`Refused to run the sanitize SQL: its database is one of ${reached.app.name}'s (production). staging:refresh never writes production.`)
         const begun = Date.now()
-        await runSql(step.url, step.sql)
+        await runSql(url, step.sql)
         result.sanitize = {durationMs: Date.now() - begun, file: step.file}
         break
       }
@@ -224,7 +268,85 @@ export async function executeRefresh(client: HerokuClient, plan: RefreshPlan, op
         result.transfer = await waitFor(step.billingApp, transfer, 'transfer', step.totalBytes)
         break
       }
+
+      case 'fork': {
+        await forkInto(step)
+        break
+      }
+
+      case 'promote': {
+        await promote(step)
+        break
+      }
+
+      case 'audit': {
+        const findings = options.audit ? await options.audit() : []
+        const critical = findings.filter(finding => finding.severity === 'critical')
+        if (critical.length > 0) throw new AuditCritical(critical)
+        break
+      }
+
+      case 'destroy-old': {
+        await writes.delete(`/apps/${enc(step.app)}/addons/${enc(step.addonId)}`)
+        if (result.fork) result.fork.oldDestroyed = true
+        break
+      }
     }
+  }
+
+  /** The blue-green fork's URL for the PII check and the sanitize SQL; the copy's own otherwise. */
+  const databaseUrl = (step: {newDatabase?: boolean; url: string}): string => {
+    if (!step.newDatabase) return step.url
+    if (!state.fork?.url) throw new Error('The new database is not ready: no URL to sanitize.')
+    return state.fork.url
+  }
+
+  const attachments = async (): Promise<AddOnAttachment[]> => writes.list<AddOnAttachment>(`/apps/${enc(app)}/addon-attachments`)
+
+  /** Creates the fork (config.fork: a read of production) on staging, then waits as pg:wait does. */
+  const forkInto = async (step: Extract<RefreshStep, {kind: 'fork'}>): Promise<void> => {
+    const taken = (await attachments()).find(a => a.name === step.attachment)
+    if (taken) throw new ForkLeftOver(taken.addon.name ?? taken.addon.id ?? '?', app, step.attachment)
+    const began = Date.now()
+    const created = await writes.post<AddOn>(`/apps/${enc(step.app)}/addons`, {
+      body: {attachment: {name: step.attachment}, config: {fork: step.sourceAddonId}, plan: {name: step.plan}},
+    })
+    state.fork = {addonId: created.id, addonName: created.name, promoted: false}
+    const wait = {...poll, quick: {forMs: 30_000, maxMs: 1000}}
+    const say = (message: string) => emit({kind: 'wait', message: `${created.name}: ${message}`, step: 'fork'})
+    try {
+      await waitAddonProvisioned(writes, step.app, created, {...wait, onState: say})
+      await waitDatabaseAvailable(writes, created, {...wait, onStatus: say})
+    } catch (error) {
+      if (error instanceof WaitAbortedError) throw new Interrupted()
+      throw error
+    }
+
+    const config = await writes.get<ConfigVars>(`/apps/${enc(step.app)}/config-vars`)
+    currentSecrets().registerConfig(config)
+    const url = config[`${step.attachment}_URL`]
+    if (!url) throw new Error(`${created.name} is ready but ${step.app} has no ${step.attachment}_URL.`)
+    const reached = appReaching(options.production, url, hostTableOf(options.production))
+    if (reached) throw new Error(`The new database reaches one of ${reached.app.name}'s databases (production): stopping before anything is written to it.`)
+    state.fork.url = url
+    const old = plan.steps.find((s): s is Extract<RefreshStep, {kind: 'promote'}> => s.kind === 'promote')
+    result.fork = {addon: created.name, addonId: created.id, oldAddon: old?.oldAddonName ?? '?', oldDestroyed: false, plan: step.plan, promoted: false, waitMs: Date.now() - began}
+  }
+
+  /** pg:promote: the old database keeps a name of its own, the fork takes the target's, its temporary name goes. */
+  const promote = async (step: Extract<RefreshStep, {kind: 'promote'}>): Promise<void> => {
+    const fork = state.fork
+    if (!fork) throw new Error('No fork to promote.')
+    const before = await attachments()
+    if (step.keepOldAs && !before.some(a => a.name === step.keepOldAs && a.addon.id === step.oldAddonId)) {
+      await writes.post('/addon-attachments', {body: {addon: {id: step.oldAddonId}, app: {id: step.appId}, name: step.keepOldAs}})
+    }
+
+    await writes.post('/addon-attachments', {body: {addon: {id: fork.addonId}, app: {id: step.appId}, confirm: step.app, name: step.attachment}})
+    fork.promoted = true
+    if (result.fork) result.fork.promoted = true
+    const temporary = (await attachments()).find(a => a.name === REFRESH_FORK_ATTACHMENT && a.addon.id === fork.addonId)
+    if (temporary) await writes.delete(`/addon-attachments/${enc(temporary.id)}`)
   }
 
   for (const step of plan.steps) {
@@ -240,8 +362,8 @@ export async function executeRefresh(client: HerokuClient, plan: RefreshPlan, op
     }
   }
 
-  if (!result.transfer) throw new Error('The refresh plan has no transfer step.')
-  return {...result, durationMs: Date.now() - started, transfer: result.transfer}
+  if (!result.transfer && plan.method === 'copy') throw new Error('The refresh plan has no transfer step.')
+  return {...result, durationMs: Date.now() - started, transfer: result.transfer ?? null}
 }
 
 /** Turns a failure or an interruption into a RefreshStepError, undoing what is safe to undo. */
@@ -249,6 +371,7 @@ async function stopped(client: GuardedClient, plan: RefreshPlan, state: StagingS
   const interrupted = error instanceof Interrupted
   const reason = interrupted ? 'Interrupted' : (error as Error).message
   const target = plan.target.attachment ?? plan.target.addon?.name ?? 'DATABASE'
+  if (plan.method === 'fork') return blueGreenStopped(client, plan, state, step, error, rerun)
 
   // A transfer still runs on Heroku: say so, and how to follow it; leave staging quiet.
   if (state.running) {
@@ -337,6 +460,72 @@ async function stopped(client: GuardedClient, plan: RefreshPlan, state: StagingS
     `${reason} during ${step.kind}, after the copy completed. ${describeState(state)}.`,
     step.kind,
     undo.length > 0 ? `Finish by hand: ${undo.join(' && ')}.` : `Check the app: heroku ps -a ${state.app}.`,
+    state,
+    interrupted,
+  )
+}
+
+/**
+ * A blue-green refresh stopped: staging still has a working database either way. Before the promote
+ * it is the old one, untouched; after it, the sanitized fork, with the old one kept. Maintenance this
+ * run turned on is turned off (both are safe to serve); the message names what was left and the commands.
+ */
+async function blueGreenStopped(client: GuardedClient, plan: RefreshPlan, state: StagingState, step: RefreshStep, error: unknown, rerun: string): Promise<RefreshStepError> {
+  const interrupted = error instanceof Interrupted
+  const reason = interrupted ? 'Interrupted' : (error as Error).message
+  const {app} = state
+  const target = plan.target.attachment ?? 'DATABASE'
+  const old = plan.target.addon?.name ?? target
+  if (state.maintenanceOn && !plan.maintenanceWasOn) {
+    try {
+      await client.patch(`/apps/${enc(app)}`, {body: {maintenance: false}})
+      state.maintenanceOn = false
+    } catch {
+      // said below: describeState reports maintenance still on
+    }
+  }
+
+  const destroy = (name: string) => `heroku addons:destroy ${name} -a ${app} --confirm ${app}`
+  if (error instanceof ForkLeftOver) {
+    return new RefreshStepError(
+      `${reason}. Nothing was changed: ${app} keeps its ${target} (${old}).`,
+      step.kind,
+      `Destroy the earlier fork with ${destroy(error.addonName)}, then run ${rerun} again.`,
+      state,
+      interrupted,
+      ExitCode.Refused,
+    )
+  }
+
+  const fork = state.fork
+  if (!fork?.promoted) {
+    const left = fork ? ` The new fork ${fork.addonName} was left on ${app} (as ${REFRESH_FORK_ATTACHMENT}), never served.` : ''
+    const cleanup = fork ? `Destroy the new fork with ${destroy(fork.addonName)}, ` : ''
+    if (error instanceof UnhandledPii) {
+      return new RefreshStepError(
+        `${reason}. ${app} keeps its ${target} (${old}); nothing was destroyed.${left}`,
+        step.kind,
+        `${cleanup}add rules to ${error.file} under tables: (or accept a column with --allow-pii TABLE.COLUMN), then run ${rerun} again:\n${suggestedRules(error.columns)}`,
+        state,
+        interrupted,
+        ExitCode.Refused,
+      )
+    }
+
+    return new RefreshStepError(
+      `${reason} during ${step.kind}. ${app} keeps its ${target} (${old}), which still serves; nothing was destroyed.${left} ${describeState(state)}.`,
+      step.kind,
+      `${cleanup ? `${cleanup}fix the cause, then run` : 'Fix the cause, then run'} ${rerun} again.`,
+      state,
+      interrupted,
+    )
+  }
+
+  const kept = plan.steps.find((s): s is Extract<RefreshStep, {kind: 'promote'}> => s.kind === 'promote')?.keepOldAs
+  return new RefreshStepError(
+    `${reason} during ${step.kind}. The fork ${fork.addonName} is now ${target} on ${app}; the old database ${old} was kept${kept ? ` (attached as ${kept})` : ''}, not destroyed. ${describeState(state)}.`,
+    step.kind,
+    `Check with heroku staging:audit -a ${app}; go back with heroku pg:promote ${old} -a ${app}, or once the findings are fixed: ${destroy(old)}.`,
     state,
     interrupted,
   )

@@ -13,11 +13,17 @@ import {
 } from '../guard/classify.js'
 import {databaseNames, resolveDatabase} from '../guard/resolve.js'
 import type {DataTransfer} from '../heroku/types.js'
+import {isEssentialPlan, postgresStorageBytes} from '../fork/plan.js'
 import type {Rules} from './rules.js'
 import {hostTableOf, isPostgresUrl} from '../snapshot/identity.js'
-import type {AppSnapshot, FormationEntry} from '../snapshot/types.js'
+import {type AppSnapshot, type FormationEntry, TRANSFER_LIMIT_BYTES} from '../snapshot/types.js'
+
+/** How staging gets production's data: a transfer into its database, or a Heroku Postgres fork promoted in its place (blue-green). */
+export type RefreshMethod = 'copy' | 'fork'
 
 export interface RefreshOptions {
+  /** `--data`: undefined lets the plan decide (fork above the transfer limit when the source can be forked) */
+  data?: RefreshMethod
   /** capture a backup of the target before wiping it (default true; `--no-backup` turns it off) */
   backup: boolean
   /** capture a fresh backup of the source (production) first: the only write to production */
@@ -84,9 +90,21 @@ export type RefreshStep =
   | {app: string; kind: 'scale-down'; processes: ProcessQuantity[]}
   /** scales these processes back to exactly these quantities and sizes */
   | {app: string; kind: 'scale-restore'; processes: ProcessQuantity[]}
-  | {file: string; kind: 'sanitize'; sql: string; url: string}
+  /** `url` is the copy's; `newDatabase`: the blue-green fork's, known once it is provisioned */
+  | {file: string; kind: 'sanitize'; newDatabase?: boolean; sql: string; url: string}
   /** looks for likely-PII columns in the copy that no rule handles and --allow-pii does not accept */
-  | {allow: string[]; kind: 'pii-check'; rules: Rules; url: string}
+  | {allow: string[]; kind: 'pii-check'; newDatabase?: boolean; rules: Rules; url: string}
+  /** blue-green: a Heroku Postgres fork of the source, created on staging as `attachment`, waited for (pg:wait) */
+  | {app: string; attachment: string; kind: 'fork'; plan: string; sourceAddonId: string; sourceAddonName: string; sourceUrl: string}
+  /**
+   * blue-green: the fork becomes `attachment` (pg:promote); the old add-on is first attached as
+   * `keepOldAs` when that attachment is its only one on staging, so it survives the switch
+   */
+  | {app: string; appId: string; attachment: string; keepOldAs?: string; kind: 'promote'; oldAddonId: string; oldAddonName: string}
+  /** blue-green: staging is audited again (a fresh snapshot); a critical finding keeps the old database */
+  | {app: string; kind: 'audit'}
+  /** blue-green: the old database, destroyed only after the audit passed */
+  | {addonId: string; addonName: string; app: string; kind: 'destroy-old'}
   | {
     billingApp: string
     fromName: string
@@ -103,6 +121,12 @@ export type RefreshStep =
 export type StepKind = RefreshStep['kind']
 
 export interface RefreshPlan {
+  /** `copy`: a transfer into the target; `fork`: blue-green, a fork promoted in place of the target */
+  method: RefreshMethod
+  /** why that method */
+  methodReason: string
+  /** blue-green: the new add-on's plan, and why */
+  forkPlan?: {plan: string; reason: string}
   /** what the user types to confirm: the target app's name */
   confirmWith: string
   /** maintenance was already on before the refresh; it is left on */
@@ -203,8 +227,7 @@ export function transferName(transfer: DataTransfer): string {
   return transfer.num === undefined ? transfer.uuid : `${prefix}${String(transfer.num).padStart(3, '0')}`
 }
 
-/** Heroku documents pg:copy and transfers for databases under this size; above it, a Heroku Postgres fork. */
-export const TRANSFER_LIMIT_BYTES = 10 * 1000 ** 3
+export {TRANSFER_LIMIT_BYTES} from '../snapshot/types.js'
 
 /**
  * What PGBackups, which runs every transfer, cannot do: copy from or into a Shield database (Shield plans
@@ -232,6 +255,74 @@ export function transferUnsupported(source: GuardTarget, sourceApp: AppSnapshot,
   }
 
   return undefined
+}
+
+/** The attachment a blue-green refresh creates the fork under, until it is promoted. */
+export const REFRESH_FORK_ATTACHMENT = 'STAGING_REFRESH'
+/** Where the old database stays attached between the promote and its destruction, when it had no other name. */
+export const REFRESH_OLD_ATTACHMENT = 'STAGING_REFRESH_OLD'
+
+const STANDARD_PLANS = ['standard-0', 'standard-2', 'standard-3', 'standard-4', 'standard-5', 'standard-6', 'standard-7', 'standard-8', 'standard-9']
+
+/**
+ * The blue-green fork's plan: Advanced stays Advanced (a fork keeps its source's tier), otherwise
+ * the smallest Standard plan whose published storage holds the source's data.
+ */
+export function refreshForkPlan(sourcePlan: string, numBytes: number | undefined): {plan: string; reason: string} {
+  if (/:advanced\b/.test(sourcePlan)) return {plan: sourcePlan, reason: 'the source\'s plan: a fork of Advanced stays on Advanced'}
+  const bytes = numBytes ?? 0
+  const fits = STANDARD_PLANS.find(plan => (postgresStorageBytes(plan) ?? 0) >= bytes) ?? 'standard-9'
+  const size = numBytes === undefined ? 'data of unknown size' : `${(numBytes / 1000 ** 3).toFixed(1)} GB`
+  return {plan: `heroku-postgresql:${fits}`, reason: `smallest Standard plan holding the source's ${size}`}
+}
+
+/**
+ * copy or fork: what --data asks, else a fork above the transfer limit when the source can be forked
+ * (not Essential), else a copy. Pure.
+ */
+export function chooseRefreshMethod(source: {app: string; attachment: string; name?: string; plan?: string}, numBytes: number | undefined, asked: RefreshMethod | undefined): {fix?: string; message?: string; method: RefreshMethod; reason: string} {
+  const forkable = source.plan !== undefined && !isEssentialPlan(source.plan)
+  const over = numBytes !== undefined && numBytes > TRANSFER_LIMIT_BYTES
+  if (asked === 'fork' && !forkable) {
+    return {
+      fix: `Copy it instead with --data copy, or move it to Standard first (heroku addons:upgrade ${source.name ?? source.attachment} heroku-postgresql:standard-0 -a ${source.app}).`,
+      message: source.plan
+        ? `${source.name} on ${source.app} is on ${source.plan}: Essential databases cannot be forked (Fork/Follow: Unsupported).`
+        : `${source.attachment} on ${source.app} is not a Heroku Postgres add-on: it cannot be forked.`,
+      method: 'fork',
+      reason: '--data fork',
+    }
+  }
+
+  if (asked) return {method: asked, reason: `--data ${asked}`}
+  if (over && forkable) return {method: 'fork', reason: 'above the 10 GB transfer limit: a Heroku Postgres fork, promoted when ready'}
+  return {method: 'copy', reason: over ? 'above the 10 GB transfer limit, but the source cannot be forked' : 'under the 10 GB transfer limit: a server-side copy'}
+}
+
+/**
+ * The blue-green steps: fork the source into a new add-on on staging and wait; check and sanitize
+ * it while the old database still serves; promote it (maintenance only around the switch); audit
+ * staging again; destroy the old database only then.
+ */
+function blueGreenSteps(staging: AppSnapshot, options: RefreshOptions, source: GuardTarget, target: GuardTarget, forkPlan: string): RefreshStep[] {
+  const sourceAddon = source.addon as NonNullable<GuardTarget['addon']>
+  const old = target.addon as NonNullable<GuardTarget['addon']>
+  const app = staging.app.name
+  const attachment = target.attachment ?? 'DATABASE'
+  const others = staging.attachments.filter(a => a.addon.id === old.id && a.name !== attachment)
+  const steps: RefreshStep[] = []
+  if (options.backupSource) steps.push({addonId: sourceAddon.id, addonName: sourceAddon.name, billingApp: sourceAddon.owner.name, kind: 'backup-source'})
+  steps.push({app, attachment: REFRESH_FORK_ATTACHMENT, kind: 'fork', plan: forkPlan, sourceAddonId: sourceAddon.id, sourceAddonName: sourceAddon.name, sourceUrl: source.url as string})
+  if (options.pii) steps.push({allow: options.pii.allow, kind: 'pii-check', newDatabase: true, rules: options.pii.rules, url: ''})
+  if (options.sanitize) steps.push({file: options.sanitize.file, kind: 'sanitize', newDatabase: true, sql: options.sanitize.sql, url: ''})
+  const maintenance = options.maintenance && !staging.app.maintenance
+  if (maintenance) steps.push({app, kind: 'maintenance-on'})
+  steps.push({app, appId: staging.app.id, attachment, ...(others.length === 0 ? {keepOldAs: REFRESH_OLD_ATTACHMENT} : {}), kind: 'promote', oldAddonId: old.id, oldAddonName: old.name})
+  if (maintenance) steps.push({app, kind: 'maintenance-off'})
+  steps.push({app, kind: 'audit'})
+  // An add-on owned by another (non-production) app is only detached by the promote, never destroyed.
+  if (old.owner.id === staging.app.id || old.owner.name === staging.app.name) steps.push({addonId: old.id, addonName: old.name, app, kind: 'destroy-old'})
+  return steps
 }
 
 /** Resolves both sides, runs the guard, and lays out the steps. */
@@ -269,6 +360,27 @@ export function planRefresh(input: PlanInput): PlanOutcome {
   const sourceSide = side(sourceTarget, sourceApp)
   const targetSide = side(target, staging)
   if (verdict.refusals.length > 0) return {kind: 'refused', refusals: verdict.refusals, source: sourceSide, target: targetSide}
+  const method = chooseRefreshMethod({app: sourceApp.app.name, attachment: sourceTarget.attachment ?? options.source, name: sourceTarget.addon?.name, plan: sourceTarget.addon?.plan}, sourceSide.numBytes, options.data)
+  if (method.message && method.fix) return {fix: method.fix, kind: 'unsupported', message: method.message}
+  if (method.method === 'fork') {
+    const forkPlan = refreshForkPlan(sourceTarget.addon?.plan ?? '', sourceSide.numBytes)
+    return {
+      kind: 'plan',
+      plan: {
+        confirmWith: staging.app.name,
+        forkPlan,
+        maintenanceWasOn: staging.app.maintenance,
+        method: 'fork',
+        methodReason: method.reason,
+        production: context.production.map(p => p.name),
+        source: sourceSide,
+        staging: {id: staging.app.id, name: staging.app.name},
+        steps: blueGreenSteps(staging, options, sourceTarget, target, forkPlan.plan),
+        target: targetSide,
+      },
+    }
+  }
+
   const unsupported = transferUnsupported(sourceTarget, sourceApp, target, staging)
   if (unsupported) return {...unsupported, kind: 'unsupported'}
 
@@ -320,6 +432,8 @@ export function planRefresh(input: PlanInput): PlanOutcome {
     plan: {
       confirmWith: staging.app.name,
       maintenanceWasOn,
+      method: 'copy',
+      methodReason: method.reason,
       production: context.production.map(p => p.name),
       source: sourceSide,
       staging: {id: staging.app.id, name: staging.app.name},

@@ -68,17 +68,37 @@ function stepText(step: RefreshStep): string {
     case 'transfer': {
       return `copy ${step.fromName} → ${step.toName} on Heroku (server-side transfer)`
     }
+
+    case 'fork': {
+      return `fork ${step.sourceAddonName} into a new ${step.plan} on ${step.app} as ${step.attachment}, and wait for it (the old database still serves)`
+    }
+
+    case 'promote': {
+      return `promote the fork to ${step.attachment}${step.keepOldAs ? ` (${step.oldAddonName} stays attached as ${step.keepOldAs})` : ''}`
+    }
+
+    case 'audit': {
+      return `audit ${step.app} again: a critical finding keeps the old database`
+    }
+
+    case 'destroy-old': {
+      return `destroy the old database ${step.addonName}`
+    }
   }
 }
 
 /** What the user reads before confirming. */
 export function planLines(plan: RefreshPlan, latest: null | {ageSeconds: number; name: string} | undefined): string[] {
+  const fork = plan.method === 'fork'
   const lines = [
-    `Refreshing ${plan.staging.name}: ALL DATA in the target is replaced by a copy of the source.`,
+    fork
+      ? `Refreshing ${plan.staging.name} blue-green: a Heroku Postgres fork of the source replaces the target, which is destroyed once the fork passed the audit.`
+      : `Refreshing ${plan.staging.name}: ALL DATA in the target is replaced by a copy of the source.`,
+    `Method: ${plan.method} (${plan.methodReason})${plan.forkPlan ? `; the fork on ${plan.forkPlan.plan} (${plan.forkPlan.reason})` : ''}.`,
     '',
     ...sideLines('FROM (source, read only)', plan.source),
     '',
-    ...sideLines('TO (target, wiped)', plan.target),
+    ...sideLines(fork ? 'TO (target, replaced, then destroyed)' : 'TO (target, wiped)', plan.target),
     '',
     latest
       ? `Production's latest backup: ${latest.name}, ${formatAge(latest.ageSeconds)} old.`
@@ -148,16 +168,26 @@ export function progressLines(now: () => number = Date.now): (event: RefreshEven
 /** What the refresh did (stdout), ending with the audit of staging again. */
 export function summaryLines(result: RefreshResult): string[] {
   const paused = result.formation.paused.map(p => `${p.type}=${p.quantity}`).join(' ')
-  const lines = [
-    `Refreshed ${result.app}'s ${result.target.attachment ?? result.target.configVar} from ${result.from}'s ${result.source.attachment ?? result.source.configVar}.`,
-    `  bytes copied ${formatBytes(result.transfer.bytes)} (${result.transfer.name})`,
-    `  duration     ${formatDuration(result.durationMs)} (copy ${formatDuration(result.transfer.durationMs)})`,
-    `  backup       ${result.backups.target ? `${transferLine(result.backups.target)}; restore with heroku pg:backups:restore ${result.backups.target.app}::${result.backups.target.name} ${result.target.attachment ?? 'DATABASE'} -a ${result.app}` : 'none (--no-backup)'}`,
-  ]
+  const lines = [`Refreshed ${result.app}'s ${result.target.attachment ?? result.target.configVar} from ${result.from}'s ${result.source.attachment ?? result.source.configVar}${result.fork ? ' by a Heroku Postgres fork (blue-green)' : ''}.`]
+  if (result.transfer) {
+    lines.push(
+      `  bytes copied ${formatBytes(result.transfer.bytes)} (${result.transfer.name})`,
+      `  duration     ${formatDuration(result.durationMs)} (copy ${formatDuration(result.transfer.durationMs)})`,
+      `  backup       ${result.backups.target ? `${transferLine(result.backups.target)}; restore with heroku pg:backups:restore ${result.backups.target.app}::${result.backups.target.name} ${result.target.attachment ?? 'DATABASE'} -a ${result.app}` : 'none (--no-backup)'}`,
+    )
+  }
+
+  if (result.fork) {
+    lines.push(
+      `  new database ${result.fork.addon} (${result.fork.plan}), ready in ${formatDuration(result.fork.waitMs)}`,
+      `  duration     ${formatDuration(result.durationMs)}`,
+      `  old database ${result.fork.oldAddon} ${result.fork.oldDestroyed ? 'destroyed after the audit passed' : 'kept'}`,
+    )
+  }
   if (result.backups.source) lines.push(`  production   fresh backup ${transferLine(result.backups.source)}`)
   lines.push(
     `  sanitize     ${result.sanitize ? `${result.sanitize.file} applied in ${formatDuration(result.sanitize.durationMs)}` : 'none'}`,
-    `  maintenance  ${result.maintenance.after ? 'on' : 'off'}${result.maintenance.before ? ' (it was on before)' : ''}`,
+    `  maintenance  ${result.maintenance.after ? 'on' : 'off'}${result.maintenance.before ? ' (it was on before)' : ''}; in maintenance for ${formatDuration(result.maintenance.durationMs)}`,
     `  dynos        ${paused ? `${paused} ${result.formation.verified ? 'restored' : 'NOT as before'}` : 'no background dynos were running'}`,
     ...findingLines(result.findings),
   )

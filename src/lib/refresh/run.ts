@@ -24,10 +24,15 @@ export interface RefreshResult {
   durationMs: number
   /** the audit of the staging app after the copy */
   findings: AuditFinding[]
+  /** blue-green (`--data fork`): the fork that replaced the target and what became of the old database; null for a copy */
+  fork: ExecutionResult['fork'] | null
   formation: {paused: ProcessQuantity[]; restored: boolean; verified: boolean}
   from: string
   latestProductionBackup: null | {ageSeconds: number; finishedAt: string; name: string}
-  maintenance: {after: boolean; before: boolean}
+  /** `durationMs`: how long this run kept staging in maintenance */
+  maintenance: {after: boolean; before: boolean; durationMs: number}
+  /** how the data got in: `copy` (a transfer) or `fork` (blue-green) */
+  method: RefreshPlan['method']
   sanitize: null | {durationMs: number; file: string}
   source: DatabaseSide
   target: DatabaseSide
@@ -89,6 +94,7 @@ export function rerunCommand(request: Omit<RefreshRequest, 'configDir'>): string
   if (!request.backup) parts.push('--no-backup')
   if (request.backupSource) parts.push('--backup-source')
   if (!request.maintenance) parts.push('--no-maintenance')
+  if (request.data) parts.push(`--data ${request.data}`)
   if (request.rules) parts.push(`--rules ${request.rules}`)
   for (const column of request.allowPii ?? []) parts.push(`--allow-pii ${column}`)
   if (request.sanitize) parts.push(`--sanitize ${request.sanitize}`)
@@ -116,6 +122,7 @@ export async function runRefresh(client: HerokuClient, request: RefreshRequest, 
     options: {
       backup: request.backup,
       backupSource: request.backupSource,
+      data: request.data,
       maintenance: request.maintenance,
       pii: rules ? {allow: request.allowPii ?? [], rules: rules.rules} : undefined,
       sanitize,
@@ -137,9 +144,9 @@ export async function runRefresh(client: HerokuClient, request: RefreshRequest, 
   }
 
   const {plan} = outcome
-  if ((plan.source.numBytes ?? 0) > TRANSFER_LIMIT_BYTES) {
+  if (plan.method === 'copy' && (plan.source.numBytes ?? 0) > TRANSFER_LIMIT_BYTES) {
     const size = `${((plan.source.numBytes ?? 0) / 1000 ** 3).toFixed(1)} GB`
-    const warning = `${plan.source.addon?.name ?? 'The source'} holds ${size}: Heroku documents pg:copy and transfers for databases under 10 GB; a copy this size may take hours or fail, and a Heroku Postgres fork is the supported way (heroku addons:create heroku-postgresql:PLAN --fork ${plan.source.app}::${plan.source.attachment ?? 'DATABASE'}).`
+    const warning = `${plan.source.addon?.name ?? 'The source'} holds ${size}: Heroku documents pg:copy and transfers for databases under 10 GB; a copy this size may take hours or fail, and a Heroku Postgres fork is the supported way (--data fork, when the source is not Essential).`
     warn(warning)
     inputs.warnings.push(warning)
   }
@@ -151,7 +158,14 @@ export async function runRefresh(client: HerokuClient, request: RefreshRequest, 
   await hooks.confirm(plan)
 
   const rerun = rerunCommand(request)
-  const execute = async (signal?: AbortSignal) => executeRefresh(client, plan, {onEvent: hooks.onEvent, production: inputs.production, rerun, signal})
+  const execute = async (signal?: AbortSignal) => executeRefresh(client, plan, {
+    // blue-green: the old database is destroyed only once staging, reloaded, passes the audit
+    audit: async () => (await verifyRefresh(client, inputs)).findings,
+    onEvent: hooks.onEvent,
+    production: inputs.production,
+    rerun,
+    signal,
+  })
   const execution = hooks.interruptible ? await hooks.interruptible(execute) : await execute()
   const verification = await verifyRefresh(client, inputs)
   const formation = formationWarning(plan.staging.name, verification.formation)
@@ -165,7 +179,9 @@ export async function runRefresh(client: HerokuClient, request: RefreshRequest, 
     formation: {paused: execution.formation.paused, restored: execution.formation.restored, verified: verification.formation.same},
     from: inputs.sourceApp.app.name,
     latestProductionBackup: backup.latest ? {ageSeconds: backup.latest.ageSeconds, finishedAt: backup.latest.finishedAt, name: backup.latest.name} : null,
-    maintenance: {after: verification.maintenance, before: plan.maintenanceWasOn},
+    fork: execution.fork ?? null,
+    maintenance: {after: verification.maintenance, before: plan.maintenanceWasOn, durationMs: execution.maintenance.durationMs},
+    method: plan.method,
     sanitize: execution.sanitize ?? null,
     source: plan.source,
     target: plan.target,
@@ -176,11 +192,11 @@ export async function runRefresh(client: HerokuClient, request: RefreshRequest, 
 
 /** Reads the source's schema (a read-only query) to list the likely-PII columns the rules leave unhandled. */
 async function dryRun(plan: RefreshPlan, from: string, sql: string | undefined, rules: Rules | undefined, allow: string[]): Promise<RefreshDryRun> {
-  const transfer = plan.steps.find(step => step.kind === 'transfer')
+  const source = plan.steps.map(step => (step.kind === 'transfer' ? step.fromUrl : step.kind === 'fork' ? step.sourceUrl : undefined)).find(Boolean)
   let unhandled: PiiColumn[] = []
   let schemaError: null | string = null
   try {
-    if (transfer) unhandled = unhandledPii(await readColumns(transfer.fromUrl), rules, allow)
+    if (source) unhandled = unhandledPii(await readColumns(source), rules, allow)
   } catch (error) {
     schemaError = (error as Error).message
   }

@@ -82,6 +82,9 @@ export interface AppSnapshot {
 
 export const POSTGRES_SERVICE = 'heroku-postgresql'
 
+/** Heroku documents pg:copy and transfers for databases under this size; above it, a Heroku Postgres fork. */
+export const TRANSFER_LIMIT_BYTES = 10 * 1000 ** 3
+
 export function serviceOfPlan(plan: string): string {
   return plan.split(':')[0] ?? plan
 }

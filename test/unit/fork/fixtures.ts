@@ -80,7 +80,6 @@ export function options(overrides: Partial<ForkOptions> = {}): ForkOptions {
     scale: {},
     set: {},
     shareAddons: [],
-    skipData: false,
     to: 'acme-production-staging',
     ...overrides,
   }

@@ -30,6 +30,21 @@ describe('fork production guard', function () {
     refused('PATCH', `/addons/${ADDONS.memcachier.name}`, {plan: 'x'})
   })
 
+  it('lets a Heroku Postgres fork of production\'s database be created on staging (config.fork is a read of production)', function () {
+    const body = {attachment: {name: 'DATABASE'}, config: {fork: ADDONS.pg.id}, plan: {name: 'heroku-postgresql:standard-0'}}
+    allowed('POST', '/apps/acme-production-staging/addons', body)
+    allowed('POST', '/apps/acme-production-staging/addons', {...body, config: {fork: `acme-production::DATABASE`}})
+    const strict = new ProductionGuard(production(), {command: 'staging:refresh', refuseAttachedInBody: true})
+    expect(() => strict.assert('POST', '/apps/acme-staging/addons', body)).not.to.throw()
+  })
+
+  it('refuses a fork created on production itself, or any write naming production\'s database next to config.fork', function () {
+    const body = {config: {fork: ADDONS.pg.id}, plan: {name: 'heroku-postgresql:standard-0'}}
+    refused('POST', '/apps/acme-production/addons', body)
+    refused('POST', `/apps/${PROD_ID}/addons`, body)
+    refused('POST', '/addon-attachments', {addon: {id: ADDONS.pg.id}, app: {id: 'staging'}, config: {fork: ADDONS.pg.id}, name: 'DATABASE'})
+  })
+
   it('refuses a body that names the production app or an add-on it owns', function () {
     refused('POST', '/addon-attachments', {addon: {id: ADDONS.pg.id}, app: {id: 'fork'}, name: 'DATABASE'})
     refused('POST', '/addon-attachments', {addon: ADDONS.redis.name, app: 'fork'})

@@ -12,7 +12,7 @@ describe('fork options', function () {
       set: ['SECRET=a=b', 'EMPTY='],
       'share-addon': ['REDIS'],
     })
-    expect(options).to.deep.include({excludeConfig: ['A'], from: 'acme', skipData: false, to: 'acme-staging'})
+    expect(options).to.deep.include({excludeConfig: ['A'], from: 'acme', to: 'acme-staging'})
     expect(options.plans).to.deep.equal({'heroku-postgresql': 'essential-1'})
     expect(options.set).to.deep.equal({EMPTY: '', SECRET: 'a=b'})
     expect(options.scale).to.deep.equal({worker: 2})
@@ -27,7 +27,16 @@ describe('fork options', function () {
 
   it('builds the resume command without --set values', function () {
     const command = resumeCommand({from: 'acme', plan: ['heroku-redis=mini'], set: ['SECRET_KEY_BASE=very-secret'], 'skip-data': true, to: 'acme-qa'})
-    expect(command).to.equal('heroku staging:fork --from acme --to acme-qa --plan heroku-redis=mini --set SECRET_KEY_BASE=… --skip-data')
+    expect(command).to.equal('heroku staging:fork --from acme --to acme-qa --plan heroku-redis=mini --set SECRET_KEY_BASE=… --data none')
     expect(command).not.to.contain('very-secret')
+  })
+
+  it('reads --data, with --skip-data as the alias of --data none', function () {
+    expect(forkOptions({from: 'acme'}).data).to.equal(undefined)
+    expect(forkOptions({data: 'fork', from: 'acme'}).data).to.equal('fork')
+    expect(forkOptions({from: 'acme', 'skip-data': true}).data).to.equal('none')
+    expect(forkOptions({data: 'none', from: 'acme', 'skip-data': true}).data).to.equal('none')
+    expect(() => forkOptions({data: 'fork', from: 'acme', 'skip-data': true})).to.throw(ForkUsageError, 'contradict')
+    expect(() => forkOptions({data: 'clone', from: 'acme'})).to.throw(ForkUsageError, 'expected one of copy, fork, none')
   })
 })

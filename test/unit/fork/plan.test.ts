@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 
-import {checkTarget, desiredConfig, planFork, postgresStorageBytes, smallestPlanHolding} from '../../../src/lib/fork/plan.js'
+import {checkTarget, chooseDataMethod, desiredConfig, planFork, postgresStorageBytes, smallestPlanHolding} from '../../../src/lib/fork/plan.js'
 import {type AddonPlanItem, type ConfigDecision, FORK_MARKER, type ForkPlan} from '../../../src/lib/fork/types.js'
 import {ADDONS, addon, attachment, catalogue, fork, GB, options, PROD_DB_URL, PROD_ID, production, SECRET_KEY_BASE, STRIPE_API_KEY} from './fixtures.js'
 
@@ -139,8 +139,79 @@ describe('fork plan', function () {
       expect(item(plan, ADDONS.redis.name).manualReview).to.equal(undefined)
     })
 
-    it('leaves the new database empty with --skip-data', function () {
-      expect(item(planFork(production(), options({skipData: true}), catalogue()), ADDONS.pg.name).copyData).to.equal(false)
+    it('leaves the new database empty with --data none (--skip-data)', function () {
+      const pg = item(planFork(production(), options({data: 'none'}), catalogue()), ADDONS.pg.name)
+      expect(pg.copyData).to.equal(false)
+      expect(pg.data?.method).to.equal('none')
+    })
+  })
+
+  describe('the data method (--data)', function () {
+    const source = {app: 'acme-production', attachment: 'DATABASE', name: 'postgresql-shiny-12345', plan: 'heroku-postgresql:standard-0'}
+    const withSize = (bytes: number, plan = ADDONS.pg.plan) => {
+      const prod = production()
+      const db = prod.databases[ADDONS.pg.id]
+      if (db) db.numBytes = bytes
+      for (const a of prod.attachments) if (a.addon.id === ADDONS.pg.id) a.addon.plan = plan
+      return prod
+    }
+
+    it('copies by default under the 10 GB transfer limit (silent: no fork, no warning)', function () {
+      const plan = planFork(withSize(5 * GB), options(), catalogue())
+      const pg = item(plan, ADDONS.pg.name)
+      expect(pg.data).to.deep.equal({method: 'copy', reason: 'a transfer: 5.0 GB is under the 10 GB transfer limit'})
+      expect(pg.copyData).to.equal(true)
+      expect(plan.problems).to.deep.equal([])
+      expect(plan.warnings.join(' ')).not.to.contain('transfer limit')
+    })
+
+    it('forks by default above the transfer limit, on the smallest Standard plan that holds the data', function () {
+      const plan = planFork(withSize(50 * GB), options(), catalogue())
+      const pg = item(plan, ADDONS.pg.name)
+      expect(pg.data?.method).to.equal('fork')
+      expect(pg.data?.reason).to.contain('above the 10 GB transfer limit')
+      expect(pg).to.include({copyData: false, plan: 'heroku-postgresql:standard-0', priceCents: 5000})
+      expect(pg.reason).to.contain('smallest Standard plan')
+      expect(plan.problems).to.deep.equal([])
+    })
+
+    it('forks when asked, even a small database, never onto Essential', function () {
+      const pg = item(planFork(withSize(1 * GB), options({data: 'fork'}), catalogue()), ADDONS.pg.name)
+      expect(pg.data?.method).to.equal('fork')
+      expect(pg.plan).to.equal('heroku-postgresql:standard-0')
+    })
+
+    it('honours --plan for a fork, and refuses an Essential --plan for one', function () {
+      const ok = planFork(withSize(1 * GB), options({data: 'fork', plans: {'heroku-postgresql': 'standard-2'}}), catalogue())
+      expect(item(ok, ADDONS.pg.name).plan).to.equal('heroku-postgresql:standard-2')
+      expect(ok.problems).to.deep.equal([])
+      const essential = planFork(withSize(1 * GB), options({data: 'fork', plans: {'heroku-postgresql': 'essential-1'}}), catalogue())
+      expect(essential.problems.map(p => p.message).join(' ')).to.contain('forks need a Standard or higher plan')
+    })
+
+    it('refuses to fork an Essential production, naming --data copy (fires), and copies it when not asked (silent)', function () {
+      const refused = planFork(withSize(1 * GB, 'heroku-postgresql:essential-1'), options({data: 'fork'}), catalogue())
+      expect(refused.problems).to.have.length(1)
+      expect(refused.problems[0]?.message).to.contain('Essential databases cannot be forked')
+      expect(refused.problems[0]?.fix).to.contain('--data copy')
+      const copied = planFork(withSize(1 * GB, 'heroku-postgresql:essential-1'), options(), catalogue())
+      expect(copied.problems).to.deep.equal([])
+      expect(item(copied, ADDONS.pg.name).data?.method).to.equal('copy')
+    })
+
+    it('copies a large Essential database with a warning (it cannot be forked)', function () {
+      const choice = chooseDataMethod({...source, plan: 'heroku-postgresql:essential-2'}, 20 * GB, undefined)
+      expect(choice.method).to.equal('copy')
+      expect(choice.warning).to.contain('cannot be forked')
+    })
+
+    it('warns when --data copy is asked above the limit (fires) and not below it (silent)', function () {
+      expect(chooseDataMethod(source, 20 * GB, 'copy').warning).to.contain('--data fork is the supported way')
+      expect(chooseDataMethod(source, 2 * GB, 'copy').warning).to.equal(undefined)
+    })
+
+    it('copies a database of unknown size by default', function () {
+      expect(chooseDataMethod(source, undefined, undefined).method).to.equal('copy')
     })
   })
 

@@ -1,0 +1,68 @@
+import {expect} from 'chai'
+
+import {chooseRefreshMethod, type PlanInput, planRefresh, type RefreshOptions, refreshForkPlan} from '../../../src/lib/refresh/plan.js'
+import {production, staging} from '../guard/fixtures.js'
+
+const defaults: RefreshOptions = {backup: true, backupSource: false, maintenance: true, source: 'DATABASE', target: 'DATABASE'}
+const GB = 1000 ** 3
+
+function input(options: Partial<RefreshOptions> = {}): PlanInput {
+  const prod = production()
+  return {options: {...defaults, ...options}, production: [prod], protectedApps: [], sourceApp: prod, staging: staging()}
+}
+
+describe('refresh: the data method (--data copy|fork)', function () {
+  const source = {app: 'acme', attachment: 'DATABASE', name: 'postgresql-prod-1', plan: 'heroku-postgresql:standard-0'}
+
+  it('copies under the 10 GB transfer limit by default (silent)', function () {
+    expect(chooseRefreshMethod(source, 9 * GB, undefined)).to.deep.include({method: 'copy'})
+    expect(chooseRefreshMethod(source, undefined, undefined).method).to.equal('copy')
+  })
+
+  it('forks above the limit by default (fires), and copies an Essential source it cannot fork', function () {
+    expect(chooseRefreshMethod(source, 11 * GB, undefined).method).to.equal('fork')
+    const essential = chooseRefreshMethod({...source, plan: 'heroku-postgresql:essential-2'}, 11 * GB, undefined)
+    expect(essential.method).to.equal('copy')
+    expect(essential.message).to.equal(undefined)
+  })
+
+  it('refuses --data fork of an Essential source with the fix (fires); takes --data as asked otherwise', function () {
+    const refused = chooseRefreshMethod({...source, plan: 'heroku-postgresql:essential-0'}, GB, 'fork')
+    expect(refused.message).to.contain('Essential databases cannot be forked')
+    expect(refused.fix).to.contain('--data copy')
+    expect(chooseRefreshMethod(source, GB, 'fork')).to.deep.include({method: 'fork', reason: '--data fork'})
+    expect(chooseRefreshMethod(source, 50 * GB, 'copy').method).to.equal('copy')
+  })
+
+  it('puts the fork on the smallest Standard plan holding the data; Advanced stays Advanced', function () {
+    expect(refreshForkPlan('heroku-postgresql:standard-4', 9 * GB).plan).to.equal('heroku-postgresql:standard-0')
+    expect(refreshForkPlan('heroku-postgresql:premium-3', 100 * GB).plan).to.equal('heroku-postgresql:standard-2')
+    expect(refreshForkPlan('heroku-postgresql:advanced', 9 * GB).plan).to.equal('heroku-postgresql:advanced')
+  })
+
+  it('lays out the blue-green steps: fork, check and sanitize the new database, promote inside maintenance, audit, destroy the old last', function () {
+    const outcome = planRefresh(input({data: 'fork', sanitize: {file: 's.sql', sql: 'SELECT 1'}}))
+    if (outcome.kind !== 'plan') throw new Error(JSON.stringify(outcome))
+    const {plan} = outcome
+    expect(plan.method).to.equal('fork')
+    expect(plan.steps.map(s => s.kind)).to.deep.equal(['fork', 'sanitize', 'maintenance-on', 'promote', 'maintenance-off', 'audit', 'destroy-old'])
+    expect(plan.steps.find(s => s.kind === 'sanitize')).to.deep.include({newDatabase: true})
+    expect(plan.steps.map(s => s.kind)).not.to.include('backup-target')
+    expect(plan.steps.map(s => s.kind)).not.to.include('transfer')
+    const fork = plan.steps[0]
+    expect(fork).to.deep.include({attachment: 'STAGING_REFRESH', kind: 'fork', plan: 'heroku-postgresql:standard-0', sourceAddonId: 'addon-prod-db'})
+  })
+
+  it('captures a fresh production backup first with --backup-source', function () {
+    const outcome = planRefresh(input({backupSource: true, data: 'fork'}))
+    if (outcome.kind !== 'plan') throw new Error(JSON.stringify(outcome))
+    expect(outcome.plan.steps.slice(0, 2).map(s => s.kind)).to.deep.equal(['backup-source', 'fork'])
+  })
+
+  it('keeps the copy plan for a small database without --data (silent: no fork step)', function () {
+    const outcome = planRefresh(input())
+    if (outcome.kind !== 'plan') throw new Error(JSON.stringify(outcome))
+    expect(outcome.plan.method).to.equal('copy')
+    expect(outcome.plan.steps.map(s => s.kind)).not.to.include('fork')
+  })
+})
