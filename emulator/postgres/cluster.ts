@@ -684,7 +684,7 @@ async function prepareDataDir(dir: string, bins: PgBinaries, runAs: RunAs | unde
 
 /** Starts (after initdb when needed) a PostgreSQL server on 127.0.0.1 for the emulator. */
 export async function startCluster(options: ClusterOptions = {}): Promise<PgCluster & {readonly dataDir: string; readonly pid: number | undefined; serverLog(): string}> {
-  const bins = findBinaries()
+  const bins = options.binaries ?? findBinaries()
   const runAs = serverUser()
   const temporary = !options.dataDir
   const dataDir = options.dataDir ? path.resolve(options.dataDir) : mkdtempSync(path.join(os.tmpdir(), 'heroku-staging-pg-'))

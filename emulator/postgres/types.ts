@@ -3,7 +3,11 @@
  * data directory, with one database and one role (own password) per heroku-postgresql add-on.
  */
 
+import type {PgBinaries} from './binaries.js'
+
 export interface ClusterOptions {
+  /** the programs to run (a server of one major: `findServerForMajor`); default `findBinaries()` */
+  binaries?: PgBinaries
   /** keep the cluster here across restarts; default a temporary directory removed on stop */
   dataDir?: string
   /** 0 or undefined: a free port on 127.0.0.1 */

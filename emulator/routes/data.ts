@@ -196,7 +196,7 @@ export function dataRoutes(router: Router, core: Core): void {
   const sourceSize = async (url: string): Promise<number> => {
     const addon = store.state.addons.find(a => a.config.URL === url && a.database)
     if (!addon?.database) return 0
-    const cluster = await core.cluster()
+    const cluster = await core.clusterOf(addon)
     return (await cluster.size(addon.database)).numBytes
   }
 
@@ -226,7 +226,7 @@ export function dataRoutes(router: Router, core: Core): void {
   // ------------------------------------------------------------------ databases
   router.add('GET', '/client/v11/databases/:addon', async ctx => {
     const addon = database(ctx)
-    const cluster = await core.cluster()
+    const cluster = await core.clusterOf(addon)
     const db = addon.database!
     const [{numBytes, numTables}, connections] = await Promise.all([
       cluster.size(db),
@@ -287,7 +287,7 @@ export function dataRoutes(router: Router, core: Core): void {
     const addon = database(ctx)
     // A reset drops and recreates the database, which would silently make a follower writable.
     if (addon.following) throw invalidParams(`${readOnlyError(addon).message}.`)
-    const cluster = await core.cluster()
+    const cluster = await core.clusterOf(addon)
     await cluster.resetDatabase(addon.database!)
     return {body: {message: `Database ${addon.name} has been reset.`}}
   })
@@ -296,7 +296,7 @@ export function dataRoutes(router: Router, core: Core): void {
     const addon = database(ctx)
     const leader = addon.following
     if (!leader) throw invalidParams(`${addon.name} is not a follower.`)
-    await setReadOnly(core, addon.database!, false)
+    await setReadOnly(core, addon, false)
     store.unfollow(addon)
     return {body: {message: `${addon.name} no longer follows ${leader.name} and is now writable.`}}
   })
@@ -306,7 +306,7 @@ export function dataRoutes(router: Router, core: Core): void {
     const version = optionalString(bodyObject(ctx), 'version') ?? Object.keys(POSTGRES_VERSIONS).sort((a, b) => Number(b) - Number(a))[0]!
     const wasFollowing = Boolean(addon.following)
     store.upgradeVersion(addon, version)
-    if (wasFollowing) await setReadOnly(core, addon.database!, false)
+    if (wasFollowing) await setReadOnly(core, addon, false)
     return {body: {message: `Upgrading ${addon.name} to Postgres ${version}.${wasFollowing ? ' It no longer follows its leader and is writable.' : ''}`}}
   }
 
@@ -330,7 +330,7 @@ export function dataRoutes(router: Router, core: Core): void {
     const addon = advanced(ctx, {provisioned: false})
     const ready = addon.state === 'provisioned' && Boolean(addon.database && addon.config.URL)
     const owner = store.appById(addon.appId)
-    const size = ready ? await (await core.cluster()).size(addon.database!) : {numBytes: 0, numTables: 0}
+    const size = ready ? await (await core.clusterOf(addon)).size(addon.database!) : {numBytes: 0, numTables: 0}
     const level = ADVANCED_LEVELS.find(l => l.name === addon.level) ?? ADVANCED_LEVELS[0]!
     const url = ready ? new URL(addon.config.URL!) : undefined
     const count = addon.highAvailability ? 2 : 1
@@ -413,7 +413,7 @@ export function dataRoutes(router: Router, core: Core): void {
     const name = requiredString(bodyObject(ctx), 'name')
     if (!/^[a-z][a-z0-9_-]{0,49}$/.test(name) || name === 'default') throw invalidParams(`Credential name ${name} is invalid: use lowercase letters, digits, dashes and underscores.`)
     if (addon.credentials?.[name]) throw invalidParams(`A credential named ${name} already exists on ${addon.name}.`)
-    const cluster = await core.cluster()
+    const cluster = await core.clusterOf(addon)
     const user = randomRoleName()
     const password = randomPassword()
     const owner = decodeURIComponent(new URL(addon.config.URL!).username)
@@ -429,7 +429,7 @@ export function dataRoutes(router: Router, core: Core): void {
     if (name === 'default') throw invalidParams("You can't destroy the default credential.")
     const {user} = store.removeCredential(addon, name)
     const owner = decodeURIComponent(new URL(addon.config.URL!).username)
-    const cluster = await core.cluster()
+    const cluster = await core.clusterOf(addon)
     // objects the credential owned go to the default credential, as Heroku says
     await cluster.query(addon.database!, `REASSIGN OWNED BY ${ident(user)} TO ${ident(owner)}; DROP OWNED BY ${ident(user)}`, undefined, {as: 'superuser'})
     await cluster.query('postgres', `DROP ROLE ${ident(user)}`, undefined, {as: 'superuser'})
@@ -439,7 +439,7 @@ export function dataRoutes(router: Router, core: Core): void {
   /** Rotation sets a new password on the credential's role; for `default` the add-on's URL changes with it. */
   const rotate = async (ctx: RequestContext, names: (addon: AddonRec) => string[]): Promise<{body: unknown}> => {
     const addon = database(ctx)
-    const cluster = await core.cluster()
+    const cluster = await core.clusterOf(addon)
     for (const name of names(addon)) {
       const user = name === 'default' ? decodeURIComponent(new URL(addon.config.URL!).username) : addon.credentials?.[name]?.user
       if (!user) throw notFound('credential', `Couldn't find the credential ${name} on ${addon.name}.`)
@@ -464,7 +464,7 @@ export function dataRoutes(router: Router, core: Core): void {
     const app = store.app(actor(ctx), requiredString(body, 'app'))
     const credential = optionalString(body, 'credential') ?? 'default'
     if (credential !== 'default') throw invalidParams('Connection pooling is only available for the default credential.')
-    await core.cluster()
+    await core.clusterOf(addon)
     const attachment = store.createAttachment(actor(ctx), app, addon, {
       confirm: app.name,
       name: optionalString(body, 'name') ?? 'DATABASE_CONNECTION_POOL',
@@ -493,7 +493,8 @@ export function dataRoutes(router: Router, core: Core): void {
       toUrl,
     })
     transfer.sourceBytes = await sourceSize(fromUrl)
-    const cluster = await core.cluster()
+    // pg_restore runs on the target's server (it empties the target first); pg_dump is the newest there is
+    const cluster = await core.clusterOf(addonAt(toUrl) ?? addon)
     const follower = followerAt(toUrl)
     run(transfer, async onProgress => {
       // pg_restore into a read-only follower fails (the copy would otherwise empty and rewrite it).
@@ -526,7 +527,7 @@ export function dataRoutes(router: Router, core: Core): void {
       uuid,
     })
     transfer.sourceBytes = await sourceSize(addon.config.URL!)
-    const cluster = await core.cluster()
+    const cluster = await core.clusterOf(addon)
     run(transfer, async onProgress => cluster.backup(addon.config.URL!, file, onProgress))
     return {body: transferJson(transfer, false), status: 201}
   })
@@ -546,7 +547,7 @@ export function dataRoutes(router: Router, core: Core): void {
       toType: 'pg_restore',
       toUrl: addon.config.URL!,
     })
-    const cluster = await core.cluster()
+    const cluster = await core.clusterOf(addon)
     run(transfer, async onProgress => {
       if (addon.following) throw readOnlyError(addon)
       if (!backup?.backupFile || !backup.succeeded) {
