@@ -1,3 +1,4 @@
+import {planTier} from '../audit/rules.js'
 import {formatBytes} from '../render/format.js'
 import {type Credential, credentialsIn, credentialsMatch, credentialsOf, sameEndpoint} from '../snapshot/identity.js'
 import {looksSecret} from '../secrets/index.js'
@@ -246,6 +247,36 @@ interface PlanChoice {
   reason: string
 }
 
+/**
+ * The tier a staging database stays in, from production's plan: Postgres Advanced (`advanced`,
+ * `advanced-private`, `advanced-shield`) keeps its exact plan, since its size is a level, not a plan;
+ * Shield and Private stay Shield and Private (their network isolation is the point); the Common
+ * Runtime plans (essential, standard, premium) are one tier, so staging may be smaller than production.
+ */
+export function databaseTier(plan: string): {name: string; plans: (candidate: string) => boolean} {
+  const tier = planTier(plan)
+  if (tier === 'advanced') return {name: 'Postgres Advanced', plans: candidate => candidate === fullPlanName(POSTGRES_SERVICE, plan)}
+  if (tier === 'shield' || tier === 'private') return {name: tier === 'shield' ? 'Shield' : 'Private', plans: candidate => planTier(candidate) === tier}
+  return {name: '', plans: candidate => ['essential', 'premium', 'standard'].includes(planTier(candidate) ?? '')}
+}
+
+/**
+ * The staging database's plan: production's tier (`databaseTier`), and in it the smallest plan
+ * holding production's data. The reason, printed in the plan, names a tier other than the Common Runtime's
+ * (or `label`, when the caller narrowed `offered` itself).
+ */
+export function chooseDatabasePlan(productionPlan: string, size: number | undefined, offered: readonly CataloguePlan[], label?: string): PlanChoice {
+  const tier = databaseTier(productionPlan)
+  const shortName = productionPlan.split(':')[1] ?? productionPlan
+  if (planTier(productionPlan) === 'advanced') return {plan: productionPlan, reason: 'same plan as production (Postgres Advanced sizes by level, not by plan)'}
+  const name = label ?? tier.name
+  const plan = name ? `${name} plan` : 'plan'
+  const smallest = size === undefined ? undefined : smallestPlanHolding(offered.filter(p => tier.plans(p.name)), size)
+  if (size === undefined) return {plan: productionPlan, reason: `production's plan (its data size is unknown, so no smaller ${plan} can be chosen)`}
+  if (smallest) return {plan: smallest.name, reason: `smallest ${plan} holding production's ${formatBytes(size, 1024)} (production: ${shortName})`}
+  return {plan: productionPlan, reason: `production's plan (no ${plan} known to hold ${formatBytes(size, 1024)})`}
+}
+
 function choosePlan(production: AppSnapshot, group: AddonGroup, options: ForkOptions, catalogue: PlanCatalogue, problems: PlanProblem[], method?: DataMethod): PlanChoice | undefined {
   const {addon} = group.first
   const {service} = addon
@@ -257,11 +288,8 @@ function choosePlan(production: AppSnapshot, group: AddonGroup, options: ForkOpt
   if (requested) {
     choice = {plan: fullPlanName(service, requested), reason: `--plan ${service}=${requested}`}
   } else if (service === POSTGRES_SERVICE) {
-    const size = production.databases[addon.id]?.numBytes
-    const smallest = size === undefined ? undefined : smallestPlanHolding(offered ?? [], size)
-    if (size === undefined) choice = {plan: addon.plan, reason: `production's plan (its data size is unknown, so no smaller plan can be chosen)`}
-    else if (smallest) choice = {plan: smallest.name, reason: `smallest ${method === 'fork' ? 'Standard ' : ''}plan holding production's ${formatBytes(size, 1024)} (production: ${addon.plan.split(':')[1] ?? addon.plan})`}
-    else choice = {plan: addon.plan, reason: `production's plan (no plan known to hold ${formatBytes(size, 1024)})`}
+    // A Heroku Postgres fork (--data fork) was offered Standard plans only: the reason says so.
+    choice = chooseDatabasePlan(addon.plan, production.databases[addon.id]?.numBytes, offered ?? [], method === 'fork' ? 'Standard' : undefined)
   } else {
     choice = {plan: addon.plan, reason: 'same plan as production'}
   }
