@@ -202,6 +202,8 @@ class EmulatorImpl implements Controls {
     await rm(this.core.backupsDir, {force: true, recursive: true})
     const fresh = emptyState()
     fresh.pgPort = this.core.store.state.pgPort
+    // the pooler relays keep running across a reset: their ports too
+    fresh.poolerPort = this.core.store.state.poolerPort
     fresh.majorPorts = this.core.store.state.majorPorts
     this.core.store.replace(fresh)
     this.journalLog.clear()
