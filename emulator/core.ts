@@ -35,6 +35,8 @@ export class Core {
   started?: PgCluster
   /** servers of other majors, by major, started when a database of that major is first made */
   private readonly majors = new Map<string, Promise<MajorCluster>>()
+  /** what `findServer` answered, by major (it searches the disk and runs `--version`) */
+  private readonly servers = new Map<string, PgBinaries | undefined>()
   private readonly pending = new Set<Promise<unknown>>()
   private readonly timers = new Set<NodeJS.Timeout>()
   stopping = false
@@ -62,7 +64,7 @@ export class Core {
     const main = await this.cluster()
     const major = version?.split('.')[0]
     if (!major || major === main.serverMajorVersion) return {cluster: main}
-    if (!this.majors.has(major) && !this.findServer(Number(major))) return {cluster: main}
+    if (!this.majors.has(major) && !this.serverOf(major)) return {cluster: main}
     return {cluster: (await this.majorCluster(major)).cluster, major}
   }
 
@@ -70,6 +72,11 @@ export class Core {
   async clusterOf(addon: {clusterMajor?: string}): Promise<PgCluster> {
     if (!addon.clusterMajor) return this.cluster()
     return (await this.majorCluster(addon.clusterMajor)).cluster
+  }
+
+  private serverOf(major: string): PgBinaries | undefined {
+    if (!this.servers.has(major)) this.servers.set(major, this.findServer(Number(major)))
+    return this.servers.get(major)
   }
 
   private async majorCluster(major: string): Promise<MajorCluster> {
@@ -85,7 +92,7 @@ export class Core {
   }
 
   private async bootMajor(major: string): Promise<MajorCluster> {
-    const binaries = this.findServer(Number(major))
+    const binaries = this.serverOf(major)
     if (!binaries) throw new Error(`this machine has no PostgreSQL ${major} server any more (it holds databases made on it); install it or drop those add-ons`)
     const ports = (this.store.state.majorPorts ??= {})[major] ?? {}
     const dataDir = this.clusterDir && `${this.clusterDir}-${major}`

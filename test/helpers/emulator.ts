@@ -62,8 +62,10 @@ export async function withEmulatorEnv<T>(emu: Emulator, fn: () => Promise<T>, ac
 export const REALISTIC_PROVISION_DELAY_MS = 3000
 
 /**
- * The suites' default. `'instant'` for now: the lead switches it to `'realistic'` once the suites pass
- * under it. `HEROKU_EMULATOR_PROVISIONING=realistic` (or `instant`) overrides it for one run.
+ * The suites' default. `'instant'` for now: the fork, refresh and fix e2e suites (fork, fork-fir,
+ * fork-tier, refresh, refresh-limits, fix, majors, attachments-audit) ask for `'realistic'` themselves;
+ * the lead switches the default once the other suites pass under it.
+ * `HEROKU_EMULATOR_PROVISIONING=realistic` (or `instant`) overrides the default for one run.
  */
 export const DEFAULT_PROVISIONING: 'instant' | 'realistic' = 'instant'
 
