@@ -91,8 +91,15 @@ async function buildStockIncident(cli: HerokuCli, emu: Emulator): Promise<Topolo
     const {stdout} = await heroku('addons:create', plan, '-a', app)
     // Redis also exposes REDIS_TLS_URL: `Created redis-… as REDIS_TLS_URL, REDIS_URL`; a scheduler exposes no var.
     const match = new RegExp(`Created (\\S+)(?: as (?:\\S+, )?(${as.source})_URL)?`).exec(stdout)
-    if (!match) throw new Error(`addons:create ${plan} -a ${app} printed no add-on name:\n${stdout}`)
-    return [match[1]!, match[2]]
+    if (match) return [match[1]!, match[2]]
+    // With a provisioning delay the CLI says `NAME is being created in the background`: wait, then read the attachment.
+    const background = /(\S+) is being created in the background/.exec(stdout)
+    if (!background) throw new Error(`addons:create ${plan} -a ${app} printed no add-on name:\n${stdout}`)
+    const name = background[1]!
+    await heroku('addons:wait', name, '-a', app)
+    const attachments = await apiGet<Array<{app: {name: string}; name: string}>>(emu, `/addons/${name}/addon-attachments`)
+    const own = attachments.find(a => a.app.name === app)
+    return [name, own && new RegExp(`^(?:${as.source})$`).test(own.name) ? own.name : undefined]
   }
 
   const production = 'stock-production'
