@@ -14,7 +14,7 @@ import type {DataTransfer} from '../heroku/types.js'
 import type {GuardContext} from '../guard/classify.js'
 import {registryContext} from '../guard/context.js'
 import {ProductionRegistry} from '../production/registry.js'
-import {loadApp, loadApps} from '../snapshot/load.js'
+import {appCoupling, loadApp, loadApps} from '../snapshot/load.js'
 import type {AppSnapshot} from '../snapshot/types.js'
 import {checkSanitizeSql, latestBackup, type ProcessQuantity, type RefreshPlan, runningBackground} from './plan.js'
 
@@ -48,13 +48,24 @@ export async function loadRefreshInputs(
     namingFlag: '--from PRODUCTION_APP',
     protectedApps: options.protectedApps,
   })
-  // Staging and the account's couplings at once: the couplings say which app is the pipeline's production.
-  const [staging, couplings] = await Promise.all([loadApp(client, options.app, LOAD), options.from ? undefined : registry.couplings()])
+  // Staging, its coupling and the account's couplings at once; the source loads as soon as they name it.
+  const stagingCoupling = appCoupling(client, options.app) // first: staging's load shares this request
+  const stagingLoad = loadApp(client, options.app, LOAD)
+  const sourceLoad = (async (): Promise<{others: string[]; pipeline: string[]; source?: AppSnapshot}> => {
+    if (options.from) return {others: [], pipeline: [], source: await loadApp(client, options.from, LOAD)}
+    const [coupling, couplings] = await Promise.all([stagingCoupling, registry.couplings()])
+    const pipeline = couplings
+      .filter(c => coupling !== undefined && c.pipeline.id === coupling.pipeline.id && c.stage === 'production' && c.app.id)
+      .map(c => c.app.id as string)
+    const others = pipeline.filter(key => key !== coupling?.app.id && key !== options.app)
+    return {others, pipeline, source: others.length === 1 ? await loadApp(client, others[0] as string, LOAD) : undefined}
+  })()
+  const [stagingSettled, sourceSettled] = await Promise.allSettled([stagingLoad, sourceLoad])
+  if (stagingSettled.status === 'rejected') throw stagingSettled.reason
+  if (sourceSettled.status === 'rejected') throw sourceSettled.reason
+  const staging = stagingSettled.value
+  const {others, pipeline} = sourceSettled.value
   const isStaging = (key: string): boolean => key === staging.app.name || key === staging.app.id
-  const pipeline = (couplings ?? [])
-    .filter(c => staging.pipeline !== undefined && c.pipeline.id === staging.pipeline.id && c.stage === 'production' && c.app.id)
-    .map(c => c.app.id as string)
-  const others = pipeline.filter(key => !isStaging(key))
   if (!options.from) {
     if (others.length === 0 && pipeline.some(key => isStaging(key))) {
       throw new RefreshInputError(
@@ -81,7 +92,7 @@ export async function loadRefreshInputs(
   }
 
   // The source with everything the plan shows; the other production apps only as the guard needs them.
-  const sourceApp = await loadApp(client, options.from ?? (others[0] as string), LOAD)
+  const sourceApp = sourceSettled.value.source as AppSnapshot
   registry.know(staging, sourceApp)
   const [guard, production] = await Promise.all([registryContext(registry), registry.snapshots()])
   return {guard, production, sourceApp, staging, warnings: [...registry.warnings]}
