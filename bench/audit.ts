@@ -1,7 +1,8 @@
 /**
  * What `staging:audit` costs, side by side with what a user would otherwise run.
  *
- *   npx tsx bench/audit.ts [--rounds 7] [--latency 150] [--apps 50] [--fillers 1949] [--loop-apps 51] [--skip-loop]
+ *   npx tsx bench/audit.ts [--rounds 7] [--latency 150] [--apps 50] [--fillers 1949] [--loop-apps 51]
+ *                          [--skip-single] [--skip-wide] [--skip-loop]
  *
  * Runs the local emulator (real PostgreSQL) and the real `heroku` CLI (npm `heroku`, pinned in
  * node_modules) with the plugin INSTALLED (the layout `heroku plugins:install` leaves; see
@@ -37,6 +38,9 @@ const APPS = arg('apps', 50)
 const FILLERS = arg('fillers', 1949)
 const LOOP_APPS = arg('loop-apps', APPS + 1)
 const SKIP_LOOP = process.argv.includes('--skip-loop')
+/** (a) and the account-wide lists of (b) take minutes on a loaded machine; these run (c) on its own */
+const SKIP_SINGLE = process.argv.includes('--skip-single')
+const SKIP_WIDE = process.argv.includes('--skip-wide')
 const PIPELINE = 'bench'
 
 function median(values: number[]): number {
@@ -102,7 +106,7 @@ try {
   console.log(`cli:     ${(await cli.run(['--version'])).stdout.trim()}, plugin installed`)
   console.log('')
   console.log(`(a) one app: heroku ${auditArgs.join(' ')} vs heroku ${configArgs.join(' ')}; whole processes, ${ROUNDS} interleaved pairs after 1 warm-up, medians`)
-  for (const latency of [0, LATENCY_MS]) {
+  for (const latency of SKIP_SINGLE ? [] : [0, LATENCY_MS]) {
     emulator.setLatency(latency)
     // In-process: the audit's requests and its round trips (wall / latency).
     const client = new HerokuClient(new APIClient(config))
@@ -160,6 +164,7 @@ try {
   const requests = runs[0]!.requests
   console.log(`    staging:audit --pipeline (in-process, ${LATENCY_MS} ms latency): ${requests} requests (journal ${runs[0]!.journal}) = ${(requests / APPS).toFixed(2)} per audited app, wall ${fmt(median(runs.map(r => r.ms)))} (runs ${runs.map(r => r.ms.toFixed(0)).join(', ')})`)
   // What the account-wide lists the loader used before would cost in this account, alone.
+  if (!SKIP_WIDE) {
   const wide = new HerokuClient(new APIClient(config))
   const wideStart = performance.now()
   await Promise.all(['/apps', '/addon-attachments', '/addons', '/pipeline-couplings'].map(async list => wide.list<unknown>(list)))
@@ -167,6 +172,7 @@ try {
   const perAppLists = 2 * (APPS + 1) // attachments and add-ons per loaded app: what the account-wide lists replaced
   console.log(`    the 4 account-wide lists alone: ${wide.records.length} requests (200 a page), ${fmt(wideMs)}; they would replace ${perAppLists} per-app list requests and ${APPS + 1} app requests that POST /filters/apps makes 1,`
     + ` so they pay off from about ${Math.ceil(wide.records.length / 2)} loaded apps in this account (2 per-app lists per app vs ${wide.records.length} pages)`)
+  }
 
   // ------------------------------------------------------------------ (c) --pipeline vs the stock loop
   if (SKIP_LOOP) {
