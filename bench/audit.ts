@@ -1,27 +1,30 @@
 /**
- * Audit cost benchmark: `heroku staging:audit --pipeline` over 50 staging apps + 1 production app.
+ * What `staging:audit` costs, side by side with what a user would otherwise run.
  *
- *   npx tsx bench/audit.ts [--apps 50] [--latency 50] [--rounds 3]
+ *   npx tsx bench/audit.ts [--rounds 7] [--latency 150] [--apps 50] [--fillers 1949] [--loop-apps 51]
+ *                          [--skip-single] [--skip-wide] [--skip-loop]
  *
- * Runs the local Heroku emulator (emulator/index.ts) with `setLatency(50)`: every Platform and Data
- * API request waits 50 ms. Seeds a pipeline `bench` with one production app (standard-0 Postgres,
- * Redis, secrets) and N staging apps (each with its own essential-0 Postgres and config), then runs the
- * audit's real code path (`runAudit` through `HerokuClient`) side by side in one run, alternating:
- *   (a) concurrent: the client's default bound (8 requests in flight);
- *   (b) sequential: the same client with concurrency 1.
- * Prints the machine and date, the request count of each (from `client.records`, checked against the
- * emulator's journal), the median wall time, and the ratio sequential / concurrent.
+ * Runs the local emulator (real PostgreSQL) and the real `heroku` CLI (npm `heroku`, pinned in
+ * node_modules) with the plugin INSTALLED (the layout `heroku plugins:install` leaves; see
+ * test/helpers/heroku-cli.ts). Whole processes are timed from spawn to exit, A and B interleaved.
+ *   (a) single app: `heroku staging:audit -a acme-staging` against `heroku config -a acme-staging`, at 0 ms
+ *       and at LATENCY ms added to every request; the audit's requests and round trips (in-process).
+ *   (b) a pipeline of APPS staging apps + 1 production app in an account of 2,000 apps and 6,000
+ *       add-ons (fillers seeded in one pass, `seed-bulk`): requests per audited app and wall time of the
+ *       audit's code path at LATENCY ms, and what the account-wide lists alone would cost instead.
+ *   (c) `heroku staging:audit --pipeline bench` against the stock loop (`heroku config`, `heroku addons`,
+ *       `heroku pg:info` for each of the first LOOP_APPS apps of the pipeline, scaled to all of them when
+ *       fewer), ratio printed.
  */
 import {APIClient} from '@heroku-cli/command'
 import {Config} from '@oclif/core'
 import os from 'node:os'
-import path from 'node:path'
-import {fileURLToPath} from 'node:url'
 
-import {startEmulator} from '../emulator/index.js'
 import type {SeedFixture} from '../emulator/types.js'
 import {runAudit} from '../src/lib/audit/run.js'
 import {HerokuClient} from '../src/lib/heroku/client.js'
+import {emulatorEnv, seedCleanPair, startTestEmulator} from '../test/helpers/emulator.js'
+import {HerokuCli, ROOT} from '../test/helpers/heroku-cli.js'
 
 function arg(name: string, fallback: number): number {
   const index = process.argv.indexOf(`--${name}`)
@@ -29,9 +32,15 @@ function arg(name: string, fallback: number): number {
   return value !== undefined && Number.isFinite(value) && value >= 0 ? value : fallback
 }
 
+const ROUNDS = Math.max(1, arg('rounds', 7))
+const LATENCY_MS = arg('latency', 150)
 const APPS = arg('apps', 50)
-const LATENCY_MS = arg('latency', 50)
-const ROUNDS = Math.max(1, arg('rounds', 3))
+const FILLERS = arg('fillers', 1949)
+const LOOP_APPS = arg('loop-apps', APPS + 1)
+const SKIP_LOOP = process.argv.includes('--skip-loop')
+/** (a) and the account-wide lists of (b) take minutes on a loaded machine; these run (c) on its own */
+const SKIP_SINGLE = process.argv.includes('--skip-single')
+const SKIP_WIDE = process.argv.includes('--skip-wide')
 const PIPELINE = 'bench'
 
 function median(values: number[]): number {
@@ -40,89 +49,164 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
 }
 
-function fixture(): SeedFixture {
+const fmt = (ms: number): string => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${ms.toFixed(0)} ms`)
+
+async function timed(cli: HerokuCli, args: string[], ok: number[] = [0]): Promise<number> {
+  const run = await cli.run(args, {timeoutMs: 300_000})
+  if (!ok.includes(run.status ?? -1)) throw new Error(`heroku ${args.join(' ')} exited ${run.status}:\n${run.stdout}${run.stderr}`)
+  return run.durationMs
+}
+
+/** The pipeline of (b) and (c): production with Postgres and Redis; staging apps with their own Postgres. */
+function pipelineFixture(): {fixture: SeedFixture; names: string[]} {
   const staging = Array.from({length: APPS}, (_, index) => `bench-staging-${String(index + 1).padStart(2, '0')}`)
-  const apps: NonNullable<SeedFixture['apps']> = [
-    {
-      config: {RACK_ENV: 'production', SECRET_KEY_BASE: 'a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90'},
-      formation: [{quantity: 2, type: 'web'}, {quantity: 1, type: 'worker'}],
-      name: 'bench-production',
-    },
-    ...staging.map((name, index) => ({
-      // every fifth staging app carries production's secret, so the audit has findings to report
-      config: {RACK_ENV: 'staging', SECRET_KEY_BASE: index % 5 === 0 ? 'a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90' : `f${index}e${index}d0c9b8a7f6e5d4c3b2a1f0e9d8c7b6a5f4e3d2c1b0a9`},
-      formation: [{quantity: 1, type: 'web'}, {quantity: 0, type: 'worker'}],
-      name,
-    })),
-  ]
+  const secret = 'a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90'
   return {
-    addons: [
-      {app: 'bench-production', plan: 'heroku-postgresql:standard-0', version: '16'},
-      {app: 'bench-production', plan: 'heroku-redis:premium-0'},
-      ...staging.map(app => ({app, plan: 'heroku-postgresql:essential-0', version: '16'})),
-    ],
-    apps,
-    pipelines: [{apps: Object.fromEntries([['bench-production', 'production'], ...staging.map(app => [app, 'staging'])]), name: PIPELINE}],
+    fixture: {
+      addons: [
+        {app: 'bench-production', plan: 'heroku-postgresql:standard-0', version: '16'},
+        {app: 'bench-production', plan: 'heroku-redis:premium-0'},
+        {app: 'bench-production', plan: 'scheduler:standard'},
+        {app: 'bench-production', plan: 'mailgun:starter'},
+        ...staging.flatMap((app, index) => [
+          {app, plan: 'heroku-postgresql:essential-0', version: '16'},
+          {app, plan: 'heroku-redis:mini'},
+          ...(index < 49 ? [{app, plan: 'mailgun:starter'}] : []),
+        ]),
+      ],
+      apps: [
+        {config: {RACK_ENV: 'production', SECRET_KEY_BASE: secret}, formation: [{quantity: 2, type: 'web'}, {quantity: 1, type: 'worker'}], name: 'bench-production'},
+        ...staging.map((name, index) => ({
+          // every fifth staging app carries production's secret, so the audit has findings to report
+          config: {RACK_ENV: 'staging', SECRET_KEY_BASE: index % 5 === 0 ? secret : `f${index}e${index}d0c9b8a7f6e5d4c3b2a1f0e9d8c7b6a5f4e3d2c1b0a9`},
+          formation: [{quantity: 1, type: 'web'}, {quantity: 0, type: 'worker'}],
+          name,
+        })),
+      ],
+      pipelines: [{apps: Object.fromEntries([['bench-production', 'production'], ...staging.map(app => [app, 'staging'])]), name: PIPELINE}],
+    },
+    names: ['bench-production', ...staging],
   }
 }
 
-interface Sample {
-  findings: number
-  journal: number
-  ms: number
-  requests: number
-}
+const emulator = await startTestEmulator()
+try {
+  const cpu = os.cpus()[0]?.model ?? 'unknown cpu'
+  console.log('staging:audit cost, side by side with the stock CLI')
+  console.log(`date:    ${new Date().toISOString()}`)
+  console.log(`machine: ${cpu}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, ${os.platform()} ${os.release()}, node ${process.version}, load average ${os.loadavg().map(l => l.toFixed(2)).join(' ')}`)
 
-async function main(): Promise<void> {
-  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-  const emulator = await startEmulator({port: 0})
-  try {
-    const seedStart = Date.now()
-    await emulator.seed(fixture())
-    const seedMs = Date.now() - seedStart
-    Object.assign(process.env, emulator.env, {HEROKU_API_KEY: emulator.accounts[0]!.token})
-    const config = await Config.load({root})
-    emulator.setLatency(LATENCY_MS)
-
-    const run = async (concurrency: number): Promise<Sample> => {
-      const client = new HerokuClient(new APIClient(config), {concurrency})
-      emulator.clearJournal()
-      const start = process.hrtime.bigint()
-      const result = await runAudit(client, {pipeline: PIPELINE, production: []})
-      const ms = Number(process.hrtime.bigint() - start) / 1e6
-      if (result.apps.length !== APPS) throw new Error(`audited ${result.apps.length} apps, expected ${APPS}`)
-      const journal = emulator.journal().filter(entry => entry.api !== 'control').length
-      return {findings: result.findings.length, journal, ms, requests: client.records.length}
+  // ------------------------------------------------------------------ (a) one app
+  const pair = await seedCleanPair(emulator)
+  const cli = await HerokuCli.create({env: emulatorEnv(emulator), plugin: 'installed'})
+  Object.assign(process.env, emulatorEnv(emulator))
+  const config = await Config.load({root: ROOT})
+  const auditArgs = ['staging:audit', '-a', pair.staging.app]
+  const configArgs = ['config', '-a', pair.staging.app]
+  console.log(`cli:     ${(await cli.run(['--version'])).stdout.trim()}, plugin installed`)
+  console.log('')
+  console.log(`(a) one app: heroku ${auditArgs.join(' ')} vs heroku ${configArgs.join(' ')}; whole processes, ${ROUNDS} interleaved pairs after 1 warm-up, medians`)
+  for (const latency of SKIP_SINGLE ? [] : [0, LATENCY_MS]) {
+    emulator.setLatency(latency)
+    // In-process: the audit's requests and its round trips (wall / latency).
+    const client = new HerokuClient(new APIClient(config))
+    const started = performance.now()
+    // eslint-disable-next-line no-await-in-loop -- timed runs must not overlap
+    await runAudit(client, {app: pair.staging.app, production: []})
+    const inProcess = performance.now() - started
+    const audit: number[] = []
+    const stock: number[] = []
+    const ratios: number[] = []
+    for (let round = 0; round <= ROUNDS; round++) {
+      // eslint-disable-next-line no-await-in-loop -- timed runs must not overlap
+      const a = await timed(cli, auditArgs, [0, 1])
+      // eslint-disable-next-line no-await-in-loop -- timed runs must not overlap
+      const b = await timed(cli, configArgs)
+      if (round === 0) continue
+      audit.push(a)
+      stock.push(b)
+      ratios.push(a / b)
     }
 
-    // One warm-up pass each (module caches, TLS-free keep-alive), then alternate.
-    await run(8)
-    await run(1)
-    const concurrent: Sample[] = []
-    const sequential: Sample[] = []
-    for (let round = 0; round < ROUNDS; round++) {
-      // eslint-disable-next-line no-await-in-loop -- timed runs must not overlap
-      concurrent.push(await run(8))
-      // eslint-disable-next-line no-await-in-loop -- timed runs must not overlap
-      sequential.push(await run(1))
-    }
-
-    const cpu = os.cpus()[0]?.model ?? 'unknown cpu'
-    const c = median(concurrent.map(sample => sample.ms))
-    const s = median(sequential.map(sample => sample.ms))
-    const line = (label: string, samples: Sample[], ms: number): string =>
-      `${label.padEnd(26)} requests ${String(samples[0]!.requests).padStart(4)} (journal ${samples[0]!.journal})  wall ${ms.toFixed(0).padStart(6)} ms  (runs: ${samples.map(x => x.ms.toFixed(0)).join(', ')})  findings ${samples[0]!.findings}`
-    console.log(`staging:audit --pipeline benchmark, ${new Date().toISOString()}`)
-    console.log(`machine: ${os.hostname()}, ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`)
-    console.log(`emulator: ${APPS} staging apps + 1 production app in pipeline ${PIPELINE}, ${LATENCY_MS} ms per request, seeded in ${seedMs} ms; median of ${ROUNDS} rounds after one warm-up`)
-    console.log(line('concurrent (bound 8)', concurrent, c))
-    console.log(line('sequential (concurrency 1)', sequential, s))
-    console.log(`ratio sequential / concurrent: ${(s / c).toFixed(2)}×; requests per audited app: ${(concurrent[0]!.requests / APPS).toFixed(2)}`)
-    const counts = new Set([...concurrent, ...sequential].map(sample => sample.requests))
-    if (counts.size > 1) console.log(`note: request counts differed between runs: ${[...counts].join(', ')}`)
-  } finally {
-    await emulator.stop()
+    const trips = latency > 0 ? `, ~${(inProcess / latency).toFixed(1)} round trips` : ''
+    console.log(`  latency ${String(latency).padStart(3)} ms: audit ${fmt(median(audit))}  config ${fmt(median(stock))}  ratio ${(median(audit) / median(stock)).toFixed(2)}× (median of pair ratios ${median(ratios).toFixed(2)}×)`
+      + `  | in-process audit ${client.records.length} requests, ${fmt(inProcess)}${trips}`)
+    console.log(`    runs audit: ${audit.map(x => x.toFixed(0)).join(', ')}; config: ${stock.map(x => x.toFixed(0)).join(', ')}`)
   }
-}
 
-await main()
+  // ------------------------------------------------------------------ (b) a pipeline in a large account
+  emulator.setLatency(0)
+  const {fixture, names} = pipelineFixture()
+  let seedStart = performance.now()
+  await emulator.seed(fixture)
+  const pipelineSeedMs = performance.now() - seedStart
+  seedStart = performance.now()
+  emulator.seedBulk({config: {RACK_ENV: 'production'}, count: FILLERS, plans: ['heroku-redis:mini', 'scheduler:standard', 'mailgun:starter'], prefix: 'filler'})
+  const bulkSeedMs = performance.now() - seedStart
+  const client0 = new HerokuClient(new APIClient(config))
+  const [apps, addons, attachments, couplings] = await Promise.all(['/apps', '/addons', '/addon-attachments', '/pipeline-couplings'].map(async list => client0.list<unknown>(list)))
+  console.log('')
+  console.log(`(b) ${APPS} staging apps + 1 production in pipeline ${PIPELINE}, in an account of ${apps!.length} apps, ${addons!.length} add-ons, ${attachments!.length} attachments, ${couplings!.length} couplings`)
+  console.log(`    seeded: the pipeline (real databases) in ${fmt(pipelineSeedMs)}, ${FILLERS} filler apps with ${FILLERS * 3} add-ons in one pass (seed-bulk) in ${fmt(bulkSeedMs)}`)
+  emulator.setLatency(LATENCY_MS)
+  const runs: Array<{journal: number; ms: number; requests: number}> = []
+  for (let round = 0; round <= Math.min(ROUNDS, 3); round++) {
+    const client = new HerokuClient(new APIClient(config))
+    emulator.clearJournal()
+    const started = performance.now()
+    // eslint-disable-next-line no-await-in-loop -- timed runs must not overlap
+    const result = await runAudit(client, {pipeline: PIPELINE, production: []})
+    const ms = performance.now() - started
+    if (result.apps.length !== APPS) throw new Error(`audited ${result.apps.length} apps, expected ${APPS}`)
+    if (round > 0) runs.push({journal: emulator.journal().filter(entry => entry.api !== 'control').length, ms, requests: client.records.length})
+  }
+
+  const requests = runs[0]!.requests
+  console.log(`    staging:audit --pipeline (in-process, ${LATENCY_MS} ms latency): ${requests} requests (journal ${runs[0]!.journal}) = ${(requests / APPS).toFixed(2)} per audited app, wall ${fmt(median(runs.map(r => r.ms)))} (runs ${runs.map(r => r.ms.toFixed(0)).join(', ')})`)
+  // What the account-wide lists the loader used before would cost in this account, alone.
+  if (!SKIP_WIDE) {
+  const wide = new HerokuClient(new APIClient(config))
+  const wideStart = performance.now()
+  await Promise.all(['/apps', '/addon-attachments', '/addons', '/pipeline-couplings'].map(async list => wide.list<unknown>(list)))
+  const wideMs = performance.now() - wideStart
+  const perAppLists = 2 * (APPS + 1) // attachments and add-ons per loaded app: what the account-wide lists replaced
+  console.log(`    the 4 account-wide lists alone: ${wide.records.length} requests (200 a page), ${fmt(wideMs)}; they would replace ${perAppLists} per-app list requests and ${APPS + 1} app requests that POST /filters/apps makes 1,`
+    + ` so they pay off from about ${Math.ceil(wide.records.length / 2)} loaded apps in this account (2 per-app lists per app vs ${wide.records.length} pages)`)
+  }
+
+  // ------------------------------------------------------------------ (c) --pipeline vs the stock loop
+  if (SKIP_LOOP) {
+    console.log('(c) skipped (--skip-loop)')
+  } else {
+    console.log('')
+    const pipelineArgs = ['staging:audit', '--pipeline', PIPELINE]
+    const audits: number[] = []
+    for (let round = 0; round <= 3; round++) {
+      // eslint-disable-next-line no-await-in-loop -- timed runs must not overlap
+      const ms = await timed(cli, pipelineArgs, [0, 1])
+      if (round > 0) audits.push(ms)
+    }
+
+    const loopApps = names.slice(0, LOOP_APPS)
+    const loopStart = performance.now()
+    let processes = 0
+    for (const app of loopApps) {
+      for (const args of [['config', '-a', app], ['addons', '-a', app], ['pg:info', '-a', app]]) {
+        // eslint-disable-next-line no-await-in-loop -- timed runs must not overlap
+        await timed(cli, args)
+        processes++
+      }
+    }
+
+    const loopMs = performance.now() - loopStart
+    const audit = median(audits)
+    console.log(`(c) at ${LATENCY_MS} ms latency: heroku ${pipelineArgs.join(' ')} ${fmt(audit)} (median of 3: ${audits.map(x => x.toFixed(0)).join(', ')})`)
+    console.log(`    stock loop (heroku config, addons, pg:info for ${loopApps.length} apps, ${processes} processes, one after another) ${fmt(loopMs)}`)
+    // The loop is the same three commands per app, so its time scales with the apps; a shorter loop (--loop-apps) is scaled up.
+    const wholeLoop = loopMs * (names.length / loopApps.length)
+    if (loopApps.length < names.length) console.log(`    scaled to the pipeline's ${names.length} apps: ${fmt(wholeLoop)}`)
+    console.log(`    ratio stock loop / staging:audit --pipeline (${names.length} apps each): ${(wholeLoop / audit).toFixed(1)}×`)
+  }
+} finally {
+  await emulator.stop()
+}

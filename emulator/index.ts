@@ -26,9 +26,9 @@ import {pipelineRoutes} from './routes/platform/pipelines.js'
 import {reviewAppRoutes} from './routes/platform/review-apps.js'
 import {createServer, RateLimiter} from './server.js'
 import {emptyState, type State, Store} from './store.js'
-import type {Account, Emulator, EmulatorOptions, FaultRule, JournalEntry, SeedFixture} from './types.js'
+import type {Account, BulkSeed, Emulator, EmulatorOptions, FaultRule, JournalEntry, SeedFixture} from './types.js'
 
-export type {Account, Emulator, EmulatorOptions, FaultRule, JournalEntry, SeedFixture} from './types.js'
+export type {Account, BulkSeed, Emulator, EmulatorOptions, FaultRule, JournalEntry, SeedFixture} from './types.js'
 
 /** The two accounts: fixed tokens, so a `--data-dir` emulator keeps working with the same env after a restart. */
 export const ACCOUNTS: readonly Account[] = [
@@ -212,6 +212,12 @@ class EmulatorImpl implements Controls {
     this.core.settings.latencyMs = this.options.latencyMs ?? 0
     this.core.settings.provisionDelayMs = this.options.provisionDelayMs ?? 0
     this.core.settings.rateLimit = this.options.rateLimit
+  }
+
+  seedBulk(spec: BulkSeed): string[] {
+    const owner = this.accounts[0]
+    if (!owner) throw new Error('seed-bulk: no account')
+    return this.core.store.createBulk(owner, spec).map(app => app.name)
   }
 
   async seed(fixture: SeedFixture): Promise<void> {

@@ -488,6 +488,45 @@ export class Store {
     }
   }
 
+/** Many plain apps with non-Postgres add-ons in one pass (emulator control `seed-bulk`): no per-item checks, no releases. */
+  createBulk(owner: Account, spec: {config?: Record<string, string>; count: number; plans?: readonly string[]; prefix: string}): AppRec[] {
+    const services = (spec.plans ?? []).map(ref => {
+      const resolved = resolvePlan(ref)
+      if (!resolved || resolved.service.name === POSTGRES) throw invalidParams(`seed-bulk takes non-Postgres plans only, not "${ref}".`)
+      return resolved
+    })
+    const taken = new Set(this.state.apps.map(app => app.name))
+    const addonNames = new Set(this.state.addons.map(addon => addon.name))
+    const time = now()
+    const created: AppRec[] = []
+    for (let index = 1; index <= spec.count; index++) {
+      const name = `${spec.prefix}-${index}`
+      if (!APP_NAME.test(name) || taken.has(name)) throw invalidParams(`seed-bulk: app name ${name} is invalid or taken.`)
+      taken.add(name)
+      const app: AppRec = {
+        buildpacks: [], buildStack: 'heroku-24', collaborators: [], config: {...spec.config}, createdAt: time, features: {}, generation: 'cedar',
+        id: randomUUID(), maintenance: false, name, ownerId: owner.id, region: 'us', releasedAt: null, spaceId: null, stack: 'heroku-24', team: null, updatedAt: time,
+      }
+      this.state.apps.push(app)
+      created.push(app)
+      for (const [k, {plan, service}] of services.entries()) {
+        const addonName = `${service.namePrefix}-${name}-${k + 1}`
+        if (addonNames.has(addonName)) throw invalidParams(`seed-bulk: add-on name ${addonName} is taken.`)
+        addonNames.add(addonName)
+        const addon: AddonRec = {
+          appId: app.id, config: nonPostgresConfig(service, addonName), createdAt: time, id: randomUUID(), name: addonName, plan: `${service.name}:${plan.slug}`,
+          providerId: `resource${randomBytes(6).toString('hex')}@heroku.com`, service: service.name, state: 'provisioned', updatedAt: time,
+        }
+        this.state.addons.push(addon)
+        // Each service once per app here, so its default attachment name is free.
+        this.state.attachments.push({addonId: addon.id, appId: app.id, createdAt: time, id: randomUUID(), name: service.defaultAttachment, namespace: null, updatedAt: time})
+      }
+    }
+
+    this.changed()
+    return created
+  }
+
   updateApp(app: AppRec, patch: {buildStack?: string; maintenance?: boolean; name?: string}): AppRec {
     if (patch.buildStack !== undefined && app.generation === 'fir') throw invalidParams(`${app.name} is a Fir app: its stack can't be set (the base image comes from its Cloud Native Buildpacks).`)
     if (patch.name !== undefined && patch.name !== app.name) {

@@ -70,6 +70,19 @@ export interface FaultRule {
 }
 
 /** A topology to load in one call; provisioning is immediate and each database is real. */
+/**
+ * Filler for an account of realistic size, seeded in one pass (the per-item `seed` checks names and
+ * writes a release per attachment, which takes minutes for thousands): `count` apps named
+ * `PREFIX-N` owned by accounts[0], each with one add-on per plan in `plans` (not Postgres: no database
+ * is created) and `config`. No releases, no formation.
+ */
+export interface BulkSeed {
+  config?: Record<string, string>
+  count: number
+  plans?: string[]
+  prefix: string
+}
+
 export interface SeedFixture {
   /** spaces, created before the apps; an app in a `fir` space is a Fir app (OCI images, no buildpacks or stack) */
   spaces?: Array<{name: string; generation?: 'cedar' | 'fir'; owner?: string; region?: string; shield?: boolean; team?: string}>
@@ -138,6 +151,8 @@ export interface Emulator {
   clearJournal(): void
   reset(): Promise<void>
   seed(fixture: SeedFixture): Promise<void>
+  /** many plain apps at once, for account-size benchmarks (see BulkSeed); returns their names */
+  seedBulk(spec: BulkSeed): string[]
   addFault(rule: FaultRule): void
   clearFaults(): void
   setLatency(ms: number): void

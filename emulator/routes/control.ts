@@ -37,6 +37,13 @@ export function controlRoutes(router: Router, emulator: Controls): void {
     await emulator.seed(bodyObject(ctx) as SeedFixture)
     return {body: {message: 'seeded'}, status: 201}
   })
+  router.add('POST', '/__emulator/seed-bulk', ctx => {
+    const body = bodyObject(ctx)
+    const count = Number(body.count)
+    if (!Number.isInteger(count) || count < 1 || typeof body.prefix !== 'string') throw invalidParams('seed-bulk needs {count: N, prefix: "name"}, optionally plans and config.')
+    const names = emulator.seedBulk({config: body.config as Record<string, string> | undefined, count, plans: body.plans as string[] | undefined, prefix: body.prefix})
+    return {body: {apps: names.length, message: 'seeded'}, status: 201}
+  })
   router.add('GET', '/__emulator/journal', () => ({body: emulator.journal()}))
   router.add('DELETE', '/__emulator/journal', () => {
     emulator.clearJournal()

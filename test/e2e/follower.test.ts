@@ -1,7 +1,7 @@
 import {expect} from 'chai'
 
 import Refresh, {type RefreshResult} from '../../src/commands/staging/refresh.js'
-import {apiGet} from '../helpers/api.js'
+import {apiGet, waitFor} from '../helpers/api.js'
 import {checksum, count, query} from '../helpers/db.js'
 import {type Emulator, isolateCommandEnv, mutating, seedCleanPair, type Topology, useEmulator, withEmulatorEnv} from '../helpers/emulator.js'
 import {type RunResult, runCommand} from '../helpers/run.js'
@@ -31,12 +31,17 @@ async function seedStagingFollower(emu: Emulator): Promise<Topology> {
     method: 'POST',
   })
   if (created.status !== 201) throw new Error(`follower: ${created.status} ${await created.text()}`)
+  // A follower provisions like any database (the realistic delay): the seed is done once it is available.
+  await waitFor(`${FOLLOWER} to be provisioned`, async () => {
+    const addon = await fetch(`${emu.url}/apps/acme-staging/addons/${FOLLOWER}`, {headers})
+    return addon.status === 200 && (await addon.json() as {state?: string}).state === 'provisioned' ? true : undefined
+  })
   return topology
 }
 
 describe('staging:refresh against the emulator: a follower as the target', function () {
   this.timeout(180_000)
-  const fixture = useEmulator({fresh: 'each', seed: seedStagingFollower})
+  const fixture = useEmulator({fresh: 'each', provisioning: 'realistic', seed: seedStagingFollower})
   isolateCommandEnv()
 
   it('the seed holds a real follower of staging\'s own database (Data API following, read-only rows)', async function () {

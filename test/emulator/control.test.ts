@@ -170,6 +170,20 @@ describe('emulator controls: journal, faults, latency, reset, seed, persistence,
       emu.setProvisionDelay(0)
     })
 
+    it('seeds many plain apps with their add-ons in one pass over HTTP (seed-bulk), and refuses Postgres and taken names', async () => {
+      const post = async (body: unknown) => fetch(`${emu.url}/__emulator/seed-bulk`, {body: JSON.stringify(body), headers: {'content-type': 'application/json'}, method: 'POST'})
+      expect((await post({config: {RACK_ENV: 'x'}, count: 3, plans: ['heroku-redis:mini', 'scheduler:standard'], prefix: 'filler'})).status).to.equal(201)
+      const apps = (await api('GET', '/apps')).body as Array<{name: string}>
+      expect(apps.map(app => app.name)).to.include.members(['filler-1', 'filler-2', 'filler-3'])
+      const config = (await api('GET', '/apps/filler-2/config-vars')).body as Json
+      expect(config.RACK_ENV).to.equal('x')
+      expect(config.REDIS_URL).to.match(/^redis/)
+      const attachments = (await api('GET', '/apps/filler-2/addon-attachments')).body as Array<{name: string}>
+      expect(attachments.map(a => a.name).sort()).to.deep.equal(['REDIS', 'SCHEDULER'])
+      expect((await post({count: 1, plans: ['heroku-postgresql:essential-0'], prefix: 'pg'})).status).to.equal(422)
+      expect((await post({count: 1, prefix: 'filler'})).status).to.equal(422)
+    })
+
     it('resets to an empty Heroku and seeds from a JSON fixture over HTTP', async () => {
       expect((await fetch(`${emu.url}/__emulator/reset`, {method: 'POST'})).status).to.equal(200)
       expect((await api('GET', '/apps')).body).to.deep.equal([])

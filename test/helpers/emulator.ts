@@ -62,9 +62,9 @@ export async function withEmulatorEnv<T>(emu: Emulator, fn: () => Promise<T>, ac
 export const REALISTIC_PROVISION_DELAY_MS = 3000
 
 /**
- * The suites' default. `'instant'` for now: the fork, refresh and fix e2e suites (fork, fork-fir,
- * fork-tier, refresh, refresh-limits, fix, majors, attachments-audit) ask for `'realistic'` themselves;
- * the lead switches the default once the other suites pass under it.
+ * The default of suites that do not choose. Every test/e2e suite asks for `'realistic'` itself (pg-fork
+ * and refresh-fork set a shorter delay of their own); test/cli and test/emulator drive the stock CLI and
+ * the emulator's own routes, and stay `'instant'` unless a test sets a delay.
  * `HEROKU_EMULATOR_PROVISIONING=realistic` (or `instant`) overrides the default for one run.
  */
 export const DEFAULT_PROVISIONING: 'instant' | 'realistic' = 'instant'

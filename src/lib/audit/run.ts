@@ -3,7 +3,7 @@ import {ExitCode, type ExitCodeValue} from '../exit-codes.js'
 import {ApiError, type HerokuClient} from '../heroku/client.js'
 import {ProductionRegistry, type ProductionVia} from '../production/registry.js'
 import {loadProtected} from '../protect/store.js'
-import {loadApps, type LoadOptions, loadPipelineCouplings} from '../snapshot/load.js'
+import {appCoupling, listPipelineCouplings, loadApps, type LoadOptions, loadPipelineCouplings} from '../snapshot/load.js'
 import {CONFIG_STAGES, loadPipelineStages, type PipelineStages} from '../snapshot/stages.js'
 import type {AppSnapshot} from '../snapshot/types.js'
 import {auditStageConfig, auditStaging, compareFindings, protectedStage} from './rules.js'
@@ -110,35 +110,35 @@ async function auditApp(client: HerokuClient, app: string, given: readonly strin
     return run([staging], uniqueById(production), null, protectedApps, 'flag')
   }
 
+  // Production is found while staging loads: staging's coupling (shared with its load), then its
+  // pipeline's couplings, then production itself. Four round trips in all: staging's lists, the
+  // pipeline's couplings with staging's databases, production's lists, production's databases.
+  const inPipeline = (async () => {
+    const coupling = await appCoupling(client, app)
+    if (!coupling) return {ids: [] as string[]}
+    const couplings = await listPipelineCouplings(client, coupling.pipeline)
+    const ids = couplings.filter(c => c.stage === 'production' && c.app.id).map(c => c.app.id as string)
+    const others = ids.filter(id => id !== coupling.app.id)
+    return {ids, production: others.length > 0 ? await loadApps(client, others, AUDIT_LOAD) : []}
+  })()
+  const [stagingLoad, productionLoad] = await Promise.allSettled([namingApps([app], async () => loadApps(client, [app], load)), inPipeline])
+  // No request outlives the audit: both are settled before an error goes up.
+  if (stagingLoad.status === 'rejected') throw stagingLoad.reason
+  if (productionLoad.status === 'rejected') throw productionLoad.reason
+  const [staging] = stagingLoad.value as [AppSnapshot]
+  // The app's own pipeline decides, when it has a production stage.
+  if (productionLoad.value.ids.length > 0) {
+    // An app coupled as production is reported by PRODUCTION_STAGE; it is not compared with itself.
+    return run([staging], productionLoad.value.production ?? [], null, protectedApps, 'pipeline')
+  }
+
   const registry = new ProductionRegistry(client, {
     failExit: ExitCode.Api,
+    known: [staging],
     load: AUDIT_LOAD,
     namingFlag: '--production PRODUCTION_APP',
     protectedApps: protectedApps.map(name => ({name})),
   })
-  // The account's couplings are listed while the app loads: one round trip, not one more after it.
-  const couplings = registry.couplings()
-  let staging: AppSnapshot
-  try {
-    [staging] = await namingApps([app], async () => loadApps(client, [app], load)) as [AppSnapshot]
-  } catch (error) {
-    // No request outlives the audit: the list is settled before the error goes up.
-    await couplings.catch(() => {})
-    throw error
-  }
-
-  registry.know(staging)
-  // The app's own pipeline decides, when it has a production stage: from the account's couplings, one list.
-  const pipeline = staging.pipeline
-    ? (await registry.couplings()).filter(c => c.pipeline.id === staging.pipeline?.id && c.stage === 'production' && c.app.id).map(c => c.app.id as string)
-    : []
-  if (pipeline.length > 0) {
-    // An app coupled as production is reported by PRODUCTION_STAGE; it is not compared with itself.
-    const others = pipeline.filter(id => id !== staging.app.id)
-    const production = others.length > 0 ? await loadApps(client, others, AUDIT_LOAD) : []
-    return run([staging], production, null, protectedApps, 'pipeline')
-  }
-
   // In no pipeline with a production stage (e.g. just forked): every production app of the account.
   const refs = (await registry.apps()).filter(ref => ref.id !== staging.app.id)
   const snapshots = await registry.snapshots()

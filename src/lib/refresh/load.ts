@@ -9,12 +9,12 @@ import {auditStaging} from '../audit/rules.js'
 import type {AuditFinding} from '../audit/types.js'
 import {ActionableError} from '../errors.js'
 import {ExitCode, type ExitCodeValue} from '../exit-codes.js'
-import {ApiError, type HerokuClient} from '../heroku/client.js'
+import {ApiError, type HerokuClient, isNotFound} from '../heroku/client.js'
 import {type DataTransfer, REVIEW_APPS_ACCEPT, type ReviewApp} from '../heroku/types.js'
 import type {GuardContext} from '../guard/classify.js'
 import {registryContext} from '../guard/context.js'
 import {ProductionRegistry} from '../production/registry.js'
-import {loadApp, loadApps} from '../snapshot/load.js'
+import {appCoupling, loadApp, loadApps} from '../snapshot/load.js'
 import type {AppSnapshot} from '../snapshot/types.js'
 import {checkSanitizeSql, latestBackup, type ProcessQuantity, type RefreshPlan, runningBackground} from './plan.js'
 
@@ -48,7 +48,7 @@ async function reviewAppPipeline(client: HerokuClient, staging: AppSnapshot): Pr
     const review = await client.get<ReviewApp>(`/apps/${encodeURIComponent(staging.app.id)}/review-app`, {headers: {accept: REVIEW_APPS_ACCEPT}})
     return review.pipeline?.id
   } catch (error) {
-    if (error instanceof ApiError && error.status === 404) return undefined
+    if (isNotFound(error)) return undefined
     throw error
   }
 }
@@ -62,15 +62,27 @@ export async function loadRefreshInputs(
     namingFlag: '--from PRODUCTION_APP',
     protectedApps: options.protectedApps,
   })
-  // Staging and the account's couplings at once: the couplings say which app is the pipeline's production.
-  const [staging, couplings] = await Promise.all([loadApp(client, options.app, LOAD), options.from ? undefined : registry.couplings()])
+  // Staging, its coupling and the account's couplings at once; the source loads as soon as they name it.
+  const stagingCoupling = appCoupling(client, options.app) // first: staging's load shares this request
+  const stagingLoad = loadApp(client, options.app, LOAD)
+  const sourceLoad = (async (): Promise<{others: string[]; pipeline: string[]; source?: AppSnapshot}> => {
+    if (options.from) return {others: [], pipeline: [], source: await loadApp(client, options.from, LOAD)}
+    const [coupling, couplings] = await Promise.all([stagingCoupling, registry.couplings()])
+    // A review app's source is its pipeline's production, like any other app of the pipeline; one that
+    // lost its coupling is found through its review-app record.
+    const pipelineId = coupling?.pipeline.id ?? await reviewAppPipeline(client, await stagingLoad)
+    const pipeline = couplings
+      .filter(c => pipelineId !== undefined && c.pipeline.id === pipelineId && c.stage === 'production' && c.app.id)
+      .map(c => c.app.id as string)
+    const others = pipeline.filter(key => key !== coupling?.app.id && key !== options.app)
+    return {others, pipeline, source: others.length === 1 ? await loadApp(client, others[0] as string, LOAD) : undefined}
+  })()
+  const [stagingSettled, sourceSettled] = await Promise.allSettled([stagingLoad, sourceLoad])
+  if (stagingSettled.status === 'rejected') throw stagingSettled.reason
+  if (sourceSettled.status === 'rejected') throw sourceSettled.reason
+  const staging = stagingSettled.value
+  const {others, pipeline} = sourceSettled.value
   const isStaging = (key: string): boolean => key === staging.app.name || key === staging.app.id
-  // A review app's source is its pipeline's production, like any other app of the pipeline.
-  const pipelineId = options.from ? undefined : staging.pipeline?.id ?? await reviewAppPipeline(client, staging)
-  const pipeline = (couplings ?? [])
-    .filter(c => pipelineId !== undefined && c.pipeline.id === pipelineId && c.stage === 'production' && c.app.id)
-    .map(c => c.app.id as string)
-  const others = pipeline.filter(key => !isStaging(key))
   if (!options.from) {
     if (others.length === 0 && pipeline.some(key => isStaging(key))) {
       throw new RefreshInputError(
@@ -97,7 +109,7 @@ export async function loadRefreshInputs(
   }
 
   // The source with everything the plan shows; the other production apps only as the guard needs them.
-  const sourceApp = await loadApp(client, options.from ?? (others[0] as string), LOAD)
+  const sourceApp = sourceSettled.value.source as AppSnapshot
   registry.know(staging, sourceApp)
   const [guard, production] = await Promise.all([registryContext(registry), registry.snapshots()])
   return {guard, production, sourceApp, staging, warnings: [...registry.warnings]}

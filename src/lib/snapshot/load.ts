@@ -32,8 +32,6 @@ export interface LoadOptions {
   release?: boolean
 }
 
-/** Above this many apps, account-wide lists are cheaper than one list per app. */
-const ACCOUNT_WIDE_FROM = 4
 const FANOUT = 8
 
 /**
@@ -112,25 +110,78 @@ function toDatabaseInfo(addon: AddonRef, db: DataDatabase | undefined): Database
   }
 }
 
-/** Shared lists, fetched once per load: account-wide when many apps are loaded. */
-interface SharedLists {
-  addons?: AddOn[]
-  apps?: App[]
-  attachments?: AddOnAttachment[]
-  couplings?: PipelineCoupling[]
+/** What one load shares between its apps. */
+interface SharedLoad {
+  /** app records fetched together (`POST /filters/apps`), by the id asked for */
+  apps?: Promise<Map<string, App>>
   /** Data API info by add-on id, one request per database however many loaded apps attach it */
   databases: Map<string, Promise<DataDatabase | undefined>>
 }
 
-async function loadSharedLists(client: HerokuClient, count: number): Promise<SharedLists> {
-  if (count < ACCOUNT_WIDE_FROM) return {databases: new Map()}
-  const [apps, attachments, addons, couplings] = await Promise.all([
-    client.list<App>('/apps'),
-    client.list<AddOnAttachment>('/addon-attachments', {headers: ATTACHMENT_HEADERS}),
-    client.list<AddOn>('/addons', {headers: ADDON_HEADERS}),
-    client.list<PipelineCoupling>('/pipeline-couplings'),
-  ])
-  return {addons, apps, attachments, couplings, databases: new Map()}
+/** From this many apps given by id, one `POST /filters/apps` replaces a `GET /apps/:id` each. */
+const FILTER_FROM = 4
+/** The most ids one filter request asks for: Heroku's largest page. */
+const FILTER_PAGE = 1000
+const APP_ID = /^[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}$/i
+
+/**
+ * The app records of many apps given by id, in one request per 1,000 (the way `heroku pipelines:info`
+ * lists a pipeline's apps). Only the per-app lists remain per app: loading follows the apps loaded,
+ * never the account.
+ */
+async function filterApps(client: HerokuClient, ids: readonly string[]): Promise<Map<string, App>> {
+  const pages: string[][] = []
+  for (let index = 0; index < ids.length; index += FILTER_PAGE) pages.push(ids.slice(index, index + FILTER_PAGE))
+  const found = await Promise.all(pages.map(async page => client.post<App[]>('/filters/apps', {
+    body: {in: {id: page}},
+    headers: {accept: 'application/vnd.heroku+json; version=3.filters', range: `id ..; max=${FILTER_PAGE};`},
+  })))
+  return new Map(found.flat().map(app => [app.id, app]))
+}
+
+/**
+ * Couplings asked for or listed ahead of a load, per client and by the reference they were asked for:
+ * the coupling a pipeline list has just given is not asked for again, and a caller that needs an app's
+ * coupling early (to find production) shares the loader's request. The next load of that app takes
+ * the entry, so a later load (after a write) asks again.
+ */
+const couplingLoads = new WeakMap<HerokuClient, Map<string, Promise<PipelineCoupling | undefined>>>()
+
+function couplingsOf(client: HerokuClient): Map<string, Promise<PipelineCoupling | undefined>> {
+  let known = couplingLoads.get(client)
+  if (!known) {
+    known = new Map()
+    couplingLoads.set(client, known)
+  }
+
+  return known
+}
+
+/** An app's pipeline coupling (undefined when it is in no pipeline), shared with the app's next load. */
+export async function appCoupling(client: HerokuClient, ref: string): Promise<PipelineCoupling | undefined> {
+  const known = couplingsOf(client)
+  let load = known.get(ref)
+  if (!load) {
+    load = orUndefined(client.get<PipelineCoupling>(`/apps/${encodeURIComponent(ref)}/pipeline-couplings`))
+    known.set(ref, load)
+  }
+
+  return load
+}
+
+async function takeCoupling(client: HerokuClient, ref: string): Promise<PipelineCoupling | undefined> {
+  const load = appCoupling(client, ref)
+  couplingsOf(client).delete(ref)
+  return load
+}
+
+/** A pipeline's couplings, each remembered for its app (by id), with the pipeline's name when known. */
+export async function listPipelineCouplings(client: HerokuClient, pipeline: {id: string; name?: string}): Promise<PipelineCoupling[]> {
+  const couplings = (await client.list<PipelineCoupling>(`/pipelines/${encodeURIComponent(pipeline.id)}/pipeline-couplings`))
+    .map(c => ({...c, pipeline: {...c.pipeline, name: c.pipeline.name || pipeline.name}}))
+  const known = couplingsOf(client)
+  for (const coupling of couplings) if (coupling.app.id && !known.has(coupling.app.id)) known.set(coupling.app.id, Promise.resolve(coupling))
+  return couplings
 }
 
 const pipelineNames = new Map<string, Promise<string>>()
@@ -142,37 +193,52 @@ async function pipelineName(client: HerokuClient, coupling: PipelineCoupling): P
   return pipelineNames.get(id) as Promise<string>
 }
 
-async function loadOne(client: HerokuClient, name: string, shared: SharedLists, options: LoadOptions): Promise<AppSnapshot> {
-  const encoded = encodeURIComponent(name)
-  const known = shared.apps?.find(app => app.name === name || app.id === name)
-  const app = known ?? await client.get<App>(`/apps/${encoded}`)
-  const byId = encodeURIComponent(app.id)
-  const [configVars, attachments, addons, coupling, formation, releases, buildpacks] = await Promise.all([
-    client.get<ConfigVars>(`/apps/${byId}/config-vars`),
-    shared.attachments
-      ? Promise.resolve(shared.attachments.filter(a => a.app.id === app.id))
-      : client.list<AddOnAttachment>(`/apps/${byId}/addon-attachments`, {headers: ATTACHMENT_HEADERS}),
-    shared.addons ? Promise.resolve(shared.addons) : client.list<AddOn>(`/apps/${byId}/addons`, {headers: ADDON_HEADERS}),
-    shared.couplings
-      ? Promise.resolve(shared.couplings.find(c => c.app.id === app.id))
-      : orUndefined(client.get<PipelineCoupling>(`/apps/${byId}/pipeline-couplings`)),
-    options.formation ? client.list<Formation>(`/apps/${byId}/formation`) : Promise.resolve([]),
+/**
+ * Settles every promise, then returns their values or throws: the app's own error first (a 404 for a
+ * missing app names the app, not one of its lists), so that no request outlives the load.
+ */
+async function settled<T extends readonly unknown[]>(app: Promise<App>, rest: {[K in keyof T]: Promise<T[K]>}): Promise<[App, ...T]> {
+  const results = await Promise.allSettled([app, ...rest])
+  const first = results[0]
+  if (first?.status === 'rejected') throw first.reason
+  const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected')
+  if (failed) throw failed.reason
+  return results.map(result => (result as PromiseFulfilledResult<unknown>).value) as [App, ...T]
+}
+
+/**
+ * One app, in two round trips: the app and every list at once, by the reference given (name or id;
+ * Heroku accepts both), then the Data API for its databases.
+ */
+async function loadOne(client: HerokuClient, ref: string, shared: SharedLoad, options: LoadOptions): Promise<AppSnapshot> {
+  const encoded = encodeURIComponent(ref)
+  const appLoad = shared.apps
+    ? shared.apps.then(async apps => apps.get(ref) ?? client.get<App>(`/apps/${encoded}`))
+    : client.get<App>(`/apps/${encoded}`)
+  const [app, configVars, attachments, addons, coupling, formation, releases, buildpacks] = await settled(appLoad, [
+    client.get<ConfigVars>(`/apps/${encoded}/config-vars`),
+    client.list<AddOnAttachment>(`/apps/${encoded}/addon-attachments`, {headers: ATTACHMENT_HEADERS}),
+    client.list<AddOn>(`/apps/${encoded}/addons`, {headers: ADDON_HEADERS}),
+    takeCoupling(client, ref),
+    options.formation ? client.list<Formation>(`/apps/${encoded}/formation`) : Promise.resolve([]),
     options.release
-      ? client.get<Release[]>(`/apps/${byId}/releases`, {headers: {range: 'version ..; max=10, order=desc'}})
+      ? client.get<Release[]>(`/apps/${encoded}/releases`, {headers: {range: 'version ..; max=10, order=desc'}})
       : Promise.resolve([]),
     options.buildpacks
-      ? client.list<BuildpackInstallation>(`/apps/${byId}/buildpack-installations`)
+      ? client.list<BuildpackInstallation>(`/apps/${encoded}/buildpack-installations`)
       : Promise.resolve([]),
-  ])
+  ] as const)
   currentSecrets().registerConfig(configVars)
   const hosts = options.hosts === false ? undefined : resolveHosts(credentialHosts(configVars), options.hosts)
 
   const addonsById = new Map(addons.map(addon => [addon.id, addon]))
   const attachmentRefs = attachments.map(attachment => toAttachmentRef(attachment, addonsById))
-  const databases: Record<string, DatabaseInfo> = {}
-  if (options.databases) {
-    const postgres = [...new Map(attachmentRefs.filter(a => a.addon.service === POSTGRES_SERVICE).map(a => [a.addon.id, a.addon])).values()]
-    const infos = await mapBounded(postgres, FANOUT, async addon => {
+  const postgres = options.databases
+    ? [...new Map(attachmentRefs.filter(a => a.addon.service === POSTGRES_SERVICE).map(a => [a.addon.id, a.addon])).values()]
+    : []
+  // The second round trip: databases, the pipeline's name and host lookups at once.
+  const [infos, pipelineLabel, resolved] = await Promise.all([
+    mapBounded(postgres, FANOUT, async addon => {
       let info = shared.databases.get(addon.id)
       if (!info) {
         info = databaseInfo(client, addon)
@@ -180,12 +246,16 @@ async function loadOne(client: HerokuClient, name: string, shared: SharedLists, 
       }
 
       return info
-    })
-    for (const [index, addon] of postgres.entries()) databases[addon.id] = toDatabaseInfo(addon, infos[index])
-  }
+    }),
+    coupling ? pipelineName(client, coupling) : Promise.resolve(undefined),
+    hosts,
+  ])
+  const databases: Record<string, DatabaseInfo> = {}
+  for (const [index, addon] of postgres.entries()) databases[addon.id] = toDatabaseInfo(addon, infos[index])
 
-  let pipeline: PipelineRef | undefined
-  if (coupling) pipeline = {id: coupling.pipeline.id, name: await pipelineName(client, coupling), stage: coupling.stage}
+  const pipeline: PipelineRef | undefined = coupling && pipelineLabel !== undefined
+    ? {id: coupling.pipeline.id, name: pipelineLabel, stage: coupling.stage}
+    : undefined
   // The release Heroku marks current is what runs; older answers without the mark fall back to the newest that did not fail.
   const current = releases.find(release => release.current === true) ?? releases.find(release => release.current !== false && release.status !== 'failed') ?? releases[0]
 
@@ -206,7 +276,7 @@ async function loadOne(client: HerokuClient, name: string, shared: SharedLists, 
     databases,
     formation: formation.map(f => ({quantity: f.quantity, size: f.size ?? 'standard-1X', type: f.type})),
     ownedAddons: addons.filter(addon => isOwner(app, addon.app)).map(addon => toAddonRef(addon)),
-    ...(hosts ? {hosts: await hosts} : {}),
+    ...(resolved ? {hosts: resolved} : {}),
     pipeline,
     release: current && {
       description: current.description,
@@ -225,10 +295,15 @@ export async function loadApp(client: HerokuClient, name: string, options: LoadO
   return snapshot as AppSnapshot
 }
 
-/** Loads several apps concurrently, using account-wide lists once there are enough of them. */
+/**
+ * Loads several apps concurrently, each with its own lists (never the account's): the cost follows
+ * the apps loaded. Many apps given by id share one request for their app records.
+ */
 export async function loadApps(client: HerokuClient, names: readonly string[], options: LoadOptions = {}): Promise<AppSnapshot[]> {
   const unique = [...new Set(names)]
-  const shared = await loadSharedLists(client, unique.length)
+  const ids = unique.filter(name => APP_ID.test(name))
+  const shared: SharedLoad = {databases: new Map()}
+  if (ids.length >= FILTER_FROM) shared.apps = filterApps(client, ids)
   const loaded = await mapBounded(unique, FANOUT, async name => loadOne(client, name, shared, options))
   const byName = new Map(unique.map((name, index) => [name, loaded[index] as AppSnapshot]))
   return names.map(name => byName.get(name) as AppSnapshot)
@@ -237,6 +312,6 @@ export async function loadApps(client: HerokuClient, names: readonly string[], o
 /** The apps coupled to a pipeline, with their stages. */
 export async function loadPipelineCouplings(client: HerokuClient, pipeline: string): Promise<{apps: Array<{id: string; stage: string}>; pipeline: Pipeline}> {
   const found = await client.get<Pipeline>(`/pipelines/${encodeURIComponent(pipeline)}`, {headers: {accept: 'application/vnd.heroku+json; version=3.pipelines'}})
-  const couplings = await client.list<PipelineCoupling>(`/pipelines/${found.id}/pipeline-couplings`)
+  const couplings = await listPipelineCouplings(client, found)
   return {apps: couplings.map(c => ({id: c.app.id ?? '', stage: c.stage})), pipeline: found}
 }

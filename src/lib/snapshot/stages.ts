@@ -4,7 +4,7 @@
  * (`GET /pipelines/{id}/stage/{review,test}/config-vars`). Each stage's vars become a snapshot of
  * their own, so the audit's rules read them like an app's. Every request here is a read.
  */
-import {ApiError, type HerokuClient} from '../heroku/client.js'
+import {type HerokuClient, isNotFound} from '../heroku/client.js'
 import {REVIEW_APPS_ACCEPT, type ReviewApp} from '../heroku/types.js'
 import {currentSecrets} from '../secrets/index.js'
 import {credentialHosts} from './identity.js'
@@ -32,7 +32,7 @@ async function orEmpty<T>(request: Promise<T>, empty: T): Promise<T> {
   try {
     return await request
   } catch (error) {
-    if (error instanceof ApiError && error.status === 404) return empty
+    if (isNotFound(error)) return empty
     throw error
   }
 }

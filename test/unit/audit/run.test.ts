@@ -6,7 +6,7 @@ import {AUDIT_LOAD, auditApps} from '../../../src/lib/audit/run.js'
 import {auditStaging, compareFindings} from '../../../src/lib/audit/rules.js'
 import {HerokuClient} from '../../../src/lib/heroku/client.js'
 import type {AppSnapshot} from '../../../src/lib/snapshot/types.js'
-import {mockAccountCouplings, mockSmallLoad, type Scopes, scopes} from '../../fixtures/audit.js'
+import {mockPipelineProduction, mockSmallLoad, type Scopes, scopes} from '../../fixtures/audit.js'
 import {cleanStagingSnapshot, incidentStagingSnapshot, productionSnapshot, STAGING_ID} from '../../fixtures/snapshots.js'
 import {loadConfig} from '../../helpers/run.js'
 
@@ -16,7 +16,7 @@ async function client(): Promise<HerokuClient> {
 
 /** loadApps with `release: true` also reads the latest releases. */
 function mockRelease(s: Scopes, snapshot: AppSnapshot, version: number): void {
-  s.api.get(`/apps/${snapshot.app.id}/releases`).matchHeader('range', 'version ..; max=10, order=desc')
+  s.api.get(`/apps/${snapshot.app.name}/releases`).matchHeader('range', 'version ..; max=10, order=desc')
     .reply(200, [{current: true, id: `release-${snapshot.app.id}`, status: 'succeeded', version}])
 }
 
@@ -49,8 +49,7 @@ describe('audit: auditApps (src/lib/audit/run.ts)', function () {
   it('loads what it is told of the audited app (--fix: its release), and production as the audit does', async function () {
     mockSmallLoad(s, cleanStagingSnapshot())
     mockRelease(s, cleanStagingSnapshot(), 42)
-    mockAccountCouplings(s, [productionSnapshot(), cleanStagingSnapshot()])
-    mockSmallLoad(s, productionSnapshot(), productionSnapshot().app.id)
+    mockPipelineProduction(s, [productionSnapshot(), cleanStagingSnapshot()], productionSnapshot())
     const run = await auditApps(await client(), {app: 'acme-staging', production: []}, {...AUDIT_LOAD, release: true})
     expect(run.audited[0]?.release?.version).to.equal(42)
     expect(run.production.map(snapshot => snapshot.app.name)).to.deep.equal(['acme-production'])

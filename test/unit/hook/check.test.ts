@@ -221,19 +221,19 @@ describe('hook check (fake API, no HTTP)', function () {
   describe('fails closed', function () {
     it('refuses when an API request fails, naming the request and the override', async function () {
       const world = cleanWorld()
-      world.failures = {'/apps/app-stg/config-vars': 500}
+      world.failures = {'/apps/acme-staging/config-vars': 500}
       const run = await check('pg:reset', ['DATABASE', '-a', 'acme-staging'], {world})
       expect(run.decision?.allow).to.equal(false)
       expect(run.decision?.reason).to.equal('undecided')
       const message = renderRefusal(run.decision as HookDecision)
       expect(message).to.contain('could not tell whether the target is production data')
-      expect(message).to.contain('GET /apps/app-stg/config-vars failed')
+      expect(message).to.contain('GET /apps/acme-staging/config-vars failed')
       expect(message).to.contain(`${OVERRIDE_ENV}=acme-staging heroku pg:reset DATABASE -a acme-staging`)
     })
 
     it('the override then lets the named app through, and only that app', async function () {
       const world = cleanWorld()
-      world.failures = {'/apps/app-stg/config-vars': 500}
+      world.failures = {'/apps/acme-staging/config-vars': 500}
       expect((await check('pg:reset', ['-a', 'acme-staging'], {env: {[OVERRIDE_ENV]: 'acme-staging'}, world})).decision?.allow).to.equal(true)
       expect((await check('pg:reset', ['-a', 'acme-staging'], {env: {[OVERRIDE_ENV]: 'acme-production'}, world})).decision?.allow).to.equal(false)
     })

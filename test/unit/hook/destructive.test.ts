@@ -109,7 +109,7 @@ describe('hook: destructive commands (fake API, no HTTP)', function () {
 
   it('fails closed: an API failure refuses, naming the request and the app to override', async function () {
     const world = cleanWorld()
-    world.failures = {'/apps/app-stg/config-vars': 500}
+    world.failures = {'/apps/acme-staging/config-vars': 500}
     const {decision} = await check('pg:promote', ['ROSE', '-a', 'acme-staging'], world)
     expect(decision?.allow).to.equal(false)
     const text = renderDestructiveRefusal(decision as DestructiveDecision)

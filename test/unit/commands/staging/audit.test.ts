@@ -10,7 +10,7 @@ import type {AuditResult} from '../../../../src/lib/audit/types.js'
 import type {FixResult} from '../../../../src/lib/fix/types.js'
 import {protectApp, protectedFile} from '../../../../src/lib/protect/store.js'
 import type {AppSnapshot} from '../../../../src/lib/snapshot/types.js'
-import {appBody, mockAccountCouplings, mockLargeLoad, mockPipeline, mockSmallLoad, type Scopes, scopes} from '../../../fixtures/audit.js'
+import {appBody, mockAccountCouplings, mockAppAnswering, mockLargeLoad, mockPipeline, mockPipelineCouplings, mockPipelineProduction, mockSmallLoad, type Scopes, scopes} from '../../../fixtures/audit.js'
 import {
   cleanStagingSnapshot,
   FIXTURE_SECRETS,
@@ -37,7 +37,7 @@ function parseJson(stdout: string): AuditResult {
 /** What --fix loads for an app named on the command line: the audit's requests plus its latest release. */
 function mockFixLoad(s: Scopes, snapshot: AppSnapshot, ref: string = snapshot.app.name): void {
   mockSmallLoad(s, snapshot, ref)
-  s.api.get(`/apps/${snapshot.app.id}/releases`).matchHeader('range', 'version ..; max=10, order=desc').reply(200, [{current: true, id: `release-${snapshot.app.id}`, status: 'succeeded', version: 42}])
+  s.api.get(`/apps/${encodeURIComponent(ref)}/releases`).matchHeader('range', 'version ..; max=10, order=desc').reply(200, [{current: true, id: `release-${snapshot.app.id}`, status: 'succeeded', version: 42}])
 }
 
 /** Runs `fn` with stdin seen as no terminal, as in CI (the only way --fix can refuse for want of a prompt). */
@@ -108,8 +108,7 @@ describe('staging:audit', function () {
 
     it('finds production in the pipeline when --production is not given', async function () {
       mockSmallLoad(s, cleanStagingSnapshot())
-      mockAccountCouplings(s, [productionSnapshot(), cleanStagingSnapshot()])
-      mockSmallLoad(s, productionSnapshot(), productionSnapshot().app.id)
+      mockPipelineProduction(s, [productionSnapshot(), cleanStagingSnapshot()], productionSnapshot())
       const run = await runCommand<AuditResult>(Audit, ['--app', 'acme-staging', '--json'])
       expect(run.error).to.equal(undefined)
       const json = parseJson(run.stdout)
@@ -173,11 +172,11 @@ describe('staging:audit', function () {
       // An API error whose message echoes a secret the run has loaded is redacted too.
       const staging = incidentStagingSnapshot()
       s.api.get('/apps/acme-staging').reply(200, appBody(staging))
-      s.api.get(`/apps/${staging.app.id}/config-vars`).reply(200, staging.configVars)
-      s.api.get(`/apps/${staging.app.id}/addon-attachments`).delay(50).reply(403, {id: 'forbidden', message: `denied for ${staging.configVars.SECRET_KEY_BASE}`})
-      s.api.get(`/apps/${staging.app.id}/addons`).optionally().reply(200, [])
-      s.api.get(`/apps/${staging.app.id}/pipeline-couplings`).optionally().reply(404, {id: 'not_found', message: 'none'})
-      s.api.get(`/apps/${staging.app.id}/formation`).optionally().reply(200, [])
+      s.api.get('/apps/acme-staging/config-vars').reply(200, staging.configVars)
+      s.api.get('/apps/acme-staging/addon-attachments').delay(50).reply(403, {id: 'forbidden', message: `denied for ${staging.configVars.SECRET_KEY_BASE}`})
+      s.api.get('/apps/acme-staging/addons').optionally().reply(200, [])
+      s.api.get('/apps/acme-staging/pipeline-couplings').optionally().reply(404, {id: 'not_found', message: 'none'})
+      s.api.get('/apps/acme-staging/formation').optionally().reply(200, [])
       const failed = await runCommand<AuditResult>(Audit, ['-a', 'acme-staging', '--production', 'acme-production'])
       expect(failed.error?.oclif?.exit).to.equal(3)
       outputs.push(outputOf(failed))
@@ -232,6 +231,7 @@ describe('staging:audit', function () {
 
     it('stops with exit 2 when the pipeline has no production app', async function () {
       mockSmallLoad(s, cleanStagingSnapshot())
+      mockPipelineCouplings(s, PIPELINE_ID, [cleanStagingSnapshot()])
       mockAccountCouplings(s, [cleanStagingSnapshot()])
       const run = await runCommand<AuditResult>(Audit, ['-a', 'acme-staging'])
       expect(run.error?.oclif?.exit).to.equal(2)
@@ -241,7 +241,7 @@ describe('staging:audit', function () {
     it('reports PRODUCTION_STAGE (critical) when the audited app is production itself', async function () {
       const production = productionSnapshot()
       mockSmallLoad(s, production)
-      mockAccountCouplings(s, [production, cleanStagingSnapshot()])
+      mockPipelineCouplings(s, PIPELINE_ID, [production, cleanStagingSnapshot()])
       const run = await runCommand<AuditResult>(Audit, ['-a', 'acme-production', '--json'])
       expect(process.exitCode).to.equal(1)
       const json = parseJson(run.stdout)
@@ -421,7 +421,7 @@ describe('staging:audit', function () {
       const production = productionSnapshot()
       for (const extra of [[], ['--json']]) {
         mockFixLoad(s, production)
-        mockAccountCouplings(s, [production, cleanStagingSnapshot()])
+        mockPipelineCouplings(s, PIPELINE_ID, [production, cleanStagingSnapshot()])
         process.exitCode = undefined
         const run = await runCommand<FixResult>(Audit, ['-a', 'acme-production', '--fix', '--confirm', 'acme-production', ...extra])
         const exit = extra.length > 0 ? process.exitCode : run.error?.oclif?.exit
@@ -466,8 +466,7 @@ describe('staging:audit', function () {
 
   describe('API errors', function () {
     it('404 on the app: exit 3, names the app and how to check it', async function () {
-      s.api.get('/apps/acme-typo').reply(404, {id: 'not_found', message: 'Couldn\'t find that app.', resource: 'app'})
-      mockAccountCouplings(s, []) // listed while the app loads
+      mockAppAnswering(s, 'acme-typo', 404, {id: 'not_found', message: 'Couldn\'t find that app.', resource: 'app'})
       const run = await runCommand<AuditResult>(Audit, ['-a', 'acme-typo'])
       expect(run.error?.oclif?.exit).to.equal(3)
       expect(run.error?.message).to.contain('acme-typo')
@@ -475,16 +474,14 @@ describe('staging:audit', function () {
     })
 
     it('403: exit 3 with the API message, then how to get access', async function () {
-      s.api.get('/apps/acme-staging').reply(403, {id: 'forbidden', message: 'You do not have access to the app acme-staging.'})
-      mockAccountCouplings(s, []) // listed while the app loads
+      mockAppAnswering(s, 'acme-staging', 403, {id: 'forbidden', message: 'You do not have access to the app acme-staging.'})
       const run = await runCommand<AuditResult>(Audit, ['-a', 'acme-staging'])
       expect(run.error?.oclif?.exit).to.equal(3)
       expect(run.error?.message).to.equal('You do not have access to the app acme-staging. (forbidden)\nCheck the app with heroku apps:info -a APP; its owner can give you access with heroku access:add EMAIL -a APP.')
     })
 
     it('403 under --json: exit 3, the error as JSON', async function () {
-      s.api.get('/apps/acme-staging').reply(403, {id: 'forbidden', message: 'You do not have access to the app acme-staging.'})
-      mockAccountCouplings(s, []) // listed while the app loads
+      mockAppAnswering(s, 'acme-staging', 403, {id: 'forbidden', message: 'You do not have access to the app acme-staging.'})
       const run = await runCommand<AuditResult>(Audit, ['-a', 'acme-staging', '--json'])
       expect(process.exitCode).to.equal(3)
       expect(run.stdout).to.contain('You do not have access')
@@ -501,7 +498,7 @@ describe('staging:audit', function () {
 
     it('503 then success: retried, same result', async function () {
       const clean = cleanStagingSnapshot()
-      s.api.get(`/apps/${clean.app.id}/config-vars`).reply(503, {id: 'unavailable', message: 'Service unavailable.'})
+      s.api.get('/apps/acme-staging/config-vars').reply(503, {id: 'unavailable', message: 'Service unavailable.'})
       mockSmallLoad(s, clean)
       mockSmallLoad(s, productionSnapshot())
       const run = await runCommand<AuditResult>(Audit, ['-a', 'acme-staging', '--production', 'acme-production'])

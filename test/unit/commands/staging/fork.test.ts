@@ -41,9 +41,9 @@ interface Scopes {
   data: nock.Scope
 }
 
-/** The requests `loadApp(…, {databases, formation, release, buildpacks})` makes for production. */
+/** The requests `loadApp(…, {databases, formation, release, buildpacks})` makes for production, by its name. */
 function mockProduction(s: Scopes, snapshot: AppSnapshot): void {
-  const {id} = snapshot.app
+  const id = snapshot.app.name // the loader asks by the name given
   s.api.get(`/apps/${snapshot.app.name}`).reply(200, appBody(snapshot))
   s.api.get(`/apps/${id}/config-vars`).reply(200, snapshot.configVars)
   s.api.get(`/apps/${id}/addon-attachments`).reply(200, attachmentsBody(snapshot))

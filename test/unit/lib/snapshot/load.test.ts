@@ -70,17 +70,18 @@ describe('snapshot loader (as the audit uses it)', function () {
     expect(asked.sort()).to.deep.equal(['ec2-52-1-2-3.compute-1.amazonaws.com', 'ec2-54-4-5-6.compute-1.amazonaws.com'])
   })
 
-  it('from four apps on, uses account-wide lists: one config-vars request per app plus a constant', async function () {
+  it('from four apps given by id on, asks one POST /filters/apps for their records and never an account-wide list', async function () {
     const apps = [cleanStagingSnapshot(), productionSnapshot(), reviewApp(1), reviewApp(2), reviewApp(3), reviewApp(4)]
-    mockLargeLoad(s, apps)
+    mockLargeLoad(s, apps, {couplingListed: false})
     const loaded = await loadApps(client, apps.map(app => app.app.id), {databases: true, formation: true, hosts: false})
     expect(loaded.map(app => app.app.name)).to.deep.equal(apps.map(app => app.app.name))
     expect(plain(loaded[0])).to.deep.equal(expected(cleanStagingSnapshot()))
     const paths = client.records.map(record => record.path)
     expect(paths.filter(path => path.endsWith('/config-vars'))).to.have.length(apps.length)
-    expect(paths.filter(path => ['/apps', '/addon-attachments', '/addons', '/pipeline-couplings'].includes(path))).to.have.length(4)
-    // plus formation per app and one Data API request per Postgres add-on (2 here)
-    expect(client.records).to.have.length(4 + apps.length * 2 + 2)
+    expect(paths.filter(path => ['/apps', '/addon-attachments', '/addons', '/pipeline-couplings'].includes(path))).to.deep.equal([])
+    expect(paths.filter(path => path === '/filters/apps')).to.have.length(1)
+    // config vars, attachments, add-ons, coupling and formation per app, and one Data API request per Postgres add-on (2 here)
+    expect(client.records).to.have.length(1 + apps.length * 5 + 2)
   })
 
   it('asks the Data API once per database, however many of the loaded apps attach it', async function () {
@@ -88,7 +89,7 @@ describe('snapshot loader (as the audit uses it)', function () {
     const productionDb = production.attachments.find(attachment => attachment.addon.service === 'heroku-postgresql')!
     const sharing = [1, 2, 3].map(index => ({...reviewApp(index), attachments: [{...productionDb, id: `55555555-5555-4555-8555-55555555550${index}`, name: 'DATABASE'}]}))
     const apps = [production, ...sharing]
-    mockLargeLoad(s, apps)
+    mockLargeLoad(s, apps, {couplingListed: false})
     const loaded = await loadApps(client, apps.map(app => app.app.id), {databases: true, formation: true})
     const dataRequests = client.records.filter(record => record.path === `/client/v11/databases/${productionDb.addon.id}`)
     expect(dataRequests).to.have.length(1)
