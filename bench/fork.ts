@@ -13,7 +13,7 @@
  * needs the database; everything else can run beside them). Prints the machine and date, the wall
  * times, the unavoidable waits, and the sum of every wait a one-at-a-time fork pays. Heroku reports
  * provisioning and transfers only when polled, so the fork overshoots each wait by up to one polling
- * interval: `--quick-poll MS` caps the interval of the first 30 s (FORK_POLL: 1000) to measure that.
+ * interval: `--quick-poll MS` caps the interval of the first 30 s (FORK_POLL: 250) to measure that.
  */
 import {APIClient} from '@heroku-cli/command'
 import {Config} from '@oclif/core'

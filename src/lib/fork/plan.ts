@@ -190,6 +190,11 @@ export function isEssentialPlan(plan: string): boolean {
   return /(?:^|:)essential-\d+$/.test(plan)
 }
 
+/** Shield plans (`shield-N`, `advanced-shield`) have no PGBackups, so no transfer copies to or from them. */
+export function isShieldPlan(plan: string): boolean {
+  return /(?:^|:)(?:shield-\d+|advanced-shield)$/.test(plan)
+}
+
 /** The Standard-tier plans (`standard-N`): a fork's default home. */
 export function isStandardPlan(plan: string): boolean {
   return /(?:^|:)standard-\d+$/.test(plan)
@@ -225,6 +230,18 @@ export function chooseDataMethod(source: {app: string; attachment: string; name:
     }
   }
 
+  const shield = isShieldPlan(source.plan)
+  if (asked === 'copy' && shield) {
+    return {
+      method: 'copy',
+      problem: {
+        fix: 'Fork it instead with --data fork (a Heroku Postgres fork, no transfer), or start with an empty database with --data none.',
+        message: `${source.name} is on ${source.plan}: Shield databases have no PGBackups, so no transfer can copy them.`,
+      },
+      reason: '--data copy',
+    }
+  }
+
   if (asked === 'copy') {
     const warning = over ? `--data copy: ${source.name} holds ${size}, above the 10 GB Heroku documents for pg:copy; --data fork is the supported way.` : undefined
     return {method: 'copy', reason: `--data copy: a transfer of ${size}`, ...(warning ? {warning} : {})}
@@ -238,6 +255,7 @@ export function chooseDataMethod(source: {app: string; attachment: string; name:
     }
   }
 
+  if (shield) return {method: 'fork', reason: `a Heroku Postgres fork: ${source.plan} has no PGBackups, so no transfer can copy it`}
   if (over) return {method: 'fork', reason: `a Heroku Postgres fork: ${size} is above the 10 GB transfer limit`}
   return {method: 'copy', reason: `a transfer: ${size} is under the 10 GB transfer limit`}
 }

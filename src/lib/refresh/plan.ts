@@ -238,7 +238,7 @@ export function transferUnsupported(source: GuardTarget, sourceApp: AppSnapshot,
     const plan = side.addon?.plan ?? ''
     if (/shield/i.test(plan)) {
       return {
-        fix: `Copy it with pg_dump | pg_restore from a one-off dyno inside the Shield space (heroku run bash -a ${app.app.name}), or make a Heroku Postgres fork there (heroku addons:create ${plan} --fork ${sourceApp.app.name}::${source.attachment ?? 'DATABASE'} -a ${staging.app.name}).`,
+        fix: `Copy it with pg_dump | pg_restore from a one-off dyno inside the Shield space (heroku run bash -a ${app.app.name}), or, when ${staging.app.name} runs in that space, refresh by a Heroku Postgres fork: heroku staging:refresh -a ${staging.app.name} --data fork.`,
         message: `${side.addon?.name} on ${app.app.name} is on ${plan}, and Shield databases have no PGBackups, so heroku staging:refresh cannot copy ${role} it.`,
       }
     }

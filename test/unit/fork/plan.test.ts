@@ -210,6 +210,21 @@ describe('fork plan', function () {
       expect(chooseDataMethod(source, 2 * GB, 'copy').warning).to.equal(undefined)
     })
 
+    it('forks a Shield production by default, since no transfer can copy it (fires), and copies a Standard one (silent)', function () {
+      const shield = chooseDataMethod({...source, plan: 'heroku-postgresql:shield-0'}, 1 * GB, undefined)
+      expect(shield.method).to.equal('fork')
+      expect(shield.reason).to.contain('no PGBackups')
+      expect(chooseDataMethod({...source, plan: 'heroku-postgresql:advanced-shield'}, undefined, undefined).method).to.equal('fork')
+      expect(chooseDataMethod(source, 1 * GB, undefined).method).to.equal('copy')
+    })
+
+    it('refuses --data copy of a Shield production, naming --data fork (fires), and lets --data fork through (silent)', function () {
+      const refused = chooseDataMethod({...source, plan: 'heroku-postgresql:shield-0'}, 1 * GB, 'copy')
+      expect(refused.problem?.message).to.contain('Shield databases have no PGBackups')
+      expect(refused.problem?.fix).to.contain('--data fork')
+      expect(chooseDataMethod({...source, plan: 'heroku-postgresql:shield-0'}, 1 * GB, 'fork').problem).to.equal(undefined)
+    })
+
     it('copies a database of unknown size by default', function () {
       expect(chooseDataMethod(source, undefined, undefined).method).to.equal('copy')
     })
