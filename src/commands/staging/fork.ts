@@ -1,37 +1,20 @@
 import {Flags} from '@oclif/core'
 
+import {FORK_DESCRIPTION, FORK_EXAMPLES} from '../../lib/command/fork-help.js'
 import {StagingCommand} from '../../lib/command/base.js'
-import {DEBUG_HELP} from '../../lib/command/help.js'
-import {ExitCode, exitCodeHelp} from '../../lib/exit-codes.js'
+import {ExitCode} from '../../lib/exit-codes.js'
 import {renderEvent, renderPlan, renderResult} from '../../lib/fork/render.js'
 import {criticalFork, forkExitCode, runFork} from '../../lib/fork/run.js'
-import {FORK_MARKER, type ForkResult} from '../../lib/fork/types.js'
+import type {ForkResult} from '../../lib/fork/types.js'
 
 export default class Fork extends StagingCommand {
   static override summary = 'make a staging copy of a production app that shares nothing with it'
 
-  // Paragraphs are single lines and oclif wraps them to the terminal; only the exit codes are a list.
-  static override description = [
-    'Creates <from>-staging (or --to) with production\'s region, stack, team and buildpacks; provisions a new add-on for every add-on production owns (Postgres pinned to production\'s major version, on the smallest plan that holds its data unless --plan says otherwise) and copies production\'s database into it server side; copies config vars except every var an add-on attachment exposes, every value that reaches a production database or service, and --exclude-config keys (--set wins); releases production\'s current slug; scales web to 1 and other process types to 0; couples the app at stage staging of production\'s pipeline; then audits the fork against production.',
-    '',
-    'It prints the whole plan first (names only, never values); --dry-run stops there and changes nothing. It never sends a mutating request to production or its add-ons. Add-ons owned by another app are not attached unless --share-addon names them.',
-    '',
-    `The fork is marked with the config var ${FORK_MARKER}; an existing --to app without that mark (or marked for another source) is refused, and so is any production app. If a step fails, nothing is destroyed (unless --destroy-on-failure): run the same command again and it continues where it stopped. Progress goes to stderr, the result to stdout.`,
-    '',
-    DEBUG_HELP,
-    '',
-    exitCodeHelp([ExitCode.Ok, ExitCode.Critical, ExitCode.Usage, ExitCode.Api, ExitCode.Refused, ExitCode.Failed, ExitCode.Unexpected]),
-  ].join('\n')
+  static override description = FORK_DESCRIPTION
 
   static override enableJsonFlag = true
 
-  static override examples = [
-    {command: '<%= config.bin %> <%= command.id %> --from example-app --dry-run', description: 'print the plan for example-app-staging and change nothing'},
-    {command: '<%= config.bin %> <%= command.id %> --from example-app --set SECRET_KEY_BASE=$(openssl rand -hex 64)', description: 'fork example-app into example-app-staging with its own secret'},
-    {command: '<%= config.bin %> <%= command.id %> --from example-app --to example-qa --plan heroku-postgresql=essential-2 --data none', description: 'fork onto a chosen Postgres plan and leave the new database empty'},
-    {command: '<%= config.bin %> <%= command.id %> --from example-app --data fork', description: 'give the fork a Heroku Postgres fork of production\'s database (no transfer)'},
-    {command: '<%= config.bin %> <%= command.id %> --from example-app --share-addon example-shared-redis --exclude-config PAYMENTS_WEBHOOK_URL', description: 'share one add-on owned by another app and leave one config var out'},
-  ]
+  static override examples = FORK_EXAMPLES
 
   static override flags = {
     data: Flags.string({description: 'how production\'s data gets in: copy, fork (a Postgres fork) or none', options: ['copy', 'fork', 'none']}),

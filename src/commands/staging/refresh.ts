@@ -1,9 +1,9 @@
 import {flags} from '@heroku-cli/command'
 import {Flags, ux} from '@oclif/core'
 
+import {REFRESH_DESCRIPTION, REFRESH_EXAMPLES} from '../../lib/command/refresh-help.js'
 import {StagingCommand} from '../../lib/command/base.js'
-import {DEBUG_HELP} from '../../lib/command/help.js'
-import {ExitCode, exitCodeHelp} from '../../lib/exit-codes.js'
+import {ExitCode} from '../../lib/exit-codes.js'
 import {dryRunLines, planLines, progressLines, summaryLines, wipeConfirmTexts} from '../../lib/refresh/render.js'
 import {type RefreshDryRun, refreshExitCode, type RefreshResult, runRefresh} from '../../lib/refresh/run.js'
 
@@ -13,32 +13,11 @@ export type {RefreshDryRun, RefreshResult} from '../../lib/refresh/run.js'
 export default class Refresh extends StagingCommand {
   static override summary = 'copy production\'s database into a staging app behind a production guard'
 
-  // Paragraphs are single lines and oclif wraps them to the terminal; only the exit codes are a list.
-  static override description = [
-    'The source defaults to production\'s DATABASE (production: the pipeline\'s production app, or --from; for a review app, its pipeline\'s); the target defaults to the staging app\'s DATABASE.',
-    '',
-    'Before anything is written, the guard refuses a target that is owned by or attached to a production app, reaches the same physical database as any production credential, is the source, is a follower, or is not a heroku-postgresql database. Both sides are printed in full and you confirm by typing the staging app\'s name (or pass --confirm).',
-    '',
-    '--rules FILE maps tables and columns to rules (null, constant, hash, keep, fake_email, fake_phone, fake_name, random_int, random_date, truncate), compiled to SQL that runs as the database owner. With --rules, the PII guard runs after the copy: a likely-PII column that no rule handles, and no --allow-pii TABLE.COLUMN accepts, stops the refresh with exit 4, staging still in maintenance. --dry-run prints the plan, the SQL and the unhandled columns (read from the source\'s schema in a read-only transaction), changes nothing, and exits 4 when --rules leaves a column unhandled.',
-    '',
-    '--data fork refreshes blue-green: a Heroku Postgres fork of production\'s database is created on staging and waited for, checked and sanitized while the old database still serves, promoted in its place (maintenance only around the switch), and the old database is destroyed only once staging passes the audit again; if anything fails, staging keeps a working database and the message names what was left. Without --data: fork above the 10 GB transfer limit (unless the source is Essential), else copy.',
-    '',
-    'With copy: a backup of the target, maintenance on, background dynos scaled to 0, a server-side copy with progress, the optional --rules and --sanitize SQL in one transaction, dynos and maintenance restored, and the audit again. Nothing is ever written to production, except the backup --backup-source asks for.',
-    '',
-    DEBUG_HELP,
-    '',
-    exitCodeHelp([ExitCode.Ok, ExitCode.Critical, ExitCode.Usage, ExitCode.Api, ExitCode.Refused, ExitCode.Failed, ExitCode.Unexpected]),
-  ].join('\n')
+  static override description = REFRESH_DESCRIPTION
 
   static override enableJsonFlag = true
 
-  static override examples = [
-    {command: '<%= config.bin %> <%= command.id %> -a acme-staging', description: 'copy the pipeline\'s production DATABASE into acme-staging\'s DATABASE (asks for confirmation)'},
-    {command: '<%= config.bin %> <%= command.id %> -a acme-staging --from acme-production --confirm acme-staging --sanitize sanitize.sql', description: 'non-interactive, then scrub personal data in one transaction'},
-    {command: '<%= config.bin %> <%= command.id %> -a acme-staging --rules examples/sanitize-rules.yml --dry-run', description: 'print the SQL the rules compile to and the likely-PII columns they leave unhandled; change nothing'},
-    {command: '<%= config.bin %> <%= command.id %> -a acme-staging --data fork --rules examples/sanitize-rules.yml --confirm acme-staging', description: 'blue-green: fork production\'s database, sanitize it, promote it, then destroy the old one'},
-    {command: '<%= config.bin %> <%= command.id %> -a acme-staging --target HEROKU_POSTGRESQL_ROSE --backup-source --confirm acme-staging --json', description: 'refresh another attachment, capture a fresh production backup first, typed JSON result'},
-  ]
+  static override examples = REFRESH_EXAMPLES
 
   static override flags = {
     'allow-pii': Flags.string({description: 'accept a likely-PII column on purpose, as TABLE.COLUMN (repeatable)', multiple: true}),
