@@ -114,7 +114,7 @@ class Interrupted extends Error {}
 
 /** A blue-green refresh found its fork's attachment taken (an earlier run's fork, not destroyed). */
 class ForkLeftOver extends Error {
-  constructor(readonly addonName: string, app: string, attachment: string) {
+  constructor(readonly addonName: string, app: string, readonly attachment: string) {
     super(`${app} already has ${attachment} (${addonName}), left by an earlier staging:refresh --data fork`)
   }
 }
@@ -305,8 +305,11 @@ export async function executeRefresh(client: HerokuClient, plan: RefreshPlan, op
 
   /** Creates the fork (config.fork: a read of production) on staging, then waits as pg:wait does. */
   const forkInto = async (step: Extract<RefreshStep, {kind: 'fork'}>): Promise<void> => {
-    const taken = (await attachments()).find(a => a.name === step.attachment)
-    if (taken) throw new ForkLeftOver(taken.addon.name ?? taken.addon.id ?? '?', app, step.attachment)
+    // Both names this run attaches must be free before the slow fork: the fork's, and the old database's after the promote.
+    const keepOldAs = plan.steps.find((s): s is Extract<RefreshStep, {kind: 'promote'}> => s.kind === 'promote')?.keepOldAs
+    const names = [step.attachment, ...(keepOldAs ? [keepOldAs] : [])]
+    const taken = (await attachments()).find(a => a.name !== undefined && names.includes(a.name))
+    if (taken) throw new ForkLeftOver(taken.addon.name ?? taken.addon.id ?? '?', app, taken.name ?? step.attachment)
     const began = Date.now()
     const created = await writes.post<AddOn>(`/apps/${enc(step.app)}/addons`, {
       body: {attachment: {name: step.attachment}, config: {fork: step.sourceAddonId}, plan: {name: step.plan}},
@@ -490,7 +493,7 @@ async function blueGreenStopped(client: GuardedClient, plan: RefreshPlan, state:
     return new RefreshStepError(
       `${reason}. Nothing was changed: ${app} keeps its ${target} (${old}).`,
       step.kind,
-      `Destroy the earlier fork with ${destroy(error.addonName)}, then run ${rerun} again.`,
+      `Destroy it with ${destroy(error.addonName)} (or keep its data and detach it: heroku addons:detach ${error.attachment} -a ${app}), then run ${rerun} again.`,
       state,
       interrupted,
       ExitCode.Refused,

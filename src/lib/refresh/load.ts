@@ -63,7 +63,8 @@ export async function loadRefreshInputs(
     protectedApps: options.protectedApps,
   })
   // Staging, its coupling and the account's couplings at once; the source loads as soon as they name it.
-  const stagingCoupling = appCoupling(client, options.app) // first: staging's load shares this request
+  // First, so staging's load shares this request; only without --from, where something awaits it.
+  const stagingCoupling = options.from ? undefined : appCoupling(client, options.app)
   const stagingLoad = loadApp(client, options.app, LOAD)
   const sourceLoad = (async (): Promise<{others: string[]; pipeline: string[]; source?: AppSnapshot}> => {
     if (options.from) return {others: [], pipeline: [], source: await loadApp(client, options.from, LOAD)}

@@ -14,6 +14,7 @@ import {
 import {databaseNames, resolveDatabase} from '../guard/resolve.js'
 import type {DataTransfer} from '../heroku/types.js'
 import {isEssentialPlan, postgresStorageBytes} from '../fork/plan.js'
+import {ownsAddon} from '../snapshot/query.js'
 import type {Rules} from './rules.js'
 import {hostTableOf, isPostgresUrl} from '../snapshot/identity.js'
 import {type AppSnapshot, type FormationEntry, TRANSFER_LIMIT_BYTES} from '../snapshot/types.js'
@@ -270,6 +271,8 @@ const STANDARD_PLANS = ['standard-0', 'standard-2', 'standard-3', 'standard-4', 
  */
 export function refreshForkPlan(sourcePlan: string, numBytes: number | undefined): {plan: string; reason: string} {
   if (/:advanced\b/.test(sourcePlan)) return {plan: sourcePlan, reason: 'the source\'s plan: a fork of Advanced stays on Advanced'}
+  const isolated = /:(shield|private)-\d+$/.exec(sourcePlan)
+  if (isolated) return {plan: sourcePlan, reason: `the source's plan: a fork of a ${isolated[1] === 'shield' ? 'Shield' : 'Private'} database stays in its tier`}
   const bytes = numBytes ?? 0
   const fits = STANDARD_PLANS.find(plan => (postgresStorageBytes(plan) ?? 0) >= bytes) ?? 'standard-9'
   const size = numBytes === undefined ? 'data of unknown size' : `${(numBytes / 1000 ** 3).toFixed(1)} GB`
@@ -321,7 +324,7 @@ function blueGreenSteps(staging: AppSnapshot, options: RefreshOptions, source: G
   if (maintenance) steps.push({app, kind: 'maintenance-off'})
   steps.push({app, kind: 'audit'})
   // An add-on owned by another (non-production) app is only detached by the promote, never destroyed.
-  if (old.owner.id === staging.app.id || old.owner.name === staging.app.name) steps.push({addonId: old.id, addonName: old.name, app, kind: 'destroy-old'})
+  if (ownsAddon(staging, old)) steps.push({addonId: old.id, addonName: old.name, app, kind: 'destroy-old'})
   return steps
 }
 

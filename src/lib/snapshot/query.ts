@@ -1,4 +1,4 @@
-import {type AddonRef, type AppSnapshot, type AttachmentRef, POSTGRES_SERVICE} from './types.js'
+import {type AppSnapshot, type AttachmentRef, POSTGRES_SERVICE} from './types.js'
 
 /** An app as an owner check needs it: the API's `app` object, or a snapshot's. */
 interface AppKey {
@@ -17,7 +17,7 @@ export function isOwner(app: AppKey, owner: AppKey | undefined): boolean {
 }
 
 /** Does this app own (bill) the add-on? The one rule every flow asks. */
-export function ownsAddon(snapshot: Pick<AppSnapshot, 'app'>, addon: Pick<AddonRef, 'owner'>): boolean {
+export function ownsAddon(snapshot: Pick<AppSnapshot, 'app'>, addon: {owner?: AppKey}): boolean {
   return isOwner(snapshot.app, addon.owner)
 }
 

@@ -72,6 +72,23 @@ describe('refresh: the blue-green executor (--data fork)', function () {
     expect(nock.pendingMocks()).to.deep.equal([])
   })
 
+  it('refuses before the slow fork when the name the old database would keep is taken by an earlier run (fires)', async function () {
+    const earlierOld = {...oldAttachment, addon: {...oldAttachment.addon, id: 'addon-earlier', name: 'postgresql-earlier-1'}, id: 'att-earlier', name: 'STAGING_REFRESH_OLD'}
+    nock(PLATFORM).get('/apps/acme-staging/addon-attachments').reply(200, [oldAttachment, earlierOld])
+    const create = nock(PLATFORM).post('/apps/acme-staging/addons').reply(201, {})
+    let error: unknown
+    try {
+      await executeRefresh(new HerokuClient(new APIClient(await loadConfig()), {sleep: async () => {}}), forkPlan(), {audit: async () => [], poll: FAST, production: [production()]})
+    } catch (caught) {
+      error = caught
+    }
+
+    expect(error).to.be.instanceOf(RefreshStepError)
+    expect((error as RefreshStepError).message).to.contain('already has STAGING_REFRESH_OLD (postgresql-earlier-1)')
+    expect((error as RefreshStepError).fix).to.contain('heroku addons:detach STAGING_REFRESH_OLD -a acme-staging')
+    expect(create.isDone(), 'no fork was created').to.equal(false)
+  })
+
   it('keeps the old database when the audit after the promote finds a critical finding (fires)', async function () {
     untilAudit()
     const destroy = nock(PLATFORM).delete('/apps/acme-staging/addons/addon-staging-db').reply(200, {})

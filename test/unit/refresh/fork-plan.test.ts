@@ -40,6 +40,12 @@ describe('refresh: the data method (--data copy|fork)', function () {
     expect(refreshForkPlan('heroku-postgresql:advanced', 9 * GB).plan).to.equal('heroku-postgresql:advanced')
   })
 
+  it('keeps a Shield or Private source in its tier (a fork cannot leave it), not on a Standard plan', function () {
+    expect(refreshForkPlan('heroku-postgresql:shield-4', 9 * GB)).to.deep.include({plan: 'heroku-postgresql:shield-4'})
+    expect(refreshForkPlan('heroku-postgresql:private-2', 9 * GB).reason).to.contain('Private database stays in its tier')
+    expect(refreshForkPlan('heroku-postgresql:premium-0', 9 * GB).plan).to.equal('heroku-postgresql:standard-0')
+  })
+
   it('lays out the blue-green steps: fork, check and sanitize the new database, promote inside maintenance, audit, destroy the old last', function () {
     const outcome = planRefresh(input({data: 'fork', sanitize: {file: 's.sql', sql: 'SELECT 1'}}))
     if (outcome.kind !== 'plan') throw new Error(JSON.stringify(outcome))
