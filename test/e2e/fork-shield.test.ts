@@ -8,8 +8,9 @@ import {runCommand} from '../helpers/run.js'
 
 /**
  * staging:fork of a Shield production: PGBackups is not available on Shield, so no transfer can copy
- * its database. The fork is made in production's Shield space with a Heroku Postgres fork on a Shield
- * plan (the default there), and an explicit --data copy is refused before anything is created.
+ * its database. With --space naming a Shield space, the fork is made there with a Heroku Postgres fork on
+ * a Shield plan (the default for Shield); without one, or with --data copy, it is refused before anything
+ * is created.
  */
 describe('e2e: staging:fork of a Shield production', function () {
   this.timeout(240_000)
@@ -30,7 +31,7 @@ describe('e2e: staging:fork of a Shield production', function () {
 
   it('forks the database on a Shield plan in production\'s space, with no transfer and no write to production', async function () {
     await seedShield()
-    const run = await fork(['--json'])
+    const run = await fork(['--space', 'shd-space', '--json'])
     expect(run.error?.oclif?.exit ?? 0, `${run.error?.message ?? ''}${run.stderr}`).to.be.oneOf([0, 1])
     const app = (await fixture.api<{space: {name: string; shield: boolean}}>('GET', '/apps/shd-production-staging')).body
     expect(app.space).to.deep.include({name: 'shd-space', shield: true})
@@ -42,9 +43,17 @@ describe('e2e: staging:fork of a Shield production', function () {
     expect(mutating(fixture.emu, 'shd-production'), 'no write to production').to.deep.equal([])
   })
 
+  it('refuses a Shield production without --space (the fork would be in no Shield space), naming --space and production\'s', async function () {
+    await seedShield()
+    const run = await fork([])
+    expect(run.error?.oclif?.exit, run.error?.message).to.equal(2)
+    expect(run.error?.message).to.contain('a Shield database can only be made on an app in a Shield space').and.contain('--space SPACE').and.contain('shd-space')
+    expect(mutating(fixture.emu)).to.deep.equal([])
+  })
+
   it('refuses --data copy of a Shield production before creating anything, naming --data fork', async function () {
     await seedShield()
-    const run = await fork(['--data', 'copy'])
+    const run = await fork(['--space', 'shd-space', '--data', 'copy'])
     expect(run.error?.oclif?.exit, run.error?.message).to.equal(2)
     expect(run.error?.message).to.contain('Shield databases have no PGBackups').and.contain('--data fork')
     expect(mutating(fixture.emu)).to.deep.equal([])

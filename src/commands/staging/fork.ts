@@ -28,7 +28,7 @@ export default class Fork extends StagingCommand {
     set: Flags.string({description: 'config var to set on the fork, as KEY=VALUE (repeatable); wins over every copy and exclusion', multiple: true}),
     'share-addon': Flags.string({description: 'attach this add-on owned by another app to the fork too (repeatable; it is then shared)', multiple: true}),
     'skip-data': Flags.boolean({deprecated: {message: '--skip-data is now --data none; it still works.', to: 'data'}, description: 'deprecated alias of --data none'}),
-    space: Flags.string({description: 'space to create the fork in (default: production\'s, for a Fir app)'}),
+    space: Flags.string({description: 'space to create the fork in (default: production\'s for Fir; needed for Shield)'}),
     team: Flags.string({description: 'team that owns the fork (default: production\'s)'}),
     to: Flags.string({description: 'name of the fork (default: <from>-staging)'}),
   }

@@ -659,6 +659,15 @@ export function planFork(production: AppSnapshot, options: ForkOptions, catalogu
 
   const space = fir ? options.space ?? production.app.space : options.space
   if (fir && !space) problems.push({fix: 'Name the space with --space SPACE (heroku spaces lists them).', message: `${production.app.name} is a Fir app in no known space, and a Fir app must be created in one.`})
+  // A Shield database lives only on an app in a Shield space; a Cedar fork is made in none unless asked,
+  // since sharing production's space would share its network.
+  const shield = addons.find(item => item.action === 'provision' && isShieldPlan(item.plan ?? ''))
+  if (shield && !space) {
+    problems.push({
+      fix: `Name a Shield space with --space SPACE (a staging one, or production's${production.app.space ? `: ${production.app.space}` : ''}), or start with an empty Common Runtime database: --data none --plan heroku-postgresql=standard-0.`,
+      message: `${shield.source.name} is on ${shield.source.plan}: a Shield database can only be made on an app in a Shield space, and the fork would be in none.`,
+    })
+  }
 
   for (const item of addons) if (item.manualReview) warnings.push(item.manualReview)
   const monthlyCents = addons.reduce((sum, item) => sum + (item.action === 'provision' ? item.priceCents ?? 0 : 0), 0)
