@@ -6,7 +6,7 @@
 import {randomBytes} from 'node:crypto'
 import pg from 'pg'
 
-import {ADVANCED_LEVELS, DEFAULT_ADVANCED_LEVEL, nonPostgresConfig, POSTGRES, postgresTier, resolvePlan, serviceByName} from './catalog.js'
+import {ADVANCED_LEVELS, DEFAULT_ADVANCED_LEVEL, isShieldPlan, nonPostgresConfig, POSTGRES, postgresTier, resolvePlan, serviceByName} from './catalog.js'
 import type {Core} from './core.js'
 import {HerokuError, invalidParams} from './http.js'
 import {type AddonRec, type AppRec, type FollowRef, now} from './store.js'
@@ -155,6 +155,12 @@ export async function provisionAddon(core: Core, actor: Account, app: AppRec, re
   const follow = request.follow === undefined ? undefined : checkSource(core, actor, app, request, servicePlan, 'follow')
   const fork = request.fork === undefined ? undefined : checkSource(core, actor, app, request, servicePlan, 'fork')
   const level = checkLevel(request, servicePlan)
+  // As Heroku: a Shield database only on an app in a Shield space (seeds may place one anywhere).
+  if (!options.immediate && isShieldPlan(servicePlan)) {
+    const space = app.spaceId ? store.findSpace(app.spaceId) : undefined
+    if (!space?.shield) throw invalidParams(`${servicePlan} is only available to apps in a Shield space; ${app.name} is ${space ? `in ${space.name}, which is not a Shield space` : 'in the Common Runtime'}.`)
+  }
+
   const delay = options.immediate ? 0 : core.settings.provisionDelayMs
   const {addon} = store.createAddon(actor, app, {
     attachmentName: request.attachmentName,

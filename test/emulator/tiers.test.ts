@@ -83,6 +83,16 @@ describe('emulator Postgres tiers, pooling, credentials and forks', function () 
     expect(((await api('GET', '/addons')).body as unknown[]).length).to.equal(before)
   })
 
+  it('provisions a Shield database only on an app in a Shield space, as Heroku does; a Standard one anywhere', async () => {
+    const before = ((await api('GET', '/addons')).body as unknown[]).length
+    const refused = await api<Json>('POST', '/apps/acme-staging/addons', {plan: 'heroku-postgresql:shield-0'})
+    expect(refused.status).to.equal(422)
+    expect(refused.body.message).to.contain('only available to apps in a Shield space').and.contain('acme-staging is in the Common Runtime')
+    expect(((await api('GET', '/addons')).body as unknown[]).length).to.equal(before)
+    const standard = await api<Json>('POST', '/apps/acme-staging/addons', {plan: 'heroku-postgresql:standard-0'})
+    expect(standard.status).to.equal(201)
+  })
+
   it('attaches connection pooling as connection-pooling:default: same host, database and user, another port, and it connects', async () => {
     const response = await api<Json>('POST', `/client/v11/databases/${topo.production.database}/connection-pooling`, {app: 'acme-production', credential: 'default'})
     expect(response.status, JSON.stringify(response.body)).to.equal(201)
