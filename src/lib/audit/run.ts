@@ -1,6 +1,6 @@
 import {ActionableError} from '../errors.js'
 import {ExitCode, type ExitCodeValue} from '../exit-codes.js'
-import {ApiError, type HerokuClient} from '../heroku/client.js'
+import {type HerokuClient, isNotFound} from '../heroku/client.js'
 import {ProductionRegistry, type ProductionVia} from '../production/registry.js'
 import {loadProtected} from '../protect/store.js'
 import {appCoupling, listPipelineCouplings, loadApps, type LoadOptions, loadPipelineCouplings} from '../snapshot/load.js'
@@ -64,7 +64,7 @@ async function namingApps<T>(names: readonly string[], load: () => Promise<T>): 
   try {
     return await load()
   } catch (error) {
-    if (error instanceof ApiError && error.status === 404) {
+    if (isNotFound(error)) {
       const missing = names.find(name => error.path === `/apps/${encodeURIComponent(name)}`)
       if (missing) {
         throw new AuditUsageError(`Couldn't find app ${missing}, or you have no access to it.`, 'Check the name with heroku apps --all, then pass it with -a APP or --production APP.', ExitCode.Api)
@@ -184,7 +184,7 @@ async function auditPipeline(client: HerokuClient, name: string, given: readonly
   try {
     coupled = await loadPipelineCouplings(client, name)
   } catch (error) {
-    if (error instanceof ApiError && error.status === 404) {
+    if (isNotFound(error)) {
       throw new AuditUsageError(`Couldn't find pipeline ${name}, or you have no access to it.`, 'Check the name with heroku pipelines, then pass it with --pipeline NAME.', ExitCode.Api)
     }
 

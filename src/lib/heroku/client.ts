@@ -62,8 +62,13 @@ export class ApiError extends Error {
 }
 
 /** A 404 from the API: the one test for "that resource is not there". */
-export function isNotFound(error: unknown): boolean {
-  return error instanceof ApiError && error.status === 404
+export function isNotFound(error: unknown): error is ApiError {
+  return error instanceof ApiError && error.isNotFound
+}
+
+/** A 404 or a 403: the resource is not there, or not visible to this user (Heroku answers either). */
+export function isNotVisible(error: unknown): error is ApiError {
+  return error instanceof ApiError && (error.status === 404 || error.status === 403)
 }
 
 /** The second line of an API error: what to do about it, naming the command or setting. */

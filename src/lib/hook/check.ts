@@ -1,7 +1,7 @@
 import {classifyTarget, type GuardTarget, targetFromAttachment} from '../guard/classify.js'
 import {registryContext} from '../guard/context.js'
 import {databaseNames, resolveDatabase} from '../guard/resolve.js'
-import {ApiError, type HerokuClient} from '../heroku/client.js'
+import {ApiError, type HerokuClient, isNotVisible} from '../heroku/client.js'
 import {ADDON_HEADERS, type AddOn} from '../heroku/types.js'
 import {ProductionRegistry} from '../production/registry.js'
 import {readProtectedEntries} from '../protect/store.js'
@@ -53,9 +53,6 @@ export function postgresServices(env: Env): Set<string> {
   return new Set([env.HEROKU_POSTGRESQL_ADDON_NAME || env.HEROKU_DATA_SERVICE || POSTGRES_SERVICE, POSTGRES_SERVICE])
 }
 
-function notVisible(error: unknown): boolean {
-  return error instanceof ApiError && (error.status === 404 || error.status === 403)
-}
 
 function describeError(error: unknown): string {
   if (error instanceof ApiError) return `${error.method} ${error.path} failed: ${error.message}${error.id ? ` (${error.id})` : ''}`
@@ -73,7 +70,7 @@ class Lookups {
   async addon(nameOrId: string): Promise<AddOn | undefined> {
     if (!this.addons.has(nameOrId)) {
       this.addons.set(nameOrId, this.client.get<AddOn>(`/addons/${encodeURIComponent(nameOrId)}`, {headers: ADDON_HEADERS}).catch(error => {
-        if (notVisible(error)) return undefined
+        if (isNotVisible(error)) return undefined
         throw error
       }))
     }
@@ -85,7 +82,7 @@ class Lookups {
   async app(nameOrId: string): Promise<AppSnapshot | undefined> {
     if (!this.apps.has(nameOrId)) {
       const loading = loadApp(this.client, nameOrId).catch(error => {
-        if (notVisible(error)) return undefined
+        if (isNotVisible(error)) return undefined
         throw error
       })
       this.apps.set(nameOrId, loading)

@@ -2,7 +2,7 @@ import type {Command} from '@oclif/core'
 
 import {describeTarget, type GuardTarget, hostAndDatabase, targetFromAttachment} from '../guard/classify.js'
 import {resolveDatabase} from '../guard/resolve.js'
-import {ApiError, type HerokuClient} from '../heroku/client.js'
+import {ApiError, type HerokuClient, isNotVisible} from '../heroku/client.js'
 import {ADDON_HEADERS, type AddOn} from '../heroku/types.js'
 import {type AddonEvidence, type AppEvidence, ProductionRegistry, viaText} from '../production/registry.js'
 import {readProtectedEntries} from '../protect/store.js'
@@ -77,7 +77,7 @@ class Apps {
       const owner = addon.app.name ?? addon.app.id ?? ''
       return {id: addon.id, name: addon.name, owner: {id: addon.app.id, name: owner}, plan: addon.plan?.name, service: addon.addon_service?.name ?? serviceOfPlan(addon.plan?.name ?? '')}
     } catch (error) {
-      if (error instanceof ApiError && (error.status === 404 || error.status === 403)) return undefined
+      if (isNotVisible(error)) return undefined
       throw error
     }
   }
@@ -85,7 +85,7 @@ class Apps {
   async get(name: string): Promise<AppSnapshot | undefined> {
     if (!this.loads.has(name)) {
       this.loads.set(name, loadApp(this.client, name).catch(error => {
-        if (error instanceof ApiError && (error.status === 404 || error.status === 403)) return undefined
+        if (isNotVisible(error)) return undefined
         throw error
       }))
     }

@@ -14,7 +14,7 @@
  */
 import {ActionableError} from '../errors.js'
 import {ExitCode, type ExitCodeValue} from '../exit-codes.js'
-import {ApiError, type HerokuClient, mapBounded} from '../heroku/client.js'
+import {ApiError, type HerokuClient, isNotFound, mapBounded} from '../heroku/client.js'
 import type {PipelineCoupling} from '../heroku/types.js'
 import {endpointKey, sameEndpoint} from '../snapshot/identity.js'
 import {loadApp, type LoadOptions} from '../snapshot/load.js'
@@ -183,7 +183,7 @@ export class ProductionRegistry {
         } catch (error) {
           // An app the user named: its error is theirs to see (e.g. a 404 for a typo).
           if (named.has(ref.id)) throw error
-          if (error instanceof ApiError && error.status === 404) {
+          if (isNotFound(error)) {
             if (ref.via.includes('protected')) this.warnings.push(`Protected app ${ref.name} could not be loaded (not found): only its name is guarded.`)
             return undefined
           }

@@ -1,6 +1,6 @@
 import {ActionableError} from '../errors.js'
 import {ExitCode} from '../exit-codes.js'
-import {ApiError, type HerokuClient} from '../heroku/client.js'
+import {type HerokuClient, isNotVisible} from '../heroku/client.js'
 import type {App} from '../heroku/types.js'
 import {type ProtectedEntry, protectApp, readProtectedEntries, type StoreChange, unprotectApp} from './store.js'
 
@@ -29,7 +29,7 @@ async function findApp(client: HerokuClient, name: string): Promise<App | undefi
   try {
     return await client.get<App>(`/apps/${encodeURIComponent(name)}`)
   } catch (error) {
-    if (error instanceof ApiError && (error.status === 404 || error.status === 403)) return undefined
+    if (isNotVisible(error)) return undefined
     throw error
   }
 }

@@ -1,4 +1,4 @@
-import {ApiError, type HerokuClient, mapBounded, isNotFound} from '../heroku/client.js'
+import {type HerokuClient, isNotFound, isNotVisible, mapBounded} from '../heroku/client.js'
 import {
   ADDON_HEADERS,
   type AddOn,
@@ -47,7 +47,7 @@ async function databaseInfo(client: HerokuClient, addon: AddonRef): Promise<Data
 
     return await client.get<DataDatabase>(`/client/v11/databases/${encodeURIComponent(addon.id)}`, {host: 'data'})
   } catch (error) {
-    if (error instanceof ApiError && (error.status === 403 || error.status === 404)) return undefined
+    if (isNotVisible(error)) return undefined
     throw error
   }
 }
