@@ -62,9 +62,10 @@ export default class Refresh extends StagingCommand {
         interruptible: async work => this.interruptible(work),
         onEvent: event => {
           // The fork's wait shows as pg:wait does: a spinner with the Data API's status message.
-          if (spinner && event.kind === 'step-start' && event.step === 'fork') ux.action.start('Waiting for the new database (Heroku Postgres fork)')
-          else if (spinner && event.kind === 'wait') ux.action.status = event.message
-          else if (spinner && event.kind === 'step-done' && event.step === 'fork') ux.action.stop('available')
+          const fork = spinner && event.step === 'fork'
+          if (fork && event.kind === 'start') ux.action.start('Waiting for the new database (Heroku Postgres fork)')
+          else if (fork && event.kind === 'progress') ux.action.status = event.message
+          else if (fork && event.kind === 'end' && event.status === 'done') ux.action.stop('available')
           const line = progress(event)
           if (line !== undefined) this.logToStderr(line)
         },

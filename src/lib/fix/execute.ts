@@ -8,8 +8,8 @@
  * databases, then the steps one by one. Each step reads Heroku's state first and does only what is
  * still missing, so running the same command again after a failure continues where it stopped.
  */
-import {ActionableError} from '../errors.js'
 import {ExitCode} from '../exit-codes.js'
+import {type FailedStepRun, runSteps, type Step, type StepContext, type StepEvent, type StepOutcome as Outcome, StepsFailedError} from '../execute/steps.js'
 import {type HerokuClient, isNotFound} from '../heroku/client.js'
 import {GuardedClient, ProductionGuard} from '../production/guarded-client.js'
 import {ATTACHMENT_HEADERS, type AddOn, type AddOnAttachment, type ConfigVars, type DataDatabase, type DataTransfer, type Release} from '../heroku/types.js'
@@ -18,24 +18,15 @@ import {transferName} from '../refresh/plan.js'
 import {type Credential, credentialsOf, credentialsReaching, type HostTable, hostTableOf, sameEndpoint} from '../snapshot/identity.js'
 import {currentSecrets} from '../secrets/index.js'
 import {type AppSnapshot, POSTGRES_SERVICE} from '../snapshot/types.js'
-import type {BackupOutcome, FixExecution, FixPlan, FixRecord, FixStep, StepOutcome} from './types.js'
+import type {BackupOutcome, FixExecution, FixPlan, FixRecord, FixStep} from './types.js'
 import {isOwner} from '../snapshot/query.js'
-
-export type FixEvent =
-  | {addon: string; kind: 'backup-start'}
-  | {backup: BackupOutcome; kind: 'backup-done'}
-  | {addon: string; kind: 'backup-progress'; name: string; processedBytes: number; totalBytes?: number}
-  | {index: number; kind: 'step-done'; outcome: StepOutcome; step: FixStep}
-  | {index: number; kind: 'step-progress'; message: string; step: FixStep}
-  | {index: number; kind: 'step-start'; step: FixStep}
-  | {kind: 'recorded'; record: FixRecord}
 
 export interface ExecuteFixOptions {
   client: HerokuClient
   plan: FixPlan
   /** the production snapshots the plan was made against: the guard and the checks use them */
   production: readonly AppSnapshot[]
-  onEvent?: (event: FixEvent) => void
+  onEvent?: (event: StepEvent) => void
   /** polling of backups and provisioning (default 200 ms growing to 3 s, 60 min timeout) */
   poll?: Omit<PollOptions, 'signal'>
   /** Ctrl-C: polling stops at once and no further step starts */
@@ -43,14 +34,12 @@ export interface ExecuteFixOptions {
 }
 
 /** A step failed or was interrupted: `execution` says what was done; `fix` how to resume or undo. */
-export class FixStepError extends ActionableError {
-  constructor(message: string, fix: string, readonly execution: FixExecution) {
-    super(message, fix, ExitCode.Failed)
+export class FixStepError extends StepsFailedError {
+  constructor(run: FailedStepRun, plan: FixPlan, readonly execution: FixExecution, texts: {fix: string; message: string}) {
+    super(run, resumeFixCommand(plan), {...texts, exit: ExitCode.Failed})
     this.name = 'FixStepError'
   }
 }
-
-class Interrupted extends Error {}
 
 const enc = encodeURIComponent
 
@@ -121,21 +110,17 @@ class Repair {
     }
   }
 
-  async backup(target: FixPlan['backups'][number]): Promise<BackupOutcome> {
-    const emit = this.options.onEvent ?? (() => {})
-    emit({addon: target.addon.name, kind: 'backup-start'})
+  async backup(target: FixPlan['backups'][number], context: StepContext): Promise<BackupOutcome> {
     const transfer = await this.api.post<DataTransfer>(`/client/v11/databases/${enc(target.addon.id)}/backups`, {body: {}, host: 'data'})
     const name = transferName(transfer)
     const done = await waitTransfer(this.api, target.billingApp, transfer, name, {
       ...this.poll,
-      onProgress: current => emit({addon: target.addon.name, kind: 'backup-progress', name, processedBytes: current.processed_bytes ?? 0, totalBytes: current.source_bytes}),
+      onProgress: current => context.progress(name, {done: current.processed_bytes ?? 0, total: current.source_bytes}),
     })
-    const outcome = {addon: target.addon.name, app: target.billingApp, bytes: done.processed_bytes ?? done.source_bytes ?? 0, name, uuid: done.uuid}
-    emit({backup: outcome, kind: 'backup-done'})
-    return outcome
+    return {addon: target.addon.name, app: target.billingApp, bytes: done.processed_bytes ?? done.source_bytes ?? 0, name, uuid: done.uuid}
   }
 
-  async run(step: FixStep, progress: (message: string) => void): Promise<Pick<StepOutcome, 'detail' | 'status'>> {
+  async run(step: FixStep, progress: (message: string) => void): Promise<Outcome> {
     switch (step.kind) {
       case 'unset-config': {
         return this.unset(step)
@@ -156,7 +141,7 @@ class Repair {
   }
 
   /** Unsets the plan's vars that are still plain and still reach production; leaves any that changed since. */
-  private async unset(step: Extract<FixStep, {kind: 'unset-config'}>): Promise<Pick<StepOutcome, 'detail' | 'status'>> {
+  private async unset(step: Extract<FixStep, {kind: 'unset-config'}>): Promise<Outcome> {
     const [config, attachments] = await Promise.all([this.config(), this.attachments()])
     const owned = new Set(attachments.flatMap(a => a.config_vars ?? [`${a.name}_URL`]))
     const present = step.vars.filter(v => config[v.name] !== undefined)
@@ -172,7 +157,7 @@ class Repair {
     return {detail: `unset ${names.join(', ')}${left}`, status: 'done'}
   }
 
-  private async detach(step: Extract<FixStep, {kind: 'detach'}>): Promise<Pick<StepOutcome, 'detail' | 'status'>> {
+  private async detach(step: Extract<FixStep, {kind: 'detach'}>): Promise<Outcome> {
     const found = (await this.attachments()).find(a => a.id === step.attachment.id)
     if (!found) return {detail: `${step.attachment.name} is not attached any more`, status: 'already-done'}
     if (found.addon.id !== step.addon.id) throw new Error(`${step.attachment.name} on ${this.app} now exposes ${found.addon.name ?? 'another add-on'}, not ${step.addon.name}: re-run the audit.`)
@@ -194,7 +179,7 @@ class Repair {
     throw new Error(`DATABASE_URL on ${this.app} is still a plain config var (it changed since the audit, so it was not unset): check it with heroku config -a ${this.app}, unset it with heroku config:unset DATABASE_URL -a ${this.app} if it should go.`)
   }
 
-  private async promote(step: Extract<FixStep, {kind: 'promote'}>, progress: (message: string) => void): Promise<Pick<StepOutcome, 'detail' | 'status'>> {
+  private async promote(step: Extract<FixStep, {kind: 'promote'}>, progress: (message: string) => void): Promise<Outcome> {
     const current = (await this.attachments()).find(a => a.name === 'DATABASE')
     if (current?.addon.id === step.addon.id) {
       await this.verify(step.addon)
@@ -212,10 +197,10 @@ class Repair {
     return {detail: `DATABASE_URL reaches ${step.addon.name}`, status: 'done'}
   }
 
-  private async provision(step: Extract<FixStep, {kind: 'provision'}>, progress: (message: string) => void): Promise<Pick<StepOutcome, 'detail' | 'status'>> {
+  private async provision(step: Extract<FixStep, {kind: 'provision'}>, progress: (message: string) => void): Promise<Outcome> {
     const current = (await this.attachments()).find(a => a.name === 'DATABASE')
     let addon: AddOn
-    let status: StepOutcome['status'] = 'already-done'
+    let status: Outcome['status'] = 'already-done'
     if (current) {
       // A DATABASE of the app's own (made by an interrupted run of this command) is continued, never replaced.
       const owned = isOwner({id: this.appId, name: this.app}, current.addon.app)
@@ -261,76 +246,89 @@ class Repair {
   }
 }
 
-function resumeFix(plan: FixPlan): string {
-  const rerun = `heroku staging:audit -a ${plan.app.name} --fix --confirm ${plan.app.name}`
-  return [`Re-run ${rerun}: steps already done are skipped.`, ...plan.restore].join(' ')
+/** The command that continues a repair: the steps already done are skipped. */
+export function resumeFixCommand(plan: FixPlan): string {
+  return `heroku staging:audit -a ${plan.app.name} --fix --confirm ${plan.app.name}`
 }
+
+const RECORD_STEP = 'record'
+const BACKUP_STEP = 'backup:'
+const CHANGE_STEP = 'change:'
+
+/** The step ids `--fix` runs, for its renderer: the record, each backup (by add-on name), each change (1-based). */
+export const FIX_STEPS = {
+  backupOf: (id: string): string | undefined => (id.startsWith(BACKUP_STEP) ? id.slice(BACKUP_STEP.length) : undefined),
+  record: RECORD_STEP,
+} as const
 
 /** Runs the plan. Throws FixStepError (with what was done) when a step fails or Ctrl-C stops it. */
 export async function executeFix(options: ExecuteFixOptions): Promise<FixExecution> {
   const started = Date.now()
-  const {plan, signal} = options
-  const emit = options.onEvent ?? (() => {})
+  const {plan} = options
   const repair = new Repair(options)
-  const before = await repair.record()
-  emit({kind: 'recorded', record: before})
-  const execution: FixExecution = {
-    backups: [],
-    before,
-    database: null,
-    durationMs: 0,
-    steps: plan.steps.map(step => ({command: step.command, kind: step.kind, status: 'not-run'})),
+  const execution: FixExecution = {backups: [], before: {attachments: [], configVarNames: [], release: null}, database: null, durationMs: 0, steps: []}
+  const record: Step = {
+    apply: async () => {
+      execution.before = await repair.record()
+      const {before} = execution
+      return {detail: `${before.configVarNames.length} config var names and ${before.attachments.length} attachments${before.release ? ` at release v${before.release.version}` : ''}`, status: 'done'}
+    },
+    id: RECORD_STEP,
+    label: `Record ${plan.app.name}'s config var names, attachments and current release`,
   }
-  const stop = (message: string, fix: string): FixStepError => {
-    execution.durationMs = Date.now() - started
-    return new FixStepError(message, fix, execution)
-  }
-
-  for (const target of plan.backups) {
-    try {
-      if (signal?.aborted) throw new Interrupted()
-      // eslint-disable-next-line no-await-in-loop -- one backup at a time, all before any change
-      execution.backups.push(await repair.backup(target))
-    } catch (error) {
-      const reason = error instanceof Interrupted || error instanceof WaitAbortedError ? 'Interrupted' : (error as Error).message
-      throw stop(
-        `${reason} while backing up ${target.addon.name}. Nothing was changed on ${plan.app.name}.`,
-        `Check it with heroku pg:backups -a ${target.billingApp}, then re-run heroku staging:audit -a ${plan.app.name} --fix.`,
-      )
-    }
-  }
-
-  for (const [index, step] of plan.steps.entries()) {
-    const outcome = execution.steps[index] as StepOutcome
-    const begun = Date.now()
-    try {
-      if (signal?.aborted) throw new Interrupted()
-      emit({index, kind: 'step-start', step})
-      // eslint-disable-next-line no-await-in-loop -- the steps are ordered: each needs the previous one done
-      const result = await repair.run(step, message => emit({index, kind: 'step-progress', message, step}))
-      Object.assign(outcome, result, {ms: Date.now() - begun})
-      if (step.kind === 'promote' || step.kind === 'provision') {
-        const addon = step.kind === 'promote' ? step.addon : undefined
-        // eslint-disable-next-line no-await-in-loop -- read back what DATABASE is now
-        const database = addon ?? await databaseOf(repair)
+  const backups: Step[] = plan.backups.map(target => ({
+    apply: async context => {
+      const backup = await repair.backup(target, context)
+      execution.backups.push(backup)
+      return {detail: backup.name, status: 'done'}
+    },
+    id: `${BACKUP_STEP}${target.addon.name}`,
+    label: `Back up ${target.addon.name}`,
+  }))
+  const changes: Step[] = plan.steps.map((step, index) => ({
+    apply: async context => repair.run(step, message => context.progress(message)),
+    id: `${CHANGE_STEP}${index + 1}`,
+    label: step.change,
+    // DATABASE changed: it is verified, then recorded as the result's.
+    verify: step.kind === 'promote' || step.kind === 'provision'
+      ? async () => {
+        const database = step.kind === 'promote' ? step.addon : await databaseOf(repair)
         if (database) execution.database = {addon: database, verified: true}
       }
-
-      emit({index, kind: 'step-done', outcome, step})
-    } catch (error) {
-      const interrupted = error instanceof Interrupted || error instanceof WaitAbortedError
-      Object.assign(outcome, {detail: interrupted ? 'interrupted' : (error as Error).message, ms: Date.now() - begun, status: 'failed'})
-      emit({index, kind: 'step-done', outcome, step})
-      const done = execution.steps.filter(s => s.status === 'done').map(s => s.command)
-      const what = interrupted
-        ? `Interrupted during: ${step.change}.${error instanceof WaitAbortedError ? ' Heroku goes on with what was asked; this command only stopped watching.' : ''}`
-        : `${(error as Error).message} (during: ${step.change}).`
-      throw stop(`${what} Done before it: ${done.length > 0 ? done.join('; ') : 'nothing'}.`, resumeFix(plan))
-    }
+      : undefined,
+  }))
+  // One after another: the record, every backup before any change, then the changes in order.
+  const run = await runSteps([record, ...backups, ...changes], {concurrency: 1, onEvent: options.onEvent, signal: options.signal})
+  execution.durationMs = Date.now() - started
+  execution.steps = plan.steps.map((step, index) => {
+    const report = run.reports.find(r => r.id === `${CHANGE_STEP}${index + 1}`)
+    const status = report?.status === 'undone' || report === undefined ? 'not-run' : report.status
+    return {command: step.command, kind: step.kind, status, ...(report?.detail === undefined ? {} : {detail: report.detail}), ...(report?.ms === undefined ? {} : {ms: report.ms})}
+  })
+  if (!run.failure) return execution
+  const failed = {...run, failure: run.failure}
+  const {error, interrupted, step: report} = run.failure
+  // The record only reads: its failure is the error itself, as before anything else.
+  if (report.id === RECORD_STEP) throw error
+  const reason = interrupted ? 'Interrupted' : (error as Error).message
+  const target = plan.backups.find(b => `${BACKUP_STEP}${b.addon.name}` === report.id)
+  if (target) {
+    throw new FixStepError(failed, plan, execution, {
+      fix: `Check it with heroku pg:backups -a ${target.billingApp}, then re-run heroku staging:audit -a ${plan.app.name} --fix.`,
+      message: `${reason} while backing up ${target.addon.name}. Nothing was changed on ${plan.app.name}.`,
+    })
   }
 
-  execution.durationMs = Date.now() - started
-  return execution
+  const step = plan.steps[Number(report.id.slice(CHANGE_STEP.length)) - 1] as FixStep
+  const done = execution.steps.filter(s => s.status === 'done').map(s => s.command)
+  const what = interrupted
+    ? `Interrupted during: ${step.change}.${error instanceof WaitAbortedError ? ' Heroku goes on with what was asked; this command only stopped watching.' : ''}`
+    : `${(error as Error).message} (during: ${step.change}).`
+  const resume = resumeFixCommand(plan)
+  throw new FixStepError(failed, plan, execution, {
+    fix: [`Re-run ${resume}: steps already done are skipped.`, ...plan.restore].join(' '),
+    message: `${what} Done before it: ${done.length > 0 ? done.join('; ') : 'nothing'}.`,
+  })
 }
 
 async function databaseOf(repair: Repair): Promise<undefined | {id: string; name: string}> {

@@ -2,8 +2,9 @@ import * as color from '@heroku/heroku-cli-util/color'
 
 import type {ConfirmTexts} from '../command/confirm.js'
 import {summaryLine} from '../render/audit.js'
-import type {FixEvent} from './execute.js'
-import type {FixExecution, FixPlan, FixRefusal, FixResult, ManualFix, StepStatus} from './types.js'
+import type {StepEvent, StepStatus} from '../execute/steps.js'
+import {FIX_STEPS} from './execute.js'
+import type {FixExecution, FixPlan, FixRefusal, FixResult, ManualFix} from './types.js'
 
 /**
  * The human output of `heroku staging:audit --fix`. Pure: returns lines, the command prints them.
@@ -61,6 +62,7 @@ const STATUS: Record<StepStatus, string> = {
   failed: 'FAILED',
   'not-run': 'not run',
   skipped: 'skipped',
+  undone: 'undone',
 }
 
 function executionLines(plan: FixPlan, execution: FixExecution): string[] {
@@ -98,35 +100,22 @@ export function resultLines(result: FixResult): string[] {
   return lines
 }
 
-/** One progress line per event (stderr), or nothing for events too chatty to print. */
-export function progressLine(event: FixEvent): string | undefined {
+/** One progress line per event (stderr), or nothing for events too chatty to print (byte counts). */
+export function progressLine(event: StepEvent): string | undefined {
+  if (event.step === FIX_STEPS.record) return event.kind === 'end' && event.status === 'done' ? `Recorded ${event.detail ?? ''}` : undefined
+  const backup = FIX_STEPS.backupOf(event.step)
   switch (event.kind) {
-    case 'recorded': {
-      return `Recorded ${event.record.configVarNames.length} config var names and ${event.record.attachments.length} attachments${event.record.release ? ` at release v${event.record.release.version}` : ''}`
+    case 'start': {
+      return backup === undefined ? `→ ${event.label}` : `Backing up ${backup}...`
     }
 
-    case 'backup-start': {
-      return `Backing up ${event.addon}...`
+    case 'progress': {
+      return event.bytes ? undefined : `  ${event.message}`
     }
 
-    case 'backup-done': {
-      return `Backed up ${event.backup.addon} as ${event.backup.name}`
-    }
-
-    case 'step-start': {
-      return `→ ${event.step.change}`
-    }
-
-    case 'step-progress': {
-      return `  ${event.message}`
-    }
-
-    case 'step-done': {
-      return `  ${STATUS[event.outcome.status]}${event.outcome.detail ? `: ${event.outcome.detail}` : ''}`
-    }
-
-    default: {
-      return undefined
+    case 'end': {
+      if (backup !== undefined && event.status === 'done') return `Backed up ${backup} as ${event.detail ?? '?'}`
+      return `  ${STATUS[event.status]}${event.detail ? `: ${event.detail}` : ''}`
     }
   }
 }

@@ -11,7 +11,8 @@ import type {HerokuClient} from '../heroku/client.js'
 import type {Interruptible} from '../heroku/wait.js'
 import {ProductionRegistry} from '../production/registry.js'
 import type {AppSnapshot} from '../snapshot/types.js'
-import {executeFix, type ExecuteFixOptions, type FixEvent} from './execute.js'
+import type {StepEvent} from '../execute/steps.js'
+import {executeFix, type ExecuteFixOptions} from './execute.js'
 import {planFix} from './plan.js'
 import {refusalLines} from './render.js'
 import type {FixPlan, FixRefusal, FixResult} from './types.js'
@@ -25,7 +26,7 @@ export interface FixHooks {
   confirm: (plan: FixPlan) => Promise<void>
   /** runs the backups and changes: Ctrl-C then stops polling, and no further step starts */
   interruptible?: Interruptible
-  onEvent?: (event: FixEvent) => void
+  onEvent?: (event: StepEvent) => void
   poll?: ExecuteFixOptions['poll']
 }
 

@@ -18,9 +18,10 @@ import {isPostgresUrl, sameEndpoint} from '../snapshot/identity.js'
 import {currentSecrets} from '../secrets/index.js'
 import {type AppSnapshot, POSTGRES_SERVICE} from '../snapshot/types.js'
 import {GuardedClient, ProductionGuard} from '../production/guarded-client.js'
+import {forwardReports, runSteps, type Step, type StepContext, type StepEvent, type StepOutcome, StepsFailedError, type FailedStepRun} from '../execute/steps.js'
 import type {ForkLedger} from './ledger.js'
 import {desiredConfig} from './plan.js'
-import {type AddonPlanItem, FORK_MARKER, FORK_STAGE, type ForkPlan, type StepReport, type StepStatus} from './types.js'
+import {type AddonPlanItem, FORK_MARKER, FORK_STAGE, type ForkPlan, type StepReport} from './types.js'
 
 /**
  * The fork's executor: idempotent steps run through the guarded client. Each step first reads
@@ -28,11 +29,6 @@ import {type AddonPlanItem, FORK_MARKER, FORK_STAGE, type ForkPlan, type StepRep
  * the last one stopped. Steps that do not depend on each other run at the same time: buildpacks,
  * config, pipeline and every add-on's provisioning overlap; the release waits for the data.
  */
-
-export type ForkEvent =
-  | {kind: 'end'; label: string; status: StepStatus; step: string; detail?: string}
-  | {kind: 'progress'; label: string; message: string; step: string; bytes?: {done: number; total?: number}}
-  | {kind: 'start'; label: string; step: string}
 
 export interface ExecuteOptions {
   client: HerokuClient
@@ -43,11 +39,13 @@ export interface ExecuteOptions {
   /** `--set` values (the plan only names the keys) */
   set: Readonly<Record<string, string>>
   ledger: ForkLedger
-  onEvent?: (event: ForkEvent) => void
+  onEvent?: (event: StepEvent) => void
   /** polling of provisioning, transfers and releases (default: FORK_POLL) */
   poll?: PollOptions
   /** run one step at a time (to measure what the overlap saves) */
   sequential?: boolean
+  /** the command that continues this fork, for the failure (default: --from and --to only) */
+  resume?: string
 }
 
 /**
@@ -66,9 +64,13 @@ export interface ExecuteResult {
 }
 
 /** A step failed: the reports say what was done, and the same command resumes. */
-export class ForkFailedError extends Error {
-  constructor(override readonly cause: unknown, readonly result: ExecuteResult) {
-    super(cause instanceof Error ? cause.message : String(cause))
+export class ForkFailedError extends StepsFailedError {
+  constructor(run: FailedStepRun, resume: string, readonly result: ExecuteResult) {
+    const cause = run.failure.error
+    super(run, resume, {
+      fix: `Re-run the same command to continue where it stopped: ${resume}`,
+      message: cause instanceof Error ? cause.message : String(cause),
+    })
     this.name = 'ForkFailedError'
   }
 }
@@ -81,17 +83,7 @@ export class ForkRefusedError extends ActionableError {
   }
 }
 
-interface Outcome {
-  detail?: string
-  status: Extract<StepStatus, 'already-done' | 'done' | 'skipped'>
-}
-
-interface Step {
-  deps: string[]
-  id: string
-  label: string
-  run: () => Promise<Outcome>
-}
+type Outcome = StepOutcome
 
 const enc = encodeURIComponent
 
@@ -106,7 +98,6 @@ class Fork {
   private readonly api: GuardedClient
   /** the fork's add-on per plan item key, once provisioned */
   private readonly addons = new Map<string, AddOn>()
-  private readonly labels = new Map<string, string>()
   private readonly polling: PollOptions
 
   constructor(private readonly options: ExecuteOptions) {
@@ -130,10 +121,10 @@ class Fork {
   steps(): Step[] {
     const {plan} = this
     const steps: Step[] = [
-      {deps: [], id: 'app', label: `Create ${plan.target.name}`, run: async () => this.ensureApp()},
-      {deps: ['app'], id: 'marker', label: `Mark ${plan.target.name} as a fork of ${plan.source.name}`, run: async () => this.ensureMarker()},
-      {deps: ['marker'], id: 'buildpacks', label: 'Buildpacks', run: async () => this.ensureBuildpacks()},
-      {deps: ['marker'], id: 'config', label: 'Config vars', run: async () => this.ensureConfig()},
+      {apply: async () => this.ensureApp(), deps: [], id: 'app', label: `Create ${plan.target.name}`},
+      {apply: async () => this.ensureMarker(), deps: ['app'], id: 'marker', label: `Mark ${plan.target.name} as a fork of ${plan.source.name}`},
+      {apply: async () => this.ensureBuildpacks(), deps: ['marker'], id: 'buildpacks', label: 'Buildpacks'},
+      {apply: async () => this.ensureConfig(), deps: ['marker'], id: 'config', label: 'Config vars'},
     ]
     const before: string[] = ['config', 'buildpacks']
     for (const item of plan.addons) {
@@ -141,31 +132,28 @@ class Fork {
       if (item.action === 'provision') {
         const id = `addon:${key}`
         const label = item.data?.method === 'fork' ? `Fork ${item.source.name} into ${item.plan} as ${key}` : `Provision ${item.plan} as ${key}`
-        steps.push({deps: ['marker'], id, label, run: async () => this.ensureAddon(id, item)})
+        // The fork's DATABASE_URL is checked once its database is in place, whoever made it.
+        const verify = item.attachments[0] === 'DATABASE' ? async () => this.verifyDatabaseUrl(key) : undefined
+        steps.push({apply: async context => this.ensureAddon(item, context), deps: ['marker'], id, label, verify})
         before.push(id)
         if (item.copyData) {
           const dataId = `data:${key}`
-          steps.push({deps: [id], id: dataId, label: `Copy ${item.source.name}'s data into ${key}`, run: async () => this.ensureData(dataId, item)})
+          steps.push({apply: async context => this.ensureData(item, context), deps: [id], id: dataId, label: `Copy ${item.source.name}'s data into ${key}`})
           before.push(dataId)
         }
       } else if (item.action === 'share') {
         const id = `share:${key}`
-        steps.push({deps: ['marker'], id, label: `Attach ${item.source.name} (shared, owned by ${item.source.owner})`, run: async () => this.ensureShare(item)})
+        steps.push({apply: async () => this.ensureShare(item), deps: ['marker'], id, label: `Attach ${item.source.name} (shared, owned by ${item.source.owner})`})
         before.push(id)
       }
     }
 
     steps.push(
-      {deps: before, id: 'release', label: plan.release ? `Release v${plan.release.version}'s slug` : 'Release', run: async () => this.ensureRelease()},
-      {deps: ['release'], id: 'formation', label: 'Formation', run: async () => this.ensureFormation()},
-      {deps: ['marker'], id: 'pipeline', label: plan.pipeline ? `Couple to pipeline ${plan.pipeline.name} at stage ${FORK_STAGE}` : 'Pipeline', run: async () => this.ensurePipeline()},
+      {apply: async () => this.ensureRelease(), deps: before, id: 'release', label: plan.release ? `Release v${plan.release.version}'s slug` : 'Release'},
+      {apply: async () => this.ensureFormation(), deps: ['release'], id: 'formation', label: 'Formation'},
+      {apply: async () => this.ensurePipeline(), deps: ['marker'], id: 'pipeline', label: plan.pipeline ? `Couple to pipeline ${plan.pipeline.name} at stage ${FORK_STAGE}` : 'Pipeline'},
     )
-    for (const step of steps) this.labels.set(step.id, step.label)
     return steps
-  }
-
-  private emit(step: string, message: string, bytes?: {done: number; total?: number}): void {
-    this.options.onEvent?.({bytes, kind: 'progress', label: this.labels.get(step) ?? step, message, step})
   }
 
   /**
@@ -348,7 +336,7 @@ class Fork {
     return true
   }
 
-  private async ensureAddon(step: string, item: AddonPlanItem): Promise<Outcome> {
+  private async ensureAddon(item: AddonPlanItem, context: StepContext): Promise<Outcome> {
     const [first, ...others] = item.attachments
     if (!first || !item.plan) throw new Error(`${item.source.name} has no attachment name to create.`)
     let addon = await this.ownAddonAttachedAs(first)
@@ -375,22 +363,23 @@ class Fork {
     }
 
     const addonName = addon.name
-    addon = await waitAddonProvisioned(this.api, this.appId, addon, {...this.polling, onState: state => this.emit(step, `${addonName}: ${state}`)})
+    addon = await waitAddonProvisioned(this.api, this.appId, addon, {...this.polling, onState: state => context.progress(`${addonName}: ${state}`)})
     // pg:wait's fields (waiting?, message): a fork is usable only once Heroku has copied the data.
-    if (item.source.service === POSTGRES_SERVICE) await waitDatabaseAvailable(this.api, addon, {...this.polling, onStatus: message => this.emit(step, `${addonName}: ${message}`)})
+    if (item.source.service === POSTGRES_SERVICE) await waitDatabaseAvailable(this.api, addon, {...this.polling, onStatus: message => context.progress(`${addonName}: ${message}`)})
     this.addons.set(itemKey(item), addon)
     for (const name of others) {
       // eslint-disable-next-line no-await-in-loop -- attachments of one add-on, in order, each a release
       if (await this.attach(addon.id, name)) status = 'done'
     }
 
-    if (first === 'DATABASE') await this.verifyDatabaseUrl(addon)
     const forked = item.data?.method === 'fork' ? `, a fork of ${item.source.name}` : ''
     return {detail: `${addon.name}${item.version ? `, Postgres ${item.version}` : ''}${forked}`, status}
   }
 
   /** The fork's DATABASE_URL is exposed by its own new add-on, and reaches nothing of production's. */
-  private async verifyDatabaseUrl(addon: AddOn): Promise<void> {
+  private async verifyDatabaseUrl(key: string): Promise<void> {
+    const addon = this.addons.get(key)
+    if (!addon) throw new Error(`${key} is not provisioned.`)
     const [config, attachments] = await Promise.all([this.config(), this.forkAttachments()])
     const database = attachments.find(a => a.name === 'DATABASE')
     if (database?.addon.id !== addon.id) throw new Error(`DATABASE on ${this.plan.target.name} is not ${addon.name}.`)
@@ -431,10 +420,10 @@ class Fork {
     return transfers.filter(t => t.to_name === toName && t.from_name === fromName).sort((a, b) => (a.num ?? 0) - (b.num ?? 0))
   }
 
-  private async waitTransfer(step: string, key: string, transfer: DataTransfer): Promise<DataTransfer> {
+  private async waitTransfer(context: StepContext, key: string, transfer: DataTransfer): Promise<DataTransfer> {
     return waitTransferFinished(this.api, this.plan.target.name, transfer, `the data transfer into ${key}`, {
       ...this.polling,
-      onProgress: current => this.emit(step, 'copying', {done: current.processed_bytes ?? 0, total: current.source_bytes}),
+      onProgress: current => context.progress('copying', {done: current.processed_bytes ?? 0, total: current.source_bytes}),
     })
   }
 
@@ -444,7 +433,7 @@ class Fork {
    * trusted; a re-sent request may start two at once, and then neither is: a fresh one follows.
    * A copy left by an earlier run counts when it is the latest and ended before any other started.
    */
-  private async ensureData(step: string, item: AddonPlanItem): Promise<Outcome> {
+  private async ensureData(item: AddonPlanItem, context: StepContext): Promise<Outcome> {
     const key = itemKey(item)
     const addon = this.addons.get(key)
     if (!addon) throw new Error(`${key} is not provisioned.`)
@@ -458,9 +447,9 @@ class Fork {
       const ours = await this.transfersNamed(fromName, toName)
       const running = ours.filter(t => !t.finished_at)
       if (running.length > 0) {
-        if (started === 0) this.emit(step, `waiting for transfer ${running.map(t => t.num ?? t.uuid).join(', ')} (started earlier)`)
+        if (started === 0) context.progress(`waiting for transfer ${running.map(t => t.num ?? t.uuid).join(', ')} (started earlier)`)
         // eslint-disable-next-line no-await-in-loop -- wait for every running copy before judging the result
-        await Promise.all(running.map(async t => this.waitTransfer(step, key, t)))
+        await Promise.all(running.map(async t => this.waitTransfer(context, key, t)))
         continue
       }
 
@@ -499,7 +488,7 @@ class Fork {
       const fresh = (await this.transfersNamed(fromName, toName)).filter(t => !ours.some(o => o.uuid === t.uuid))
       if (fresh.length === 0) throw failure ?? new Error(`The data transfer into ${key} did not start.`)
       trusted = fresh.length === 1 ? fresh[0]?.uuid ?? uuid : undefined
-      if (!trusted) this.emit(step, `${fresh.length} transfers started by one request: waiting for them, then copying again`)
+      if (!trusted) context.progress(`${fresh.length} transfers started by one request: waiting for them, then copying again`)
     }
   }
 
@@ -592,52 +581,13 @@ class Fork {
   }
 }
 
-/** Runs steps as soon as their dependencies are met; after a failure, lets running steps finish and starts no more. */
-async function runSteps(steps: Step[], options: Pick<ExecuteOptions, 'onEvent' | 'sequential'>): Promise<{failure?: unknown; reports: StepReport[]}> {
-  const reports = new Map<string, StepReport>(steps.map(step => [step.id, {id: step.id, label: step.label, status: 'not-run'}]))
-  const finished = (id: string) => ['already-done', 'done', 'skipped'].includes(reports.get(id)?.status ?? '')
-  const pending = [...steps]
-  const running = new Map<string, Promise<void>>()
-  let failure: unknown
-  const start = (step: Step) => {
-    options.onEvent?.({kind: 'start', label: step.label, step: step.id})
-    const began = Date.now()
-    const report = reports.get(step.id) as StepReport
-    running.set(step.id, step.run().then(outcome => {
-      Object.assign(report, {detail: outcome.detail, ms: Date.now() - began, status: outcome.status})
-    }, error => {
-      failure ??= error
-      Object.assign(report, {detail: error instanceof Error ? error.message : String(error), ms: Date.now() - began, status: 'failed'})
-    }).finally(() => {
-      running.delete(step.id)
-      options.onEvent?.({detail: report.detail, kind: 'end', label: step.label, status: report.status, step: step.id})
-    }))
-  }
-
-  for (;;) {
-    if (failure === undefined) {
-      for (const step of pending.filter(s => s.deps.every(dep => finished(dep)))) {
-        if (options.sequential && running.size > 0) break
-        pending.splice(pending.indexOf(step), 1)
-        start(step)
-      }
-    }
-
-    if (running.size === 0) break
-    // eslint-disable-next-line no-await-in-loop -- the scheduler waits for any running step to settle
-    await Promise.race(running.values())
-  }
-
-  return {failure, reports: steps.map(step => reports.get(step.id) as StepReport)}
-}
-
 /** Runs the fork's plan. Throws ForkRefusedError or ForkFailedError; never destroys anything itself. */
 export async function executeFork(options: ExecuteOptions): Promise<ExecuteResult> {
   const fork = new Fork(options)
-  const {failure, reports} = await runSteps(fork.steps(), options)
-  const result: ExecuteResult = {app: fork.app, created: fork.created, steps: reports}
-  if (failure instanceof ForkRefusedError) throw failure
-  if (failure !== undefined) throw new ForkFailedError(failure, result)
+  const run = await runSteps(fork.steps(), {concurrency: options.sequential ? 1 : undefined, onEvent: options.onEvent})
+  const result: ExecuteResult = {app: fork.app, created: fork.created, steps: forwardReports(run)}
+  if (run.failure?.error instanceof ForkRefusedError) throw run.failure.error
+  if (run.failure) throw new ForkFailedError({...run, failure: run.failure}, options.resume ?? `heroku staging:fork --from ${options.plan.source.name} --to ${options.plan.target.name}`, result)
   return result
 }
 

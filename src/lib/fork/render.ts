@@ -1,5 +1,5 @@
 import {formatBytes} from '../render/format.js'
-import type {ForkEvent} from './execute.js'
+import type {StepEvent, StepStatus} from '../execute/steps.js'
 import type {ForkPlan, ForkResult, ForkVerification} from './types.js'
 
 /**
@@ -57,10 +57,10 @@ export function renderPlan(plan: ForkPlan): string[] {
   return lines
 }
 
-const MARK: Record<string, string> = {'already-done': '•', done: '✓', failed: '✗', 'not-run': ' ', skipped: '–'}
+const MARK: Record<StepStatus, string> = {'already-done': '•', done: '✓', failed: '✗', 'not-run': ' ', skipped: '–', undone: '↺'}
 
 /** One stderr line per executor event. */
-export function renderEvent(event: ForkEvent): string {
+export function renderEvent(event: StepEvent): string {
   if (event.kind === 'start') return `… ${event.label}`
   if (event.kind === 'progress') {
     if (event.bytes) {
@@ -73,7 +73,7 @@ export function renderEvent(event: ForkEvent): string {
   }
 
   const status = event.status === 'already-done' ? 'already done' : event.status
-  return `${MARK[event.status] ?? ''} ${event.label}: ${status}${event.detail ? ` (${event.detail})` : ''}`
+  return `${MARK[event.status]} ${event.label}: ${status}${event.detail ? ` (${event.detail})` : ''}`
 }
 
 export function renderVerification(app: string, verification: ForkVerification): string[] {

@@ -5,7 +5,8 @@ import {ProductionMutationError} from '../production/guarded-client.js'
 import {ProductionRegistry, VIA_TEXT} from '../production/registry.js'
 import {loadProtected} from '../protect/store.js'
 import {loadApp} from '../snapshot/load.js'
-import {destroyFork, executeFork, type ForkEvent, ForkFailedError, ForkRefusedError} from './execute.js'
+import type {StepEvent} from '../execute/steps.js'
+import {destroyFork, executeFork, ForkFailedError, ForkRefusedError} from './execute.js'
 import {FileLedger} from './ledger.js'
 import {loadCatalogue, loadExistingTarget, PRODUCTION_LOAD, servicesToPrice} from './load.js'
 import {type ForkFlags, forkOptions, resumeCommand} from './options.js'
@@ -30,7 +31,7 @@ export interface ForkRequest {
 export interface ForkHooks {
   /** a line of progress (stderr) */
   progress?: (line: string) => void
-  onEvent?: (event: ForkEvent) => void
+  onEvent?: (event: StepEvent) => void
   /** the plan is made: show it before anything changes */
   planned?: (plan: ForkPlan) => void
   /** something the user should know (the registry's warnings) */
@@ -81,7 +82,7 @@ export async function runFork(client: HerokuClient, request: ForkRequest, hooks:
   let execution
   try {
     // The runtime guard refuses a mutating request naming any production app of the account, not only --from.
-    execution = await executeFork({client, guarded: accountProduction, ledger, onEvent: hooks.onEvent, plan, production, set: options.set})
+    execution = await executeFork({client, guarded: accountProduction, ledger, onEvent: hooks.onEvent, plan, production, resume: resumeCommand(flags), set: options.set})
   } catch (error) {
     if (error instanceof ForkRefusedError) throw error
     if (error instanceof ForkFailedError && error.cause instanceof ProductionMutationError) {

@@ -5,8 +5,8 @@
  * passes the production guard (`GuardedClient`) at run time, whatever the plan says.
  */
 import type {AuditFinding} from '../audit/types.js'
-import {ActionableError} from '../errors.js'
 import {ExitCode, type ExitCodeValue} from '../exit-codes.js'
+import {type FailedStepRun, runSteps, type Step, type StepContext, type StepEvent, StepsFailedError} from '../execute/steps.js'
 import type {HerokuClient} from '../heroku/client.js'
 import {GuardedClient, ProductionGuard} from '../production/guarded-client.js'
 import type {AddOn, AddOnAttachment, ConfigVars, DataTransfer} from '../heroku/types.js'
@@ -18,13 +18,6 @@ import {type BackupStep, type ProcessQuantity, REFRESH_FORK_ATTACHMENT, type Ref
 import {type PiiColumn, suggestedRules, unhandledPii} from './rules.js'
 import {runSanitize} from './sanitize.js'
 import {readColumns} from './schema.js'
-
-export type RefreshEvent =
-  | {kind: 'progress'; name: string; processedBytes: number; step: 'backup-source' | 'backup-target' | 'transfer'; totalBytes?: number}
-  | {kind: 'step-done'; step: StepKind}
-  /** the fork is not ready yet: the Data API's wait status (pg:wait's `message`) or the add-on's state */
-  | {kind: 'wait'; message: string; step: 'fork'}
-  | {kind: 'step-start'; step: StepKind}
 
 export interface TransferSummary {
   /** the billing app the transfer is listed under (`heroku pg:backups:info NAME -a APP`) */
@@ -78,16 +71,15 @@ export interface StagingState {
 }
 
 /** A step failed or the user interrupted; `fix` names the exact commands to finish or undo. */
-export class RefreshStepError extends ActionableError {
+export class RefreshStepError extends StepsFailedError {
   constructor(
-    message: string,
+    run: FailedStepRun,
+    rerun: string,
     readonly step: StepKind,
-    fix: string,
     readonly state: StagingState,
-    readonly interrupted = false,
-    exit: ExitCodeValue = ExitCode.Failed,
+    texts: {exit?: ExitCodeValue; fix: string; message: string},
   ) {
-    super(message, fix, exit)
+    super(run, rerun, texts)
     this.name = 'RefreshStepError'
   }
 }
@@ -97,7 +89,8 @@ export interface ExecuteOptions {
   production: readonly AppSnapshot[]
   /** polling of backups and transfers (default 250 ms, growing to 3 s; see `poll` in heroku/wait.ts) */
   poll?: Omit<PollOptions, 'signal'>
-  onEvent?: (event: RefreshEvent) => void
+  /** one per step start and end; progress carries a transfer's name and bytes, or the fork's wait status (pg:wait's `message`) */
+  onEvent?: (event: StepEvent) => void
   /** the command that runs this refresh again, for messages (default `heroku staging:refresh -a APP`) */
   rerun?: string
   /** read the copied schema for the PII guard (injectable for tests); default: a read-only query over `pg` */
@@ -109,8 +102,6 @@ export interface ExecuteOptions {
   /** blue-green: audits staging over a fresh snapshot; a critical finding keeps the old database */
   audit?: () => Promise<AuditFinding[]>
 }
-
-class Interrupted extends Error {}
 
 /** A blue-green refresh found its fork's attachment taken (an earlier run's fork, not destroyed). */
 class ForkLeftOver extends Error {
@@ -158,7 +149,6 @@ export async function executeRefresh(client: HerokuClient, plan: RefreshPlan, op
   const started = Date.now()
   const writes = new GuardedClient(client, new ProductionGuard(options.production, {command: 'staging:refresh', refuseAttachedInBody: true}))
   const poll: PollOptions = {initialMs: 250, maxMs: 3000, ...options.poll, signal: options.signal}
-  const emit = options.onEvent ?? (() => {})
   const app = plan.staging.name
   const state: StagingState = {app, copyStarted: false, maintenanceOn: plan.maintenanceWasOn, paused: []}
   const result: Omit<ExecutionResult, 'durationMs' | 'transfer'> & {transfer?: TransferSummary} = {
@@ -168,40 +158,40 @@ export async function executeRefresh(client: HerokuClient, plan: RefreshPlan, op
   }
   let maintenanceSince: number | undefined
 
-  const waitFor = async (billingApp: string, transfer: DataTransfer, step: 'backup-source' | 'backup-target' | 'transfer', totalBytes?: number): Promise<TransferSummary> => {
+  const waitFor = async (billingApp: string, transfer: DataTransfer, context: StepContext, totalBytes?: number): Promise<TransferSummary> => {
     const name = transferName(transfer)
     const begun = Date.now()
     let done: DataTransfer
     try {
       done = await waitTransfer(client, billingApp, transfer, name, {
         ...poll,
-        onProgress: current => emit({kind: 'progress', name, processedBytes: current.processed_bytes ?? 0, step, totalBytes: current.source_bytes ?? totalBytes}),
+        onProgress: current => context.progress(name, {done: current.processed_bytes ?? 0, total: current.source_bytes ?? totalBytes}),
       })
     } catch (error) {
-      if (!(error instanceof WaitAbortedError)) throw error
-      state.running = {app: billingApp, name}
-      throw new Interrupted()
+      // Ctrl-C: the transfer goes on at Heroku, only the watching stopped.
+      if (error instanceof WaitAbortedError) state.running = {app: billingApp, name}
+      throw error
     }
 
     return {app: billingApp, bytes: done.processed_bytes ?? done.source_bytes ?? 0, durationMs: Date.now() - begun, name, uuid: done.uuid}
   }
 
-  const backup = async (step: BackupStep): Promise<TransferSummary> => {
+  const backup = async (step: BackupStep, context: StepContext): Promise<TransferSummary> => {
     // --backup-source's capture is the one write to production any command makes, asked for by name.
     const api = step.kind === 'backup-source' ? client : writes
     const transfer = await api.post<DataTransfer>(`/client/v11/databases/${encodeURIComponent(step.addonId)}/backups`, {body: {}, host: 'data'})
-    return waitFor(step.billingApp, transfer, step.kind)
+    return waitFor(step.billingApp, transfer, context)
   }
 
-  const run = async (step: RefreshStep): Promise<void> => {
+  const run = async (step: RefreshStep, context: StepContext): Promise<void> => {
     switch (step.kind) {
       case 'backup-source': {
-        result.backups.source = await backup(step)
+        result.backups.source = await backup(step, context)
         break
       }
 
       case 'backup-target': {
-        result.backups.target = await backup(step)
+        result.backups.target = await backup(step, context)
         state.targetBackup = result.backups.target
         break
       }
@@ -265,12 +255,12 @@ export async function executeRefresh(client: HerokuClient, plan: RefreshPlan, op
           host: 'data',
         })
         state.copyStarted = true
-        result.transfer = await waitFor(step.billingApp, transfer, 'transfer', step.totalBytes)
+        result.transfer = await waitFor(step.billingApp, transfer, context, step.totalBytes)
         break
       }
 
       case 'fork': {
-        await forkInto(step)
+        await forkInto(step, context)
         break
       }
 
@@ -304,7 +294,7 @@ export async function executeRefresh(client: HerokuClient, plan: RefreshPlan, op
   const attachments = async (): Promise<AddOnAttachment[]> => writes.list<AddOnAttachment>(`/apps/${enc(app)}/addon-attachments`)
 
   /** Creates the fork (config.fork: a read of production) on staging, then waits as pg:wait does. */
-  const forkInto = async (step: Extract<RefreshStep, {kind: 'fork'}>): Promise<void> => {
+  const forkInto = async (step: Extract<RefreshStep, {kind: 'fork'}>, context: StepContext): Promise<void> => {
     // Both names this run attaches must be free before the slow fork: the fork's, and the old database's after the promote.
     const keepOldAs = plan.steps.find((s): s is Extract<RefreshStep, {kind: 'promote'}> => s.kind === 'promote')?.keepOldAs
     const names = [step.attachment, ...(keepOldAs ? [keepOldAs] : [])]
@@ -316,14 +306,10 @@ export async function executeRefresh(client: HerokuClient, plan: RefreshPlan, op
     })
     state.fork = {addonId: created.id, addonName: created.name, promoted: false}
     const wait = {...poll, quick: {forMs: 30_000, maxMs: 1000}}
-    const say = (message: string) => emit({kind: 'wait', message: `${created.name}: ${message}`, step: 'fork'})
-    try {
-      await waitAddonProvisioned(writes, step.app, created, {...wait, onState: say})
-      await waitDatabaseAvailable(writes, created, {...wait, onStatus: say})
-    } catch (error) {
-      if (error instanceof WaitAbortedError) throw new Interrupted()
-      throw error
-    }
+    // The fork is not ready yet: the add-on's state, then the Data API's wait status (pg:wait's `message`).
+    const say = (message: string) => context.progress(`${created.name}: ${message}`)
+    await waitAddonProvisioned(writes, step.app, created, {...wait, onState: say})
+    await waitDatabaseAvailable(writes, created, {...wait, onStatus: say})
 
     const config = await writes.get<ConfigVars>(`/apps/${enc(step.app)}/config-vars`)
     currentSecrets().registerConfig(config)
@@ -352,74 +338,68 @@ export async function executeRefresh(client: HerokuClient, plan: RefreshPlan, op
     if (temporary) await writes.delete(`/addon-attachments/${enc(temporary.id)}`)
   }
 
-  for (const step of plan.steps) {
-    try {
-      if (options.signal?.aborted) throw new Interrupted()
-      emit({kind: 'step-start', step: step.kind})
-      // eslint-disable-next-line no-await-in-loop -- the steps are ordered: each needs the previous one done
-      await run(step)
-      emit({kind: 'step-done', step: step.kind})
-    } catch (error) {
-      // eslint-disable-next-line no-await-in-loop -- runs once, on the way out of the loop
-      throw await stopped(writes, plan, state, step, error, options.rerun ?? `heroku staging:refresh -a ${app}`)
-    }
+  /** What staging is put back to when the run stops early: maintenance off, the formation as it was. */
+  const undo: Partial<Record<StepKind, Pick<Step, 'undo' | 'undoneBy'>>> = {
+    'maintenance-on': {
+      async undo() {
+        await writes.patch(`/apps/${enc(app)}`, {body: {maintenance: false}})
+        state.maintenanceOn = false
+      },
+      undoneBy: 'maintenance-off',
+    },
+    'scale-down': {
+      async undo() {
+        await writes.patch(`/apps/${enc(app)}/formation`, {body: {updates: state.paused.map(p => ({quantity: p.quantity, size: p.size, type: p.type}))}})
+        state.paused = []
+      },
+      undoneBy: 'scale-restore',
+    },
+  }
+  const steps: Step[] = plan.steps.map(step => ({apply: async context => run(step, context), id: step.kind, label: step.kind, ...undo[step.kind]}))
+  const ran = await runSteps(steps, {
+    concurrency: 1,
+    onEvent: options.onEvent,
+    signal: options.signal,
+    // A copy puts staging back only while nothing was copied and nothing still runs at Heroku; a
+    // blue-green refresh always can (the old database, or the sanitized fork, serves either way).
+    undoWhen: () => plan.method === 'fork' || (!state.running && !state.copyStarted),
+  })
+  if (ran.failure) {
+    const failed = plan.steps.find(step => step.kind === ran.failure?.step.id) as RefreshStep
+    throw stopped(plan, state, failed, {...ran, failure: ran.failure}, options.rerun ?? `heroku staging:refresh -a ${app}`)
   }
 
   if (!result.transfer && plan.method === 'copy') throw new Error('The refresh plan has no transfer step.')
   return {...result, durationMs: Date.now() - started, transfer: result.transfer ?? null}
 }
 
-/** Turns a failure or an interruption into a RefreshStepError, undoing what is safe to undo. */
-async function stopped(client: GuardedClient, plan: RefreshPlan, state: StagingState, step: RefreshStep, error: unknown, rerun: string): Promise<RefreshStepError> {
-  const interrupted = error instanceof Interrupted
+/** Turns a failure or an interruption into a RefreshStepError; the runner has undone what was safe to undo. */
+function stopped(plan: RefreshPlan, state: StagingState, step: RefreshStep, run: FailedStepRun, rerun: string): RefreshStepError {
+  const {error, interrupted} = run.failure
   const reason = interrupted ? 'Interrupted' : (error as Error).message
   const target = plan.target.attachment ?? plan.target.addon?.name ?? 'DATABASE'
-  if (plan.method === 'fork') return blueGreenStopped(client, plan, state, step, error, rerun)
+  if (plan.method === 'fork') return blueGreenStopped(plan, state, step, run, rerun)
+  const stop = (texts: {exit?: ExitCodeValue; fix: string; message: string}) => new RefreshStepError(run, rerun, step.kind, state, texts)
 
   // A transfer still runs on Heroku: say so, and how to follow it; leave staging quiet.
   if (state.running) {
     const {name, app} = state.running
     const what = step.kind === 'transfer' ? `The copy ${name} continues on Heroku` : `The backup ${name} continues on Heroku`
     const undo = undoCommands(state)
-    return new RefreshStepError(
-      `${reason}. ${what}; this command only stopped watching it. ${describeState(state)}.`,
-      step.kind,
-      `Follow it with heroku pg:backups:info ${name} -a ${app}${undo.length > 0 ? `; once it has finished: ${undo.join(' && ')}` : ''}.`,
-      state,
-      interrupted,
-    )
+    return stop({
+      fix: `Follow it with heroku pg:backups:info ${name} -a ${app}${undo.length > 0 ? `; once it has finished: ${undo.join(' && ')}` : ''}.`,
+      message: `${reason}. ${what}; this command only stopped watching it. ${describeState(state)}.`,
+    })
   }
 
-  // Nothing has been copied yet: put staging back as it was.
+  // Nothing has been copied yet: the runner put staging back as it was (each step's undo).
   if (!state.copyStarted) {
-    const undoFailures: string[] = []
-    if (state.paused.length > 0) {
-      try {
-        await client.patch(`/apps/${encodeURIComponent(state.app)}/formation`, {
-          body: {updates: state.paused.map(p => ({quantity: p.quantity, size: p.size, type: p.type}))},
-        })
-        state.paused = []
-      } catch {
-        undoFailures.push('formation')
-      }
-    }
-
-    const turnedOn = plan.steps.some(s => s.kind === 'maintenance-on') && state.maintenanceOn && !plan.maintenanceWasOn
-    if (turnedOn) {
-      try {
-        await client.patch(`/apps/${encodeURIComponent(state.app)}`, {body: {maintenance: false}})
-        state.maintenanceOn = false
-      } catch {
-        undoFailures.push('maintenance')
-      }
-    }
-
     const undo = undoCommands(state)
-    const restored = undoFailures.length === 0 ? `${state.app} is back as it was` : `${describeState(state)}; run ${undo.join(' && ')}`
+    const restored = run.undoFailed.length === 0 ? `${state.app} is back as it was` : `${describeState(state)}; run ${undo.join(' && ')}`
     let fix = `Fix the cause and run ${rerun} again.`
     if (step.kind === 'backup-target') fix = `Fix the cause and run ${rerun} again, or skip the backup with --no-backup (the target's data is then lost for good).`
     if (step.kind === 'backup-source') fix = `Fix the cause and run ${rerun} again, or drop --backup-source.`
-    return new RefreshStepError(`${reason} during ${step.kind}. Nothing was copied; ${restored}.`, step.kind, fix, state, interrupted)
+    return stop({fix, message: `${reason} during ${step.kind}. Nothing was copied; ${restored}.`})
   }
 
   // The copy reached the target: keep staging out of service until a human decides.
@@ -429,75 +409,52 @@ async function stopped(client: GuardedClient, plan: RefreshPlan, state: StagingS
     ? ` To go back to the data before the refresh: heroku pg:backups:restore ${state.targetBackup.app}::${state.targetBackup.name} ${target} -a ${state.app} --confirm ${state.app}.`
     : ''
   if (error instanceof UnhandledPii) {
-    return new RefreshStepError(
-      `${reason}. Nothing was sanitized; ${state.app} holds the unsanitized copy and stays out of service: ${describeState(state)}.`,
-      step.kind,
-      `Add rules to ${error.file} under tables: (or accept a column on purpose with --allow-pii TABLE.COLUMN), then run ${rerun} again:\n${suggestedRules(error.columns)}`,
-      state,
-      interrupted,
-      ExitCode.Refused,
-    )
+    return stop({
+      exit: ExitCode.Refused,
+      fix: `Add rules to ${error.file} under tables: (or accept a column on purpose with --allow-pii TABLE.COLUMN), then run ${rerun} again:\n${suggestedRules(error.columns)}`,
+      message: `${reason}. Nothing was sanitized; ${state.app} holds the unsanitized copy and stays out of service: ${describeState(state)}.`,
+    })
   }
 
   if (step.kind === 'sanitize') {
-    return new RefreshStepError(
-      `The sanitize file ${step.file} failed and was rolled back: ${reason}. Nothing of it was applied; ${state.app} holds the unsanitized copy and stays out of service: ${describeState(state)}.`,
-      step.kind,
-      `Fix ${step.file} and run ${rerun} again (it copies afresh, then sanitizes).${restore}${bringBack ? ` Only once the data is safe to serve:${bringBack.replace(/^ Then bring it back:/, '')}` : ''}`,
-      state,
-      interrupted,
-    )
+    return stop({
+      fix: `Fix ${step.file} and run ${rerun} again (it copies afresh, then sanitizes).${restore}${bringBack ? ` Only once the data is safe to serve:${bringBack.replace(/^ Then bring it back:/, '')}` : ''}`,
+      message: `The sanitize file ${step.file} failed and was rolled back: ${reason}. Nothing of it was applied; ${state.app} holds the unsanitized copy and stays out of service: ${describeState(state)}.`,
+    })
   }
 
   if (step.kind === 'transfer') {
-    return new RefreshStepError(
-      `The copy failed: ${reason}. ${target} on ${state.app} may be partly overwritten. ${describeState(state)}.`,
-      step.kind,
-      `Run ${rerun} again.${restore}${bringBack}`,
-      state,
-      interrupted,
-    )
+    return stop({
+      fix: `Run ${rerun} again.${restore}${bringBack}`,
+      message: `The copy failed: ${reason}. ${target} on ${state.app} may be partly overwritten. ${describeState(state)}.`,
+    })
   }
 
-  return new RefreshStepError(
-    `${reason} during ${step.kind}, after the copy completed. ${describeState(state)}.`,
-    step.kind,
-    undo.length > 0 ? `Finish by hand: ${undo.join(' && ')}.` : `Check the app: heroku ps -a ${state.app}.`,
-    state,
-    interrupted,
-  )
+  return stop({
+    fix: undo.length > 0 ? `Finish by hand: ${undo.join(' && ')}.` : `Check the app: heroku ps -a ${state.app}.`,
+    message: `${reason} during ${step.kind}, after the copy completed. ${describeState(state)}.`,
+  })
 }
 
 /**
  * A blue-green refresh stopped: staging still has a working database either way. Before the promote
  * it is the old one, untouched; after it, the sanitized fork, with the old one kept. Maintenance this
- * run turned on is turned off (both are safe to serve); the message names what was left and the commands.
+ * run turned on was turned off by the runner (both are safe to serve); the message names what was left and the commands.
  */
-async function blueGreenStopped(client: GuardedClient, plan: RefreshPlan, state: StagingState, step: RefreshStep, error: unknown, rerun: string): Promise<RefreshStepError> {
-  const interrupted = error instanceof Interrupted
+function blueGreenStopped(plan: RefreshPlan, state: StagingState, step: RefreshStep, run: FailedStepRun, rerun: string): RefreshStepError {
+  const {error, interrupted} = run.failure
   const reason = interrupted ? 'Interrupted' : (error as Error).message
   const {app} = state
   const target = plan.target.attachment ?? 'DATABASE'
   const old = plan.target.addon?.name ?? target
-  if (state.maintenanceOn && !plan.maintenanceWasOn) {
-    try {
-      await client.patch(`/apps/${enc(app)}`, {body: {maintenance: false}})
-      state.maintenanceOn = false
-    } catch {
-      // said below: describeState reports maintenance still on
-    }
-  }
-
+  const stop = (texts: {exit?: ExitCodeValue; fix: string; message: string}) => new RefreshStepError(run, rerun, step.kind, state, texts)
   const destroy = (name: string) => `heroku addons:destroy ${name} -a ${app} --confirm ${app}`
   if (error instanceof ForkLeftOver) {
-    return new RefreshStepError(
-      `${reason}. Nothing was changed: ${app} keeps its ${target} (${old}).`,
-      step.kind,
-      `Destroy it with ${destroy(error.addonName)} (or keep its data and detach it: heroku addons:detach ${error.attachment} -a ${app}), then run ${rerun} again.`,
-      state,
-      interrupted,
-      ExitCode.Refused,
-    )
+    return stop({
+      exit: ExitCode.Refused,
+      fix: `Destroy it with ${destroy(error.addonName)} (or keep its data and detach it: heroku addons:detach ${error.attachment} -a ${app}), then run ${rerun} again.`,
+      message: `${reason}. Nothing was changed: ${app} keeps its ${target} (${old}).`,
+    })
   }
 
   const fork = state.fork
@@ -505,31 +462,22 @@ async function blueGreenStopped(client: GuardedClient, plan: RefreshPlan, state:
     const left = fork ? ` The new fork ${fork.addonName} was left on ${app} (as ${REFRESH_FORK_ATTACHMENT}), never served.` : ''
     const cleanup = fork ? `Destroy the new fork with ${destroy(fork.addonName)}, ` : ''
     if (error instanceof UnhandledPii) {
-      return new RefreshStepError(
-        `${reason}. ${app} keeps its ${target} (${old}); nothing was destroyed.${left}`,
-        step.kind,
-        `${cleanup}add rules to ${error.file} under tables: (or accept a column with --allow-pii TABLE.COLUMN), then run ${rerun} again:\n${suggestedRules(error.columns)}`,
-        state,
-        interrupted,
-        ExitCode.Refused,
-      )
+      return stop({
+        exit: ExitCode.Refused,
+        fix: `${cleanup}add rules to ${error.file} under tables: (or accept a column with --allow-pii TABLE.COLUMN), then run ${rerun} again:\n${suggestedRules(error.columns)}`,
+        message: `${reason}. ${app} keeps its ${target} (${old}); nothing was destroyed.${left}`,
+      })
     }
 
-    return new RefreshStepError(
-      `${reason} during ${step.kind}. ${app} keeps its ${target} (${old}), which still serves; nothing was destroyed.${left} ${describeState(state)}.`,
-      step.kind,
-      `${cleanup ? `${cleanup}fix the cause, then run` : 'Fix the cause, then run'} ${rerun} again.`,
-      state,
-      interrupted,
-    )
+    return stop({
+      fix: `${cleanup ? `${cleanup}fix the cause, then run` : 'Fix the cause, then run'} ${rerun} again.`,
+      message: `${reason} during ${step.kind}. ${app} keeps its ${target} (${old}), which still serves; nothing was destroyed.${left} ${describeState(state)}.`,
+    })
   }
 
   const kept = plan.steps.find((s): s is Extract<RefreshStep, {kind: 'promote'}> => s.kind === 'promote')?.keepOldAs
-  return new RefreshStepError(
-    `${reason} during ${step.kind}. The fork ${fork.addonName} is now ${target} on ${app}; the old database ${old} was kept${kept ? ` (attached as ${kept})` : ''}, not destroyed. ${describeState(state)}.`,
-    step.kind,
-    `Check with heroku staging:audit -a ${app}; go back with heroku pg:promote ${old} -a ${app}, or once the findings are fixed: ${destroy(old)}.`,
-    state,
-    interrupted,
-  )
+  return stop({
+    fix: `Check with heroku staging:audit -a ${app}; go back with heroku pg:promote ${old} -a ${app}, or once the findings are fixed: ${destroy(old)}.`,
+    message: `${reason} during ${step.kind}. The fork ${fork.addonName} is now ${target} on ${app}; the old database ${old} was kept${kept ? ` (attached as ${kept})` : ''}, not destroyed. ${describeState(state)}.`,
+  })
 }

@@ -6,7 +6,8 @@ import type {Finding} from '../audit/types.js'
 import type {ConfirmTexts} from '../command/confirm.js'
 import {formatAge, formatBytes, formatDuration} from '../render/format.js'
 import type {Refusal} from '../guard/classify.js'
-import type {RefreshEvent, TransferSummary} from './execute.js'
+import type {StepEvent} from '../execute/steps.js'
+import type {TransferSummary} from './execute.js'
 import type {Verification} from './load.js'
 import type {DatabaseSide, RefreshPlan, RefreshStep} from './plan.js'
 import {suggestedRules} from './rules.js'
@@ -152,16 +153,17 @@ export function formationWarning(app: string, formation: Verification['formation
 }
 
 /** The progress of the steps (stderr): each step as it starts, and the bytes moved at most once a second. */
-export function progressLines(now: () => number = Date.now): (event: RefreshEvent) => string | undefined {
+export function progressLines(now: () => number = Date.now): (event: StepEvent) => string | undefined {
   let last = 0
   return event => {
-    if (event.kind === 'step-start') return `→ ${event.step}`
-    if (event.kind !== 'progress') return undefined
+    if (event.kind === 'start') return `→ ${event.step}`
+    // A transfer's bytes (the fork's wait status shows in the command's spinner instead).
+    if (event.kind !== 'progress' || !event.bytes) return undefined
     const time = now()
     if (time - last < 1000) return undefined
     last = time
-    const total = event.totalBytes === undefined ? '' : ` / ${formatBytes(event.totalBytes)}`
-    return `  ${event.name}: ${formatBytes(event.processedBytes)}${total}`
+    const total = event.bytes.total === undefined ? '' : ` / ${formatBytes(event.bytes.total)}`
+    return `  ${event.message}: ${formatBytes(event.bytes.done)}${total}`
   }
 }
 

@@ -9,7 +9,8 @@ import {ExitCode, type ExitCodeValue} from '../exit-codes.js'
 import type {HerokuClient} from '../heroku/client.js'
 import type {Interruptible} from '../heroku/wait.js'
 import {loadProtected} from '../protect/store.js'
-import {executeRefresh, type ExecutionResult, type RefreshEvent} from './execute.js'
+import type {StepEvent} from '../execute/steps.js'
+import {executeRefresh, type ExecutionResult} from './execute.js'
 import {loadLatestBackup, loadRefreshInputs, readSanitizeFile, verifyRefresh} from './load.js'
 import {type DatabaseSide, planRefresh, TRANSFER_LIMIT_BYTES, type ProcessQuantity, type RefreshOptions, type RefreshPlan} from './plan.js'
 import {formationWarning, refusalText} from './render.js'
@@ -80,7 +81,7 @@ export interface RefreshHooks {
   confirm: (plan: RefreshPlan) => Promise<void>
   /** runs the steps: Ctrl-C then stops polling, and no further step starts */
   interruptible?: Interruptible
-  onEvent?: (event: RefreshEvent) => void
+  onEvent?: (event: StepEvent) => void
   /** something the user should know; the ones about the inputs also go in the result's `warnings` */
   warn?: (message: string) => void
 }

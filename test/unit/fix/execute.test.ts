@@ -2,7 +2,8 @@ import {APIClient} from '@heroku-cli/command'
 import {expect} from 'chai'
 import nock from 'nock'
 
-import {executeFix, type FixEvent, FixStepError} from '../../../src/lib/fix/execute.js'
+import type {StepEvent} from '../../../src/lib/execute/steps.js'
+import {executeFix, FixStepError} from '../../../src/lib/fix/execute.js'
 import type {FixPlan, FixStep} from '../../../src/lib/fix/types.js'
 import {HerokuClient} from '../../../src/lib/heroku/client.js'
 import type {AddOnAttachment} from '../../../src/lib/heroku/types.js'
@@ -125,7 +126,7 @@ describe('fix: executeFix', function () {
     fake.unsetSucceeds(['DATABASE_URL'])
     fake.detachSucceeds(REDIS_ATTACHMENT)
     fake.promoteSucceeds()
-    const events: FixEvent[] = []
+    const events: StepEvent[] = []
     const execution = await executeFix({client: await client(), onEvent: event => events.push(event), plan, poll: FAST, production})
     fake.done()
     expect(fake.log).to.deep.equal(['GET releases', 'POST backup', 'backup finished', 'PATCH unset DATABASE_URL', `DELETE ${REDIS_ATTACHMENT}`, 'POST attach DATABASE'])
@@ -136,8 +137,17 @@ describe('fix: executeFix', function () {
     expect(execution.backups).to.deep.equal([{addon: STAGING_PG.name, app: 'acme-staging', bytes: 2048, name: 'b004', uuid: 'backup-4'}])
     expect(execution.steps.map(s => s.status)).to.deep.equal(['done', 'done', 'done'])
     expect(execution.database).to.deep.equal({addon: {id: STAGING_PG.id, name: STAGING_PG.name}, verified: true})
-    const step = ['step-start', 'step-done']
-    expect(events.map(e => e.kind)).to.deep.equal(['recorded', 'backup-start', 'backup-progress', 'backup-done', ...step, ...step, ...step])
+    const step = (id: string) => [`start ${id}`, `end ${id} done`]
+    expect(events.map(e => `${e.kind} ${e.step}${e.kind === 'end' ? ` ${e.status}` : ''}`)).to.deep.equal([
+      ...step('record'),
+      `start backup:${STAGING_PG.name}`,
+      `progress backup:${STAGING_PG.name}`,
+      `end backup:${STAGING_PG.name} done`,
+      ...step('change:1'),
+      ...step('change:2'),
+      ...step('change:3'),
+    ])
+    expect(events.find(e => e.kind === 'progress')).to.deep.include({bytes: {done: 2048, total: undefined}, message: 'b004'})
   })
 
   it('does again only what is missing: a var already unset, an attachment already gone', async function () {

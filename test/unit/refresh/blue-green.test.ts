@@ -4,7 +4,8 @@ import nock from 'nock'
 
 import type {AuditFinding} from '../../../src/lib/audit/types.js'
 import {HerokuClient} from '../../../src/lib/heroku/client.js'
-import {executeRefresh, type RefreshEvent, RefreshStepError} from '../../../src/lib/refresh/execute.js'
+import type {StepEvent} from '../../../src/lib/execute/steps.js'
+import {executeRefresh, RefreshStepError} from '../../../src/lib/refresh/execute.js'
 import {planRefresh, type RefreshPlan} from '../../../src/lib/refresh/plan.js'
 import {loadConfig} from '../../helpers/run.js'
 import {production, STAGING, staging} from '../guard/fixtures.js'
@@ -58,7 +59,7 @@ describe('refresh: the blue-green executor (--data fork)', function () {
   it('destroys the old database only after the audit passed, and reports the fork', async function () {
     untilAudit()
     const destroy = nock(PLATFORM).delete('/apps/acme-staging/addons/addon-staging-db').reply(200, {})
-    const events: RefreshEvent[] = []
+    const events: StepEvent[] = []
     const result = await executeRefresh(new HerokuClient(new APIClient(await loadConfig()), {sleep: async () => {}}), forkPlan(), {
       audit: async () => [],
       onEvent: event => events.push(event),
@@ -68,7 +69,7 @@ describe('refresh: the blue-green executor (--data fork)', function () {
     expect(destroy.isDone()).to.equal(true)
     expect(result.transfer).to.equal(null)
     expect(result.fork).to.deep.include({addon: 'postgresql-new-1', oldAddon: 'postgresql-staging-1', oldDestroyed: true, promoted: true})
-    expect(events).to.deep.include({kind: 'wait', message: 'postgresql-new-1: Preparing fork', step: 'fork'})
+    expect(events).to.deep.include({bytes: undefined, kind: 'progress', label: 'fork', message: 'postgresql-new-1: Preparing fork', step: 'fork'})
     expect(nock.pendingMocks()).to.deep.equal([])
   })
 

@@ -3,7 +3,8 @@ import {expect} from 'chai'
 import nock from 'nock'
 
 import {HerokuClient} from '../../../src/lib/heroku/client.js'
-import {executeRefresh, type RefreshEvent, RefreshStepError} from '../../../src/lib/refresh/execute.js'
+import type {StepEvent} from '../../../src/lib/execute/steps.js'
+import {executeRefresh, RefreshStepError} from '../../../src/lib/refresh/execute.js'
 import {planRefresh, type RefreshOptions, type RefreshPlan} from '../../../src/lib/refresh/plan.js'
 import {loadConfig} from '../../helpers/run.js'
 import {PROD_DB_URL, production, STAGING, STAGING_DB_URL, staging} from '../guard/fixtures.js'
@@ -79,7 +80,7 @@ describe('refresh: executeRefresh', function () {
       .get('/client/v11/apps/acme-staging/transfers/copy-uuid').reply(200, {...copy, processed_bytes: 4000, source_bytes: 9000})
       .get('/client/v11/apps/acme-staging/transfers/copy-uuid').reply(200, done(copy, 9000))
 
-    const events: RefreshEvent[] = []
+    const events: StepEvent[] = []
     const sql: string[] = []
     const result = await executeRefresh(await client(), makePlan({sanitize: {file: 's.sql', sql: 'UPDATE users SET email = null'}}), {
       production: [production()],
@@ -101,7 +102,7 @@ describe('refresh: executeRefresh', function () {
     expect(result.maintenance.durationMs).to.be.a('number').and.be.greaterThan(0)
     expect(result.formation.restored).to.equal(true)
     expect(result.sanitize?.file).to.equal('s.sql')
-    expect(events.filter(e => e.kind === 'progress' && e.step === 'transfer')).to.deep.include({kind: 'progress', name: 'c003', processedBytes: 4000, step: 'transfer', totalBytes: 9000})
+    expect(events.filter(e => e.kind === 'progress' && e.step === 'transfer')).to.deep.include({bytes: {done: 4000, total: 9000}, kind: 'progress', label: 'transfer', message: 'c003', step: 'transfer'})
   })
 
   it('undoes maintenance and dynos when the backup fails before anything is copied', async function () {
