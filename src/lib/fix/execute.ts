@@ -8,6 +8,7 @@
  * databases, then the steps one by one. Each step reads Heroku's state first and does only what is
  * still missing, so running the same command again after a failure continues where it stopped.
  */
+import {apiOf} from '../heroku/api.js'
 import {ActionableError} from '../errors.js'
 import {ExitCode} from '../exit-codes.js'
 import {type HerokuClient, isNotFound} from '../heroku/client.js'
@@ -126,7 +127,7 @@ class Repair {
     emit({addon: target.addon.name, kind: 'backup-start'})
     const transfer = await this.api.post<DataTransfer>(`/client/v11/databases/${enc(target.addon.id)}/backups`, {body: {}, host: 'data'})
     const name = transferName(transfer)
-    const done = await waitTransfer(this.api, target.billingApp, transfer, name, {
+    const done = await waitTransfer(apiOf(this.api), target.billingApp, transfer, name, {
       ...this.poll,
       onProgress: current => emit({addon: target.addon.name, kind: 'backup-progress', name, processedBytes: current.processed_bytes ?? 0, totalBytes: current.source_bytes}),
     })
@@ -205,7 +206,7 @@ class Repair {
     if (current) throw new Error(`DATABASE on ${this.app} is now ${current.addon.name ?? 'another add-on'} (it changed since the audit): re-run heroku staging:audit -a ${this.app}.`)
     await this.assertNoPlainDatabaseUrl()
     // Like pg:promote: not while the database is still being set up.
-    await waitDatabaseAvailable(this.api, step.addon, {...this.poll, onStatus: message => progress(`${step.addon.name}: ${message}`)})
+    await waitDatabaseAvailable(apiOf(this.api), step.addon, {...this.poll, onStatus: message => progress(`${step.addon.name}: ${message}`)})
     // No `confirm`: nothing may be replaced silently (a clash fails instead).
     await this.api.post<AddOnAttachment>('/addon-attachments', {body: {addon: {id: step.addon.id}, app: {id: this.appId}, name: 'DATABASE', namespace: step.namespace}})
     await this.verify(step.addon)
@@ -233,8 +234,8 @@ class Repair {
       progress(`${addon.name}: ${addon.state}`)
     }
 
-    addon = await waitAddonProvisioned(this.api, this.appId, addon, {...this.poll, onState: state => progress(`${addon.name}: ${state}`)})
-    await waitDatabaseAvailable(this.api, addon, {...this.poll, onStatus: message => progress(`${addon.name}: ${message}`)})
+    addon = await waitAddonProvisioned(apiOf(this.api), this.appId, addon, {...this.poll, onState: state => progress(`${addon.name}: ${state}`)})
+    await waitDatabaseAvailable(apiOf(this.api), addon, {...this.poll, onStatus: message => progress(`${addon.name}: ${message}`)})
     await this.verify({id: addon.id, name: addon.name})
     return {detail: `${addon.name}${step.version ? `, Postgres ${step.version}` : ''}; DATABASE_URL reaches it`, status}
   }

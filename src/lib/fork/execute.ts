@@ -1,3 +1,4 @@
+import {apiOf} from '../heroku/api.js'
 import {ActionableError} from '../errors.js'
 import {ExitCode} from '../exit-codes.js'
 import {ApiError, type HerokuClient, isNotFound} from '../heroku/client.js'
@@ -375,9 +376,9 @@ class Fork {
     }
 
     const addonName = addon.name
-    addon = await waitAddonProvisioned(this.api, this.appId, addon, {...this.polling, onState: state => this.emit(step, `${addonName}: ${state}`)})
+    addon = await waitAddonProvisioned(apiOf(this.api), this.appId, addon, {...this.polling, onState: state => this.emit(step, `${addonName}: ${state}`)})
     // pg:wait's fields (waiting?, message): a fork is usable only once Heroku has copied the data.
-    if (item.source.service === POSTGRES_SERVICE) await waitDatabaseAvailable(this.api, addon, {...this.polling, onStatus: message => this.emit(step, `${addonName}: ${message}`)})
+    if (item.source.service === POSTGRES_SERVICE) await waitDatabaseAvailable(apiOf(this.api), addon, {...this.polling, onStatus: message => this.emit(step, `${addonName}: ${message}`)})
     this.addons.set(itemKey(item), addon)
     for (const name of others) {
       // eslint-disable-next-line no-await-in-loop -- attachments of one add-on, in order, each a release
@@ -432,7 +433,7 @@ class Fork {
   }
 
   private async waitTransfer(step: string, key: string, transfer: DataTransfer): Promise<DataTransfer> {
-    return waitTransferFinished(this.api, this.plan.target.name, transfer, `the data transfer into ${key}`, {
+    return waitTransferFinished(apiOf(this.api), this.plan.target.name, transfer, `the data transfer into ${key}`, {
       ...this.polling,
       onProgress: current => this.emit(step, 'copying', {done: current.processed_bytes ?? 0, total: current.source_bytes}),
     })

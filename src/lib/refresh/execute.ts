@@ -4,6 +4,7 @@
  * step's backup capture; every other mutating request names the staging app or its add-on, and
  * passes the production guard (`GuardedClient`) at run time, whatever the plan says.
  */
+import {apiOf} from '../heroku/api.js'
 import type {AuditFinding} from '../audit/types.js'
 import {ActionableError} from '../errors.js'
 import {ExitCode, type ExitCodeValue} from '../exit-codes.js'
@@ -173,7 +174,7 @@ export async function executeRefresh(client: HerokuClient, plan: RefreshPlan, op
     const begun = Date.now()
     let done: DataTransfer
     try {
-      done = await waitTransfer(client, billingApp, transfer, name, {
+      done = await waitTransfer(apiOf(client), billingApp, transfer, name, {
         ...poll,
         onProgress: current => emit({kind: 'progress', name, processedBytes: current.processed_bytes ?? 0, step, totalBytes: current.source_bytes ?? totalBytes}),
       })
@@ -318,8 +319,8 @@ export async function executeRefresh(client: HerokuClient, plan: RefreshPlan, op
     const wait = {...poll, quick: {forMs: 30_000, maxMs: 1000}}
     const say = (message: string) => emit({kind: 'wait', message: `${created.name}: ${message}`, step: 'fork'})
     try {
-      await waitAddonProvisioned(writes, step.app, created, {...wait, onState: say})
-      await waitDatabaseAvailable(writes, created, {...wait, onStatus: say})
+      await waitAddonProvisioned(apiOf(writes), step.app, created, {...wait, onState: say})
+      await waitDatabaseAvailable(apiOf(writes), created, {...wait, onStatus: say})
     } catch (error) {
       if (error instanceof WaitAbortedError) throw new Interrupted()
       throw error
