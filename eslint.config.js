@@ -23,6 +23,16 @@ const zones = LAYERS.flatMap((dirs, index) => dirs.filter(dir => !dir.endsWith('
   target: `./src/lib/${dir}`,
 })))
 
+/**
+ * An API path is built only in the resource layer (src/lib/heroku/api.ts): a string or template
+ * starting with a Platform or Data API collection, or naming a per-app sub-resource, is refused elsewhere.
+ */
+const API_PATH = String.raw`^\/(account|addon-attachments|addon-services|addons|apps|client|data|filters|pipeline-couplings|pipelines|review-apps|spaces|teams)(\/|\?|$)|\/(addon-attachments|addons|backups|buildpack-installations|config-vars|formation|pipeline-couplings|releases|review-app|transfers|wait_status)(\/|\?|$)`
+const apiPathRule = ['error',
+  {message: 'Build API paths only in src/lib/heroku/api.ts (the resource layer).', selector: `Literal[value=/${API_PATH}/]`},
+  {message: 'Build API paths only in src/lib/heroku/api.ts (the resource layer).', selector: `TemplateElement[value.raw=/${API_PATH}/]`},
+]
+
 export default tseslint.config(
   {ignores: ['dist/**', 'node_modules/**', 'oclif.manifest.json', 'tmp/**']},
   eslint.configs.recommended,
@@ -50,6 +60,11 @@ export default tseslint.config(
       'import-x/parsers': {'@typescript-eslint/parser': ['.ts']},
       'import-x/resolver-next': [createTypeScriptImportResolver({project: 'tsconfig.json'})],
     },
+  },
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/lib/heroku/api.ts'],
+    rules: {'no-restricted-syntax': apiPathRule},
   },
   {
     files: ['**/*.cjs'],

@@ -1,5 +1,6 @@
 import {ActionableError} from '../errors.js'
 import {ExitCode, type ExitCodeValue} from '../exit-codes.js'
+import {HerokuApi} from '../heroku/api.js'
 import {type HerokuClient, isNotFound} from '../heroku/client.js'
 import {ProductionRegistry, type ProductionVia} from '../production/registry.js'
 import {loadProtected} from '../protect/store.js'
@@ -65,7 +66,7 @@ async function namingApps<T>(names: readonly string[], load: () => Promise<T>): 
     return await load()
   } catch (error) {
     if (isNotFound(error)) {
-      const missing = names.find(name => error.path === `/apps/${encodeURIComponent(name)}`)
+      const missing = HerokuApi.missingApp(error, names)
       if (missing) {
         throw new AuditUsageError(`Couldn't find app ${missing}, or you have no access to it.`, 'Check the name with heroku apps --all, then pass it with -a APP or --production APP.', ExitCode.Api)
       }
@@ -106,8 +107,7 @@ async function auditApp(client: HerokuClient, app: string, given: readonly strin
   if (given.length > 0) {
     // Production is known: load everything at once.
     const loaded = await namingApps([app, ...given], async () => loadApps(client, [app, ...given], load))
-    const [staging, ...production] = loaded as [AppSnapshot, ...AppSnapshot[]]
-    return run([staging], uniqueById(production), null, protectedApps, 'flag')
+    return run([loaded.of(app)], uniqueById(loaded.ofAll(given)), null, protectedApps, 'flag')
   }
 
   // Production is found while staging loads: staging's coupling (shared with its load), then its
@@ -119,13 +119,13 @@ async function auditApp(client: HerokuClient, app: string, given: readonly strin
     const couplings = await listPipelineCouplings(client, coupling.pipeline)
     const ids = couplings.filter(c => c.stage === 'production' && c.app.id).map(c => c.app.id as string)
     const others = ids.filter(id => id !== coupling.app.id)
-    return {ids, production: others.length > 0 ? await loadApps(client, others, AUDIT_LOAD) : []}
+    return {ids, production: others.length > 0 ? (await loadApps(client, others, AUDIT_LOAD)).ofAll(others) : []}
   })()
   const [stagingLoad, productionLoad] = await Promise.allSettled([namingApps([app], async () => loadApps(client, [app], load)), inPipeline])
   // No request outlives the audit: both are settled before an error goes up.
   if (stagingLoad.status === 'rejected') throw stagingLoad.reason
   if (productionLoad.status === 'rejected') throw productionLoad.reason
-  const [staging] = stagingLoad.value as [AppSnapshot]
+  const staging = stagingLoad.value.of(app)
   // The app's own pipeline decides, when it has a production stage.
   if (productionLoad.value.ids.length > 0) {
     // An app coupled as production is reported by PRODUCTION_STAGE; it is not compared with itself.
@@ -202,13 +202,12 @@ async function auditPipeline(client: HerokuClient, name: string, given: readonly
   const candidates = coupled.apps.filter(app => given.length > 0 || app.stage !== 'production').map(app => app.id)
   const names = [...new Set([...candidates, ...productionRefs])]
   const [loaded, stages] = await settledWith(stagesLoad, async () => namingApps(given, async () => loadApps(client, names, load)))
-  const byRef = new Map(names.map((ref, index) => [ref, loaded[index] as AppSnapshot]))
   // A review app not (yet) coupled is audited all the same.
-  const uncoupled = [...new Set(stages.reviewApps.map(review => review.appId))].filter(id => !byRef.has(id))
-  for (const [index, snapshot] of (uncoupled.length > 0 ? await loadApps(client, uncoupled, load) : []).entries()) byRef.set(uncoupled[index] as string, snapshot)
-  const production = uniqueById(productionRefs.map(ref => byRef.get(ref) as AppSnapshot))
+  const uncoupled = [...new Set(stages.reviewApps.map(review => review.appId))].filter(id => !loaded.has(id))
+  if (uncoupled.length > 0) for (const [ref, snapshot] of await loadApps(client, uncoupled, load)) loaded.set(ref, snapshot)
+  const production = uniqueById(loaded.ofAll(productionRefs))
   const productionSet = new Set(production.map(snapshot => snapshot.app.id))
-  const audited = uniqueById([...candidates, ...uncoupled].map(ref => byRef.get(ref) as AppSnapshot)).filter(snapshot => !productionSet.has(snapshot.app.id))
+  const audited = uniqueById(loaded.ofAll([...candidates, ...uncoupled])).filter(snapshot => !productionSet.has(snapshot.app.id))
   if (audited.length === 0 && stages.stages.length === 0) {
     throw new AuditUsageError(`Pipeline ${coupled.pipeline.name} has no app outside production to audit.`, `Add one with heroku pipelines:add ${coupled.pipeline.name} --stage staging -a STAGING_APP.`)
   }

@@ -10,9 +10,10 @@
  */
 import {ExitCode} from '../exit-codes.js'
 import {type FailedStepRun, runSteps, type Step, type StepContext, type StepEvent, type StepOutcome as Outcome, StepsFailedError} from '../execute/steps.js'
+import {type AddonCreate, apiOf, type HerokuApi} from '../heroku/api.js'
 import {type HerokuClient, isNotFound} from '../heroku/client.js'
 import {GuardedClient, ProductionGuard} from '../production/guarded-client.js'
-import {ATTACHMENT_HEADERS, type AddOn, type AddOnAttachment, type ConfigVars, type DataDatabase, type DataTransfer, type Release} from '../heroku/types.js'
+import type {AddOn, AddOnAttachment, ConfigVars} from '../heroku/types.js'
 import {type PollOptions, waitAddonProvisioned, WaitAbortedError, waitDatabaseAvailable, waitTransfer} from '../heroku/wait.js'
 import {transferName} from '../refresh/plan.js'
 import {type Credential, credentialsOf, credentialsReaching, type HostTable, hostTableOf, sameEndpoint} from '../snapshot/identity.js'
@@ -41,14 +42,12 @@ export class FixStepError extends StepsFailedError {
   }
 }
 
-const enc = encodeURIComponent
-
 class Repair {
-  private readonly api: GuardedClient
+  private readonly api: HerokuApi
   private readonly hosts: HostTable | undefined
 
   constructor(private readonly options: ExecuteFixOptions) {
-    this.api = new GuardedClient(options.client, new ProductionGuard(options.production, {command: 'staging:audit --fix', refuseAttachedInBody: true}))
+    this.api = apiOf(new GuardedClient(options.client, new ProductionGuard(options.production, {command: 'staging:audit --fix', refuseAttachedInBody: true})))
     this.hosts = hostTableOf(options.production)
   }
 
@@ -65,13 +64,13 @@ class Repair {
   }
 
   async config(): Promise<ConfigVars> {
-    const config = await this.api.get<ConfigVars>(`/apps/${enc(this.appId)}/config-vars`)
+    const config = await this.api.configVars(this.appId)
     currentSecrets().registerConfig(config)
     return config
   }
 
   async attachments(): Promise<AddOnAttachment[]> {
-    return this.api.list<AddOnAttachment>(`/apps/${enc(this.appId)}/addon-attachments`, {headers: ATTACHMENT_HEADERS})
+    return this.api.attachments(this.appId)
   }
 
   /** The production credential (any form) `value` reaches, if any: `acme-production's DATABASE_URL`. */
@@ -94,9 +93,9 @@ class Repair {
     const [config, attachments, releases] = await Promise.all([
       this.config(),
       this.attachments(),
-      this.api.get<Release | Release[]>(`/apps/${enc(this.appId)}/releases`, {headers: {range: 'version ..; max=1, order=desc'}}),
+      this.api.releases(this.appId, 1),
     ])
-    const latest = (Array.isArray(releases) ? releases : [releases]).sort((a, b) => b.version - a.version)[0]
+    const latest = releases.sort((a, b) => b.version - a.version)[0]
     return {
       attachments: attachments.map(a => ({
         addon: {id: a.addon.id ?? '', name: a.addon.name ?? '', owner: a.addon.app?.name ?? ''},
@@ -111,7 +110,7 @@ class Repair {
   }
 
   async backup(target: FixPlan['backups'][number], context: StepContext): Promise<BackupOutcome> {
-    const transfer = await this.api.post<DataTransfer>(`/client/v11/databases/${enc(target.addon.id)}/backups`, {body: {}, host: 'data'})
+    const transfer = await this.api.captureBackup(target.addon.id)
     const name = transferName(transfer)
     const done = await waitTransfer(this.api, target.billingApp, transfer, name, {
       ...this.poll,
@@ -153,7 +152,7 @@ class Repair {
     const changed = present.map(v => v.name).filter(name => !names.includes(name))
     const left = changed.length > 0 ? `; left ${changed.join(', ')}: changed since the audit, it no longer reaches production` : ''
     if (names.length === 0) return {detail: `nothing to unset${left}`, status: present.length === 0 ? 'already-done' : 'skipped'}
-    await this.api.patch<ConfigVars>(`/apps/${enc(this.appId)}/config-vars`, {body: Object.fromEntries(names.map(name => [name, null]))})
+    await this.api.updateConfigVars(this.appId, Object.fromEntries(names.map(name => [name, null])))
     return {detail: `unset ${names.join(', ')}${left}`, status: 'done'}
   }
 
@@ -162,7 +161,7 @@ class Repair {
     if (!found) return {detail: `${step.attachment.name} is not attached any more`, status: 'already-done'}
     if (found.addon.id !== step.addon.id) throw new Error(`${step.attachment.name} on ${this.app} now exposes ${found.addon.name ?? 'another add-on'}, not ${step.addon.name}: re-run the audit.`)
     try {
-      await this.api.delete(`/addon-attachments/${enc(found.id)}`)
+      await this.api.deleteAttachment(found.id)
     } catch (error) {
       // Already gone (a retried request, or someone else): the state is what the step wants.
       if (!isNotFound(error)) throw error
@@ -192,7 +191,7 @@ class Repair {
     // Like pg:promote: not while the database is still being set up.
     await waitDatabaseAvailable(this.api, step.addon, {...this.poll, onStatus: message => progress(`${step.addon.name}: ${message}`)})
     // No `confirm`: nothing may be replaced silently (a clash fails instead).
-    await this.api.post<AddOnAttachment>('/addon-attachments', {body: {addon: {id: step.addon.id}, app: {id: this.appId}, name: 'DATABASE', namespace: step.namespace}})
+    await this.api.createAttachment({addon: {id: step.addon.id}, app: {id: this.appId}, name: 'DATABASE', namespace: step.namespace})
     await this.verify(step.addon)
     return {detail: `DATABASE_URL reaches ${step.addon.name}`, status: 'done'}
   }
@@ -205,15 +204,15 @@ class Repair {
       // A DATABASE of the app's own (made by an interrupted run of this command) is continued, never replaced.
       const owned = isOwner({id: this.appId, name: this.app}, current.addon.app)
       if (!owned) throw new Error(`DATABASE on ${this.app} is ${current.addon.name ?? 'an add-on'} owned by ${current.addon.app?.name ?? 'another app'}: it should have been detached first.`)
-      addon = await this.api.get<AddOn>(`/apps/${enc(this.appId)}/addons/${enc(current.addon.id ?? '')}`)
+      addon = await this.api.appAddon(this.appId, current.addon.id ?? '')
       if (addon.addon_service?.name !== undefined && addon.addon_service.name !== POSTGRES_SERVICE) {
         throw new Error(`DATABASE on ${this.app} is ${addon.name}, not a heroku-postgresql database.`)
       }
     } else {
       await this.assertNoPlainDatabaseUrl()
-      const body: Record<string, unknown> = {attachment: {name: 'DATABASE'}, plan: {name: step.plan}}
+      const body: AddonCreate = {attachment: {name: 'DATABASE'}, plan: {name: step.plan}}
       if (step.version) body.config = {version: step.version}
-      addon = await this.api.post<AddOn>(`/apps/${enc(this.appId)}/addons`, {body})
+      addon = await this.api.createAddon(this.appId, body)
       status = 'done'
       progress(`${addon.name}: ${addon.state}`)
     }
@@ -229,7 +228,7 @@ class Repair {
     const [config, attachments, db] = await Promise.all([
       this.config(),
       this.attachments(),
-      this.api.get<DataDatabase>(`/client/v11/databases/${enc(addon.id)}`, {host: 'data'}),
+      this.api.database(addon.id),
     ])
     const database = attachments.find(a => a.name === 'DATABASE')
     if (database?.addon.id !== addon.id) throw new Error(`DATABASE on ${this.app} is not ${addon.name} after the change.`)

@@ -1,18 +1,8 @@
 import {ActionableError} from '../errors.js'
 import {ExitCode} from '../exit-codes.js'
-import {ApiError, type HerokuClient, isNotFound} from '../heroku/client.js'
-import {
-  ATTACHMENT_HEADERS,
-  type AddOn,
-  type AddOnAttachment,
-  type App,
-  type BuildpackInstallation,
-  type ConfigVars,
-  type DataTransfer,
-  type Formation,
-  type PipelineCoupling,
-  type Release,
-} from '../heroku/types.js'
+import {type AddonCreate, apiOf, type HerokuApi} from '../heroku/api.js'
+import {ApiError, type HerokuClient} from '../heroku/client.js'
+import type {AddOn, AddOnAttachment, App, ConfigVars, DataTransfer, PipelineCoupling, Release} from '../heroku/types.js'
 import {poll, type PollOptions, waitAddonProvisioned, waitDatabaseAvailable, waitTransferFinished} from '../heroku/wait.js'
 import {isPostgresUrl, sameEndpoint} from '../snapshot/identity.js'
 import {currentSecrets} from '../secrets/index.js'
@@ -85,7 +75,6 @@ export class ForkRefusedError extends ActionableError {
 
 type Outcome = StepOutcome
 
-const enc = encodeURIComponent
 
 /** The fork's attachment names per add-on item: the first is the one it is created with. */
 function itemKey(item: AddonPlanItem): string {
@@ -95,13 +84,13 @@ function itemKey(item: AddonPlanItem): string {
 class Fork {
   app?: {id: string; name: string; webUrl?: string}
   created = false
-  private readonly api: GuardedClient
+  private readonly api: HerokuApi
   /** the fork's add-on per plan item key, once provisioned */
   private readonly addons = new Map<string, AddOn>()
   private readonly polling: PollOptions
 
   constructor(private readonly options: ExecuteOptions) {
-    this.api = new GuardedClient(options.client, new ProductionGuard([options.production, ...(options.guarded ?? []).filter(p => p.app.id !== options.production.app.id)]))
+    this.api = apiOf(new GuardedClient(options.client, new ProductionGuard([options.production, ...(options.guarded ?? []).filter(p => p.app.id !== options.production.app.id)])))
     this.polling = options.poll ?? FORK_POLL
   }
 
@@ -181,12 +170,7 @@ class Fork {
   // ---- app and marker ------------------------------------------------------------------------
 
   private async findApp(): Promise<App | undefined> {
-    try {
-      return await this.api.get<App>(`/apps/${enc(this.plan.target.name)}`)
-    } catch (error) {
-      if (isNotFound(error)) return undefined
-      throw error
-    }
+    return this.api.findApp(this.plan.target.name)
   }
 
   /** The app at `--to` was created by this command from this source, per this machine's ledger. */
@@ -203,7 +187,7 @@ class Fork {
     const existing = await this.findApp()
     if (existing) {
       this.app = {id: existing.id, name: existing.name, webUrl: existing.web_url ?? undefined}
-      const config = await this.api.get<ConfigVars>(`/apps/${enc(existing.id)}/config-vars`)
+      const config = await this.api.configVars(existing.id)
       const marker = config[FORK_MARKER]
       if (marker === this.plan.source.id) return {detail: 'exists, marked as this fork', status: 'already-done'}
       if (marker !== undefined || !(await this.inLedger(existing))) {
@@ -225,7 +209,7 @@ class Fork {
     if (target.team) body.team = target.team
     if (target.space) body.space = target.space
     const app = await this.mutate(
-      async () => this.api.post<App>(target.team || target.space ? '/teams/apps' : '/apps', {body}),
+      async () => this.api.createApp(body, {team: Boolean(target.team || target.space)}),
       async () => {
         const found = await this.findApp()
         return found && await this.inLedger(found) ? found : undefined
@@ -239,7 +223,7 @@ class Fork {
   }
 
   private async config(): Promise<ConfigVars> {
-    const config = await this.api.get<ConfigVars>(`/apps/${enc(this.appId)}/config-vars`)
+    const config = await this.api.configVars(this.appId)
     currentSecrets().registerConfig(config)
     return config
   }
@@ -254,7 +238,7 @@ class Fork {
 
       const body = {[FORK_MARKER]: this.plan.source.id}
       await this.mutate(
-        async () => this.api.patch<ConfigVars>(`/apps/${enc(this.appId)}/config-vars`, {body}),
+        async () => this.api.updateConfigVars(this.appId, body),
         async () => {
           const config = await this.config()
           return config[FORK_MARKER] === this.plan.source.id ? config : undefined
@@ -271,7 +255,7 @@ class Fork {
 
   private async buildpacksInPlace(): Promise<boolean> {
     const wanted = this.plan.buildpacks
-    const current = await this.api.list<BuildpackInstallation>(`/apps/${enc(this.appId)}/buildpack-installations`)
+    const current = await this.api.buildpacks(this.appId)
     const urls = current.map(b => b.buildpack?.url ?? b.buildpack?.name ?? '')
     return urls.length === wanted.length && urls.every((url, i) => url === wanted[i])
   }
@@ -280,8 +264,8 @@ class Fork {
     const wanted = this.plan.buildpacks
     if (wanted.length === 0) return {detail: 'production has none', status: 'skipped'}
     if (await this.buildpacksInPlace()) return {detail: wanted.join(', '), status: 'already-done'}
-    await this.mutate(
-      async () => this.api.put(`/apps/${enc(this.appId)}/buildpack-installations`, {body: {updates: wanted.map(buildpack => ({buildpack}))}}),
+    await this.mutate<unknown>(
+      async () => this.api.setBuildpacks(this.appId, wanted),
       async () => (await this.buildpacksInPlace() ? true : undefined),
     )
     return {detail: wanted.join(', '), status: 'done'}
@@ -295,7 +279,7 @@ class Fork {
     const keys = Object.keys(changes)
     if (keys.length === 0) return {detail: `${Object.keys(desired).length - 1} vars in place`, status: 'already-done'}
     await this.mutate(
-      async () => this.api.patch<ConfigVars>(`/apps/${enc(this.appId)}/config-vars`, {body: changes}),
+      async () => this.api.updateConfigVars(this.appId, changes),
       async () => {
         const config = await this.config()
         return Object.keys(missing(config)).length === 0 ? config : undefined
@@ -307,7 +291,7 @@ class Fork {
   // ---- add-ons -------------------------------------------------------------------------------
 
   private async forkAttachments(): Promise<AddOnAttachment[]> {
-    return this.api.list<AddOnAttachment>(`/apps/${enc(this.appId)}/addon-attachments`, {headers: ATTACHMENT_HEADERS})
+    return this.api.attachments(this.appId)
   }
 
   /** The fork's own add-on attached as `name`; throws if that name is taken by an add-on the fork does not own. */
@@ -318,7 +302,7 @@ class Fork {
       throw new Error(`${name} on ${this.plan.target.name} is attached to ${found.addon.name ?? 'an add-on'} owned by ${found.addon.app?.name ?? 'another app'}, not to an add-on of the fork.`)
     }
 
-    return this.api.get<AddOn>(`/apps/${enc(this.appId)}/addons/${enc(found.addon.id ?? '')}`)
+    return this.api.appAddon(this.appId, found.addon.id ?? '')
   }
 
   private async attach(addonId: string, name: string): Promise<boolean> {
@@ -329,8 +313,8 @@ class Fork {
       return false
     }
 
-    await this.mutate(
-      async () => this.api.post('/addon-attachments', {body: {addon: {id: addonId}, app: {id: this.appId}, name}}),
+    await this.mutate<unknown>(
+      async () => this.api.createAttachment({addon: {id: addonId}, app: {id: this.appId}, name}),
       async () => ((await attached())?.addon.id === addonId ? true : undefined),
     )
     return true
@@ -342,13 +326,13 @@ class Fork {
     let addon = await this.ownAddonAttachedAs(first)
     let status: Outcome['status'] = 'already-done'
     if (!addon) {
-      const body: Record<string, unknown> = {attachment: {name: first}, plan: {name: item.plan}}
+      const body: AddonCreate = {attachment: {name: first}, plan: {name: item.plan}}
       // A Heroku Postgres fork (addons:create --fork): a read of production's database, written into a new add-on of the fork.
       if (item.data?.method === 'fork') body.config = {fork: item.source.id}
       else if (item.version) body.config = {version: item.version}
       try {
         addon = await this.mutate(
-          async () => this.api.post<AddOn>(`/apps/${enc(this.appId)}/addons`, {body}),
+          async () => this.api.createAddon(this.appId, body),
           async () => this.ownAddonAttachedAs(first),
         )
       } catch (error) {
@@ -416,7 +400,7 @@ class Fork {
   }
 
   private async transfersNamed(fromName: string, toName: string): Promise<DataTransfer[]> {
-    const transfers = await this.api.list<DataTransfer>(`/client/v11/apps/${enc(this.plan.target.name)}/transfers`, {host: 'data'})
+    const transfers = await this.api.transfers(this.plan.target.name)
     return transfers.filter(t => t.to_name === toName && t.from_name === fromName).sort((a, b) => (a.num ?? 0) - (b.num ?? 0))
   }
 
@@ -458,7 +442,7 @@ class Fork {
         if (latest.succeeded === true) return {detail: `${latest.processed_bytes ?? 0} bytes copied`, status: 'done'}
         // Heroku gives a failed transfer's logs only with ?verbose=true, never in the list.
         // eslint-disable-next-line no-await-in-loop -- once, on the way out with the failure
-        const verbose = await this.api.get<DataTransfer>(`/client/v11/apps/${enc(this.plan.target.name)}/transfers/${enc(latest.uuid)}?verbose=true`, {host: 'data'}).catch(() => latest)
+        const verbose = await this.api.transfer(this.plan.target.name, latest.uuid, {verbose: true}).catch(() => latest)
         const logs = (verbose.logs ?? []).slice(-5).map(l => l.message).join(' | ')
         throw new Error(`The data transfer into ${key} failed${logs ? `: ${logs}` : '.'}`)
       }
@@ -476,10 +460,7 @@ class Fork {
       let failure: unknown
       try {
         // eslint-disable-next-line no-await-in-loop -- one copy at a time into one database
-        uuid = (await this.api.post<DataTransfer>(`/client/v11/databases/${enc(addon.id)}/transfers`, {
-          body: {from_name: fromName, from_url: source.url, to_name: toName, to_url: targetUrl},
-          host: 'data',
-        })).uuid
+        uuid = (await this.api.createTransfer(addon.id, {from_name: fromName, from_url: source.url, to_name: toName, to_url: targetUrl})).uuid
       } catch (error) {
         failure = error
       }
@@ -501,8 +482,7 @@ class Fork {
   private async releasedSlug(): Promise<Release | undefined> {
     const wanted = this.plan.release
     if (!wanted) return undefined
-    const releases = await this.api.get<Release[]>(`/apps/${enc(this.appId)}/releases`, {headers: {range: 'version ..; max=10, order=desc'}})
-    const list = Array.isArray(releases) ? releases : []
+    const list = await this.api.releases(this.appId, 10)
     const current = list.find(r => r.current) ?? list[0]
     if (wanted.ociImageId) {
       // Fir: the same OCI image, by id.
@@ -520,12 +500,12 @@ class Fork {
     const current = await this.releasedSlug()
     if (current) return {detail: `v${current.version}`, status: 'already-done'}
     const release = await this.mutate(
-      async () => this.api.post<Release>(`/apps/${enc(this.appId)}/releases`, {body: wanted.ociImageId ? {description: wanted.description, oci_image: wanted.ociImageId} : {description: wanted.description, slug: wanted.slugId}}),
+      async () => this.api.createRelease(this.appId, wanted.ociImageId ? {description: wanted.description, oci_image: wanted.ociImageId} : {description: wanted.description, slug: wanted.slugId ?? ''}),
       async () => this.releasedSlug(),
     )
     const done = await poll(`release v${release.version}`, async () => {
       if (release.status !== 'pending') return release
-      const now = await this.api.get<Release>(`/apps/${enc(this.appId)}/releases/${enc(release.id)}`)
+      const now = await this.api.release(this.appId, release.id)
       return now.status === 'pending' ? undefined : now
     }, this.polling)
     if (done.status === 'failed') throw new Error(`Release v${done.version} of ${this.plan.target.name} failed: see heroku releases:output ${done.version} -a ${this.plan.target.name}`)
@@ -533,7 +513,7 @@ class Fork {
   }
 
   private async formationUpdates(): Promise<Array<{quantity: number; size: string; type: string}>> {
-    const current = await this.api.list<Formation>(`/apps/${enc(this.appId)}/formation`)
+    const current = await this.api.formation(this.appId)
     return this.plan.formation
       .filter(want => {
         const have = current.find(f => f.type === want.type)
@@ -547,20 +527,15 @@ class Fork {
     const summary = this.plan.formation.map(f => `${f.type} ${f.quantity}×${f.size}`).join(', ')
     const updates = await this.formationUpdates()
     if (updates.length === 0) return {detail: summary, status: 'already-done'}
-    await this.mutate(
-      async () => this.api.patch(`/apps/${enc(this.appId)}/formation`, {body: {updates}}),
+    await this.mutate<unknown>(
+      async () => this.api.updateFormation(this.appId, updates),
       async () => ((await this.formationUpdates()).length === 0 ? true : undefined),
     )
     return {detail: summary, status: 'done'}
   }
 
   private async coupling(): Promise<PipelineCoupling | undefined> {
-    try {
-      return await this.api.get<PipelineCoupling>(`/apps/${enc(this.appId)}/pipeline-couplings`)
-    } catch (error) {
-      if (isNotFound(error)) return undefined
-      throw error
-    }
+    return this.api.findCoupling(this.appId)
   }
 
   private async ensurePipeline(): Promise<Outcome> {
@@ -573,8 +548,8 @@ class Fork {
       throw new Error(`${this.plan.target.name} is already coupled to a pipeline at stage ${coupling.stage}: remove it with heroku pipelines:remove -a ${this.plan.target.name}, then re-run.`)
     }
 
-    await this.mutate(
-      async () => this.api.post('/pipeline-couplings', {body: {app: this.appId, pipeline: wanted.id, stage: FORK_STAGE}}),
+    await this.mutate<unknown>(
+      async () => this.api.createCoupling({app: this.appId, pipeline: wanted.id, stage: FORK_STAGE}),
       async () => (matches(await this.coupling()) ? true : undefined),
     )
     return {status: 'done'}
@@ -596,13 +571,13 @@ export async function executeFork(options: ExecuteOptions): Promise<ExecuteResul
  * guard. Only an app this run created, or one carrying this fork's marker, is ever destroyed.
  */
 export async function destroyFork(client: HerokuClient, production: AppSnapshot, app: {id: string; name: string}, createdNow: boolean): Promise<void> {
-  const api = new GuardedClient(client, new ProductionGuard(production))
+  const api = apiOf(new GuardedClient(client, new ProductionGuard(production)))
   if (!createdNow) {
-    const config = await api.get<ConfigVars>(`/apps/${enc(app.id)}/config-vars`)
+    const config = await api.configVars(app.id)
     if (config[FORK_MARKER] !== production.app.id) {
       throw new ForkRefusedError(`Not destroying ${app.name}: it does not carry this fork's marker.`, `Inspect it with heroku apps:info -a ${app.name}.`)
     }
   }
 
-  await api.delete(`/apps/${enc(app.id)}`)
+  await api.deleteApp(app.id)
 }

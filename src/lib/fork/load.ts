@@ -1,5 +1,6 @@
-import {type HerokuClient, isNotFound, mapBounded} from '../heroku/client.js'
-import type {App, Plan} from '../heroku/types.js'
+import {apiOf} from '../heroku/api.js'
+import {type HerokuClient, mapBounded} from '../heroku/client.js'
+import type {ServicePlan} from '../heroku/types.js'
 import {loadApp} from '../snapshot/load.js'
 import {type AppSnapshot, serviceOfPlan} from '../snapshot/types.js'
 import type {ExistingTarget} from './plan.js'
@@ -15,9 +16,7 @@ import {ownsAddon} from '../snapshot/query.js'
 export const PRODUCTION_LOAD = {buildpacks: true, databases: true, formation: true, release: true} as const
 
 /** The plan API's plan, with the fields it may carry beyond the published schema. */
-type ApiPlan = Plan & {price?: {cents?: number; unit?: string}; state?: string; storage_bytes?: number}
-
-export function toCataloguePlan(plan: ApiPlan): CataloguePlan {
+export function toCataloguePlan(plan: ServicePlan): CataloguePlan {
   const unit = plan.price?.unit
   const monthly = unit === undefined || unit === 'month'
   return {
@@ -32,12 +31,7 @@ export function toCataloguePlan(plan: ApiPlan): CataloguePlan {
 export async function loadCatalogue(client: HerokuClient, services: Iterable<string>): Promise<PlanCatalogue> {
   const unique = [...new Set(services)].sort()
   const lists = await mapBounded(unique, 4, async service => {
-    try {
-      return await client.list<ApiPlan>(`/addon-services/${encodeURIComponent(service)}/plans`)
-    } catch (error) {
-      if (isNotFound(error)) return []
-      throw error
-    }
+    return (await apiOf(client).findServicePlans(service)) ?? []
   })
   return Object.fromEntries(unique.map((service, index) => [service, (lists[index] ?? []).map(plan => toCataloguePlan(plan))]))
 }
@@ -52,14 +46,8 @@ export function servicesToPrice(production: AppSnapshot, plans: Readonly<Record<
 
 /** The `--to` app if it exists (404: it does not), with its creation time. */
 export async function loadExistingTarget(client: HerokuClient, name: string): Promise<ExistingTarget | undefined> {
-  let app: App
-  try {
-    app = await client.get<App>(`/apps/${encodeURIComponent(name)}`)
-  } catch (error) {
-    if (isNotFound(error)) return undefined
-    throw error
-  }
-
+  const app = await apiOf(client).findApp(name)
+  if (!app) return undefined
   const snapshot = await loadApp(client, app.id, {})
   return {createdAt: app.created_at, snapshot}
 }

@@ -40,6 +40,8 @@ export type ReviewApp = Need<Heroku.ReviewApp, 'branch' | 'id' | 'status'> & {
 /** `review-app` endpoints want this variant, as the stock CLI sends it */
 export const REVIEW_APPS_ACCEPT = 'application/vnd.heroku+json; version=3.review-apps'
 export type Plan = Need<Heroku.Plan, 'id' | 'name'>
+/** A plan as `GET /addon-services/:service/plans` lists it, with the fields the fork prices by. */
+export type ServicePlan = Plan & {price?: {cents?: number; unit?: string}; state?: string; storage_bytes?: number}
 export type BuildpackInstallation = Heroku.BuildpackInstallations
 export type Account = Need<Heroku.Account, 'email' | 'id'>
 

@@ -1,17 +1,12 @@
-import {isNotFound} from './client.js'
-import type {AddOn, DataTransfer, DataWaitStatus} from './types.js'
+import type {HerokuApi} from './api.js'
+import type {AddOn, DataTransfer} from './types.js'
 
 /**
  * Waiting on Heroku, shared by the executors: polling with a growing interval, an add-on until it
  * is provisioned, a Postgres database until the Data API says it is available, and a Data API
  * transfer (backup, copy, restore) until it finishes. Nothing here prints; progress goes to a
- * callback. Requests go through whatever client is passed (a guarded one, for executors).
+ * callback. Requests go through whatever resource layer is passed (a guarded one, for executors).
  */
-
-/** The reads these helpers make; HerokuClient and GuardedClient both fit. */
-export interface Reader {
-  get<T>(path: string, options?: {headers?: Record<string, string>; host?: 'data' | 'platform'}): Promise<T>
-}
 
 export interface PollOptions {
   /** first wait between looks (default 200 ms); it grows by half each time… */
@@ -81,11 +76,11 @@ export async function poll<T>(what: string, check: () => Promise<T | undefined>,
 }
 
 /** Polls `GET /apps/:app/addons/:addon` until the add-on is provisioned; `onState` hears each new state. */
-export async function waitAddonProvisioned(api: Reader, app: string, addon: AddOn, options: PollOptions & {onState?: (state: string) => void} = {}): Promise<AddOn> {
+export async function waitAddonProvisioned(api: HerokuApi, app: string, addon: AddOn, options: PollOptions & {onState?: (state: string) => void} = {}): Promise<AddOn> {
   if (addon.state === 'provisioned') return addon
   let last: string | undefined = addon.state
   return poll(`${addon.name} to be provisioned`, async () => {
-    const current = await api.get<AddOn>(`/apps/${encodeURIComponent(app)}/addons/${encodeURIComponent(addon.id)}`)
+    const current = await api.appAddon(app, addon.id)
     if (current.state === 'deprovisioned') throw new Error(`${addon.name} was deprovisioned while waiting for it.`)
     if (current.state !== last) options.onState?.(current.state)
     last = current.state
@@ -94,22 +89,14 @@ export async function waitAddonProvisioned(api: Reader, app: string, addon: AddO
 }
 
 /** Polls the Data API's `wait_status` until the database is available (404 while it is being created). */
-export async function waitDatabaseAvailable(api: Reader, addon: {id: string; name: string}, options: PollOptions & {onStatus?: (message: string) => void} = {}): Promise<void> {
+export async function waitDatabaseAvailable(api: HerokuApi, addon: {id: string; name: string}, options: PollOptions & {onStatus?: (message: string) => void} = {}): Promise<void> {
   await poll(`${addon.name} to be available`, async () => {
-    try {
-      const status = await api.get<DataWaitStatus>(`/client/v11/databases/${encodeURIComponent(addon.id)}/wait_status`, {host: 'data'})
-      if (status['error?']) throw new Error(`${addon.name}: ${status.message}`)
-      if (status['waiting?']) options.onStatus?.(status.message)
-      return status['waiting?'] ? undefined : true
-    } catch (error) {
-      if (isNotFound(error)) return undefined
-      throw error
-    }
+    const status = await api.findWaitStatus(addon.id)
+    if (status === undefined) return undefined
+    if (status['error?']) throw new Error(`${addon.name}: ${status.message}`)
+    if (status['waiting?']) options.onStatus?.(status.message)
+    return status['waiting?'] ? undefined : true
   }, options)
-}
-
-function transferPath(billingApp: string, transfer: DataTransfer): string {
-  return `/client/v11/apps/${encodeURIComponent(billingApp)}/transfers/${encodeURIComponent(transfer.uuid)}`
 }
 
 export type TransferWaitOptions = PollOptions & {onProgress?: (current: DataTransfer) => void}
@@ -118,11 +105,10 @@ export type TransferWaitOptions = PollOptions & {onProgress?: (current: DataTran
  * Polls `GET /client/v11/apps/:billingApp/transfers/:uuid` until the transfer has finished, and
  * returns it as it ended, succeeded or not; `what` names it in the timeout message.
  */
-export async function waitTransferFinished(api: Reader, billingApp: string, transfer: DataTransfer, what: string, options: TransferWaitOptions = {}): Promise<DataTransfer> {
+export async function waitTransferFinished(api: HerokuApi, billingApp: string, transfer: DataTransfer, what: string, options: TransferWaitOptions = {}): Promise<DataTransfer> {
   if (transfer.finished_at) return transfer
-  const path = transferPath(billingApp, transfer)
   return poll(what, async () => {
-    const current = await api.get<DataTransfer>(path, {host: 'data'})
+    const current = await api.transfer(billingApp, transfer.uuid)
     options.onProgress?.(current)
     return current.finished_at ? current : undefined
   }, options)
@@ -133,11 +119,10 @@ export async function waitTransferFinished(api: Reader, billingApp: string, tran
  * transfer throws with its last log lines (read with `?verbose=true`) and the pg:backups:info
  * command naming it; `name` is how pg:backups shows it (`b012`, see `transferName`).
  */
-export async function waitTransfer(api: Reader, billingApp: string, transfer: DataTransfer, name: string, options: TransferWaitOptions = {}): Promise<DataTransfer> {
-  const path = transferPath(billingApp, transfer)
+export async function waitTransfer(api: HerokuApi, billingApp: string, transfer: DataTransfer, name: string, options: TransferWaitOptions = {}): Promise<DataTransfer> {
   const done = await waitTransferFinished(api, billingApp, transfer, name, options)
   if (done.succeeded !== true) {
-    const verbose = await api.get<DataTransfer>(`${path}?verbose=true`, {host: 'data'}).catch(() => done)
+    const verbose = await api.transfer(billingApp, transfer.uuid, {verbose: true}).catch(() => done)
     const logs = (verbose.logs ?? []).slice(-5).map(log => log.message).join('\n')
     throw new Error(`${name} did not finish${logs ? `:\n${logs}` : '.'}\nRun heroku pg:backups:info ${name} -a ${billingApp} for more details.`)
   }

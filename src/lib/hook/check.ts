@@ -2,7 +2,8 @@ import {classifyTarget, type GuardTarget, targetFromAttachment} from '../guard/c
 import {registryContext} from '../guard/context.js'
 import {databaseNames, resolveDatabase} from '../guard/resolve.js'
 import {ApiError, type HerokuClient, isNotVisible} from '../heroku/client.js'
-import {ADDON_HEADERS, type AddOn} from '../heroku/types.js'
+import {apiOf} from '../heroku/api.js'
+import type {AddOn} from '../heroku/types.js'
 import {ProductionRegistry} from '../production/registry.js'
 import {readProtectedEntries} from '../protect/store.js'
 import {credentialHosts} from '../snapshot/identity.js'
@@ -69,7 +70,7 @@ class Lookups {
   /** The add-on by name or id (account-wide), or undefined when it does not exist or is not visible. */
   async addon(nameOrId: string): Promise<AddOn | undefined> {
     if (!this.addons.has(nameOrId)) {
-      this.addons.set(nameOrId, this.client.get<AddOn>(`/addons/${encodeURIComponent(nameOrId)}`, {headers: ADDON_HEADERS}).catch(error => {
+      this.addons.set(nameOrId, apiOf(this.client).addon(nameOrId).catch(error => {
         if (isNotVisible(error)) return undefined
         throw error
       }))

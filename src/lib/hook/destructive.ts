@@ -3,7 +3,7 @@ import type {Command} from '@oclif/core'
 import {describeTarget, type GuardTarget, hostAndDatabase, targetFromAttachment} from '../guard/classify.js'
 import {resolveDatabase} from '../guard/resolve.js'
 import {ApiError, type HerokuClient, isNotVisible} from '../heroku/client.js'
-import {ADDON_HEADERS, type AddOn} from '../heroku/types.js'
+import {apiOf} from '../heroku/api.js'
 import {type AddonEvidence, type AppEvidence, ProductionRegistry, viaText} from '../production/registry.js'
 import {readProtectedEntries} from '../protect/store.js'
 import {redact} from '../secrets/index.js'
@@ -73,7 +73,7 @@ class Apps {
   /** An add-on by name or id, account-wide, as the guard describes it; undefined when not visible. */
   async addon(nameOrId: string): Promise<GuardTarget['addon']> {
     try {
-      const addon = await this.client.get<AddOn>(`/addons/${encodeURIComponent(nameOrId)}`, {headers: ADDON_HEADERS})
+      const addon = await apiOf(this.client).addon(nameOrId)
       const owner = addon.app.name ?? addon.app.id ?? ''
       return {id: addon.id, name: addon.name, owner: {id: addon.app.id, name: owner}, plan: addon.plan?.name, service: addon.addon_service?.name ?? serviceOfPlan(addon.plan?.name ?? '')}
     } catch (error) {

@@ -15,6 +15,7 @@
 import {ActionableError} from '../errors.js'
 import {ExitCode, type ExitCodeValue} from '../exit-codes.js'
 import {ApiError, type HerokuClient, isNotFound, mapBounded} from '../heroku/client.js'
+import {apiOf} from '../heroku/api.js'
 import type {PipelineCoupling} from '../heroku/types.js'
 import {endpointKey, sameEndpoint} from '../snapshot/identity.js'
 import {loadApp, type LoadOptions} from '../snapshot/load.js'
@@ -120,7 +121,7 @@ export class ProductionRegistry {
 
   /** Every pipeline coupling of the account (one paged list), memoised. Fails closed. */
   async couplings(): Promise<PipelineCoupling[]> {
-    this.couplingsLoad ??= this.client.list<PipelineCoupling>('/pipeline-couplings').catch(error => {
+    this.couplingsLoad ??= apiOf(this.client).allCouplings().catch(error => {
       throw this.failure(`listing the account's pipeline couplings failed: ${describe(error)}`)
     })
     return this.couplingsLoad

@@ -1,5 +1,6 @@
 import {ActionableError} from '../errors.js'
 import {ExitCode} from '../exit-codes.js'
+import {apiOf} from '../heroku/api.js'
 import {type HerokuClient, isNotVisible} from '../heroku/client.js'
 import type {App} from '../heroku/types.js'
 import {type ProtectedEntry, protectApp, readProtectedEntries, type StoreChange, unprotectApp} from './store.js'
@@ -27,7 +28,7 @@ export class AppNotFoundError extends ActionableError {
 
 async function findApp(client: HerokuClient, name: string): Promise<App | undefined> {
   try {
-    return await client.get<App>(`/apps/${encodeURIComponent(name)}`)
+    return await apiOf(client).app(name)
   } catch (error) {
     if (isNotVisible(error)) return undefined
     throw error

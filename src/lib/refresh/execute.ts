@@ -4,12 +4,13 @@
  * step's backup capture; every other mutating request names the staging app or its add-on, and
  * passes the production guard (`GuardedClient`) at run time, whatever the plan says.
  */
+import {apiOf} from '../heroku/api.js'
 import type {AuditFinding} from '../audit/types.js'
 import {ExitCode, type ExitCodeValue} from '../exit-codes.js'
 import {type FailedStepRun, runSteps, type Step, type StepContext, type StepEvent, StepsFailedError} from '../execute/steps.js'
 import type {HerokuClient} from '../heroku/client.js'
 import {GuardedClient, ProductionGuard} from '../production/guarded-client.js'
-import type {AddOn, AddOnAttachment, ConfigVars, DataTransfer} from '../heroku/types.js'
+import type {AddOnAttachment, DataTransfer} from '../heroku/types.js'
 import {type PollOptions, WaitAbortedError, waitAddonProvisioned, waitDatabaseAvailable, waitTransfer} from '../heroku/wait.js'
 import {currentSecrets} from '../secrets/index.js'
 import {appReaching, hostTableOf} from '../snapshot/identity.js'
@@ -117,7 +118,6 @@ class AuditCritical extends Error {
   }
 }
 
-const enc = encodeURIComponent
 
 /** The PII guard found columns no rule handles: the refresh stops before the copy is served. */
 class UnhandledPii extends Error {
@@ -147,7 +147,8 @@ export function describeState(state: StagingState): string {
 /** Runs the plan's steps in order; see the module comment for what it may touch. */
 export async function executeRefresh(client: HerokuClient, plan: RefreshPlan, options: ExecuteOptions): Promise<ExecutionResult> {
   const started = Date.now()
-  const writes = new GuardedClient(client, new ProductionGuard(options.production, {command: 'staging:refresh', refuseAttachedInBody: true}))
+  const writes = apiOf(new GuardedClient(client, new ProductionGuard(options.production, {command: 'staging:refresh', refuseAttachedInBody: true})))
+  const reads = apiOf(client)
   const poll: PollOptions = {initialMs: 250, maxMs: 3000, ...options.poll, signal: options.signal}
   const app = plan.staging.name
   const state: StagingState = {app, copyStarted: false, maintenanceOn: plan.maintenanceWasOn, paused: []}
@@ -163,7 +164,7 @@ export async function executeRefresh(client: HerokuClient, plan: RefreshPlan, op
     const begun = Date.now()
     let done: DataTransfer
     try {
-      done = await waitTransfer(client, billingApp, transfer, name, {
+      done = await waitTransfer(reads, billingApp, transfer, name, {
         ...poll,
         onProgress: current => context.progress(name, {done: current.processed_bytes ?? 0, total: current.source_bytes ?? totalBytes}),
       })
@@ -178,8 +179,8 @@ export async function executeRefresh(client: HerokuClient, plan: RefreshPlan, op
 
   const backup = async (step: BackupStep, context: StepContext): Promise<TransferSummary> => {
     // --backup-source's capture is the one write to production any command makes, asked for by name.
-    const api = step.kind === 'backup-source' ? client : writes
-    const transfer = await api.post<DataTransfer>(`/client/v11/databases/${encodeURIComponent(step.addonId)}/backups`, {body: {}, host: 'data'})
+    const api = step.kind === 'backup-source' ? reads : writes
+    const transfer = await api.captureBackup(step.addonId)
     return waitFor(step.billingApp, transfer, context)
   }
 
@@ -197,7 +198,7 @@ export async function executeRefresh(client: HerokuClient, plan: RefreshPlan, op
       }
 
       case 'maintenance-off': {
-        await writes.patch(`/apps/${encodeURIComponent(step.app)}`, {body: {maintenance: false}})
+        await writes.updateApp(step.app, {maintenance: false})
         state.maintenanceOn = false
         result.maintenance.turnedOff = true
         if (maintenanceSince !== undefined) result.maintenance.durationMs = Date.now() - maintenanceSince
@@ -206,7 +207,7 @@ export async function executeRefresh(client: HerokuClient, plan: RefreshPlan, op
 
       case 'maintenance-on': {
         maintenanceSince = Date.now()
-        await writes.patch(`/apps/${encodeURIComponent(step.app)}`, {body: {maintenance: true}})
+        await writes.updateApp(step.app, {maintenance: true})
         state.maintenanceOn = true
         result.maintenance.turnedOn = true
         break
@@ -232,28 +233,21 @@ export async function executeRefresh(client: HerokuClient, plan: RefreshPlan, op
       }
 
       case 'scale-down': {
-        await writes.patch(`/apps/${encodeURIComponent(step.app)}/formation`, {
-          body: {updates: step.processes.map(p => ({quantity: 0, type: p.type}))},
-        })
+        await writes.updateFormation(step.app, step.processes.map(p => ({quantity: 0, type: p.type})))
         state.paused = step.processes
         result.formation = {paused: step.processes, restored: false}
         break
       }
 
       case 'scale-restore': {
-        await writes.patch(`/apps/${encodeURIComponent(step.app)}/formation`, {
-          body: {updates: step.processes.map(p => ({quantity: p.quantity, size: p.size, type: p.type}))},
-        })
+        await writes.updateFormation(step.app, step.processes.map(p => ({quantity: p.quantity, size: p.size, type: p.type})))
         state.paused = []
         result.formation = {paused: step.processes, restored: true}
         break
       }
 
       case 'transfer': {
-        const transfer = await writes.post<DataTransfer>(`/client/v11/databases/${encodeURIComponent(step.targetAddonId)}/transfers`, {
-          body: {from_name: step.fromName, from_url: step.fromUrl, to_name: step.toName, to_url: step.toUrl},
-          host: 'data',
-        })
+        const transfer = await writes.createTransfer(step.targetAddonId, {from_name: step.fromName, from_url: step.fromUrl, to_name: step.toName, to_url: step.toUrl})
         state.copyStarted = true
         result.transfer = await waitFor(step.billingApp, transfer, context, step.totalBytes)
         break
@@ -277,7 +271,7 @@ export async function executeRefresh(client: HerokuClient, plan: RefreshPlan, op
       }
 
       case 'destroy-old': {
-        await writes.delete(`/apps/${enc(step.app)}/addons/${enc(step.addonId)}`)
+        await writes.deleteAddon(step.app, step.addonId)
         if (result.fork) result.fork.oldDestroyed = true
         break
       }
@@ -291,7 +285,7 @@ export async function executeRefresh(client: HerokuClient, plan: RefreshPlan, op
     return state.fork.url
   }
 
-  const attachments = async (): Promise<AddOnAttachment[]> => writes.list<AddOnAttachment>(`/apps/${enc(app)}/addon-attachments`)
+  const attachments = async (): Promise<AddOnAttachment[]> => writes.attachments(app)
 
   /** Creates the fork (config.fork: a read of production) on staging, then waits as pg:wait does. */
   const forkInto = async (step: Extract<RefreshStep, {kind: 'fork'}>, context: StepContext): Promise<void> => {
@@ -301,9 +295,7 @@ export async function executeRefresh(client: HerokuClient, plan: RefreshPlan, op
     const taken = (await attachments()).find(a => a.name !== undefined && names.includes(a.name))
     if (taken) throw new ForkLeftOver(taken.addon.name ?? taken.addon.id ?? '?', app, taken.name ?? step.attachment)
     const began = Date.now()
-    const created = await writes.post<AddOn>(`/apps/${enc(step.app)}/addons`, {
-      body: {attachment: {name: step.attachment}, config: {fork: step.sourceAddonId}, plan: {name: step.plan}},
-    })
+    const created = await writes.createAddon(step.app, {attachment: {name: step.attachment}, config: {fork: step.sourceAddonId}, plan: {name: step.plan}})
     state.fork = {addonId: created.id, addonName: created.name, promoted: false}
     const wait = {...poll, quick: {forMs: 30_000, maxMs: 1000}}
     // The fork is not ready yet: the add-on's state, then the Data API's wait status (pg:wait's `message`).
@@ -311,7 +303,7 @@ export async function executeRefresh(client: HerokuClient, plan: RefreshPlan, op
     await waitAddonProvisioned(writes, step.app, created, {...wait, onState: say})
     await waitDatabaseAvailable(writes, created, {...wait, onStatus: say})
 
-    const config = await writes.get<ConfigVars>(`/apps/${enc(step.app)}/config-vars`)
+    const config = await writes.configVars(step.app)
     currentSecrets().registerConfig(config)
     const url = config[`${step.attachment}_URL`]
     if (!url) throw new Error(`${created.name} is ready but ${step.app} has no ${step.attachment}_URL.`)
@@ -328,28 +320,28 @@ export async function executeRefresh(client: HerokuClient, plan: RefreshPlan, op
     if (!fork) throw new Error('No fork to promote.')
     const before = await attachments()
     if (step.keepOldAs && !before.some(a => a.name === step.keepOldAs && a.addon.id === step.oldAddonId)) {
-      await writes.post('/addon-attachments', {body: {addon: {id: step.oldAddonId}, app: {id: step.appId}, name: step.keepOldAs}})
+      await writes.createAttachment({addon: {id: step.oldAddonId}, app: {id: step.appId}, name: step.keepOldAs})
     }
 
-    await writes.post('/addon-attachments', {body: {addon: {id: fork.addonId}, app: {id: step.appId}, confirm: step.app, name: step.attachment}})
+    await writes.createAttachment({addon: {id: fork.addonId}, app: {id: step.appId}, confirm: step.app, name: step.attachment})
     fork.promoted = true
     if (result.fork) result.fork.promoted = true
     const temporary = (await attachments()).find(a => a.name === REFRESH_FORK_ATTACHMENT && a.addon.id === fork.addonId)
-    if (temporary) await writes.delete(`/addon-attachments/${enc(temporary.id)}`)
+    if (temporary) await writes.deleteAttachment(temporary.id)
   }
 
   /** What staging is put back to when the run stops early: maintenance off, the formation as it was. */
   const undo: Partial<Record<StepKind, Pick<Step, 'undo' | 'undoneBy'>>> = {
     'maintenance-on': {
       async undo() {
-        await writes.patch(`/apps/${enc(app)}`, {body: {maintenance: false}})
+        await writes.updateApp(app, {maintenance: false})
         state.maintenanceOn = false
       },
       undoneBy: 'maintenance-off',
     },
     'scale-down': {
       async undo() {
-        await writes.patch(`/apps/${enc(app)}/formation`, {body: {updates: state.paused.map(p => ({quantity: p.quantity, size: p.size, type: p.type}))}})
+        await writes.updateFormation(app, state.paused.map(p => ({quantity: p.quantity, size: p.size, type: p.type})))
         state.paused = []
       },
       undoneBy: 'scale-restore',

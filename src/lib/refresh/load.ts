@@ -10,7 +10,7 @@ import type {AuditFinding} from '../audit/types.js'
 import {ActionableError} from '../errors.js'
 import {ExitCode, type ExitCodeValue} from '../exit-codes.js'
 import {ApiError, type HerokuClient, isNotFound} from '../heroku/client.js'
-import {type DataTransfer, REVIEW_APPS_ACCEPT, type ReviewApp} from '../heroku/types.js'
+import {apiOf} from '../heroku/api.js'
 import type {GuardContext} from '../guard/classify.js'
 import {registryContext} from '../guard/context.js'
 import {ProductionRegistry} from '../production/registry.js'
@@ -45,7 +45,7 @@ const LOAD = {databases: true, formation: true} as const
  */
 async function reviewAppPipeline(client: HerokuClient, staging: AppSnapshot): Promise<string | undefined> {
   try {
-    const review = await client.get<ReviewApp>(`/apps/${encodeURIComponent(staging.app.id)}/review-app`, {headers: {accept: REVIEW_APPS_ACCEPT}})
+    const review = await apiOf(client).reviewAppOf(staging.app.id)
     return review.pipeline?.id
   } catch (error) {
     if (isNotFound(error)) return undefined
@@ -103,7 +103,7 @@ export async function loadRefreshInputs(
     if (others.length > 1) {
       const names = await loadApps(client, others)
       throw new RefreshInputError(
-        `${staging.app.name}'s pipeline has several production apps: ${names.map(n => n.app.name).join(', ')}.`,
+        `${staging.app.name}'s pipeline has several production apps: ${[...names.values()].map(n => n.app.name).join(', ')}.`,
         `Name the one to copy from with --from PRODUCTION_APP.`,
       )
     }
@@ -124,7 +124,7 @@ export async function loadLatestBackup(client: HerokuClient, plan: RefreshPlan, 
   const owner = plan.source.addon?.owner
   if (!owner) return {latest: null, warning: `The source ${plan.source.configVar ?? ''} is not a Heroku add-on: no backup history to report.`}
   try {
-    const transfers = await client.list<DataTransfer>(`/client/v11/apps/${encodeURIComponent(owner)}/transfers`, {host: 'data'})
+    const transfers = await apiOf(client).transfers(owner)
     return {latest: latestBackup(transfers, now) ?? null}
   } catch (error) {
     if (!(error instanceof ApiError)) throw error
@@ -155,13 +155,16 @@ export interface Verification {
 
 /** Reloads staging and production after the refresh and audits staging again. */
 export async function verifyRefresh(client: HerokuClient, inputs: RefreshInputs): Promise<Verification> {
-  const [staging, ...production] = await loadApps(client, [inputs.staging.app.id, ...inputs.production.map(p => p.app.id)], LOAD)
-  const after = runningBackground((staging as AppSnapshot).formation)
+  const productionIds = inputs.production.map(p => p.app.id)
+  const loaded = await loadApps(client, [inputs.staging.app.id, ...productionIds], LOAD)
+  const staging = loaded.of(inputs.staging.app.id)
+  const production = loaded.ofAll(productionIds)
+  const after = runningBackground(staging.formation)
   const before = runningBackground(inputs.staging.formation)
   const key = (list: ProcessQuantity[]) => JSON.stringify(list.map(p => [p.type, p.quantity, p.size]))
   return {
-    findings: auditStaging(staging as AppSnapshot, production),
+    findings: auditStaging(staging, production),
     formation: {after, before, same: key(after) === key(before)},
-    maintenance: (staging as AppSnapshot).app.maintenance,
+    maintenance: staging.app.maintenance,
   }
 }

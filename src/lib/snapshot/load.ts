@@ -1,20 +1,14 @@
-import {type HerokuClient, isNotFound, isNotVisible, mapBounded} from '../heroku/client.js'
+import {apiOf, type HerokuApi} from '../heroku/api.js'
+import {type HerokuClient, isNotVisible, mapBounded} from '../heroku/client.js'
 import {
-  ADDON_HEADERS,
   type AddOn,
   type AddOnAttachment,
   type App,
-  ATTACHMENT_HEADERS,
-  type BuildpackInstallation,
-  type ConfigVars,
   type DataDatabase,
-  type Formation,
   type Pipeline,
   type PipelineCoupling,
   advancedAsDataDatabase,
-  type AdvancedDatabase,
   postgresMajor,
-  type Release,
 } from '../heroku/types.js'
 import {currentSecrets, maskUrl} from '../secrets/index.js'
 import {credentialHosts} from './identity.js'
@@ -39,13 +33,10 @@ const FANOUT = 8
  * add-on whose billing app they cannot see, and one such database must not abort the whole audit (it
  * becomes POSTGRES_VERSION_UNKNOWN). Postgres Advanced reports at /data/postgres/v1, not /client/v11.
  */
-async function databaseInfo(client: HerokuClient, addon: AddonRef): Promise<DataDatabase | undefined> {
+async function databaseInfo(api: HerokuApi, addon: AddonRef): Promise<DataDatabase | undefined> {
   try {
-    if (ADVANCED_PLAN.test(addon.plan)) {
-      return advancedAsDataDatabase(await client.get<AdvancedDatabase>(`/data/postgres/v1/${encodeURIComponent(addon.id)}/info`, {host: 'data'}), addon.plan)
-    }
-
-    return await client.get<DataDatabase>(`/client/v11/databases/${encodeURIComponent(addon.id)}`, {host: 'data'})
+    if (ADVANCED_PLAN.test(addon.plan)) return advancedAsDataDatabase(await api.advancedDatabase(addon.id), addon.plan)
+    return await api.database(addon.id)
   } catch (error) {
     if (isNotVisible(error)) return undefined
     throw error
@@ -53,15 +44,6 @@ async function databaseInfo(client: HerokuClient, addon: AddonRef): Promise<Data
 }
 
 const ADVANCED_PLAN = /^heroku-postgresql:advanced/
-
-async function orUndefined<T>(promise: Promise<T>): Promise<T | undefined> {
-  try {
-    return await promise
-  } catch (error) {
-    if (isNotFound(error)) return undefined
-    throw error
-  }
-}
 
 function toAddonRef(addon: Pick<AddOn, 'app' | 'id' | 'name'> & Partial<AddOn>, planName?: string): AddonRef {
   const plan = planName ?? addon.plan?.name ?? ''
@@ -118,26 +100,12 @@ interface SharedLoad {
   databases: Map<string, Promise<DataDatabase | undefined>>
 }
 
-/** From this many apps given by id, one `POST /filters/apps` replaces a `GET /apps/:id` each. */
-const FILTER_FROM = 4
-/** The most ids one filter request asks for: Heroku's largest page. */
-const FILTER_PAGE = 1000
-const APP_ID = /^[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}$/i
-
 /**
- * The app records of many apps given by id, in one request per 1,000 (the way `heroku pipelines:info`
- * lists a pipeline's apps). Only the per-app lists remain per app: loading follows the apps loaded,
- * never the account.
+ * From this many apps given by id, one `POST /filters/apps` (per 1,000) replaces a `GET /apps/:id`
+ * each. Only the per-app lists remain per app: loading follows the apps loaded, never the account.
  */
-async function filterApps(client: HerokuClient, ids: readonly string[]): Promise<Map<string, App>> {
-  const pages: string[][] = []
-  for (let index = 0; index < ids.length; index += FILTER_PAGE) pages.push(ids.slice(index, index + FILTER_PAGE))
-  const found = await Promise.all(pages.map(async page => client.post<App[]>('/filters/apps', {
-    body: {in: {id: page}},
-    headers: {accept: 'application/vnd.heroku+json; version=3.filters', range: `id ..; max=${FILTER_PAGE};`},
-  })))
-  return new Map(found.flat().map(app => [app.id, app]))
-}
+const FILTER_FROM = 4
+const APP_ID = /^[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}$/i
 
 /**
  * Couplings asked for or listed ahead of a load, per client and by the reference they were asked for:
@@ -162,7 +130,7 @@ export async function appCoupling(client: HerokuClient, ref: string): Promise<Pi
   const known = couplingsOf(client)
   let load = known.get(ref)
   if (!load) {
-    load = orUndefined(client.get<PipelineCoupling>(`/apps/${encodeURIComponent(ref)}/pipeline-couplings`))
+    load = apiOf(client).findCoupling(ref)
     known.set(ref, load)
   }
 
@@ -177,7 +145,7 @@ async function takeCoupling(client: HerokuClient, ref: string): Promise<Pipeline
 
 /** A pipeline's couplings, each remembered for its app (by id), with the pipeline's name when known. */
 export async function listPipelineCouplings(client: HerokuClient, pipeline: {id: string; name?: string}): Promise<PipelineCoupling[]> {
-  const couplings = (await client.list<PipelineCoupling>(`/pipelines/${encodeURIComponent(pipeline.id)}/pipeline-couplings`))
+  const couplings = (await apiOf(client).pipelineCouplings(pipeline.id))
     .map(c => ({...c, pipeline: {...c.pipeline, name: c.pipeline.name || pipeline.name}}))
   const known = couplingsOf(client)
   for (const coupling of couplings) if (coupling.app.id && !known.has(coupling.app.id)) known.set(coupling.app.id, Promise.resolve(coupling))
@@ -189,7 +157,7 @@ const pipelineNames = new Map<string, Promise<string>>()
 async function pipelineName(client: HerokuClient, coupling: PipelineCoupling): Promise<string> {
   if (coupling.pipeline.name) return coupling.pipeline.name
   const {id} = coupling.pipeline
-  if (!pipelineNames.has(id)) pipelineNames.set(id, client.get<Pipeline>(`/pipelines/${id}`).then(p => p.name))
+  if (!pipelineNames.has(id)) pipelineNames.set(id, apiOf(client).pipeline(id).then(p => p.name))
   return pipelineNames.get(id) as Promise<string>
 }
 
@@ -211,22 +179,18 @@ async function settled<T extends readonly unknown[]>(app: Promise<App>, rest: {[
  * Heroku accepts both), then the Data API for its databases.
  */
 async function loadOne(client: HerokuClient, ref: string, shared: SharedLoad, options: LoadOptions): Promise<AppSnapshot> {
-  const encoded = encodeURIComponent(ref)
+  const api = apiOf(client)
   const appLoad = shared.apps
-    ? shared.apps.then(async apps => apps.get(ref) ?? client.get<App>(`/apps/${encoded}`))
-    : client.get<App>(`/apps/${encoded}`)
+    ? shared.apps.then(async apps => apps.get(ref) ?? api.app(ref))
+    : api.app(ref)
   const [app, configVars, attachments, addons, coupling, formation, releases, buildpacks] = await settled(appLoad, [
-    client.get<ConfigVars>(`/apps/${encoded}/config-vars`),
-    client.list<AddOnAttachment>(`/apps/${encoded}/addon-attachments`, {headers: ATTACHMENT_HEADERS}),
-    client.list<AddOn>(`/apps/${encoded}/addons`, {headers: ADDON_HEADERS}),
+    api.configVars(ref),
+    api.attachments(ref),
+    api.addons(ref),
     takeCoupling(client, ref),
-    options.formation ? client.list<Formation>(`/apps/${encoded}/formation`) : Promise.resolve([]),
-    options.release
-      ? client.get<Release[]>(`/apps/${encoded}/releases`, {headers: {range: 'version ..; max=10, order=desc'}})
-      : Promise.resolve([]),
-    options.buildpacks
-      ? client.list<BuildpackInstallation>(`/apps/${encoded}/buildpack-installations`)
-      : Promise.resolve([]),
+    options.formation ? api.formation(ref) : Promise.resolve([]),
+    options.release ? api.releases(ref, 10) : Promise.resolve([]),
+    options.buildpacks ? api.buildpacks(ref) : Promise.resolve([]),
   ] as const)
   currentSecrets().registerConfig(configVars)
   const hosts = options.hosts === false ? undefined : resolveHosts(credentialHosts(configVars), options.hosts)
@@ -241,7 +205,7 @@ async function loadOne(client: HerokuClient, ref: string, shared: SharedLoad, op
     mapBounded(postgres, FANOUT, async addon => {
       let info = shared.databases.get(addon.id)
       if (!info) {
-        info = databaseInfo(client, addon)
+        info = databaseInfo(api, addon)
         shared.databases.set(addon.id, info)
       }
 
@@ -289,29 +253,42 @@ async function loadOne(client: HerokuClient, ref: string, shared: SharedLoad, op
   }
 }
 
+/** Snapshots by the reference each app was asked for (a name or an id). */
+export class LoadedApps extends Map<string, AppSnapshot> {
+  /** The snapshot of an app this load was asked for. */
+  of(ref: string): AppSnapshot {
+    const snapshot = this.get(ref)
+    if (!snapshot) throw new Error(`${ref} was not asked for in this load`)
+    return snapshot
+  }
+
+  /** The snapshots of `refs`, in their order. */
+  ofAll(refs: readonly string[]): AppSnapshot[] {
+    return refs.map(ref => this.of(ref))
+  }
+}
+
 /** Loads one app. A 404 surfaces as an ApiError with status 404. */
 export async function loadApp(client: HerokuClient, name: string, options: LoadOptions = {}): Promise<AppSnapshot> {
-  const [snapshot] = await loadApps(client, [name], options)
-  return snapshot as AppSnapshot
+  return (await loadApps(client, [name], options)).of(name)
 }
 
 /**
  * Loads several apps concurrently, each with its own lists (never the account's): the cost follows
  * the apps loaded. Many apps given by id share one request for their app records.
  */
-export async function loadApps(client: HerokuClient, names: readonly string[], options: LoadOptions = {}): Promise<AppSnapshot[]> {
-  const unique = [...new Set(names)]
-  const ids = unique.filter(name => APP_ID.test(name))
+export async function loadApps(client: HerokuClient, refs: readonly string[], options: LoadOptions = {}): Promise<LoadedApps> {
+  const unique = [...new Set(refs)]
+  const ids = unique.filter(ref => APP_ID.test(ref))
   const shared: SharedLoad = {databases: new Map()}
-  if (ids.length >= FILTER_FROM) shared.apps = filterApps(client, ids)
-  const loaded = await mapBounded(unique, FANOUT, async name => loadOne(client, name, shared, options))
-  const byName = new Map(unique.map((name, index) => [name, loaded[index] as AppSnapshot]))
-  return names.map(name => byName.get(name) as AppSnapshot)
+  if (ids.length >= FILTER_FROM) shared.apps = apiOf(client).appsById(ids).then(apps => new Map(apps.map(app => [app.id, app])))
+  const loaded = await mapBounded(unique, FANOUT, async ref => [ref, await loadOne(client, ref, shared, options)] as const)
+  return new LoadedApps(loaded)
 }
 
 /** The apps coupled to a pipeline, with their stages. */
 export async function loadPipelineCouplings(client: HerokuClient, pipeline: string): Promise<{apps: Array<{id: string; stage: string}>; pipeline: Pipeline}> {
-  const found = await client.get<Pipeline>(`/pipelines/${encodeURIComponent(pipeline)}`, {headers: {accept: 'application/vnd.heroku+json; version=3.pipelines'}})
+  const found = await apiOf(client).pipeline(pipeline)
   const couplings = await listPipelineCouplings(client, found)
   return {apps: couplings.map(c => ({id: c.app.id ?? '', stage: c.stage})), pipeline: found}
 }

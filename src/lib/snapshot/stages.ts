@@ -5,7 +5,7 @@
  * their own, so the audit's rules read them like an app's. Every request here is a read.
  */
 import {type HerokuClient, isNotFound} from '../heroku/client.js'
-import {REVIEW_APPS_ACCEPT, type ReviewApp} from '../heroku/types.js'
+import {apiOf} from '../heroku/api.js'
 import {currentSecrets} from '../secrets/index.js'
 import {credentialHosts} from './identity.js'
 import {type HostResolver, resolveHosts} from './resolve.js'
@@ -42,10 +42,10 @@ export async function loadPipelineStages(
   pipeline: {id: string; name: string},
   options: {hosts?: false | HostResolver} = {},
 ): Promise<PipelineStages> {
-  const id = encodeURIComponent(pipeline.id)
+  const api = apiOf(client)
   const [reviewApps, ...configs] = await Promise.all([
-    orEmpty(client.get<ReviewApp[]>(`/pipelines/${id}/review-apps`, {headers: {accept: REVIEW_APPS_ACCEPT}}), []),
-    ...CONFIG_STAGES.map(async stage => orEmpty(client.get<Record<string, string>>(`/pipelines/${id}/stage/${stage}/config-vars`), {})),
+    orEmpty(api.reviewApps(pipeline.id), []),
+    ...CONFIG_STAGES.map(async stage => orEmpty(api.stageConfigVars(pipeline.id, stage), {})),
   ])
   const stages = await Promise.all(CONFIG_STAGES.map(async (stage, index): Promise<AppSnapshot | undefined> => {
     const configVars = Object.fromEntries(Object.entries(configs[index] ?? {}).filter((entry): entry is [string, string] => typeof entry[1] === 'string'))

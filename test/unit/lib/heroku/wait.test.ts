@@ -1,14 +1,18 @@
 import {expect} from 'chai'
 
+import {HerokuApi, type Transport} from '../../../../src/lib/heroku/api.js'
 import {ApiError} from '../../../../src/lib/heroku/client.js'
 import type {AddOn} from '../../../../src/lib/heroku/types.js'
-import {poll, type Reader, waitAddonProvisioned, WaitAbortedError, waitDatabaseAvailable, waitTransfer, waitTransferFinished} from '../../../../src/lib/heroku/wait.js'
+import {poll, waitAddonProvisioned, WaitAbortedError, waitDatabaseAvailable, waitTransfer, waitTransferFinished} from '../../../../src/lib/heroku/wait.js'
 
-/** A Reader answering each path from a queue of answers (an Error is thrown). */
-function reader(answers: Record<string, unknown[]>): Reader & {asked: string[]} {
+/** The resource layer over a transport answering each GET path from a queue of answers (an Error is thrown). */
+function reader(answers: Record<string, unknown[]>): HerokuApi & {asked: string[]} {
   const asked: string[] = []
-  return {
-    asked,
+  const refuse = async (): Promise<never> => {
+    throw new Error('the waits only read')
+  }
+
+  const transport: Transport = {
     async get<T>(path: string): Promise<T> {
       asked.push(path)
       const queue = answers[path]
@@ -17,7 +21,13 @@ function reader(answers: Record<string, unknown[]>): Reader & {asked: string[]} 
       if (answer instanceof Error) throw answer
       return answer as T
     },
+    delete: refuse,
+    list: refuse,
+    patch: refuse,
+    post: refuse,
+    put: refuse,
   }
+  return Object.assign(new HerokuApi(transport), {asked})
 }
 
 const notFound = () => new ApiError({message: 'not found', method: 'GET', path: '/x', status: 404})

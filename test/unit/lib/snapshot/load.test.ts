@@ -51,7 +51,9 @@ describe('snapshot loader (as the audit uses it)', function () {
   it('loads each app with its own requests and rebuilds exactly the snapshot the rules read', async function () {
     mockSmallLoad(s, incidentStagingSnapshot())
     mockSmallLoad(s, productionSnapshot())
-    const [staging, production] = await loadApps(client, ['acme-staging', 'acme-production'], {databases: true, formation: true, hosts: false})
+    const loaded = await loadApps(client, ['acme-staging', 'acme-production'], {databases: true, formation: true, hosts: false})
+    expect([...loaded.keys()]).to.deep.equal(['acme-staging', 'acme-production'])
+    const [staging, production] = loaded.ofAll(['acme-staging', 'acme-production'])
     expect(plain(staging)).to.deep.equal(expected(incidentStagingSnapshot()))
     expect(plain(production)).to.deep.equal(expected(productionSnapshot()))
   })
@@ -65,8 +67,8 @@ describe('snapshot loader (as the audit uses it)', function () {
       throw new Error('ENOTFOUND')
     }
 
-    const [production] = await loadApps(client, ['acme-production'], {databases: true, formation: true, hosts: resolver})
-    expect(production?.hosts).to.deep.equal({'ec2-52-1-2-3.compute-1.amazonaws.com': ['52.1.2.3'], 'ec2-54-4-5-6.compute-1.amazonaws.com': []})
+    const production = (await loadApps(client, ['acme-production'], {databases: true, formation: true, hosts: resolver})).of('acme-production')
+    expect(production.hosts).to.deep.equal({'ec2-52-1-2-3.compute-1.amazonaws.com': ['52.1.2.3'], 'ec2-54-4-5-6.compute-1.amazonaws.com': []})
     expect(asked.sort()).to.deep.equal(['ec2-52-1-2-3.compute-1.amazonaws.com', 'ec2-54-4-5-6.compute-1.amazonaws.com'])
   })
 
@@ -74,8 +76,8 @@ describe('snapshot loader (as the audit uses it)', function () {
     const apps = [cleanStagingSnapshot(), productionSnapshot(), reviewApp(1), reviewApp(2), reviewApp(3), reviewApp(4)]
     mockLargeLoad(s, apps, {couplingListed: false})
     const loaded = await loadApps(client, apps.map(app => app.app.id), {databases: true, formation: true, hosts: false})
-    expect(loaded.map(app => app.app.name)).to.deep.equal(apps.map(app => app.app.name))
-    expect(plain(loaded[0])).to.deep.equal(expected(cleanStagingSnapshot()))
+    expect(loaded.ofAll(apps.map(app => app.app.id)).map(app => app.app.name)).to.deep.equal(apps.map(app => app.app.name))
+    expect(plain(loaded.of(cleanStagingSnapshot().app.id))).to.deep.equal(expected(cleanStagingSnapshot()))
     const paths = client.records.map(record => record.path)
     expect(paths.filter(path => path.endsWith('/config-vars'))).to.have.length(apps.length)
     expect(paths.filter(path => ['/apps', '/addon-attachments', '/addons', '/pipeline-couplings'].includes(path))).to.deep.equal([])
@@ -93,6 +95,6 @@ describe('snapshot loader (as the audit uses it)', function () {
     const loaded = await loadApps(client, apps.map(app => app.app.id), {databases: true, formation: true})
     const dataRequests = client.records.filter(record => record.path === `/client/v11/databases/${productionDb.addon.id}`)
     expect(dataRequests).to.have.length(1)
-    for (const app of loaded) expect(app.databases[productionDb.addon.id]?.majorVersion, app.app.name).to.equal(production.databases[productionDb.addon.id]?.majorVersion)
+    for (const app of loaded.values()) expect(app.databases[productionDb.addon.id]?.majorVersion, app.app.name).to.equal(production.databases[productionDb.addon.id]?.majorVersion)
   })
 })
