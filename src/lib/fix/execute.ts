@@ -9,7 +9,7 @@
  * still missing, so running the same command again after a failure continues where it stopped.
  */
 import {ExitCode} from '../exit-codes.js'
-import {type FailedStepRun, runSteps, type Step, type StepContext, type StepEvent, type StepOutcome as Outcome, StepsFailedError} from '../execute/steps.js'
+import {type FailedStepRun, forwardReports, runSteps, type Step, type StepContext, type StepEvent, type StepOutcome as Outcome, StepsFailedError} from '../execute/steps.js'
 import {type AddonCreate, apiOf, type HerokuApi} from '../heroku/api.js'
 import {type HerokuClient, isNotFound} from '../heroku/client.js'
 import {GuardedClient, ProductionGuard} from '../production/guarded-client.js'
@@ -45,6 +45,8 @@ export class FixStepError extends StepsFailedError {
 class Repair {
   private readonly api: HerokuApi
   private readonly hosts: HostTable | undefined
+  /** the database the provision step made or continued, once it is available */
+  provisioned?: {id: string; name: string}
 
   constructor(private readonly options: ExecuteFixOptions) {
     this.api = apiOf(new GuardedClient(options.client, new ProductionGuard(options.production, {command: 'staging:audit --fix', refuseAttachedInBody: true})))
@@ -181,7 +183,6 @@ class Repair {
   private async promote(step: Extract<FixStep, {kind: 'promote'}>, progress: (message: string) => void): Promise<Outcome> {
     const current = (await this.attachments()).find(a => a.name === 'DATABASE')
     if (current?.addon.id === step.addon.id) {
-      await this.verify(step.addon)
       return {detail: `${step.addon.name} is DATABASE; DATABASE_URL reaches it`, status: 'already-done'}
     }
 
@@ -192,7 +193,6 @@ class Repair {
     await waitDatabaseAvailable(this.api, step.addon, {...this.poll, onStatus: message => progress(`${step.addon.name}: ${message}`)})
     // No `confirm`: nothing may be replaced silently (a clash fails instead).
     await this.api.createAttachment({addon: {id: step.addon.id}, app: {id: this.appId}, name: 'DATABASE', namespace: step.namespace})
-    await this.verify(step.addon)
     return {detail: `DATABASE_URL reaches ${step.addon.name}`, status: 'done'}
   }
 
@@ -219,7 +219,7 @@ class Repair {
 
     addon = await waitAddonProvisioned(this.api, this.appId, addon, {...this.poll, onState: state => progress(`${addon.name}: ${state}`)})
     await waitDatabaseAvailable(this.api, addon, {...this.poll, onStatus: message => progress(`${addon.name}: ${message}`)})
-    await this.verify({id: addon.id, name: addon.name})
+    this.provisioned = {id: addon.id, name: addon.name}
     return {detail: `${addon.name}${step.version ? `, Postgres ${step.version}` : ''}; DATABASE_URL reaches it`, status}
   }
 
@@ -288,9 +288,12 @@ export async function executeFix(options: ExecuteFixOptions): Promise<FixExecuti
     apply: async context => repair.run(step, message => context.progress(message)),
     id: `${CHANGE_STEP}${index + 1}`,
     label: step.change,
-    // DATABASE changed: it is verified, then recorded as the result's.
+    // A new DATABASE (promoted or provisioned, now or by an earlier run) is verified, then recorded as the result's.
     verify: step.kind === 'promote' || step.kind === 'provision'
       ? async () => {
+        const addon = step.kind === 'promote' ? step.addon : repair.provisioned
+        if (!addon) throw new Error(`No database was provisioned on ${plan.app.name}.`)
+        await repair.verify(addon)
         const database = step.kind === 'promote' ? step.addon : await databaseOf(repair)
         if (database) execution.database = {addon: database, verified: true}
       }
@@ -299,10 +302,10 @@ export async function executeFix(options: ExecuteFixOptions): Promise<FixExecuti
   // One after another: the record, every backup before any change, then the changes in order.
   const run = await runSteps([record, ...backups, ...changes], {concurrency: 1, onEvent: options.onEvent, signal: options.signal})
   execution.durationMs = Date.now() - started
+  const reports = forwardReports(run)
   execution.steps = plan.steps.map((step, index) => {
-    const report = run.reports.find(r => r.id === `${CHANGE_STEP}${index + 1}`)
-    const status = report?.status === 'undone' || report === undefined ? 'not-run' : report.status
-    return {command: step.command, kind: step.kind, status, ...(report?.detail === undefined ? {} : {detail: report.detail}), ...(report?.ms === undefined ? {} : {ms: report.ms})}
+    const {detail, ms, status} = reports[1 + plan.backups.length + index] as (typeof reports)[number]
+    return {command: step.command, kind: step.kind, status, ...(detail === undefined ? {} : {detail}), ...(ms === undefined ? {} : {ms})}
   })
   if (!run.failure) return execution
   const failed = {...run, failure: run.failure}
