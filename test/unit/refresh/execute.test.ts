@@ -6,7 +6,7 @@ import {HerokuClient} from '../../../src/lib/heroku/client.js'
 import {executeRefresh, type RefreshEvent, RefreshStepError} from '../../../src/lib/refresh/execute.js'
 import {planRefresh, type RefreshOptions, type RefreshPlan} from '../../../src/lib/refresh/plan.js'
 import {loadConfig} from '../../helpers/run.js'
-import {PROD_DB_URL, production, STAGING, STAGING_DB_URL, staging} from '../guard/fixtures.js'
+import {PROD_DB_URL, production, STAGING, STAGING_DB_URL, staging} from '../target/fixtures.js'
 
 const PLATFORM = 'https://api.heroku.com'
 const DATA = 'https://api.data.heroku.com'
