@@ -11,7 +11,7 @@ const LAYERS = [
   ['secrets'],
   ['heroku'],
   ['snapshot', 'production', 'protect/store.ts'],
-  ['guard', 'target', 'audit', 'render'],
+  ['target', 'audit', 'render'],
   ['fork', 'fix', 'refresh', 'hook', 'protect', 'command', 'execute'],
 ]
 const layerOf = dir => LAYERS.findIndex(dirs => dirs.includes(dir))

@@ -30,7 +30,7 @@ import {
   productionVia,
   type Refusal,
   targetFromAttachment,
-} from '../guard/classify.js'
+} from '../target/classify.js'
 import {credentialsReaching, hostTableOf} from '../snapshot/identity.js'
 import {type AppSnapshot, type AttachmentRef, POSTGRES_SERVICE} from '../snapshot/types.js'
 import type {BackupTarget, FixedFinding, FixPlan, FixRefusal, FixStep, ManualFix, UnsetVar} from './types.js'

@@ -10,8 +10,8 @@ import {
   hostAndDatabase,
   type Refusal,
   sourceFromTarget,
-} from '../guard/classify.js'
-import {databaseNames, resolveDatabase} from '../guard/resolve.js'
+} from '../target/classify.js'
+import {databaseNames, resolveDatabase} from '../target/resolve.js'
 import type {DataTransfer} from '../heroku/types.js'
 import {isEssentialPlan, postgresStorageBytes} from '../fork/plan.js'
 import {ownsAddon} from '../snapshot/query.js'

@@ -7,7 +7,7 @@ import type {StepEvent} from '../../../src/lib/execute/steps.js'
 import {executeRefresh, RefreshStepError} from '../../../src/lib/refresh/execute.js'
 import {planRefresh, type RefreshOptions, type RefreshPlan} from '../../../src/lib/refresh/plan.js'
 import {loadConfig} from '../../helpers/run.js'
-import {PROD_DB_URL, production, STAGING, STAGING_DB_URL, staging} from '../guard/fixtures.js'
+import {PROD_DB_URL, production, STAGING, STAGING_DB_URL, staging} from '../target/fixtures.js'
 
 const PLATFORM = 'https://api.heroku.com'
 const DATA = 'https://api.data.heroku.com'
