@@ -19,7 +19,8 @@ import pg from 'pg'
 
 import {startEmulator} from '../emulator/index.js'
 import {HerokuClient} from '../src/lib/heroku/client.js'
-import {type RefreshResult, runRefresh} from '../src/lib/refresh/run.js'
+import {runRefresh} from '../src/lib/refresh/run.js'
+import type {RefreshResult} from '../src/lib/refresh/types.js'
 import {seedCleanPair} from '../test/helpers/emulator.js'
 
 function arg(name: string, fallback: number): number {

@@ -1,14 +1,16 @@
 import {flags} from '@heroku-cli/command'
-import {Flags, ux} from '@oclif/core'
+import {Flags} from '@oclif/core'
 
-import {REFRESH_DESCRIPTION, REFRESH_EXAMPLES} from '../../lib/command/refresh-help.js'
 import {StagingCommand} from '../../lib/command/base.js'
+import {REFRESH_DESCRIPTION, REFRESH_EXAMPLES} from '../../lib/command/refresh-help.js'
+import {refreshHooks} from '../../lib/command/terminal.js'
 import {ExitCode} from '../../lib/exit-codes.js'
-import {dryRunLines, planLines, progressLines, summaryLines, wipeConfirmTexts} from '../../lib/refresh/render.js'
-import {type RefreshDryRun, refreshExitCode, type RefreshResult, runRefresh} from '../../lib/refresh/run.js'
+import {dryRunLines, summaryLines} from '../../lib/refresh/render.js'
+import {refreshExitCode, refreshRequest, runRefresh} from '../../lib/refresh/run.js'
+import type {RefreshDryRun, RefreshResult} from '../../lib/refresh/types.js'
 
 /** The `--json` result, kept importable from the command (tests and users import it from here). */
-export type {RefreshDryRun, RefreshResult} from '../../lib/refresh/run.js'
+export type {RefreshDryRun, RefreshResult} from '../../lib/refresh/types.js'
 
 export default class Refresh extends StagingCommand {
   static override summary = 'copy production\'s database into a staging app behind a production guard'
@@ -37,50 +39,11 @@ export default class Refresh extends StagingCommand {
   }
 
   async run(): Promise<RefreshDryRun | RefreshResult> {
-    const {flags: opts} = await this.parse(Refresh)
-    const request = {
-      allowPii: opts['allow-pii'],
-      app: opts.app,
-      backup: opts.backup,
-      backupSource: opts['backup-source'],
-      configDir: this.config.configDir,
-      data: opts.data as 'copy' | 'fork' | undefined,
-      dryRun: opts['dry-run'],
-      from: opts.from,
-      maintenance: opts.maintenance,
-      rules: opts.rules,
-      sanitize: opts.sanitize,
-      source: opts.source,
-      target: opts.target,
-    }
-    const progress = progressLines()
-    const spinner = !this.jsonEnabled()
-    let result: RefreshDryRun | RefreshResult
-    try {
-      result = await runRefresh(this.client, request, {
-        confirm: async plan => this.requireConfirmation(plan.confirmWith, opts.confirm, wipeConfirmTexts(plan.confirmWith)),
-        interruptible: async work => this.interruptible(work),
-        onEvent: event => {
-          // The fork's wait shows as pg:wait does: a spinner with the Data API's status message.
-          const fork = spinner && event.step === 'fork'
-          if (fork && event.kind === 'start') ux.action.start('Waiting for the new database (Heroku Postgres fork)')
-          else if (fork && event.kind === 'progress') ux.action.status = event.message
-          else if (fork && event.kind === 'end' && event.status === 'done') ux.action.stop('available')
-          const line = progress(event)
-          if (line !== undefined) this.logToStderr(line)
-        },
-        planned: (plan, latest) => {
-          for (const line of planLines(plan, latest)) this.logToStderr(line)
-        },
-        warn: message => this.warn(message),
-      })
-    } finally {
-      if (ux.action.running) ux.action.stop('stopped')
-    }
-
+    const {flags: parsed} = await this.parse(Refresh)
+    const result = await runRefresh(this.client, refreshRequest(parsed, this.config.configDir), refreshHooks(this.terminal, parsed.confirm))
     for (const line of 'dryRun' in result ? dryRunLines(result) : summaryLines(result)) this.log(line)
     // The summary (or JSON) is printed either way; the exit code says what remains to be done.
-    const code = refreshExitCode(result, opts.rules !== undefined)
+    const code = refreshExitCode(result, parsed.rules !== undefined)
     if (code !== ExitCode.Ok) this.exitAfterResult(code)
     return result
   }

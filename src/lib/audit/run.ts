@@ -239,6 +239,13 @@ export async function runAudit(client: HerokuClient, request: AuditRequest): Pro
   return (await auditApps(client, request)).result
 }
 
+/** Flags that cannot go together, refused before any request (exit 2). */
+export function checkAuditFlags(flags: {fix?: boolean; format?: string}, json: boolean): void {
+  // Checked here, not with oclif's `exclusive`: --json is a global flag, and `exclusive` garbles the usage line.
+  if (flags.format === 'github' && json) throw new AuditUsageError('--format github and --json both choose what is printed.', 'Pass one: --format github for annotations, --json for the result.')
+  if (flags.format === 'github' && flags.fix) throw new AuditUsageError('--format github prints an audit, and --fix repairs.', 'Audit with --format github, or repair with --fix (without --format).')
+}
+
 /** The audit's result → its exit code: 1 while a critical finding remains. */
 export function auditExitCode(result: AuditResult): ExitCodeValue {
   return result.summary.critical > 0 ? ExitCode.Critical : ExitCode.Ok

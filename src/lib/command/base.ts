@@ -7,6 +7,7 @@ import {ApiError, apiErrorFix, HerokuClient} from '../heroku/client.js'
 import {schemaVersion} from '../schema/versions.js'
 import {redact, redactDeep, registerArgvSecrets, SecretRegistry, withSecrets} from '../secrets/index.js'
 import {confirmByName, type ConfirmTexts, terminalConfirmIO} from './confirm.js'
+import type {Terminal} from './terminal.js'
 
 /** A failure the plugin detected itself: one line, then the fix naming the exact command or flag. */
 export class StagingError extends Errors.CLIError {
@@ -73,6 +74,20 @@ export abstract class StagingCommand extends Command {
       return await work(controller.signal)
     } finally {
       process.removeListener('SIGINT', onSigint)
+    }
+  }
+
+  /** This command's output, confirmation and Ctrl-C, for the flows' hooks (terminal.ts). */
+  protected get terminal(): Terminal {
+    return {
+      confirm: async (expected, given, texts) => this.requireConfirmation(expected, given, texts),
+      interruptible: async work => this.interruptible(work),
+      json: this.jsonEnabled(),
+      log: line => this.log(line),
+      logToStderr: line => this.logToStderr(line),
+      warn: message => {
+        this.warn(message)
+      },
     }
   }
 

@@ -51,6 +51,12 @@ export interface FixRequest {
   protectedApps: readonly string[]
 }
 
+/** `staging:audit --fix`'s flags as a request: it repairs one app, named with -a. */
+export function fixRequest(flags: {app?: string; 'dry-run'?: boolean; production?: string[]}, protectedApps: readonly string[]): FixRequest {
+  if (!flags.app) throw new ActionableError('--fix repairs one staging app, and none was named.', 'Pass it with -a STAGING_APP.', ExitCode.Usage)
+  return {app: flags.app, dryRun: flags['dry-run'] ?? false, production: flags.production ?? [], protectedApps}
+}
+
 /**
  * The audit of the one staging app, with its snapshot (and its latest release, for the undo
  * commands) and production's: the plan is made from the very snapshots the report was, so the two

@@ -11,7 +11,7 @@ import type {TransferSummary} from './execute.js'
 import type {Verification} from './load.js'
 import type {DatabaseSide, RefreshPlan, RefreshStep} from './plan.js'
 import {suggestedRules} from './rules.js'
-import type {RefreshDryRun, RefreshResult} from './run.js'
+import type {RefreshDryRun, RefreshResult} from './types.js'
 
 /** The lines describing one side: app, attachment and config var, add-on, host and database, size. */
 export function sideLines(label: string, side: DatabaseSide): string[] {

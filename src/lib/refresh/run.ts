@@ -3,76 +3,20 @@
  * guard, show the plan (hook), confirm (hook), run the steps, audit staging again. The command only
  * wires the hooks to its output; the errors thrown here carry their exit code (ActionableError).
  */
-import type {AuditFinding} from '../audit/types.js'
 import {ActionableError} from '../errors.js'
 import {ExitCode, type ExitCodeValue} from '../exit-codes.js'
 import type {HerokuClient} from '../heroku/client.js'
 import type {Interruptible} from '../heroku/wait.js'
 import {loadProtected} from '../protect/store.js'
 import type {StepEvent} from '../execute/steps.js'
-import {executeRefresh, type ExecutionResult} from './execute.js'
+import {executeRefresh} from './execute.js'
 import {loadLatestBackup, loadRefreshInputs, readSanitizeFile, verifyRefresh} from './load.js'
-import {type DatabaseSide, planRefresh, TRANSFER_LIMIT_BYTES, type ProcessQuantity, type RefreshOptions, type RefreshPlan} from './plan.js'
+import {planRefresh, type RefreshOptions, type RefreshPlan, TRANSFER_LIMIT_BYTES} from './plan.js'
 import {formationWarning, refusalText} from './render.js'
 import {type PiiColumn, type Rules, unhandledPii} from './rules.js'
 import {readColumns, readRulesFile} from './schema.js'
+import type {RefreshDryRun, RefreshRequest, RefreshResult} from './types.js'
 
-/** The `--json` result of `staging:refresh`: a public contract, documented in the README. */
-export interface RefreshResult {
-  app: string
-  backups: ExecutionResult['backups']
-  /** total wall time of the command's steps, in ms */
-  durationMs: number
-  /** the audit of the staging app after the copy */
-  findings: AuditFinding[]
-  /** blue-green (`--data fork`): the fork that replaced the target and what became of the old database; null for a copy */
-  fork: ExecutionResult['fork'] | null
-  formation: {paused: ProcessQuantity[]; restored: boolean; verified: boolean}
-  from: string
-  latestProductionBackup: null | {ageSeconds: number; finishedAt: string; name: string}
-  /** `durationMs`: how long this run kept staging in maintenance */
-  maintenance: {after: boolean; before: boolean; durationMs: number}
-  /** how the data got in: `copy` (a transfer) or `fork` (blue-green) */
-  method: RefreshPlan['method']
-  sanitize: null | {durationMs: number; file: string}
-  source: DatabaseSide
-  target: DatabaseSide
-  transfer: ExecutionResult['transfer']
-  warnings: string[]
-}
-
-/** `--dry-run`: the plan, the sanitizing SQL and the likely-PII columns no rule handles; nothing is changed. */
-export interface RefreshDryRun {
-  app: string
-  dryRun: true
-  from: string
-  /** why the source's schema could not be read, when it could not */
-  schemaError: null | string
-  source: DatabaseSide
-  /** the SQL the sanitize step would run (--rules compiled, then --sanitize), or null */
-  sql: null | string
-  target: DatabaseSide
-  /** likely-PII columns of the source's schema that no rule handles and --allow-pii does not accept */
-  unhandledPii: PiiColumn[]
-}
-
-/** What the user asked for, as the command's flags say it. */
-export interface RefreshRequest extends Omit<RefreshOptions, 'pii' | 'sanitize'> {
-  /** likely-PII columns accepted on purpose, as TABLE.COLUMN (--allow-pii) */
-  allowPii?: string[]
-  /** print the plan, SQL and unhandled PII columns, and change nothing */
-  dryRun?: boolean
-  /** the declarative rules file (--rules), read and compiled before anything else */
-  rules?: string
-  /** the staging app to overwrite */
-  app: string
-  /** where the protected-apps list is kept (the CLI's config directory) */
-  configDir: string
-  /** the production app to copy from (default: the pipeline's) */
-  from?: string
-  /** the sanitize SQL file, read and checked before anything else */
-  sanitize?: string
-}
 
 export interface RefreshHooks {
   /** the plan is made and guarded: show it; `latest` is production's latest backup, if known */
@@ -84,6 +28,41 @@ export interface RefreshHooks {
   onEvent?: (event: StepEvent) => void
   /** something the user should know; the ones about the inputs also go in the result's `warnings` */
   warn?: (message: string) => void
+}
+
+/** The command's flags, as the flow reads them. */
+export interface RefreshFlags {
+  'allow-pii'?: string[]
+  app: string
+  backup: boolean
+  'backup-source': boolean
+  data?: string
+  'dry-run'?: boolean
+  from?: string
+  maintenance: boolean
+  rules?: string
+  sanitize?: string
+  source: string
+  target: string
+}
+
+/** `staging:refresh`'s flags as a request; `configDir` is where the protected-apps list is kept. */
+export function refreshRequest(flags: RefreshFlags, configDir: string): RefreshRequest {
+  return {
+    allowPii: flags['allow-pii'],
+    app: flags.app,
+    backup: flags.backup,
+    backupSource: flags['backup-source'],
+    configDir,
+    data: flags.data === 'fork' || flags.data === 'copy' ? flags.data : undefined,
+    dryRun: flags['dry-run'],
+    from: flags.from,
+    maintenance: flags.maintenance,
+    rules: flags.rules,
+    sanitize: flags.sanitize,
+    source: flags.source,
+    target: flags.target,
+  }
 }
 
 /** The command that runs this refresh again, for messages after an early stop. */

@@ -2,7 +2,7 @@ import type {AuditResult} from '../audit/types.js'
 import type {FixResult} from '../fix/types.js'
 import type {ForkResult} from '../fork/types.js'
 import type {ProtectResult} from '../protect/actions.js'
-import type {RefreshDryRun, RefreshResult} from '../refresh/run.js'
+import type {RefreshDryRun, RefreshResult} from '../refresh/types.js'
 import type {SCHEMA_VERSIONS} from './versions.js'
 
 /**
