@@ -13,9 +13,8 @@ import {type FailedStepRun, forwardReports, runSteps, type Step, type StepContex
 import {type AddonCreate, apiOf, type HerokuApi} from '../heroku/api.js'
 import {type HerokuClient, isNotFound} from '../heroku/client.js'
 import {GuardedClient, ProductionGuard} from '../production/guarded-client.js'
-import type {AddOn, AddOnAttachment, ConfigVars} from '../heroku/types.js'
+import {type AddOn, type AddOnAttachment, type ConfigVars, transferName} from '../heroku/types.js'
 import {type PollOptions, waitAddonProvisioned, WaitAbortedError, waitDatabaseAvailable, waitTransfer} from '../heroku/wait.js'
-import {transferName} from '../refresh/plan.js'
 import {type Credential, credentialsOf, credentialsReaching, type HostTable, hostTableOf, sameEndpoint} from '../snapshot/identity.js'
 import {currentSecrets} from '../secrets/index.js'
 import {type AppSnapshot, POSTGRES_SERVICE} from '../snapshot/types.js'
@@ -311,7 +310,10 @@ export async function executeFix(options: ExecuteFixOptions): Promise<FixExecuti
   const failed = {...run, failure: run.failure}
   const {error, interrupted, step: report} = run.failure
   // The record only reads: its failure is the error itself, as before anything else.
-  if (report.id === RECORD_STEP) throw error
+  if (report.id === RECORD_STEP && !interrupted) throw error
+  if (report.id === RECORD_STEP) {
+    throw new FixStepError(failed, plan, execution, {fix: `Re-run ${resumeFixCommand(plan)}.`, message: `Interrupted before any change. Nothing was changed on ${plan.app.name}.`})
+  }
   const reason = interrupted ? 'Interrupted' : (error as Error).message
   const target = plan.backups.find(b => `${BACKUP_STEP}${b.addon.name}` === report.id)
   if (target) {

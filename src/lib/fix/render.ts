@@ -114,7 +114,8 @@ export function progressLine(event: StepEvent): string | undefined {
     }
 
     case 'end': {
-      if (backup !== undefined && event.status === 'done') return `Backed up ${backup} as ${event.detail ?? '?'}`
+      // A backup that did not finish is told by the error that follows, once.
+      if (backup !== undefined) return event.status === 'done' ? `Backed up ${backup} as ${event.detail ?? '?'}` : undefined
       return `  ${STATUS[event.status]}${event.detail ? `: ${event.detail}` : ''}`
     }
   }

@@ -123,3 +123,12 @@ export function postgresMajor(db: DataDatabase | undefined): string | undefined 
   const value = row?.values[0]
   return value === undefined ? undefined : String(value).split('.')[0]
 }
+
+/** A transfer's name as pg:backups shows it: c003 (copy), b012 (backup), a001 (scheduled), r002 (restore). */
+export function transferName(transfer: DataTransfer): string {
+  let prefix = 'b'
+  if (transfer.from_type === 'pg_dump' && transfer.to_type === 'pg_restore') prefix = 'c'
+  else if (transfer.to_type === 'pg_restore') prefix = 'r'
+  else if ((transfer as DataTransfer & {schedule?: unknown}).schedule) prefix = 'a'
+  return transfer.num === undefined ? transfer.uuid : `${prefix}${String(transfer.num).padStart(3, '0')}`
+}

@@ -12,7 +12,7 @@ import {
   sourceFromTarget,
 } from '../target/classify.js'
 import {databaseNames, resolveDatabase} from '../target/resolve.js'
-import type {DataTransfer} from '../heroku/types.js'
+import {type DataTransfer, transferName} from '../heroku/types.js'
 import {isEssentialPlan, postgresStorageBytes} from '../fork/plan.js'
 import {ownsAddon} from '../snapshot/query.js'
 import type {Rules} from './rules.js'
@@ -217,15 +217,6 @@ export function latestBackup(transfers: readonly DataTransfer[], now: Date): und
     name: transferName(latest),
     uuid: latest.uuid,
   }
-}
-
-/** A transfer's name as pg:backups shows it: c003 (copy), b012 (backup), a001 (scheduled), r002 (restore). */
-export function transferName(transfer: DataTransfer): string {
-  let prefix = 'b'
-  if (transfer.from_type === 'pg_dump' && transfer.to_type === 'pg_restore') prefix = 'c'
-  else if (transfer.to_type === 'pg_restore') prefix = 'r'
-  else if ((transfer as DataTransfer & {schedule?: unknown}).schedule) prefix = 'a'
-  return transfer.num === undefined ? transfer.uuid : `${prefix}${String(transfer.num).padStart(3, '0')}`
 }
 
 export {TRANSFER_LIMIT_BYTES} from '../snapshot/types.js'

@@ -4,6 +4,7 @@ import nock from 'nock'
 
 import type {StepEvent} from '../../../src/lib/execute/steps.js'
 import {executeFix, FixStepError} from '../../../src/lib/fix/execute.js'
+import {progressLine} from '../../../src/lib/fix/render.js'
 import type {FixPlan, FixStep} from '../../../src/lib/fix/types.js'
 import {HerokuClient} from '../../../src/lib/heroku/client.js'
 import type {AddOnAttachment} from '../../../src/lib/heroku/types.js'
@@ -214,6 +215,29 @@ describe('fix: executeFix', function () {
     fake.done()
     expect((caught as FixStepError).message).to.contain('pg_dump: error: connection lost').and.to.contain('Nothing was changed on acme-staging')
     expect((caught as FixStepError).execution.steps.every(s => s.status === 'not-run')).to.equal(true)
+  })
+
+  it('a failed backup prints no progress line of its own: the error that follows tells it once', async function () {
+    fake.data.post(`/client/v11/databases/${STAGING_PG.id}/backups`).reply(201, {finished_at: '2026-01-01T00:00:00Z', num: 6, succeeded: false, uuid: 'backup-6'})
+    fake.data.get('/client/v11/apps/acme-staging/transfers/backup-6?verbose=true').reply(200, {logs: [], uuid: 'backup-6'})
+    const lines: string[] = []
+    const failure = await executeFix({client: await client(), onEvent: event => {
+      const line = progressLine(event)
+      if (line !== undefined) lines.push(line)
+    }, plan, poll: FAST, production}).then(() => undefined, (error: unknown) => error)
+    expect(failure).to.be.instanceOf(FixStepError)
+    expect(lines.filter(line => line.includes('FAILED'))).to.deep.equal([])
+    expect(lines.some(line => line.startsWith('Backing up'))).to.equal(true)
+  })
+
+  it('interrupted before anything was read: a step error saying nothing was changed, not a bare error', async function () {
+    const controller = new AbortController()
+    controller.abort()
+    const failure = await executeFix({client: await client(), plan, poll: FAST, production, signal: controller.signal}).then(() => undefined, (error: unknown) => error)
+    expect(failure).to.be.instanceOf(FixStepError)
+    expect((failure as FixStepError).message).to.equal('Interrupted before any change. Nothing was changed on acme-staging.')
+    expect((failure as FixStepError).exit).to.equal(5)
+    expect(fake.log).to.deep.equal([])
   })
 
   it('fails the step when DATABASE_URL still reaches production after the promotion', async function () {

@@ -9,8 +9,8 @@ import {
   planRefresh,
   type RefreshOptions,
   runningBackground,
-  transferName,
 } from '../../../src/lib/refresh/plan.js'
+import {transferName} from '../../../src/lib/heroku/types.js'
 import type {AppSnapshot} from '../../../src/lib/snapshot/types.js'
 import {attachment, PROD, PROD_DB_URL, production, STAGING, STAGING_DB_URL, staging} from '../target/fixtures.js'
 
