@@ -80,6 +80,13 @@ describe('staging:refresh --data fork (blue-green) against the emulator', functi
     expect(promoteAt).to.be.greaterThan(-1)
     expect(destroyAt).to.be.greaterThan(promoteAt)
     expect(writes.filter(e => e.path.includes('/transfers')), 'no transfer').to.deep.equal([])
+    // the old database was backed up (--backup, the default) after the promote and before it was destroyed
+    const backupAt = writes.findIndex(e => e.method === 'POST' && e.path.endsWith('/backups'))
+    expect(backupAt).to.be.greaterThan(promoteAt)
+    expect(destroyAt).to.be.greaterThan(backupAt)
+    expect(result.backups.target?.bytes).to.be.greaterThan(0)
+    const backups = await api<Array<{num: number; succeeded: boolean}>>(emu, `/client/v11/apps/${topology.staging.app}/transfers`)
+    expect(backups.filter(b => b.succeeded).map(b => `b${String(b.num).padStart(3, '0')}`)).to.include(result.backups.target?.name)
     // production: read, never written
     expect(productionWrites(emu, topology, productionId)).to.deep.equal([])
     expect(await checksum(topology.production.databaseUrl)).to.equal(productionBefore)

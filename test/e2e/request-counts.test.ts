@@ -62,6 +62,8 @@ const BEFORE: Record<string, {reads: number; writes: string[]}> = {
       'POST /addon-attachments',
       'POST /addon-attachments',
       'POST /apps/acme-staging/addons',
+      // Added on purpose after bb8be0a: the old database is backed up before it is destroyed (--backup).
+      'POST /client/v11/databases/<id>/backups',
     ],
   },
   'refresh --dry-run': {reads: 16, writes: []},

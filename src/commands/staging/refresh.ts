@@ -24,7 +24,7 @@ export default class Refresh extends StagingCommand {
   static override flags = {
     'allow-pii': Flags.string({description: 'accept a likely-PII column on purpose, as TABLE.COLUMN (repeatable)', multiple: true}),
     app: flags.app({description: 'staging app to refresh', required: true}),
-    backup: Flags.boolean({allowNo: true, default: true, description: 'capture a backup of the target before wiping it (--no-backup skips it: the target\'s data is then lost for good)'}),
+    backup: Flags.boolean({allowNo: true, default: true, description: 'back up the target before it is wiped or destroyed (--no-backup skips it: its data is then lost for good)'}),
     'backup-source': Flags.boolean({default: false, description: 'capture a fresh backup of the production source first (the only write to production any staging command makes)'}),
     data: Flags.string({description: 'copy (a transfer) or fork (blue-green, a Postgres fork)', options: ['copy', 'fork']}),
     confirm: Flags.string({description: 'the staging app\'s name, to confirm without a prompt (required without a TTY)'}),

@@ -468,6 +468,13 @@ function blueGreenStopped(plan: RefreshPlan, state: StagingState, step: RefreshS
   }
 
   const kept = plan.steps.find((s): s is Extract<RefreshStep, {kind: 'promote'}> => s.kind === 'promote')?.keepOldAs
+  if (step.kind === 'backup-target') {
+    return stop({
+      fix: `Capture it with heroku pg:backups:capture ${old} -a ${app}, then ${destroy(old)}; or skip the backup: ${destroy(old)} (its data is then lost for good).`,
+      message: `${reason} while backing up the old database ${old}. The fork ${fork.addonName} is now ${target} on ${app} and serves; ${old} was kept${kept ? ` (attached as ${kept})` : ''}, not destroyed.`,
+    })
+  }
+
   return stop({
     fix: `Check with heroku staging:audit -a ${app}; go back with heroku pg:promote ${old} -a ${app}, or once the findings are fixed: ${destroy(old)}.`,
     message: `${reason} during ${step.kind}. The fork ${fork.addonName} is now ${target} on ${app}; the old database ${old} was kept${kept ? ` (attached as ${kept})` : ''}, not destroyed. ${describeState(state)}.`,

@@ -128,6 +128,8 @@ export interface RefreshPlan {
   methodReason: string
   /** blue-green: the new add-on's plan, and why */
   forkPlan?: {plan: string; reason: string}
+  /** blue-green: why the old database is kept rather than destroyed (absent: it is destroyed) */
+  keepOld?: string
   /** what the user types to confirm: the target app's name */
   confirmWith: string
   /** maintenance was already on before the refresh; it is left on */
@@ -296,9 +298,9 @@ export function chooseRefreshMethod(source: {app: string; attachment: string; na
 /**
  * The blue-green steps: fork the source into a new add-on on staging and wait; check and sanitize
  * it while the old database still serves; promote it (maintenance only around the switch); audit
- * staging again; destroy the old database only then.
+ * staging again; back up the old database (`--backup`, the default), and destroy it only then.
  */
-function blueGreenSteps(staging: AppSnapshot, options: RefreshOptions, source: GuardTarget, target: GuardTarget, forkPlan: string): RefreshStep[] {
+function blueGreenSteps(staging: AppSnapshot, options: RefreshOptions, source: GuardTarget, target: GuardTarget, forkPlan: string): {keepOld?: string; steps: RefreshStep[]} {
   const sourceAddon = source.addon as NonNullable<GuardTarget['addon']>
   const old = target.addon as NonNullable<GuardTarget['addon']>
   const app = staging.app.name
@@ -315,8 +317,15 @@ function blueGreenSteps(staging: AppSnapshot, options: RefreshOptions, source: G
   if (maintenance) steps.push({app, kind: 'maintenance-off'})
   steps.push({app, kind: 'audit'})
   // An add-on owned by another (non-production) app is only detached by the promote, never destroyed.
-  if (ownsAddon(staging, old)) steps.push({addonId: old.id, addonName: old.name, app, kind: 'destroy-old'})
-  return steps
+  if (!ownsAddon(staging, old)) return {keepOld: `it is owned by ${old.owner.name}: the promote only detaches it`, steps}
+  if (!options.backup) return {steps: [...steps, {addonId: old.id, addonName: old.name, app, kind: 'destroy-old'}]}
+  // --backup: the old data is captured once staging serves the fork, and the database goes only after it.
+  if (/shield/i.test(old.plan ?? '')) return {keepOld: `${old.plan} has no PGBackups, so it cannot be backed up first (--no-backup destroys it)`, steps}
+  return {steps: [
+    ...steps,
+    {addonId: old.id, addonName: old.name, billingApp: old.owner.name, kind: 'backup-target'},
+    {addonId: old.id, addonName: old.name, app, kind: 'destroy-old'},
+  ]}
 }
 
 /** Resolves both sides, runs the guard, and lays out the steps. */
@@ -358,18 +367,20 @@ export function planRefresh(input: PlanInput): PlanOutcome {
   if (method.message && method.fix) return {fix: method.fix, kind: 'unsupported', message: method.message}
   if (method.method === 'fork') {
     const forkPlan = refreshForkPlan(sourceTarget.addon?.plan ?? '', sourceSide.numBytes)
+    const blueGreen = blueGreenSteps(staging, options, sourceTarget, target, forkPlan.plan)
     return {
       kind: 'plan',
       plan: {
         confirmWith: staging.app.name,
         forkPlan,
+        ...(blueGreen.keepOld ? {keepOld: blueGreen.keepOld} : {}),
         maintenanceWasOn: staging.app.maintenance,
         method: 'fork',
         methodReason: method.reason,
         production: context.production.map(p => p.name),
         source: sourceSide,
         staging: {id: staging.app.id, name: staging.app.name},
-        steps: blueGreenSteps(staging, options, sourceTarget, target, forkPlan.plan),
+        steps: blueGreen.steps,
         target: targetSide,
       },
     }

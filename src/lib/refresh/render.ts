@@ -32,14 +32,14 @@ export function sideLines(label: string, side: DatabaseSide): string[] {
   ]
 }
 
-function stepText(step: RefreshStep): string {
+function stepText(step: RefreshStep, fork: boolean): string {
   switch (step.kind) {
     case 'backup-source': {
       return `capture a backup of ${step.addonName} (production)`
     }
 
     case 'backup-target': {
-      return `capture a backup of ${step.addonName} (the target)`
+      return `capture a backup of ${step.addonName} (the target)${fork ? ', now that it no longer serves' : ''}`
     }
 
     case 'maintenance-off': {
@@ -93,21 +93,22 @@ export function planLines(plan: RefreshPlan, latest: null | {ageSeconds: number;
   const fork = plan.method === 'fork'
   const lines = [
     fork
-      ? `Refreshing ${plan.staging.name} blue-green: a Heroku Postgres fork of the source replaces the target, which is destroyed once the fork passed the audit.`
+      ? `Refreshing ${plan.staging.name} blue-green: a Heroku Postgres fork of the source replaces the target, which is ${plan.keepOld ? 'kept' : 'destroyed once the fork passed the audit'}.`
       : `Refreshing ${plan.staging.name}: ALL DATA in the target is replaced by a copy of the source.`,
     `Method: ${plan.method} (${plan.methodReason})${plan.forkPlan ? `; the fork on ${plan.forkPlan.plan} (${plan.forkPlan.reason})` : ''}.`,
     '',
     ...sideLines('FROM (source, read only)', plan.source),
     '',
-    ...sideLines(fork ? 'TO (target, replaced, then destroyed)' : 'TO (target, wiped)', plan.target),
+    ...sideLines(fork ? `TO (target, replaced, then ${plan.keepOld ? 'kept' : 'destroyed'})` : 'TO (target, wiped)', plan.target),
     '',
     latest
       ? `Production's latest backup: ${latest.name}, ${formatAge(latest.ageSeconds)} old.`
       : "Production's latest backup: none found.",
     'Steps:',
-    ...plan.steps.map((step, index) => `  ${index + 1}. ${stepText(step)}`),
+    ...plan.steps.map((step, index) => `  ${index + 1}. ${stepText(step, fork)}`),
     `  ${plan.steps.length + 1}. audit ${plan.staging.name} again`,
   ]
+  if (plan.keepOld) lines.push(`The old database ${plan.target.addon?.name ?? ''} is kept: ${plan.keepOld}.`)
   if (plan.maintenanceWasOn) lines.push(`${plan.staging.name} is already in maintenance mode; it is left on.`)
   return lines
 }
@@ -185,6 +186,8 @@ export function summaryLines(result: RefreshResult): string[] {
       `  duration     ${formatDuration(result.durationMs)}`,
       `  old database ${result.fork.oldAddon} ${result.fork.oldDestroyed ? 'destroyed after the audit passed' : 'kept'}`,
     )
+    const old = result.backups.target
+    if (old) lines.push(`  backup       ${transferLine(old)} of ${result.fork.oldAddon}; restore with heroku pg:backups:restore ${old.app}::${old.name} ${result.target.attachment ?? 'DATABASE'} -a ${result.app}`)
   }
   if (result.backups.source) lines.push(`  production   fresh backup ${transferLine(result.backups.source)}`)
   lines.push(

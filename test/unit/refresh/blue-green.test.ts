@@ -56,9 +56,19 @@ describe('refresh: the blue-green executor (--data fork)', function () {
     nock.cleanAll()
   })
 
-  it('destroys the old database only after the audit passed, and reports the fork', async function () {
+  it('backs the old database up, then destroys it, only after the audit passed, and reports the fork', async function () {
     untilAudit()
-    const destroy = nock(PLATFORM).delete('/apps/acme-staging/addons/addon-staging-db').reply(200, {})
+    const order: string[] = []
+    nock(DATA)
+      .post('/client/v11/databases/addon-staging-db/backups').reply(() => {
+        order.push('backup')
+        return [201, {finished_at: null, from_type: 'pg_dump', num: 9, to_type: 'gof3r', uuid: 'backup-9'}]
+      })
+      .get('/client/v11/apps/acme-staging/transfers/backup-9').reply(200, {finished_at: '2026-12-01T00:00:00Z', from_type: 'pg_dump', num: 9, processed_bytes: 4096, succeeded: true, to_type: 'gof3r', uuid: 'backup-9'})
+    const destroy = nock(PLATFORM).delete('/apps/acme-staging/addons/addon-staging-db').reply(() => {
+      order.push('destroy')
+      return [200, {}]
+    })
     const events: StepEvent[] = []
     const result = await executeRefresh(new HerokuClient(new APIClient(await loadConfig()), {sleep: async () => {}}), forkPlan(), {
       audit: async () => [],
@@ -69,8 +79,26 @@ describe('refresh: the blue-green executor (--data fork)', function () {
     expect(destroy.isDone()).to.equal(true)
     expect(result.transfer).to.equal(null)
     expect(result.fork).to.deep.include({addon: 'postgresql-new-1', oldAddon: 'postgresql-staging-1', oldDestroyed: true, promoted: true})
+    expect(order).to.deep.equal(['backup', 'destroy'])
+    expect(result.backups.target).to.deep.include({app: 'acme-staging', bytes: 4096, name: 'b009'})
     expect(events).to.deep.include({bytes: undefined, kind: 'progress', label: 'fork', message: 'postgresql-new-1: Preparing fork', step: 'fork'})
     expect(nock.pendingMocks()).to.deep.equal([])
+  })
+
+  it('keeps the old database when its backup fails, and names the capture and the destroy (fires)', async function () {
+    untilAudit()
+    nock(DATA)
+      .post('/client/v11/databases/addon-staging-db/backups').reply(201, {finished_at: '2026-12-01T00:00:00Z', num: 10, succeeded: false, uuid: 'backup-10'})
+      .get('/client/v11/apps/acme-staging/transfers/backup-10?verbose=true').reply(200, {logs: [{message: 'pg_dump: error: disk full'}], uuid: 'backup-10'})
+    const destroy = nock(PLATFORM).delete('/apps/acme-staging/addons/addon-staging-db').reply(200, {})
+    const error = await executeRefresh(new HerokuClient(new APIClient(await loadConfig()), {sleep: async () => {}}), forkPlan(), {audit: async () => [], poll: FAST, production: [production()]})
+      .then(() => undefined, (caught: unknown) => caught)
+    expect(error).to.be.instanceOf(RefreshStepError)
+    const stepError = error as RefreshStepError
+    expect(stepError.step).to.equal('backup-target')
+    expect(stepError.message).to.contain('pg_dump: error: disk full').and.to.contain('postgresql-staging-1 was kept (attached as STAGING_REFRESH_OLD), not destroyed')
+    expect(stepError.fix).to.contain('heroku pg:backups:capture postgresql-staging-1 -a acme-staging')
+    expect(destroy.isDone(), 'no DELETE of the old database').to.equal(false)
   })
 
   it('refuses before the slow fork when the name the old database would keep is taken by an earlier run (fires)', async function () {

@@ -51,12 +51,42 @@ describe('refresh: the data method (--data copy|fork)', function () {
     if (outcome.kind !== 'plan') throw new Error(JSON.stringify(outcome))
     const {plan} = outcome
     expect(plan.method).to.equal('fork')
-    expect(plan.steps.map(s => s.kind)).to.deep.equal(['fork', 'sanitize', 'maintenance-on', 'promote', 'maintenance-off', 'audit', 'destroy-old'])
+    expect(plan.steps.map(s => s.kind)).to.deep.equal(['fork', 'sanitize', 'maintenance-on', 'promote', 'maintenance-off', 'audit', 'backup-target', 'destroy-old'])
     expect(plan.steps.find(s => s.kind === 'sanitize')).to.deep.include({newDatabase: true})
-    expect(plan.steps.map(s => s.kind)).not.to.include('backup-target')
     expect(plan.steps.map(s => s.kind)).not.to.include('transfer')
+    expect(plan.keepOld).to.equal(undefined)
     const fork = plan.steps[0]
     expect(fork).to.deep.include({attachment: 'STAGING_REFRESH', kind: 'fork', plan: 'heroku-postgresql:standard-0', sourceAddonId: 'addon-prod-db'})
+  })
+
+  it('backs the old database up before destroying it (--backup, the default: fires); --no-backup destroys it without one (silent)', function () {
+    const backedUp = planRefresh(input({data: 'fork'}))
+    if (backedUp.kind !== 'plan') throw new Error(JSON.stringify(backedUp))
+    const old = staging().attachments.find(a => a.name === 'DATABASE')!.addon
+    expect(backedUp.plan.steps.slice(-2)).to.deep.equal([
+      {addonId: old.id, addonName: old.name, billingApp: old.owner.name, kind: 'backup-target'},
+      {addonId: old.id, addonName: old.name, app: 'acme-staging', kind: 'destroy-old'},
+    ])
+    const unbacked = planRefresh(input({backup: false, data: 'fork'}))
+    if (unbacked.kind !== 'plan') throw new Error(JSON.stringify(unbacked))
+    expect(unbacked.plan.steps.map(s => s.kind)).not.to.include('backup-target')
+    expect(unbacked.plan.steps.at(-1)?.kind).to.equal('destroy-old')
+  })
+
+  it('keeps an old Shield database it cannot back up (no PGBackups) instead of destroying it; --no-backup destroys it', function () {
+    const shieldStaging = staging()
+    for (const attachment of shieldStaging.attachments) {
+      if (attachment.name === 'DATABASE') attachment.addon.plan = 'heroku-postgresql:shield-0'
+    }
+
+    const kept = planRefresh({...input({data: 'fork'}), staging: shieldStaging})
+    if (kept.kind !== 'plan') throw new Error(JSON.stringify(kept))
+    expect(kept.plan.steps.map(s => s.kind).filter(kind => kind === 'backup-target' || kind === 'destroy-old')).to.deep.equal([])
+    expect(kept.plan.keepOld).to.contain('has no PGBackups').and.to.contain('--no-backup')
+    const destroyed = planRefresh({...input({backup: false, data: 'fork'}), staging: shieldStaging})
+    if (destroyed.kind !== 'plan') throw new Error(JSON.stringify(destroyed))
+    expect(destroyed.plan.steps.at(-1)?.kind).to.equal('destroy-old')
+    expect(destroyed.plan.keepOld).to.equal(undefined)
   })
 
   it('captures a fresh production backup first with --backup-source', function () {
