@@ -141,10 +141,30 @@ export class Semaphore {
   }
 }
 
-/** Runs `fn` over `items` with at most `limit` in flight; results keep the input order. */
+/**
+ * Runs `fn` over `items` with at most `limit` in flight; results keep the input order. After a
+ * failure no further item starts, and the first error is thrown only once the running ones have
+ * settled, so no request outlives the call.
+ */
 export async function mapBounded<I, O>(items: readonly I[], limit: number, fn: (item: I, index: number) => Promise<O>): Promise<O[]> {
-  const gate = new Semaphore(Math.max(1, limit))
-  return Promise.all(items.map(async (item, index) => gate.run(() => fn(item, index))))
+  const results: O[] = Array.from({length: items.length})
+  let next = 0
+  let failure: undefined | {error: unknown}
+  const worker = async (): Promise<void> => {
+    while (failure === undefined && next < items.length) {
+      const index = next++
+      try {
+        // eslint-disable-next-line no-await-in-loop -- each worker takes the next item when its last one is done
+        results[index] = await fn(items[index] as I, index)
+      } catch (error) {
+        failure ??= {error}
+      }
+    }
+  }
+
+  await Promise.all(Array.from({length: Math.min(Math.max(1, limit), items.length)}, async () => worker()))
+  if (failure) throw failure.error
+  return results
 }
 
 /** What http-call's request instances expose that the override below needs. */

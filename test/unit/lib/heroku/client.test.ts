@@ -294,6 +294,28 @@ describe('HerokuClient', function () {
       expect(most).to.equal(2)
     })
 
+    it('mapBounded starts nothing after a failure and throws only once the running items settled', async function () {
+      const started: number[] = []
+      const settled: number[] = []
+      const failure = await mapBounded([0, 1, 2, 3, 4, 5], 2, async value => {
+        started.push(value)
+        await new Promise(resolve => {
+          setTimeout(resolve, value === 0 ? 1 : 20)
+        })
+        settled.push(value)
+        if (value === 0) throw new Error('first fails')
+        return value
+      }).then(() => undefined, (error: unknown) => error)
+      expect((failure as Error).message).to.equal('first fails')
+      expect(started).to.deep.equal([0, 1])
+      // item 1 was running when 0 failed: the call waited for it
+      expect(settled).to.deep.equal([0, 1])
+    })
+
+    it('mapBounded of nothing is nothing', async function () {
+      expect(await mapBounded([], 4, async () => 1)).to.deep.equal([])
+    })
+
     it('a Semaphore releases its slot when a task throws', async function () {
       const gate = new Semaphore(1)
       let failed = false
