@@ -12,7 +12,9 @@ const LAYERS = [
   ['heroku'],
   ['snapshot', 'production', 'protect/store.ts'],
   ['target', 'audit', 'render'],
-  ['fork', 'fix', 'refresh', 'hook', 'protect', 'command', 'execute'],
+  ['fork', 'fix', 'refresh', 'hook', 'protect', 'execute'],
+  // The command plumbing (wiring the flows to the terminal) and the --json schemas; no flow knows them.
+  ['command', 'schema'],
 ]
 const layerOf = dir => LAYERS.findIndex(dirs => dirs.includes(dir))
 const zones = LAYERS.flatMap((dirs, index) => dirs.filter(dir => !dir.endsWith('.ts')).map(dir => ({

@@ -5,9 +5,9 @@
 import {ux} from '@oclif/core'
 
 import type {Interruptible} from '../heroku/wait.js'
-import {planLines as fixPlanLines, progressLine, repairConfirmTexts} from '../fix/render.js'
+import {planLines as fixPlanLines, progressLine} from '../fix/render.js'
 import type {FixHooks} from '../fix/run.js'
-import {planLines as refreshPlanLines, progressLines, wipeConfirmTexts} from '../refresh/render.js'
+import {planLines as refreshPlanLines, progressLines} from '../refresh/render.js'
 import type {RefreshHooks} from '../refresh/run.js'
 import {renderAudit} from '../render/audit.js'
 import type {ConfirmTexts} from './confirm.js'
@@ -22,6 +22,20 @@ export interface Terminal {
   log: (line: string) => void
   logToStderr: (line: string) => void
   warn: (message: string) => void
+}
+
+/** What --fix's confirmation says when it refuses. */
+export function repairConfirmTexts(app: string): ConfirmTexts {
+  const fix = `Re-run with --confirm ${app} to repair ${app}.`
+  return {mismatchFix: fix, noTty: {fix, message: `Refusing to change ${app} without confirmation: no TTY to ask on. Nothing was changed.`}}
+}
+
+/** What the confirmation says when it refuses: the target is wiped. */
+export function wipeConfirmTexts(app: string): ConfirmTexts {
+  return {
+    mismatchFix: `Re-run with --confirm ${app} to wipe ${app}'s target database.`,
+    noTty: {fix: `Re-run with --confirm ${app}.`, message: `Refusing to wipe ${app}'s database without confirmation: no TTY to ask on.`},
+  }
 }
 
 /** `staging:audit --fix`: the audit and the plan on stdout, progress on stderr. */

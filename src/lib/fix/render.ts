@@ -1,6 +1,5 @@
 import * as color from '@heroku/heroku-cli-util/color'
 
-import type {ConfirmTexts} from '../command/confirm.js'
 import {summaryLine} from '../render/audit.js'
 import type {StepEvent, StepStatus} from '../execute/steps.js'
 import {FIX_STEPS} from './execute.js'
@@ -43,12 +42,6 @@ export function planLines(plan: FixPlan): string[] {
   if (plan.restore.length > 0) lines.push('', 'To undo:', ...plan.restore.map(line => `  ${line}`))
   if (plan.next.length > 0) lines.push('', 'Next:', ...plan.next.map(line => `  ${line}`))
   return lines
-}
-
-/** What --fix's confirmation says when it refuses. */
-export function repairConfirmTexts(app: string): ConfirmTexts {
-  const fix = `Re-run with --confirm ${app} to repair ${app}.`
-  return {mismatchFix: fix, noTty: {fix, message: `Refusing to change ${app} without confirmation: no TTY to ask on. Nothing was changed.`}}
 }
 
 /** A refusal: the message line, then every reason. The fix goes in the error's second line. */

@@ -3,7 +3,6 @@
  * them; every line still passes through the command's redaction.
  */
 import type {Finding} from '../audit/types.js'
-import type {ConfirmTexts} from '../command/confirm.js'
 import {formatAge, formatBytes, formatDuration} from '../render/format.js'
 import type {Refusal} from '../target/classify.js'
 import type {StepEvent} from '../execute/steps.js'
@@ -135,14 +134,6 @@ export function findingLines(findings: readonly Finding[]): string[] {
 
 export function transferLine(summary: TransferSummary | undefined): string {
   return summary ? `${summary.name} (${formatBytes(summary.bytes)}, ${formatDuration(summary.durationMs)})` : 'none'
-}
-
-/** What the confirmation says when it refuses: the target is wiped. */
-export function wipeConfirmTexts(app: string): ConfirmTexts {
-  return {
-    mismatchFix: `Re-run with --confirm ${app} to wipe ${app}'s target database.`,
-    noTty: {fix: `Re-run with --confirm ${app}.`, message: `Refusing to wipe ${app}'s database without confirmation: no TTY to ask on.`},
-  }
 }
 
 /** The warning when staging's background dynos are not as they were before the refresh. */

@@ -1,8 +1,7 @@
 import {expect} from 'chai'
 
 import {confirmByName, ConfirmCancelled, type ConfirmIO} from '../../../../src/lib/command/confirm.js'
-import {repairConfirmTexts} from '../../../../src/lib/fix/render.js'
-import {wipeConfirmTexts} from '../../../../src/lib/refresh/render.js'
+import {repairConfirmTexts, wipeConfirmTexts} from '../../../../src/lib/command/terminal.js'
 
 function io(answer: Error | string, isTTY = true): ConfirmIO & {asked: string[]} {
   const asked: string[] = []
