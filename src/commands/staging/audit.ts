@@ -36,12 +36,14 @@ export default class Audit extends StagingCommand {
   async run(): Promise<AuditResult | FixResult> {
     const {flags: parsed} = await this.parse(Audit)
     checkAuditFlags(parsed, this.jsonEnabled())
+    // --fix without -a is a usage error before the protected list is even read.
+    const request = parsed.fix ? fixRequest(parsed) : undefined
     const protectedApps = await auditProtectedApps(this.config.configDir)
     let result: AuditResult | FixResult
     let code: ExitCodeValue
-    if (parsed.fix) {
+    if (request) {
       // --fix: audit, plan, confirm, repair, audit again (src/lib/fix/run.ts).
-      result = await runFix(this.client, fixRequest(parsed, protectedApps), fixHooks(this.terminal, parsed.confirm))
+      result = await runFix(this.client, {...request, protectedApps}, fixHooks(this.terminal, parsed.confirm))
       for (const line of resultLines(result)) this.log(line)
       code = fixExitCode(result)
     } else {

@@ -51,10 +51,10 @@ export interface FixRequest {
   protectedApps: readonly string[]
 }
 
-/** `staging:audit --fix`'s flags as a request: it repairs one app, named with -a. */
-export function fixRequest(flags: {app?: string; 'dry-run'?: boolean; production?: string[]}, protectedApps: readonly string[]): FixRequest {
+/** `staging:audit --fix`'s flags as a request (the protected apps aside): it repairs one app, named with -a. */
+export function fixRequest(flags: {app?: string; 'dry-run'?: boolean; production?: string[]}): Omit<FixRequest, 'protectedApps'> {
   if (!flags.app) throw new ActionableError('--fix repairs one staging app, and none was named.', 'Pass it with -a STAGING_APP.', ExitCode.Usage)
-  return {app: flags.app, dryRun: flags['dry-run'] ?? false, production: flags.production ?? [], protectedApps}
+  return {app: flags.app, dryRun: flags['dry-run'] ?? false, production: flags.production ?? []}
 }
 
 /**

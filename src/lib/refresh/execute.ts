@@ -468,6 +468,15 @@ function blueGreenStopped(plan: RefreshPlan, state: StagingState, step: RefreshS
   }
 
   const kept = plan.steps.find((s): s is Extract<RefreshStep, {kind: 'promote'}> => s.kind === 'promote')?.keepOldAs
+  if (step.kind === 'backup-target' && state.running) {
+    // Ctrl-C during the wait: the capture goes on at Heroku, and destroying the database now would lose it.
+    const {app: billing, name} = state.running
+    return stop({
+      fix: `Follow it with heroku pg:backups:info ${name} -a ${billing}; once it has finished: ${destroy(old)}.`,
+      message: `Interrupted while backing up the old database ${old}: the backup ${name} continues on Heroku. The fork ${fork.addonName} is now ${target} on ${app} and serves; ${old} was kept${kept ? ` (attached as ${kept})` : ''}, not destroyed.`,
+    })
+  }
+
   if (step.kind === 'backup-target') {
     return stop({
       fix: `Capture it with heroku pg:backups:capture ${old} -a ${app}, then ${destroy(old)}; or skip the backup: ${destroy(old)} (its data is then lost for good).`,

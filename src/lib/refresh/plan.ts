@@ -317,7 +317,10 @@ function blueGreenSteps(staging: AppSnapshot, options: RefreshOptions, source: G
   if (maintenance) steps.push({app, kind: 'maintenance-off'})
   steps.push({app, kind: 'audit'})
   // An add-on owned by another (non-production) app is only detached by the promote, never destroyed.
-  if (!ownsAddon(staging, old)) return {keepOld: `it is owned by ${old.owner.name}: the promote only detaches it`, steps}
+  if (!ownsAddon(staging, old)) {
+    const where = others.length === 0 ? `it stays attached as ${REFRESH_OLD_ATTACHMENT}` : 'it stays attached under its other names'
+    return {keepOld: `it is owned by ${old.owner.name}, so it is not destroyed: ${where}`, steps}
+  }
   if (!options.backup) return {steps: [...steps, {addonId: old.id, addonName: old.name, app, kind: 'destroy-old'}]}
   // --backup: the old data is captured once staging serves the fork, and the database goes only after it.
   if (/shield/i.test(old.plan ?? '')) return {keepOld: `${old.plan} has no PGBackups, so it cannot be backed up first (--no-backup destroys it)`, steps}

@@ -101,6 +101,27 @@ describe('refresh: the blue-green executor (--data fork)', function () {
     expect(destroy.isDone(), 'no DELETE of the old database').to.equal(false)
   })
 
+  it('Ctrl-C during the old database\'s backup: says the backup continues on Heroku, and to destroy only once it finished', async function () {
+    untilAudit()
+    const controller = new AbortController()
+    nock(DATA)
+      .post('/client/v11/databases/addon-staging-db/backups').reply(201, {finished_at: null, from_type: 'pg_dump', num: 11, to_type: 'gof3r', uuid: 'backup-11'})
+      .get('/client/v11/apps/acme-staging/transfers/backup-11').times(50).reply(() => {
+        controller.abort()
+        return [200, {finished_at: null, num: 11, processed_bytes: 10, uuid: 'backup-11'}]
+      })
+    const destroy = nock(PLATFORM).delete('/apps/acme-staging/addons/addon-staging-db').reply(200, {})
+    const error = await executeRefresh(new HerokuClient(new APIClient(await loadConfig()), {sleep: async () => {}}), forkPlan(), {audit: async () => [], poll: FAST, production: [production()], signal: controller.signal})
+      .then(() => undefined, (caught: unknown) => caught)
+    expect(error).to.be.instanceOf(RefreshStepError)
+    const stepError = error as RefreshStepError
+    expect(stepError.step).to.equal('backup-target')
+    expect(stepError.message).to.contain('the backup b011 continues on Heroku')
+    expect(stepError.fix).to.equal('Follow it with heroku pg:backups:info b011 -a acme-staging; once it has finished: heroku addons:destroy postgresql-staging-1 -a acme-staging --confirm acme-staging.')
+    expect(stepError.fix).not.to.contain('pg:backups:capture')
+    expect(destroy.isDone(), 'no DELETE of the old database').to.equal(false)
+  })
+
   it('refuses before the slow fork when the name the old database would keep is taken by an earlier run (fires)', async function () {
     const earlierOld = {...oldAttachment, addon: {...oldAttachment.addon, id: 'addon-earlier', name: 'postgresql-earlier-1'}, id: 'att-earlier', name: 'STAGING_REFRESH_OLD'}
     nock(PLATFORM).get('/apps/acme-staging/addon-attachments').reply(200, [oldAttachment, earlierOld])

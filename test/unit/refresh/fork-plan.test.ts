@@ -73,6 +73,18 @@ describe('refresh: the data method (--data copy|fork)', function () {
     expect(unbacked.plan.steps.at(-1)?.kind).to.equal('destroy-old')
   })
 
+  it('never destroys an old database owned by another app, and says it stays attached (fires)', function () {
+    const sharing = staging()
+    for (const attachment of sharing.attachments) {
+      if (attachment.name === 'DATABASE') attachment.addon.owner = {id: 'other-id', name: 'acme-shared'}
+    }
+
+    const outcome = planRefresh({...input({data: 'fork'}), staging: sharing})
+    if (outcome.kind !== 'plan') throw new Error(JSON.stringify(outcome))
+    expect(outcome.plan.steps.map(s => s.kind).filter(kind => kind === 'backup-target' || kind === 'destroy-old')).to.deep.equal([])
+    expect(outcome.plan.keepOld).to.equal('it is owned by acme-shared, so it is not destroyed: it stays attached as STAGING_REFRESH_OLD')
+  })
+
   it('keeps an old Shield database it cannot back up (no PGBackups) instead of destroying it; --no-backup destroys it', function () {
     const shieldStaging = staging()
     for (const attachment of shieldStaging.attachments) {

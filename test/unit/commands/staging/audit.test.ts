@@ -266,6 +266,14 @@ describe('staging:audit', function () {
       expect(run.error?.message).to.contain('staging-protected.json')
     })
 
+    it('--fix without -a says so first, even when the protected-apps list is unreadable (exit 2)', async function () {
+      await writeFile(protectedFile(configDir), '{not json')
+      const run = await runCommand<AuditResult>(Audit, ['--fix', '--confirm', 'x'])
+      expect(run.error?.oclif?.exit).to.equal(2)
+      expect(run.error?.message).to.contain('--fix repairs one staging app, and none was named.')
+      expect(run.error?.message).not.to.contain('staging-protected.json')
+    })
+
     it('needs an app or a pipeline (exit 2)', async function () {
       const run = await runCommand<AuditResult>(Audit, [])
       expect(run.error?.oclif?.exit).to.equal(2)
