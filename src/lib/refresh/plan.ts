@@ -316,7 +316,7 @@ function blueGreenSteps(staging: AppSnapshot, options: RefreshOptions, source: G
   steps.push({app, appId: staging.app.id, attachment, ...(others.length === 0 ? {keepOldAs: REFRESH_OLD_ATTACHMENT} : {}), kind: 'promote', oldAddonId: old.id, oldAddonName: old.name})
   if (maintenance) steps.push({app, kind: 'maintenance-off'})
   steps.push({app, kind: 'audit'})
-  // An add-on owned by another (non-production) app is only detached by the promote, never destroyed.
+  // An add-on owned by another (non-production) app is never destroyed: the promote keeps it attached.
   if (!ownsAddon(staging, old)) {
     const where = others.length === 0 ? `it stays attached as ${REFRESH_OLD_ATTACHMENT}` : 'it stays attached under its other names'
     return {keepOld: `it is owned by ${old.owner.name}, so it is not destroyed: ${where}`, steps}
