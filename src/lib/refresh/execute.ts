@@ -330,22 +330,14 @@ export async function executeRefresh(client: HerokuClient, plan: RefreshPlan, op
     if (temporary) await writes.deleteAttachment(temporary.id)
   }
 
-  /** What staging is put back to when the run stops early: maintenance off, the formation as it was. */
+  /**
+   * What staging is put back to when the run stops early: a step's undo is the step that would have
+   * put it back (maintenance off, the formation as it was), run now.
+   */
+  const quiet: StepContext = {progress: () => {}}
   const undo: Partial<Record<StepKind, Pick<Step, 'undo' | 'undoneBy'>>> = {
-    'maintenance-on': {
-      async undo() {
-        await writes.updateApp(app, {maintenance: false})
-        state.maintenanceOn = false
-      },
-      undoneBy: 'maintenance-off',
-    },
-    'scale-down': {
-      async undo() {
-        await writes.updateFormation(app, state.paused.map(p => ({quantity: p.quantity, size: p.size, type: p.type})))
-        state.paused = []
-      },
-      undoneBy: 'scale-restore',
-    },
+    'maintenance-on': {undo: async () => run({app, kind: 'maintenance-off'}, quiet), undoneBy: 'maintenance-off'},
+    'scale-down': {undo: async () => run({app, kind: 'scale-restore', processes: state.paused}, quiet), undoneBy: 'scale-restore'},
   }
   const steps: Step[] = plan.steps.map(step => ({apply: async context => run(step, context), id: step.kind, label: step.kind, ...undo[step.kind]}))
   const ran = await runSteps(steps, {
