@@ -1,5 +1,6 @@
 /** The bottom layer: what is secret, how it is masked, and the run's registry. Imports nothing from src/lib. */
 export {registerArgvSecrets} from './argv.js'
+export {publicMaterial} from './public.js'
 export {isTrivialValue, looksRandom, looksSecret, looksSecretName, MIN_REPLACE_LENGTH} from './classify.js'
 export {isKeyValueDsn, maskCredential, maskCredentialsInText, maskKeyValueDsn, maskUser, splitUrl, type UrlParts} from './mask.js'
 export {printableForms, SecretRegistry} from './registry.js'
