@@ -11,13 +11,14 @@ import {
   sameEndpoint,
   unresolved,
 } from '../snapshot/identity.js'
+import {DEFAULT_POSTGRES_PLAN, planTier} from '../heroku/postgres-plans.js'
 import {fingerprint, isTrivialValue, looksRandom, looksSecret, maskUrl} from '../secrets/index.js'
 import {holds, neverSecret, productionSecret, secretName} from '../snapshot/secret-values.js'
 import {type AppSnapshot, type AttachmentRef, POSTGRES_SERVICE} from '../snapshot/types.js'
 import {codeRank, defaultSeverity} from './codes.js'
 import {remedyCommand} from './remedy.js'
 import {type AuditFinding, type Finding, type FindingAction, type FindingCode, type FindingSubject, SEVERITY_ORDER, type Severity} from './types.js'
-import {isOwner, isPostgresAttachment, leadersFirst, ownsAddon, primaryPostgres} from '../snapshot/query.js'
+import {attachmentExposing, isOwner, isPostgresAttachment, leadersFirst, ownsAddon, primaryPostgres} from '../snapshot/query.js'
 
 /**
  * The audit: pure functions over snapshots, one per rule, each with a stable code (see codes.ts).
@@ -61,7 +62,6 @@ export interface AuditContext {
 
 export type Rule = (context: AuditContext) => AuditFinding[]
 
-const DEFAULT_POSTGRES_PLAN = 'heroku-postgresql:essential-0'
 
 function sortedEntries(vars: Readonly<Record<string, string>>): Array<[string, string]> {
   return Object.entries(vars).filter(([, value]) => typeof value === 'string').sort(([a], [b]) => a.localeCompare(b))
@@ -69,11 +69,6 @@ function sortedEntries(vars: Readonly<Record<string, string>>): Array<[string, s
 
 function unique<T>(items: readonly T[]): T[] {
   return [...new Set(items)]
-}
-
-/** The attachment of `snapshot` that exposes config var `name`, if an add-on owns it. */
-export function attachmentExposing(snapshot: AppSnapshot, name: string): AttachmentRef | undefined {
-  return snapshot.attachments.find(attachment => attachment.configVarNames.includes(name))
 }
 
 /**
@@ -444,13 +439,6 @@ export const identityUnknown: Rule = context => {
   }
 
   return findings
-}
-
-/** The plan tier: `heroku-postgresql:standard-0` → `standard`, `Essential 1` → `essential`. */
-export function planTier(plan: string | undefined): string | undefined {
-  if (!plan) return undefined
-  const name = (plan.includes(':') ? plan.slice(plan.indexOf(':') + 1) : plan).trim().toLowerCase()
-  return name.split(/[\s_-]/)[0] || undefined
 }
 
 interface DatabasePair {
