@@ -200,7 +200,7 @@ describe('staging:fork against the emulator', function () {
       const productionRelease = (await api<Array<{current?: boolean; version: number}>>(emu, `/apps/${topology.production.app}/releases`)).find(r => r.current)
       expect(state.release).to.equal(`Forked from ${topology.production.app} v${productionRelease?.version} (with a slug)`)
       expect(state.formation).to.deep.equal(['web 1 Standard-1X', 'worker 0 Standard-1X'])
-      expect(state.buildpacks).to.deep.equal(['heroku/nodejs'])
+      expect(state.buildpacks).to.deep.equal(['urn:buildpack:heroku/nodejs'], 'the official buildpack as Heroku lists it')
       expect(state.pipeline).to.equal(`${topology.pipeline} staging`)
       expect(state.config).to.include({NODE_ENV: 'production'})
     })
