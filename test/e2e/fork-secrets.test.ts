@@ -94,7 +94,7 @@ describe('staging:fork copies no secret and starts no dyno before its audit pass
     fixture.emu.clearJournal()
     const run = await fork(fixture.emu, ['--copy-config', 'STRIPE_SECRET_KEY', '--set', 'REDIS_URL=redis://h:s@staging-redis.shop.internal:6379', '--dry-run'])
     expect(run.error, run.stderr).to.equal(undefined)
-    expect(run.stdout).to.match(/STRIPE_SECRET_KEY\s+LIVE copied on purpose \(--copy-config\)/)
+    expect(run.stdout).to.match(/STRIPE_SECRET_KEY\s+copied on purpose \(--copy-config\): a Stripe live secret key/)
     expect(run.stdout).to.match(/STRIPE_PUBLISHABLE_KEY\s+public material \(publishable key\)/)
     expect(mutating(fixture.emu)).to.deep.equal([])
   })

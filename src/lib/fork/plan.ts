@@ -489,12 +489,12 @@ export function configDecision(key: string, value: string, copyAsked: boolean): 
   if (material) return {action: 'copy', group: 'copied', key, reason: `public material (${material})`}
   const kind = secretKind(key, value, secretLooking)
   if (!kind) return {action: 'copy', group: 'copied', key, reason: 'copied from production'}
-  const what = kind.live ? `${kind.what} (live mode)` : kind.what
+  const what = kind.what
   const described = {kind: kind.what, ...(kind.live ? {live: true} : {})}
   if (copyAsked) return {action: 'copy', group: 'copied', key, reason: `copied on purpose (--copy-config): a ${what}, identical to production's`, ...described}
   const fix = `--set ${key}=VALUE`
   if (kind.class === 'regenerate') {
-    return {action: 'regenerate', group: 'regenerated', key, reason: 'a fresh random value of the same length and alphabet', ...described}
+    return {action: 'regenerate', group: 'regenerated', key, reason: 'app-local signing key: staging gets its own', ...described}
   }
 
   if (kind.class === 'decrypts') {
@@ -503,7 +503,7 @@ export function configDecision(key: string, value: string, copyAsked: boolean): 
       fix,
       group: 'per-environment',
       key,
-      reason: 'decrypts files committed for production: a new value would break them, a copy would share them. Give staging its own credentials (e.g. config/credentials/staging.yml.enc with its own key) and set that key',
+      reason: 'decrypts files committed for production (a new value breaks them, a copy shares them): commit per-environment credentials for staging (e.g. config/credentials/staging.yml.enc) and set their key',
       ...described,
     }
   }

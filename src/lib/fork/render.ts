@@ -36,7 +36,7 @@ export function renderConfig(config: readonly ConfigDecision[]): string[] {
     const members = config.filter(d => d.group === group)
     if (members.length === 0) continue
     lines.push(`  ${GROUP_TITLES[group]}`)
-    const rows = members.map(d => [d.key, d.live ? `LIVE ${d.reason}` : d.reason, d.fix ?? ''].filter((cell, i) => i < 2 || cell))
+    const rows = members.map(d => [d.key, d.reason, d.fix ?? ''].filter((cell, i) => i < 2 || cell))
     lines.push(...table(rows, '    '))
   }
 
