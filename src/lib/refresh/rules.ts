@@ -30,6 +30,8 @@ export type TableRule = {columns: Record<string, ColumnRule>; kind: 'columns'} |
 
 export interface Rules {
   file: string
+  /** `strict: true`: every column of every table needs a rule (keep included), likely PII or not */
+  strict?: boolean
   /** table (optionally `schema.table`) → its rule */
   tables: Record<string, TableRule>
 }
@@ -89,7 +91,11 @@ export function parseRules(file: string, text: string): Rules {
 
   const tables = (document as {tables?: unknown} | null)?.tables
   if (!tables || typeof tables !== 'object' || Array.isArray(tables)) throw new RulesError(file, 'expected a top-level "tables:" mapping of table → rules')
-  const rules: Rules = {file, tables: {}}
+  const strict = (document as {strict?: unknown}).strict
+  if (strict !== undefined && typeof strict !== 'boolean') throw new RulesError(file, 'strict: expected true or false')
+  const unknown = Object.keys(document as object).filter(key => key !== 'tables' && key !== 'strict')
+  if (unknown.length > 0) throw new RulesError(file, `unknown top-level key${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (expected tables: and optionally strict:; the pseudonym key is never in this file)`)
+  const rules: Rules = {file, tables: {}, ...(strict ? {strict: true} : {})}
   for (const [table, raw] of Object.entries(tables as Record<string, unknown>)) {
     if (raw === 'truncate') {
       rules.tables[table] = {kind: 'truncate'}
@@ -221,13 +227,21 @@ function handled(rules: Rules | undefined, pii: PiiColumn): boolean {
   return rule.kind === 'truncate' || Object.hasOwn(rule.columns, pii.column)
 }
 
+/** The reason a column is unhandled under `strict: true` when it is not likely PII. */
+export const STRICT_REASON = 'no rule (strict)'
+
 /**
- * The likely-PII columns that no rule handles and no `--allow-pii` accepts. `--allow-pii` takes
- * `table.column` (or `schema.table.column`).
+ * The likely-PII columns that no rule handles and no `--allow-pii` accepts; with `strict: true`,
+ * every column of every table without a rule (so a column added since the rules were written is
+ * caught). `--allow-pii` takes `table.column` (or `schema.table.column`).
  */
 export function unhandledPii(columns: readonly SchemaColumn[], rules: Rules | undefined, allowed: readonly string[]): PiiColumn[] {
   const accepted = new Set(allowed.map(entry => entry.toLowerCase()))
-  return piiColumns(columns).filter(pii => !handled(rules, pii) && !accepted.has(`${pii.table}.${pii.column}`.toLowerCase()))
+  const pii = piiColumns(columns)
+  const candidates = rules?.strict
+    ? columns.map(column => pii.find(p => p.table === tableName(column) && p.column === column.column) ?? {column: column.column, reason: STRICT_REASON, table: tableName(column)})
+    : pii
+  return candidates.filter(candidate => !handled(rules, candidate) && !accepted.has(`${candidate.table}.${candidate.column}`.toLowerCase()))
 }
 
 /** The rule lines to add for `columns`, ready to paste under `tables:`. */
@@ -240,6 +254,7 @@ export function suggestedRules(columns: readonly PiiColumn[]): string {
     if (pii.reason === 'name') return 'fake_name'
     if (pii.reason === 'birth') return '{random_date: [\'1950-01-01\', \'2005-12-31\']}'
     if (pii.reason === 'password' || pii.reason === 'token') return 'hash'
+    if (pii.reason === STRICT_REASON) return 'keep'
     return 'null'
   }
 

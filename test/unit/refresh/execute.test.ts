@@ -145,16 +145,21 @@ describe('refresh: executeRefresh', function () {
     expect(failure.fix).to.contain('heroku ps:scale clock=1 worker=2 -a acme-staging && heroku maintenance:off -a acme-staging')
   })
 
-  it('leaves staging in maintenance when the sanitize file fails', async function () {
+  it('restores the target from the backup taken first when the sanitize file fails, then brings staging back', async function () {
     const platform = nock(PLATFORM)
       .patch('/apps/acme-staging', {maintenance: true}).reply(200, {})
       .patch('/apps/acme-staging/formation').reply(200, [])
+      .patch('/apps/acme-staging/formation', {updates: [{quantity: 1, size: 'basic', type: 'clock'}, {quantity: 2, size: 'basic', type: 'worker'}]}).reply(200, [])
+      .patch('/apps/acme-staging', {maintenance: false}).reply(200, {})
+    const restore = {finished_at: null, from_type: 'gof3r', num: 8, to_type: 'pg_restore', uuid: 'restore-uuid'}
     const data = nock(DATA)
       .post('/client/v11/databases/addon-staging-db/backups').reply(201, done(backup, 1000))
       .post('/client/v11/databases/addon-staging-db/transfers').reply(201, done(copy, 9000))
+      .get('/client/v11/apps/acme-staging/transfers/backup-uuid').reply(200, {...done(backup, 1000), to_url: 'https://backups.example/b007'})
+      .post('/client/v11/databases/addon-staging-db/restores', {backup_url: 'https://backups.example/b007'}).reply(201, done(restore, 1000))
 
     const plan = makePlan({sanitize: {file: 'bad.sql', sql: 'UPDATE nope SET x = 1'}})
-    const error = await executeRefresh(await client(), plan, {production: [production()], 
+    const error = await executeRefresh(await client(), plan, {production: [production()],
       poll: FAST,
       rerun: 'heroku staging:refresh -a acme-staging --sanitize bad.sql',
       runSql: async () => {
@@ -165,9 +170,48 @@ describe('refresh: executeRefresh', function () {
     data.done()
     const failure = error as RefreshStepError
     expect(failure.step).to.equal('sanitize')
-    expect(failure.message).to.contain('rolled back').and.contain('relation "nope" does not exist').and.contain('IN maintenance mode')
-    expect(failure.fix).to.contain('Fix bad.sql and run heroku staging:refresh -a acme-staging --sanitize bad.sql again')
-    expect(failure.state).to.deep.include({copyStarted: true, maintenanceOn: true})
+    expect(failure.message).to.contain('rolled back').and.contain('relation "nope" does not exist')
+    expect(failure.message).to.contain('No unsanitized production data stayed: DATABASE on acme-staging was restored from backup b007')
+    expect(failure.message).to.contain('not in maintenance mode')
+    expect(failure.fix).to.contain('fix bad.sql and run heroku staging:refresh -a acme-staging --sanitize bad.sql again')
+    expect(failure.state).to.deep.include({copyStarted: true, maintenanceOn: false, purge: {backup: 'b007', kind: 'restored'}})
+  })
+
+  it('resets the target when the sanitize file fails with --no-backup, and keeps staging out of service', async function () {
+    const platform = nock(PLATFORM)
+      .patch('/apps/acme-staging', {maintenance: true}).reply(200, {})
+      .patch('/apps/acme-staging/formation').reply(200, [])
+    const data = nock(DATA)
+      .post('/client/v11/databases/addon-staging-db/transfers').reply(201, done(copy, 9000))
+      .put('/client/v11/databases/addon-staging-db/reset').reply(200, {message: 'reset'})
+
+    const plan = makePlan({backup: false, sanitize: {file: 'bad.sql', sql: 'UPDATE nope SET x = 1'}})
+    const error = await executeRefresh(await client(), plan, {production: [production()], poll: FAST, runSql: async () => {
+      throw new Error('boom')
+    }}).then(() => undefined, (error_: unknown) => error_)
+    platform.done()
+    data.done()
+    const failure = error as RefreshStepError
+    expect(failure.message).to.contain('was reset (emptied), since --no-backup took no backup to restore').and.contain('IN maintenance mode')
+    expect(failure.fix).to.contain('heroku maintenance:off -a acme-staging')
+  })
+
+  it('says the copy is still there, and the command that removes it, when the restore fails', async function () {
+    nock(PLATFORM)
+      .patch('/apps/acme-staging', {maintenance: true}).reply(200, {})
+      .patch('/apps/acme-staging/formation').reply(200, [])
+    nock(DATA)
+      .post('/client/v11/databases/addon-staging-db/backups').reply(201, done(backup, 1000))
+      .post('/client/v11/databases/addon-staging-db/transfers').reply(201, done(copy, 9000))
+      .get('/client/v11/apps/acme-staging/transfers/backup-uuid').reply(200, {...done(backup, 1000), to_url: 'https://backups.example/b007'})
+      .post('/client/v11/databases/addon-staging-db/restores').times(5).reply(500, {id: 'internal', message: 'restore broke'})
+    const plan = makePlan({sanitize: {file: 'bad.sql', sql: 'x'}})
+    const error = await executeRefresh(await client(), plan, {production: [production()], poll: FAST, runSql: async () => {
+      throw new Error('boom')
+    }}).then(() => undefined, (error_: unknown) => error_)
+    const failure = error as RefreshStepError
+    expect(failure.message).to.contain('STILL HOLDS the unsanitized copy')
+    expect(failure.fix).to.match(/^heroku pg:backups:restore acme-staging::b007 DATABASE -a acme-staging --confirm acme-staging, then fix bad.sql/)
   })
 
   it('on Ctrl-C during the copy, says the transfer continues on Heroku and how to follow it', async function () {
