@@ -104,7 +104,9 @@ export interface ExecuteOptions {
   /** read the copied schema for the PII guard (injectable for tests); default: a read-only query over `pg` */
   readSchema?: typeof readColumns
   /** run the sanitize SQL (injectable for tests); default: one transaction over `pg` */
-  runSql?: (url: string, sql: string) => Promise<unknown>
+  runSql?: (url: string, sql: string, key?: Buffer) => Promise<unknown>
+  /** the pseudonym key (--rules): passed into the sanitizing transaction, never stored */
+  pseudonymKey?: Buffer
   /** abort (Ctrl-C): polling stops at once, and no further step starts */
   signal?: AbortSignal
   /** blue-green: audits staging over a fresh snapshot; a critical finding keeps the old database */
@@ -237,7 +239,7 @@ export async function executeRefresh(client: HerokuClient, plan: RefreshPlan, op
         const reached = appReaching(options.production, url, hostTableOf(options.production))
         if (reached) throw new Error(`Refused to run the sanitize SQL: its database is one of ${reached.app.name}'s (production). staging:refresh never writes production.`)
         const begun = Date.now()
-        await runSql(url, step.sql)
+        await runSql(url, step.sql, options.pseudonymKey)
         result.sanitize = {durationMs: Date.now() - begun, file: step.file}
         state.sanitized = true
         break

@@ -10,6 +10,7 @@ import type {Interruptible} from '../heroku/wait.js'
 import {loadProtected} from '../protect/store.js'
 import type {StepEvent} from '../execute/steps.js'
 import {executeRefresh} from './execute.js'
+import {loadPseudonymKey} from './key.js'
 import {loadLatestBackup, loadRefreshInputs, readSanitizeFile, verifyRefresh} from './load.js'
 import {planRefresh, type RefreshOptions, type RefreshPlan, TRANSFER_LIMIT_BYTES} from './plan.js'
 import {formationWarning, refusalText} from './render.js'
@@ -144,6 +145,8 @@ export async function runRefresh(client: HerokuClient, request: RefreshRequest, 
   }
 
   await hooks.confirm(plan)
+  // The rules' pseudonyms are keyed; the key goes only into the sanitizing transaction.
+  const pseudonymKey = rules ? (await loadPseudonymKey(request.configDir)).key : undefined
 
   const rerun = rerunCommand(request)
   const execute = async (signal?: AbortSignal) => executeRefresh(client, plan, {
@@ -151,6 +154,7 @@ export async function runRefresh(client: HerokuClient, request: RefreshRequest, 
     audit: async () => (await verifyRefresh(client, inputs)).findings,
     onEvent: hooks.onEvent,
     production: inputs.production,
+    pseudonymKey,
     rerun,
     signal,
   })
