@@ -214,6 +214,34 @@ describe('refresh: executeRefresh', function () {
     expect(failure.fix).to.match(/^heroku pg:backups:restore acme-staging::b007 DATABASE -a acme-staging --confirm acme-staging, then fix bad.sql/)
   })
 
+  it('on Ctrl-C during a copy that sanitising would follow, cancels the copy, waits for it and restores the backup', async function () {
+    const controller = new AbortController()
+    nock(PLATFORM)
+      .patch('/apps/acme-staging', {maintenance: true}).reply(200, {})
+      .patch('/apps/acme-staging/formation').reply(200, [])
+      .patch('/apps/acme-staging/formation').reply(200, [])
+      .patch('/apps/acme-staging', {maintenance: false}).reply(200, {})
+    const data = nock(DATA)
+      .post('/client/v11/databases/addon-staging-db/backups').reply(201, done(backup, 1000))
+      .post('/client/v11/databases/addon-staging-db/transfers').reply(201, function () {
+        controller.abort()
+        return copy
+      })
+      .post('/client/v11/apps/acme-staging/transfers/copy-uuid/actions/cancel').reply(200, {})
+      .get('/client/v11/apps/acme-staging/transfers/copy-uuid').reply(200, {...copy, finished_at: '2026-01-01T00:00:00Z', succeeded: false})
+      .get('/client/v11/apps/acme-staging/transfers/backup-uuid').reply(200, {...done(backup, 1000), to_url: 'https://backups.example/b007'})
+      .post('/client/v11/databases/addon-staging-db/restores').reply(201, done({from_type: 'gof3r', num: 9, to_type: 'pg_restore', uuid: 'restore-uuid'}, 1000))
+
+    const plan = makePlan({sanitize: {file: 's.sql', sql: 'SELECT 1'}})
+    const error = await executeRefresh(await client(), plan, {production: [production()], poll: FAST, signal: controller.signal})
+      .then(() => undefined, (error_: unknown) => error_)
+    data.done()
+    const failure = error as RefreshStepError
+    expect(failure.interrupted).to.equal(true)
+    expect(failure.message).to.contain('restored from backup b007').and.not.contain('continues on Heroku')
+    expect(failure.state.purge).to.deep.equal({backup: 'b007', kind: 'restored'})
+  })
+
   it('on Ctrl-C during the copy, says the transfer continues on Heroku and how to follow it', async function () {
     const controller = new AbortController()
     const platform = nock(PLATFORM)
