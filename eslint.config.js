@@ -26,6 +26,25 @@ const zones = LAYERS.flatMap((dirs, index) => dirs.filter(dir => !dir.endsWith('
 })))
 
 /**
+ * The flows sit side by side: none imports another (what two flows share moves down a layer, into
+ * execute/ or heroku/). protect/store.ts is the lower-layer file they may all read.
+ */
+const FLOWS = ['fork', 'fix', 'refresh', 'hook']
+const flowZones = FLOWS.flatMap(flow => [
+  {
+    from: FLOWS.filter(other => other !== flow).map(other => `./src/lib/${other}`),
+    message: `src/lib/${flow} is a flow; flows do not import each other (move what they share into execute/ or a lower layer)`,
+    target: `./src/lib/${flow}`,
+  },
+  {
+    except: ['./store.ts'],
+    from: './src/lib/protect',
+    message: `src/lib/${flow} is a flow; flows do not import each other (protect/store.ts is the part they share)`,
+    target: `./src/lib/${flow}`,
+  },
+])
+
+/**
  * An API path is built only in the resource layer (src/lib/heroku/api.ts): a string or template
  * starting with a Platform or Data API collection, or naming a per-app sub-resource, is refused elsewhere.
  */
@@ -54,6 +73,7 @@ export default tseslint.config(
       'import-x/no-cycle': 'error',
       'import-x/no-restricted-paths': ['error', {zones: [
         ...zones,
+        ...flowZones,
         {from: './src', message: 'the emulator is a stand-in for Heroku: it imports nothing from src/', target: './emulator'},
       ]}],
     },

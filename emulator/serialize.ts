@@ -260,9 +260,11 @@ export function formationJson(store: Store, formation: FormationRec): Json {
   }
 }
 
+/** An official buildpack (`heroku/ruby`) comes back as its urn, `urn:buildpack:heroku/ruby`, as Heroku answers. */
 export function buildpackJson(url: string, index: number): Json {
-  const name = url.startsWith('heroku/') ? url : url.replace(/^https?:\/\/[^/]+\//, '').replace(/\.tgz$/, '')
-  return {buildpack: {name, url}, ordinal: index}
+  const official = /^heroku\/[\w-]+$/.test(url)
+  const name = official ? url : url.replace(/^urn:buildpack:/, '').replace(/^https?:\/\/[^/]+\//, '').replace(/\.tgz$/, '')
+  return {buildpack: {name, url: official ? `urn:buildpack:${url}` : url}, ordinal: index}
 }
 
 export function featureJson(app: AppRec, feature: (typeof KNOWN_FEATURES)[number]): Json {
@@ -291,14 +293,17 @@ export function pipelineJson(pipeline: PipelineRec): Json {
   }
 }
 
-export function couplingJson(store: Store, coupling: CouplingRec): Json {
-  const app = store.state.apps.find(a => a.id === coupling.appId)
+/**
+ * A coupling references its app and pipeline by `{id}` only (the schema; heroku/cli's fixtures). The
+ * per-app answer (`GET /apps/:app/pipeline-couplings`) also names the pipeline, which the stock CLI prints.
+ */
+export function couplingJson(store: Store, coupling: CouplingRec, options: {pipelineName?: boolean} = {}): Json {
   const pipeline = store.state.pipelines.find(p => p.id === coupling.pipelineId)
   return {
-    app: ref(coupling.appId, app?.name ?? ''),
+    app: {id: coupling.appId},
     created_at: coupling.createdAt,
     id: coupling.id,
-    pipeline: ref(coupling.pipelineId, pipeline?.name ?? ''),
+    pipeline: options.pipelineName ? ref(coupling.pipelineId, pipeline?.name ?? '') : {id: coupling.pipelineId},
     stage: coupling.stage,
     updated_at: coupling.updatedAt,
   }

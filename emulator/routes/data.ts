@@ -8,7 +8,7 @@ import {createReadStream} from 'node:fs'
 import {mkdir, rm, stat} from 'node:fs/promises'
 import path from 'node:path'
 
-import {ADVANCED_LEVELS, isShieldPlan, POSTGRES, POSTGRES_VERSIONS, postgresTier, resolvePlan} from '../catalog.js'
+import {ADVANCED_LEVELS, isShieldPlan, POSTGRES, POSTGRES_VERSIONS, postgresTier, resolvePlan, stableId} from '../catalog.js'
 import type {Core} from '../core.js'
 import {forbidden, HerokuError, invalidParams, notFound, type RequestContext, type Router} from '../http.js'
 import {ident, literal, randomPassword, randomRoleName, scramVerifier} from '../postgres/connection.js'
@@ -34,6 +34,14 @@ function maskedUrl(url: null | string): null | string {
   } catch {
     return null
   }
+}
+
+/** Shogun's date format, as heroku/cli's fixtures show it: `2016-10-01 00:42:54 +0000` (not ISO 8601). */
+export function dataDate<T extends null | string>(iso: T): T {
+  if (iso === null) return iso
+  const date = new Date(iso)
+  if (Number.isNaN(date.getTime())) return iso
+  return `${date.toISOString().slice(0, 19).replace('T', ' ')} +0000` as T
 }
 
 function prettyBytes(bytes: number): string {
@@ -81,10 +89,10 @@ export function dataRoutes(router: Router, core: Core): void {
 
   const transferJson = (t: TransferRec, verbose: boolean): Record<string, unknown> => {
     const json: Record<string, unknown> = {
-      canceled_at: t.canceledAt,
-      created_at: t.createdAt,
-      deleted_at: t.deletedAt,
-      finished_at: t.finishedAt,
+      canceled_at: dataDate(t.canceledAt),
+      created_at: dataDate(t.createdAt),
+      deleted_at: dataDate(t.deletedAt),
+      finished_at: dataDate(t.finishedAt),
       from_name: t.fromName,
       from_type: t.fromType,
       from_url: t.fromType === 'pg_dump' ? maskedUrl(t.fromUrl) : t.fromUrl,
@@ -96,17 +104,17 @@ export function dataRoutes(router: Router, core: Core): void {
       purged_at: null,
       schedule: null,
       source_bytes: t.sourceBytes,
-      started_at: t.startedAt,
+      started_at: dataDate(t.startedAt),
       succeeded: t.succeeded,
       to_name: t.toName,
       to_type: t.toType,
       to_url: t.toType === 'pg_restore' ? maskedUrl(t.toUrl) : t.toUrl,
-      updated_at: t.updatedAt,
+      updated_at: dataDate(t.updatedAt),
       uuid: t.uuid,
       warnings: 0,
     }
     // As Heroku: logs only when asked for (`?verbose=true`), even for a failed transfer.
-    if (verbose) json.logs = t.logs
+    if (verbose) json.logs = t.logs.map(log => ({...log, created_at: dataDate(log.created_at)}))
     return json
   }
 
@@ -233,47 +241,55 @@ export function dataRoutes(router: Router, core: Core): void {
       cluster.query<{count: string}>('postgres', 'SELECT count(*)::text AS count FROM pg_stat_activity WHERE datname = $1', [db]),
     ])
     const spec = resolvePlan(addon.plan)?.plan
-    const essential = addon.plan.includes(':essential-')
+    const essential = postgresTier(addon.plan) === 'essential'
     const limit = spec?.storageBytes ?? 0
     const version = POSTGRES_VERSIONS[addon.version ?? ''] ?? addon.version ?? ''
     const leader = addon.following ? store.addonById(addon.following.id) : undefined
     const forkedFrom = addon.forkedFrom ? store.addonById(addon.forkedFrom.id) : undefined
+    const created = dataDate(addon.createdAt)
+    // As Heroku: the leader's URL without credentials (`postgres://host:5432/db`); pg:info resolves it to a name when it can.
+    const leaderUrl = maskedUrl(leader?.config.URL ?? null)
+    const forkedFromUrl = maskedUrl(forkedFrom?.config.URL ?? null)
+    // Info values are strings. Essential (a tenant on a shared server) shows its table count against its limit.
     const info = [
       {name: 'Plan', values: [spec?.humanName ?? addon.plan]},
       {name: 'Status', values: ['Available']},
       {name: 'Connections', values: [`${connections[0]?.count ?? '0'}/${spec?.connections ?? 20}`]},
       {name: 'PG Version', values: [version]},
-      {name: 'Created', values: [addon.createdAt.replace('T', ' ').replace('Z', '')]},
+      {name: 'Created', values: [created]},
       {name: 'Data Size', values: [`${prettyBytes(numBytes)} / ${prettyBytes(limit)} (${limit ? ((numBytes / limit) * 100).toFixed(2) : '0.00'}%)`]},
-      {name: 'Tables', values: [numTables]},
-      // As Heroku: the leader's URL, which pg:info resolves to the leader's config var name (`resolve_db_name`).
-      ...(leader?.config.URL ? [{name: 'Following', resolve_db_name: true, values: [leader.config.URL]}] : []),
-      ...(forkedFrom?.config.URL ? [{name: 'Forked From', resolve_db_name: true, values: [forkedFrom.config.URL]}] : []),
+      {name: 'Tables', values: [essential ? `${numTables}/4000` : String(numTables)]},
+      ...(leaderUrl ? [{name: 'Following', resolve_db_name: true, values: [leaderUrl]}] : []),
+      ...(forkedFromUrl ? [{name: 'Forked From', resolve_db_name: true, values: [forkedFromUrl]}] : []),
       {name: 'Fork/Follow', values: [essential ? 'Unsupported' : 'Available']},
-      {name: 'Rollback', values: [essential ? 'Unsupported' : `earliest from ${addon.createdAt.replace('T', ' ').replace('Z', '')} UTC`]},
+      {name: 'Rollback', values: [essential ? 'Unsupported' : `earliest from ${created.replace(' +0000', '')} UTC`]},
       {name: 'Continuous Protection', values: [essential ? 'Off' : 'On']},
       {name: 'Data Encryption', values: ['In Use']},
     ]
     const credentials = new URL(addon.config.URL!)
-    return {body: {
+    const common = {
       addon_id: addon.id,
-      created_at: addon.createdAt,
+      created_at: created,
       database_name: db,
       database_user: decodeURIComponent(credentials.username),
-      // A follower's `following` is its leader's URL (pg:unfollow names the leader's config var from it), `leader` its name.
-      following: leader?.config.URL ?? null,
-      // like `following`: the source's URL (pg:info resolves it to a config var name)
-      forked_from: forkedFrom?.config.URL ?? null,
+      // A follower's `following` is its leader's URL without credentials, `leader` its add-on {addon_id, name}.
+      following: leaderUrl,
       info,
-      leader: addon.following?.name ?? null,
       name: addon.name,
       num_bytes: numBytes,
-      num_tables: numTables,
-      plan: addon.plan,
-      port: Number(credentials.port),
-      postgres_version: version,
       resource_url: addon.config.URL,
       'waiting?': false,
+    }
+    // Essential is a tenant: `plan` is the plan's name and there is no `num_tables` (the "Tables" row holds it).
+    if (essential) return {body: {...common, plan: addon.plan}}
+    return {body: {
+      ...common,
+      forked_from: forkedFromUrl,
+      leader: leader ? {addon_id: leader.id, name: leader.name} : null,
+      num_tables: numTables,
+      plan: {id: stableId(`plan:${addon.plan}`), name: addon.plan},
+      port: Number(credentials.port),
+      postgres_version: version,
     }}
   })
 

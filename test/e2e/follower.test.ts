@@ -47,9 +47,11 @@ describe('staging:refresh against the emulator: a follower as the target', funct
   it('the seed holds a real follower of staging\'s own database (Data API following, read-only rows)', async function () {
     const {emu} = fixture
     const topology = fixture.seeded
-    const db = await apiGet<{following: null | string; leader: null | string}>(emu, `/client/v11/databases/${FOLLOWER}`)
-    expect(db.following).to.equal(topology.staging.databaseUrl)
-    expect(db.leader).to.equal(topology.staging.database)
+    const db = await apiGet<{following: null | string; leader: null | {addon_id: string; name: string}}>(emu, `/client/v11/databases/${FOLLOWER}`)
+    // As Heroku: `following` is the leader's URL without credentials, `leader` its add-on {addon_id, name}
+    const leaderUrl = new URL(topology.staging.databaseUrl)
+    expect(db.following).to.equal(`${leaderUrl.protocol}//${leaderUrl.host}${leaderUrl.pathname}`)
+    expect(db.leader?.name).to.equal(topology.staging.database)
     const url = emu.databaseUrl(FOLLOWER)
     expect(await count(url, 'notes')).to.equal(2)
     let writeError: Error | undefined

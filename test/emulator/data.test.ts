@@ -47,21 +47,30 @@ describe('emulator Data API against the real cluster', function () {
     const response = await api('GET', `/client/v11/databases/${ids.production}`)
     expect(response.status).to.equal(200)
     const db = response.body as {info: Array<{name: string; values: unknown[]}>} & Json
-    expect(db).to.include({addon_id: ids.production, following: null, name: topo.production.database, num_tables: 2, plan: 'heroku-postgresql:standard-0', resource_url: topo.production.databaseUrl})
+    expect(db).to.include({addon_id: ids.production, following: null, name: topo.production.database, num_tables: 2, resource_url: topo.production.databaseUrl})
+    // Standard+ answers as heroku/cli's PgDatabaseService: plan {id, name}, leader null, Shogun dates
+    expect(db.plan).to.deep.include({name: 'heroku-postgresql:standard-0'})
+    expect(db.leader).to.equal(null)
+    expect(db.created_at).to.match(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+0000$/)
     expect(db.num_bytes).to.be.greaterThan(100_000)
     expect(db.database_name).to.equal(new URL(topo.production.databaseUrl).pathname.slice(1))
     const info = Object.fromEntries(db.info.map(row => [row.name, row.values[0]]))
     expect(String(info['PG Version']).split('.')[0]).to.equal('16')
     expect(info.Plan).to.equal('Standard 0')
-    expect(info.Tables).to.equal(2)
+    expect(info.Tables).to.equal('2')
+    expect(db.info.every(row => row.values.every(value => typeof value === 'string')), 'info values are strings').to.equal(true)
     // the same database by add-on name
     expect((await api('GET', `/client/v11/databases/${topo.production.database}`)).status).to.equal(200)
   })
 
   it('reports the pinned major of a database created with another version', async () => {
     await emu.seed({addons: [{app: 'acme-staging', as: 'OLD', name: 'old-db', plan: 'heroku-postgresql:essential-1', version: '14'}]})
-    const db = (await api('GET', `/client/v11/databases/${await addonId('old-db')}`)).body as {info: Array<{name: string; values: unknown[]}>}
+    const db = (await api('GET', `/client/v11/databases/${await addonId('old-db')}`)).body as {info: Array<{name: string; values: unknown[]}>} & Json
     expect(String(db.info.find(row => row.name === 'PG Version')?.values[0])).to.match(/^14\./)
+    // Essential answers as heroku/cli's PgDatabaseTenant: plan a string, no num_tables (the Tables row holds it), no leader
+    expect(db.plan).to.equal('heroku-postgresql:essential-1')
+    expect(db).to.not.have.any.keys('num_tables', 'leader', 'port')
+    expect(db.info.find(row => row.name === 'Tables')?.values).to.deep.equal(['0/4000'])
   })
 
   it('hides databases from a stranger and answers 404 for other add-ons', async () => {
@@ -195,7 +204,8 @@ describe('emulator Data API against the real cluster', function () {
     const id = await addonId('scratch-db')
     const reset = await api('PUT', `/client/v11/databases/${id}/reset`, {extensions: []})
     expect(reset.status).to.equal(200)
-    expect(((await api('GET', `/client/v11/databases/${id}`)).body as Json).num_tables).to.equal(0)
+    const info = ((await api('GET', `/client/v11/databases/${id}`)).body as {info: Array<{name: string; values: string[]}>}).info
+    expect(info.find(row => row.name === 'Tables')?.values, 'an Essential database counts its tables in the Tables row').to.deep.equal(['0/4000'])
     expect(await sql(emu.databaseUrl('scratch-db'), 'SELECT 2 AS two')).to.deep.equal([{two: 2}])
   })
 

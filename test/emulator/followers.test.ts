@@ -88,12 +88,15 @@ describe('emulator followers (config.follow, following, unfollow)', function () 
       expect(await failureCode(topo.production.databaseUrl, 'CREATE TABLE leader_scratch (id int); DROP TABLE leader_scratch')).to.equal(undefined)
     })
 
-    it("reports following (the leader's URL, as Heroku), leader (its name) and a Following info row; the leader's own answer is unchanged", async () => {
+    it("reports following (the leader's URL without credentials, as Heroku), leader ({addon_id, name}) and a Following info row; the leader's own answer is unchanged", async () => {
       const db = await databaseInfo(name)
-      expect(db.following).to.equal(topo.production.databaseUrl)
-      expect(db.leader).to.equal(topo.production.database)
-      expect(db.info.find(row => row.name === 'Following')).to.deep.equal({name: 'Following', resolve_db_name: true, values: [topo.production.databaseUrl]})
-      expect(db.info.find(row => row.name === 'Tables')?.values).to.deep.equal([2])
+      const leaderUrl = new URL(topo.production.databaseUrl)
+      const bare = `${leaderUrl.protocol}//${leaderUrl.host}${leaderUrl.pathname}`
+      expect(db.following).to.equal(bare)
+      expect(db.following).to.not.contain('@')
+      expect(db.leader).to.deep.equal({addon_id: await addonId(topo.production.database), name: topo.production.database})
+      expect(db.info.find(row => row.name === 'Following')).to.deep.equal({name: 'Following', resolve_db_name: true, values: [bare]})
+      expect(db.info.find(row => row.name === 'Tables')?.values).to.deep.equal(['2'])
       const leader = await databaseInfo(topo.production.database)
       expect(leader.following).to.equal(null)
       expect(leader.leader).to.equal(null)
@@ -150,7 +153,7 @@ describe('emulator followers (config.follow, following, unfollow)', function () 
     for (const [app, ref] of refs) {
       const created = await follow(app, ref)
       expect(created.status, `${String(ref)}: ${JSON.stringify(created.body)}`).to.equal(201)
-      expect((await databaseInfo(created.body.name as string)).leader, String(ref)).to.equal(topo.production.database)
+      expect((await databaseInfo(created.body.name as string)).leader, String(ref)).to.deep.include({name: topo.production.database})
       expect((await api('DELETE', `/apps/${app}/addons/${created.body.name as string}`)).status).to.equal(200)
     }
   })
@@ -198,7 +201,8 @@ describe('emulator followers (config.follow, following, unfollow)', function () 
   it('seeds a follower with `follow`', async () => {
     await emu.seed({addons: [{app: 'acme-production', as: 'SEEDED_FOLLOWER', follow: topo.production.database, name: 'acme-seeded-follower', plan: 'heroku-postgresql:standard-0'}]})
     const db = await databaseInfo('acme-seeded-follower')
-    expect(db.following).to.equal(topo.production.databaseUrl)
+    const leaderUrl = new URL(topo.production.databaseUrl)
+    expect(db.following).to.equal(`${leaderUrl.protocol}//${leaderUrl.host}${leaderUrl.pathname}`)
     expect(await count(emu.databaseUrl('acme-seeded-follower'), 'orders')).to.equal(topo.rows.orders)
     expect(await failureCode(emu.databaseUrl('acme-seeded-follower'), 'DELETE FROM orders')).to.equal(READ_ONLY)
   })
@@ -211,7 +215,7 @@ describe('emulator followers (config.follow, following, unfollow)', function () 
       expect(created.body.state).to.equal('provisioning')
       const name = created.body.name as string
       await waitFor('the follower', async () => ((await api<Json>('GET', `/addons/${name}`)).body.state === 'provisioned' ? true : undefined))
-      expect((await databaseInfo(name)).leader).to.equal(topo.production.database)
+      expect((await databaseInfo(name)).leader).to.deep.include({name: topo.production.database})
       expect(await count(emu.databaseUrl(name), 'users')).to.equal(topo.rows.users)
       expect(await failureCode(emu.databaseUrl(name), 'DELETE FROM users')).to.equal(READ_ONLY)
     } finally {

@@ -314,7 +314,12 @@ describe('emulator Platform API over HTTP', function () {
     it('sets buildpacks, features and log drains', async () => {
       await api('PUT', '/apps/new-app/buildpack-installations', {updates: [{buildpack: 'heroku/nodejs'}, {buildpack: 'https://example.com/bp.tgz'}]})
       const buildpacks = (await api('GET', '/apps/new-app/buildpack-installations', undefined, {range: ''})).body as Array<{buildpack: Json; ordinal: number}>
-      expect(buildpacks.map(b => [b.ordinal, b.buildpack.url])).to.deep.equal([[1, 'heroku/nodejs'], [2, 'https://example.com/bp.tgz']])
+      // an official buildpack comes back as its urn, with its short name; a URL as it was set
+      expect(buildpacks.map(b => [b.ordinal, b.buildpack.url, b.buildpack.name])).to.deep.equal([[1, 'urn:buildpack:heroku/nodejs', 'heroku/nodejs'], [2, 'https://example.com/bp.tgz', 'bp']])
+      // the urn set back (what a fork sends) is the same buildpack
+      await api('PUT', '/apps/new-app/buildpack-installations', {updates: [{buildpack: 'urn:buildpack:heroku/nodejs'}]})
+      const again = (await api('GET', '/apps/new-app/buildpack-installations', undefined, {range: ''})).body as Array<{buildpack: Json}>
+      expect(again.map(b => b.buildpack.url)).to.deep.equal(['urn:buildpack:heroku/nodejs'])
       await api('PATCH', '/apps/new-app/features/preboot', {enabled: true})
       expect(((await api('GET', '/apps/new-app/features/preboot')).body as Json).enabled).to.equal(true)
       const drain = await api('POST', '/apps/new-app/log-drains', {url: 'syslog+tls://logs.example.com:6514'})
@@ -340,12 +345,16 @@ describe('emulator Platform API over HTTP', function () {
       const perApp = (await api('GET', '/apps/stage-app/pipeline-couplings')).body as {pipeline: Json; stage: string}
       expect(perApp.stage).to.equal('staging')
       expect(perApp.pipeline.name).to.equal('acme')
-      const perPipeline = (await api('GET', `/pipelines/${pipeline.id}/pipeline-couplings`)).body as Array<{app: Json; stage: string}>
-      expect(perPipeline.map(c => `${c.app.name}:${c.stage}`).sort()).to.deep.equal(['prod-app:production', 'stage-app:staging'])
+      const perPipeline = (await api('GET', `/pipelines/${pipeline.id}/pipeline-couplings`)).body as Array<{app: Json; pipeline: Json; stage: string}>
+      // Lists reference app and pipeline by {id} only (the schema, heroku/cli's fixtures)
+      for (const c of perPipeline) expect([Object.keys(c.app), Object.keys(c.pipeline)]).to.deep.equal([['id'], ['id']])
       expect(((await api('GET', '/pipeline-couplings')).body as Json[])).to.have.length(2)
       const ids = perPipeline.map(c => c.app.id)
       const filtered = (await api('POST', '/filters/apps', {in: {id: ids}}, {accept: 'application/vnd.heroku+json; version=3.filters', range: 'id ..; max=1000;'})).body as Json[]
-      expect(filtered.map(a => a.name).sort()).to.deep.equal(['prod-app', 'stage-app'])
+      const stageOf = new Map(perPipeline.map(c => [c.app.id, c.stage]))
+      expect(filtered.map(a => `${String(a.name)}:${stageOf.get(a.id)}`).sort()).to.deep.equal(['prod-app:production', 'stage-app:staging'])
+      // the filters list gives the generation as its bare string, as heroku/cli's app fixtures
+      expect(filtered.map(a => a.generation)).to.deep.equal(['cedar', 'cedar'])
       expect((await api('GET', '/apps/prod-app/pipeline-couplings')).status).to.equal(200)
       expect((await stranger('GET', '/pipelines/acme')).status).to.equal(404)
     })

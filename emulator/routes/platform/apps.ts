@@ -244,7 +244,8 @@ export function appRoutes(router: Router, core: Core): void {
     const urls = updates.map((u: unknown) => {
       const buildpack = (u as {buildpack?: unknown})?.buildpack
       if (typeof buildpack !== 'string' || !buildpack) throw invalidParams('Each update needs a buildpack.')
-      return buildpack
+      // `urn:buildpack:heroku/ruby` (what GET answers) and `heroku/ruby` name one buildpack.
+      return buildpack.replace(/^urn:buildpack:/, '')
     })
     store.setBuildpacks(app, urls)
     return {body: app.buildpacks.map((url, index) => buildpackJson(url, index + 1))}

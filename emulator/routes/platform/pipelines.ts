@@ -85,7 +85,7 @@ export function pipelineRoutes(router: Router, core: Core): void {
     const app = store.app(actor(ctx), ctx.params.app!)
     const found = store.state.couplings.find(c => c.appId === app.id)
     if (!found) throw notFound('pipeline_coupling', "Couldn't find that pipeline coupling.")
-    return {body: couplingJson(store, found)}
+    return {body: couplingJson(store, found, {pipelineName: true})}
   })
 
   router.add('POST', '/filters/apps', ctx => {
@@ -95,7 +95,8 @@ export function pipelineRoutes(router: Router, core: Core): void {
     if (!Array.isArray(ids)) throw invalidParams('in.id must be a list of app ids.')
     const wanted = new Set(ids.map(id => refOf(id, 'id')))
     const apps = store.visibleApps(account).filter(app => wanted.has(app.id) || wanted.has(app.name))
-    return page(apps.map(app => appJson(store, app)), rangeOf(ctx), 'id', ['id', 'name'])
+    // As heroku/cli's fixtures of this list: `generation` is the bare string (`fir`), not the app resource's {id, name}.
+    return page(apps.map(app => ({...appJson(store, app), generation: app.generation ?? 'cedar'})), rangeOf(ctx), 'id', ['id', 'name'])
   })
 
   // ------------------------------------------------------------------ promotions

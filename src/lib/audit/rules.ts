@@ -11,13 +11,14 @@ import {
   sameEndpoint,
   unresolved,
 } from '../snapshot/identity.js'
-import {fingerprint, isTrivialValue, looksRandom, looksSecret, maskUrl} from '../secrets/index.js'
+import {DEFAULT_POSTGRES_PLAN, planTier} from '../heroku/postgres-plans.js'
+import {fingerprint, isTrivialValue, looksRandom, looksSecret, maskPath, maskUrl, publicMaterial, sharingNuisance, splitUrl} from '../secrets/index.js'
 import {holds, neverSecret, productionSecret, secretName} from '../snapshot/secret-values.js'
 import {type AppSnapshot, type AttachmentRef, POSTGRES_SERVICE} from '../snapshot/types.js'
 import {codeRank, defaultSeverity} from './codes.js'
 import {remedyCommand} from './remedy.js'
 import {type AuditFinding, type Finding, type FindingAction, type FindingCode, type FindingSubject, SEVERITY_ORDER, type Severity} from './types.js'
-import {isOwner, isPostgresAttachment, leadersFirst, ownsAddon, primaryPostgres} from '../snapshot/query.js'
+import {attachmentExposing, isOwner, isPostgresAttachment, leadersFirst, ownsAddon, primaryPostgres} from '../snapshot/query.js'
 
 /**
  * The audit: pure functions over snapshots, one per rule, each with a stable code (see codes.ts).
@@ -61,7 +62,6 @@ export interface AuditContext {
 
 export type Rule = (context: AuditContext) => AuditFinding[]
 
-const DEFAULT_POSTGRES_PLAN = 'heroku-postgresql:essential-0'
 
 function sortedEntries(vars: Readonly<Record<string, string>>): Array<[string, string]> {
   return Object.entries(vars).filter(([, value]) => typeof value === 'string').sort(([a], [b]) => a.localeCompare(b))
@@ -69,11 +69,6 @@ function sortedEntries(vars: Readonly<Record<string, string>>): Array<[string, s
 
 function unique<T>(items: readonly T[]): T[] {
   return [...new Set(items)]
-}
-
-/** The attachment of `snapshot` that exposes config var `name`, if an add-on owns it. */
-export function attachmentExposing(snapshot: AppSnapshot, name: string): AttachmentRef | undefined {
-  return snapshot.attachments.find(attachment => attachment.configVarNames.includes(name))
 }
 
 /**
@@ -211,12 +206,16 @@ function sharedEndpoints(context: AuditContext, code: 'SHARED_DATABASE' | 'SHARE
     const attachment = credential.vars.map(v => attachmentExposing(context.staging, v)).find(a => a !== undefined)
     const what = postgres ? 'the same Postgres database' : `the same ${credential.family} service`
     const several = credential.vars.length > 1
+    const nuisance = several ? undefined : nuisanceOf(context, name)
     findings.push(finding(context, code, {
       addons: attachment ? [attachment.name] : [],
       configVars: [...credential.vars],
       evidence: [credentialEvidence(context, credential)],
-      message: `${label}${FORM_TEXT[credential.form]} ${several ? 'reach' : 'reaches'} ${what} as ${productionMatchList(matches)}`,
+      message: nuisance
+        ? `${label} is production's ${nuisance.kind} (${productionMatchList(matches)}): ${nuisance.why}${nuisance.separated ? `, tagged ${nuisance.separated}` : ''}. Not a leak (it is public by design); to separate them: ${nuisance.fix.replace('STAGING_APP', context.staging.app.name)}`
+        : `${label}${FORM_TEXT[credential.form]} ${several ? 'reach' : 'reaches'} ${what} as ${productionMatchList(matches)}`,
       production: matches.map(match => match.app),
+      ...(nuisance ? {severity: nuisance.separated ? 'info' as const : 'warning' as const} : {}),
       subject: {
         action: endpointAction(context, credential.vars, postgres),
         ...(attachment ? {addon: describeAddon(attachment), attachment: {id: attachment.id, name: attachment.name}} : {}),
@@ -227,6 +226,16 @@ function sharedEndpoints(context: AuditContext, code: 'SHARED_DATABASE' | 'SHARE
   }
 
   return findings
+}
+
+/** Sharing that is a nuisance, not a hazard (a Sentry DSN): why, how to separate, and whether staging already tags its events apart. */
+function nuisanceOf(context: AuditContext, name: string): (ReturnType<typeof sharingNuisance> & {separated?: string}) | undefined {
+  const nuisance = sharingNuisance(name, context.staging.configVars[name] ?? '')
+  if (!nuisance) return undefined
+  const environment = context.staging.configVars.SENTRY_ENVIRONMENT?.trim()
+  const productionEnvironments = context.production.map(p => p.configVars.SENTRY_ENVIRONMENT?.trim() ?? 'production')
+  const separated = environment && !productionEnvironments.includes(environment) ? `SENTRY_ENVIRONMENT=${environment}` : undefined
+  return {...nuisance, ...(separated ? {separated} : {})}
 }
 
 /** SHARED_DATABASE: any config var reaching the same physical Postgres database as any production credential. */
@@ -315,11 +324,21 @@ function maskedValue(value: string): string {
   return credential && credential.form !== 'json' ? maskCredential({...credential, vars: []}) : maskUrl(value)
 }
 
-/** Whether an identical URL without credentials is worth reporting as a shared secret: a random token in its path or query (webhooks). */
+/**
+ * Whether an identical URL is worth reporting as a shared secret: a password in it, or a token in its
+ * path or query that the masking hides (webhooks: Slack, Discord, Zapier), or a random query value.
+ */
 function secretUrl(name: string, value: string): boolean {
   if (secretName(name)) return true
-  const tokens = value.replace(/^[a-z][\w+.-]*:\/\/[^/?#]*/i, '').split(/[/?&=#]/)
+  const parts = splitUrl(value)
+  if (parts && (parts.password !== undefined || maskPath(parts.scheme, parts.path) !== parts.path)) return true
+  const tokens = (parts?.query ?? '').split(/[&=]/)
   return tokens.some(token => looksRandom(token))
+}
+
+/** A value carrying a secret part even when no parser reads it: `scheme://user:password@…` in any shape. */
+function secretBearing(value: string): boolean {
+  return splitUrl(value)?.password !== undefined || /:\/\/[^\s/@]*:[^\s@]+@/.test(value)
 }
 
 /** A production value that is a secret wherever it appears on staging. */
@@ -337,10 +356,14 @@ function productionSecrets(context: AuditContext): ProductionSecretValue[] {
   const secrets: ProductionSecretValue[] = []
   for (const candidate of context.productionVars) {
     const value = candidate.value.trim()
-    if (isTrivialValue(value) || neverSecret(candidate.configVar, value)) continue
+    if (isTrivialValue(value) || neverSecret(candidate.configVar, value) || publicMaterial(candidate.configVar, value)) continue
     const credentials = credentialsIn(value)
-    if (credentials.length > 0 && isCredentialUrl(value, candidate.fromAddon)) continue
-    const secret = credentials.length > 0 ? secretUrl(candidate.configVar, value) : productionSecret(candidate.configVar, value, candidate.fromAddon)
+    // A credential the endpoint rules compare is reported by them; an identical copy they did not
+    // report (none of its endpoints compared) still shares its password: compared here as a value.
+    const secret = credentials.length > 0
+      ? (isCredentialUrl(value, candidate.fromAddon) ? secretBearing(value) : secretUrl(candidate.configVar, value))
+      : productionSecret(candidate.configVar, value, candidate.fromAddon) || secretBearing(value)
+    if (credentials.length > 0 && isCredentialUrl(value, candidate.fromAddon) && !secret) continue
     secrets.push({app: candidate.app, configVar: candidate.configVar, password: false, secret, value})
   }
 
@@ -379,7 +402,8 @@ export const sharedSecret: Rule = context => {
   for (const [name, raw] of sortedEntries(context.staging.configVars)) {
     if (attachmentExposing(context.staging, name) || reported.has(name)) continue
     const value = raw.trim()
-    if (isTrivialValue(value) || neverSecret(name, value)) continue
+    // Public material (certificates, publishable keys, shareable DSNs and license keys, host lists) is never a shared secret.
+    if (isTrivialValue(value) || neverSecret(name, value) || publicMaterial(name, value)) continue
     const passwords = stagingPasswords.get(name) ?? []
     const matches: ProductionSecretValue[] = []
     let embedded = false
@@ -444,13 +468,6 @@ export const identityUnknown: Rule = context => {
   }
 
   return findings
-}
-
-/** The plan tier: `heroku-postgresql:standard-0` → `standard`, `Essential 1` → `essential`. */
-export function planTier(plan: string | undefined): string | undefined {
-  if (!plan) return undefined
-  const name = (plan.includes(':') ? plan.slice(plan.indexOf(':') + 1) : plan).trim().toLowerCase()
-  return name.split(/[\s_-]/)[0] || undefined
 }
 
 interface DatabasePair {

@@ -19,8 +19,8 @@
  * - any other plain config var reaching a production database or service: unset, each by name;
  * - identical secrets: reported with `heroku config:set NAME=<new value>`, never guessed.
  */
-import {attachmentExposing} from '../audit/rules.js'
 import type {AuditFinding} from '../audit/types.js'
+import {DEFAULT_POSTGRES_PLAN} from '../heroku/postgres-plans.js'
 import {
   attachmentUrl,
   buildGuardContext,
@@ -34,14 +34,13 @@ import {
 import {credentialsReaching, hostTableOf} from '../snapshot/identity.js'
 import {type AppSnapshot, type AttachmentRef, POSTGRES_SERVICE} from '../snapshot/types.js'
 import type {BackupTarget, FixedFinding, FixPlan, FixRefusal, FixStep, ManualFix, UnsetVar} from './types.js'
-import {ownsAddon, primaryPostgres} from '../snapshot/query.js'
+import {attachmentExposing, ownsAddon, primaryPostgres} from '../snapshot/query.js'
 
 export interface PlanFixOptions {
   /** names and ids of apps marked production with `heroku staging:protect` */
   protectedApps?: readonly string[]
 }
 
-const DEFAULT_POSTGRES_PLAN = 'heroku-postgresql:essential-0'
 
 interface Production {
   /** add-on id → production apps that own or attach it */

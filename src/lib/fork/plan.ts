@@ -1,4 +1,4 @@
-import {planTier} from '../audit/rules.js'
+import {fullPlanName, isEssentialPlan, isShieldPlan, isStandardPlan, planTier, postgresStorageBytes} from '../heroku/postgres-plans.js'
 import {formatBytes} from '../render/format.js'
 import {type Credential, credentialsIn, credentialsMatch, credentialsOf, sameEndpoint} from '../snapshot/identity.js'
 import {publicMaterial, regenerate, secretKind} from '../secrets/index.js'
@@ -26,34 +26,9 @@ import {
  * the release and the pipeline coupling. No I/O here; the executor acts on the plan.
  */
 
-const GB = 1024 ** 3
-const TB = 1024 ** 4
 
 /** Heroku's app name rule. */
 export const APP_NAME = /^[a-z][a-z0-9-]{1,28}[a-z0-9]$/
-
-/**
- * Storage limits Heroku publishes for heroku-postgresql plans (Dev Center "Heroku Postgres plans").
- * The Platform API's plan object has no storage field, so this table is the source unless the
- * plan API reports a limit itself. Premium, private and shield tiers share the standard limits.
- */
-const ESSENTIAL_STORAGE: Record<string, number> = {'essential-0': 1 * GB, 'essential-1': 10 * GB, 'essential-2': 32 * GB}
-const TIER_STORAGE: Record<string, number> = {
-  0: 64 * GB, 2: 256 * GB, 3: 512 * GB, 4: 768 * GB, 5: 1 * TB, 6: 1.5 * TB, 7: 2 * TB, 8: 3 * TB, 9: 4 * TB,
-}
-
-/** The published storage limit of a heroku-postgresql plan, or undefined when it is not known. */
-export function postgresStorageBytes(plan: string): number | undefined {
-  const short = plan.includes(':') ? plan.slice(plan.indexOf(':') + 1) : plan
-  if (short in ESSENTIAL_STORAGE) return ESSENTIAL_STORAGE[short]
-  const tier = /^(?:standard|premium|private|shield)-(\d+)$/.exec(short)
-  return tier ? TIER_STORAGE[tier[1] ?? ''] : undefined
-}
-
-/** `essential-1` or `heroku-postgresql:essential-1` → `heroku-postgresql:essential-1`. */
-export function fullPlanName(service: string, plan: string): string {
-  return plan.includes(':') ? plan : `${service}:${plan}`
-}
 
 /** Services whose add-on runs jobs on its own schedule: their jobs are not copied. */
 const SCHEDULERS = /^(scheduler|advanced-scheduler|cron-to-go|crontogo|temporize|simple-scheduler|process-scheduler)$/
@@ -184,21 +159,6 @@ export function smallestPlanHolding(plans: readonly CataloguePlan[], bytes: numb
 // ---------------------------------------------------------------------------------------------
 // The data method (--data)
 // ---------------------------------------------------------------------------------------------
-
-/** essential-* plans have no fork or follow (their pg:info says `Fork/Follow: Unsupported`). */
-export function isEssentialPlan(plan: string): boolean {
-  return /(?:^|:)essential-\d+$/.test(plan)
-}
-
-/** Shield plans (`shield-N`, `advanced-shield`) have no PGBackups, so no transfer copies to or from them. */
-export function isShieldPlan(plan: string): boolean {
-  return /(?:^|:)(?:shield-\d+|advanced-shield)$/.test(plan)
-}
-
-/** The Standard-tier plans (`standard-N`): a fork's default home. */
-export function isStandardPlan(plan: string): boolean {
-  return /(?:^|:)standard-\d+$/.test(plan)
-}
 
 export interface DataMethodChoice {
   method: DataMethod

@@ -201,6 +201,7 @@ export function leaveRetriesToTheClient(api: APIClient): void {
 }
 
 const SECRET_KEY = /password|secret|token|credential|^uri$|url$|_key$|^key$/i
+const PUBLIC_URN = /^urn:buildpack:[\w./-]+$/
 
 /**
  * Registers what a request sends or a response brings: every config var value (config-vars bodies),
@@ -215,7 +216,8 @@ function registerBody(secrets: SecretRegistry, path: string, body: unknown): voi
   const walk = (value: unknown, key: string | undefined, depth: number): void => {
     if (depth > 8) return
     if (typeof value === 'string') {
-      if (key === 'name') secrets.addIdentifier(value)
+      // A buildpack's urn (`urn:buildpack:heroku/ruby`) names a public buildpack: printable, as a name is.
+      if (key === 'name' || PUBLIC_URN.test(value)) secrets.addIdentifier(value)
       else if ((key !== undefined && SECRET_KEY.test(key)) || splitUrl(value)?.password !== undefined) secrets.register(value)
       return
     }

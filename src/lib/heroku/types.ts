@@ -9,8 +9,8 @@ import type * as Heroku from '@heroku-cli/schema'
 type Need<T, K extends keyof T> = Required<Pick<T, K>> & T
 
 export type App = Need<Heroku.App, 'id' | 'name'> & {
-  /** `cedar` or `fir` (Heroku's generations; absent on older answers, which are Cedar) */
-  generation?: {id?: string; name?: string}
+  /** `cedar` or `fir`: the app resource gives `{id, name}`, other answers (`POST /filters/apps`) the bare string; absent: Cedar */
+  generation?: null | string | {id?: string; name?: string}
   space?: null | {id?: string; name?: string}
 }
 export type ConfigVars = Record<string, string>
@@ -29,7 +29,9 @@ export type Release = Need<Heroku.Release, 'id' | 'version'> & {
 }
 export type Slug = Need<Heroku.Slug, 'id'>
 export type Pipeline = Need<Heroku.Pipeline, 'id' | 'name'>
+/** `app` and `pipeline` are `{id}` only in lists (the schema); the per-app answer may name the pipeline. */
 export type PipelineCoupling = Need<Heroku.PipelineCoupling, 'app' | 'id' | 'pipeline' | 'stage'> & {
+  app: {id?: string; name?: string}
   pipeline: {id: string; name?: string}
 }
 export type ReviewApp = Need<Heroku.ReviewApp, 'branch' | 'id' | 'status'> & {
@@ -55,20 +57,54 @@ export const ADDON_HEADERS = {
   'accept-expansion': 'addon_service,plan',
 }
 
-/** Data API: `GET /client/v11/databases/:addon_id` */
+/**
+ * Data API: `GET /client/v11/databases/:addon_id`, in both of its shapes (heroku/cli's `PgDatabaseService`
+ * and `PgDatabaseTenant`): a Standard+ database has `plan: {id, name}`, `num_tables` and, on a follower,
+ * `leader: {addon_id, name}`; an Essential one (a tenant) has `plan` as a string and its table count only in
+ * the "Tables" info row. `following` is the leader's URL without credentials. Info values are strings; dates
+ * look like `2016-10-01 00:42:54 +0000`.
+ */
 export interface DataDatabase {
   addon_id?: string
   database_name?: string
   following?: null | string
   info?: Array<{name: string; values: Array<number | string>}>
-  /** on a follower, its leader (the stock CLI types it as a string and prints it as a datastore name) */
-  leader?: null | string
+  /** on a follower, its leader: `{addon_id, name}` (older answers: the name) */
+  leader?: null | string | {addon_id?: string; name?: string}
   name?: string
   num_bytes?: number
   num_tables?: number
-  plan?: string
+  plan?: string | {id?: number | string; name?: string}
   resource_url?: string
   'waiting?'?: boolean
+}
+
+/** The name of a generation however it is given (`fir`, `{name: 'fir'}`), or undefined. */
+export function generationName(generation: App['generation']): string | undefined {
+  if (typeof generation === 'string') return generation || undefined
+  return generation?.name || undefined
+}
+
+/** A database's plan name (`heroku-postgresql:standard-0`) from either shape of `plan`. */
+export function dataPlanName(db: DataDatabase | undefined): string | undefined {
+  const plan = db?.plan
+  if (typeof plan === 'string') return plan || undefined
+  return plan?.name || undefined
+}
+
+/** A follower's leader name from either shape of `leader`, or undefined. */
+export function dataLeaderName(db: DataDatabase | undefined): string | undefined {
+  const leader = db?.leader
+  if (typeof leader === 'string') return leader || undefined
+  return leader?.name || undefined
+}
+
+/** A database's table count: `num_tables`, else the leading number of its "Tables" info row (`3`, `3/4000`, `10 / 4000 (In compliance)`). */
+export function dataTableCount(db: DataDatabase | undefined): number | undefined {
+  if (typeof db?.num_tables === 'number') return db.num_tables
+  const value = db?.info?.find(item => item.name === 'Tables')?.values[0]
+  const match = value === undefined ? null : /^\s*(\d+)/.exec(String(value))
+  return match ? Number(match[1]) : undefined
 }
 
 /** Data API, Postgres Advanced: `GET /data/postgres/v1/:addon_id/info` (the fields the plugin reads). */

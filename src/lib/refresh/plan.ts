@@ -13,7 +13,7 @@ import {
 } from '../target/classify.js'
 import {databaseNames, resolveDatabase} from '../target/resolve.js'
 import {type DataTransfer, transferName} from '../heroku/types.js'
-import {isEssentialPlan, postgresStorageBytes} from '../fork/plan.js'
+import {isAdvancedPlan, isEssentialPlan, isolatedTier, isShieldPlan, postgresStorageBytes, STANDARD_PLANS} from '../heroku/postgres-plans.js'
 import {ownsAddon} from '../snapshot/query.js'
 import type {Rules} from './rules.js'
 import {hostTableOf, isPostgresUrl} from '../snapshot/identity.js'
@@ -230,7 +230,7 @@ export {TRANSFER_LIMIT_BYTES} from '../snapshot/types.js'
 export function transferUnsupported(source: GuardTarget, sourceApp: AppSnapshot, target: GuardTarget, staging: AppSnapshot): undefined | {fix: string; message: string} {
   for (const [side, app, role] of [[source, sourceApp, 'from'], [target, staging, 'into']] as const) {
     const plan = side.addon?.plan ?? ''
-    if (/shield/i.test(plan)) {
+    if (isShieldPlan(plan)) {
       return {
         fix: `Copy it with pg_dump | pg_restore from a one-off dyno inside the Shield space (heroku run bash -a ${app.app.name}), or, when ${staging.app.name} runs in that space, refresh by a Heroku Postgres fork: heroku staging:refresh -a ${staging.app.name} --data fork.`,
         message: `${side.addon?.name} on ${app.app.name} is on ${plan}, and Shield databases have no PGBackups, so heroku staging:refresh cannot copy ${role} it.`,
@@ -256,16 +256,14 @@ export const REFRESH_FORK_ATTACHMENT = 'STAGING_REFRESH'
 /** Where the old database stays attached between the promote and its destruction, when it had no other name. */
 export const REFRESH_OLD_ATTACHMENT = 'STAGING_REFRESH_OLD'
 
-const STANDARD_PLANS = ['standard-0', 'standard-2', 'standard-3', 'standard-4', 'standard-5', 'standard-6', 'standard-7', 'standard-8', 'standard-9']
-
 /**
  * The blue-green fork's plan: Advanced stays Advanced (a fork keeps its source's tier), otherwise
  * the smallest Standard plan whose published storage holds the source's data.
  */
 export function refreshForkPlan(sourcePlan: string, numBytes: number | undefined): {plan: string; reason: string} {
-  if (/:advanced\b/.test(sourcePlan)) return {plan: sourcePlan, reason: 'the source\'s plan: a fork of Advanced stays on Advanced'}
-  const isolated = /:(shield|private)-\d+$/.exec(sourcePlan)
-  if (isolated) return {plan: sourcePlan, reason: `the source's plan: a fork of a ${isolated[1] === 'shield' ? 'Shield' : 'Private'} database stays in its tier`}
+  if (isAdvancedPlan(sourcePlan)) return {plan: sourcePlan, reason: 'the source\'s plan: a fork of Advanced stays on Advanced'}
+  const isolated = isolatedTier(sourcePlan)
+  if (isolated) return {plan: sourcePlan, reason: `the source's plan: a fork of a ${isolated === 'shield' ? 'Shield' : 'Private'} database stays in its tier`}
   const bytes = numBytes ?? 0
   const fits = STANDARD_PLANS.find(plan => (postgresStorageBytes(plan) ?? 0) >= bytes) ?? 'standard-9'
   const size = numBytes === undefined ? 'data of unknown size' : `${(numBytes / 1000 ** 3).toFixed(1)} GB`
@@ -323,7 +321,7 @@ function blueGreenSteps(staging: AppSnapshot, options: RefreshOptions, source: G
   }
   if (!options.backup) return {steps: [...steps, {addonId: old.id, addonName: old.name, app, kind: 'destroy-old'}]}
   // --backup: the old data is captured once staging serves the fork, and the database goes only after it.
-  if (/shield/i.test(old.plan ?? '')) return {keepOld: `${old.plan} has no PGBackups, so it cannot be backed up first (--no-backup destroys it)`, steps}
+  if (isShieldPlan(old.plan ?? '')) return {keepOld: `${old.plan} has no PGBackups, so it cannot be backed up first (--no-backup destroys it)`, steps}
   return {steps: [
     ...steps,
     {addonId: old.id, addonName: old.name, billingApp: old.owner.name, kind: 'backup-target'},

@@ -15,7 +15,7 @@ const HOST_LIST = /^(?:\[[\da-f:.%]+\]|[\w.%-]*)(?::\d*)?(?:,(?:\[[\da-f:.%]+\]|
 const SECRET_QUERY_KEY = /^(?:password|pass|passwd|pwd|secret|token|key|api_?key|access_?token|auth|sslpassword|sslkey)$/i
 
 /** Schemes whose path is a database name or number, which the reports need (`…@host:5432/d9153c9b`). */
-const DATABASE_SCHEME = /^(?:jdbc:)?(?:postgres(?:ql)?(?:\+\w+)?|postgis|ecto|mysql2?(?:\+\w+)?|mariadb|redis|rediss|amqps?|mongodb(?:\+srv)?|memcached?|elasticsearch|es|bonsai):\/\/$/i
+const DATABASE_SCHEME = /^(?:jdbc:)?(?:postgres(?:ql)?(?:\+\w+)?|postgis|pgsql|ecto|mysql2?(?:\+\w+)?|mysqlx|mariadb|redis|rediss|amqps?|mongodb(?:\+srv)?|memcached?|elasticsearch|es|bonsai|kafka(?:\+ssl)?):\/\/$/i
 
 /** decodeURIComponent, or the value as it is when it is not valid percent-encoding. */
 export function decodeSafe(value: string): string {
@@ -79,17 +79,54 @@ export function splitUrl(value: string): UrlParts | undefined {
   return parts
 }
 
+/**
+ * A value that is several URLs, comma-separated (`kafka+ssl://h1:9096,kafka+ssl://h2:9096`): each one
+ * split on its own, or undefined when it is not one or more URLs. A single URL gives a list of one.
+ */
+export function splitUrlList(value: string): UrlParts[] | undefined {
+  const text = value.trim()
+  const pieces = text.split(/,\s*(?=(?:jdbc:)?[a-z][\w+.-]*:\/\/)/i)
+  const parts = pieces.map(piece => splitUrl(piece))
+  if (parts.length === 0 || parts.includes(undefined)) return undefined
+  return parts as UrlParts[]
+}
+
+/**
+ * Whether a path segment can be a secret: a webhook's tokens (`T0A1B2C3D`, Slack's 24-letter key,
+ * Discord's id and token, Zapier's `123456/abcde1`) have a digit, or are long, or mix cases; the
+ * words around them (`services`, `api`, `webhooks`, `hooks`, `catch`) stay readable.
+ */
 function looksGenerated(segment: string): boolean {
-  return segment.length >= 8 && /\d/.test(segment) && /[a-z]/i.test(segment)
+  const text = decodeSafe(segment)
+  if (text.length < 4) return false
+  return /\d/.test(text) || text.length >= 16 || (text.length >= 8 && /[a-z]/.test(text) && /[A-Z]/.test(text))
 }
 
 /**
  * A webhook's secret is its path (`https://hooks.slack.com/services/T0…/B0…/q8R9…`): outside database
- * URLs, every path segment that looks generated (letters and digits, 8 or more) is masked.
+ * URLs, every path segment that can be a token is masked.
  */
-function maskPath(scheme: string, path: string): string {
+export function maskPath(scheme: string, path: string): string {
   if (DATABASE_SCHEME.test(scheme)) return path
   return path.split('/').map(segment => (looksGenerated(segment) ? '****' : segment)).join('/')
+}
+
+const UUID = /^[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}$/i
+
+/**
+ * In free text (a URL nobody registered), only long path tokens are masked: API paths there carry app
+ * names and ids (`/apps/shop-pr-1/…`, uuids) that debugging needs, and registered values (every config
+ * var) are masked by `maskCredential` before this backstop runs.
+ */
+function maskTextPath(scheme: string, path: string): string {
+  if (DATABASE_SCHEME.test(scheme)) return path
+  return path.split('/').map(segment => (segment.length >= 16 && !UUID.test(segment) && looksGenerated(segment) ? '****' : segment)).join('/')
+}
+
+function maskOne(parts: UrlParts): string {
+  let auth = ''
+  if (parts.user !== undefined) auth = `${maskUser(parts.user)}${parts.password === undefined ? '' : ':****'}@`
+  return `${parts.scheme}${auth}${parts.hosts}${maskPath(parts.scheme, parts.path)}${parts.query === undefined ? '' : '?…'}`
 }
 
 /**
@@ -98,11 +135,9 @@ function maskPath(scheme: string, path: string): string {
  * else comes back as `label(value)`: the caller's fingerprint.
  */
 export function maskCredential(value: string, label: (value: string) => string): string {
-  const parts = splitUrl(value.trim())
-  if (!parts) return isKeyValueDsn(value) ? maskKeyValueDsn(value) : label(value)
-  let auth = ''
-  if (parts.user !== undefined) auth = `${maskUser(parts.user)}${parts.password === undefined ? '' : ':****'}@`
-  return `${parts.scheme}${auth}${parts.hosts}${maskPath(parts.scheme, parts.path)}${parts.query === undefined ? '' : '?…'}`
+  const list = splitUrlList(value.trim())
+  if (!list) return isKeyValueDsn(value) ? maskKeyValueDsn(value) : label(value)
+  return list.map(parts => maskOne(parts)).join(',')
 }
 
 /** `host=… dbname=…`: libpq's key/value connection string (at least two `key=value` pairs, one a libpq key). */
@@ -135,19 +170,21 @@ export function maskCredentialsInText(text: string): string {
   return text
     .replace(URL_IN_TEXT, token => {
       const parts = splitUrl(token)
-      if (!parts || (parts.user === undefined && parts.query === undefined)) return token
+      if (!parts) return token
       const auth = parts.user === undefined ? '' : `${maskUser(parts.user)}${parts.password === undefined ? '' : ':****'}@`
-      const query = parts.query === undefined ? '' : `?${maskQuery(parts.query)}`
-      return `${parts.scheme}${auth}${parts.hosts}${parts.path}${query}`
+      const query = parts.query === undefined ? '' : `?${maskQuery(parts.query, !DATABASE_SCHEME.test(parts.scheme))}`
+      return `${parts.scheme}${auth}${parts.hosts}${maskTextPath(parts.scheme, parts.path)}${query}`
     })
     .replace(SECRET_PAIR_IN_TEXT, (_pair, key: string) => `${key}****`)
     .replace(AUTH_HEADER, (_match, kind: string) => `${kind} ****`)
 }
 
-function maskQuery(query: string): string {
+/** A query with its secret values masked: those of secret keys, and outside database URLs every value that can be a token. */
+function maskQuery(query: string, tokens: boolean): string {
   return query.split('&').map(pair => {
     const eq = pair.indexOf('=')
     if (eq < 0) return pair
-    return SECRET_QUERY_KEY.test(decodeSafe(pair.slice(0, eq))) ? `${pair.slice(0, eq)}=****` : pair
+    const secret = SECRET_QUERY_KEY.test(decodeSafe(pair.slice(0, eq))) || (tokens && looksGenerated(pair.slice(eq + 1)))
+    return secret ? `${pair.slice(0, eq)}=****` : pair
   }).join('&')
 }

@@ -1,5 +1,8 @@
+import {createHash} from 'node:crypto'
+
 import {parse as parsePostgresUrl} from 'pg-connection-string'
 
+import {decodeSafe, splitUrlList, type UrlParts} from '../secrets/index.js'
 import {normalizeHost} from './hosts.js'
 
 /**
@@ -16,12 +19,17 @@ import {normalizeHost} from './hosts.js'
  */
 
 export interface Endpoint {
-  /** `postgres`, `redis`, `amqp`, `mysql`, `mongodb`, `http`, or the bare scheme */
+  /** `postgres`, `redis`, `amqp`, `mysql`, `mongodb`, `http`, `kafka`, `memcached`, `proxy`, or the bare scheme */
   family: string
   host: string
   /** the database name or path, without the leading slash */
   path: string
   port: number | undefined
+  /**
+   * On a multi-tenant endpoint (see SERVICE_CLASSES), which tenant: a one-way digest of the credential
+   * that picks it (user and password, or Kafka's prefix). Compared only, never printed.
+   */
+  tenant?: string
 }
 
 export type CredentialForm = 'dsn' | 'jdbc' | 'json' | 'split' | 'url'
@@ -38,6 +46,8 @@ export interface ParsedCredential {
   password?: string
   /** the scheme as written, lower case (`postgresql+asyncpg`), for masked evidence */
   scheme: string
+  /** written as several URLs, one per host (`kafka+ssl://h1:9096,kafka+ssl://h2:9096`) */
+  urlList?: boolean
   user?: string
 }
 
@@ -47,6 +57,26 @@ export interface Credential extends ParsedCredential {
   vars: string[]
 }
 
+/**
+ * The service classes, by scheme family, and what identifies one service of each: the one table the
+ * audit, the guards, the fork and `--fix` read identity from (`identity.ts` compares by it).
+ *
+ * | class | families (schemes) | identity | examples |
+ * |---|---|---|---|
+ * | database | postgres (`postgres`, `postgresql+driver`, `ecto`, JDBC, key/value, split vars) | host + database, any port (the pooler) | Heroku Postgres, its pooler and followers, Crunchy, Stackhero |
+ * | database | mysql, mongodb (`mongodb+srv`: no port), redis (`redis`, `rediss`: database number) | host + port + database | JawsDB, MongoDB Atlas, Key-Value Store, Redis Cloud |
+ * | broker | amqp (`amqp`, `amqps`) | host + port + vhost (the path) | CloudAMQP: a shared server's tenants are its vhosts |
+ * | broker | kafka (`kafka`, `kafka+ssl`, several URLs) | any broker in common + the tenant's prefix (`…_PREFIX` beside the URL) | Apache Kafka on Heroku; Basic plans share a cluster, one prefix each |
+ * | multi-tenant endpoint | http, memcached on a shared host (MULTI_TENANT_HOST); proxy (`socks*`) | host + port + path + tenant (user and password) | SearchBox, Fixie, QuotaGuard, MemCachier |
+ * | endpoint | http (`http`, `https`) with credentials or owned by an add-on, memcached elsewhere | host + port + path | Bonsai (a host per cluster), Elasticsearch, basic-auth APIs |
+ * | telemetry | http, a `…SENTRY_DSN` | as an endpoint; shared, it is a nuisance (warning), not a hazard | Sentry |
+ * | any other scheme | the scheme | host + port + path | `cloudinary://key:secret@cloud`: the cloud is the account |
+ *
+ * Whoever logs in to a database reaches the same data: its user and password are not part of its
+ * identity. On a multi-tenant endpoint the credential picks the tenant, so it is. What is not a
+ * service (a bucket name, a host list, API keys) is compared as a value by the secret rules, and
+ * material that is public by design never counts as a secret (`secrets/public.ts`).
+ */
 interface Family {
   name: string
   port: Record<string, number>
@@ -64,23 +94,41 @@ family('mysql', {mariadb: 3306, mysql: 3306, mysql2: 3306, mysqlx: 33_060})
 family('mongodb', {mongodb: 27_017, 'mongodb+srv': 27_017})
 family('http', {http: 80, https: 443})
 family('memcached', {memcache: 11_211, memcached: 11_211})
+family('kafka', {kafka: 9092, 'kafka+ssl': 9096})
+family('proxy', {socks: 1080, socks4: 1080, socks5: 1080, socks5h: 1080})
 
 const DEFAULT_PORT: Record<string, number> = {mongodb: 27_017, mysql: 3306, postgres: 5432, redis: 6379}
 
-/** `postgresql+psycopg2` → the `postgresql` family; `mongodb+srv` is a scheme of its own. */
+/**
+ * Hosts that serve many customers, each picked by the credential: SearchBox (one host for every
+ * account), the Fixie and QuotaGuard proxies, MemCachier's servers. A host of its own per customer
+ * (Bonsai's `acme-1234.us-east-1.bonsaisearch.net`) is the customer: another key on it is the same data.
+ */
+const MULTI_TENANT_HOST = /(?:^|\.)(?:searchly\.com|searchbox\.io|usefixie\.com|quotaguard\.com|memcachier\.com)$/i
+/** Families that always pick a tenant with their credential: a SOCKS proxy reaches no data of its own. */
+const TENANT_FAMILIES = new Set(['proxy'])
+const TENANT_CAPABLE = new Set(['http', 'memcached', 'proxy'])
+
+/** Whether the user and password of a `family` URL on `host` pick a tenant (the table's multi-tenant rows). */
+function picksTenant(family: string, host: string): boolean {
+  return TENANT_FAMILIES.has(family) || (TENANT_CAPABLE.has(family) && MULTI_TENANT_HOST.test(host))
+}
+
+/** A tenant as identity keeps it: a digest, so the credential is never held where identity is shown. */
+export function tenantOf(...parts: Array<string | undefined>): string | undefined {
+  if (parts.every(part => part === undefined || part === '')) return undefined
+  return createHash('sha256').update(parts.map(part => part ?? '').join('\u0000')).digest('hex').slice(0, 32)
+}
+
+/** `postgresql+psycopg2` → the `postgresql` family; `mongodb+srv` is a scheme of its own, with no port (SRV). */
 function schemeFamily(scheme: string): {name: string; port: number | undefined} {
   const known = FAMILIES[scheme] ?? FAMILIES[scheme.split('+')[0] ?? '']
   if (!known) return {name: scheme, port: undefined}
+  if (scheme.endsWith('+srv')) return {name: known.name, port: undefined}
   return {name: known.name, port: known.port[scheme] ?? known.port[scheme.split('+')[0] ?? '']}
 }
 
-function decode(value: string): string {
-  try {
-    return decodeURIComponent(value)
-  } catch {
-    return value
-  }
-}
+const decode = decodeSafe
 
 function toPort(value: string | undefined, fallback: number | undefined): number | undefined {
   if (value === undefined || value.trim() === '') return fallback
@@ -145,51 +193,65 @@ function postgresParts(userinfo: string, authority: string, path: string, query:
   return {database: database || user || '', hosts: list, password: first.password || undefined, user}
 }
 
-const URL_FORM = /^(jdbc:)?([a-z][\w+.-]*):\/\/([^/?#]*)([^?#]*)(\?[^#]*)?(#.*)?$/i
+/** The userinfo of split URL parts, percent-encoded again for a parser that reads a URL. */
+function encodedUserinfo(parts: UrlParts): string {
+  if (parts.user === undefined) return ''
+  const password = parts.password === undefined ? '' : `:${encodeURIComponent(decode(parts.password))}`
+  return `${encodeURIComponent(decode(parts.user))}${password}@`
+}
 
-/** A URL in any of its forms, or undefined. */
+/**
+ * A URL in any of its forms, or undefined. It is split by the one splitter the masking uses
+ * (`secrets/mask.ts`): the userinfo ends at the last `@` a host follows, so a password holding a raw
+ * `/`, `@` or `#` is read, and a value of several URLs (Kafka's brokers) gives one endpoint each.
+ */
 function parseUrl(value: string): ParsedCredential | undefined {
-  const match = URL_FORM.exec(value)
-  if (!match) return undefined
-  const [, jdbc, rawScheme = '', rawAuthority = '', rawPath = '', rawQuery = ''] = match
-  const scheme = rawScheme.toLowerCase()
-  const at = rawAuthority.lastIndexOf('@')
-  const userinfo = at === -1 ? '' : rawAuthority.slice(0, at + 1)
-  const authority = at === -1 ? rawAuthority : rawAuthority.slice(at + 1)
+  const list = splitUrlList(value)
+  const [parts] = list ?? []
+  if (!list || !parts) return undefined
+  const jdbc = /^jdbc:/i.test(parts.scheme)
+  const scheme = parts.scheme.replace(/^jdbc:/i, '').replace(/:\/\/$/, '').toLowerCase()
   const {name, port: defaultPort} = schemeFamily(scheme)
-  const query = new URLSearchParams(rawQuery.slice(1))
-  const path = rawPath.replace(/^\/+/, '').replace(/\/+$/, '')
+  const query = new URLSearchParams(parts.query ?? '')
+  const path = parts.path.replace(/^\/+/, '').replace(/\/+$/, '')
   const form: CredentialForm = jdbc ? 'jdbc' : 'url'
-  const hasUserinfo = at !== -1
-  if (name === 'postgres') {
+  const hasUserinfo = parts.user !== undefined
+  if (name === 'postgres' && list.length === 1) {
     // JDBC drivers read user and password from the query but not libpq's host/port/dbname overrides.
-    const parts = postgresParts(userinfo, authority, path, query, !jdbc)
-    if (!parts) return undefined
-    const endpoints = parts.hosts
-      .map(({host, port}) => ({family: name, host: normalizeHost(host || 'localhost'), path: parts.database, port: toPort(port, defaultPort)}))
+    const postgres = postgresParts(encodedUserinfo(parts), parts.hosts, path, query, !jdbc)
+    if (!postgres) return undefined
+    const endpoints = postgres.hosts
+      .map(({host, port}) => ({family: name, host: normalizeHost(host || 'localhost'), path: postgres.database, port: toPort(port, defaultPort)}))
       .filter(endpoint => endpoint.host !== '')
     if (endpoints.length === 0) return undefined
-    const user = jdbc ? query.get('user') ?? parts.user : parts.user
-    const password = jdbc ? query.get('password') ?? parts.password : parts.password
+    const user = jdbc ? query.get('user') ?? postgres.user : postgres.user
+    const password = jdbc ? query.get('password') ?? postgres.password : postgres.password
     return {endpoints, family: name, form, hasUserinfo, password: password || undefined, scheme: `${jdbc ? 'jdbc:' : ''}${scheme}`, user: user || undefined}
   }
 
-  let decodedPath = decode(path)
-  // Redis selects database 0 when the path is empty.
-  if (name === 'redis' && decodedPath === '') decodedPath = '0'
-  const endpoints = hostList(authority)
-    .map(({host, port}) => ({family: name, host: normalizeHost(host), path: decodedPath, port: toPort(port, defaultPort)}))
-    .filter(endpoint => endpoint.host !== '')
+  const user = parts.user ? decode(parts.user) : undefined
+  const password = parts.password ? decode(parts.password) : undefined
+  const tenant = tenantOf(user, password)
+  const endpoints = list.flatMap(one => {
+    let decodedPath = decode(one.path.replace(/^\/+/, '').replace(/\/+$/, ''))
+    // Redis selects database 0 when the path is empty.
+    if (name === 'redis' && decodedPath === '') decodedPath = '0'
+    return hostList(one.hosts).map(({host, port}) => {
+      const normalized = normalizeHost(host)
+      const picked = tenant && picksTenant(name, normalized) ? {tenant} : {}
+      return {family: name, host: normalized, path: decodedPath, port: toPort(port, defaultPort), ...picked}
+    })
+  }).filter(endpoint => endpoint.host !== '')
   if (endpoints.length === 0) return undefined
-  const [user, password] = userinfo.slice(0, -1).split(/:(.*)/s)
   return {
     endpoints,
     family: name,
     form,
     hasUserinfo,
-    password: password ? decode(password) : undefined,
+    password,
     scheme: `${jdbc ? 'jdbc:' : ''}${scheme}`,
-    user: user ? decode(user) : undefined,
+    ...(list.length > 1 ? {urlList: true} : {}),
+    user,
   }
 }
 
@@ -381,11 +443,25 @@ export function splitCredentials(vars: Readonly<Record<string, string>>): Creden
   return credentials
 }
 
+/**
+ * A Kafka URL's tenant on a shared (Basic) cluster: the prefix Heroku sets beside it (`KAFKA_URL` and
+ * `KAFKA_PREFIX`, `HEROKU_KAFKA_GRAY_URL` and `HEROKU_KAFKA_GRAY_PREFIX`). Topics and groups of another
+ * prefix are another tenant's; a dedicated cluster has no prefix.
+ */
+function withKafkaPrefix(credential: Credential, configVars: Readonly<Record<string, string>>): Credential {
+  const [name = ''] = credential.vars
+  if (credential.family !== 'kafka' || !/_URL$/i.test(name)) return credential
+  const prefix = configVars[name.replace(/_URL$/i, '_PREFIX')]?.trim()
+  if (!prefix) return credential
+  const tenant = tenantOf('kafka-prefix', prefix)
+  return {...credential, endpoints: credential.endpoints.map(endpoint => ({...endpoint, tenant}))}
+}
+
 /** Every credential an app's config holds, in every form, with the config var names it comes from. */
 export function credentialsOf(configVars: Readonly<Record<string, string>>): Credential[] {
   const credentials: Credential[] = []
   for (const [name, value] of Object.entries(configVars).sort(([a], [b]) => a.localeCompare(b))) {
-    for (const credential of credentialsIn(value)) credentials.push({...credential, vars: [name]})
+    for (const credential of credentialsIn(value)) credentials.push(withKafkaPrefix({...credential, vars: [name]}, configVars))
   }
 
   return [...credentials, ...splitCredentials(configVars)]
@@ -398,8 +474,13 @@ function maskUser(user: string | undefined): string {
   return user ? `${user.slice(0, 1)}***` : ''
 }
 
+/** `host:port`, `[::1]:5432`, or the host alone where the port is not written (an SRV name: `mongodb+srv`). */
+function hostText(e: Endpoint): string {
+  return `${e.host.includes(':') ? `[${e.host}]` : e.host}${e.port === undefined ? '' : `:${e.port}`}`
+}
+
 function hostsText(credential: ParsedCredential): string {
-  return credential.endpoints.map(e => `${e.host.includes(':') ? `[${e.host}]` : e.host}${e.port === undefined ? '' : `:${e.port}`}`).join(',')
+  return credential.endpoints.map(e => hostText(e)).join(',')
 }
 
 /**
@@ -424,6 +505,8 @@ export function maskCredential(credential: Credential | ParsedCredential): strin
     }
 
     default: {
+      // Several URLs (Kafka's brokers) are shown as several URLs, each one as it can be pasted.
+      if (credential.urlList) return credential.endpoints.map(e => `${credential.scheme}://${auth}${hostText(e)}${path ? `/${path}` : ''}`).join(',')
       return `${credential.form === 'json' ? 'JSON with ' : ''}${credential.scheme}://${auth}${hostsText(credential)}/${path}`
     }
   }

@@ -11,7 +11,9 @@
  *   with a resolved `HostTable`, an address in common);
  * - for Postgres the port does not matter: the same host and database on another port is the
  *   server's connection pooler, so the same database; another database name is not shared;
- * - for every other family the port must match too (Redis instances share hosts).
+ * - for every other family the port must match too (Redis instances share hosts);
+ * - on a multi-tenant endpoint (SearchBox, Fixie, QuotaGuard, MemCachier, a Basic Kafka cluster) the
+ *   tenant must match too: the user and password, or Kafka's prefix (see SERVICE_CLASSES in credentials.ts).
  */
 import {type Credential, credentialsIn, credentialsOf, type Endpoint, parseCredential, type ParsedCredential} from './credentials.js'
 import {type HostTable, sameHost, unresolved} from './hosts.js'
@@ -29,8 +31,9 @@ export function endpointsOf(value: string | undefined): Endpoint[] {
   return credentialsIn(value).flatMap(credential => credential.endpoints)
 }
 
+/** The same family, database or path, port (outside Postgres) and tenant (on a multi-tenant endpoint: credentials.ts's table). */
 function sameShape(a: Endpoint, b: Endpoint): boolean {
-  return a.family === b.family && a.path === b.path && (a.family === 'postgres' || a.port === b.port)
+  return a.family === b.family && a.path === b.path && (a.family === 'postgres' || a.port === b.port) && a.tenant === b.tenant
 }
 
 /** True when two endpoints are the same database or service. Pure. */

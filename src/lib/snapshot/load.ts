@@ -8,6 +8,10 @@ import {
   type Pipeline,
   type PipelineCoupling,
   advancedAsDataDatabase,
+  dataLeaderName,
+  dataPlanName,
+  dataTableCount,
+  generationName,
   postgresMajor,
 } from '../heroku/types.js'
 import {currentSecrets, maskUrl} from '../secrets/index.js'
@@ -73,10 +77,10 @@ function toAttachmentRef(attachment: AddOnAttachment, addons: Map<string, AddOn>
   }
 }
 
-/** A follower's leader: the Data API names it in `leader` and gives its URL in `following`. */
+/** A follower's leader: the Data API names it in `leader` ({addon_id, name}) and gives its URL in `following`. */
 function followingLabel(db: DataDatabase | undefined): null | string {
   if (!db?.following && !db?.leader) return null
-  return db.leader || maskUrl(db.following ?? '')
+  return dataLeaderName(db) ?? maskUrl(db.following ?? '')
 }
 
 function toDatabaseInfo(addon: AddonRef, db: DataDatabase | undefined): DatabaseInfo {
@@ -87,8 +91,8 @@ function toDatabaseInfo(addon: AddonRef, db: DataDatabase | undefined): Database
     ...(db?.following ? {followingUrl: db.following} : {}),
     majorVersion: postgresMajor(db),
     numBytes: db?.num_bytes,
-    numTables: db?.num_tables,
-    plan: db?.plan ?? addon.plan,
+    numTables: dataTableCount(db),
+    plan: dataPlanName(db) ?? addon.plan,
   }
 }
 
@@ -227,7 +231,7 @@ async function loadOne(client: HerokuClient, ref: string, shared: SharedLoad, op
     app: {
       buildpacks: buildpacks.map(b => b.buildpack?.url ?? b.buildpack?.name ?? '').filter(Boolean),
       id: app.id,
-      ...(app.generation?.name ? {generation: app.generation.name} : {}),
+      ...(generationName(app.generation) ? {generation: generationName(app.generation)} : {}),
       maintenance: app.maintenance ?? false,
       name: app.name,
       region: app.region?.name,

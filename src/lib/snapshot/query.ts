@@ -37,3 +37,8 @@ export function primaryPostgres(snapshot: Pick<AppSnapshot, 'attachments' | 'dat
   const postgres = snapshot.attachments.filter(attachment => isPostgresAttachment(attachment))
   return postgres.find(attachment => attachment.name === 'DATABASE') ?? [...postgres].sort(leadersFirst(snapshot))[0]
 }
+
+/** The attachment of `snapshot` that exposes config var `name`, if an add-on owns it. */
+export function attachmentExposing(snapshot: AppSnapshot, name: string): AttachmentRef | undefined {
+  return snapshot.attachments.find(attachment => attachment.configVarNames.includes(name))
+}

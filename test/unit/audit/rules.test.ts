@@ -2,7 +2,7 @@ import {expect} from 'chai'
 
 import {FINDING_CODES, findingCodesMarkdown} from '../../../src/lib/audit/codes.js'
 import {remedyCommand} from '../../../src/lib/audit/remedy.js'
-import {auditContext, auditStaging, planTier, protectedStage, RULES, sideEffectCategory} from '../../../src/lib/audit/rules.js'
+import {auditContext, auditStaging, protectedStage, RULES, sideEffectCategory} from '../../../src/lib/audit/rules.js'
 import type {AuditFinding, FindingCode} from '../../../src/lib/audit/types.js'
 import {fingerprint} from '../../../src/lib/secrets/index.js'
 import type {AppSnapshot} from '../../../src/lib/snapshot/types.js'
@@ -328,11 +328,6 @@ describe('audit rules', function () {
       const staging = cleanStagingSnapshot()
       staging.attachments = [attachmentRef('DATABASE', {...STAGING_PG, plan: 'heroku-postgresql:standard-2'})]
       expect(only(audit(staging), 'POSTGRES_PLAN_DRIFT')).to.deep.equal([])
-    })
-
-    it('reads tiers from plan names', function () {
-      expect(['heroku-postgresql:essential-0', 'standard-2', 'Premium 4', 'heroku-postgresql:hobby-dev', undefined].map(plan => planTier(plan)))
-        .to.deep.equal(['essential', 'standard', 'premium', 'hobby', undefined])
     })
   })
 

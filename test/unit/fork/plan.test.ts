@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 
-import {checkTarget, chooseDataMethod, desiredConfig, planFork, postgresStorageBytes, smallestPlanHolding} from '../../../src/lib/fork/plan.js'
+import {checkTarget, chooseDataMethod, desiredConfig, planFork, smallestPlanHolding} from '../../../src/lib/fork/plan.js'
 import {type AddonPlanItem, type ConfigDecision, FORK_MARKER, type ForkPlan} from '../../../src/lib/fork/types.js'
 import {ADDONS, addon, attachment, catalogue, fork, GB, options, PROD_DB_URL, PROD_ID, production, SECRET_KEY_BASE} from './fixtures.js'
 
@@ -400,12 +400,6 @@ describe('fork plan', function () {
   })
 
   describe('plan catalogue helpers', function () {
-    it('knows the published Postgres storage limits', function () {
-      expect(postgresStorageBytes('heroku-postgresql:essential-0')).to.equal(1 * GB)
-      expect(postgresStorageBytes('premium-2')).to.equal(256 * GB)
-      expect(postgresStorageBytes('heroku-postgresql:mini')).to.equal(undefined)
-    })
-
     it('chooses the cheapest installable plan that holds the data, preferring a storage the API reports', function () {
       const plans = [
         {installable: true, name: 'p:a', priceCents: 100, storageBytes: 1},
