@@ -27,12 +27,8 @@ const SECRETS = {
   STRIPE_SECRET_KEY: 'sk_live_51ShopProduction000000000000000',
   TWILIO_AUTH_TOKEN: '0123456789abcdef0123456789abcdef',
 }
-const PLAIN = {FEATURE_CHECKOUT_V2: 'true', NODE_ENV: 'production', WEB_CONCURRENCY: '4'}
-/**
- * Public material: the plan copies it. Added only where the fork does not run to its audit, which
- * still rates a shared publishable key critical until audit/rules.ts asks secrets/public.ts too.
- */
-const PUBLIC = {STRIPE_PUBLISHABLE_KEY: 'pk_live_51ShopProductionPublishable000'}
+/** Copied: plain settings and public material (a publishable key, secrets/public.ts). */
+const PLAIN = {FEATURE_CHECKOUT_V2: 'true', NODE_ENV: 'production', STRIPE_PUBLISHABLE_KEY: 'pk_live_51ShopProductionPublishable000', WEB_CONCURRENCY: '4'}
 
 async function seed(emu: Emulator): Promise<void> {
   await emu.seed({
@@ -78,7 +74,7 @@ describe('staging:fork copies no secret and starts no dyno before its audit pass
     for (const key of ['RAILS_MASTER_KEY', 'STRIPE_SECRET_KEY', 'SENDGRID_API_KEY', 'TWILIO_AUTH_TOKEN', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'INTERNAL_API_TOKEN']) expect(config, key).not.to.have.property(key)
     // The plan and --json name the decisions, never a value.
     const groups = Object.fromEntries(result.plan.config.map(d => [d.key, d.group]))
-    expect(groups).to.include({DJANGO_SECRET_KEY: 'regenerated', RAILS_MASTER_KEY: 'per-environment', SECRET_KEY_BASE: 'regenerated', STRIPE_SECRET_KEY: 'withheld', WEB_CONCURRENCY: 'copied'})
+    expect(groups).to.include({DJANGO_SECRET_KEY: 'regenerated', RAILS_MASTER_KEY: 'per-environment', SECRET_KEY_BASE: 'regenerated', STRIPE_PUBLISHABLE_KEY: 'copied', STRIPE_SECRET_KEY: 'withheld', WEB_CONCURRENCY: 'copied'})
     expect(result.plan.config.find(d => d.key === 'STRIPE_SECRET_KEY')).to.deep.include({fix: '--set STRIPE_SECRET_KEY=VALUE', live: true})
     for (const value of [...Object.values(SECRETS), config.SECRET_KEY_BASE ?? '']) expect(`${run.stdout}${run.stderr}`).not.to.contain(value)
     // The audit passed: scaled to the requested formation, and only in the last request.
@@ -90,8 +86,6 @@ describe('staging:fork copies no secret and starts no dyno before its audit pass
   })
 
   it('copies a secret named with --copy-config, saying "copied on purpose", and public material', async function () {
-    expect((await fixture.api('PATCH', `/apps/${PRODUCTION}/config-vars`, PUBLIC)).status).to.equal(200)
-    fixture.emu.clearJournal()
     const run = await fork(fixture.emu, ['--copy-config', 'STRIPE_SECRET_KEY', '--set', 'REDIS_URL=redis://h:s@staging-redis.shop.internal:6379', '--dry-run'])
     expect(run.error, run.stderr).to.equal(undefined)
     expect(run.stdout).to.match(/STRIPE_SECRET_KEY\s+copied on purpose \(--copy-config\): a Stripe live secret key/)
