@@ -1,5 +1,7 @@
 import {randomBytes, randomInt} from 'node:crypto'
 
+import {isTrivialValue} from './classify.js'
+
 /**
  * What kind of secret a config var holds, for the fork's decision about it. One table, by name and
  * by value shape. Pure apart from `regenerate`, which draws from the system's CSPRNG.
@@ -80,7 +82,8 @@ export type SecretTest = (name: string, value: string) => boolean
 export function secretKind(name: string, value: string, secretLooking: SecretTest): SecretKind | undefined {
   const upper = name.toUpperCase()
   const trimmed = value.trim()
-  if (trimmed === '') return undefined
+  // Flags, numbers and tiny values are settings, whatever the name says.
+  if (isTrivialValue(trimmed)) return undefined
   if (DECRYPT_NAMES.test(upper) || /^AGE-SECRET-KEY-1/.test(trimmed)) return {class: 'decrypts', what: 'key that decrypts committed files or stored data'}
   const vendor = THIRD_PARTY.find(shape => (shape.value ? shape.value.test(trimmed) : false) || (shape.name ? shape.name.test(upper) : false))
   if (vendor) return {class: 'third-party', what: vendor.what, ...(vendor.live ? {live: true} : {})}
@@ -108,6 +111,7 @@ function randomFrom(alphabet: string, length: number): string {
 
 /** The alphabet a value is drawn from: the character classes it uses, and each other character it holds. */
 function alphabetOf(body: string): string {
+  if (/^\d+$/.test(body)) return DIGITS
   if (/^[\da-f]+$/.test(body)) return `${DIGITS}abcdef`
   if (/^[\dA-F]+$/.test(body)) return `${DIGITS}ABCDEF`
   let alphabet = ''

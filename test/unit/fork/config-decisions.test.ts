@@ -38,6 +38,7 @@ describe('fork config decisions (secrets/kinds.ts)', function () {
     it('copies a look-alike that is not a signing key (a name that only contains the words)', function () {
       expect(decide('SESSION_SECRET_ROTATION_DAYS', '30')).to.deep.include({action: 'copy', reason: 'copied from production'})
       expect(decide('APP_KEY_PREFIX', 'acme')).to.deep.include({action: 'copy'})
+      expect(decide('JWT_SECRET', 'false'), 'a flag under a secret\'s name').to.deep.include({action: 'copy'})
     })
 
     it('gives a fresh value of the same length and alphabet, keeping Laravel\'s base64: prefix', function () {
@@ -47,6 +48,7 @@ describe('fork config decisions (secrets/kinds.ts)', function () {
       expect(Buffer.from(fresh.slice(7), 'base64')).to.have.length(32)
       expect(regenerate('0123456789abcdef0123456789abcdef')).to.match(/^[\da-f]{32}$/)
       expect(regenerate('ABCDEF0123456789')).to.match(/^[\dA-F]{16}$/)
+      expect(regenerate('8264019375510284')).to.match(/^\d{16}$/)
     })
 
     it('keeps length and alphabet for any value (property)', function () {
