@@ -6,6 +6,7 @@ import {HerokuClient} from '../../../src/lib/heroku/client.js'
 import type {StepEvent} from '../../../src/lib/execute/steps.js'
 import {executeRefresh, RefreshStepError} from '../../../src/lib/refresh/execute.js'
 import {planRefresh, type RefreshOptions, type RefreshPlan} from '../../../src/lib/refresh/plan.js'
+import {parseRules} from '../../../src/lib/refresh/rules.js'
 import {loadConfig} from '../../helpers/run.js'
 import {PROD_DB_URL, production, STAGING, STAGING_DB_URL, staging} from '../target/fixtures.js'
 
@@ -175,6 +176,31 @@ describe('refresh: executeRefresh', function () {
     expect(failure.message).to.contain('not in maintenance mode')
     expect(failure.fix).to.contain('fix bad.sql and run heroku staging:refresh -a acme-staging --sanitize bad.sql again')
     expect(failure.state).to.deep.include({copyStarted: true, maintenanceOn: false, purge: {backup: 'b007', kind: 'restored'}})
+  })
+
+  it('the backstop: a likely-PII column found in the copy stops with exit 4 and restores the backup; a clean copy passes (silent)', async function () {
+    const rules = parseRules('r.yml', 'tables:\n  users:\n    email: fake_email\n')
+    const schema = [{column: 'email', dataType: 'text', schema: 'public', table: 'users'}, {column: 'phone', dataType: 'text', schema: 'public', table: 'users'}]
+    nock(PLATFORM)
+      .patch('/apps/acme-staging', {maintenance: true}).reply(200, {})
+      .patch('/apps/acme-staging/formation').reply(200, [])
+      .patch('/apps/acme-staging/formation').reply(200, [])
+      .patch('/apps/acme-staging', {maintenance: false}).reply(200, {})
+    const data = nock(DATA)
+      .post('/client/v11/databases/addon-staging-db/backups').reply(201, done(backup, 1000))
+      .post('/client/v11/databases/addon-staging-db/transfers').reply(201, done(copy, 9000))
+      .get('/client/v11/apps/acme-staging/transfers/backup-uuid').reply(200, {...done(backup, 1000), to_url: 'https://backups.example/b007'})
+      .post('/client/v11/databases/addon-staging-db/restores').reply(201, done({from_type: 'gof3r', num: 9, to_type: 'pg_restore', uuid: 'restore-uuid'}, 1000))
+    let sanitized = false
+    const plan = makePlan({pii: {allow: [], rules}, sanitize: {file: 'r.yml', sql: 'SELECT 1'}})
+    const error = await executeRefresh(await client(), plan, {production: [production()], poll: FAST, readSchema: async () => schema, runSql: async () => {
+      sanitized = true
+    }}).then(() => undefined, (error_: unknown) => error_)
+    data.done()
+    const failure = error as RefreshStepError
+    expect(failure.exit).to.equal(4)
+    expect(failure.message).to.contain('users.phone (phone)').and.contain('restored from backup b007')
+    expect(sanitized, 'the sanitize SQL never ran').to.equal(false)
   })
 
   it('resets the target when the sanitize file fails with --no-backup, and keeps staging out of service', async function () {
