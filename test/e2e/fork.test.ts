@@ -83,7 +83,8 @@ const MUTATING_STEPS: Array<Pick<FaultRule, 'method' | 'nth' | 'path'> & {step: 
   {method: 'POST', nth: 1, path: '^/pipeline-couplings$', step: 'couple to the pipeline'},
   {method: 'POST', nth: 1, path: '^/client/v11/databases/[^/]+/transfers$', step: 'start the data transfer'},
   {method: 'POST', nth: 1, path: '^/apps/[^/]+/releases$', step: 'release the slug'},
-  {method: 'PATCH', nth: 1, path: '^/apps/[^/]+/formation$', step: 'scale the formation'},
+  {method: 'PATCH', nth: 1, path: '^/apps/[^/]+/formation$', step: 'hold the formation at 0'},
+  {method: 'PATCH', nth: 2, path: '^/apps/[^/]+/formation$', step: 'scale the formation once the audit passed'},
 ]
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g
@@ -275,10 +276,10 @@ describe('staging:fork against the emulator', function () {
       expect(mutating(emu)).to.deep.equal([])
     })
 
-    it('exits 1 when the audit finds a critical finding (secrets left identical), naming each', async function () {
-      const run = await fork(emu, ['--from', topology.production.app])
+    it('exits 1 when the audit finds a critical finding (secrets copied on purpose), naming each', async function () {
+      const run = await fork(emu, ['--from', topology.production.app, '--copy-config', 'SECRET_KEY_BASE', '--copy-config', 'STRIPE_API_KEY'])
       expect(run.error?.oclif?.exit).to.equal(1)
-      expect(run.error?.message).to.contain(`The fork ${FORK} has 2 critical findings.`)
+      expect(run.error?.message).to.contain(`The fork ${FORK} has 2 critical findings: its dynos stay at 0.`)
       expect(run.stdout).to.match(/critical\s+SHARED_SECRET: SECRET_KEY_BASE/)
       expect(run.stdout).to.match(/critical\s+SHARED_SECRET: STRIPE_API_KEY/)
       expect(run.stdout).to.contain(`DATABASE_URL of ${FORK} belongs to`)

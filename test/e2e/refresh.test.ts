@@ -332,20 +332,21 @@ describe('staging:refresh against the emulator', function () {
       expect(run.stdout).to.contain(`sanitize     ${EXAMPLE_SANITIZE} applied`)
     })
 
-    it('leaves staging in maintenance, and nothing half-applied, when the sanitize file fails', async function () {
+    it('rolls the sanitize file back and restores staging from its backup when it fails: nothing half-applied, no unsanitized copy', async function () {
       const topology = await fixture.reseed(seedCleanPair)
       const productionBefore = await checksum(topology.production.databaseUrl)
+      const stagingBefore = await checksum(topology.staging.databaseUrl)
       const file = sqlFile("UPDATE users SET name = 'half applied';\nUPDATE users SET email = NULL;\n")
       const run = await refresh(emu, ['-a', 'acme-staging', '--confirm', 'acme-staging', '--sanitize', file])
       expect(run.error?.oclif?.exit).to.equal(5)
-      expect(run.error?.message).to.contain('rolled back').and.contain('null value').and.contain('IN maintenance mode')
-      expect(run.error?.message).to.contain(`Fix ${file} and run heroku staging:refresh -a acme-staging --sanitize ${file} again`)
+      expect(run.error?.message).to.contain('rolled back').and.contain('null value').and.match(/was restored from backup b\d+, taken before the copy/)
+      expect(run.error?.message).to.contain(`fix ${file} and run heroku staging:refresh -a acme-staging --sanitize ${file} again`)
       const app = await apiGet<{maintenance: boolean}>(emu, '/apps/acme-staging')
-      expect(app.maintenance).to.equal(true)
-      const [halfApplied] = await query<{n: string}>(topology.staging.databaseUrl, "SELECT count(*) AS n FROM users WHERE name = 'half applied'")
-      expect(Number(halfApplied?.n)).to.equal(0)
-      // The copy itself is in place, unsanitized, exactly production's data.
-      expect(await checksum(topology.staging.databaseUrl)).to.equal(productionBefore)
+      expect(app.maintenance).to.equal(false)
+      // Staging holds its own data again, not production's copy.
+      expect(await checksum(topology.staging.databaseUrl)).to.equal(stagingBefore)
+      expect(await checksum(topology.staging.databaseUrl)).not.to.equal(productionBefore)
+      expect(await checksum(topology.production.databaseUrl)).to.equal(productionBefore)
     })
   })
 

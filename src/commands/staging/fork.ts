@@ -17,6 +17,7 @@ export default class Fork extends StagingCommand {
   static override examples = FORK_EXAMPLES
 
   static override flags = {
+    'copy-config': Flags.string({description: 'copy this secret config var from production on purpose (repeatable); secrets are otherwise never copied', multiple: true}),
     data: Flags.string({description: 'how production\'s data gets in: copy, fork (a Postgres fork) or none', options: ['copy', 'fork', 'none']}),
     'destroy-on-failure': Flags.boolean({description: 'if a step fails, destroy the fork app (by default nothing is destroyed and a re-run resumes)'}),
     'dry-run': Flags.boolean({description: 'print the plan and stop: no request that changes anything is sent'}),

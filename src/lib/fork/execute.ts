@@ -11,7 +11,7 @@ import {GuardedClient, ProductionGuard} from '../production/guarded-client.js'
 import {forwardReports, runSteps, type Step, type StepContext, type StepEvent, type StepOutcome, StepsFailedError, type FailedStepRun} from '../execute/steps.js'
 import type {ForkLedger} from './ledger.js'
 import {desiredConfig} from './plan.js'
-import {type AddonPlanItem, FORK_MARKER, FORK_STAGE, type ForkPlan, type StepReport} from './types.js'
+import {type AddonPlanItem, FORK_MARKER, FORK_STAGE, type ForkPlan, type FormationPlanItem, type StepReport} from './types.js'
 
 /**
  * The fork's executor: idempotent steps run through the guarded client. Each step first reads
@@ -139,7 +139,7 @@ class Fork {
 
     steps.push(
       {apply: async () => this.ensureRelease(), deps: before, id: 'release', label: plan.release ? `Release v${plan.release.version}'s slug` : 'Release'},
-      {apply: async () => this.ensureFormation(), deps: ['release'], id: 'formation', label: 'Formation'},
+      {apply: async () => this.ensureHeld(), deps: ['release'], id: 'formation', label: 'Formation held at 0 until the audit passes'},
       {apply: async () => this.ensurePipeline(), deps: ['marker'], id: 'pipeline', label: plan.pipeline ? `Couple to pipeline ${plan.pipeline.name} at stage ${FORK_STAGE}` : 'Pipeline'},
     )
     return steps
@@ -273,11 +273,15 @@ class Fork {
 
   private async ensureConfig(): Promise<Outcome> {
     currentSecrets().registerConfig(this.options.set)
-    const desired = desiredConfig(this.plan, this.production, this.options.set)
-    const missing = (current: ConfigVars) => Object.fromEntries(Object.entries(desired).filter(([key, value]) => current[key] !== value))
-    const changes = missing(await this.config())
+    const before = await this.config()
+    const desired = desiredConfig(this.plan, this.production, this.options.set, before)
+    // Fresh values are secrets of the fork's own: masked like every loaded value.
+    currentSecrets().registerConfig(Object.fromEntries(Object.entries(desired).filter((pair): pair is [string, string] => pair[1] !== null)))
+    const missing = (current: ConfigVars) => Object.fromEntries(Object.entries(desired).filter(([key, value]) => (value === null ? key in current : current[key] !== value)))
+    const changes = missing(before)
     const keys = Object.keys(changes)
-    if (keys.length === 0) return {detail: `${Object.keys(desired).length - 1} vars in place`, status: 'already-done'}
+    const held = Object.values(desired).filter(value => value !== null).length - 1
+    if (keys.length === 0) return {detail: `${held} vars in place`, status: 'already-done'}
     await this.mutate(
       async () => this.api.updateConfigVars(this.appId, changes),
       async () => {
@@ -285,7 +289,8 @@ class Fork {
         return Object.keys(missing(config)).length === 0 ? config : undefined
       },
     )
-    return {detail: `${keys.length} set`, status: 'done'}
+    const unset = keys.filter(key => changes[key] === null).length
+    return {detail: `${keys.length - unset} set${unset > 0 ? `, ${unset} of production's removed` : ''}`, status: 'done'}
   }
 
   // ---- add-ons -------------------------------------------------------------------------------
@@ -512,26 +517,53 @@ class Fork {
     return {detail: `v${done.version}`, status: 'done'}
   }
 
-  private async formationUpdates(): Promise<Array<{quantity: number; size: string; type: string}>> {
+  /** The updates that bring the fork's formation to `quantity(type)` dynos of the plan's sizes. */
+  private async formationUpdates(quantity: (want: FormationPlanItem) => number): Promise<Array<{quantity: number; size: string; type: string}>> {
     const current = await this.api.formation(this.appId)
     return this.plan.formation
       .filter(want => {
         const have = current.find(f => f.type === want.type)
-        return !have || have.quantity !== want.quantity || (have.size ?? '').toLowerCase() !== want.size.toLowerCase()
+        return !have || have.quantity !== quantity(want) || (have.size ?? '').toLowerCase() !== want.size.toLowerCase()
       })
-      .map(want => ({quantity: want.quantity, size: want.size, type: want.type}))
+      .map(want => ({quantity: quantity(want), size: want.size, type: want.type}))
   }
 
-  private async ensureFormation(): Promise<Outcome> {
-    if (!this.plan.release || this.plan.formation.length === 0) return {detail: 'nothing released', status: 'skipped'}
-    const summary = this.plan.formation.map(f => `${f.type} ${f.quantity}×${f.size}`).join(', ')
-    const updates = await this.formationUpdates()
+  private async scaleTo(quantity: (want: FormationPlanItem) => number, summary: string): Promise<Outcome> {
+    const updates = await this.formationUpdates(quantity)
     if (updates.length === 0) return {detail: summary, status: 'already-done'}
     await this.mutate<unknown>(
       async () => this.api.updateFormation(this.appId, updates),
-      async () => ((await this.formationUpdates()).length === 0 ? true : undefined),
+      async () => ((await this.formationUpdates(quantity)).length === 0 ? true : undefined),
     )
     return {detail: summary, status: 'done'}
+  }
+
+  /**
+   * Every process type at 0 (in the plan's sizes) right after the release, before the audit: a first
+   * release starts web=1 on Heroku. A fork an earlier run already scaled to the plan's formation
+   * (its audit passed then) is left as it is: the audit decides again before this run ends.
+   */
+  private async ensureHeld(): Promise<Outcome> {
+    if (!this.plan.release || this.plan.formation.length === 0) return {detail: 'nothing released', status: 'skipped'}
+    if ((await this.formationUpdates(want => want.quantity)).length === 0 && this.plan.formation.some(f => f.quantity > 0)) {
+      return {detail: 'scaled by an earlier run whose audit passed; the audit decides again', status: 'already-done'}
+    }
+
+    return this.scaleTo(() => 0, this.plan.formation.map(f => `${f.type} 0×${f.size}`).join(', '))
+  }
+
+  /** After the audit: the plan's formation when it has no critical finding, every type at 0 otherwise. */
+  async ensureScaled(verified: boolean): Promise<Outcome> {
+    if (!this.plan.release || this.plan.formation.length === 0) return {detail: 'nothing released', status: 'skipped'}
+    if (!verified) return this.scaleTo(() => 0, 'held at 0: the audit has a critical finding')
+    return this.scaleTo(want => want.quantity, this.plan.formation.map(f => `${f.type} ${f.quantity}×${f.size}`).join(', '))
+  }
+
+  /** Continues on the app `--to` names (after executeFork): the scale step needs its id. */
+  async findTarget(): Promise<void> {
+    const app = await this.findApp()
+    if (!app) throw new Error(`${this.plan.target.name} does not exist.`)
+    this.app = {id: app.id, name: app.name, webUrl: app.web_url ?? undefined}
   }
 
   private async coupling(): Promise<PipelineCoupling | undefined> {
@@ -564,6 +596,22 @@ export async function executeFork(options: ExecuteOptions): Promise<ExecuteResul
   if (run.failure?.error instanceof ForkRefusedError) throw run.failure.error
   if (run.failure) throw new ForkFailedError({...run, failure: run.failure}, options.resume ?? `heroku staging:fork --from ${options.plan.source.name} --to ${options.plan.target.name}`, result)
   return result
+}
+
+/**
+ * The fork's last step, after its audit: scales to the plan's formation when `verified` (no critical
+ * finding), and keeps every process type at 0 otherwise. Idempotent; throws ForkFailedError.
+ */
+export async function scaleFork(options: ExecuteOptions, verified: boolean): Promise<StepReport> {
+  const fork = new Fork(options)
+  const label = verified ? 'Scale to the requested formation (the audit passed)' : 'Dynos stay at 0 (the audit has a critical finding)'
+  const run = await runSteps([{apply: async () => {
+    await fork.findTarget()
+    return fork.ensureScaled(verified)
+  }, deps: [], id: 'scale', label}], {concurrency: 1, onEvent: options.onEvent})
+  const steps = forwardReports(run)
+  if (run.failure) throw new ForkFailedError({...run, failure: run.failure}, options.resume ?? `heroku staging:fork --from ${options.plan.source.name} --to ${options.plan.target.name}`, {app: fork.app, created: false, steps})
+  return steps[0] ?? {id: 'scale', label, status: 'not-run'}
 }
 
 /**

@@ -12,6 +12,7 @@ export class ForkUsageError extends ActionableError {
 }
 
 export interface ForkFlags {
+  'copy-config'?: string[]
   data?: string
   'destroy-on-failure'?: boolean
   'dry-run'?: boolean
@@ -69,8 +70,13 @@ export function forkOptions(flags: ForkFlags): ForkOptions {
     if (!CONFIG_KEY.test(key)) throw new ForkUsageError(`--exclude-config ${key}: config var names are letters, digits and underscores.`, 'Write it as --exclude-config KEY.')
   }
 
+  for (const key of flags['copy-config'] ?? []) {
+    if (!CONFIG_KEY.test(key)) throw new ForkUsageError(`--copy-config ${key}: config var names are letters, digits and underscores.`, 'Write it as --copy-config KEY.')
+  }
+
   return {
     ...dataMethod(flags),
+    copyConfig: [...new Set(flags['copy-config'] ?? [])],
     excludeConfig: [...new Set(flags['exclude-config'] ?? [])],
     from: flags.from,
     plans,
@@ -111,6 +117,7 @@ export function resumeCommand(flags: ForkFlags): string {
   if (flags.team) parts.push(`--team ${flags.team}`)
   for (const plan of flags.plan ?? []) parts.push(`--plan ${plan}`)
   for (const key of flags['exclude-config'] ?? []) parts.push(`--exclude-config ${key}`)
+  for (const key of flags['copy-config'] ?? []) parts.push(`--copy-config ${key}`)
   for (const raw of flags.set ?? []) parts.push(`--set ${raw.split('=')[0]}=…`)
   for (const name of flags['share-addon'] ?? []) parts.push(`--share-addon ${name}`)
   for (const scale of flags.scale ?? []) parts.push(`--scale ${scale}`)

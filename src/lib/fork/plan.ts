@@ -1,8 +1,8 @@
 import {fullPlanName, isEssentialPlan, isShieldPlan, isStandardPlan, planTier, postgresStorageBytes} from '../heroku/postgres-plans.js'
 import {formatBytes} from '../render/format.js'
 import {type Credential, credentialsIn, credentialsMatch, credentialsOf, sameEndpoint} from '../snapshot/identity.js'
-import {looksSecret} from '../secrets/index.js'
-import {neverSecret} from '../snapshot/secret-values.js'
+import {publicMaterial, regenerate, secretKind} from '../secrets/index.js'
+import {productionSecret} from '../snapshot/secret-values.js'
 import {type AppSnapshot, type AttachmentRef, POSTGRES_SERVICE, serviceOfPlan, TRANSFER_LIMIT_BYTES} from '../snapshot/types.js'
 import type {LedgerEntry} from './ledger.js'
 import {ownsAddon} from '../snapshot/query.js'
@@ -433,6 +433,44 @@ function attachmentReason(attachment: AttachmentRef, app: string): string {
   return `exposed by attachment ${attachment.name} of ${attachment.addon.name} (owned by ${attachment.addon.owner.name}) on ${app}`
 }
 
+/** Secret-looking by name or value, and not platform metadata or a commit id (the audit's own test). */
+function secretLooking(name: string, value: string): boolean {
+  return productionSecret(name, value, false)
+}
+
+/**
+ * What happens to one of production's own config vars (not an add-on's, reaching no production
+ * service): public material and plain settings are copied; an app-local signing key gets a fresh
+ * value; a key decrypting committed files is neither copied nor regenerated; a credential or any
+ * other secret is withheld, unless `--copy-config` asks for it. The table is secrets/kinds.ts. Pure.
+ */
+export function configDecision(key: string, value: string, copyAsked: boolean): ConfigDecision {
+  const material = publicMaterial(key, value)
+  if (material) return {action: 'copy', group: 'copied', key, reason: `public material (${material})`}
+  const kind = secretKind(key, value, secretLooking)
+  if (!kind) return {action: 'copy', group: 'copied', key, reason: 'copied from production'}
+  const what = kind.what
+  const described = {kind: kind.what, ...(kind.live ? {live: true} : {})}
+  if (copyAsked) return {action: 'copy', group: 'copied', key, reason: `copied on purpose (--copy-config): a ${what}, identical to production's`, ...described}
+  const fix = `--set ${key}=VALUE`
+  if (kind.class === 'regenerate') {
+    return {action: 'regenerate', group: 'regenerated', key, reason: 'app-local signing key: staging gets its own', ...described}
+  }
+
+  if (kind.class === 'decrypts') {
+    return {
+      action: 'withhold',
+      fix,
+      group: 'per-environment',
+      key,
+      reason: 'decrypts files committed for production (a new value breaks them, a copy shares them): commit per-environment credentials for staging (e.g. config/credentials/staging.yml.enc) and set their key',
+      ...described,
+    }
+  }
+
+  return {action: 'withhold', fix, group: 'withheld', key, reason: `${what}: not copied; give staging its own`, ...described}
+}
+
 function planConfig(
   production: AppSnapshot,
   options: ForkOptions,
@@ -469,6 +507,7 @@ function planConfig(
   }
 
   const exclude = new Set(options.excludeConfig)
+  const copyAsked = new Set(options.copyConfig)
   const decisions: ConfigDecision[] = []
   for (const key of Object.keys(production.configVars)) {
     if (key in options.set) continue
@@ -487,12 +526,32 @@ function planConfig(
         else reason = reached.vars.includes(key)
           ? serviceReason(reached, key)
           : `reaches the same ${describeFamily(reached.family)} as production's ${reached.vars.join('+')}`
-      } else if (exclude.has(key)) {
-        reason = '--exclude-config'
       }
     }
 
-    decisions.push(reason === undefined ? {action: 'copy', key, reason: 'copied from production'} : {action: 'exclude', key, reason})
+    if (reason !== undefined) {
+      if (copyAsked.has(key)) {
+        problems.push({
+          fix: `Remove --copy-config ${key}: the fork gets its own add-on and service credentials.`,
+          message: `--copy-config ${key}: it ${reason.startsWith('exposed') || reason.startsWith('the fork') ? `is ${reason}` : reason}, and such a value is never copied.`,
+        })
+      }
+
+      decisions.push({action: 'exclude', group: 'production', key, reason})
+      continue
+    }
+
+    if (exclude.has(key)) {
+      decisions.push({action: 'exclude', group: 'production', key, reason: '--exclude-config'})
+      continue
+    }
+
+    decisions.push(configDecision(key, production.configVars[key] ?? '', copyAsked.has(key)))
+  }
+
+  for (const key of options.copyConfig) {
+    if (!(key in production.configVars)) warnings.push(`--copy-config ${key}: production has no such config var.`)
+    else if (key in options.set) warnings.push(`--copy-config ${key}: --set ${key} wins, nothing is copied.`)
   }
 
   for (const [key, value] of Object.entries(options.set)) {
@@ -511,7 +570,7 @@ function planConfig(
 
     const reached = services.find(service => credentialsIn(value).some(c => credentialsMatch(c, service)))
     if (reached) warnings.push(`--set ${key} reaches the same ${describeFamily(reached.family)} as ${reached.app ? `production app ${reached.app}` : 'production'}'s ${reached.vars.join('+')}: the final audit will flag it.`)
-    decisions.push({action: 'override', key, reason: key in production.configVars ? '--set' : '--set (not in production)'})
+    decisions.push({action: 'override', group: 'set', key, reason: key in production.configVars ? '--set' : '--set (not in production)'})
   }
 
   for (const key of options.excludeConfig) {
@@ -522,18 +581,27 @@ function planConfig(
 }
 
 /**
- * The config the fork should hold, from the plan's decisions: production's values for copied keys,
- * `--set` values for overridden ones, and the marker. The only place values are read.
+ * The config the fork should hold, from the plan's decisions and the fork's `current` config:
+ * production's values for copied keys, `--set` values for overridden ones, the marker, a fresh value
+ * for each regenerated key (the fork's own is kept on a re-run: only a missing value or production's
+ * is replaced), and null (unset) for a withheld or regenerated key still holding production's value.
+ * The only place values are read.
  */
-export function desiredConfig(plan: ForkPlan, production: AppSnapshot, set: Readonly<Record<string, string>>): Record<string, string> {
-  const values: Record<string, string> = {[FORK_MARKER]: plan.source.id}
+export function desiredConfig(plan: ForkPlan, production: AppSnapshot, set: Readonly<Record<string, string>>, current: Readonly<Record<string, string>> = {}): Record<string, null | string> {
+  const values: Record<string, null | string> = {[FORK_MARKER]: plan.source.id}
   for (const decision of plan.config) {
+    const {key} = decision
+    const productionValue = production.configVars[key]
     if (decision.action === 'copy') {
-      const value = production.configVars[decision.key]
-      if (value !== undefined) values[decision.key] = value
+      if (productionValue !== undefined) values[key] = productionValue
     } else if (decision.action === 'override') {
-      const value = set[decision.key]
-      if (value !== undefined) values[decision.key] = value
+      const value = set[key]
+      if (value !== undefined) values[key] = value
+    } else if (decision.action === 'regenerate') {
+      const own = current[key]
+      values[key] = own !== undefined && own !== productionValue ? own : regenerate(productionValue ?? '')
+    } else if (decision.action === 'withhold' && productionValue !== undefined && current[key] === productionValue) {
+      values[key] = null
     }
   }
 
@@ -592,14 +660,9 @@ export function planFork(production: AppSnapshot, options: ForkOptions, catalogu
 
   const addons = planAddons(production, options, catalogue, warnings, problems)
   const config = planConfig(production, options, addons, context.target, context.production ?? [], warnings, problems)
-  const identicalSecrets = config
-    .filter(d => {
-      const value = production.configVars[d.key] ?? ''
-      return d.action === 'copy' && credentialsIn(value).length === 0 && looksSecret(d.key, value) && !neverSecret(d.key, value)
-    })
-    .map(d => d.key)
+  const identicalSecrets = config.filter(d => d.action === 'copy' && d.kind !== undefined).map(d => d.key)
   if (identicalSecrets.length > 0) {
-    warnings.push(`Secret-looking config vars stay identical to production: ${identicalSecrets.join(', ')}. Give the fork its own values with --set KEY=VALUE.`)
+    warnings.push(`Copied on purpose and identical to production (--copy-config): ${identicalSecrets.join(', ')}. Staging then holds production's secret${identicalSecrets.length > 1 ? 's' : ''}.`)
   }
 
   const formation = planFormation(production, options, problems)

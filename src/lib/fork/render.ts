@@ -1,6 +1,6 @@
 import {formatBytes} from '../render/format.js'
 import type {StepEvent, StepStatus} from '../execute/steps.js'
-import type {ForkPlan, ForkResult, ForkVerification} from './types.js'
+import type {ConfigDecision, ConfigGroup, ForkPlan, ForkResult, ForkVerification} from './types.js'
 
 /**
  * Human rendering of the fork: pure functions returning lines; the command prints them (through
@@ -16,6 +16,31 @@ function table(rows: string[][], indent = '  '): string[] {
 export function formatPrice(cents: number | undefined): string {
   if (cents === undefined) return '?'
   return cents === 0 ? 'free' : `$${(cents / 100).toFixed(cents % 100 === 0 ? 0 : 2)}/mo`
+}
+
+const GROUP_TITLES: Record<ConfigGroup, string> = {
+  copied: 'Copied (plain settings, public material, and what --copy-config names)',
+  'per-environment': 'Not copied, not regenerated: keys that decrypt files committed for production',
+  production: 'Never copied: add-on-owned, or reaching production',
+  regenerated: 'Regenerated: a fresh random value of the same length and alphabet',
+  set: 'Set with --set',
+  withheld: 'Not copied: credentials and other secrets (give staging its own with --set)',
+}
+const GROUP_ORDER: ConfigGroup[] = ['production', 'regenerated', 'per-environment', 'withheld', 'set', 'copied']
+
+/** The config decisions by group, names only; a withheld one shows the `--set` that gives staging its own. */
+export function renderConfig(config: readonly ConfigDecision[]): string[] {
+  if (config.length === 0) return ['  none']
+  const lines: string[] = []
+  for (const group of GROUP_ORDER) {
+    const members = config.filter(d => d.group === group)
+    if (members.length === 0) continue
+    lines.push(`  ${GROUP_TITLES[group]}`)
+    const rows = members.map(d => [d.key, d.reason, d.fix ?? ''].filter((cell, i) => i < 2 || cell))
+    lines.push(...table(rows, '    '))
+  }
+
+  return lines
 }
 
 export function renderPlan(plan: ForkPlan): string[] {
@@ -42,11 +67,9 @@ export function renderPlan(plan: ForkPlan): string[] {
     ])
   }
 
-  lines.push(...(plan.addons.length > 0 ? table(addonRows) : ['  none']), '', 'Config vars (names only)')
-  const configRows = [['ACTION', 'NAME', 'WHY'], ...plan.config.map(d => [d.action, d.key, d.reason])]
-  lines.push(...(plan.config.length > 0 ? table(configRows) : ['  none']))
-  if (plan.identicalSecrets.length > 0) lines.push(`  identical to production and secret-looking: ${plan.identicalSecrets.join(', ')}`)
-  lines.push('', 'Formation')
+  lines.push(...(plan.addons.length > 0 ? table(addonRows) : ['  none']), '', 'Config vars (names only)', ...renderConfig(plan.config))
+  if (plan.identicalSecrets.length > 0) lines.push(`  copied on purpose, identical to production's: ${plan.identicalSecrets.join(', ')}`)
+  lines.push('', 'Formation (released at 0; scaled only once the audit has no critical finding)')
   const formationRows = plan.formation.map(f => [f.type, `${f.quantity} × ${f.size}`, `(production: ${f.productionQuantity})`])
   lines.push(...(formationRows.length > 0 ? table(formationRows) : ['  none']), '', 'Release')
   lines.push(plan.release ? `  production's ${plan.release.ociImageId ? 'OCI image' : 'slug'} of v${plan.release.version} ("${plan.release.description}")` : '  none: production has no slug or OCI image')
@@ -94,7 +117,9 @@ export function renderVerification(app: string, verification: ForkVerification):
 
 export function renderResult(result: ForkResult): string[] {
   const lines: string[] = []
-  if (result.app) lines.push('', `Fork ${result.app.name} is ready${result.app.webUrl ? ` at ${result.app.webUrl}` : ''} (${((result.elapsedMs ?? 0) / 1000).toFixed(1)} s)`)
+  const took = `(${((result.elapsedMs ?? 0) / 1000).toFixed(1)} s)`
+  if (result.app && result.dynos === 'held') lines.push('', `Fork ${result.app.name} is made but its dynos stay at 0: its audit has a critical finding ${took}`)
+  else if (result.app) lines.push('', `Fork ${result.app.name} is ready${result.app.webUrl ? ` at ${result.app.webUrl}` : ''} ${took}`)
   if (result.verification && result.app) lines.push(...renderVerification(result.app.name, result.verification))
   return lines
 }

@@ -6,7 +6,7 @@ import {ProductionRegistry, VIA_TEXT} from '../production/registry.js'
 import {loadProtected} from '../protect/store.js'
 import {loadApp} from '../snapshot/load.js'
 import type {StepEvent} from '../execute/steps.js'
-import {destroyFork, executeFork, ForkFailedError, ForkRefusedError} from './execute.js'
+import {destroyFork, executeFork, ForkFailedError, ForkRefusedError, scaleFork} from './execute.js'
 import {FileLedger} from './ledger.js'
 import {loadCatalogue, loadExistingTarget, PRODUCTION_LOAD, servicesToPrice} from './load.js'
 import {type ForkFlags, forkOptions, resumeCommand} from './options.js'
@@ -79,10 +79,16 @@ export async function runFork(client: HerokuClient, request: ForkRequest, hooks:
   if (flags['dry-run']) return {dryRun: true, plan, steps: []}
 
   const began = Date.now()
+  // The runtime guard refuses a mutating request naming any production app of the account, not only --from.
+  const execute = {client, guarded: accountProduction, ledger, onEvent: hooks.onEvent, plan, production, resume: resumeCommand(flags), set: options.set}
   let execution
+  let verification
   try {
-    // The runtime guard refuses a mutating request naming any production app of the account, not only --from.
-    execution = await executeFork({client, guarded: accountProduction, ledger, onEvent: hooks.onEvent, plan, production, resume: resumeCommand(flags), set: options.set})
+    execution = await executeFork(execute)
+    // The dynos are at 0: the audit decides whether they start.
+    progress('Verifying the fork against production (staging:audit)…')
+    verification = (await verifyFork(client, production, options.to)).verification
+    execution.steps.push(await scaleFork(execute, verification.critical === 0))
   } catch (error) {
     if (error instanceof ForkRefusedError) throw error
     if (error instanceof ForkFailedError && error.cause instanceof ProductionMutationError) {
@@ -104,9 +110,8 @@ export async function runFork(client: HerokuClient, request: ForkRequest, hooks:
     throw new ActionableError(`The fork of ${options.from} failed: ${message}${destroyed}`, fix, ExitCode.Failed)
   }
 
-  progress('Verifying the fork against production (staging:audit)…')
-  const {verification} = await verifyFork(client, production, options.to)
-  return {app: execution.app, dryRun: false, elapsedMs: Date.now() - began, plan, steps: execution.steps, verification}
+  const dynos = verification.critical === 0 ? 'scaled' : 'held'
+  return {app: execution.app, dryRun: false, dynos, elapsedMs: Date.now() - began, plan, steps: execution.steps, verification}
 }
 
 /** The one line and fix of a fork whose audit still has critical findings. */
@@ -114,8 +119,8 @@ export function criticalFork(result: ForkResult, flags: ForkFlags): ActionableEr
   const critical = result.verification?.critical ?? 0
   const to = result.app?.name ?? flags.to ?? `${flags.from}-staging`
   return new ActionableError(
-    `The fork ${to} has ${critical} critical finding${critical > 1 ? 's' : ''}.`,
-    `Fix the critical findings above (each names its command), then check with: heroku staging:audit -a ${to} --production ${flags.from}`,
+    `The fork ${to} has ${critical} critical finding${critical > 1 ? 's' : ''}: its dynos stay at 0.`,
+    `Fix the critical findings above (each names its command), then re-run ${resumeCommand(flags)} to audit again and scale it.`,
     ExitCode.Critical,
   )
 }

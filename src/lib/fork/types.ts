@@ -25,6 +25,8 @@ export interface ForkOptions {
   plans: Record<string, string>
   /** `--exclude-config KEY` */
   excludeConfig: string[]
+  /** `--copy-config KEY`: a secret copied from production on purpose */
+  copyConfig: string[]
   /** `--set KEY=VALUE`: the values never enter the plan, only the keys */
   set: Record<string, string>
   /** `--share-addon NAME`: add-on or attachment names of add-ons owned by another app */
@@ -88,13 +90,42 @@ export interface AddonPlanItem {
   manualReview?: string
 }
 
-export type ConfigAction = 'copy' | 'exclude' | 'override'
+/**
+ * What the fork does with one of production's config vars:
+ * `copy` (plain settings, public material, `--copy-config`), `exclude` (an add-on's, or reaching a
+ * production service, or `--exclude-config`), `regenerate` (an app-local signing key: a fresh random
+ * value of the same shape), `withhold` (a credential or other secret: not copied, staging needs its
+ * own), `override` (`--set`).
+ */
+export type ConfigAction = 'copy' | 'exclude' | 'override' | 'regenerate' | 'withhold'
+
+/** The plan's groups of config vars, in the order it shows them. */
+export type ConfigGroup =
+  /** add-on-owned or reaching production: never copied */
+  | 'production'
+  /** app-local signing keys: a fresh value */
+  | 'regenerated'
+  /** keys that decrypt committed files: neither copied nor regenerated */
+  | 'per-environment'
+  /** third-party credentials and other secrets: not copied */
+  | 'withheld'
+  /** `--set` */
+  | 'set'
+  /** copied: plain settings, public material, and secrets copied on purpose (`--copy-config`) */
+  | 'copied'
 
 export interface ConfigDecision {
   action: ConfigAction
+  group: ConfigGroup
   key: string
   /** why: one short phrase, never a value */
   reason: string
+  /** what secret the value is (`Stripe live secret key`), when it is one */
+  kind?: string
+  /** a vendor's live-mode credential */
+  live?: boolean
+  /** the flag that gives the fork its own value (`--set KEY=VALUE`) */
+  fix?: string
 }
 
 export interface FormationPlanItem {
@@ -119,7 +150,7 @@ export interface ForkPlan {
   buildpacks: string[]
   addons: AddonPlanItem[]
   config: ConfigDecision[]
-  /** copied keys that look secret and stay identical to production's values */
+  /** secret keys copied on purpose (`--copy-config`): they stay identical to production's values */
   identicalSecrets: string[]
   formation: FormationPlanItem[]
   /** production's current slug, released to the fork */
@@ -172,6 +203,11 @@ export interface ForkResult {
   app?: {id: string; name: string; webUrl?: string}
   steps: StepReport[]
   verification?: ForkVerification
+  /**
+   * The dynos: released at 0 and `held` there while the verification has a critical finding;
+   * `scaled` to the plan's formation once it has none.
+   */
+  dynos?: 'held' | 'scaled'
   /** wall time of the execution, without loading and planning */
   elapsedMs?: number
 }

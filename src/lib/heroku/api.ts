@@ -270,6 +270,21 @@ export class HerokuApi {
   async captureBackup(addonId: string): Promise<DataTransfer> {
     return this.transport.post<DataTransfer>(`${database(addonId)}/backups`, {...DATA, body: {}})
   }
+
+  /** `pg:backups:restore`: the backup's `to_url` (as the CLI reads it from the backup) into the database */
+  async restoreBackup(addonId: string, backupUrl: string): Promise<DataTransfer> {
+    return this.transport.post<DataTransfer>(`${database(addonId)}/restores`, {...DATA, body: {backup_url: backupUrl}})
+  }
+
+  /** `pg:reset`: drops and recreates the database, empty */
+  async resetDatabase(addonId: string): Promise<void> {
+    await this.transport.put(`${database(addonId)}/reset`, {...DATA, body: {}})
+  }
+
+  /** `pg:backups:cancel` */
+  async cancelTransfer(billingApp: string, uuid: string): Promise<void> {
+    await this.transport.post(`${transfers(billingApp)}/${enc(uuid)}/actions/cancel`, {...DATA, body: {}})
+  }
 }
 
 const apis = new WeakMap<Transport, HerokuApi>()

@@ -150,6 +150,8 @@ export interface DataTransfer {
   succeeded?: boolean | null
   to_name?: null | string
   to_type?: string
+  /** a backup's location, what `pg:backups:restore` sends as `backup_url` */
+  to_url?: null | string
   uuid: string
 }
 

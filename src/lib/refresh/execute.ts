@@ -11,7 +11,7 @@ import {type FailedStepRun, runSteps, type Step, type StepContext, type StepEven
 import type {HerokuClient} from '../heroku/client.js'
 import {GuardedClient, ProductionGuard} from '../production/guarded-client.js'
 import {type AddOnAttachment, type DataTransfer, transferName} from '../heroku/types.js'
-import {type PollOptions, WaitAbortedError, waitAddonProvisioned, waitDatabaseAvailable, waitTransfer} from '../heroku/wait.js'
+import {type PollOptions, WaitAbortedError, waitAddonProvisioned, waitDatabaseAvailable, waitTransfer, waitTransferFinished} from '../heroku/wait.js'
 import {currentSecrets} from '../secrets/index.js'
 import {appReaching, hostTableOf} from '../snapshot/identity.js'
 import type {AppSnapshot} from '../snapshot/types.js'
@@ -66,9 +66,16 @@ export interface StagingState {
   /** the backup of the target taken before the wipe */
   targetBackup?: TransferSummary
   /** a transfer still running on Heroku when the command stopped */
-  running?: {app: string; name: string}
-  /** blue-green: the new add-on, once created, its URL once ready, and whether it is promoted */
-  fork?: {addonId: string; addonName: string; promoted: boolean; url?: string}
+  running?: {app: string; name: string; uuid: string}
+  /** blue-green: the new add-on, once created, its URL once ready, whether it is promoted, and destroyed unpromoted */
+  fork?: {addonId: string; addonName: string; destroyed?: boolean; promoted: boolean; url?: string}
+  /** the copy's sanitising (the PII check and the sanitize SQL) ran to its end */
+  sanitized: boolean
+  /**
+   * copy mode, after the copy and before the end of sanitising: how the unsanitized copy was removed
+   * (`restored` from the target's backup, `reset` with --no-backup), or why it could not be
+   */
+  purge?: {backup?: string; kind: 'failed' | 'reset' | 'restored'; error?: string}
 }
 
 /** A step failed or the user interrupted; `fix` names the exact commands to finish or undo. */
@@ -97,7 +104,9 @@ export interface ExecuteOptions {
   /** read the copied schema for the PII guard (injectable for tests); default: a read-only query over `pg` */
   readSchema?: typeof readColumns
   /** run the sanitize SQL (injectable for tests); default: one transaction over `pg` */
-  runSql?: (url: string, sql: string) => Promise<unknown>
+  runSql?: (url: string, sql: string, key?: Buffer) => Promise<unknown>
+  /** the pseudonym key (--rules): passed into the sanitizing transaction, never stored */
+  pseudonymKey?: Buffer
   /** abort (Ctrl-C): polling stops at once, and no further step starts */
   signal?: AbortSignal
   /** blue-green: audits staging over a fresh snapshot; a critical finding keeps the old database */
@@ -151,7 +160,9 @@ export async function executeRefresh(client: HerokuClient, plan: RefreshPlan, op
   const reads = apiOf(client)
   const poll: PollOptions = {initialMs: 250, maxMs: 3000, ...options.poll, signal: options.signal}
   const app = plan.staging.name
-  const state: StagingState = {app, copyStarted: false, maintenanceOn: plan.maintenanceWasOn, paused: []}
+  const state: StagingState = {app, copyStarted: false, maintenanceOn: plan.maintenanceWasOn, paused: [], sanitized: false}
+  // The last step that sanitises the copy: once it is done, staging's data is safe to keep.
+  const lastSanitizing = plan.steps.filter(step => step.kind === 'pii-check' || step.kind === 'sanitize').at(-1)?.kind
   const result: Omit<ExecutionResult, 'durationMs' | 'transfer'> & {transfer?: TransferSummary} = {
     backups: {},
     formation: {paused: [], restored: false},
@@ -170,7 +181,7 @@ export async function executeRefresh(client: HerokuClient, plan: RefreshPlan, op
       })
     } catch (error) {
       // Ctrl-C: the transfer goes on at Heroku, only the watching stopped.
-      if (error instanceof WaitAbortedError) state.running = {app: billingApp, name}
+      if (error instanceof WaitAbortedError) state.running = {app: billingApp, name, uuid: transfer.uuid}
       throw error
     }
 
@@ -217,6 +228,7 @@ export async function executeRefresh(client: HerokuClient, plan: RefreshPlan, op
         const columns = await (options.readSchema ?? readColumns)(databaseUrl(step))
         const unhandled = unhandledPii(columns, step.rules, step.allow)
         if (unhandled.length > 0) throw new UnhandledPii(unhandled, step.rules.file)
+        if (lastSanitizing === 'pii-check') state.sanitized = true
         break
       }
 
@@ -227,8 +239,9 @@ export async function executeRefresh(client: HerokuClient, plan: RefreshPlan, op
         const reached = appReaching(options.production, url, hostTableOf(options.production))
         if (reached) throw new Error(`Refused to run the sanitize SQL: its database is one of ${reached.app.name}'s (production). staging:refresh never writes production.`)
         const begun = Date.now()
-        await runSql(url, step.sql)
+        await runSql(url, step.sql, options.pseudonymKey)
         result.sanitize = {durationMs: Date.now() - begun, file: step.file}
+        state.sanitized = true
         break
       }
 
@@ -330,11 +343,61 @@ export async function executeRefresh(client: HerokuClient, plan: RefreshPlan, op
     if (temporary) await writes.deleteAttachment(temporary.id)
   }
 
+  const quiet: StepContext = {progress: () => {}}
+  /** Not aborted by Ctrl-C: the clean-up after a stop must finish. */
+  const settle: PollOptions = {initialMs: 250, maxMs: 3000, ...options.poll}
+
+  /** Blue-green: a fork that was never promoted holds production's data as it is: it is destroyed. */
+  const destroyUnpromotedFork = async (): Promise<void> => {
+    const fork = state.fork
+    if (!fork || fork.promoted) return
+    try {
+      await writes.deleteAddon(app, fork.addonId)
+      fork.destroyed = true
+    } catch {
+      fork.destroyed = false
+    }
+  }
+
+  /**
+   * Copy mode, stopped after the copy and before the end of sanitising: the target goes back to the
+   * backup taken before the copy, or is reset (emptied) when there is none (--no-backup). A copy still
+   * running at Heroku (Ctrl-C) is cancelled and waited for first.
+   */
+  const purgeCopy = async (): Promise<void> => {
+    const transfer = plan.steps.find((s): s is Extract<RefreshStep, {kind: 'transfer'}> => s.kind === 'transfer')
+    if (!transfer) return
+    try {
+      if (state.running) {
+        await writes.cancelTransfer(state.running.app, state.running.uuid).catch(() => {})
+        await waitTransferFinished(reads, state.running.app, {uuid: state.running.uuid}, state.running.name, settle)
+        state.running = undefined
+      }
+
+      const backup = state.targetBackup
+      if (backup) {
+        const info = await reads.transfer(backup.app, backup.uuid)
+        if (!info.to_url) throw new Error(`backup ${backup.name} has no URL to restore from`)
+        currentSecrets().register(info.to_url)
+        const restore = await writes.restoreBackup(transfer.targetAddonId, info.to_url)
+        await waitTransfer(reads, backup.app, restore, transferName(restore), settle)
+        state.purge = {backup: backup.name, kind: 'restored'}
+        // Staging holds its own data again: back in service as it was.
+        if (state.paused.length > 0) await run({app, kind: 'scale-restore', processes: state.paused}, quiet)
+        if (state.maintenanceOn && !plan.maintenanceWasOn) await run({app, kind: 'maintenance-off'}, quiet)
+      } else {
+        await writes.resetDatabase(transfer.targetAddonId)
+        state.purge = {kind: 'reset'}
+      }
+    } catch (error) {
+      state.purge = {error: (error as Error).message, kind: 'failed', ...(state.targetBackup ? {backup: state.targetBackup.name} : {})}
+    }
+  }
+
   /**
    * What staging is put back to when the run stops early: a step's undo is the step that would have
    * put it back (maintenance off, the formation as it was), run now.
    */
-  const quiet: StepContext = {progress: () => {}}
   const undo: Partial<Record<StepKind, Pick<Step, 'undo' | 'undoneBy'>>> = {
     'maintenance-on': {undo: async () => run({app, kind: 'maintenance-off'}, quiet), undoneBy: 'maintenance-off'},
     'scale-down': {undo: async () => run({app, kind: 'scale-restore', processes: state.paused}, quiet), undoneBy: 'scale-restore'},
@@ -350,6 +413,9 @@ export async function executeRefresh(client: HerokuClient, plan: RefreshPlan, op
   })
   if (ran.failure) {
     const failed = plan.steps.find(step => step.kind === ran.failure?.step.id) as RefreshStep
+    // No unsanitized production data stays in staging: the unpromoted fork goes, the copy is undone.
+    if (plan.method === 'fork') await destroyUnpromotedFork()
+    else if (lastSanitizing && state.copyStarted && !state.sanitized) await purgeCopy()
     throw stopped(plan, state, failed, {...ran, failure: ran.failure}, options.rerun ?? `heroku staging:refresh -a ${app}`)
   }
 
@@ -364,6 +430,31 @@ function stopped(plan: RefreshPlan, state: StagingState, step: RefreshStep, run:
   const target = plan.target.attachment ?? plan.target.addon?.name ?? 'DATABASE'
   if (plan.method === 'fork') return blueGreenStopped(plan, state, step, run, rerun)
   const stop = (texts: {exit?: ExitCodeValue; fix: string; message: string}) => new RefreshStepError(run, rerun, step.kind, state, texts)
+
+  // The copy reached staging before sanitising ended: it was undone (or could not be), and the message says which.
+  if (state.purge) {
+    const text = purgeText(state, target)
+    const failed = state.purge.kind === 'failed'
+    const undo = undoCommands(state)
+    const bringBack = state.purge.kind === 'reset' && undo.length > 0 ? ` Once the database is ready again: ${undo.join(' && ')}.` : ''
+    const first = failed ? `${text.split(': remove it now with ')[1] ?? 'Remove the copy'}, then ` : ''
+    if (error instanceof UnhandledPii) {
+      return stop({
+        exit: ExitCode.Refused,
+        fix: `${first}add rules to ${error.file} under tables: (or accept a column on purpose with --allow-pii TABLE.COLUMN), then run ${rerun} again:\n${suggestedRules(error.columns)}`,
+        message: `${reason}. ${text}. ${describeState(state)}.`,
+      })
+    }
+
+    if (step.kind === 'sanitize') {
+      return stop({
+        fix: `${first}fix ${step.file} and run ${rerun} again (it copies afresh, then sanitizes).${bringBack}`,
+        message: `The sanitize file ${step.file} failed and was rolled back: ${reason}. ${text}. ${describeState(state)}.`,
+      })
+    }
+
+    return stop({fix: `${first}run ${rerun} again.${bringBack}`, message: `${reason} during ${step.kind}, before sanitising ended. ${text}. ${describeState(state)}.`})
+  }
 
   // A transfer still runs on Heroku: say so, and how to follow it; leave staging quiet.
   if (state.running) {
@@ -420,6 +511,17 @@ function stopped(plan: RefreshPlan, state: StagingState, step: RefreshStep, run:
   })
 }
 
+/** What became of the unsanitized copy (copy mode), in one sentence. */
+function purgeText(state: StagingState, target: string): string {
+  const {app, purge} = state
+  if (purge?.kind === 'restored') return `No unsanitized production data stayed: ${target} on ${app} was restored from backup ${purge.backup ?? '?'}, taken before the copy`
+  if (purge?.kind === 'reset') return `No unsanitized production data stayed: ${target} on ${app} was reset (emptied), since --no-backup took no backup to restore`
+  const remove = purge?.backup
+    ? `heroku pg:backups:restore ${app}::${purge.backup} ${target} -a ${app} --confirm ${app}`
+    : `heroku pg:reset ${target} -a ${app} --confirm ${app}`
+  return `${target} on ${app} STILL HOLDS the unsanitized copy: undoing it failed (${purge?.error ?? 'unknown error'}): remove it now with ${remove}`
+}
+
 /**
  * A blue-green refresh stopped: staging still has a working database either way. Before the promote
  * it is the old one, untouched; after it, the sanitized fork, with the old one kept. Maintenance this
@@ -443,8 +545,10 @@ function blueGreenStopped(plan: RefreshPlan, state: StagingState, step: RefreshS
 
   const fork = state.fork
   if (!fork?.promoted) {
-    const left = fork ? ` The new fork ${fork.addonName} was left on ${app} (as ${REFRESH_FORK_ATTACHMENT}), never served.` : ''
-    const cleanup = fork ? `Destroy the new fork with ${destroy(fork.addonName)}, ` : ''
+    let left = ''
+    if (fork?.destroyed) left = ` The unsanitized fork ${fork.addonName} was destroyed, never served; no production data stayed in ${app}.`
+    else if (fork) left = ` The new fork ${fork.addonName} (unsanitized production data) could not be destroyed and is still on ${app} as ${REFRESH_FORK_ATTACHMENT}, never served: destroy it now.`
+    const cleanup = fork && !fork.destroyed ? `Destroy the new fork with ${destroy(fork.addonName)}, ` : ''
     if (error instanceof UnhandledPii) {
       return stop({
         exit: ExitCode.Refused,

@@ -8,12 +8,12 @@ import {parse as parseYaml} from 'yaml'
  *
  *   tables:
  *     users:
- *       email: fake_email            # unique and deterministic: user-<md5>@example.invalid
+ *       email: fake_email            # unique, keyed: user-<32 hex of HMAC-SHA-256>@example.invalid
  *       name: fake_name
  *       phone: fake_phone
  *       notes: null                  # set to NULL
  *       country: {constant: US}
- *       password_digest: hash        # md5 of the value
+ *       password_digest: hash        # HMAC-SHA-256 of the value under the pseudonym key (64 hex)
  *       age: {random_int: [18, 90]}
  *       born_on: {random_date: ['1950-01-01', '2005-12-31']}
  *       id: keep
@@ -30,6 +30,8 @@ export type TableRule = {columns: Record<string, ColumnRule>; kind: 'columns'} |
 
 export interface Rules {
   file: string
+  /** `strict: true`: every column of every table needs a rule (keep included), likely PII or not */
+  strict?: boolean
   /** table (optionally `schema.table`) → its rule */
   tables: Record<string, TableRule>
 }
@@ -89,7 +91,11 @@ export function parseRules(file: string, text: string): Rules {
 
   const tables = (document as {tables?: unknown} | null)?.tables
   if (!tables || typeof tables !== 'object' || Array.isArray(tables)) throw new RulesError(file, 'expected a top-level "tables:" mapping of table → rules')
-  const rules: Rules = {file, tables: {}}
+  const strict = (document as {strict?: unknown}).strict
+  if (strict !== undefined && typeof strict !== 'boolean') throw new RulesError(file, 'strict: expected true or false')
+  const unknown = Object.keys(document as object).filter(key => key !== 'tables' && key !== 'strict')
+  if (unknown.length > 0) throw new RulesError(file, `unknown top-level key${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (expected tables: and optionally strict:; the pseudonym key is never in this file)`)
+  const rules: Rules = {file, tables: {}, ...(strict ? {strict: true} : {})}
   for (const [table, raw] of Object.entries(tables as Record<string, unknown>)) {
     if (raw === 'truncate') {
       rules.tables[table] = {kind: 'truncate'}
@@ -124,9 +130,26 @@ function literal(value: boolean | null | number | string): string {
 const FIRST_NAMES = ['Alex', 'Sam', 'Robin', 'Jordan', 'Taylor', 'Casey', 'Jamie', 'Morgan', 'Riley', 'Avery']
 const LAST_NAMES = ['Smith', 'Jones', 'Garcia', 'Chen', 'Okafor', 'Novak', 'Silva', 'Kim', 'Martin', 'Rossi']
 
-/** A non-negative integer in 0..2^28 derived from the original value: the same input always gives the same output. */
+/**
+ * The settings the sanitising transaction holds the pseudonym key in, as HMAC's inner and outer padded
+ * keys (hex): set with `set_config(name, $1, true)` from a query parameter, so they live only until the
+ * transaction ends and are never in the SQL text, a function body, a table or a log line.
+ */
+export const KEY_SETTINGS = {inner: 'heroku_staging.hmac_ipad', outer: 'heroku_staging.hmac_opad'} as const
+
+/**
+ * HMAC-SHA-256 of a text expression under the transaction's key, as 64 hex digits. Built from
+ * PostgreSQL's own sha256() (11 and later), so no extension is needed:
+ * HMAC(K, m) = sha256((K ⊕ opad) ‖ sha256((K ⊕ ipad) ‖ m)).
+ */
+export function keyedHash(text: string): string {
+  const pad = (name: string) => `decode(current_setting('${name}'), 'hex')`
+  return `encode(sha256(${pad(KEY_SETTINGS.outer)} || sha256(${pad(KEY_SETTINGS.inner)} || convert_to(${text}, 'UTF8'))), 'hex')`
+}
+
+/** A non-negative integer in 0..2^28 derived from the original value under the key: the same input and key give the same output. */
 function seed(column: string, salt: string): string {
-  return `('x' || substr(md5(${salt ? `${literal(salt)} || ` : ''}${column}::text), 1, 7))::bit(28)::int`
+  return `('x' || substr(${keyedHash(`${salt ? `${literal(salt)} || ` : ''}${column}::text`)}, 1, 7))::bit(28)::int`
 }
 
 /** The SQL expression a rule sets a column to; NULL stays NULL except for null and constant. */
@@ -135,10 +158,10 @@ function expression(column: string, rule: ColumnRule): string | undefined {
   const unlessNull = (sql: string): string => `CASE WHEN ${c} IS NULL THEN NULL ELSE ${sql} END`
   switch (rule.kind) {
     case 'constant': return literal(rule.value)
-    case 'fake_email': return unlessNull(`'user-' || md5(${c}::text) || '@example.invalid'`)
+    case 'fake_email': return unlessNull(`'user-' || substr(${keyedHash(`${literal('email')} || ${c}::text`)}, 1, 32) || '@example.invalid'`)
     case 'fake_name': return unlessNull(`(ARRAY[${FIRST_NAMES.map(literal).join(', ')}])[1 + ${seed(c, 'first')} % ${FIRST_NAMES.length}] || ' ' || (ARRAY[${LAST_NAMES.map(literal).join(', ')}])[1 + ${seed(c, 'last')} % ${LAST_NAMES.length}]`)
     case 'fake_phone': return unlessNull(`'+1-555-' || lpad((${seed(c, 'phone')} % 10000000)::text, 7, '0')`)
-    case 'hash': return unlessNull(`md5(${c}::text)`)
+    case 'hash': return unlessNull(keyedHash(`${literal('hash')} || ${c}::text`))
     case 'keep': return undefined
     case 'null': return 'NULL'
     case 'random_date': return unlessNull(`date ${literal(rule.min)} + (${seed(c, 'date')} % (date ${literal(rule.max)} - date ${literal(rule.min)} + 1))`)
@@ -148,8 +171,10 @@ function expression(column: string, rule: ColumnRule): string | undefined {
 
 /**
  * The rules as SQL for one transaction: one TRUNCATE for every truncated table (so foreign keys among
- * them hold), then one UPDATE per table. Deterministic: the same data and rules give the same result,
- * and `fake_email` keeps distinct values distinct, so unique indexes still hold.
+ * them hold), then one UPDATE per table. Keyed pseudonyms: the same data, rules and key give the same
+ * result (joins and repeated refreshes agree), without the key none can be recomputed from a guess, and
+ * `fake_email` keeps distinct values distinct (128 bits of the HMAC), so unique indexes still hold.
+ * The key is never in this SQL: it reads the transaction's settings (KEY_SETTINGS).
  */
 export function compileRules(rules: Rules): string {
   const statements: string[] = [`-- compiled from ${rules.file} by heroku-staging`]
@@ -221,13 +246,21 @@ function handled(rules: Rules | undefined, pii: PiiColumn): boolean {
   return rule.kind === 'truncate' || Object.hasOwn(rule.columns, pii.column)
 }
 
+/** The reason a column is unhandled under `strict: true` when it is not likely PII. */
+export const STRICT_REASON = 'no rule (strict)'
+
 /**
- * The likely-PII columns that no rule handles and no `--allow-pii` accepts. `--allow-pii` takes
- * `table.column` (or `schema.table.column`).
+ * The likely-PII columns that no rule handles and no `--allow-pii` accepts; with `strict: true`,
+ * every column of every table without a rule (so a column added since the rules were written is
+ * caught). `--allow-pii` takes `table.column` (or `schema.table.column`).
  */
 export function unhandledPii(columns: readonly SchemaColumn[], rules: Rules | undefined, allowed: readonly string[]): PiiColumn[] {
   const accepted = new Set(allowed.map(entry => entry.toLowerCase()))
-  return piiColumns(columns).filter(pii => !handled(rules, pii) && !accepted.has(`${pii.table}.${pii.column}`.toLowerCase()))
+  const pii = piiColumns(columns)
+  const candidates = rules?.strict
+    ? columns.map(column => pii.find(p => p.table === tableName(column) && p.column === column.column) ?? {column: column.column, reason: STRICT_REASON, table: tableName(column)})
+    : pii
+  return candidates.filter(candidate => !handled(rules, candidate) && !accepted.has(`${candidate.table}.${candidate.column}`.toLowerCase()))
 }
 
 /** The rule lines to add for `columns`, ready to paste under `tables:`. */
@@ -240,6 +273,7 @@ export function suggestedRules(columns: readonly PiiColumn[]): string {
     if (pii.reason === 'name') return 'fake_name'
     if (pii.reason === 'birth') return '{random_date: [\'1950-01-01\', \'2005-12-31\']}'
     if (pii.reason === 'password' || pii.reason === 'token') return 'hash'
+    if (pii.reason === STRICT_REASON) return 'keep'
     return 'null'
   }
 

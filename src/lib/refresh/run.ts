@@ -10,10 +10,11 @@ import type {Interruptible} from '../heroku/wait.js'
 import {loadProtected} from '../protect/store.js'
 import type {StepEvent} from '../execute/steps.js'
 import {executeRefresh} from './execute.js'
+import {loadPseudonymKey} from './key.js'
 import {loadLatestBackup, loadRefreshInputs, readSanitizeFile, verifyRefresh} from './load.js'
 import {planRefresh, type RefreshOptions, type RefreshPlan, TRANSFER_LIMIT_BYTES} from './plan.js'
 import {formationWarning, refusalText} from './render.js'
-import {type PiiColumn, type Rules, unhandledPii} from './rules.js'
+import {type PiiColumn, type Rules, suggestedRules, unhandledPii} from './rules.js'
 import {readColumns, readRulesFile} from './schema.js'
 import type {RefreshDryRun, RefreshRequest, RefreshResult} from './types.js'
 
@@ -134,8 +135,18 @@ export async function runRefresh(client: HerokuClient, request: RefreshRequest, 
   const backup = await loadLatestBackup(client, plan)
   if (backup.warning) warn(backup.warning)
   hooks.planned?.(plan, backup.latest)
-  if (request.dryRun) return dryRun(plan, inputs.sourceApp.app.name, sanitize?.sql, rules?.rules, request.allowPii ?? [])
+  // With --rules, the PII guard reads the source's schema (read only) before any data moves.
+  const guard = rules || request.dryRun ? await guardSource(plan, rules?.rules, request.allowPii ?? []) : undefined
+  if (request.dryRun) return dryRun(plan, inputs.sourceApp.app.name, sanitize?.sql, guard)
+  if (guard?.schemaError) warn(`The PII guard could not read ${inputs.sourceApp.app.name}'s schema before the copy (${guard.schemaError}); it checks the copy instead, and a copy it stops is removed from staging.`)
+  if (guard && guard.unhandled.length > 0 && rules) {
+    const {fix, message} = unhandledText(guard.unhandled, rules.rules, plan.staging.name, rerunCommand(request))
+    throw new ActionableError(`${message} Nothing was copied and ${plan.staging.name} was not changed.`, fix, ExitCode.Refused)
+  }
+
   await hooks.confirm(plan)
+  // The rules' pseudonyms are keyed; the key goes only into the sanitizing transaction.
+  const pseudonymKey = rules ? (await loadPseudonymKey(request.configDir)).key : undefined
 
   const rerun = rerunCommand(request)
   const execute = async (signal?: AbortSignal) => executeRefresh(client, plan, {
@@ -143,6 +154,7 @@ export async function runRefresh(client: HerokuClient, request: RefreshRequest, 
     audit: async () => (await verifyRefresh(client, inputs)).findings,
     onEvent: hooks.onEvent,
     production: inputs.production,
+    pseudonymKey,
     rerun,
     signal,
   })
@@ -170,18 +182,37 @@ export async function runRefresh(client: HerokuClient, request: RefreshRequest, 
   }
 }
 
-/** Reads the source's schema (a read-only query) to list the likely-PII columns the rules leave unhandled. */
-async function dryRun(plan: RefreshPlan, from: string, sql: string | undefined, rules: Rules | undefined, allow: string[]): Promise<RefreshDryRun> {
-  const source = plan.steps.map(step => (step.kind === 'transfer' ? step.fromUrl : step.kind === 'fork' ? step.sourceUrl : undefined)).find(Boolean)
-  let unhandled: PiiColumn[] = []
-  let schemaError: null | string = null
-  try {
-    if (source) unhandled = unhandledPii(await readColumns(source), rules, allow)
-  } catch (error) {
-    schemaError = (error as Error).message
-  }
+/** The source's database URL: the transfer's source, or the blue-green fork's. */
+function sourceUrl(plan: RefreshPlan): string | undefined {
+  return plan.steps.map(step => (step.kind === 'transfer' ? step.fromUrl : step.kind === 'fork' ? step.sourceUrl : undefined)).find(Boolean)
+}
 
-  return {app: plan.staging.name, dryRun: true, from, schemaError, source: plan.source, sql: sql ?? null, target: plan.target, unhandledPii: unhandled}
+/**
+ * The PII guard on the source's schema, read in a READ ONLY transaction: the likely-PII columns (every
+ * column with `strict: true`) no rule handles and --allow-pii does not accept.
+ */
+async function guardSource(plan: RefreshPlan, rules: Rules | undefined, allow: string[]): Promise<{schemaError: null | string; unhandled: PiiColumn[]}> {
+  const source = sourceUrl(plan)
+  if (!source) return {schemaError: 'no source database URL', unhandled: []}
+  try {
+    return {schemaError: null, unhandled: unhandledPii(await readColumns(source), rules, allow)}
+  } catch (error) {
+    return {schemaError: (error as Error).message, unhandled: []}
+  }
+}
+
+/** The refusal of unhandled columns: the one line, the columns, and the rules to add. */
+function unhandledText(columns: PiiColumn[], rules: Rules, app: string, rerun: string): {fix: string; message: string} {
+  const strict = rules.strict ? ' (strict: true: every column needs a rule or keep)' : ''
+  return {
+    fix: `Add rules to ${rules.file} under tables: (or accept a column on purpose with --allow-pii TABLE.COLUMN), then run ${rerun} again:\n${suggestedRules(columns)}`,
+    message: `Refusing to refresh ${app}: ${columns.length} column${columns.length === 1 ? '' : 's'} of the source ${columns.length === 1 ? 'has' : 'have'} no rule in ${rules.file}${strict}: ${columns.map(c => `${c.table}.${c.column} (${c.reason})`).join(', ')}.`,
+  }
+}
+
+/** `--dry-run`: the plan, the SQL and the source's unhandled columns, from the guard's read. */
+function dryRun(plan: RefreshPlan, from: string, sql: string | undefined, guard: undefined | {schemaError: null | string; unhandled: PiiColumn[]}): RefreshDryRun {
+  return {app: plan.staging.name, dryRun: true, from, schemaError: guard?.schemaError ?? null, source: plan.source, sql: sql ?? null, target: plan.target, unhandledPii: guard?.unhandled ?? []}
 }
 
 /** The refresh's result → its exit code: 1 while the audit after it has a critical finding; 4 when a dry run with --rules leaves PII unhandled. */

@@ -1,7 +1,9 @@
+import {createHash} from 'node:crypto'
 import pg from 'pg'
 
 import {endpointOf} from '../snapshot/identity.js'
 import {redact} from '../secrets/index.js'
+import {KEY_SETTINGS} from './rules.js'
 
 /**
  * Runs a sanitize file against the refreshed database in ONE transaction over a direct
@@ -47,8 +49,21 @@ function lineOf(sql: string, position: number): {column: number; line: number} {
   return {column: (before.at(-1)?.length ?? 0) + 1, line: before.length}
 }
 
-/** Runs `sql` in one transaction; on any error it rolls back and throws a SanitizeError. */
-export async function runSanitize(url: string, sql: string): Promise<{durationMs: number}> {
+/** HMAC's padded keys (hex) for a key: what the transaction's settings hold, never the SQL. */
+export function hmacPads(key: Buffer): {inner: string; outer: string} {
+  const block = Buffer.alloc(64)
+  const material = key.length > 64 ? createHash('sha256').update(key).digest() : key
+  material.copy(block)
+  const xor = (byte: number) => Buffer.from(block.map(b => b ^ byte)).toString('hex')
+  return {inner: xor(0x36), outer: xor(0x5c)}
+}
+
+/**
+ * Runs `sql` in one transaction; on any error it rolls back and throws a SanitizeError. With a
+ * pseudonym key, the transaction first holds it (as HMAC's padded keys) in transaction-local settings,
+ * set from query parameters: gone at COMMIT or ROLLBACK, never in the SQL text.
+ */
+export async function runSanitize(url: string, sql: string, key?: Buffer): Promise<{durationMs: number}> {
   const started = Date.now()
   const client = new pg.Client({...connectionSettings(url), application_name: 'heroku-staging-sanitize'})
   // A dropped connection emits 'error' on the client; the pending query rejects with it as well.
@@ -62,6 +77,11 @@ export async function runSanitize(url: string, sql: string): Promise<{durationMs
   try {
     await client.query('BEGIN')
     try {
+      if (key) {
+        const pads = hmacPads(key)
+        await client.query('SELECT set_config($1, $2, true), set_config($3, $4, true)', [KEY_SETTINGS.inner, pads.inner, KEY_SETTINGS.outer, pads.outer])
+      }
+
       await client.query(sql)
       // A deferred constraint can still fail here; PostgreSQL then rolls the whole file back.
       await client.query('COMMIT')

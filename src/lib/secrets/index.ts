@@ -2,6 +2,7 @@
 export {registerArgvSecrets} from './argv.js'
 export {publicMaterial, type SharingNuisance, sharingNuisance} from './public.js'
 export {isTrivialValue, looksRandom, looksSecret, looksSecretName, MIN_REPLACE_LENGTH} from './classify.js'
+export {regenerate, type SecretKind, type SecretKindClass, secretKind} from './kinds.js'
 export {decodeSafe, isKeyValueDsn, maskCredential, maskCredentialsInText, maskKeyValueDsn, maskPath, maskUser, splitUrl, splitUrlList, type UrlParts} from './mask.js'
 export {printableForms, SecretRegistry} from './registry.js'
 export {currentSecrets, fingerprint, maskUrl, redact, redactDeep, withSecrets} from './run.js'

@@ -74,6 +74,7 @@ export function production(): AppSnapshot {
 
 export function options(overrides: Partial<ForkOptions> = {}): ForkOptions {
   return {
+    copyConfig: [],
     excludeConfig: [],
     from: 'acme-production',
     plans: {},

@@ -2,7 +2,7 @@ import {expect} from 'chai'
 
 import {checkTarget, chooseDataMethod, desiredConfig, planFork, smallestPlanHolding} from '../../../src/lib/fork/plan.js'
 import {type AddonPlanItem, type ConfigDecision, FORK_MARKER, type ForkPlan} from '../../../src/lib/fork/types.js'
-import {ADDONS, addon, attachment, catalogue, fork, GB, options, PROD_DB_URL, PROD_ID, production, SECRET_KEY_BASE, STRIPE_API_KEY} from './fixtures.js'
+import {ADDONS, addon, attachment, catalogue, fork, GB, options, PROD_DB_URL, PROD_ID, production, SECRET_KEY_BASE} from './fixtures.js'
 
 function item(plan: ForkPlan, name: string): AddonPlanItem {
   const found = plan.addons.find(a => a.source.name === name)
@@ -246,12 +246,13 @@ describe('fork plan', function () {
       const papertrail = addon('ffff0000-0000-4000-8000-000000000009', 'papertrail-1', 'papertrail:choklad', {id: target.app.id, name: target.app.name})
       target.attachments.push(attachment('ffff0000-0000-4000-8000-000000000010', 'PAPERTRAIL', papertrail, ['PAPERTRAIL_API_TOKEN']))
       expect(decision(planFork(prod, options(), catalogue(), {target}), 'PAPERTRAIL_API_TOKEN')).to.deep.include({action: 'exclude'})
-      expect(decision(planFork(prod, options(), catalogue()), 'PAPERTRAIL_API_TOKEN')).to.deep.include({action: 'copy'})
+      // Without the fork's attachment it is production's own token: withheld, never copied.
+      expect(decision(planFork(prod, options(), catalogue()), 'PAPERTRAIL_API_TOKEN')).to.deep.include({action: 'withhold'})
     })
 
     it('excludes a plain var that reaches production\'s database through another credential (physical identity)', function () {
       const readonly = decision(planFork(production(), options(), catalogue()), 'READONLY_DATABASE_URL')
-      expect(readonly).to.deep.equal({action: 'exclude', key: 'READONLY_DATABASE_URL', reason: 'reaches the same database as production\'s DATABASE_URL'})
+      expect(readonly).to.deep.equal({action: 'exclude', group: 'production', key: 'READONLY_DATABASE_URL', reason: 'reaches the same database as production\'s DATABASE_URL'})
     })
 
     it('excludes any other database or service URL, and HTTP URLs with credentials', function () {
@@ -262,9 +263,12 @@ describe('fork plan', function () {
 
     it('copies plain values, including URLs without credentials', function () {
       const plan = planFork(production(), options(), catalogue())
-      for (const key of ['CDN_URL', 'LOG_LEVEL', 'RACK_ENV', 'WEB_CONCURRENCY', 'SECRET_KEY_BASE', 'STRIPE_API_KEY']) {
-        expect(decision(plan, key), key).to.deep.equal({action: 'copy', key, reason: 'copied from production'})
+      for (const key of ['CDN_URL', 'LOG_LEVEL', 'RACK_ENV', 'WEB_CONCURRENCY']) {
+        expect(decision(plan, key), key).to.deep.equal({action: 'copy', group: 'copied', key, reason: 'copied from production'})
       }
+
+      expect(decision(plan, 'SECRET_KEY_BASE')).to.deep.include({action: 'regenerate', group: 'regenerated'})
+      expect(decision(plan, 'STRIPE_API_KEY')).to.deep.include({action: 'withhold', fix: '--set STRIPE_API_KEY=VALUE', group: 'withheld', live: true})
     })
 
     it('excludes --exclude-config keys, and only those', function () {
@@ -292,8 +296,9 @@ describe('fork plan', function () {
       expect(problems.join('\n')).to.contain('--set DATABASE_URL').and.contain(`--set ${FORK_MARKER}`)
     })
 
-    it('reports secret-looking values left identical to production, by name', function () {
-      const plan = planFork(production(), options(), catalogue())
+    it('reports secrets copied on purpose (--copy-config) as identical to production, by name', function () {
+      expect(planFork(production(), options(), catalogue()).identicalSecrets).to.deep.equal([])
+      const plan = planFork(production(), options({copyConfig: ['SECRET_KEY_BASE', 'STRIPE_API_KEY']}), catalogue())
       expect(plan.identicalSecrets).to.deep.equal(['SECRET_KEY_BASE', 'STRIPE_API_KEY'])
       expect(plan.warnings.join('\n')).to.contain('SECRET_KEY_BASE, STRIPE_API_KEY')
       const fixed = planFork(production(), options({set: {SECRET_KEY_BASE: 'a', STRIPE_API_KEY: 'b'}}), catalogue())
@@ -342,7 +347,6 @@ describe('fork plan', function () {
         LOG_LEVEL: 'info',
         RACK_ENV: 'production',
         SECRET_KEY_BASE: 'staging-secret',
-        STRIPE_API_KEY,
         WEB_CONCURRENCY: '2',
       })
       expect(Object.values(values)).not.to.include(SECRET_KEY_BASE)
@@ -421,7 +425,7 @@ describe('fork config filter against the account\'s production', function () {
     const prod = production()
     prod.configVars.BILLING_SEARCH = 'https://search.billing.example/index'
     const plan = planFork(prod, options(), catalogue(), {production: [prod, otherProduction()]})
-    expect(decision(plan, 'BILLING_SEARCH')).to.deep.equal({action: 'exclude', key: 'BILLING_SEARCH', reason: 'reaches the same http service as production app billing-production\'s SEARCH_URL'})
+    expect(decision(plan, 'BILLING_SEARCH')).to.deep.equal({action: 'exclude', group: 'production', key: 'BILLING_SEARCH', reason: 'reaches the same http service as production app billing-production\'s SEARCH_URL'})
   })
 
   it('copies it when no production app of the account reaches it (stays silent)', function () {

@@ -6,6 +6,7 @@ import {HerokuClient} from '../../../src/lib/heroku/client.js'
 import type {StepEvent} from '../../../src/lib/execute/steps.js'
 import {executeRefresh, RefreshStepError} from '../../../src/lib/refresh/execute.js'
 import {planRefresh, type RefreshOptions, type RefreshPlan} from '../../../src/lib/refresh/plan.js'
+import {parseRules} from '../../../src/lib/refresh/rules.js'
 import {loadConfig} from '../../helpers/run.js'
 import {PROD_DB_URL, production, STAGING, STAGING_DB_URL, staging} from '../target/fixtures.js'
 
@@ -145,16 +146,21 @@ describe('refresh: executeRefresh', function () {
     expect(failure.fix).to.contain('heroku ps:scale clock=1 worker=2 -a acme-staging && heroku maintenance:off -a acme-staging')
   })
 
-  it('leaves staging in maintenance when the sanitize file fails', async function () {
+  it('restores the target from the backup taken first when the sanitize file fails, then brings staging back', async function () {
     const platform = nock(PLATFORM)
       .patch('/apps/acme-staging', {maintenance: true}).reply(200, {})
       .patch('/apps/acme-staging/formation').reply(200, [])
+      .patch('/apps/acme-staging/formation', {updates: [{quantity: 1, size: 'basic', type: 'clock'}, {quantity: 2, size: 'basic', type: 'worker'}]}).reply(200, [])
+      .patch('/apps/acme-staging', {maintenance: false}).reply(200, {})
+    const restore = {finished_at: null, from_type: 'gof3r', num: 8, to_type: 'pg_restore', uuid: 'restore-uuid'}
     const data = nock(DATA)
       .post('/client/v11/databases/addon-staging-db/backups').reply(201, done(backup, 1000))
       .post('/client/v11/databases/addon-staging-db/transfers').reply(201, done(copy, 9000))
+      .get('/client/v11/apps/acme-staging/transfers/backup-uuid').reply(200, {...done(backup, 1000), to_url: 'https://backups.example/b007'})
+      .post('/client/v11/databases/addon-staging-db/restores', {backup_url: 'https://backups.example/b007'}).reply(201, done(restore, 1000))
 
     const plan = makePlan({sanitize: {file: 'bad.sql', sql: 'UPDATE nope SET x = 1'}})
-    const error = await executeRefresh(await client(), plan, {production: [production()], 
+    const error = await executeRefresh(await client(), plan, {production: [production()],
       poll: FAST,
       rerun: 'heroku staging:refresh -a acme-staging --sanitize bad.sql',
       runSql: async () => {
@@ -165,9 +171,101 @@ describe('refresh: executeRefresh', function () {
     data.done()
     const failure = error as RefreshStepError
     expect(failure.step).to.equal('sanitize')
-    expect(failure.message).to.contain('rolled back').and.contain('relation "nope" does not exist').and.contain('IN maintenance mode')
-    expect(failure.fix).to.contain('Fix bad.sql and run heroku staging:refresh -a acme-staging --sanitize bad.sql again')
-    expect(failure.state).to.deep.include({copyStarted: true, maintenanceOn: true})
+    expect(failure.message).to.contain('rolled back').and.contain('relation "nope" does not exist')
+    expect(failure.message).to.contain('No unsanitized production data stayed: DATABASE on acme-staging was restored from backup b007')
+    expect(failure.message).to.contain('not in maintenance mode')
+    expect(failure.fix).to.contain('fix bad.sql and run heroku staging:refresh -a acme-staging --sanitize bad.sql again')
+    expect(failure.state).to.deep.include({copyStarted: true, maintenanceOn: false, purge: {backup: 'b007', kind: 'restored'}})
+  })
+
+  it('the backstop: a likely-PII column found in the copy stops with exit 4 and restores the backup; a clean copy passes (silent)', async function () {
+    const rules = parseRules('r.yml', 'tables:\n  users:\n    email: fake_email\n')
+    const schema = [{column: 'email', dataType: 'text', schema: 'public', table: 'users'}, {column: 'phone', dataType: 'text', schema: 'public', table: 'users'}]
+    nock(PLATFORM)
+      .patch('/apps/acme-staging', {maintenance: true}).reply(200, {})
+      .patch('/apps/acme-staging/formation').reply(200, [])
+      .patch('/apps/acme-staging/formation').reply(200, [])
+      .patch('/apps/acme-staging', {maintenance: false}).reply(200, {})
+    const data = nock(DATA)
+      .post('/client/v11/databases/addon-staging-db/backups').reply(201, done(backup, 1000))
+      .post('/client/v11/databases/addon-staging-db/transfers').reply(201, done(copy, 9000))
+      .get('/client/v11/apps/acme-staging/transfers/backup-uuid').reply(200, {...done(backup, 1000), to_url: 'https://backups.example/b007'})
+      .post('/client/v11/databases/addon-staging-db/restores').reply(201, done({from_type: 'gof3r', num: 9, to_type: 'pg_restore', uuid: 'restore-uuid'}, 1000))
+    let sanitized = false
+    const plan = makePlan({pii: {allow: [], rules}, sanitize: {file: 'r.yml', sql: 'SELECT 1'}})
+    const error = await executeRefresh(await client(), plan, {production: [production()], poll: FAST, readSchema: async () => schema, runSql: async () => {
+      sanitized = true
+    }}).then(() => undefined, (error_: unknown) => error_)
+    data.done()
+    const failure = error as RefreshStepError
+    expect(failure.exit).to.equal(4)
+    expect(failure.message).to.contain('users.phone (phone)').and.contain('restored from backup b007')
+    expect(sanitized, 'the sanitize SQL never ran').to.equal(false)
+  })
+
+  it('resets the target when the sanitize file fails with --no-backup, and keeps staging out of service', async function () {
+    const platform = nock(PLATFORM)
+      .patch('/apps/acme-staging', {maintenance: true}).reply(200, {})
+      .patch('/apps/acme-staging/formation').reply(200, [])
+    const data = nock(DATA)
+      .post('/client/v11/databases/addon-staging-db/transfers').reply(201, done(copy, 9000))
+      .put('/client/v11/databases/addon-staging-db/reset').reply(200, {message: 'reset'})
+
+    const plan = makePlan({backup: false, sanitize: {file: 'bad.sql', sql: 'UPDATE nope SET x = 1'}})
+    const error = await executeRefresh(await client(), plan, {production: [production()], poll: FAST, runSql: async () => {
+      throw new Error('boom')
+    }}).then(() => undefined, (error_: unknown) => error_)
+    platform.done()
+    data.done()
+    const failure = error as RefreshStepError
+    expect(failure.message).to.contain('was reset (emptied), since --no-backup took no backup to restore').and.contain('IN maintenance mode')
+    expect(failure.fix).to.contain('heroku maintenance:off -a acme-staging')
+  })
+
+  it('says the copy is still there, and the command that removes it, when the restore fails', async function () {
+    nock(PLATFORM)
+      .patch('/apps/acme-staging', {maintenance: true}).reply(200, {})
+      .patch('/apps/acme-staging/formation').reply(200, [])
+    nock(DATA)
+      .post('/client/v11/databases/addon-staging-db/backups').reply(201, done(backup, 1000))
+      .post('/client/v11/databases/addon-staging-db/transfers').reply(201, done(copy, 9000))
+      .get('/client/v11/apps/acme-staging/transfers/backup-uuid').reply(200, {...done(backup, 1000), to_url: 'https://backups.example/b007'})
+      .post('/client/v11/databases/addon-staging-db/restores').times(5).reply(500, {id: 'internal', message: 'restore broke'})
+    const plan = makePlan({sanitize: {file: 'bad.sql', sql: 'x'}})
+    const error = await executeRefresh(await client(), plan, {production: [production()], poll: FAST, runSql: async () => {
+      throw new Error('boom')
+    }}).then(() => undefined, (error_: unknown) => error_)
+    const failure = error as RefreshStepError
+    expect(failure.message).to.contain('STILL HOLDS the unsanitized copy')
+    expect(failure.fix).to.match(/^heroku pg:backups:restore acme-staging::b007 DATABASE -a acme-staging --confirm acme-staging, then fix bad.sql/)
+  })
+
+  it('on Ctrl-C during a copy that sanitising would follow, cancels the copy, waits for it and restores the backup', async function () {
+    const controller = new AbortController()
+    nock(PLATFORM)
+      .patch('/apps/acme-staging', {maintenance: true}).reply(200, {})
+      .patch('/apps/acme-staging/formation').reply(200, [])
+      .patch('/apps/acme-staging/formation').reply(200, [])
+      .patch('/apps/acme-staging', {maintenance: false}).reply(200, {})
+    const data = nock(DATA)
+      .post('/client/v11/databases/addon-staging-db/backups').reply(201, done(backup, 1000))
+      .post('/client/v11/databases/addon-staging-db/transfers').reply(201, function () {
+        controller.abort()
+        return copy
+      })
+      .post('/client/v11/apps/acme-staging/transfers/copy-uuid/actions/cancel').reply(200, {})
+      .get('/client/v11/apps/acme-staging/transfers/copy-uuid').reply(200, {...copy, finished_at: '2026-01-01T00:00:00Z', succeeded: false})
+      .get('/client/v11/apps/acme-staging/transfers/backup-uuid').reply(200, {...done(backup, 1000), to_url: 'https://backups.example/b007'})
+      .post('/client/v11/databases/addon-staging-db/restores').reply(201, done({from_type: 'gof3r', num: 9, to_type: 'pg_restore', uuid: 'restore-uuid'}, 1000))
+
+    const plan = makePlan({sanitize: {file: 's.sql', sql: 'SELECT 1'}})
+    const error = await executeRefresh(await client(), plan, {production: [production()], poll: FAST, signal: controller.signal})
+      .then(() => undefined, (error_: unknown) => error_)
+    data.done()
+    const failure = error as RefreshStepError
+    expect(failure.interrupted).to.equal(true)
+    expect(failure.message).to.contain('restored from backup b007').and.not.contain('continues on Heroku')
+    expect(failure.state.purge).to.deep.equal({backup: 'b007', kind: 'restored'})
   })
 
   it('on Ctrl-C during the copy, says the transfer continues on Heroku and how to follow it', async function () {

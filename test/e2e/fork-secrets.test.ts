@@ -1,0 +1,123 @@
+import {expect} from 'chai'
+
+import Fork from '../../src/commands/staging/fork.js'
+import type {ForkResult} from '../../src/lib/fork/types.js'
+import {apiGet as api} from '../helpers/api.js'
+import {type Emulator, isolateCommandEnv, mutating, useEmulator, withEmulatorEnv} from '../helpers/emulator.js'
+import {type RunResult, runCommand} from '../helpers/run.js'
+
+/**
+ * `staging:fork` copies no secret of production's unless named, and starts no dyno before its audit
+ * passes. A small production (one tiny database, no data copied) keeps each fork quick.
+ */
+
+const PRODUCTION = 'shop-production'
+const FORK = 'shop-production-staging'
+
+/** Production's secrets: live third-party credentials, signing keys, a key that decrypts committed files. */
+const SECRETS = {
+  AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7PRODXMP',
+  AWS_SECRET_ACCESS_KEY: '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',
+  DJANGO_SECRET_KEY: 'prod-9f$x!k2@q8#mz^4r0w(1l)7v&c%e+j*h_u-p=t',
+  INTERNAL_API_TOKEN: 'prod-internal-token-0123456789abcdef',
+  RAILS_MASTER_KEY: '0f1e2d3c4b5a69788796a5b4c3d2e1f0',
+  REDIS_URL: 'redis://h:prodRedisPassw0rd1@prod-redis.shop.internal:6379',
+  SECRET_KEY_BASE: 'c0ffee5ecret0base0for0shop0production0do0not0share0000000000000000',
+  SENDGRID_API_KEY: 'SG.prodSendgridKey0000001.prodSendgridSecret00000000000000000000002',
+  STRIPE_SECRET_KEY: 'sk_live_51ShopProduction000000000000000',
+  TWILIO_AUTH_TOKEN: '0123456789abcdef0123456789abcdef',
+}
+/** Copied: plain settings and public material (a publishable key, secrets/public.ts). */
+const PLAIN = {FEATURE_CHECKOUT_V2: 'true', NODE_ENV: 'production', STRIPE_PUBLISHABLE_KEY: 'pk_live_51ShopProductionPublishable000', WEB_CONCURRENCY: '4'}
+
+async function seed(emu: Emulator): Promise<void> {
+  await emu.seed({
+    addons: [{app: PRODUCTION, as: 'DATABASE', name: 'shop-production-db', plan: 'heroku-postgresql:standard-0', sql: 'CREATE TABLE t (id int); INSERT INTO t VALUES (1)'}],
+    apps: [{
+      buildpacks: ['heroku/nodejs'],
+      config: {...SECRETS, ...PLAIN},
+      formation: [{quantity: 2, size: 'Standard-1X', type: 'web'}, {quantity: 1, size: 'Standard-1X', type: 'worker'}],
+      name: PRODUCTION,
+    }],
+  })
+}
+
+async function fork(emu: Emulator, argv: string[]): Promise<RunResult<ForkResult>> {
+  return withEmulatorEnv(emu, () => runCommand<ForkResult>(Fork, ['--from', PRODUCTION, '--data', 'none', ...argv]))
+}
+
+async function formation(emu: Emulator): Promise<{sum: number; types: string[]}> {
+  const list = await api<Array<{quantity: number; type: string}>>(emu, `/apps/${FORK}/formation`)
+  return {sum: list.reduce((total, f) => total + f.quantity, 0), types: list.map(f => `${f.type}=${f.quantity}`).sort()}
+}
+
+/** Every production secret value found in `config`, equal or inside a longer value. */
+function productionSecretsIn(config: Record<string, string>): string[] {
+  return Object.entries(SECRETS).filter(([, secret]) => Object.values(config).some(value => value.includes(secret))).map(([key]) => key)
+}
+
+describe('staging:fork copies no secret and starts no dyno before its audit passes (emulator)', function () {
+  this.timeout(120_000)
+  const fixture = useEmulator({emulator: {provisionDelayMs: 200}, fresh: 'each', seed})
+  isolateCommandEnv()
+
+  it('gives staging no value of production\'s secrets, a fresh SECRET_KEY_BASE of the same length, and the plain settings', async function () {
+    const emu = fixture.emu
+    const run = await fork(emu, ['--set', 'REDIS_URL=redis://h:stagingOnly@staging-redis.shop.internal:6379', '--json'])
+    expect(run.error, run.stdout).to.equal(undefined)
+    const result = JSON.parse(run.stdout) as ForkResult
+    const config = await api<Record<string, string>>(emu, `/apps/${FORK}/config-vars`)
+    expect(productionSecretsIn(config)).to.deep.equal([])
+    expect(config.SECRET_KEY_BASE).to.have.length(SECRETS.SECRET_KEY_BASE.length).and.match(/^[\da-z]+$/).and.not.equal(SECRETS.SECRET_KEY_BASE)
+    expect(config.DJANGO_SECRET_KEY).to.have.length(SECRETS.DJANGO_SECRET_KEY.length)
+    expect(config).to.include(PLAIN)
+    for (const key of ['RAILS_MASTER_KEY', 'STRIPE_SECRET_KEY', 'SENDGRID_API_KEY', 'TWILIO_AUTH_TOKEN', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'INTERNAL_API_TOKEN']) expect(config, key).not.to.have.property(key)
+    // The plan and --json name the decisions, never a value.
+    const groups = Object.fromEntries(result.plan.config.map(d => [d.key, d.group]))
+    expect(groups).to.include({DJANGO_SECRET_KEY: 'regenerated', RAILS_MASTER_KEY: 'per-environment', SECRET_KEY_BASE: 'regenerated', STRIPE_PUBLISHABLE_KEY: 'copied', STRIPE_SECRET_KEY: 'withheld', WEB_CONCURRENCY: 'copied'})
+    expect(result.plan.config.find(d => d.key === 'STRIPE_SECRET_KEY')).to.deep.include({fix: '--set STRIPE_SECRET_KEY=VALUE', live: true})
+    for (const value of [...Object.values(SECRETS), config.SECRET_KEY_BASE ?? '']) expect(`${run.stdout}${run.stderr}`).not.to.contain(value)
+    // The audit passed: scaled to the requested formation, and only in the last request.
+    expect(result.dynos).to.equal('scaled')
+    expect((await formation(emu)).types).to.deep.equal(['web=1', 'worker=0'])
+    const scales = mutating(emu, FORK).filter(entry => entry.path.endsWith('/formation'))
+    expect(scales, 'held at 0, then scaled').to.have.length(2)
+    expect(mutating(emu, FORK).at(-1)?.seq).to.equal(scales[1]?.seq)
+  })
+
+  it('copies a secret named with --copy-config, saying "copied on purpose", and public material', async function () {
+    const run = await fork(fixture.emu, ['--copy-config', 'STRIPE_SECRET_KEY', '--set', 'REDIS_URL=redis://h:s@staging-redis.shop.internal:6379', '--dry-run'])
+    expect(run.error, run.stderr).to.equal(undefined)
+    expect(run.stdout).to.match(/STRIPE_SECRET_KEY\s+copied on purpose \(--copy-config\): a Stripe live secret key/)
+    expect(run.stdout).to.match(/STRIPE_PUBLISHABLE_KEY\s+public material \(publishable key\)/)
+    expect(mutating(fixture.emu)).to.deep.equal([])
+  })
+
+  it('keeps every dyno at 0 and exits 1 when the audit fails (--set a value of production\'s), then resumes and scales once fixed', async function () {
+    const emu = fixture.emu
+    const failed = await fork(emu, ['--set', `REDIS_URL=${SECRETS.REDIS_URL}`])
+    expect(failed.error?.oclif?.exit, failed.stdout).to.equal(1)
+    expect(failed.error?.message).to.contain(`The fork ${FORK} has`).and.contain('its dynos stay at 0')
+    expect(failed.stdout).to.match(/critical\s+\w+: .*REDIS_URL/)
+    expect(await formation(emu)).to.deep.include({sum: 0})
+    expect((await formation(emu)).types).to.deep.equal(['web=0', 'worker=0'])
+    expect(`${failed.stdout}${failed.stderr}${failed.error?.message}`).not.to.contain('prodRedisPassw0rd1')
+
+    const fixed = await fork(emu, ['--set', 'REDIS_URL=redis://h:stagingOnly@staging-redis.shop.internal:6379', '--json'])
+    expect(fixed.error, fixed.stdout).to.equal(undefined)
+    expect((JSON.parse(fixed.stdout) as ForkResult).dynos).to.equal('scaled')
+    expect((await formation(emu)).types).to.deep.equal(['web=1', 'worker=0'])
+  })
+
+  it('leaves the dynos at 0 when the scale itself fails, and a re-run scales', async function () {
+    const emu = fixture.emu
+    emu.addFault({method: 'PATCH', nth: 2, path: '^/apps/[^/]+/formation$', status: 500, times: 10})
+    const first = await fork(emu, ['--set', 'REDIS_URL=redis://h:s@staging-redis.shop.internal:6379'])
+    expect(first.error?.oclif?.exit, first.stdout).to.equal(5)
+    expect(await formation(emu)).to.deep.include({sum: 0})
+    emu.clearFaults()
+    const again = await fork(emu, ['--set', 'REDIS_URL=redis://h:s@staging-redis.shop.internal:6379'])
+    expect(again.error, again.error?.message).to.equal(undefined)
+    expect((await formation(emu)).types).to.deep.equal(['web=1', 'worker=0'])
+  })
+})
