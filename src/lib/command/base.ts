@@ -1,5 +1,7 @@
 import {Command} from '@heroku-cli/command'
-import {Errors, type Interfaces} from '@oclif/core'
+import type {Interfaces} from '@oclif/core'
+// Subpaths, not the package index: the index loads all of oclif (help, config, semver) on every start.
+import * as Errors from '@oclif/core/errors'
 
 import {ActionableError} from '../errors.js'
 import {ExitCode, type ExitCodeValue} from '../exit-codes.js'
