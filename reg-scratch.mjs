@@ -1,0 +1,2 @@
+import {register} from 'node:module'
+register('./hooks-scratch.mjs', import.meta.url)
