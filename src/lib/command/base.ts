@@ -31,8 +31,11 @@ export abstract class StagingCommand extends Command {
   protected readonly secrets = new SecretRegistry()
   private _client?: HerokuClient
 
+  /** requests this command's client keeps in flight at once (undefined: the client's default, 8) */
+  protected readonly clientConcurrency?: number
+
   protected get client(): HerokuClient {
-    this._client ??= new HerokuClient(this.heroku, {secrets: this.secrets})
+    this._client ??= new HerokuClient(this.heroku, {concurrency: this.clientConcurrency, secrets: this.secrets})
     return this._client
   }
 
