@@ -23,7 +23,10 @@
  */
 import {APIClient} from '@heroku-cli/command'
 import {Config} from '@oclif/core'
+import {readFileSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
 
 import type {JournalEntry, SeedFixture} from '../emulator/types.js'
 import {runAudit} from '../src/lib/audit/run.js'
@@ -58,8 +61,18 @@ function median(values: number[]): number {
 
 const fmt = (ms: number): string => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${ms.toFixed(0)} ms`)
 
-async function timed(cli: HerokuCli, args: string[], ok: number[] = [0]): Promise<number> {
-  const run = await cli.run(args, {timeoutMs: 300_000})
+const CPU_FILE = path.join(os.tmpdir(), `bench-audit-cpu-${process.pid}`)
+const CPU_ENV = {BENCH_CPU_FILE: CPU_FILE, NODE_OPTIONS: `--require ${path.join(path.dirname(fileURLToPath(import.meta.url)), 'cpu-usage.cjs')}`}
+
+/** The CPU time (user + system) of the last process timed with `cpu`, from bench/cpu-usage.cjs. */
+function lastCpuMs(): number {
+  const lines = readFileSync(CPU_FILE, 'utf8').trim().split('\n')
+  return Number(lines.at(-1))
+}
+
+async function timed(cli: HerokuCli, args: string[], ok: number[] = [0], cpu = false): Promise<number> {
+  if (cpu) writeFileSync(CPU_FILE, '')
+  const run = await cli.run(args, {env: cpu ? CPU_ENV : {}, timeoutMs: 300_000})
   if (!ok.includes(run.status ?? -1)) throw new Error(`heroku ${args.join(' ')} exited ${run.status}:\n${run.stdout}${run.stderr}`)
   return run.durationMs
 }
@@ -138,15 +151,21 @@ async function single(cli: HerokuCli, app: string, latency: number, label: strin
   const audit: number[] = []
   const stock: number[] = []
   const ratios: number[] = []
+  const auditCpu: number[] = []
+  const stockCpu: number[] = []
   for (let round = 0; round <= ROUNDS; round++) {
     // eslint-disable-next-line no-await-in-loop -- timed runs must not overlap
-    const a = await timed(cli, auditArgs, [0, 1])
+    const a = await timed(cli, auditArgs, [0, 1], true)
+    const aCpu = lastCpuMs()
     // eslint-disable-next-line no-await-in-loop -- timed runs must not overlap
-    const b = await timed(cli, configArgs)
+    const b = await timed(cli, configArgs, [0], true)
+    const bCpu = lastCpuMs()
     if (round === 0) continue
     audit.push(a)
     stock.push(b)
     ratios.push(a / b)
+    auditCpu.push(aCpu)
+    stockCpu.push(bCpu)
   }
 
   // One more audit, alone in the journal: its requests and round trips.
@@ -154,9 +173,18 @@ async function single(cli: HerokuCli, app: string, latency: number, label: strin
   await timed(cli, auditArgs, [0, 1])
   const trips = roundTrips(emulator.journal())
   const requests = trips.reduce((sum, round) => sum + round.length, 0)
+  emulator.clearJournal()
+  await timed(cli, configArgs)
+  const configTrips = roundTrips(emulator.journal())
   console.log(`  ${label}, latency ${String(latency).padStart(3)} ms: audit ${fmt(median(audit))}  config ${fmt(median(stock))}  ratio ${(median(audit) / median(stock)).toFixed(2)}×`
     + ` (median of pair ratios ${median(ratios).toFixed(2)}×), gap ${fmt(median(audit) - median(stock))} | ${requests} requests in ${trips.length} round trips`)
   console.log(`    runs audit: ${audit.map(x => x.toFixed(0)).join(', ')}; config: ${stock.map(x => x.toFixed(0)).join(', ')}; load average ${os.loadavg().map(l => l.toFixed(2)).join(' ')}`)
+  // On a loaded machine a process mostly waits for a core; its CPU time does not. What a quiet machine would
+  // show is about CPU time + round trips × latency (config's own round trips, from the journal too); printed as such, an estimate.
+  const estimate = (cpu: number, trips: number): number => cpu + trips * latency
+  console.log(`    CPU time (user+sys, medians): audit ${fmt(median(auditCpu))}, config ${fmt(median(stockCpu))}, ratio ${(median(auditCpu) / median(stockCpu)).toFixed(2)}×;`
+    + ` estimate CPU + round trips × latency: ${fmt(estimate(median(auditCpu), trips.length))} vs ${fmt(estimate(median(stockCpu), configTrips.length))} = ${(estimate(median(auditCpu), trips.length) / estimate(median(stockCpu), configTrips.length)).toFixed(2)}×`
+    + ` (config: ${configTrips.flat().length} requests in ${configTrips.length} round trips)`)
   if (latency > 0) for (const [index, round] of trips.entries()) console.log(`    round ${index + 1}: ${round.map(r => r.line).join(', ')}`)
 }
 
