@@ -34,8 +34,8 @@ const WIRING: ReadonlySet<FindingCode> = new Set<FindingCode>([
 
 /** Words that name an environment, not an application. */
 const ENVIRONMENT = new Set([
-  'demo', 'dev', 'develop', 'development', 'fork', 'live', 'main', 'preprod', 'preview', 'prd', 'prod', 'production',
-  'qa', 'review', 'sandbox', 'stage', 'staging', 'stg', 'test', 'testing', 'uat',
+  'beta', 'canary', 'clone', 'copy', 'demo', 'dev', 'develop', 'development', 'fork', 'forked', 'live', 'main', 'next',
+  'preprod', 'preview', 'prd', 'prod', 'production', 'qa', 'review', 'sandbox', 'stage', 'staging', 'stg', 'test', 'testing', 'uat',
 ])
 
 /** An app name without its environment words and numbers: `acme-api-staging-2` → `acme-api`. */

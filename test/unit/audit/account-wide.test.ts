@@ -124,6 +124,7 @@ describe('audit: every production app of the account is compared', function () {
   it('nameBase sets environment words and numbers aside', function () {
     expect(['acme-staging', 'acme-production', 'acme-prod', 'acme', 'ACME_QA_2'].map(name => nameBase(name))).to.deep.equal(['acme', 'acme', 'acme', 'acme', 'acme'])
     expect(nameBase('acme-api-staging')).to.equal('acme-api')
+    expect(nameBase('acme-forked')).to.equal('acme')
     expect(nameBase('staging')).to.equal('')
   })
 })
