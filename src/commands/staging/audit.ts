@@ -1,4 +1,3 @@
-import {flags} from '@heroku-cli/command'
 // Subpath, not the package index (which loads all of oclif on every start).
 import * as Flags from '@oclif/core/flags'
 
@@ -6,6 +5,7 @@ import {auditExitCode, auditProtectedApps, checkAuditFlags, runAudit} from '../.
 import type {AuditResult} from '../../lib/audit/types.js'
 import {AUDIT_DESCRIPTION, AUDIT_EXAMPLES} from '../../lib/command/audit-help.js'
 import {StagingCommand} from '../../lib/command/base.js'
+import {flags} from '../../lib/command/heroku-command.js'
 import {ExitCode, type ExitCodeValue} from '../../lib/exit-codes.js'
 import type {FixResult} from '../../lib/fix/types.js'
 import {renderAudit} from '../../lib/render/audit.js'

@@ -1,4 +1,3 @@
-import {Command} from '@heroku-cli/command'
 import type {Interfaces} from '@oclif/core'
 // Subpaths, not the package index: the index loads all of oclif (help, config, semver) on every start.
 import * as Errors from '@oclif/core/errors'
@@ -9,6 +8,7 @@ import {ApiError, apiErrorFix, HerokuClient} from '../heroku/client.js'
 import {schemaVersion} from '../schema/versions.js'
 import {redact, redactDeep, registerArgvSecrets, SecretRegistry, withSecrets} from '../secrets/index.js'
 import {confirmByName, type ConfirmTexts, terminalConfirmIO} from './confirm.js'
+import {Command} from './heroku-command.js'
 import type {Terminal} from './terminal.js'
 
 /** A failure the plugin detected itself: one line, then the fix naming the exact command or flag. */

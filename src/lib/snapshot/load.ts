@@ -29,6 +29,11 @@ export interface LoadOptions {
 }
 
 const FANOUT = 8
+/**
+ * Apps loaded at once. The client bounds the requests in flight; this only bounds the apps whose
+ * requests are queued, so that 20 production apps ask for their lists in one round trip, not three.
+ */
+const APP_FANOUT = 32
 
 /**
  * A database's Data API info, or undefined when it answers 403 or 404: a user may be attached to an
@@ -314,7 +319,7 @@ export async function loadApps(client: HerokuClient, refs: readonly string[], op
   const ids = unique.filter(ref => APP_ID.test(ref))
   const shared: SharedLoad = {databases: new Map()}
   if (ids.length >= FILTER_FROM) shared.apps = apiOf(client).appsById(ids).then(apps => new Map(apps.map(app => [app.id, app])))
-  const loaded = await mapBounded(unique, FANOUT, async ref => [ref, await loadOne(client, ref, shared, options)] as const)
+  const loaded = await mapBounded(unique, APP_FANOUT, async ref => [ref, await loadOne(client, ref, shared, options)] as const)
   return new LoadedApps(loaded)
 }
 
