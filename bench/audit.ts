@@ -177,7 +177,7 @@ async function single(cli: HerokuCli, app: string, latency: number, label: strin
   await timed(cli, configArgs)
   const configTrips = roundTrips(emulator.journal())
   console.log(`  ${label}, latency ${String(latency).padStart(3)} ms: audit ${fmt(median(audit))}  config ${fmt(median(stock))}  ratio ${(median(audit) / median(stock)).toFixed(2)}×`
-    + ` (median of pair ratios ${median(ratios).toFixed(2)}×), gap ${fmt(median(audit) - median(stock))} | ${requests} requests in ${trips.length} round trips`)
+    + ` (median of pair ratios ${median(ratios).toFixed(2)}×), gap ${fmt(median(audit) - median(stock))} | ${requests} requests${latency > 0 ? ` in ${trips.length} round trips` : ' (round trips need latency to tell apart)'}`)
   console.log(`    runs audit: ${audit.map(x => x.toFixed(0)).join(', ')}; config: ${stock.map(x => x.toFixed(0)).join(', ')}; load average ${os.loadavg().map(l => l.toFixed(2)).join(' ')}`)
   // On a loaded machine a process mostly waits for a core; its CPU time does not. What a quiet machine would
   // show is about CPU time + round trips × latency (config's own round trips, from the journal too); printed as such, an estimate.
