@@ -1,29 +1,37 @@
 /**
  * What `staging:audit` costs, side by side with what a user would otherwise run.
  *
- *   npx tsx bench/audit.ts [--rounds 7] [--latency 150] [--apps 50] [--fillers 1949] [--loop-apps 51]
- *                          [--skip-single] [--skip-wide] [--skip-loop]
+ *   npx tsx bench/audit.ts [--rounds 5] [--latency 150] [--production-apps 20] [--apps 50] [--fillers 1949]
+ *                          [--loop-apps 51] [--skip-single] [--skip-pipeline] [--skip-wide] [--skip-loop]
  *
- * Runs the local emulator (real PostgreSQL) and the real `heroku` CLI (npm `heroku`, pinned in
- * node_modules) with the plugin INSTALLED (the layout `heroku plugins:install` leaves; see
- * test/helpers/heroku-cli.ts). Whole processes are timed from spawn to exit, A and B interleaved.
- *   (a) single app: `heroku staging:audit -a acme-staging` against `heroku config -a acme-staging`, at 0 ms
- *       and at LATENCY ms added to every request; the audit's requests and round trips (in-process).
+ * Runs the local emulator (real PostgreSQL) and the real `heroku` CLI (npm `heroku` 11.10.0, pinned in
+ * node_modules) with the plugin as users get it: packed with `npm pack` and installed with
+ * `heroku plugins:install file:…` in an isolated HOME (test/helpers/heroku-cli.ts). Whole processes are
+ * timed from spawn to exit, A and B interleaved, after a warm-up; medians.
+ *   (a) one app: `heroku staging:audit -a acme-staging` against `heroku config -a acme-staging`, production
+ *       and staging in one pipeline, each with its own Essential Postgres as DATABASE, at 0 ms and at
+ *       LATENCY ms added to every request; the audit's requests and round trips, from the emulator's journal;
+ *   (a2) the same at LATENCY ms in an account of PRODUCTION_APPS production apps (each in its own pipeline,
+ *       with its own Essential Postgres), all of which the audit compares staging with;
  *   (b) a pipeline of APPS staging apps + 1 production app in an account of 2,000 apps and 6,000
  *       add-ons (fillers seeded in one pass, `seed-bulk`): requests per audited app and wall time of the
- *       audit's code path at LATENCY ms, and what the account-wide lists alone would cost instead.
+ *       audit's code path at LATENCY ms, and what the account-wide lists alone would cost instead;
  *   (c) `heroku staging:audit --pipeline bench` against the stock loop (`heroku config`, `heroku addons`,
  *       `heroku pg:info` for each of the first LOOP_APPS apps of the pipeline, scaled to all of them when
  *       fewer), ratio printed.
+ * --skip-pipeline skips (b) and (c).
  */
 import {APIClient} from '@heroku-cli/command'
 import {Config} from '@oclif/core'
+import {readFileSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
 
-import type {SeedFixture} from '../emulator/types.js'
+import type {JournalEntry, SeedFixture} from '../emulator/types.js'
 import {runAudit} from '../src/lib/audit/run.js'
 import {HerokuClient} from '../src/lib/heroku/client.js'
-import {emulatorEnv, seedCleanPair, startTestEmulator} from '../test/helpers/emulator.js'
+import {emulatorEnv, startTestEmulator} from '../test/helpers/emulator.js'
 import {HerokuCli, ROOT} from '../test/helpers/heroku-cli.js'
 
 function arg(name: string, fallback: number): number {
@@ -32,7 +40,8 @@ function arg(name: string, fallback: number): number {
   return value !== undefined && Number.isFinite(value) && value >= 0 ? value : fallback
 }
 
-const ROUNDS = Math.max(1, arg('rounds', 7))
+const ROUNDS = Math.max(1, arg('rounds', 5))
+const PRODUCTION_APPS = Math.max(1, arg('production-apps', 20))
 const LATENCY_MS = arg('latency', 150)
 const APPS = arg('apps', 50)
 const FILLERS = arg('fillers', 1949)
@@ -41,6 +50,7 @@ const SKIP_LOOP = process.argv.includes('--skip-loop')
 /** (a) and the account-wide lists of (b) take minutes on a loaded machine; these run (c) on its own */
 const SKIP_SINGLE = process.argv.includes('--skip-single')
 const SKIP_WIDE = process.argv.includes('--skip-wide')
+const SKIP_PIPELINE = process.argv.includes('--skip-pipeline')
 const PIPELINE = 'bench'
 
 function median(values: number[]): number {
@@ -51,8 +61,18 @@ function median(values: number[]): number {
 
 const fmt = (ms: number): string => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${ms.toFixed(0)} ms`)
 
-async function timed(cli: HerokuCli, args: string[], ok: number[] = [0]): Promise<number> {
-  const run = await cli.run(args, {timeoutMs: 300_000})
+const CPU_FILE = path.join(os.tmpdir(), `bench-audit-cpu-${process.pid}`)
+const CPU_ENV = {BENCH_CPU_FILE: CPU_FILE, NODE_OPTIONS: `--require ${path.join(path.dirname(fileURLToPath(import.meta.url)), 'cpu-usage.cjs')}`}
+
+/** The CPU time (user + system) of the last process timed with `cpu`, from bench/cpu-usage.cjs. */
+function lastCpuMs(): number {
+  const lines = readFileSync(CPU_FILE, 'utf8').trim().split('\n')
+  return Number(lines.at(-1))
+}
+
+async function timed(cli: HerokuCli, args: string[], ok: number[] = [0], cpu = false): Promise<number> {
+  if (cpu) writeFileSync(CPU_FILE, '')
+  const run = await cli.run(args, {env: cpu ? CPU_ENV : {}, timeoutMs: 300_000})
   if (!ok.includes(run.status ?? -1)) throw new Error(`heroku ${args.join(' ')} exited ${run.status}:\n${run.stdout}${run.stderr}`)
   return run.durationMs
 }
@@ -89,6 +109,85 @@ function pipelineFixture(): {fixture: SeedFixture; names: string[]} {
   }
 }
 
+/**
+ * The round trips on the critical path, from the emulator's journal: a request's round is one more than
+ * the latest round of any request that had finished when it arrived (a request may wait on any of them).
+ */
+function roundTrips(entries: readonly JournalEntry[]): Array<Array<{line: string}>> {
+  const timed = entries.filter(entry => entry.api !== 'control').map(entry => ({entry, start: Date.parse(entry.time), end: Date.parse(entry.time) + entry.durationMs}))
+    .sort((a, b) => a.start - b.start)
+  const rounds: number[] = []
+  for (const [index, request] of timed.entries()) {
+    let round = 1
+    for (let before = 0; before < index; before++) if (timed[before]!.end <= request.start) round = Math.max(round, rounds[before]! + 1)
+    rounds.push(round)
+  }
+
+  const byRound: Array<Array<{line: string}>> = []
+  for (const [index, request] of timed.entries()) (byRound[rounds[index]! - 1] ??= []).push({line: `${request.entry.method} ${request.entry.path.replaceAll(/[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}/g, '<id>')}`})
+  return byRound
+}
+
+/** The pair the issue describes: production and staging in one pipeline, each with its own Essential Postgres as DATABASE. */
+function pairFixture(prefix: string, pipeline: string): SeedFixture {
+  return {
+    addons: [
+      {app: `${prefix}-production`, as: 'DATABASE', plan: 'heroku-postgresql:essential-0', version: '16'},
+      {app: `${prefix}-staging`, as: 'DATABASE', plan: 'heroku-postgresql:essential-0', version: '16'},
+    ],
+    apps: [
+      {config: {NODE_ENV: 'production', SECRET_KEY_BASE: `${prefix}0production0secret0key0base0000000000000000000000000000000000`}, name: `${prefix}-production`},
+      {config: {NODE_ENV: 'staging', SECRET_KEY_BASE: `${prefix}0staging0only0secret0key0base00000000000000000000000000000000`}, name: `${prefix}-staging`},
+    ],
+    pipelines: [{apps: {[`${prefix}-production`]: 'production', [`${prefix}-staging`]: 'staging'}, name: pipeline}],
+  }
+}
+
+/** Times `heroku staging:audit -a APP` against `heroku config -a APP`: ROUNDS interleaved pairs after a warm-up, medians. */
+async function single(cli: HerokuCli, app: string, latency: number, label: string): Promise<void> {
+  emulator.setLatency(latency)
+  const auditArgs = ['staging:audit', '-a', app]
+  const configArgs = ['config', '-a', app]
+  const audit: number[] = []
+  const stock: number[] = []
+  const ratios: number[] = []
+  const auditCpu: number[] = []
+  const stockCpu: number[] = []
+  for (let round = 0; round <= ROUNDS; round++) {
+    // eslint-disable-next-line no-await-in-loop -- timed runs must not overlap
+    const a = await timed(cli, auditArgs, [0, 1], true)
+    const aCpu = lastCpuMs()
+    // eslint-disable-next-line no-await-in-loop -- timed runs must not overlap
+    const b = await timed(cli, configArgs, [0], true)
+    const bCpu = lastCpuMs()
+    if (round === 0) continue
+    audit.push(a)
+    stock.push(b)
+    ratios.push(a / b)
+    auditCpu.push(aCpu)
+    stockCpu.push(bCpu)
+  }
+
+  // One more audit, alone in the journal: its requests and round trips.
+  emulator.clearJournal()
+  await timed(cli, auditArgs, [0, 1])
+  const trips = roundTrips(emulator.journal())
+  const requests = trips.reduce((sum, round) => sum + round.length, 0)
+  emulator.clearJournal()
+  await timed(cli, configArgs)
+  const configTrips = roundTrips(emulator.journal())
+  console.log(`  ${label}, latency ${String(latency).padStart(3)} ms: audit ${fmt(median(audit))}  config ${fmt(median(stock))}  ratio ${(median(audit) / median(stock)).toFixed(2)}×`
+    + ` (median of pair ratios ${median(ratios).toFixed(2)}×), gap ${fmt(median(audit) - median(stock))} | ${requests} requests${latency > 0 ? ` in ${trips.length} round trips` : ' (round trips need latency to tell apart)'}`)
+  console.log(`    runs audit: ${audit.map(x => x.toFixed(0)).join(', ')}; config: ${stock.map(x => x.toFixed(0)).join(', ')}; load average ${os.loadavg().map(l => l.toFixed(2)).join(' ')}`)
+  // On a loaded machine a process mostly waits for a core; its CPU time does not. What a quiet machine would
+  // show is about CPU time + round trips × latency (config's own round trips, from the journal too); printed as such, an estimate.
+  const estimate = (cpu: number, trips: number): number => cpu + trips * latency
+  console.log(`    CPU time (user+sys, medians): audit ${fmt(median(auditCpu))}, config ${fmt(median(stockCpu))}, ratio ${(median(auditCpu) / median(stockCpu)).toFixed(2)}×;`
+    + ` estimate CPU + round trips × latency: ${fmt(estimate(median(auditCpu), trips.length))} vs ${fmt(estimate(median(stockCpu), configTrips.length))} = ${(estimate(median(auditCpu), trips.length) / estimate(median(stockCpu), configTrips.length)).toFixed(2)}×`
+    + ` (config: ${configTrips.flat().length} requests in ${configTrips.length} round trips)`)
+  if (latency > 0) for (const [index, round] of trips.entries()) console.log(`    round ${index + 1}: ${round.map(r => r.line).join(', ')}`)
+}
+
 const emulator = await startTestEmulator()
 try {
   const cpu = os.cpus()[0]?.model ?? 'unknown cpu'
@@ -96,44 +195,42 @@ try {
   console.log(`date:    ${new Date().toISOString()}`)
   console.log(`machine: ${cpu}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, ${os.platform()} ${os.release()}, node ${process.version}, load average ${os.loadavg().map(l => l.toFixed(2)).join(' ')}`)
 
-  // ------------------------------------------------------------------ (a) one app
-  const pair = await seedCleanPair(emulator)
-  const cli = await HerokuCli.create({env: emulatorEnv(emulator), plugin: 'installed'})
+  // ------------------------------------------------------------------ (a) one app, as users run it
+  await emulator.seed(pairFixture('acme', 'acme'))
+  // The plugin packed with `npm pack` and installed with `heroku plugins:install file:…` (a minute or more).
+  const installStart = performance.now()
+  const cli = await HerokuCli.create({env: emulatorEnv(emulator), plugin: SKIP_SINGLE && (SKIP_LOOP || SKIP_PIPELINE) ? 'none' : 'packed'})
   Object.assign(process.env, emulatorEnv(emulator))
   const config = await Config.load({root: ROOT})
-  const auditArgs = ['staging:audit', '-a', pair.staging.app]
-  const configArgs = ['config', '-a', pair.staging.app]
-  console.log(`cli:     ${(await cli.run(['--version'])).stdout.trim()}, plugin installed`)
+  console.log(`cli:     ${(await cli.run(['--version'])).stdout.trim()}, plugin packed and installed with plugins:install file:… in ${fmt(performance.now() - installStart)}`)
   console.log('')
-  console.log(`(a) one app: heroku ${auditArgs.join(' ')} vs heroku ${configArgs.join(' ')}; whole processes, ${ROUNDS} interleaved pairs after 1 warm-up, medians`)
-  for (const latency of SKIP_SINGLE ? [] : [0, LATENCY_MS]) {
-    emulator.setLatency(latency)
-    // In-process: the audit's requests and its round trips (wall / latency).
-    const client = new HerokuClient(new APIClient(config))
-    const started = performance.now()
-    // eslint-disable-next-line no-await-in-loop -- timed runs must not overlap
-    await runAudit(client, {app: pair.staging.app, production: []})
-    const inProcess = performance.now() - started
-    const audit: number[] = []
-    const stock: number[] = []
-    const ratios: number[] = []
-    for (let round = 0; round <= ROUNDS; round++) {
+  if (!SKIP_SINGLE) {
+    console.log(`(a) one app: heroku staging:audit -a acme-staging vs heroku config -a acme-staging; Essential Postgres on both; whole processes, ${ROUNDS} interleaved pairs after 1 warm-up, medians`)
+    for (const latency of [0, LATENCY_MS]) {
       // eslint-disable-next-line no-await-in-loop -- timed runs must not overlap
-      const a = await timed(cli, auditArgs, [0, 1])
-      // eslint-disable-next-line no-await-in-loop -- timed runs must not overlap
-      const b = await timed(cli, configArgs)
-      if (round === 0) continue
-      audit.push(a)
-      stock.push(b)
-      ratios.push(a / b)
+      await single(cli, 'acme-staging', latency, 'pipeline acme')
     }
 
-    const trips = latency > 0 ? `, ~${(inProcess / latency).toFixed(1)} round trips` : ''
-    console.log(`  latency ${String(latency).padStart(3)} ms: audit ${fmt(median(audit))}  config ${fmt(median(stock))}  ratio ${(median(audit) / median(stock)).toFixed(2)}× (median of pair ratios ${median(ratios).toFixed(2)}×)`
-      + `  | in-process audit ${client.records.length} requests, ${fmt(inProcess)}${trips}`)
-    console.log(`    runs audit: ${audit.map(x => x.toFixed(0)).join(', ')}; config: ${stock.map(x => x.toFixed(0)).join(', ')}`)
+    // The same audit in an account of PRODUCTION_APPS production apps, each in its own pipeline with its own database.
+    emulator.setLatency(0)
+    const more = Array.from({length: PRODUCTION_APPS - 1}, (_, index) => pairFixture(`shop${String(index + 1).padStart(2, '0')}`, `shop${String(index + 1).padStart(2, '0')}`))
+    await emulator.seed({
+      addons: more.flatMap(fixture => fixture.addons ?? []).filter(addon => addon.app.endsWith('-production')),
+      apps: more.flatMap(fixture => fixture.apps ?? []).filter(app => app.name.endsWith('-production')),
+      pipelines: more.flatMap(fixture => fixture.pipelines ?? []).map(p => ({...p, apps: Object.fromEntries(Object.entries(p.apps).filter(([app]) => app.endsWith('-production')))})),
+    })
+    console.log(`(a2) the same, in an account of ${PRODUCTION_APPS} production apps (each in its own pipeline, with its own Essential Postgres)`)
+    await single(cli, 'acme-staging', LATENCY_MS, `${PRODUCTION_APPS} production apps`)
   }
 
+  if (SKIP_PIPELINE) console.log('(b), (c) skipped (--skip-pipeline)')
+  else await pipelineBenches(cli, config)
+} finally {
+  await emulator.stop()
+}
+
+/** (b) and (c): a pipeline of APPS staging apps in a large account, in-process and through the CLI. */
+async function pipelineBenches(cli: HerokuCli, config: Config): Promise<void> {
   // ------------------------------------------------------------------ (b) a pipeline in a large account
   emulator.setLatency(0)
   const {fixture, names} = pipelineFixture()
@@ -207,6 +304,4 @@ try {
     if (loopApps.length < names.length) console.log(`    scaled to the pipeline's ${names.length} apps: ${fmt(wholeLoop)}`)
     console.log(`    ratio stock loop / staging:audit --pipeline (${names.length} apps each): ${(wholeLoop / audit).toFixed(1)}×`)
   }
-} finally {
-  await emulator.stop()
 }

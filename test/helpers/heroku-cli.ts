@@ -93,6 +93,31 @@ export async function compilePlugin(): Promise<string> {
   return compiled
 }
 
+let packed: Promise<string> | undefined
+
+/**
+ * The plugin as npm publishes it: `npm pack` of the compiled copy (package.json, dist/, the manifest;
+ * no install scripts run), once per process. Returns the tarball's path.
+ */
+export async function packPlugin(): Promise<string> {
+  packed ??= (async () => {
+    const dir = await compilePlugin()
+    const out = await mkdtemp(path.join(tmpdir(), 'heroku-staging-pack-'))
+    process.once('exit', () => rmSync(out, {force: true, recursive: true}))
+    const npm = path.join(path.dirname(process.execPath), 'npm')
+    const result = await new Promise<{code: number; name: string; output: string}>(resolve => {
+      execFile(npm, ['pack', '--ignore-scripts', '--pack-destination', out, dir], {cwd: dir}, (error, stdout, stderr) => {
+        resolve({code: error ? 1 : 0, name: stdout.trim().split('\n').at(-1) ?? '', output: `${stdout}${stderr}`})
+      })
+    })
+    const {name} = result
+    const tarball = path.join(out, name)
+    if (result.code !== 0 || !existsSync(tarball)) throw new Error(`npm pack failed:\n${result.output}`)
+    return tarball
+  })()
+  return packed
+}
+
 /** The variables that keep the stock CLI quiet, offline (but for the emulator) and fast, for a HOME. */
 export function isolatedEnv(home: string): Record<string, string> {
   const env: Record<string, string> = {
@@ -130,9 +155,12 @@ export interface HerokuCliOptions {
    * - `'link'` (default, `true` too): `heroku plugins:link --no-install <compiled copy>`, as the tests use it;
    * - `'installed'`: the layout `heroku plugins:install heroku-staging` leaves (a `user` plugin under the CLI's
    *   data dir node_modules), made without the registry; oclif then loads it as an installed plugin;
+   * - `'packed'`: what a user runs: the plugin packed with `npm pack` and installed with
+   *   `heroku plugins:install file:…` (npm installs its dependencies, from the local npm cache first:
+   *   `--prefer-offline`, since only the npm registry is reachable here); slow (a minute or more), for benches;
    * - `false` / `'none'`: the stock CLI alone, for side-by-side comparisons.
    */
-  plugin?: 'installed' | 'link' | 'none' | boolean
+  plugin?: 'installed' | 'link' | 'none' | 'packed' | boolean
 }
 
 /** One isolated installation of the stock CLI, with or without this plugin linked. */
@@ -157,7 +185,7 @@ export class HerokuCli {
     await writeFile(path.join(cacheDir, 'terms-of-service'), '')
     await writeFile(env.GIT_CONFIG_GLOBAL as string, '')
     const mode = options.plugin === undefined || options.plugin === true ? 'link' : options.plugin === false ? 'none' : options.plugin
-    const pluginDir = mode === 'none' ? undefined : await compilePlugin()
+    const pluginDir = mode === 'none' || mode === 'packed' ? undefined : await compilePlugin()
     const cli = new HerokuCli(home, env, pluginDir)
     if (pluginDir && mode === 'link') {
       const linked = await cli.run(['plugins:link', '--no-install', pluginDir])
@@ -172,6 +200,23 @@ export class HerokuCli {
       await writeFile(path.join(dataDir, 'package.json'), JSON.stringify(pjson, null, 2))
       const plugins = await cli.run(['plugins'])
       if (!plugins.stdout.includes('heroku-staging')) throw new Error(`the installed plugin is not listed by heroku plugins:\n${plugins.stdout}${plugins.stderr}`)
+    }
+
+    if (mode === 'packed') {
+      const tarball = await packPlugin()
+      // The user's npm cache (not this HOME's empty one), offline first; no audit, no funding notes.
+      const npmEnv = {
+        npm_config_audit: 'false',
+        npm_config_cache: process.env.npm_config_cache ?? path.join(process.env.HOME ?? tmpdir(), '.npm'),
+        npm_config_fund: 'false',
+        npm_config_prefer_offline: 'true',
+        npm_config_update_notifier: 'false',
+      }
+      const installed = await cli.run(['plugins:install', `file:${tarball}`], {env: npmEnv, timeoutMs: 600_000})
+      const plugins = await cli.run(['plugins'])
+      if (installed.status !== 0 || !plugins.stdout.includes('heroku-staging')) {
+        throw new Error(`heroku plugins:install file:${tarball} failed (${installed.status}):\n${installed.stdout}${installed.stderr}\n${plugins.stdout}`)
+      }
     }
 
     return cli

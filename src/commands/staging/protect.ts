@@ -1,6 +1,6 @@
-import {flags} from '@heroku-cli/command'
 
 import {StagingCommand, StagingError} from '../../lib/command/base.js'
+import {flags} from '../../lib/command/heroku-command.js'
 import {DEBUG_HELP} from '../../lib/command/help.js'
 import {ExitCode, exitCodeHelp} from '../../lib/exit-codes.js'
 import {listProtected, protect, type ProtectResult} from '../../lib/protect/actions.js'

@@ -47,8 +47,13 @@ interface ProductionCredential {
 export interface AuditContext {
   /** host → addresses, as the load step resolved them; undefined when nothing was resolved (names decide) */
   hosts?: HostTable
-  /** production snapshots, without the audited app itself */
+  /** every production snapshot compared (the related ones first), without the audited app itself */
   production: AppSnapshot[]
+  /**
+   * the production app(s) this app is the staging of (its pipeline's production, or in account mode the
+   * related one): what drift and NO_PIPELINE name. The rest of the account's production apps are only compared.
+   */
+  related: AppSnapshot[]
   /** every credential of every production app, in every form */
   productionCredentials: ProductionCredential[]
   /** every config var of every production app */
@@ -130,7 +135,7 @@ function ownPostgres(context: AuditContext): AttachmentRef[] {
 }
 
 function productionPostgresPlan(context: AuditContext): string {
-  for (const production of context.production) {
+  for (const production of [...context.related, ...context.production]) {
     const primary = primaryPostgres(production)
     if (primary?.addon.plan) return primary.addon.plan
   }
@@ -481,7 +486,7 @@ function databasePairs(context: AuditContext): DatabasePair[] {
   const stagingDb = primaryPostgres(context.staging)
   if (!stagingDb || isProductionAddon(context, stagingDb)) return []
   const pairs: DatabasePair[] = []
-  for (const production of context.production) {
+  for (const production of context.related) {
     const productionDb = primaryPostgres(production)
     if (productionDb && productionDb.addon.id !== stagingDb.addon.id) pairs.push({production, productionDb, stagingDb})
   }
@@ -710,7 +715,7 @@ export function protectedStage(staging: AppSnapshot, protectedKeys: readonly str
 export const noPipeline: Rule = context => {
   if (context.staging.pipeline) return []
   const app = context.staging.app.name
-  const pipeline = context.production.find(p => p.pipeline)?.pipeline?.name ?? 'PIPELINE'
+  const pipeline = context.related.find(p => p.pipeline)?.pipeline?.name ?? 'PIPELINE'
   return [finding(context, 'NO_PIPELINE', {
     message: `${app} is in no pipeline: nothing records that it is a staging app`,
     subject: {action: {app, kind: 'pipeline-add', pipeline}, stage: {pipeline: null, stage: null}},
@@ -734,9 +739,14 @@ export const RULES: Readonly<Record<Exclude<FindingCode, 'PRODUCTION_STAGE' | 'S
   UNATTACHED_DATABASE_URL: unattachedDatabaseUrl,
 }
 
-/** Builds the context the rules share; the audited app is never compared with itself. */
-export function auditContext(staging: AppSnapshot, production: readonly AppSnapshot[]): AuditContext {
-  const others = production.filter(p => p.app.id !== staging.app.id)
+/**
+ * Builds the context the rules share; the audited app is never compared with itself. `production` are
+ * the related production apps, `elsewhere` the account's other production apps, compared too.
+ */
+export function auditContext(staging: AppSnapshot, production: readonly AppSnapshot[], elsewhere: readonly AppSnapshot[] = []): AuditContext {
+  const related = production.filter(p => p.app.id !== staging.app.id)
+  const relatedIds = new Set(related.map(p => p.app.id))
+  const others = [...related, ...elsewhere.filter(p => p.app.id !== staging.app.id && !relatedIds.has(p.app.id))]
   const productionVars: ProductionVar[] = []
   const productionAddons = new Map<string, string[]>()
   for (const p of others) {
@@ -755,6 +765,7 @@ export function auditContext(staging: AppSnapshot, production: readonly AppSnaps
     hosts: hostTableOf([staging, ...others]),
     production: others,
     productionAddons,
+    related,
     productionCredentials,
     productionVars,
     staging,
@@ -772,11 +783,13 @@ export function compareFindings(a: Finding, b: Finding): number {
 }
 
 /**
- * Audits one staging app against its production app(s). Pure: the same snapshots always give the
- * same findings, sorted by severity. Values appear only masked (`maskUrl`) or fingerprinted.
+ * Audits one staging app against its production app(s) (`production`: the related ones, which drift and
+ * NO_PIPELINE name) and the account's other production apps (`elsewhere`: compared for every credential,
+ * secret and add-on). Pure: the same snapshots always give the same findings, sorted by severity.
+ * Values appear only masked (`maskUrl`) or fingerprinted.
  */
-export function auditStaging(staging: AppSnapshot, production: AppSnapshot[]): AuditFinding[] {
-  const context = auditContext(staging, production)
+export function auditStaging(staging: AppSnapshot, production: readonly AppSnapshot[], elsewhere: readonly AppSnapshot[] = []): AuditFinding[] {
+  const context = auditContext(staging, production, elsewhere)
   const rules: Rule[] = [productionStage(staging, production), ...Object.values(RULES)]
   return rules.flatMap(rule => rule(context)).sort(compareFindings)
 }

@@ -1,12 +1,22 @@
 import {ActionableError} from '../errors.js'
 import {ExitCode, type ExitCodeValue} from '../exit-codes.js'
-import {HerokuApi} from '../heroku/api.js'
-import {type HerokuClient, isNotFound} from '../heroku/client.js'
-import {ProductionRegistry, type ProductionVia} from '../production/registry.js'
+import {apiOf, HerokuApi} from '../heroku/api.js'
+import {type HerokuClient, isNotFound, mapBounded} from '../heroku/client.js'
+import {type ProductionAppRef, ProductionRegistry, type ProductionVia} from '../production/registry.js'
 import {loadProtected} from '../protect/store.js'
-import {appCoupling, listPipelineCouplings, loadApps, type LoadOptions, loadPipelineCouplings} from '../snapshot/load.js'
+import {
+  appCoupling,
+  LoadedApps,
+  loadApps,
+  type LoadOptions,
+  loadPipelineCouplings,
+  rememberCouplings,
+  rememberPipelines,
+  withDatabases,
+} from '../snapshot/load.js'
 import {CONFIG_STAGES, loadPipelineStages, type PipelineStages} from '../snapshot/stages.js'
 import type {AppSnapshot} from '../snapshot/types.js'
+import {relatedProduction} from './related.js'
 import {auditStageConfig, auditStaging, compareFindings, protectedStage} from './rules.js'
 import type {AuditedApp, AuditFinding, AuditResult} from './types.js'
 
@@ -86,22 +96,29 @@ function run(
   from: ProductionFrom,
   via: ReadonlyMap<string, ProductionVia[]> = new Map(),
   stages?: {findings: AuditFinding[]; stages: NonNullable<AuditResult['stages']>},
+  elsewhere: readonly AppSnapshot[] = [],
+  listed: readonly AppSnapshot[] = production,
 ): AuditRun {
   const findings = audited
-    .flatMap(staging => [...auditStaging(staging, production), ...protectedStage(staging, protectedApps)])
+    .flatMap(staging => [...auditStaging(staging, production, elsewhere), ...protectedStage(staging, protectedApps)])
     .concat(stages?.findings ?? [])
     .sort(compareFindings)
   const result = {
     apps: audited.map(snapshot => auditedApp(snapshot)),
     findings,
     pipeline,
-    production: production.map(snapshot => ({...auditedApp(snapshot), ...(via.has(snapshot.app.id) ? {via: via.get(snapshot.app.id)} : {})})),
+    production: listed.map(snapshot => ({...auditedApp(snapshot), ...(via.has(snapshot.app.id) ? {via: via.get(snapshot.app.id)} : {})})),
     productionFrom: from,
     ...(stages ? {stages: stages.stages} : {}),
     summary: summarize(findings),
   }
-  return {audited, production, result}
+  return {audited, production: uniqueById([...production, ...elsewhere]), result}
 }
+
+/** What the audit loads of a production app: lists and add-ons, no formation; databases come after, for the related ones. */
+const PRODUCTION_LOAD: LoadOptions = {databases: false, formation: false}
+/** What it loads of the account's other production apps, only compared: their config vars and attachments. */
+const ELSEWHERE_LOAD: LoadOptions = {addons: false, databases: false, formation: false}
 
 async function auditApp(client: HerokuClient, app: string, given: readonly string[], protectedApps: readonly string[], load: LoadOptions): Promise<AuditRun> {
   if (given.length > 0) {
@@ -110,47 +127,98 @@ async function auditApp(client: HerokuClient, app: string, given: readonly strin
     return run([loaded.of(app)], uniqueById(loaded.ofAll(given)), null, protectedApps, 'flag')
   }
 
-  // Production is found while staging loads: staging's coupling (shared with its load), then its
-  // pipeline's couplings, then production itself. Four round trips in all: staging's lists, the
-  // pipeline's couplings with staging's databases, production's lists, production's databases.
-  const inPipeline = (async () => {
-    const coupling = await appCoupling(client, app)
-    if (!coupling) return {ids: [] as string[]}
-    const couplings = await listPipelineCouplings(client, coupling.pipeline)
-    const ids = couplings.filter(c => c.stage === 'production' && c.app.id).map(c => c.app.id as string)
-    const others = ids.filter(id => id !== coupling.app.id)
-    return {ids, production: others.length > 0 ? (await loadApps(client, others, AUDIT_LOAD)).ofAll(others) : []}
-  })()
-  const [stagingLoad, productionLoad] = await Promise.allSettled([namingApps([app], async () => loadApps(client, [app], load)), inPipeline])
-  // No request outlives the audit: both are settled before an error goes up.
-  if (stagingLoad.status === 'rejected') throw stagingLoad.reason
-  if (productionLoad.status === 'rejected') throw productionLoad.reason
-  const staging = stagingLoad.value.of(app)
-  // The app's own pipeline decides, when it has a production stage.
-  if (productionLoad.value.ids.length > 0) {
-    // An app coupled as production is reported by PRODUCTION_STAGE; it is not compared with itself.
-    return run([staging], productionLoad.value.production ?? [], null, protectedApps, 'pipeline')
-  }
-
+  // Three round trips on the critical path:
+  // 1. staging's app and lists with its coupling, beside the account's couplings and pipelines (the
+  //    production registry's view: every production app of the account, and which pipeline each is in);
+  // 2. every production app's lists (the pipeline's production fully, the others' config vars and
+  //    attachments), beside staging's databases;
+  // 3. the related production apps' databases (drift).
   const registry = new ProductionRegistry(client, {
     failExit: ExitCode.Api,
-    known: [staging],
-    load: AUDIT_LOAD,
     namingFlag: '--production PRODUCTION_APP',
     protectedApps: protectedApps.map(name => ({name})),
   })
-  // In no pipeline with a production stage (e.g. just forked): every production app of the account.
-  const refs = (await registry.apps()).filter(ref => ref.id !== staging.app.id)
-  const snapshots = await registry.snapshots()
-  const production = refs.map(ref => snapshots.find(s => s.app.id === ref.id)).filter((s): s is AppSnapshot => s !== undefined)
-  if (production.length === 0) {
+  // Asked first, so that staging's load shares this request (appCoupling) rather than sending its own.
+  const stagingCoupling = appCoupling(client, app)
+  const stagingLoad = namingApps([app], async () => loadApps(client, [app], load))
+  const productionLoad = (async () => {
+    const pipelines = apiOf(client).pipelines()
+    rememberPipelines(client, pipelines)
+    const [coupling, couplings, refs] = await Promise.all([stagingCoupling, registry.couplings(), registry.candidates(), pipelines.catch(() => [])])
+    rememberCouplings(client, couplings)
+    const self = new Set([app, ...(coupling ? [coupling.app.id ?? ''] : [])])
+    // The app's own pipeline decides, when it has a production stage; an app coupled as production is
+    // reported by PRODUCTION_STAGE and not compared with itself.
+    const inPipeline = coupling
+      ? couplings.filter(c => c.pipeline.id === coupling.pipeline.id && c.stage === 'production' && c.app.id).map(c => c.app.id as string)
+      : []
+    const relatedIds = inPipeline.filter(id => !self.has(id))
+    const elsewhere = [...new Set(refs.map(ref => ref.id))].filter(key => !self.has(key) && !relatedIds.includes(key))
+    const [related, others] = await Promise.all([
+      loadApps(client, relatedIds, PRODUCTION_LOAD).then(async loaded => mapBounded(loaded.ofAll(relatedIds), 8, async s => withDatabases(client, s))),
+      loadProductionElsewhere(client, elsewhere),
+    ])
+    return {inPipeline: inPipeline.length > 0, others, refs, related}
+  })()
+  const [stagingResult, productionResult] = await Promise.allSettled([stagingLoad, productionLoad])
+  // No request outlives the audit: both are settled before an error goes up.
+  if (stagingResult.status === 'rejected') throw stagingResult.reason
+  if (productionResult.status === 'rejected') throw productionResult.reason
+  const staging = stagingResult.value.of(app)
+  const {others, refs, related} = productionResult.value
+  const elsewhere = others.filter(s => s.app.id !== staging.app.id)
+  const via = productionVia(refs, [...related, ...elsewhere])
+  if (productionResult.value.inPipeline) {
+    const audit = run([staging], related, null, protectedApps, 'pipeline', new Map(), undefined, elsewhere)
+    // The account's other production apps are named in the result when a finding names them.
+    const named = new Set(audit.result.findings.flatMap(finding => finding.production))
+    const shown = elsewhere.filter(s => named.has(s.app.name))
+    audit.result.production.push(...shown.map(s => ({...auditedApp(s), via: via.get(s.app.id) ?? ['listed' as const]})))
+    return audit
+  }
+
+  // In no pipeline with a production stage (e.g. just forked): every production app of the account,
+  // the related one(s) named by drift and NO_PIPELINE, with their databases (the third round trip).
+  if (elsewhere.length === 0) {
     throw new AuditUsageError(
       `Cannot tell which app is production for ${staging.app.name}: it is in no pipeline with a production stage, and no app of the account is at stage production or protected.`,
       'Name it with --production PRODUCTION_APP (repeatable).',
     )
   }
 
-  return run([staging], production, null, protectedApps, 'account', new Map(refs.map(ref => [ref.id, ref.via])))
+  const relatedIds = new Set(relatedProduction(staging, elsewhere).map(s => s.app.id))
+  const withDbs = await mapBounded(elsewhere.filter(s => relatedIds.has(s.app.id)), 8, async s => withDatabases(client, s))
+  const production = [...withDbs, ...elsewhere.filter(s => !relatedIds.has(s.app.id))]
+  return run([staging], withDbs, null, protectedApps, 'account', via, undefined, production, production)
+}
+
+/**
+ * The account's other production apps, compared with the staging app: their config vars and
+ * attachments, by id (one `POST /filters/apps` for many) or by the name the protected list holds. An
+ * app that no longer exists (a stale protected entry) is skipped.
+ */
+async function loadProductionElsewhere(client: HerokuClient, keys: readonly string[]): Promise<AppSnapshot[]> {
+  const loaded = await loadApps(client, keys, ELSEWHERE_LOAD).catch(async error => {
+    if (!isNotFound(error)) throw error
+    // One app is gone: load them one by one, keeping those that answer.
+    const each = await mapBounded(keys, 8, async key => loadApps(client, [key], ELSEWHERE_LOAD).then(found => found.of(key), error_ => {
+      if (isNotFound(error_)) return undefined
+      throw error_
+    }))
+    return new LoadedApps(each.flatMap((snapshot, index) => (snapshot ? [[keys[index]!, snapshot] as const] : [])))
+  })
+  return uniqueById([...loaded.values()])
+}
+
+/** Why each loaded production app is one, by id, from the registry's refs (by id, or the name the protected list holds). */
+function productionVia(refs: readonly ProductionAppRef[], snapshots: readonly AppSnapshot[]): Map<string, ProductionVia[]> {
+  const via = new Map<string, ProductionVia[]>()
+  for (const snapshot of snapshots) {
+    const reasons = refs.filter(ref => ref.id === snapshot.app.id || ref.id === snapshot.app.name).flatMap(ref => ref.via)
+    via.set(snapshot.app.id, [...new Set(reasons)])
+  }
+
+  return via
 }
 
 function uniqueById(snapshots: readonly AppSnapshot[]): AppSnapshot[] {

@@ -1,5 +1,6 @@
-import {Command} from '@heroku-cli/command'
-import {Errors, type Interfaces} from '@oclif/core'
+import type {Interfaces} from '@oclif/core'
+// Subpaths, not the package index: the index loads all of oclif (help, config, semver) on every start.
+import * as Errors from '@oclif/core/errors'
 
 import {ActionableError} from '../errors.js'
 import {ExitCode, type ExitCodeValue} from '../exit-codes.js'
@@ -7,6 +8,7 @@ import {ApiError, apiErrorFix, HerokuClient} from '../heroku/client.js'
 import {schemaVersion} from '../schema/versions.js'
 import {redact, redactDeep, registerArgvSecrets, SecretRegistry, withSecrets} from '../secrets/index.js'
 import {confirmByName, type ConfirmTexts, terminalConfirmIO} from './confirm.js'
+import {Command} from './heroku-command.js'
 import type {Terminal} from './terminal.js'
 
 /** A failure the plugin detected itself: one line, then the fix naming the exact command or flag. */
@@ -29,8 +31,11 @@ export abstract class StagingCommand extends Command {
   protected readonly secrets = new SecretRegistry()
   private _client?: HerokuClient
 
+  /** requests this command's client keeps in flight at once (undefined: the client's default, 8) */
+  protected readonly clientConcurrency?: number
+
   protected get client(): HerokuClient {
-    this._client ??= new HerokuClient(this.heroku, {secrets: this.secrets})
+    this._client ??= new HerokuClient(this.heroku, {concurrency: this.clientConcurrency, secrets: this.secrets})
     return this._client
   }
 

@@ -83,8 +83,10 @@ export async function runFix(client: HerokuClient, request: FixRequest, hooks: F
 
   // The runtime guard knows every production app of the account, not only those the audit compared
   // with; loaded before the confirmation, so a registry that cannot load refuses with nothing changed.
+  // Snapshots the audit loaded without their add-on list (the account's other production apps, only
+  // compared) are loaded again in full: the guard must know every add-on they own.
   const registry = new ProductionRegistry(client, {
-    known: before.production,
+    known: before.production.filter(snapshot => snapshot.ownedAddons !== undefined),
     namingFlag: '--production PRODUCTION_APP',
     production: request.production,
     protectedApps: request.protectedApps.map(name => ({name})),

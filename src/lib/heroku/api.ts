@@ -204,6 +204,11 @@ export class HerokuApi {
     return this.transport.get<Pipeline>(`/pipelines/${enc(ref)}`, {headers: PIPELINES_ACCEPT})
   }
 
+  /** Every pipeline the account can see, with its name (paged). */
+  async pipelines(): Promise<Pipeline[]> {
+    return this.transport.list<Pipeline>('/pipelines', {headers: PIPELINES_ACCEPT})
+  }
+
   /** The app's coupling, or undefined when it is in no pipeline. */
   async findCoupling(ref: string): Promise<PipelineCoupling | undefined> {
     return orUndefined(this.transport.get<PipelineCoupling>(`${app(ref)}/pipeline-couplings`))

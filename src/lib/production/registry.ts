@@ -170,6 +170,14 @@ export class ProductionRegistry {
     return this.refsLoad
   }
 
+  /**
+   * Every production app of the account, with why, without loading any: ids from the couplings,
+   * names or ids from the protected list and the flags, as given (the same app may appear twice).
+   */
+  async candidates(): Promise<ProductionAppRef[]> {
+    return this.refs()
+  }
+
   /** Loads every production app once (its own lists), and merges refs that turn out to be the same app. */
   private async loaded(): Promise<Loaded> {
     this.snapshotsLoad ??= (async () => {

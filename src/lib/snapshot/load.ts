@@ -21,6 +21,8 @@ import {type AddonRef, type AppSnapshot, type AttachmentRef, type DatabaseInfo, 
 import {isOwner} from './query.js'
 
 export interface LoadOptions {
+  /** the add-ons the app owns (`ownedAddons`; default true); false: absent, ownership is read from each add-on's owner */
+  addons?: boolean
   buildpacks?: boolean
   /** Data API info for every Postgres add-on attached */
   databases?: boolean
@@ -31,6 +33,11 @@ export interface LoadOptions {
 }
 
 const FANOUT = 8
+/**
+ * Apps loaded at once. The client bounds the requests in flight; this only bounds the apps whose
+ * requests are queued, so that 20 production apps ask for their lists in one round trip, not three.
+ */
+const APP_FANOUT = 32
 
 /**
  * A database's Data API info, or undefined when it answers 403 or 404: a user may be attached to an
@@ -96,6 +103,31 @@ function toDatabaseInfo(addon: AddonRef, db: DataDatabase | undefined): Database
   }
 }
 
+/** Data API info of every Postgres add-on attached, by add-on id; one request per database, shared through `known`. */
+async function databasesOf(api: HerokuApi, attachments: readonly AttachmentRef[], known: Map<string, Promise<DataDatabase | undefined>>): Promise<Record<string, DatabaseInfo>> {
+  const postgres = [...new Map(attachments.filter(a => a.addon.service === POSTGRES_SERVICE).map(a => [a.addon.id, a.addon])).values()]
+  const infos = await mapBounded(postgres, FANOUT, async addon => {
+    let info = known.get(addon.id)
+    if (!info) {
+      info = databaseInfo(api, addon)
+      known.set(addon.id, info)
+    }
+
+    return info
+  })
+  const databases: Record<string, DatabaseInfo> = {}
+  for (const [index, addon] of postgres.entries()) databases[addon.id] = toDatabaseInfo(addon, infos[index])
+  return databases
+}
+
+/**
+ * A snapshot loaded without databases, with the Data API info of its Postgres add-ons added: for a
+ * caller that learns which apps need it only once their lists are in (the audit's related production).
+ */
+export async function withDatabases(client: HerokuClient, snapshot: AppSnapshot): Promise<AppSnapshot> {
+  return {...snapshot, databases: {...snapshot.databases, ...await databasesOf(apiOf(client), snapshot.attachments, new Map())}}
+}
+
 /** What one load shares between its apps. */
 interface SharedLoad {
   /** app records fetched together (`POST /filters/apps`), by the id asked for */
@@ -151,16 +183,34 @@ async function takeCoupling(client: HerokuClient, ref: string): Promise<Pipeline
 export async function listPipelineCouplings(client: HerokuClient, pipeline: {id: string; name?: string}): Promise<PipelineCoupling[]> {
   const couplings = (await apiOf(client).pipelineCouplings(pipeline.id))
     .map(c => ({...c, pipeline: {...c.pipeline, name: c.pipeline.name || pipeline.name}}))
-  const known = couplingsOf(client)
-  for (const coupling of couplings) if (coupling.app.id && !known.has(coupling.app.id)) known.set(coupling.app.id, Promise.resolve(coupling))
+  rememberCouplings(client, couplings)
   return couplings
 }
 
 const pipelineNames = new Map<string, Promise<string>>()
+/** The account's pipelines listed ahead of a load, per client, by id. */
+const pipelineLists = new WeakMap<HerokuClient, Promise<Map<string, string>>>()
+
+/**
+ * Pipeline names listed ahead of a load (`GET /pipelines`, in flight or done): a coupling that carries
+ * only its pipeline's id (Heroku's shape) is named from the list instead of asking for the pipeline.
+ */
+export function rememberPipelines(client: HerokuClient, pipelines: Promise<readonly Pick<Pipeline, 'id' | 'name'>[]>): void {
+  // A failed list is no error here: each pipeline is then asked for by id.
+  pipelineLists.set(client, pipelines.then(list => new Map(list.map(p => [p.id, p.name])), () => new Map()))
+}
+
+/** Couplings listed ahead of a load (the account's, `GET /pipeline-couplings`): each app's next load takes its own instead of asking. */
+export function rememberCouplings(client: HerokuClient, couplings: readonly PipelineCoupling[]): void {
+  const known = couplingsOf(client)
+  for (const coupling of couplings) if (coupling.app.id && !known.has(coupling.app.id)) known.set(coupling.app.id, Promise.resolve(coupling))
+}
 
 async function pipelineName(client: HerokuClient, coupling: PipelineCoupling): Promise<string> {
   if (coupling.pipeline.name) return coupling.pipeline.name
   const {id} = coupling.pipeline
+  const listed = (await pipelineLists.get(client))?.get(id)
+  if (listed) return listed
   if (!pipelineNames.has(id)) pipelineNames.set(id, apiOf(client).pipeline(id).then(p => p.name))
   return pipelineNames.get(id) as Promise<string>
 }
@@ -190,7 +240,7 @@ async function loadOne(client: HerokuClient, ref: string, shared: SharedLoad, op
   const [app, configVars, attachments, addons, coupling, formation, releases, buildpacks] = await settled(appLoad, [
     api.configVars(ref),
     api.attachments(ref),
-    api.addons(ref),
+    options.addons === false ? Promise.resolve(undefined) : api.addons(ref),
     takeCoupling(client, ref),
     options.formation ? api.formation(ref) : Promise.resolve([]),
     options.release ? api.releases(ref, 10) : Promise.resolve([]),
@@ -199,27 +249,14 @@ async function loadOne(client: HerokuClient, ref: string, shared: SharedLoad, op
   currentSecrets().registerConfig(configVars)
   const hosts = options.hosts === false ? undefined : resolveHosts(credentialHosts(configVars), options.hosts)
 
-  const addonsById = new Map(addons.map(addon => [addon.id, addon]))
+  const addonsById = new Map((addons ?? []).map(addon => [addon.id, addon]))
   const attachmentRefs = attachments.map(attachment => toAttachmentRef(attachment, addonsById))
-  const postgres = options.databases
-    ? [...new Map(attachmentRefs.filter(a => a.addon.service === POSTGRES_SERVICE).map(a => [a.addon.id, a.addon])).values()]
-    : []
   // The second round trip: databases, the pipeline's name and host lookups at once.
-  const [infos, pipelineLabel, resolved] = await Promise.all([
-    mapBounded(postgres, FANOUT, async addon => {
-      let info = shared.databases.get(addon.id)
-      if (!info) {
-        info = databaseInfo(api, addon)
-        shared.databases.set(addon.id, info)
-      }
-
-      return info
-    }),
+  const [databases, pipelineLabel, resolved] = await Promise.all([
+    options.databases ? databasesOf(api, attachmentRefs, shared.databases) : Promise.resolve({}),
     coupling ? pipelineName(client, coupling) : Promise.resolve(undefined),
     hosts,
   ])
-  const databases: Record<string, DatabaseInfo> = {}
-  for (const [index, addon] of postgres.entries()) databases[addon.id] = toDatabaseInfo(addon, infos[index])
 
   const pipeline: PipelineRef | undefined = coupling && pipelineLabel !== undefined
     ? {id: coupling.pipeline.id, name: pipelineLabel, stage: coupling.stage}
@@ -243,7 +280,7 @@ async function loadOne(client: HerokuClient, ref: string, shared: SharedLoad, op
     configVars,
     databases,
     formation: formation.map(f => ({quantity: f.quantity, size: f.size ?? 'standard-1X', type: f.type})),
-    ownedAddons: addons.filter(addon => isOwner(app, addon.app)).map(addon => toAddonRef(addon)),
+    ...(addons ? {ownedAddons: addons.filter(addon => isOwner(app, addon.app)).map(addon => toAddonRef(addon))} : {}),
     ...(resolved ? {hosts: resolved} : {}),
     pipeline,
     release: current && {
@@ -286,7 +323,7 @@ export async function loadApps(client: HerokuClient, refs: readonly string[], op
   const ids = unique.filter(ref => APP_ID.test(ref))
   const shared: SharedLoad = {databases: new Map()}
   if (ids.length >= FILTER_FROM) shared.apps = apiOf(client).appsById(ids).then(apps => new Map(apps.map(app => [app.id, app])))
-  const loaded = await mapBounded(unique, FANOUT, async ref => [ref, await loadOne(client, ref, shared, options)] as const)
+  const loaded = await mapBounded(unique, APP_FANOUT, async ref => [ref, await loadOne(client, ref, shared, options)] as const)
   return new LoadedApps(loaded)
 }
 

@@ -57,3 +57,55 @@ describe('audit: auditApps (src/lib/audit/run.ts)', function () {
     expect(run.result.findings).to.deep.equal([])
   })
 })
+
+describe('audit: auditApps compares every production app of the account (src/lib/audit/run.ts)', function () {
+  let s: Scopes
+
+  beforeEach(function () {
+    s = scopes()
+    delete process.env.HEROKU_DATA_HOST
+  })
+
+  afterEach(function () {
+    s.api.done()
+    s.data.done()
+    nock.cleanAll()
+  })
+
+  const BILLING_ID = '44444444-4444-4444-8444-444444444444'
+  const BILLING_DB_URL = 'postgres://ubill3q:b1llingPRODpw8c7d6e5f4a3b@ec2-52-9-9-9.compute-1.amazonaws.com:5432/dbill01'
+
+  /** Pipeline billing's production app, its DATABASE_URL a plain config var. */
+  function billing(): AppSnapshot {
+    const production = productionSnapshot()
+    return {
+      ...production,
+      app: {...production.app, id: BILLING_ID, name: 'billing-production'},
+      attachments: [],
+      configVars: {DATABASE_URL: BILLING_DB_URL},
+      databases: {},
+      pipeline: {id: '55555555-5555-4555-8555-555555555555', name: 'billing', stage: 'production'},
+    }
+  }
+
+  it('fires: staging in pipeline acme reaching billing\'s production database; billing is named in the result', async function () {
+    const staging = cleanStagingSnapshot()
+    staging.configVars.BILLING_DATABASE_URL = BILLING_DB_URL
+    mockSmallLoad(s, staging)
+    mockPipelineProduction(s, [productionSnapshot(), staging], productionSnapshot(), [billing()])
+    const run = await auditApps(await client(), {app: 'acme-staging', production: []})
+    expect(run.result.findings.map(f => [f.code, f.severity, f.production])).to.deep.equal([['SHARED_DATABASE', 'critical', ['billing-production']]])
+    expect(run.result.productionFrom).to.equal('pipeline')
+    expect(run.result.production.map(app => [app.name, app.via])).to.deep.equal([['acme-production', undefined], ['billing-production', ['pipeline']]])
+    // --fix plans from every snapshot compared.
+    expect(run.production.map(snapshot => snapshot.app.name)).to.deep.equal(['acme-production', 'billing-production'])
+  })
+
+  it('stays silent: billing is loaded and compared, but named nowhere when nothing reaches it', async function () {
+    mockSmallLoad(s, cleanStagingSnapshot())
+    mockPipelineProduction(s, [productionSnapshot(), cleanStagingSnapshot()], productionSnapshot(), [billing()])
+    const run = await auditApps(await client(), {app: 'acme-staging', production: []})
+    expect(run.result.findings).to.deep.equal([])
+    expect(run.result.production.map(app => app.name)).to.deep.equal(['acme-production'])
+  })
+})

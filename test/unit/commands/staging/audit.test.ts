@@ -10,7 +10,7 @@ import type {AuditResult} from '../../../../src/lib/audit/types.js'
 import type {FixResult} from '../../../../src/lib/fix/types.js'
 import {protectApp, protectedFile} from '../../../../src/lib/protect/store.js'
 import type {AppSnapshot} from '../../../../src/lib/snapshot/types.js'
-import {appBody, mockAccountCouplings, mockAppAnswering, mockLargeLoad, mockPipeline, mockPipelineCouplings, mockPipelineProduction, mockSmallLoad, type Scopes, scopes} from '../../../fixtures/audit.js'
+import {appBody, mockAccountCouplings, mockAccountPipelines, mockAppAnswering, mockLargeLoad, mockPipeline, mockPipelineProduction, mockSmallLoad, type Scopes, scopes} from '../../../fixtures/audit.js'
 import {
   cleanStagingSnapshot,
   FIXTURE_SECRETS,
@@ -192,6 +192,7 @@ describe('staging:audit', function () {
       const lonely = {...cleanStagingSnapshot(), pipeline: undefined}
       mockSmallLoad(s, lonely)
       mockAccountCouplings(s, [])
+      mockAccountPipelines(s, [])
       const run = await runCommand<AuditResult>(Audit, ['-a', 'acme-staging'])
       expect(run.error?.oclif?.exit).to.equal(2)
       expect(run.error?.message).to.contain('Cannot tell which app is production for acme-staging')
@@ -202,6 +203,7 @@ describe('staging:audit', function () {
       const lonely = {...cleanStagingSnapshot(), pipeline: undefined}
       mockSmallLoad(s, lonely)
       mockAccountCouplings(s, [])
+      mockAccountPipelines(s, [])
       const run = await runCommand<AuditResult>(Audit, ['-a', 'acme-staging', '--json'])
       expect(process.exitCode).to.equal(2)
       expect(run.stdout).to.contain('--production')
@@ -211,7 +213,9 @@ describe('staging:audit', function () {
       const lonely = {...incidentStagingSnapshot(), pipeline: undefined}
       mockSmallLoad(s, lonely)
       mockAccountCouplings(s, [productionSnapshot()])
-      mockSmallLoad(s, productionSnapshot(), productionSnapshot().app.id)
+      mockAccountPipelines(s, [productionSnapshot()])
+      // Every production app's config vars and attachments, then the related one's databases.
+      mockSmallLoad(s, productionSnapshot(), productionSnapshot().app.id, {addons: false, couplingListed: true, formation: false})
       const run = await runCommand<AuditResult>(Audit, ['-a', 'acme-staging', '--json'])
       expect(process.exitCode).to.equal(1)
       const json = parseJson(run.stdout)
@@ -231,8 +235,8 @@ describe('staging:audit', function () {
 
     it('stops with exit 2 when the pipeline has no production app', async function () {
       mockSmallLoad(s, cleanStagingSnapshot())
-      mockPipelineCouplings(s, PIPELINE_ID, [cleanStagingSnapshot()])
       mockAccountCouplings(s, [cleanStagingSnapshot()])
+      mockAccountPipelines(s, [cleanStagingSnapshot()])
       const run = await runCommand<AuditResult>(Audit, ['-a', 'acme-staging'])
       expect(run.error?.oclif?.exit).to.equal(2)
       expect(run.error?.message).to.contain('--production')
@@ -241,7 +245,8 @@ describe('staging:audit', function () {
     it('reports PRODUCTION_STAGE (critical) when the audited app is production itself', async function () {
       const production = productionSnapshot()
       mockSmallLoad(s, production)
-      mockPipelineCouplings(s, PIPELINE_ID, [production, cleanStagingSnapshot()])
+      mockAccountCouplings(s, [production, cleanStagingSnapshot()])
+      mockAccountPipelines(s, [production])
       const run = await runCommand<AuditResult>(Audit, ['-a', 'acme-production', '--json'])
       expect(process.exitCode).to.equal(1)
       const json = parseJson(run.stdout)
@@ -429,7 +434,8 @@ describe('staging:audit', function () {
       const production = productionSnapshot()
       for (const extra of [[], ['--json']]) {
         mockFixLoad(s, production)
-        mockPipelineCouplings(s, PIPELINE_ID, [production, cleanStagingSnapshot()])
+        mockAccountCouplings(s, [production, cleanStagingSnapshot()])
+        mockAccountPipelines(s, [production])
         process.exitCode = undefined
         const run = await runCommand<FixResult>(Audit, ['-a', 'acme-production', '--fix', '--confirm', 'acme-production', ...extra])
         const exit = extra.length > 0 ? process.exitCode : run.error?.oclif?.exit
