@@ -1,7 +1,7 @@
 import type {Hook} from '@oclif/core'
 
 import {hookedCommand} from '../../lib/hook/ids.js'
-import {installInterceptor, type RequestCheck} from '../../lib/hook/intercept.js'
+import {clearInterceptor, installInterceptor, type RequestCheck} from '../../lib/hook/intercept.js'
 
 /**
  * The prerun hook. It runs before EVERY command the CLI runs, so it stays thin: two dependency-free
@@ -15,17 +15,19 @@ import {installInterceptor, type RequestCheck} from '../../lib/hook/intercept.js
  *    the guard for what never goes through the API (pg:push writes with pg_restore).
  */
 const hook: Hook.Prerun = async function (options) {
-  const context = this
+  const {config} = this
+  const fail = (message: string, options: {exit: number}): void => this.error(message, options)
+  const warn = (message: string): void => this.warn(message)
   const id = options.Command.id ?? ''
   let guard: RequestCheck | undefined
   const check: RequestCheck = async request => {
     if (!guard) {
       try {
         const {effectGuard} = await import('../../lib/hook/effect-guard.js')
-        guard = effectGuard({argv: options.argv, commandId: id, config: context.config, env: process.env, error: (message, opts) => context.error(message, opts), stdinIsTTY: process.stdin.isTTY, warn: message => context.warn(message)})
+        guard = effectGuard({argv: options.argv, commandId: id, config, env: process.env, error: fail, stdinIsTTY: process.stdin.isTTY, warn})
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error)
-        context.error(`heroku-staging's guard could not load (${reason}), so it refuses to send ${request.method} ${request.path.split('?')[0]}.\nReinstall the plugin (heroku plugins:install heroku-staging), or uninstall it to run the stock command unguarded.`, {exit: 4})
+        fail(`heroku-staging's guard could not load (${reason}), so it refuses to send ${request.method} ${request.path.split('?')[0]}.\nReinstall the plugin (heroku plugins:install heroku-staging), or uninstall it to run the stock command unguarded.`, {exit: 4})
         return
       }
     }
@@ -33,8 +35,10 @@ const hook: Hook.Prerun = async function (options) {
     return guard(request)
   }
 
-  if (!installInterceptor(this.config.root, check) && process.env.HEROKU_DEBUG) {
-    process.stderr.write(`heroku-staging: the stock API client's patch point (@heroku/http-call HTTP.prototype._request from ${this.config.root}) was not found; only the command-level checks guard this CLI.\n`)
+  // The plugin's own commands send their writes through GuardedClient (lib/production/guarded-client.ts).
+  if (id.startsWith('staging:')) clearInterceptor()
+  else if (!installInterceptor(config.root, check) && process.env.HEROKU_DEBUG) {
+    process.stderr.write(`heroku-staging: the stock API client's patch point (@heroku/http-call HTTP.prototype._request from ${config.root}) was not found; only the command-level checks guard this CLI.\n`)
   }
 
   if (!hookedCommand(id)) return

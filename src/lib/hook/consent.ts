@@ -88,3 +88,10 @@ export function parseDuration(text: string): number | undefined {
   const ms = ((Number(h) * 60 + Number(m)) * 60 + Number(s)) * 1000
   return ms > 0 ? ms : undefined
 }
+
+const PASTE_LINE = /^ {2}- To do this on purpose, allow that one app for this one command: HEROKU_STAGING_ALLOW_PRODUCTION=(\S+) .*$/m
+
+/** A refusal as a coding agent may see it: the ready-to-paste override becomes a person's step at a terminal. */
+export function forAgent(text: string, agent: string): string {
+  return text.replace(PASTE_LINE, (_, app: string) => `  - This run looks like a coding agent's (${agent} is set, no terminal): only a person can allow production.\n    A person must run heroku staging:allow ${app} --for 15m at a terminal, and decide whether to run this command.`)
+}

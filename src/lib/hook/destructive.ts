@@ -153,7 +153,8 @@ async function checkAttachment(intent: Extract<Intent, {kind: 'attachment'}>, ap
   if (!snapshot) return []
   const evidence = await registry.isProduction(snapshot.app)
   if (!evidence) return []
-  const attachment = snapshot.attachments.find(a => a.name === intent.attachment || a.id === intent.attachment)
+  // Heroku compares attachment names case-insensitively (`addons:detach database` detaches DATABASE).
+  const attachment = snapshot.attachments.find(a => a.name.toLowerCase() === intent.attachment.toLowerCase() || a.id === intent.attachment)
   if (!attachment || !isDatabaseAttachment(snapshot, attachment, env)) return []
   return [{apps: [evidence.name], fix: STAGING_FIX, reasons: [appReason(evidence)], target: describeTarget(targetFromAttachment(snapshot, attachment))}]
 }

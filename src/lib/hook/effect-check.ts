@@ -1,13 +1,8 @@
 import {ApiError, type HerokuClient, mapBounded} from '../heroku/client.js'
 import {sameEndpoint} from '../snapshot/identity.js'
-import {
-  applyConfig,
-  attachmentVar,
-  changedEndpoints,
-  type Effect,
-  defaultAttachment,
-  isDataService,
-} from './effects.js'
+import {apiOf} from '../heroku/api.js'
+import type {Effect} from '../heroku/routes.js'
+import {applyConfig, attachmentVar, changedEndpoints, defaultAttachment, isDataService} from './effects.js'
 import {PROTECTED_MARKER} from '../protect/policy.js'
 
 /**
@@ -39,15 +34,16 @@ export type EffectVerdict =
 
 /** A read the guard needed failed: it refuses, saying which. */
 export class GuardReadError extends Error {
-  constructor(readonly path: string, cause: unknown) {
-    super(`GET ${path} ${describeFailure(cause)}`)
+  constructor(readonly what: string, cause: unknown) {
+    super(describeFailure(what, cause))
     this.name = 'GuardReadError'
   }
 }
 
-function describeFailure(error: unknown): string {
-  if (error instanceof ApiError) return error.status ? `answered ${error.status} (${error.message})` : `failed (${error.message})`
-  return `failed (${error instanceof Error ? error.message : String(error)})`
+function describeFailure(what: string, error: unknown): string {
+  if (error instanceof GuardReadError) return error.message
+  if (error instanceof ApiError) return `reading ${what}: ${error.method} ${error.path} ${error.status ? `answered ${error.status}` : 'failed'} (${error.message})`
+  return `reading ${what} failed (${error instanceof Error ? error.message : String(error)})`
 }
 
 /** The production apps known without loading any app: pipeline stage production, protected entries. */
@@ -75,48 +71,34 @@ interface AttachmentInfo {
 
 const lower = (value: string | undefined): string => (value ?? '').toLowerCase()
 
-/** Memoised GETs: each path is read once per command run. */
+/** Memoises a read by key and names it when it fails (the refusal says which read). */
 class Reads {
   private readonly cache = new Map<string, Promise<unknown>>()
-  constructor(private readonly client: HerokuClient) {}
 
-  async get<T>(path: string, host: 'data' | 'platform' = 'platform'): Promise<T> {
-    const key = `${host} ${path}`
-    if (!this.cache.has(key)) {
-      this.cache.set(key, this.client.get<T>(path, {host}).catch(error => {
+  async read<T>(path: string, load: () => Promise<T>): Promise<T> {
+    if (!this.cache.has(path)) {
+      this.cache.set(path, load().catch(error => {
         throw new GuardReadError(path, error)
       }))
     }
 
-    return this.cache.get(key) as Promise<T>
-  }
-
-  async list<T>(path: string): Promise<T[]> {
-    const key = `list ${path}`
-    if (!this.cache.has(key)) {
-      this.cache.set(key, this.client.list<T>(path).catch(error => {
-        throw new GuardReadError(path, error)
-      }))
-    }
-
-    return this.cache.get(key) as Promise<T[]>
+    return this.cache.get(path) as Promise<T>
   }
 }
 
-const enc = encodeURIComponent
-
 export class EffectChecker {
-  private readonly reads: Reads
+  private readonly api: ReturnType<typeof apiOf>
+  private readonly reads = new Reads()
 
   constructor(client: HerokuClient, private readonly sources: ProductionSources) {
-    this.reads = new Reads(client)
+    this.api = apiOf(client)
   }
 
   private async couplings() {
     try {
       return await this.sources.couplings()
     } catch (error) {
-      throw new GuardReadError('/pipeline-couplings', error)
+      throw new GuardReadError('the account\'s pipeline couplings', error)
     }
   }
 
@@ -136,20 +118,20 @@ export class EffectChecker {
   }
 
   private async app(nameOrId: string): Promise<AppRef> {
-    const app = await this.reads.get<{id: string; name: string}>(`/apps/${enc(nameOrId)}`)
+    const app = await this.reads.read(`app ${nameOrId}`, async () => this.api.app(nameOrId))
     return {id: app.id, name: app.name}
   }
 
   private async config(app: string): Promise<Record<string, string>> {
-    return this.reads.get<Record<string, string>>(`/apps/${enc(app)}/config-vars`)
+    return this.reads.read(`config vars of ${app}`, async () => this.api.configVars(app))
   }
 
   private async addon(nameOrId: string): Promise<AddonInfo> {
-    return this.reads.get<AddonInfo>(`/addons/${enc(nameOrId)}`)
+    return this.reads.read(`add-on ${nameOrId}`, async () => this.api.addon(nameOrId) as Promise<AddonInfo>)
   }
 
   private async attachmentsOf(addonId: string): Promise<AttachmentInfo[]> {
-    return this.reads.list<AttachmentInfo>(`/addons/${enc(addonId)}/addon-attachments`)
+    return this.reads.read(`attachments of add-on ${addonId}`, async () => this.api.addonAttachments(addonId) as Promise<AttachmentInfo[]>)
   }
 
   /** An app whose name the account cannot see is refused: the guard cannot tell what it is. */
@@ -169,13 +151,8 @@ export class EffectChecker {
       if (!apps.has(lower(app.name))) apps.set(lower(app.name), {app, how: `has it attached as ${attachment.name}`})
     }
 
-    const found: Array<{app: string; why: string}> = []
-    for (const {app, how} of apps.values()) {
-      const why = await this.production(app)
-      if (why) found.push({app: app.name, why: `${app.name} ${how} and is a production app (${why.join(', ')})`})
-    }
-
-    return found
+    const checked = await Promise.all([...apps.values()].map(async ({app, how}) => ({app, how, why: await this.production(app)})))
+    return checked.filter(c => c.why).map(({app, how, why}) => ({app: app.name, why: `${app.name} ${how} and is a production app (${why!.join(', ')})`}))
   }
 
   private serviceOf(addon: AddonInfo): string {
@@ -221,7 +198,7 @@ export class EffectChecker {
       }
 
       case 'attachment-delete': {
-        const attachment = await this.reads.get<AttachmentInfo>(`/addon-attachments/${enc(effect.attachment)}`)
+        const attachment = await this.reads.read(`attachment ${effect.attachment}`, async () => this.api.attachment(effect.attachment) as Promise<AttachmentInfo>)
         const [addon, app] = [await this.addon(attachment.addon.id), this.visible(attachment.app, `attachment ${attachment.name}`)]
         if (!isDataService(this.serviceOf(addon))) return []
         const why = await this.production(app)
@@ -263,9 +240,9 @@ export class EffectChecker {
       }
 
       case 'coupling': {
-        const coupling = await this.reads.get<{app: {id?: string; name?: string}; pipeline: {name?: string}; stage: string}>(`/pipeline-couplings/${enc(effect.coupling)}`)
+        const coupling = await this.reads.read(`coupling ${effect.coupling}`, async () => this.api.coupling(effect.coupling))
         if (coupling.stage !== 'production' || (effect.what === 'update' && (effect.stage ?? 'production') === 'production')) return []
-        const app = coupling.app.name ?? coupling.app.id ?? ''
+        const app = String((coupling.app as {name?: string}).name ?? coupling.app.id ?? '')
         const what = effect.what === 'delete' ? `remove ${app} from pipeline ${coupling.pipeline.name ?? ''}` : `move ${app} to stage ${effect.stage}`
         return [{apps: [app], what: `${what}: production would no longer be production`, why: [`${app} is a production app (pipeline stage production, pipeline ${coupling.pipeline.name ?? ''})`]}]
       }
@@ -280,13 +257,13 @@ export class EffectChecker {
       }
 
       case 'pipeline-delete': {
-        const couplings = await this.reads.list<{app: {id?: string; name?: string}; stage: string}>(`/pipelines/${enc(effect.pipeline)}/pipeline-couplings`)
-        const production = couplings.filter(c => c.stage === 'production').map(c => c.app.name ?? c.app.id ?? '')
+        const couplings = await this.reads.read(`couplings of pipeline ${effect.pipeline}`, async () => this.api.pipelineCouplings(effect.pipeline))
+        const production = couplings.filter(c => c.stage === 'production').map(c => String((c.app as {name?: string}).name ?? c.app.id ?? ''))
         return production.length > 0 ? [{apps: production, what: `delete pipeline ${effect.pipeline}: ${production.join(', ')} would no longer be production`, why: production.map(app => `${app} is a production app (pipeline stage production)`)}] : []
       }
 
       case 'rollback': {
-        const [before, after] = await Promise.all([this.config(effect.app), this.reads.get<Record<string, string>>(`/apps/${enc(effect.app)}/releases/${enc(effect.release)}/config-vars`)])
+        const [before, after] = await Promise.all([this.config(effect.app), this.reads.read(`config vars of ${effect.app} release ${effect.release}`, async () => this.api.releaseConfigVars(effect.app, effect.release))])
         return this.configFinding(effect.app, before, after, `roll back to release ${effect.release}`)
       }
 
@@ -305,17 +282,20 @@ export class EffectChecker {
     const addon = await this.addon(effect.database)
     const url = effect.toUrl
     // Through the apps the transfer's add-on is attached to: their attachments name each database's owner.
-    for (const attachment of await this.attachmentsOf(addon.id)) {
-      const app = this.visible(attachment.app, `an attachment of ${addon.name}`)
-      const [vars, attachments] = await Promise.all([this.config(app.name), this.reads.list<AttachmentInfo>(`/apps/${enc(app.name)}/addon-attachments`)])
-      for (const candidate of attachments) {
+    const attachedTo = (await this.attachmentsOf(addon.id)).map(attachment => this.visible(attachment.app, `an attachment of ${addon.name}`))
+    const perApp = await Promise.all(attachedTo.map(async app => {
+      const [vars, attachments] = await Promise.all([this.config(app.name), this.reads.read(`attachments on ${app.name}`, async () => this.api.attachments(app.name) as Promise<AttachmentInfo[]>)])
+      const destinations = attachments.filter(candidate => {
         const value = vars[attachmentVar(candidate.name)]
-        if (!url || !value || !sameEndpoint(url, value)) continue
+        return url !== undefined && value !== undefined && sameEndpoint(url, value)
+      })
+      return Promise.all(destinations.map(async candidate => {
         const owner = this.visible(candidate.addon.app ?? {}, `the destination (${app.name}'s ${candidate.name}, add-on ${candidate.addon.name})`)
         const why = await this.production(owner)
-        if (why) findings.push({apps: [owner.name], what: `overwrite ${candidate.addon.name} (${app.name}'s ${candidate.name}), owned by ${owner.name}`, why: [`${owner.name} is a production app (${why.join(', ')})`]})
-      }
-    }
+        return why ? [{apps: [owner.name], what: `overwrite ${candidate.addon.name} (${app.name}'s ${candidate.name}), owned by ${owner.name}`, why: [`${owner.name} is a production app (${why.join(', ')})`]}] : []
+      }))
+    }))
+    findings.push(...perApp.flat(2))
 
     // Every production app's own credentials (a URL typed by hand reaches production without any attachment).
     const production = (await this.couplings()).filter(c => c.stage === 'production').map(c => ({id: c.app.id, name: c.app.name ?? c.app.id ?? ''}))

@@ -7,9 +7,9 @@ import {apiOf} from '../heroku/api.js'
 import {gitRoot, readPolicy} from '../protect/policy.js'
 import {readProtectedEntries} from '../protect/store.js'
 import {redact, registerArgvSecrets, SecretRegistry, withSecrets} from '../secrets/index.js'
-import {agentRun, hasConsent} from './consent.js'
+import {agentRun, forAgent, hasConsent} from './consent.js'
 import {EffectChecker, type EffectFinding, type ProductionSources} from './effect-check.js'
-import {classifyRequest, type Effect} from './effects.js'
+import {classifyRequest, type Effect} from '../heroku/routes.js'
 import type {InterceptedRequest} from './intercept.js'
 import {OVERRIDE_ENV} from './decide.js'
 import {shellQuote} from './message.js'
@@ -53,17 +53,17 @@ export function commandText(id: string, argv: readonly string[]): string {
   return ['heroku', id, ...argv.map(arg => shellQuote(arg))].join(' ')
 }
 
-/** Decides whether the override lets this through: exactly one production app, named exactly (any case). */
+/** The app the override lets through: exactly one production app, named exactly; undefined otherwise. */
 export function overrideCovers(findings: readonly EffectFinding[], given: string | undefined): string | undefined {
-  const apps = [...new Set(findings.flatMap(f => f.apps.map(a => a.toLowerCase())))]
+  const apps = [...new Set(findings.flatMap(f => f.apps))]
   if (!given || apps.length !== 1 || findings.some(f => f.apps.length === 0)) return undefined
-  return apps[0] === given.toLowerCase() ? apps[0] : undefined
+  return apps[0] === given ? apps[0] : undefined
 }
 
 export interface RefusalInput {
+  /** the coding agent's variable, when the run looks like one's: no override to paste is printed */
   agent?: string
   command: string
-  consentMissing?: boolean
   effect: Effect
   findings: EffectFinding[]
   given?: string
@@ -85,14 +85,12 @@ export function renderEffectRefusal(input: RefusalInput): string {
 
   if (apps.length > 1) {
     lines.push(`  - This involves several production apps (${apps.join(', ')}); ${OVERRIDE_ENV} allows one app only.`)
-  } else if (input.agent) {
-    lines.push(`  - This run looks like a coding agent's (${input.agent} is set, no terminal): only a person can allow production.`,
-      `    A person must run heroku staging:allow ${apps[0]} --for 15m at a terminal, and decide whether to run this command.`)
   } else {
     lines.push(`  - To do this on purpose, allow that one app for this one command: ${OVERRIDE_ENV}=${apps[0]} ${input.command}`)
   }
 
-  return lines.join('\n')
+  const text = lines.join('\n')
+  return input.agent ? forAgent(text, input.agent) : text
 }
 
 export function renderUndecided(command: string, request: {method: string; path: string}, reason: string): string {
@@ -161,6 +159,6 @@ export function effectGuard(context: EffectGuardContext): (request: InterceptedR
       return
     }
 
-    context.error(redact(renderEffectRefusal({agent, command, consentMissing: Boolean(covered && agent), effect, findings: verdict.findings, given, request})), {exit: ExitCode.Refused})
+    context.error(redact(renderEffectRefusal({agent, command, effect, findings: verdict.findings, given, request})), {exit: ExitCode.Refused})
   })
 }

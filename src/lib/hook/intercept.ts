@@ -51,6 +51,11 @@ export type RequestCheck = (request: InterceptedRequest) => Promise<void>
 /** The check the patched client calls for the command now running (one command per process). */
 let current: RequestCheck | undefined
 
+/** Stops checking (the patch stays, passing every request through): for a process that runs more than one command, e.g. tests. */
+export function clearInterceptor(): void {
+  current = undefined
+}
+
 /**
  * Installs the interceptor (once per process) and points it at `check` for the command about to run.
  * Returns false when the patch point is missing: the caller keeps its command-level checks only.
