@@ -1,5 +1,9 @@
 import {expect} from 'chai'
 
+import {mkdir, writeFile} from 'node:fs/promises'
+import path from 'node:path'
+
+import {apiClient} from '../helpers/api.js'
 import {count as countRows} from '../helpers/db.js'
 import {type Emulator, mutating as mutatingRequests, requestLines, type SeedFixture, useEmulator} from '../helpers/emulator.js'
 import {type HerokuCli, type HerokuRun, unwrap} from '../helpers/heroku-cli.js'
@@ -28,6 +32,28 @@ const FIXTURE: SeedFixture = {
   pipelines: [{apps: {'acme-production': 'production', 'acme-staging': 'staging'}, name: 'acme'}],
 }
 
+/** Production's releases to roll back to: one with an extra credential var, one differing by a flag only. */
+interface Releases {
+  flagOnly: number
+  withCredential: number
+}
+
+async function seed(emu: Emulator): Promise<Releases> {
+  await emu.seed(FIXTURE)
+  const api = apiClient(emu)
+  const version = async (changes: Record<string, null | string>): Promise<number> => {
+    await api('PATCH', '/apps/acme-production/config-vars', changes)
+    const list = (await api<Array<{version: number}>>('GET', '/apps/acme-production/releases')).body
+    return Math.max(...list.map(r => r.version))
+  }
+
+  const withCredential = await version({OLD_DB_URL: 'postgres://old:old-secret-pw@old-db.example.com:5432/old'})
+  await version({OLD_DB_URL: null})
+  const flagOnly = await version({FEATURE_X: '1'})
+  await version({FEATURE_X: '2'})
+  return {flagOnly, withCredential}
+}
+
 interface ProductionState {
   addons: string[]
   attachments: string[]
@@ -38,13 +64,15 @@ interface ProductionState {
 
 describe('effect guard: what a request does to production, through the real heroku CLI', function () {
   this.timeout(300_000)
-  const fixture = useEmulator({cli: 'link', seed: async emu => emu.seed(FIXTURE)})
+  const fixture = useEmulator({cli: 'link', seed})
+  let releases: Releases
   let emu: Emulator
   let cli: HerokuCli
 
   before(function () {
     emu = fixture.emu
     cli = fixture.cli
+    releases = fixture.seeded
   })
 
   const api = async <T>(method: string, path: string, body?: unknown): Promise<T> => (await fixture.api<T>(method, path, body)).body
@@ -101,8 +129,8 @@ describe('effect guard: what a request does to production, through the real hero
         cli.run(['pg:credentials:rotate', 'DATABASE', '-a', 'acme-production', '--confirm', 'acme-production']),
         cli.run(['redis:credentials', 'REDIS', '-a', 'acme-production', '--reset']),
       ])
-      expectRefused(runs[0]!, "rotate or destroy production's credentials", 'postgresql-prod')
-      expectRefused(runs[1]!, 'redis-prod')
+      expectRefused(runs[0]!, 'postgresql-prod')
+      expectRefused(runs[1]!, "its request POST /redis/v0/databases/redis-prod/credentials_rotation would rotate or destroy production's credentials", 'rotate every credential of add-on redis-prod')
     })
 
     it('demoted: pipelines:update --stage development on production', async function () {
@@ -110,11 +138,84 @@ describe('effect guard: what a request does to production, through the real hero
       expectRefused(run, 'would demote production', 'move acme-production to stage development')
     })
 
+    it('re-wired by a rollback: releases:rollback to a release whose credential vars differ', async function () {
+      const run = await cli.run(['releases:rollback', `v${releases.withCredential}`, '-a', 'acme-production'])
+      expectRefused(run, `its request POST /apps/acme-production/releases would re-wire production`, `roll back to release`, 'change the endpoint OLD_DB_URL reaches')
+    })
+
+    it('the override allows only the production app it names: the staging app\'s name and a generic value allow nothing', async function () {
+      const argv = ['addons:attach', 'postgresql-staging', '-a', 'acme-production', '--as', 'DATABASE', '--confirm', 'acme-production']
+      const runs = await Promise.all(['acme-staging', '1'].map(async value => cli.run(argv, {env: {[OVERRIDE]: value}})))
+      for (const run of runs) expectRefused(run, 'but it allows nothing here')
+    })
+
+    it('a coding agent without a terminal: no override to paste, and the override alone allows nothing', async function () {
+      const argv = ['addons:attach', 'postgresql-staging', '-a', 'acme-production', '--as', 'DATABASE', '--confirm', 'acme-production']
+      const [refused, overridden, allow] = await Promise.all([
+        cli.run(argv, {env: {CLAUDECODE: '1'}}),
+        cli.run(argv, {env: {[OVERRIDE]: 'acme-production', CLAUDECODE: '1'}}),
+        cli.run(['staging:allow', 'acme-production', '--for', '15m'], {env: {CLAUDECODE: '1'}}),
+      ])
+      for (const run of [refused, overridden]) {
+        expectRefused(run, "looks like a coding agent's (CLAUDECODE is set, no terminal)", 'heroku staging:allow acme-production --for 15m')
+        expect(unwrap(run.stderr)).to.not.contain(`${OVERRIDE}=acme-production heroku`)
+      }
+
+      expect(allow.status, allow.stderr).to.equal(4)
+      expect(unwrap(allow.stderr)).to.contain('heroku staging:allow needs a terminal')
+    })
+
+    it('fail closed: the couplings list answering 500 refuses, and naming the staging app does not let it through', async function () {
+      emu.addFault({path: '^/pipeline-couplings$', status: 500, times: 50, token: emu.env.HEROKU_API_KEY})
+      const run = await cli.run(['addons:attach', 'postgresql-prod', '-a', 'acme-staging', '--as', 'DATABASE', '--confirm', 'acme-staging'], {env: {[OVERRIDE]: 'acme-staging'}})
+      emu.clearFaults()
+      expectRefused(run, "reading the account's pipeline couplings", 'answered 500', `${OVERRIDE} does not apply`)
+    })
+
     it('fail closed: production\'s config vars answering 403 to this token alone refuses config:set DATABASE_URL', async function () {
       emu.addFault({path: '^/apps/acme-production/config-vars$', status: 403, times: 50, token: emu.env.HEROKU_API_KEY})
       const run = await cli.run(['config:set', 'DATABASE_URL=postgres://u:p@elsewhere.example.com:5432/db', '-a', 'acme-production'])
       emu.clearFaults()
       expectRefused(run, 'GET /apps/acme-production/config-vars answered 403')
+    })
+  })
+
+  describe('writes that change no effect pass untouched; the override and a person\'s consent let production through', function () {
+    before(async function () {
+      releases = await fixture.reseed()
+    })
+
+    it('ps:scale, config:set of a flag, maintenance:on, a rollback keeping every endpoint, a staging addons:attach', async function () {
+      const runs = await Promise.all([
+        cli.run(['ps:scale', 'web=2', '-a', 'acme-production']),
+        cli.run(['config:set', 'FEATURE_Y=1', '-a', 'acme-production']),
+        cli.run(['maintenance:on', '-a', 'acme-production']),
+        cli.run(['addons:attach', 'postgresql-staging', '-a', 'acme-staging', '--as', 'STAGING_COPY', '--confirm', 'acme-staging']),
+      ])
+      for (const run of runs) expect(run.status, `${run.stdout}${run.stderr}`).to.equal(0)
+      const rollback = await cli.run(['releases:rollback', `v${releases.flagOnly}`, '-a', 'acme-production'])
+      expect(rollback.status, rollback.stderr).to.equal(0)
+      for (const run of [...runs, rollback]) expect(run.stderr).to.not.contain('heroku-staging')
+      const state = await productionState()
+      // The rollback brought back that release's config vars: FEATURE_X=1 (and FEATURE_Y, set after it, is gone).
+      expect(state.config.FEATURE_X).to.equal('1')
+      expect(state.config.FEATURE_Y).to.equal(undefined)
+      expect(state.attachments).to.include('DATABASE=postgresql-prod')
+      const lines = requestLines(mutatingRequests(emu))
+      for (const line of ['PATCH /apps/acme-production/formation', 'PATCH /apps/acme-production/config-vars', 'PATCH /apps/acme-production', 'POST /addon-attachments', 'POST /apps/acme-production/releases']) expect(lines).to.include(line)
+    })
+
+    it('the override naming production lets the effect through once, with a warning; under an agent only after staging:allow', async function () {
+      const argv = ['addons:attach', 'postgresql-staging', '-a', 'acme-production', '--as', 'SECOND_DB', '--confirm', 'acme-production']
+      const agentRefused = await cli.run(argv, {env: {[OVERRIDE]: 'acme-production', CLAUDECODE: '1'}})
+      expectRefused(agentRefused)
+      // The consent a person gives at a terminal (heroku staging:allow), as it is kept in the config dir.
+      await mkdir(cli.configDir, {recursive: true})
+      await writeFile(path.join(cli.configDir, 'staging-consent.json'), JSON.stringify({consents: [{app: 'acme-production', until: new Date(Date.now() + 60_000).toISOString()}]}))
+      const allowed = await cli.run(argv, {env: {[OVERRIDE]: 'acme-production', CLAUDECODE: '1'}})
+      expect(allowed.status, allowed.stderr).to.equal(0)
+      expect(unwrap(allowed.stderr)).to.contain(`${OVERRIDE}=acme-production: letting POST /addon-attachments re-wire production on purpose`)
+      expect((await productionState()).attachments).to.include('SECOND_DB=postgresql-staging')
     })
   })
 })

@@ -80,7 +80,7 @@ export function renderEffectRefusal(input: RefusalInput): string {
 
   lines.push('To proceed:', '  - If you meant a staging app, run the command against the staging app instead.')
   if (input.given !== undefined && !overrideCovers(input.findings, input.given)) {
-    lines.push(`  - ${OVERRIDE_ENV}=${input.given} is set, but it allows nothing here: it must name the one production app involved, exactly.`)
+    lines.push(`  - ${OVERRIDE_ENV} is set to ${input.given}, but it allows nothing here: it must name the one production app involved, exactly.`)
   }
 
   if (apps.length > 1) {
