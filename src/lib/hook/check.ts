@@ -5,7 +5,7 @@ import {ApiError, type HerokuClient, isNotVisible} from '../heroku/client.js'
 import {apiOf} from '../heroku/api.js'
 import type {AddOn} from '../heroku/types.js'
 import {ProductionRegistry} from '../production/registry.js'
-import {readProtectedEntries} from '../protect/store.js'
+import {allProtected} from '../protect/policy.js'
 import {credentialHosts} from '../snapshot/identity.js'
 import {loadApp} from '../snapshot/load.js'
 import {resolveHosts} from '../snapshot/resolve.js'
@@ -174,7 +174,7 @@ export async function checkCommand(input: CheckInput): Promise<HookDecision | un
     } else if (targets.length === 0) {
       checked = []
     } else {
-      const entries = await readProtectedEntries(input.configDir)
+      const entries = await allProtected(input.configDir)
       const client = await input.makeClient()
       const lookups = new Lookups(client)
       // One registry per hook run: every target is checked against the same, once-loaded production.

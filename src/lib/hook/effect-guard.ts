@@ -4,8 +4,7 @@ import type {Interfaces} from '@oclif/core'
 import {ExitCode} from '../exit-codes.js'
 import {HerokuClient} from '../heroku/client.js'
 import {apiOf} from '../heroku/api.js'
-import {gitRoot, readPolicy} from '../protect/policy.js'
-import {readProtectedEntries} from '../protect/store.js'
+import {allProtected} from '../protect/policy.js'
 import {redact, registerArgvSecrets, SecretRegistry, withSecrets} from '../secrets/index.js'
 import {agentRun, forAgent, hasConsent} from './consent.js'
 import {EffectChecker, type EffectFinding, type ProductionSources} from './effect-check.js'
@@ -118,13 +117,13 @@ export function effectGuard(context: EffectGuardContext): (request: InterceptedR
   const prepare = async (): Promise<Prepared> => {
     const client = new HerokuClient(new APIClient(context.config), {maxRetries: 1, secrets})
     let couplings: ReturnType<ProductionSources['couplings']> | undefined
-    const [local, policy] = await Promise.all([readProtectedEntries(context.config.configDir), gitRoot().then(root => readPolicy(root))])
+    const protectedApps = await allProtected(context.config.configDir)
     const sources: ProductionSources = {
       couplings: async () => {
         couplings ??= apiOf(client).allCouplings() as ReturnType<ProductionSources['couplings']>
         return couplings
       },
-      protectedApps: [...local, ...policy],
+      protectedApps,
     }
     // Listed while the effect's own reads run: no round trip of its own on the critical path.
     sources.couplings().catch(() => {})

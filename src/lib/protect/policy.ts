@@ -2,6 +2,8 @@ import {execFile} from 'node:child_process'
 import {readFile, rename, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 
+import {readProtectedEntries} from './store.js'
+
 /**
  * Where `staging:protect` marks live so that every teammate's plugin sees them: a policy file committed at
  * the repository's root (`.heroku-staging.json`). The hook reads it from the git root of the directory the
@@ -74,4 +76,10 @@ export async function writePolicy(root: string, app: PolicyEntry, action: 'add' 
   await writeFile(temporary, JSON.stringify({production: next}, null, 2) + '\n')
   await rename(temporary, file)
   return {changed: true, file}
+}
+
+/** Every protected app the guards know: this machine's list and the repository's policy file. */
+export async function allProtected(configDir: string, cwd?: string): Promise<PolicyEntry[]> {
+  const [local, policy] = await Promise.all([readProtectedEntries(configDir), gitRoot(cwd).then(async root => readPolicy(root))])
+  return [...local, ...policy]
 }

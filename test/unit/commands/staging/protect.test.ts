@@ -1,5 +1,6 @@
 import {expect} from 'chai'
-import {mkdtemp, rm} from 'node:fs/promises'
+import {execFileSync} from 'node:child_process'
+import {mkdir, mkdtemp, readFile, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import nock from 'nock'
@@ -14,10 +15,15 @@ const API = 'https://api.heroku.com'
 
 describe('staging:protect / staging:unprotect', function () {
   let dir: string
+  let cwd: string
   const saved: Record<string, string | undefined> = {}
 
   beforeEach(async function () {
     dir = await mkdtemp(path.join(tmpdir(), 'protect-cmd-'))
+    // Outside any git repository (the policy file is written at the git root of the working directory).
+    cwd = process.cwd()
+    await mkdir(path.join(dir, 'work'))
+    process.chdir(path.join(dir, 'work'))
     for (const key of ['HEROKU_APP', 'HEROKU_CONFIG_DIR']) saved[key] = process.env[key]
     delete process.env.HEROKU_APP
     // oclif reads <BIN>_CONFIG_DIR when it loads the config for each run: keep the real config dir untouched.
@@ -25,6 +31,7 @@ describe('staging:protect / staging:unprotect', function () {
   })
 
   afterEach(async function () {
+    process.chdir(cwd)
     for (const [key, value] of Object.entries(saved)) {
       if (value === undefined) delete process.env[key]
       else process.env[key] = value
@@ -41,6 +48,27 @@ describe('staging:protect / staging:unprotect', function () {
     expect(stdout).to.contain('Protected acme-production')
     const entries = await readProtectedEntries(dir)
     expect(entries.map(e => [e.name, e.id])).to.deep.equal([['acme-production', 'app-prod-id']])
+  })
+
+  it('in a git repository, records the app in .heroku-staging.json at its root, where every teammate sees it; unprotect removes it', async function () {
+    const repo = path.join(dir, 'repo')
+    await mkdir(path.join(repo, 'sub'), {recursive: true})
+    execFileSync('git', ['init', '-q', repo])
+    process.chdir(path.join(repo, 'sub'))
+    nock(API).get('/apps/acme-production').reply(200, {id: 'app-prod-id', name: 'acme-production'})
+    const {error, stdout} = await runCommand<ProtectResult>(Protect, ['-a', 'acme-production'])
+    expect(error).to.equal(undefined)
+    expect(stdout).to.contain('.heroku-staging.json: commit it so every teammate')
+    expect(JSON.parse(await readFile(path.join(repo, '.heroku-staging.json'), 'utf8'))).to.deep.equal({production: [{id: 'app-prod-id', name: 'acme-production'}]})
+    const removed = await runCommand<ProtectResult>(Unprotect, ['-a', 'acme-production'])
+    expect(removed.error).to.equal(undefined)
+    expect(JSON.parse(await readFile(path.join(repo, '.heroku-staging.json'), 'utf8'))).to.deep.equal({production: []})
+  })
+
+  it('outside a git repository, says only this machine knows', async function () {
+    nock(API).get('/apps/acme-production').reply(200, {id: 'app-prod-id', name: 'acme-production'})
+    const {stdout} = await runCommand<ProtectResult>(Protect, ['-a', 'acme-production'])
+    expect(stdout).to.contain('Not in a git repository: only this machine knows')
   })
 
   it('says so when the app already is protected', async function () {
