@@ -162,7 +162,7 @@ try {
     const t0 = performance.now()
     const {default: hook} = await import(${JSON.stringify(pathToFileURL(file).href)})
     const t1 = performance.now()
-    await hook.call({}, {Command: {id: 'apps:info'}, argv: ['-a', 'example']})
+    await hook.call({config: {root: ${JSON.stringify(path.dirname(path.dirname(HEROKU_BIN)) + '/heroku')}}}, {Command: {id: 'apps:info'}, argv: ['-a', 'example']})
     const t2 = performance.now()
     console.log(JSON.stringify({call: t2 - t1, load: t1 - t0}))`
   const measure = (file: string) => {

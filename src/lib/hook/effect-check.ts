@@ -242,7 +242,8 @@ export class EffectChecker {
       case 'coupling': {
         const coupling = await this.reads.read(`coupling ${effect.coupling}`, async () => this.api.coupling(effect.coupling))
         if (coupling.stage !== 'production' || (effect.what === 'update' && (effect.stage ?? 'production') === 'production')) return []
-        const app = String((coupling.app as {name?: string}).name ?? coupling.app.id ?? '')
+        // Couplings name their app by id: the override and the message need its name.
+        const app = (await this.app(coupling.app.id ?? '')).name
         const what = effect.what === 'delete' ? `remove ${app} from pipeline ${coupling.pipeline.name ?? ''}` : `move ${app} to stage ${effect.stage}`
         return [{apps: [app], what: `${what}: production would no longer be production`, why: [`${app} is a production app (pipeline stage production, pipeline ${coupling.pipeline.name ?? ''})`]}]
       }
@@ -258,7 +259,7 @@ export class EffectChecker {
 
       case 'pipeline-delete': {
         const couplings = await this.reads.read(`couplings of pipeline ${effect.pipeline}`, async () => this.api.pipelineCouplings(effect.pipeline))
-        const production = couplings.filter(c => c.stage === 'production').map(c => String((c.app as {name?: string}).name ?? c.app.id ?? ''))
+        const production = await Promise.all(couplings.filter(c => c.stage === 'production').map(async c => (await this.app(c.app.id ?? '')).name))
         return production.length > 0 ? [{apps: production, what: `delete pipeline ${effect.pipeline}: ${production.join(', ')} would no longer be production`, why: production.map(app => `${app} is a production app (pipeline stage production)`)}] : []
       }
 
@@ -304,10 +305,11 @@ export class EffectChecker {
     await mapBounded(all, 16, async app => {
       const vars = await this.config(app.id ?? app.name)
       const hit = Object.entries(vars).find(([, value]) => url && sameEndpoint(url, value))
-      if (hit && !seen.has(lower(app.name))) {
-        seen.add(lower(app.name))
-        findings.push({apps: [app.name], what: `overwrite the database ${app.name}'s ${hit[0]} reaches`, why: [`${app.name} is a production app`]})
-      }
+      if (!hit) return
+      const {name} = await this.app(app.id ?? app.name)
+      if (seen.has(lower(name))) return
+      seen.add(lower(name))
+      findings.push({apps: [name], what: `overwrite the database ${name}'s ${hit[0]} reaches`, why: [`${name} is a production app (${(await this.production({id: app.id, name}))?.join(', ') ?? 'listed'})`]})
     })
     return findings
   }
