@@ -113,7 +113,7 @@ describe('effect guard: what a request does to production, through the real hero
       expect(await productionState()).to.deep.equal(before)
     })
 
-    it('re-wired: addons:attach and addons:create as DATABASE, lower-case addons:detach, data:pg attachments', async function () {
+    it('re-wired: addons:attach and addons:create as DATABASE on production, addons:detach in lower case', async function () {
       const runs = await Promise.all([
         cli.run(['addons:attach', 'postgresql-staging', '-a', 'acme-production', '--as', 'DATABASE', '--confirm', 'acme-production']),
         cli.run(['addons:create', 'heroku-postgresql:standard-0', '-a', 'acme-production', '--as', 'DATABASE', '--confirm', 'acme-production']),
