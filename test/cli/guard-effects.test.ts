@@ -218,4 +218,27 @@ describe('effect guard: what a request does to production, through the real hero
       expect((await productionState()).attachments).to.include('SECOND_DB=postgresql-staging')
     })
   })
+
+  describe('a collaborator of staging only, who cannot see production', function () {
+    before(async function () {
+      await fixture.reseed(async emu => {
+        await emu.seed({...FIXTURE, attachments: [{addon: 'postgresql-prod', app: 'acme-staging', as: 'PROD_DB'}], collaborators: [{app: 'acme-staging', email: emu.accounts[1]!.email}]})
+      })
+    })
+
+    it('pg:copy onto production\'s URL (attached to staging, owner named, not readable) is refused: production unchanged, nothing mutating sent', async function () {
+      const productionUrl = emu.databaseUrl('postgresql-prod')
+      const before = await countRows(productionUrl, 'orders')
+      emu.clearJournal()
+      const run = await cli.run(['pg:copy', 'DATABASE', productionUrl, '-a', 'acme-staging', '--confirm', new URL(productionUrl).pathname.slice(1)], {env: {HEROKU_API_KEY: emu.accounts[1]!.token}})
+      expect(run.status, `${run.stdout}${run.stderr}`).to.equal(4)
+      expect(unwrap(run.stderr)).to.match(/heroku-staging refused heroku pg:copy .*: it could not tell whether its request POST \/client\/v11\/databases\/\S+\/transfers touches production/)
+      expect(unwrap(run.stderr)).to.contain("acme-staging's PROD_DB (add-on postgresql-prod), is owned by acme-production, which this account cannot read")
+      expect(unwrap(run.stderr)).to.match(/GET \/apps\/\S+ answered 403/)
+      expect(unwrap(run.stderr), 'no credential printed').to.not.contain(new URL(productionUrl).password)
+      expect(unwrap(run.stderr)).to.not.contain(`${OVERRIDE}=acme-staging`)
+      expect(requestLines(mutatingRequests(emu))).to.deep.equal([])
+      expect(await countRows(productionUrl, 'orders')).to.equal(before)
+    })
+  })
 })

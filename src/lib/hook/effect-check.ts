@@ -141,9 +141,26 @@ export class EffectChecker {
   }
 
   /** Every production app that owns an add-on or has it attached, with why. */
+  /**
+   * Whether an app that owns data is production. When neither its coupling nor a protection says so, the app
+   * must be visible to this account: one it cannot read may well be production (its pipeline is invisible too),
+   * so the guard cannot tell and refuses, naming the read.
+   */
+  private async ownerProduction(owner: AppRef, what: string): Promise<string[] | undefined> {
+    const why = await this.production(owner)
+    if (why) return why
+    try {
+      await this.app(owner.id ?? owner.name)
+    } catch (error) {
+      throw new Error(`${what} is owned by ${owner.name}, which this account cannot read, so whether it is production is unknown (${error instanceof Error ? error.message : String(error)})`)
+    }
+
+    return undefined
+  }
+
   private async addonProduction(addon: AddonInfo): Promise<Array<{app: string; why: string}>> {
-    const attachments = await this.attachmentsOf(addon.id)
     const owner = this.visible(addon.app, `add-on ${addon.name}`)
+    const [attachments, ownerWhy] = await Promise.all([this.attachmentsOf(addon.id), this.ownerProduction(owner, `add-on ${addon.name}`)])
     const apps = new Map<string, {app: AppRef; how: string}>()
     apps.set(lower(owner.name), {app: owner, how: 'owns it'})
     for (const attachment of attachments) {
@@ -151,7 +168,7 @@ export class EffectChecker {
       if (!apps.has(lower(app.name))) apps.set(lower(app.name), {app, how: `has it attached as ${attachment.name}`})
     }
 
-    const checked = await Promise.all([...apps.values()].map(async ({app, how}) => ({app, how, why: await this.production(app)})))
+    const checked = await Promise.all([...apps.values()].map(async ({app, how}) => ({app, how, why: app === owner ? ownerWhy : await this.production(app)})))
     return checked.filter(c => c.why).map(({app, how, why}) => ({app: app.name, why: `${app.name} ${how} and is a production app (${why!.join(', ')})`}))
   }
 
@@ -292,7 +309,7 @@ export class EffectChecker {
       })
       return Promise.all(destinations.map(async candidate => {
         const owner = this.visible(candidate.addon.app ?? {}, `the destination (${app.name}'s ${candidate.name}, add-on ${candidate.addon.name})`)
-        const why = await this.production(owner)
+        const why = await this.ownerProduction(owner, `the destination, ${app.name}'s ${candidate.name} (add-on ${candidate.addon.name}),`)
         return why ? [{apps: [owner.name], what: `overwrite ${candidate.addon.name} (${app.name}'s ${candidate.name}), owned by ${owner.name}`, why: [`${owner.name} is a production app (${why.join(', ')})`]}] : []
       }))
     }))

@@ -88,6 +88,19 @@ describe('effect checks (fake API, GETs only)', function () {
     expect(result.kind === 'undecided' && result.reason).to.contain('owned by app hidden-acme-production, which this account cannot see')
   })
 
+  it('fail closed: a transfer onto a database whose named owner the account cannot read (a collaborator of staging only) refuses', async function () {
+    const world = cleanWorld()
+    world.hidden = ['acme-production']
+    world.apps[0]!.stage = undefined
+    world.apps[1]!.config = {...world.apps[1]!.config, PROD_DB_URL: PROD_URL}
+    world.attachments.push({addon: 'postgresql-prod-1', app: 'acme-staging', name: 'PROD_DB'})
+    const {verdict: result} = await verdict('POST', '/client/v11/databases/addon-stg-rose/transfers', {from_url: ROSE_URL, to_url: PROD_URL}, {world})
+    expect(result.kind).to.equal('undecided')
+    expect(result.kind === 'undecided' && result.reason).to.contain("is owned by acme-production, which this account cannot read")
+    // A reset of a database whose owner is readable and not production stays silent.
+    expect((await verdict('PUT', '/client/v11/databases/addon-stg-db/reset', undefined, {world})).verdict.kind).to.equal('clear')
+  })
+
   it('demoted: moving production off stage production or removing its coupling fires; a staging coupling is silent', async function () {
     expect(production((await verdict('PATCH', '/pipeline-couplings/coupling-app-prod', {stage: 'development'})).verdict)).to.deep.equal(['acme-production'])
     expect(production((await verdict('DELETE', '/pipeline-couplings/coupling-app-prod')).verdict)).to.deep.equal(['acme-production'])

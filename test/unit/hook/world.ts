@@ -33,6 +33,8 @@ export interface World {
   attachments: WorldAttachment[]
   /** paths that answer with this HTTP status instead (e.g. 500) */
   failures?: Record<string, number>
+  /** apps the account cannot read (GET answers 404) though references name them */
+  hidden?: string[]
   /** config vars of past releases, by `app@version` */
   releases?: Record<string, Record<string, string>>
 }
@@ -51,12 +53,12 @@ class FakeHttpError extends Error {
 
 export function fakeClient(world: World): {client: HerokuClient; requests: string[]} {
   const requests: string[] = []
-  const app = (key: string) => world.apps.find(a => a.name === key || a.id === key)
+  const app = (key: string) => world.apps.find(a => (a.name === key || a.id === key) && !world.hidden?.includes(a.name))
   const addon = (key: string) => world.addons.find(a => a.name === key || a.id === key)
 
   // An owner the account cannot see is named by id only, as Heroku answers.
   const ownerRef = (name: string) => {
-    const owner = app(name)
+    const owner = world.apps.find(a => a.name === name)
     return owner ? {id: owner.id, name: owner.name} : {id: `hidden-${name}`}
   }
 
