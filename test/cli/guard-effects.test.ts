@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 
-import {mkdir, writeFile} from 'node:fs/promises'
+import {chmod, mkdir, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 
 import {apiClient} from '../helpers/api.js'
@@ -136,6 +136,15 @@ describe('effect guard: what a request does to production, through the real hero
     it('demoted: pipelines:update --stage development on production', async function () {
       const run = await cli.run(['pipelines:update', '-a', 'acme-production', '--stage', 'development'])
       expectRefused(run, 'would demote production', 'move acme-production to stage development')
+    })
+
+    it('re-wired by config:edit (no command-level check knows it): an editor re-pointing DATABASE_URL is refused at the request', async function () {
+      // An "editor" that rewrites DATABASE_URL in the file config:edit opens, then the confirmation is answered yes.
+      const editor = path.join(cli.home, 'repoint-editor.sh')
+      await writeFile(editor, '#!/bin/sh\nsed -i "s|^DATABASE_URL=.*|DATABASE_URL=postgres://u:p@elsewhere.example.com:5432/db|" "$1"\n')
+      await chmod(editor, 0o755)
+      const run = await cli.run(['config:edit', '-a', 'acme-production'], {env: {EDITOR: editor, VISUAL: editor}, input: 'y\n'})
+      expectRefused(run, 'its request PATCH /apps/acme-production/config-vars would re-wire production', 'change the endpoint DATABASE_URL reaches')
     })
 
     it('re-wired by a rollback: releases:rollback to a release whose credential vars differ', async function () {
