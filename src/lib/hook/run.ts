@@ -95,6 +95,7 @@ async function guard(context: GuardHookContext, options: {Command: Command.Class
   try {
     decision = await checkCommand({
       argv: options.argv,
+      command: options.Command,
       commandFlags: flagShapes(options.Command),
       configDir: context.config.configDir,
       env,
