@@ -240,8 +240,14 @@ function roundTrips(entries: ReadonlyArray<{durationMs: number; time: string}>):
   let roundEnd = Number.NEGATIVE_INFINITY
   for (const entry of [...entries].sort((a, b) => Date.parse(a.time) - Date.parse(b.time))) {
     const arrived = Date.parse(entry.time)
-    if (arrived >= roundEnd - 5) rounds++
-    roundEnd = rounds > 0 && arrived >= roundEnd - 5 ? arrived + entry.durationMs : Math.max(roundEnd, arrived + entry.durationMs)
+    const answered = arrived + entry.durationMs
+    // 5 ms of slack: a request sent as the previous answer arrives belongs to the next round.
+    if (arrived >= roundEnd - 5) {
+      rounds++
+      roundEnd = answered
+    } else {
+      roundEnd = Math.max(roundEnd, answered)
+    }
   }
 
   return rounds
