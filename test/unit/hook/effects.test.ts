@@ -1,7 +1,10 @@
 import {expect} from 'chai'
+import {mkdtemp, rm} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
 
 import {classifyRequest} from '../../../src/lib/heroku/routes.js'
-import {agentRun, forAgent, parseDuration} from '../../../src/lib/hook/consent.js'
+import {agentRun, forAgent, grantConsent, hasConsent, parseDuration} from '../../../src/lib/hook/consent.js'
 import {applyConfig, changedEndpoints} from '../../../src/lib/hook/effects.js'
 import {overrideCovers} from '../../../src/lib/hook/effect-guard.js'
 
@@ -104,6 +107,20 @@ describe('effects: the override and coding agents', function () {
     const shown = forAgent(text, 'CLAUDECODE')
     expect(shown).to.not.contain('HEROKU_STAGING_ALLOW_PRODUCTION=')
     expect(shown).to.contain('heroku staging:allow acme-production --for 15m')
+  })
+
+  it('a consent covers its one app until it expires', async function () {
+    const dir = await mkdtemp(path.join(tmpdir(), 'consent-'))
+    try {
+      const now = new Date('2026-12-07T12:00:00Z')
+      await grantConsent(dir, 'acme-production', 15 * 60_000, now)
+      expect(await hasConsent(dir, 'acme-production', new Date('2026-12-07T12:14:00Z'))).to.equal(true)
+      expect(await hasConsent(dir, 'acme-production', new Date('2026-12-07T12:16:00Z'))).to.equal(false)
+      expect(await hasConsent(dir, 'acme-staging', now)).to.equal(false)
+      expect(await hasConsent(path.join(dir, 'none'), 'acme-production', now)).to.equal(false)
+    } finally {
+      await rm(dir, {force: true, recursive: true})
+    }
   })
 
   it('parses consent durations', function () {
