@@ -8,6 +8,7 @@ import nock from 'nock'
 import Protect from '../../../../src/commands/staging/protect.js'
 import Unprotect from '../../../../src/commands/staging/unprotect.js'
 import type {ProtectResult} from '../../../../src/lib/protect/actions.js'
+import {AGENT_VARIABLES} from '../../../../src/lib/hook/consent.js'
 import {protectApp, readProtectedEntries} from '../../../../src/lib/protect/store.js'
 import {runCommand} from '../../../helpers/run.js'
 
@@ -24,8 +25,9 @@ describe('staging:protect / staging:unprotect', function () {
     cwd = process.cwd()
     await mkdir(path.join(dir, 'work'))
     process.chdir(path.join(dir, 'work'))
-    for (const key of ['HEROKU_APP', 'HEROKU_CONFIG_DIR']) saved[key] = process.env[key]
-    delete process.env.HEROKU_APP
+    // Whoever runs the tests (a person at a terminal, a coding agent) must not change what unprotect does.
+    for (const key of ['HEROKU_APP', 'HEROKU_CONFIG_DIR', ...AGENT_VARIABLES]) saved[key] = process.env[key]
+    for (const key of ['HEROKU_APP', ...AGENT_VARIABLES]) delete process.env[key]
     // oclif reads <BIN>_CONFIG_DIR when it loads the config for each run: keep the real config dir untouched.
     process.env.HEROKU_CONFIG_DIR = dir
   })
@@ -63,6 +65,21 @@ describe('staging:protect / staging:unprotect', function () {
     const removed = await runCommand<ProtectResult>(Unprotect, ['-a', 'acme-production'])
     expect(removed.error).to.equal(undefined)
     expect(JSON.parse(await readFile(path.join(repo, '.heroku-staging.json'), 'utf8'))).to.deep.equal({production: []})
+  })
+
+  it('a coding agent without a terminal cannot unprotect (a demotion) without a person\'s consent', async function () {
+    await protectApp(dir, {id: 'app-prod-id', name: 'acme-production'})
+    process.env.CLAUDECODE = '1'
+    const tty = Object.getOwnPropertyDescriptor(process.stdin, 'isTTY')
+    Object.defineProperty(process.stdin, 'isTTY', {configurable: true, value: false})
+    try {
+      const {error} = await runCommand<ProtectResult>(Unprotect, ['-a', 'acme-production'])
+      expect(error?.message).to.contain("this run looks like a coding agent's (CLAUDECODE is set, no terminal)")
+      expect((await readProtectedEntries(dir)).map(e => e.name)).to.deep.equal(['acme-production'])
+    } finally {
+      if (tty) Object.defineProperty(process.stdin, 'isTTY', tty)
+      else delete (process.stdin as {isTTY?: boolean}).isTTY
+    }
   })
 
   it('outside a git repository, says only this machine knows', async function () {
