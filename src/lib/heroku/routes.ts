@@ -117,8 +117,8 @@ const ROUTES: Route[] = [
   route('POST', '/data/postgres/v1/:p/credentials/:p/rotate', ([database, credential]) => ({credential, database: database!, kind: 'credentials', service: 'postgres', what: 'rotate'})),
   route('DELETE', '/data/postgres/v1/:p/credentials/:p', ([database, credential]) => ({credential, database: database!, kind: 'credentials', service: 'postgres', what: 'destroy'})),
   route('POST', '/redis/v0/databases/:p/credentials_rotation', ([database]) => ({database: database!, kind: 'credentials', service: 'redis', what: 'rotate'})),
-  // redis:promote makes another store the app's REDIS_URL: a re-wiring of the app the store is attached to.
-  route('POST', '/redis/v0/databases/:p/promote', ([database]) => ({database: database!, kind: 'database-write', what: 'unfollow'})),
+  // redis:upgrade upgrades the store in place, irreversibly (redis:promote re-attaches: POST /addon-attachments).
+  route('POST', '/redis/v0/databases/:p/upgrade', ([database]) => ({database: database!, kind: 'database-write', what: 'upgrade'})),
   route('PATCH', '/pipeline-couplings/:p', ([coupling], body) => ({coupling: coupling!, kind: 'coupling', stage: text(body.stage), what: 'update'})),
   route('DELETE', '/pipeline-couplings/:p', ([coupling]) => ({coupling: coupling!, kind: 'coupling', what: 'delete'})),
   route('DELETE', '/pipelines/:p', ([pipeline]) => ({kind: 'pipeline-delete', pipeline: pipeline!})),

@@ -35,6 +35,7 @@ describe('effects: what a request does', function () {
     ['POST', '/data/postgres/v1/x/rotate_credentials', {}, 'credentials'],
     ['DELETE', '/data/postgres/v1/x/credentials/analyst', undefined, 'credentials'],
     ['POST', '/redis/v0/databases/redis-prod/credentials_rotation', {}, 'credentials'],
+    ['POST', '/redis/v0/databases/redis-prod/upgrade', {version: '7.2'}, 'database-write'],
     ['PATCH', '/pipeline-couplings/c1', {stage: 'development'}, 'coupling'],
     ['DELETE', '/pipeline-couplings/c1', undefined, 'coupling'],
     ['DELETE', '/pipelines/p1', undefined, 'pipeline-delete'],
@@ -54,6 +55,7 @@ describe('effects: what a request does', function () {
     ['POST', '/actions/addon-attachments/resolve', {addon_attachment: 'DATABASE'}],
     ['POST', '/apps/acme-production/dynos', {command: 'bash'}],
     ['POST', '/postgres/v0/databases/x/credentials', {name: 'analyst'}],
+    ['PATCH', '/redis/v0/databases/redis-prod/config', {maxmemory_policy: 'noeviction'}],
   ]
   for (const [method, path, body] of benign) {
     it(`${method} ${path} has no effect the guard covers`, function () {
