@@ -85,7 +85,8 @@ export default tseslint.config(
   },
   {
     files: ['src/**/*.ts'],
-    ignores: ['src/lib/heroku/api.ts'],
+    // routes.ts reads the paths of requests others send (the effect guard classifies them); it builds none.
+    ignores: ['src/lib/heroku/api.ts', 'src/lib/heroku/routes.ts'],
     rules: {'no-restricted-syntax': apiPathRule},
   },
   {

@@ -15,6 +15,14 @@
  * Then, against the emulator (real PostgreSQL), what a GUARDED command pays for the check: a stock
  * `pg:reset` of a staging database and a `config:set` of a plain var on production (allowed after the
  * lookups), and how long a refused `pg:reset` / `apps:destroy` of production takes.
+ *
+ *   npx tsx bench/hook.ts --effects [N]
+ *
+ * measures the effect guard alone (lib/hook/intercept.ts, effect-guard.ts): in an account of 2,000 apps of
+ * which 50 are production (each at stage production of its own pipeline), with 150 ms latency on every
+ * request (`PUT /__emulator/latency`), the wall time and the requests the installed plugin adds to stock
+ * commands whose writes it classifies and lets through, against the same commands without the plugin.
+ * Added round trips = added wall time / latency, rounded. Target: at most 2.
  */
 import {execFileSync, spawnSync} from 'node:child_process'
 import {writeFileSync} from 'node:fs'
@@ -25,7 +33,8 @@ import {pathToFileURL} from 'node:url'
 import {seedCleanPair, startTestEmulator} from '../test/helpers/emulator.js'
 import {compilePlugin, HEROKU_BIN, HerokuCli, type HerokuRun} from '../test/helpers/heroku-cli.js'
 
-const N = Number(process.argv[2] ?? 21)
+const EFFECTS = process.argv.includes('--effects')
+const N = Number(process.argv.filter(a => !a.startsWith('--'))[2] ?? 21)
 const WARMUP = 2
 const GOAL_MS = 20
 const COMMANDS: string[][] = [['--version'], ['apps', '--help'], ['which', 'apps']]
@@ -60,6 +69,11 @@ const added = (value: number) => `${value >= 0 ? '+' : ''}${value.toFixed(1)} ms
 function check(run: HerokuRun, label: string): HerokuRun {
   if (run.status !== 0) throw new Error(`heroku ${label} exited ${run.status}:\n${run.stdout}${run.stderr}`)
   return run
+}
+
+if (EFFECTS) {
+  await effects()
+  process.exit(0)
 }
 
 const clis: Record<Side, HerokuCli> = Object.fromEntries(await Promise.all([
@@ -148,7 +162,7 @@ try {
     const t0 = performance.now()
     const {default: hook} = await import(${JSON.stringify(pathToFileURL(file).href)})
     const t1 = performance.now()
-    await hook.call({}, {Command: {id: 'apps:info'}, argv: ['-a', 'example']})
+    await hook.call({config: {root: ${JSON.stringify(path.dirname(path.dirname(HEROKU_BIN)) + '/heroku')}}}, {Command: {id: 'apps:info'}, argv: ['-a', 'example']})
     const t2 = performance.now()
     console.log(JSON.stringify({call: t2 - t1, load: t1 - t0}))`
   const measure = (file: string) => {
@@ -214,4 +228,99 @@ try {
   }
 } finally {
   await Promise.all(Object.values(clis).map(cli => cli.cleanup()))
+}
+
+/**
+ * Round trips on the critical path, from the journal: a request that arrives after every request of the
+ * current round has been answered starts a new round; requests sent together (within the latency) share one.
+ * CPU load between requests does not add rounds, so the count holds on a busy machine.
+ */
+function roundTrips(entries: ReadonlyArray<{durationMs: number; time: string}>): number {
+  let rounds = 0
+  let roundEnd = Number.NEGATIVE_INFINITY
+  for (const entry of [...entries].sort((a, b) => Date.parse(a.time) - Date.parse(b.time))) {
+    const arrived = Date.parse(entry.time)
+    const answered = arrived + entry.durationMs
+    // 5 ms of slack: a request sent as the previous answer arrives belongs to the next round.
+    if (arrived >= roundEnd - 5) {
+      rounds++
+      roundEnd = answered
+    } else {
+      roundEnd = Math.max(roundEnd, answered)
+    }
+  }
+
+  return rounds
+}
+
+/** The effect guard at 150 ms latency in an account of 2,000 apps with 50 production apps. */
+async function effects(): Promise<void> {
+  const LATENCY = 150
+  const PRODUCTION = 50
+  const APPS = 2000
+  const runs = Math.max(3, N)
+  const emu = await startTestEmulator()
+  try {
+    await seedCleanPair(emu)
+    const others = Array.from({length: PRODUCTION - 1}, (_, i) => `bench-prod-${i + 1}`)
+    await emu.seed({apps: others.map(name => ({name, release: false})), pipelines: others.map(name => ({apps: {[name]: 'production'}, name: `${name}-pipeline`}))})
+    emu.seedBulk({count: APPS - PRODUCTION - 1, plans: ['scheduler:standard'], prefix: 'filler'})
+    const base = {accept: 'application/vnd.heroku+json; version=3', authorization: `Bearer ${emu.env.HEROKU_API_KEY}`}
+    const apps = await (await fetch(`${emu.url}/apps`, {headers: {...base, range: 'id ..; max=1000'}})).json() as unknown[]
+    const releases = await (await fetch(`${emu.url}/apps/acme-production/releases`, {headers: base})).json() as Array<{version: number}>
+    const current = Math.max(...releases.map(r => r.version))
+    await fetch(`${emu.url}/__emulator/latency`, {body: JSON.stringify({ms: LATENCY}), headers: {'content-type': 'application/json'}, method: 'PUT'})
+    const sides = {installed: await HerokuCli.create({env: emu.env, plugin: 'installed'}), without: await HerokuCli.create({env: emu.env, plugin: 'none'})}
+    try {
+      const commands: Array<{args: string[]; what: string}> = [
+        {args: ['ps:scale', 'web=1', '-a', 'acme-production'], what: 'a write with no effect (PATCH formation): classified, no read'},
+        {args: ['maintenance:off', '-a', 'acme-production'], what: 'a write with no effect (PATCH app)'},
+        {args: ['addons:attach', 'acme-staging-db', '-a', 'acme-staging', '--as', 'BENCH_COPY', '--confirm', 'acme-staging'], what: 'an attachment on staging: add-on, app, config vars and couplings read in parallel'},
+        {args: ['releases:rollback', `v${current}`, '-a', 'acme-production'], what: 'a rollback: current and release config vars compared'},
+      ]
+      console.log('heroku-staging: the effect guard in the real heroku CLI (installed plugin vs no plugin)')
+      console.log(`date:    ${new Date().toISOString()}`)
+      console.log(`machine: ${os.cpus()[0]?.model ?? 'unknown cpu'}, ${os.cpus().length} cores, load average ${os.loadavg().map(l => l.toFixed(2)).join(' ')}`)
+      console.log(`account: ${APPS} apps (${apps.length >= 1000 ? '1000+' : apps.length} listed on the first page), ${PRODUCTION} production apps; latency ${LATENCY} ms per request; median of ${runs}`)
+      for (const {args, what} of commands) {
+        const times: Record<'installed' | 'without', number[]> = {installed: [], without: []}
+        const requests: Record<'installed' | 'without', number[]> = {installed: [], without: []}
+        const rounds: Record<'installed' | 'without', number[]> = {installed: [], without: []}
+        for (let i = 0; i < runs + 1; i++) {
+          for (const side of (i % 2 === 0 ? ['without', 'installed'] : ['installed', 'without']) as Array<'installed' | 'without'>) {
+            emu.clearJournal()
+            // eslint-disable-next-line no-await-in-loop -- runs are timed one at a time on purpose
+            const run = check(await sides[side].run(args), args.join(' '))
+            if (i === 0) continue
+            times[side].push(run.durationMs)
+            const journal = emu.journal().filter(entry => entry.api !== 'control')
+            requests[side].push(journal.length)
+            rounds[side].push(roundTrips(journal))
+          }
+        }
+
+        const added = median(times.installed) - median(times.without)
+        console.log(`  heroku ${args.join(' ')}  (${what})`)
+        console.log(`    without: ${ms(median(times.without))}, ${median(requests.without)} requests in ${median(rounds.without)} round trips`)
+        console.log(`    installed: ${ms(median(times.installed))}, ${median(requests.installed)} requests in ${median(rounds.installed)} round trips`)
+        console.log(`    added: ${ms(added)} wall, ${median(requests.installed) - median(requests.without)} requests, ${median(rounds.installed) - median(rounds.without)} round trips (target <= 2)`)
+      }
+
+      const refused = ['addons:attach', 'acme-staging-db', '-a', 'acme-production', '--as', 'DATABASE', '--confirm', 'acme-production']
+      const refusals: number[] = []
+      for (let i = 0; i < runs; i++) {
+        emu.clearJournal()
+        // eslint-disable-next-line no-await-in-loop -- runs are timed one at a time on purpose
+        const run = await sides.installed.run(refused)
+        if (run.status !== 4) throw new Error(`expected a refusal, got ${run.status}:\n${run.stderr}`)
+        refusals.push(run.durationMs)
+      }
+
+      console.log(`  heroku ${refused.join(' ')} refused (exit 4) in ${ms(median(refusals))}`)
+    } finally {
+      await Promise.all(Object.values(sides).map(cli => cli.cleanup()))
+    }
+  } finally {
+    await emu.stop()
+  }
 }

@@ -60,10 +60,11 @@ export class Faults {
   }
 
   /** Counts this request against every matching rule; returns the first rule that fires now. */
-  fire(method: string, path: string): FaultRule | undefined {
+  fire(method: string, path: string, token?: string): FaultRule | undefined {
     let fired: FaultRule | undefined
     for (const active of this.rules) {
       if (active.rule.method && active.rule.method.toUpperCase() !== method) continue
+      if (active.rule.token !== undefined && active.rule.token !== token) continue
       if (!active.pattern.test(path)) continue
       active.matched++
       const nth = active.rule.nth ?? 1

@@ -187,7 +187,7 @@ export function createServer(parts: ServerParts): http.Server {
           return
         }
 
-        const fault = faults.fire(method, path)
+        const fault = faults.fire(method, path, token)
         if (fault?.delayMs) await sleep(fault.delayMs)
         if (core.settings.latencyMs > 0) await sleep(core.settings.latencyMs)
         if (fault && !fault.applied) {

@@ -52,6 +52,8 @@ export interface FaultRule {
   method?: string
   /** a RegExp source matched against the path, e.g. `^/apps/[^/]+/addons$` */
   path: string
+  /** only requests made with this API token (one account's, or one user's) */
+  token?: string
   /** fire on the Nth matching request (1-based); default 1 */
   nth?: number
   /** how many times to fire from the Nth on; default 1 */

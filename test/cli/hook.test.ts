@@ -394,7 +394,7 @@ describe('prerun hook through the real heroku CLI', function () {
   })
 
   describe('fails closed', function () {
-    it('refuses when the API fails, with the reason and the override, and sends nothing mutating', async function () {
+    it('refuses when the API fails, with the reason and no override to name, and sends nothing mutating', async function () {
       await fresh()
       emu.addFault({method: 'GET', path: '^/apps/[^/]+/config-vars$', status: 500, times: 50})
       try {
@@ -403,7 +403,9 @@ describe('prerun hook through the real heroku CLI', function () {
         const text = unwrap(run.stderr)
         expect(text).to.contain('could not tell whether the target is production data')
         expect(text).to.match(/GET \/apps\/[^/]+\/config-vars failed/)
-        expect(text).to.contain(`${OVERRIDE}=acme-staging heroku pg:reset`)
+        // The guard never identified a production app, so no override is offered (the app named is staging).
+        expect(text).to.not.contain(`${OVERRIDE}=acme-staging`)
+        expect(text).to.contain(`${OVERRIDE} does not apply`)
         expect(mutating()).to.deep.equal([])
       } finally {
         emu.clearFaults()

@@ -12,7 +12,7 @@ export default class Protect extends StagingCommand {
 
   // Paragraphs are single lines and oclif wraps them to the terminal; only the exit codes are a list.
   static override description = [
-    'A protected app counts as production exactly like an app at pipeline stage production: the prerun guard refuses the stock commands that overwrite, destroy or re-point its data (pg:copy, pg:reset, pg:backups:restore, pg:push, addons:destroy, apps:destroy, data:pg:destroy, pg:promote, addons:detach, upgrades, credential rotation, database config vars), and staging:refresh refuses to write it. The list is kept in the CLI\'s config directory (staging-protected.json), by name and app id, so a renamed app stays protected. Undo with heroku staging:unprotect.',
+    'A protected app counts as production exactly like an app at pipeline stage production: the prerun guard refuses whatever would destroy, overwrite, re-wire, rotate the credentials of or demote it, and staging:refresh refuses to write it. Run in a git repository, the mark is recorded in .heroku-staging.json at its root: commit it, and every teammate\'s plugin sees it. It is also kept in the CLI\'s config directory (staging-protected.json), by name and app id, so a renamed app stays protected. Undo with heroku staging:unprotect.',
     '',
     DEBUG_HELP,
     '',

@@ -3,6 +3,7 @@ import {StagingCommand, StagingError} from '../../lib/command/base.js'
 import {flags} from '../../lib/command/heroku-command.js'
 import {DEBUG_HELP} from '../../lib/command/help.js'
 import {ExitCode, exitCodeHelp} from '../../lib/exit-codes.js'
+import {agentRun, hasConsent} from '../../lib/hook/consent.js'
 import {type ProtectResult, unprotect} from '../../lib/protect/actions.js'
 import {renderProtectResult} from '../../lib/protect/render.js'
 import {protectedFile} from '../../lib/protect/store.js'
@@ -16,7 +17,7 @@ export default class Unprotect extends StagingCommand {
     '',
     DEBUG_HELP,
     '',
-    exitCodeHelp([ExitCode.Ok, ExitCode.Usage, ExitCode.Api, ExitCode.Unexpected]),
+    exitCodeHelp([ExitCode.Ok, ExitCode.Usage, ExitCode.Api, ExitCode.Refused, ExitCode.Unexpected]),
   ].join('\n')
 
   static override enableJsonFlag = true
@@ -37,6 +38,12 @@ export default class Unprotect extends StagingCommand {
     }
 
     const {configDir} = this.config
+    // Removing protection is a demotion: a coding agent without a terminal needs a person's consent for it.
+    const agent = agentRun(process.env, process.stdin.isTTY)
+    if (agent && !await hasConsent(configDir, parsed.app)) {
+      throw new StagingError(`Refusing to unprotect ${parsed.app}: this run looks like a coding agent's (${agent} is set, no terminal), and removing protection demotes production.`, `A person must run heroku staging:allow ${parsed.app} --for 15m at a terminal first.`, ExitCode.Refused)
+    }
+
     const result = await unprotect(this.client, configDir, protectedFile(configDir), parsed.app)
     if (!this.jsonEnabled()) this.log(renderProtectResult(result))
     return result

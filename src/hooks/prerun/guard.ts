@@ -1,26 +1,58 @@
 import type {Hook} from '@oclif/core'
 
 import {hookedCommand} from '../../lib/hook/ids.js'
+import {clearInterceptor, installInterceptor, type RequestCheck} from '../../lib/hook/intercept.js'
 
 /**
- * The prerun hook: guards the stock commands that overwrite, destroy or re-point production data (the lists in
- * lib/hook/ids.ts) against production targets. It runs before EVERY command the CLI runs, so it stays
- * thin: the only static import is the dependency-free id list, and every other command returns at once,
- * with no network request and no other module loaded. The guard itself is imported only for guarded ids.
+ * The prerun hook. It runs before EVERY command the CLI runs, so it stays thin: two dependency-free
+ * modules are imported statically, and nothing else is loaded, nor any request sent, until needed.
+ *
+ * 1. The effect guard: for the one command about to run, it installs an interceptor on the stock CLI's
+ *    own API client (lib/hook/intercept.ts). Every mutating request is classified into an effect and
+ *    refused before it is sent when it would destroy, overwrite, re-wire, rotate or demote production
+ *    (lib/hook/effect-guard.ts, loaded on the first mutating request only).
+ * 2. The command-level checks (lib/hook/ids.ts): an early refusal before the stock command prompts, and
+ *    the guard for what never goes through the API (pg:push writes with pg_restore).
  */
 const hook: Hook.Prerun = async function (options) {
-  if (!hookedCommand(options.Command.id)) return
-  let guard: typeof import('../../lib/hook/run.js')
+  const {config} = this
+  const fail = (message: string, options: {exit: number}): void => this.error(message, options)
+  const warn = (message: string): void => this.warn(message)
+  const id = options.Command.id ?? ''
+  let guard: RequestCheck | undefined
+  const check: RequestCheck = async request => {
+    if (!guard) {
+      try {
+        const {effectGuard} = await import('../../lib/hook/effect-guard.js')
+        guard = effectGuard({argv: options.argv, commandId: id, config, env: process.env, error: fail, stdinIsTTY: process.stdin.isTTY, warn})
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error)
+        fail(`heroku-staging's guard could not load (${reason}), so it refuses to send ${request.method} ${request.path.split('?')[0]}.\nReinstall the plugin (heroku plugins:install heroku-staging), or uninstall it to run the stock command unguarded.`, {exit: 4})
+        return
+      }
+    }
+
+    return guard(request)
+  }
+
+  // The plugin's own commands send their writes through GuardedClient (lib/production/guarded-client.ts).
+  if (id.startsWith('staging:')) clearInterceptor()
+  else if (!installInterceptor(config.root, check) && process.env.HEROKU_DEBUG) {
+    process.stderr.write(`heroku-staging: the stock API client's patch point (@heroku/http-call HTTP.prototype._request from ${config.root}) was not found; only the command-level checks guard this CLI.\n`)
+  }
+
+  if (!hookedCommand(id)) return
+  let commandGuard: typeof import('../../lib/hook/run.js')
   try {
-    guard = await import('../../lib/hook/run.js')
+    commandGuard = await import('../../lib/hook/run.js')
   } catch (error) {
     // oclif ignores a hook that throws without an exit code: fail closed with one (4 = refused on purpose).
     const reason = error instanceof Error ? error.message : String(error)
-    this.error(`heroku-staging's guard could not load (${reason}), so it refuses to let heroku ${options.Command.id} run.\nReinstall the plugin (heroku plugins:install heroku-staging), or uninstall it to run the stock command unguarded.`, {exit: 4})
+    this.error(`heroku-staging's guard could not load (${reason}), so it refuses to let heroku ${id} run.\nReinstall the plugin (heroku plugins:install heroku-staging), or uninstall it to run the stock command unguarded.`, {exit: 4})
     return
   }
 
-  await guard.runGuard(this, options)
+  await commandGuard.runGuard(this, options)
 }
 
 export default hook

@@ -136,6 +136,16 @@ export class HerokuApi {
     return this.transport.post<AddOnAttachment>('/addon-attachments', {body})
   }
 
+  /** One attachment by id (or name, with its app), with its add-on and owner. */
+  async attachment(id: string): Promise<AddOnAttachment> {
+    return this.transport.get<AddOnAttachment>(`/addon-attachments/${enc(id)}`)
+  }
+
+  /** Every attachment of one add-on, on any app. */
+  async addonAttachments(addonId: string): Promise<AddOnAttachment[]> {
+    return this.transport.list<AddOnAttachment>(`/addons/${enc(addonId)}/addon-attachments`)
+  }
+
   async deleteAttachment(id: string): Promise<void> {
     await this.transport.delete(`/addon-attachments/${enc(id)}`)
   }
@@ -212,6 +222,15 @@ export class HerokuApi {
   /** The app's coupling, or undefined when it is in no pipeline. */
   async findCoupling(ref: string): Promise<PipelineCoupling | undefined> {
     return orUndefined(this.transport.get<PipelineCoupling>(`${app(ref)}/pipeline-couplings`))
+  }
+
+  async coupling(id: string): Promise<PipelineCoupling> {
+    return this.transport.get<PipelineCoupling>(`/pipeline-couplings/${enc(id)}`)
+  }
+
+  /** The config vars a release ran with (what a rollback to it brings back). */
+  async releaseConfigVars(ref: string, release: string): Promise<ConfigVars> {
+    return this.transport.get<ConfigVars>(`${app(ref)}/releases/${enc(release)}/config-vars`)
   }
 
   /** Every coupling the account can see (paged). */

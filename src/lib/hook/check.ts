@@ -1,3 +1,5 @@
+import type {Command} from '@oclif/core'
+
 import {classifyTarget, type GuardTarget, targetFromAttachment} from '../target/classify.js'
 import {registryContext} from '../target/context.js'
 import {databaseNames, resolveDatabase} from '../target/resolve.js'
@@ -5,7 +7,7 @@ import {ApiError, type HerokuClient, isNotVisible} from '../heroku/client.js'
 import {apiOf} from '../heroku/api.js'
 import type {AddOn} from '../heroku/types.js'
 import {ProductionRegistry} from '../production/registry.js'
-import {readProtectedEntries} from '../protect/store.js'
+import {allProtected} from '../protect/policy.js'
 import {credentialHosts} from '../snapshot/identity.js'
 import {loadApp} from '../snapshot/load.js'
 import {resolveHosts} from '../snapshot/resolve.js'
@@ -25,6 +27,7 @@ import {
 import {ownershipClassification} from './addon-owner.js'
 import {type CheckedTarget, decide, type HookDecision} from './decide.js'
 import {guardedCommand} from './ids.js'
+import {parsedFromStock} from './parse.js'
 
 /**
  * The prerun hook's work for a guarded command, I/O included: parse the argv, look the target up through
@@ -39,6 +42,11 @@ type Env = Readonly<Record<string, string | undefined>>
 
 export interface CheckInput {
   argv: readonly string[]
+  /**
+   * the stock command class: its argv is then parsed by oclif's Parser with the command's own flags, and the
+   * app is the one the stock command will use (argv.ts's table-driven parse is the fallback without it)
+   */
+  command?: Command.Class
   /** the stock command's static flags, so flags newer than the built-in table are parsed right */
   commandFlags?: Record<string, {char?: string; type?: string}>
   configDir: string
@@ -161,7 +169,10 @@ async function resolveTarget(lookups: Lookups, requested: CommandTarget, env: En
 export async function checkCommand(input: CheckInput): Promise<HookDecision | undefined> {
   const command = guardedCommand(input.id)
   if (!command) return undefined
-  const parsed = parseGuardedArgv(command, input.argv, flagDefsFrom(command, input.commandFlags)) as ParsedArgv
+  const stock = input.command ? await parsedFromStock(command, input.command, input.argv) : undefined
+  // When the stock parser would stop the command itself, the table-driven parse still decides (fail closed):
+  // a refusal of a command that would have failed anyway costs nothing.
+  const parsed = stock ?? parseGuardedArgv(command, input.argv, flagDefsFrom(command, input.commandFlags)) as ParsedArgv
   const {env} = input
   let checked: CheckedTarget[]
   try {
@@ -174,7 +185,7 @@ export async function checkCommand(input: CheckInput): Promise<HookDecision | un
     } else if (targets.length === 0) {
       checked = []
     } else {
-      const entries = await readProtectedEntries(input.configDir)
+      const entries = await allProtected(input.configDir)
       const client = await input.makeClient()
       const lookups = new Lookups(client)
       // One registry per hook run: every target is checked against the same, once-loaded production.

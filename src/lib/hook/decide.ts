@@ -56,10 +56,9 @@ function targetApp(checked: CheckedTarget): string | undefined {
 
 /** The apps a refused target involves: the production apps its refusals name, else the app written. */
 function implicatedApps(checked: CheckedTarget): string[] {
-  if (checked.undecided !== undefined) {
-    const app = targetApp(checked)
-    return app ? [app] : []
-  }
+  // The guard could not tell: it does not know that any app is production, so no override covers it
+  // (naming the app the command names, possibly staging, must never let it through).
+  if (checked.undecided !== undefined) return []
 
   const apps = new Set<string>()
   for (const refusal of productionRefusals(checked)) {

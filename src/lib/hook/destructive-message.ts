@@ -68,9 +68,10 @@ export function decideDestructive(
   env: Readonly<Record<string, string | undefined>>,
 ): DestructiveDecision {
   const given = env[OVERRIDE_ENV] || undefined
-  const apps = [...new Set([...findings.flatMap(f => f.apps), ...undecided.flatMap(u => (u.app ? [u.app] : []))])].sort()
+  // Only production apps the guard identified: an undecided target (a failed read) is never covered.
+  const apps = [...new Set(findings.flatMap(f => f.apps))].sort()
   const refused = findings.length + undecided.length > 0
-  const coverable = findings.every(f => f.apps.length > 0) && undecided.every(u => u.app !== undefined)
+  const coverable = findings.every(f => f.apps.length > 0) && undecided.length === 0
   const matches = refused && given !== undefined && coverable && apps.length === 1 && apps[0] === given
   return {allow: !refused || matches, argv, command, findings, override: {apps, given, matches}, undecided}
 }
@@ -87,7 +88,7 @@ function overrideLines(decision: DestructiveDecision): string[] {
 
   if (apps.length === 1) lines.push(`  - To do this on purpose, allow that one app for this one command: ${OVERRIDE_ENV}=${apps[0]} ${rerun}`)
   else if (apps.length > 1) lines.push(`  - This command involves several production apps (${apps.join(', ')}). ${OVERRIDE_ENV} allows one app only: run one command per app.`)
-  else lines.push(`  - Name the app with -a APP so the guard can check it; ${OVERRIDE_ENV} then takes that app's name.`)
+  else lines.push(`  - ${OVERRIDE_ENV} does not apply: it allows only a production app the guard identified. Fix the reason above (or name the app explicitly: -a APP, or APP::DATABASE) and run the command again.`)
   return lines
 }
 

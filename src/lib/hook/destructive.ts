@@ -5,7 +5,7 @@ import {resolveDatabase} from '../target/resolve.js'
 import {ApiError, type HerokuClient, isNotVisible} from '../heroku/client.js'
 import {apiOf} from '../heroku/api.js'
 import {type AddonEvidence, type AppEvidence, ProductionRegistry, viaText} from '../production/registry.js'
-import {readProtectedEntries} from '../protect/store.js'
+import {allProtected} from '../protect/policy.js'
 import {redact} from '../secrets/index.js'
 import {isPostgresUrl} from '../snapshot/identity.js'
 import {loadApp} from '../snapshot/load.js'
@@ -153,7 +153,8 @@ async function checkAttachment(intent: Extract<Intent, {kind: 'attachment'}>, ap
   if (!snapshot) return []
   const evidence = await registry.isProduction(snapshot.app)
   if (!evidence) return []
-  const attachment = snapshot.attachments.find(a => a.name === intent.attachment || a.id === intent.attachment)
+  // Heroku compares attachment names case-insensitively (`addons:detach database` detaches DATABASE).
+  const attachment = snapshot.attachments.find(a => a.name.toLowerCase() === intent.attachment.toLowerCase() || a.id === intent.attachment)
   if (!attachment || !isDatabaseAttachment(snapshot, attachment, env)) return []
   return [{apps: [evidence.name], fix: STAGING_FIX, reasons: [appReason(evidence)], target: describeTarget(targetFromAttachment(snapshot, attachment))}]
 }
@@ -232,7 +233,7 @@ export async function checkDestructive(input: DestructiveInput): Promise<Destruc
   const undecided: Undecided[] = []
   try {
     const client = await input.makeClient()
-    const registry = new ProductionRegistry(client, {protectedApps: await readProtectedEntries(input.configDir)})
+    const registry = new ProductionRegistry(client, {protectedApps: await allProtected(input.configDir)})
     const apps = new Apps(client)
     // Each target is checked on its own: one that cannot be checked is refused, the others still say why.
     const results = await Promise.all(intents.map(async intent => {

@@ -1,17 +1,31 @@
 import {execFile} from 'node:child_process'
 
-import {type GitRemotes, parseGitRemotes} from './argv.js'
+import type {GitRemotes} from './argv.js'
 
-/**
- * Reads the git remotes of the current directory in one `git config --get-regexp remote` call (which also
- * returns `heroku.remote`). Outside a repository, or without git, there are none, exactly as
- * @heroku-cli/command's getGitRemotes treats those cases.
- */
-export async function readGitRemotes(cwd: string = process.cwd()): Promise<GitRemotes> {
+/** One git command's stdout, or undefined when it fails (no repository, no such key, no git). */
+async function git(args: string[], cwd: string): Promise<string | undefined> {
   return new Promise(resolve => {
-    execFile('git', ['config', '--get-regexp', 'remote'], {cwd, encoding: 'utf8', timeout: 10_000}, (error, stdout) => {
-      // git exits 1 when no key matches: that is "no remotes", not a failure.
-      resolve(error && !stdout ? {remotes: []} : parseGitRemotes(stdout))
+    execFile('git', args, {cwd, encoding: 'utf8', timeout: 10_000}, (error, stdout) => {
+      resolve(error ? undefined : stdout)
     })
   })
+}
+
+/** The fetch URL of each remote in `git remote -v` output. */
+export function parseRemoteVerbose(output: string): GitRemotes['remotes'] {
+  return output.split('\n').filter(line => line.endsWith('(fetch)')).map(line => {
+    const [name = '', rest = ''] = line.split('\t')
+    return {name, url: rest.split(' ')[0] ?? ''}
+  }).filter(remote => remote.name !== '')
+}
+
+/**
+ * The git remotes of the current directory exactly as @heroku-cli/command's getGitRemotes reads them:
+ * `git remote -v`, so git's own `url.<base>.insteadOf` rewriting applies (the raw `remote.<name>.url` can
+ * name another app), and `git config heroku.remote`. Outside a repository, or without git, there are none.
+ */
+export async function readGitRemotes(cwd: string = process.cwd()): Promise<GitRemotes> {
+  const [verbose, configured] = await Promise.all([git(['remote', '-v'], cwd), git(['config', 'heroku.remote'], cwd)])
+  const defaultRemote = configured?.trim() || undefined
+  return {...(defaultRemote ? {defaultRemote} : {}), remotes: parseRemoteVerbose(verbose ?? '')}
 }

@@ -64,7 +64,7 @@ function overrideLines(decision: HookDecision): string[] {
   } else if (apps.length > 1) {
     lines.push(`  - This command involves several production apps (${apps.join(', ')}). ${OVERRIDE_ENV} allows one app only: run one command per app.`)
   } else {
-    lines.push(`  - Name the app with -a APP so the guard can check it; ${OVERRIDE_ENV} then takes that app's name.`)
+    lines.push(`  - ${OVERRIDE_ENV} does not apply: it allows only a production app the guard identified. Fix the reason above (or name the app explicitly: -a APP, or APP::DATABASE) and run the command again.`)
   }
 
   return lines

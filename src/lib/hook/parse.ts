@@ -1,5 +1,8 @@
 import {type Command, Parser} from '@oclif/core'
 
+import type {ParsedArgv} from './argv.js'
+import type {GuardedCommandId} from './ids.js'
+
 /**
  * Parses a stock command's argv with that command's own definitions, exactly as its `this.parse` will:
  * the same @oclif/core parser, the command class's base flags, flags, args and strictness. So `--app`
@@ -41,4 +44,24 @@ export function isPromptFirstRun(command: Command.Class, argv: readonly string[]
   const promptable = command as Command.Class & {promptFlagActive?: boolean}
   const active = promptable.promptFlagActive !== false && 'prompt' in (command.baseFlags ?? {})
   return active && argv.includes('--prompt')
+}
+
+/**
+ * The guarded command's argv as the stock command itself parses it (`parseStock`): its own flags, and the
+ * app it will use (`-a`, else HEROKU_APP, else the Heroku git remote as `git remote -v` gives it, with git's
+ * insteadOf applied, limited by -r or heroku.remote). Undefined when the stock parser stops the command
+ * first (it then sends nothing).
+ */
+export async function parsedFromStock(id: GuardedCommandId, command: Command.Class, argv: readonly string[]): Promise<ParsedArgv | undefined> {
+  const parse = await parseStock(command, argv)
+  if (!parse.ok) return undefined
+  const options: Record<string, string[]> = {}
+  const booleans: string[] = []
+  for (const [name, value] of Object.entries(parse.parsed.flags)) {
+    if (value === true) booleans.push(name)
+    else if (typeof value === 'string' && value !== '') options[name] = [value]
+  }
+
+  const args = Object.fromEntries(Object.entries(parse.parsed.args).filter((entry): entry is [string, string] => typeof entry[1] === 'string'))
+  return {args, booleans, command: id, options, positionals: parse.parsed.argv, unknownFlags: []}
 }

@@ -5,6 +5,8 @@ import {ExitCode} from '../exit-codes.js'
 import {HerokuClient} from '../heroku/client.js'
 import {redact, registerArgvSecrets, SecretRegistry, withSecrets} from '../secrets/index.js'
 import {checkCommand} from './check.js'
+import {agentRun, forAgent, hasConsent} from './consent.js'
+import {OVERRIDE_ENV} from './decide.js'
 import {checkDestructive} from './destructive.js'
 import {renderDestructiveOverride, renderDestructiveRefusal} from './destructive-message.js'
 import {readGitRemotes} from './git.js'
@@ -54,22 +56,37 @@ function makeClient(context: GuardHookContext, secrets: SecretRegistry): () => P
 
 function failed(context: GuardHookContext, id: string, error: unknown): void {
   const reason = error instanceof Error ? error.message : String(error)
-  context.error(redact(`heroku-staging's guard failed (${reason}), so it refuses to let heroku ${id} run.\nRun it again; if it keeps failing, HEROKU_STAGING_ALLOW_PRODUCTION=<the target app's name> lets this one command through.`), {exit: ExitCode.Refused})
+  context.error(redact(`heroku-staging's guard failed (${reason}), so it refuses to let heroku ${id} run.\nRun it again; if it keeps failing, name the app explicitly (-a APP, or APP::DATABASE) as an account that can see every app involved. HEROKU_STAGING_ALLOW_PRODUCTION allows only a production app the guard identified.`), {exit: ExitCode.Refused})
+}
+
+/**
+ * The environment the checks decide with. Under a coding agent without a terminal, the override counts only
+ * once a person allowed that app at a terminal (heroku staging:allow); refusals then print no override to paste.
+ */
+async function guardEnv(configDir: string): Promise<{agent?: string; env: NodeJS.ProcessEnv}> {
+  const agent = agentRun(process.env, process.stdin.isTTY)
+  const given = process.env[OVERRIDE_ENV]
+  if (!agent || !given || await hasConsent(configDir, given)) return {agent, env: process.env}
+  const env = {...process.env}
+  delete env[OVERRIDE_ENV]
+  return {agent, env}
 }
 
 async function guard(context: GuardHookContext, options: {Command: Command.Class; argv: string[]}, secrets: SecretRegistry): Promise<void> {
+  const {agent, env} = await guardEnv(context.config.configDir)
+  const refuse = (text: string): void => context.error(redact(agent ? forAgent(text, agent) : text), {exit: ExitCode.Refused})
   const destructive = destructiveCommand(options.Command.id)
   if (destructive) {
     let decision: Awaited<ReturnType<typeof checkDestructive>>
     try {
-      decision = await checkDestructive({argv: options.argv, command: options.Command, configDir: context.config.configDir, env: process.env, id: destructive, makeClient: makeClient(context, secrets)})
+      decision = await checkDestructive({argv: options.argv, command: options.Command, configDir: context.config.configDir, env, id: destructive, makeClient: makeClient(context, secrets)})
     } catch (error) {
       failed(context, options.Command.id, error)
       return
     }
 
     if (!decision) return
-    if (!decision.allow) context.error(redact(renderDestructiveRefusal(decision)), {exit: ExitCode.Refused})
+    if (!decision.allow) refuse(renderDestructiveRefusal(decision))
     else if (decision.override.matches) context.warn(redact(renderDestructiveOverride(decision)))
     return
   }
@@ -78,9 +95,10 @@ async function guard(context: GuardHookContext, options: {Command: Command.Class
   try {
     decision = await checkCommand({
       argv: options.argv,
+      command: options.Command,
       commandFlags: flagShapes(options.Command),
       configDir: context.config.configDir,
-      env: process.env,
+      env,
       id: options.Command.id,
       makeClient: makeClient(context, secrets),
       readGit: () => readGitRemotes(),
@@ -92,7 +110,7 @@ async function guard(context: GuardHookContext, options: {Command: Command.Class
 
   if (!decision) return
   if (!decision.allow) {
-    context.error(redact(renderRefusal(decision)), {exit: ExitCode.Refused})
+    refuse(renderRefusal(decision))
     return
   }
 

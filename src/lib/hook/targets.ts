@@ -90,8 +90,10 @@ export function destructiveIntents(command: DestructiveCommandId, parsed: StockP
     }
 
     case 'pg:credentials:rotate': {
-      // Rotating one named credential leaves the app's own credential alone; --all and --force do not.
-      if (parsed.flags.all !== true && parsed.flags.force !== true) return {intents: []}
+      // Rotating one named credential leaves the app's own credential alone; --all, --force and a rotate
+      // without --name (the default credential, the one in DATABASE_URL) do not.
+      const name = text(parsed.flags.name)
+      if (parsed.flags.all !== true && parsed.flags.force !== true && name !== undefined && name.toLowerCase() !== 'default') return {intents: []}
       return database(parsed, DEFAULT_DATABASE)
     }
 

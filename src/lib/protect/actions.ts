@@ -3,6 +3,7 @@ import {ExitCode} from '../exit-codes.js'
 import {apiOf} from '../heroku/api.js'
 import {type HerokuClient, isNotVisible} from '../heroku/client.js'
 import type {App} from '../heroku/types.js'
+import {gitRoot, writePolicy} from './policy.js'
 import {type ProtectedEntry, protectApp, readProtectedEntries, type StoreChange, unprotectApp} from './store.js'
 
 /** The typed result of `staging:protect`, `staging:protect --list` and `staging:unprotect` (their --json). */
@@ -14,6 +15,11 @@ export interface ProtectResult {
   changed: boolean
   /** the file the list is kept in */
   file: string
+  /**
+   * the repository's policy file (`.heroku-staging.json` at the git root), where the mark lives for every
+   * teammate once committed; absent outside a git repository
+   */
+  policy?: {changed: boolean; file: string}
   /** every protected app after the command */
   protected: ProtectedEntry[]
 }
@@ -35,29 +41,36 @@ async function findApp(client: HerokuClient, name: string): Promise<App | undefi
   }
 }
 
-function result(action: ProtectResult['action'], file: string, change: StoreChange, app?: {id?: string; name: string}): ProtectResult {
-  return {action, app, changed: change.changed, file, protected: change.apps}
+function result(action: ProtectResult['action'], file: string, change: StoreChange, app?: {id?: string; name: string}, policy?: ProtectResult['policy']): ProtectResult {
+  return {action, app, changed: change.changed || Boolean(policy?.changed), file, policy, protected: change.apps}
+}
+
+/** Records the change in the policy file at the git root of `cwd`, when there is one. */
+async function recordPolicy(app: {id?: string; name: string}, action: 'add' | 'remove', cwd?: string): Promise<ProtectResult['policy']> {
+  const root = await gitRoot(cwd)
+  return root ? writePolicy(root, app, action) : undefined
 }
 
 /** Marks an app as production for every guard. The app must exist: protecting a typo protects nothing. */
-export async function protect(client: HerokuClient, configDir: string, file: string, name: string): Promise<ProtectResult> {
+export async function protect(client: HerokuClient, configDir: string, file: string, name: string, cwd?: string): Promise<ProtectResult> {
   const app = await findApp(client, name)
   if (!app) throw new AppNotFoundError(name)
   const change = await protectApp(configDir, {id: app.id, name: app.name})
-  return result('protect', file, change, {id: app.id, name: app.name})
+  const policy = await recordPolicy({id: app.id, name: app.name}, 'add', cwd)
+  return result('protect', file, change, {id: app.id, name: app.name}, policy)
 }
 
 /**
  * Removes an app from the protected list. A name on the list is removed without asking the API (so an app
  * deleted since can still be removed); otherwise the API tells the app's id, which finds a renamed entry.
  */
-export async function unprotect(client: HerokuClient, configDir: string, file: string, name: string): Promise<ProtectResult> {
+export async function unprotect(client: HerokuClient, configDir: string, file: string, name: string, cwd?: string): Promise<ProtectResult> {
   const entries = await readProtectedEntries(configDir)
   const listed = entries.find(entry => entry.name === name)
-  if (listed) return result('unprotect', file, await unprotectApp(configDir, listed), listed)
+  if (listed) return result('unprotect', file, await unprotectApp(configDir, listed), listed, await recordPolicy(listed, 'remove', cwd))
   const app = await findApp(client, name)
   const target = app ? {id: app.id, name: app.name} : {name}
-  return result('unprotect', file, await unprotectApp(configDir, target), target)
+  return result('unprotect', file, await unprotectApp(configDir, target), target, await recordPolicy(target, 'remove', cwd))
 }
 
 export async function listProtected(configDir: string, file: string): Promise<ProtectResult> {

@@ -15,14 +15,15 @@ export function renderProtectResult(result: ProtectResult): string {
     }
 
     case 'protect': {
+      const shared = result.policy?.changed ? `\nRecorded in ${result.policy.file}: commit it so every teammate's plugin treats ${name} as production.` : result.policy ? '' : '\nNot in a git repository: only this machine knows. Run it in your repository to record it in .heroku-staging.json for every teammate.'
       return result.changed
-        ? `Protected ${name}: the guard now treats it as production (the stock commands that overwrite, destroy or re-point its data, pg:copy, pg:reset, apps:destroy, data:pg:destroy and the rest, are refused, and staging:refresh will not write it).`
+        ? `Protected ${name}: the guard now treats it as production (whatever would destroy, overwrite, re-wire, rotate or demote it is refused, and staging:refresh will not write it).${shared}`
         : `${name} was already protected.`
     }
 
     case 'unprotect': {
       return result.changed
-        ? `${name} is no longer protected. It still counts as production if its pipeline stage is production.`
+        ? `${name} is no longer protected${result.policy?.changed ? ` (removed from ${result.policy.file}: commit it)` : ''}. It still counts as production if its pipeline stage is production.`
         : `${name} was not protected; nothing changed.`
     }
   }

@@ -219,7 +219,7 @@ describe('hook check (fake API, no HTTP)', function () {
   })
 
   describe('fails closed', function () {
-    it('refuses when an API request fails, naming the request and the override', async function () {
+    it('refuses when an API request fails, naming the request, and suggests no override (the app may be staging)', async function () {
       const world = cleanWorld()
       world.failures = {'/apps/acme-staging/config-vars': 500}
       const run = await check('pg:reset', ['DATABASE', '-a', 'acme-staging'], {world})
@@ -228,13 +228,14 @@ describe('hook check (fake API, no HTTP)', function () {
       const message = renderRefusal(run.decision as HookDecision)
       expect(message).to.contain('could not tell whether the target is production data')
       expect(message).to.contain('GET /apps/acme-staging/config-vars failed')
-      expect(message).to.contain(`${OVERRIDE_ENV}=acme-staging heroku pg:reset DATABASE -a acme-staging`)
+      expect(message).to.not.contain(`${OVERRIDE_ENV}=acme-staging`)
+      expect(message).to.contain(`${OVERRIDE_ENV} does not apply: it allows only a production app the guard identified`)
     })
 
-    it('the override then lets the named app through, and only that app', async function () {
+    it('no override lets an undecided target through: the guard never identified a production app to name', async function () {
       const world = cleanWorld()
       world.failures = {'/apps/acme-staging/config-vars': 500}
-      expect((await check('pg:reset', ['-a', 'acme-staging'], {env: {[OVERRIDE_ENV]: 'acme-staging'}, world})).decision?.allow).to.equal(true)
+      expect((await check('pg:reset', ['-a', 'acme-staging'], {env: {[OVERRIDE_ENV]: 'acme-staging'}, world})).decision?.allow).to.equal(false)
       expect((await check('pg:reset', ['-a', 'acme-staging'], {env: {[OVERRIDE_ENV]: 'acme-production'}, world})).decision?.allow).to.equal(false)
     })
 
@@ -266,7 +267,7 @@ describe('hook check (fake API, no HTTP)', function () {
       const git: GitRemotes = {remotes: [{name: 'a', url: 'https://git.heroku.com/acme-staging.git'}, {name: 'b', url: 'https://git.heroku.com/acme-production.git'}]}
       const run = await check('pg:reset', ['DATABASE'], {git})
       expect(run.decision?.allow).to.equal(false)
-      expect(renderRefusal(run.decision as HookDecision)).to.contain('Name the app with -a APP')
+      expect(renderRefusal(run.decision as HookDecision)).to.contain('name the app explicitly: -a APP')
     })
 
     it('uses the single Heroku git remote as the app, as the stock CLI does', async function () {

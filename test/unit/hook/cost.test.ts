@@ -38,20 +38,22 @@ describe('hook cost for unguarded commands', function () {
   this.timeout(60_000)
   const hook = JSON.stringify(pathToFileURL(path.join(ROOT, 'src/hooks/prerun/guard.ts')).href)
 
-  it('loads only the hook and the id list, and returns without calling anything', async function () {
+  it('loads only the hook, the id list and the interceptor, and returns without calling anything', async function () {
     const loaded = await loadedBy(`
       const {default: hook} = await import(${hook})
-      const context = new Proxy({}, {get(_, key) { throw new Error('the hook touched this.' + String(key)) }})
+      const config = new Proxy({root: ${JSON.stringify(ROOT)}}, {get(target, key) { if (key === 'root') return target.root; throw new Error('the hook touched this.config.' + String(key)) }})
+      const context = new Proxy({}, {get(_, key) { if (key === 'config') return config; throw new Error('the hook touched this.' + String(key)) }})
       for (const id of ['apps', 'apps:info', 'pg:info', 'pg:pull', 'config:get', 'data:pg:info', 'staging:audit', 'help', 'version']) {
         await hook.call(context, {Command: {id}, argv: ['-a', 'acme-production']})
       }`)
-    expect(loaded).to.deep.equal(['src/hooks/prerun/guard.ts', 'src/lib/hook/ids.ts'])
+    // The interceptor (dependency-free) is installed for every command; the checker loads on a mutating request only.
+    expect(loaded).to.deep.equal(['src/hooks/prerun/guard.ts', 'src/lib/hook/ids.ts', 'src/lib/hook/intercept.ts'])
   })
 
   it('the probe sees the guard being loaded for a guarded command (so the check above can fail)', async function () {
     const loaded = await loadedBy(`
       const {default: hook} = await import(${hook})
-      const context = {config: {configDir: '/nonexistent'}, error(message) { throw new Error(message) }, warn() {}}
+      const context = {config: {configDir: '/nonexistent', root: '/nonexistent'}, error(message) { throw new Error(message) }, warn() {}}
       try { await hook.call(context, {Command: {id: 'pg:reset', flags: {}}, argv: ['--prompt', '-a', 'acme-production']}) } catch {}`)
     expect(loaded).to.include('src/lib/hook/run.ts')
     expect(loaded).to.include('src/lib/target/classify.ts')

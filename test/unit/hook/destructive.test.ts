@@ -6,7 +6,7 @@ import path from 'node:path'
 import {pathToFileURL} from 'node:url'
 
 import {checkDestructive} from '../../../src/lib/hook/destructive.js'
-import {type DestructiveDecision, renderDestructiveRefusal} from '../../../src/lib/hook/destructive-message.js'
+import {decideDestructive, type DestructiveDecision, renderDestructiveRefusal} from '../../../src/lib/hook/destructive-message.js'
 import type {DestructiveCommandId} from '../../../src/lib/hook/ids.js'
 import {cleanWorld, fakeClient, PROD_URL, type World} from './world.js'
 
@@ -107,13 +107,14 @@ describe('hook: destructive commands (fake API, no HTTP)', function () {
     })
   })
 
-  it('fails closed: an API failure refuses, naming the request and the app to override', async function () {
+  it('fails closed: an API failure refuses, naming the request, and no override covers it', async function () {
     const world = cleanWorld()
     world.failures = {'/apps/acme-staging/config-vars': 500}
     const {decision} = await check('pg:promote', ['ROSE', '-a', 'acme-staging'], world)
     expect(decision?.allow).to.equal(false)
     const text = renderDestructiveRefusal(decision as DestructiveDecision)
     expect(text).to.contain('could not tell whether this touches production data')
-    expect(text).to.contain('HEROKU_STAGING_ALLOW_PRODUCTION=acme-staging')
+    expect(text).to.not.contain('HEROKU_STAGING_ALLOW_PRODUCTION=acme-staging')
+    expect(decideDestructive('pg:promote', [], [], decision!.undecided, {HEROKU_STAGING_ALLOW_PRODUCTION: 'acme-staging'}).allow).to.equal(false)
   })
 })

@@ -6,6 +6,7 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 
 import hook from '../../../src/hooks/prerun/guard.js'
+import {clearInterceptor} from '../../../src/lib/hook/intercept.js'
 import {loadConfig} from '../../helpers/run.js'
 
 /** The hook as oclif calls it: `this` is the hook context, errors carry oclif exit codes. */
@@ -23,6 +24,8 @@ describe('prerun hook entry point', function () {
   })
 
   afterEach(async function () {
+    // The hook installed the effect guard in this process: later tests in this worker must not meet it.
+    clearInterceptor()
     await rm(configDir, {force: true, recursive: true})
   })
 
@@ -63,7 +66,7 @@ describe('prerun hook entry point', function () {
     expect(errors).to.have.length(1)
     expect(errors[0]?.exit).to.equal(4)
     expect(errors[0]?.message).to.contain('heroku-staging refused heroku pg:reset --prompt -a acme-staging')
-    expect(errors[0]?.message).to.contain('HEROKU_STAGING_ALLOW_PRODUCTION=acme-staging')
+    expect(errors[0]?.message).to.not.contain('HEROKU_STAGING_ALLOW_PRODUCTION=acme-staging')
   })
 
   it('--prompt: the first of the two prerun runs is not decided (no refusal, no request), the second is', async function () {

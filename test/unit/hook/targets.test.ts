@@ -70,6 +70,9 @@ describe('hook: target extraction with the stock parser (fires)', function () {
     {argv: ['-a', 'prod'], expected: [{app: 'prod', kind: 'app'}], id: 'data:pg:migrate'},
     {argv: ['--all', '-a', 'prod'], expected: [{app: 'prod', database: 'DATABASE_URL', kind: 'database'}], id: 'pg:credentials:rotate'},
     {argv: ['ROSE', '--force', '--name', 'analyst', '-a', 'prod'], expected: [{app: 'prod', database: 'ROSE', kind: 'database'}], id: 'pg:credentials:rotate'},
+    // Without --name (or with --name default) the default credential, the one in DATABASE_URL, is rotated.
+    {argv: ['DATABASE', '-a', 'prod', '--confirm', 'prod'], expected: [{app: 'prod', database: 'DATABASE', kind: 'database'}], id: 'pg:credentials:rotate'},
+    {argv: ['-a', 'prod', '--name', 'default'], expected: [{app: 'prod', database: 'DATABASE_URL', kind: 'database'}], id: 'pg:credentials:rotate'},
     {argv: ['DB', '--name', 'analyst', '-a', 'prod'], expected: [{app: 'prod', database: 'DB', kind: 'database'}], id: 'data:pg:credentials:destroy'},
     {argv: ['DATABASE_URL=postgres://x', 'A=b=c', '-a', 'prod'], expected: [{app: 'prod', kind: 'config', names: ['DATABASE_URL', 'A']}], id: 'config:set'},
     {argv: ['DATABASE_URL', 'OTHER', '-a', 'prod'], expected: [{app: 'prod', kind: 'config', names: ['DATABASE_URL', 'OTHER']}], id: 'config:unset'},

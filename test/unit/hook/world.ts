@@ -33,6 +33,10 @@ export interface World {
   attachments: WorldAttachment[]
   /** paths that answer with this HTTP status instead (e.g. 500) */
   failures?: Record<string, number>
+  /** apps the account cannot read (GET answers 404) though references name them */
+  hidden?: string[]
+  /** config vars of past releases, by `app@version` */
+  releases?: Record<string, Record<string, string>>
 }
 
 export const PIPELINE = {id: 'pipe-acme', name: 'acme'}
@@ -49,20 +53,22 @@ class FakeHttpError extends Error {
 
 export function fakeClient(world: World): {client: HerokuClient; requests: string[]} {
   const requests: string[] = []
-  const app = (key: string) => world.apps.find(a => a.name === key || a.id === key)
+  const app = (key: string) => world.apps.find(a => (a.name === key || a.id === key) && !world.hidden?.includes(a.name))
   const addon = (key: string) => world.addons.find(a => a.name === key || a.id === key)
 
-  const addonBody = (a: WorldAddon) => {
-    const owner = app(a.owner) as WorldApp
-    return {addon_service: {name: a.plan.split(':')[0]}, app: {id: owner.id, name: owner.name}, id: a.id, name: a.name, plan: {name: a.plan}, state: 'provisioned'}
+  // An owner the account cannot see is named by id only, as Heroku answers.
+  const ownerRef = (name: string) => {
+    const owner = world.apps.find(a => a.name === name)
+    return owner ? {id: owner.id, name: owner.name} : {id: `hidden-${name}`}
   }
+
+  const addonBody = (a: WorldAddon) => ({addon_service: {name: a.plan.split(':')[0]}, app: ownerRef(a.owner), id: a.id, name: a.name, plan: {name: a.plan}, state: 'provisioned'})
 
   const attachmentBody = (att: WorldAttachment) => {
     const a = addon(att.addon) as WorldAddon
     const on = app(att.app) as WorldApp
-    const owner = app(a.owner) as WorldApp
     return {
-      addon: {app: {id: owner.id, name: owner.name}, id: a.id, name: a.name, plan: {name: a.plan}},
+      addon: {app: ownerRef(a.owner), id: a.id, name: a.name, plan: {name: a.plan}},
       app: {id: on.id, name: on.name},
       config_vars: [`${att.name}_URL`],
       id: `att-${on.name}-${att.name}`,
@@ -95,6 +101,15 @@ export function fakeClient(world: World): {client: HerokuClient; requests: strin
     [/^\/pipelines\/([^/]+)$/, m => (decodeURIComponent(m[1] ?? '') === PIPELINE.id || m[1] === PIPELINE.name ? PIPELINE : undefined)],
     [/^\/pipeline-couplings$/, () => world.apps.filter(a => a.stage).map(a => ({app: {id: a.id}, id: `coupling-${a.id}`, pipeline: {id: PIPELINE.id, name: PIPELINE.name}, stage: a.stage}))],
     [/^\/pipelines\/([^/]+)\/pipeline-couplings$/, () => world.apps.filter(a => a.stage).map(a => ({app: {id: a.id}, id: `coupling-${a.id}`, pipeline: {id: PIPELINE.id}, stage: a.stage}))],
+    [/^\/addon-attachments\/([^/]+)$/, m => {
+      const att = world.attachments.find(x => `att-${x.app}-${x.name}` === decodeURIComponent(m[1] ?? ''))
+      return att && attachmentBody(att)
+    }],
+    [/^\/pipeline-couplings\/([^/]+)$/, m => {
+      const a = world.apps.find(x => `coupling-${x.id}` === decodeURIComponent(m[1] ?? ''))
+      return a?.stage && {app: {id: a.id}, id: `coupling-${a.id}`, pipeline: {id: PIPELINE.id, name: PIPELINE.name}, stage: a.stage}
+    }],
+    [/^\/apps\/([^/]+)\/releases\/([^/]+)\/config-vars$/, m => world.releases?.[`${decodeURIComponent(m[1] ?? '')}@${m[2]}`]],
     [/^\/addons\/([^/]+)\/addon-attachments$/, m => {
       const a = addon(decodeURIComponent(m[1] ?? ''))
       return a && world.attachments.filter(att => att.addon === a.name).map(att => attachmentBody(att))

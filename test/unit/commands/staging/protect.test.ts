@@ -1,5 +1,6 @@
 import {expect} from 'chai'
-import {mkdtemp, rm} from 'node:fs/promises'
+import {execFileSync} from 'node:child_process'
+import {mkdir, mkdtemp, readFile, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import nock from 'nock'
@@ -7,6 +8,7 @@ import nock from 'nock'
 import Protect from '../../../../src/commands/staging/protect.js'
 import Unprotect from '../../../../src/commands/staging/unprotect.js'
 import type {ProtectResult} from '../../../../src/lib/protect/actions.js'
+import {AGENT_VARIABLES} from '../../../../src/lib/hook/consent.js'
 import {protectApp, readProtectedEntries} from '../../../../src/lib/protect/store.js'
 import {runCommand} from '../../../helpers/run.js'
 
@@ -14,17 +16,24 @@ const API = 'https://api.heroku.com'
 
 describe('staging:protect / staging:unprotect', function () {
   let dir: string
+  let cwd: string
   const saved: Record<string, string | undefined> = {}
 
   beforeEach(async function () {
     dir = await mkdtemp(path.join(tmpdir(), 'protect-cmd-'))
-    for (const key of ['HEROKU_APP', 'HEROKU_CONFIG_DIR']) saved[key] = process.env[key]
-    delete process.env.HEROKU_APP
+    // Outside any git repository (the policy file is written at the git root of the working directory).
+    cwd = process.cwd()
+    await mkdir(path.join(dir, 'work'))
+    process.chdir(path.join(dir, 'work'))
+    // Whoever runs the tests (a person at a terminal, a coding agent) must not change what unprotect does.
+    for (const key of ['HEROKU_APP', 'HEROKU_CONFIG_DIR', ...AGENT_VARIABLES]) saved[key] = process.env[key]
+    for (const key of ['HEROKU_APP', ...AGENT_VARIABLES]) delete process.env[key]
     // oclif reads <BIN>_CONFIG_DIR when it loads the config for each run: keep the real config dir untouched.
     process.env.HEROKU_CONFIG_DIR = dir
   })
 
   afterEach(async function () {
+    process.chdir(cwd)
     for (const [key, value] of Object.entries(saved)) {
       if (value === undefined) delete process.env[key]
       else process.env[key] = value
@@ -41,6 +50,42 @@ describe('staging:protect / staging:unprotect', function () {
     expect(stdout).to.contain('Protected acme-production')
     const entries = await readProtectedEntries(dir)
     expect(entries.map(e => [e.name, e.id])).to.deep.equal([['acme-production', 'app-prod-id']])
+  })
+
+  it('in a git repository, records the app in .heroku-staging.json at its root, where every teammate sees it; unprotect removes it', async function () {
+    const repo = path.join(dir, 'repo')
+    await mkdir(path.join(repo, 'sub'), {recursive: true})
+    execFileSync('git', ['init', '-q', repo])
+    process.chdir(path.join(repo, 'sub'))
+    nock(API).get('/apps/acme-production').reply(200, {id: 'app-prod-id', name: 'acme-production'})
+    const {error, stdout} = await runCommand<ProtectResult>(Protect, ['-a', 'acme-production'])
+    expect(error).to.equal(undefined)
+    expect(stdout).to.contain('.heroku-staging.json: commit it so every teammate')
+    expect(JSON.parse(await readFile(path.join(repo, '.heroku-staging.json'), 'utf8'))).to.deep.equal({production: [{id: 'app-prod-id', name: 'acme-production'}]})
+    const removed = await runCommand<ProtectResult>(Unprotect, ['-a', 'acme-production'])
+    expect(removed.error).to.equal(undefined)
+    expect(JSON.parse(await readFile(path.join(repo, '.heroku-staging.json'), 'utf8'))).to.deep.equal({production: []})
+  })
+
+  it('a coding agent without a terminal cannot unprotect (a demotion) without a person\'s consent', async function () {
+    await protectApp(dir, {id: 'app-prod-id', name: 'acme-production'})
+    process.env.CLAUDECODE = '1'
+    const tty = Object.getOwnPropertyDescriptor(process.stdin, 'isTTY')
+    Object.defineProperty(process.stdin, 'isTTY', {configurable: true, value: false})
+    try {
+      const {error} = await runCommand<ProtectResult>(Unprotect, ['-a', 'acme-production'])
+      expect(error?.message).to.contain("this run looks like a coding agent's (CLAUDECODE is set, no terminal)")
+      expect((await readProtectedEntries(dir)).map(e => e.name)).to.deep.equal(['acme-production'])
+    } finally {
+      if (tty) Object.defineProperty(process.stdin, 'isTTY', tty)
+      else delete (process.stdin as {isTTY?: boolean}).isTTY
+    }
+  })
+
+  it('outside a git repository, says only this machine knows', async function () {
+    nock(API).get('/apps/acme-production').reply(200, {id: 'app-prod-id', name: 'acme-production'})
+    const {stdout} = await runCommand<ProtectResult>(Protect, ['-a', 'acme-production'])
+    expect(stdout).to.contain('Not in a git repository: only this machine knows')
   })
 
   it('says so when the app already is protected', async function () {

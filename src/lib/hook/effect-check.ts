@@ -1,0 +1,343 @@
+import {ApiError, type HerokuClient, mapBounded} from '../heroku/client.js'
+import {sameEndpoint} from '../snapshot/identity.js'
+import {apiOf} from '../heroku/api.js'
+import type {Effect} from '../heroku/routes.js'
+import {applyConfig, attachmentVar, changedEndpoints, defaultAttachment, isDataService} from './effects.js'
+import {PROTECTED_MARKER} from '../protect/policy.js'
+
+/**
+ * What an effect (effects.ts) does to production, read through the Platform API with GET requests only,
+ * the fewest the question needs (in parallel: the account's couplings alongside the effect's own reads).
+ * Every read the answer depends on must succeed: a 403, 404, 5xx or timeout makes the effect `undecided`,
+ * which the interceptor refuses (fail closed), naming the read that failed.
+ */
+
+export interface AppRef {
+  id?: string
+  name: string
+}
+
+/** One way an effect touches production. */
+export interface EffectFinding {
+  /** the production apps involved: the override must name the one app, and only when there is one */
+  apps: string[]
+  /** what the request would do, in full (names only: never a config var value) */
+  what: string
+  /** why it counts as production, one line each */
+  why: string[]
+}
+
+export type EffectVerdict =
+  | {findings: EffectFinding[]; kind: 'production'}
+  | {kind: 'clear'}
+  | {kind: 'undecided'; reason: string}
+
+/** A read the guard needed failed: it refuses, saying which. */
+export class GuardReadError extends Error {
+  constructor(readonly what: string, cause: unknown) {
+    super(describeFailure(what, cause))
+    this.name = 'GuardReadError'
+  }
+}
+
+function describeFailure(what: string, error: unknown): string {
+  if (error instanceof GuardReadError) return error.message
+  if (error instanceof ApiError) return `reading ${what}: ${error.method} ${error.path} ${error.status ? `answered ${error.status}` : 'failed'} (${error.message})`
+  return `reading ${what} failed (${error instanceof Error ? error.message : String(error)})`
+}
+
+/** The production apps known without loading any app: pipeline stage production, protected entries. */
+export interface ProductionSources {
+  /** the account's pipeline couplings (one paged list), read once */
+  couplings: () => Promise<Array<{app: {id?: string; name?: string}; id: string; pipeline: {id?: string; name?: string}; stage: string}>>
+  /** apps protected with staging:protect (the policy file at the git root and this machine's list) */
+  protectedApps: ReadonlyArray<{id?: string; name: string}>
+}
+
+interface AddonInfo {
+  addon_service?: {name?: string}
+  app: {id?: string; name?: string}
+  id: string
+  name: string
+  plan?: {name?: string}
+}
+
+interface AttachmentInfo {
+  addon: {app?: {id?: string; name?: string}; id: string; name: string}
+  app: {id?: string; name?: string}
+  id: string
+  name: string
+}
+
+const lower = (value: string | undefined): string => (value ?? '').toLowerCase()
+
+/** Memoises a read by key and names it when it fails (the refusal says which read). */
+class Reads {
+  private readonly cache = new Map<string, Promise<unknown>>()
+
+  async read<T>(path: string, load: () => Promise<T>): Promise<T> {
+    if (!this.cache.has(path)) {
+      this.cache.set(path, load().catch(error => {
+        throw new GuardReadError(path, error)
+      }))
+    }
+
+    return this.cache.get(path) as Promise<T>
+  }
+}
+
+export class EffectChecker {
+  private readonly api: ReturnType<typeof apiOf>
+  private readonly reads = new Reads()
+
+  constructor(client: HerokuClient, private readonly sources: ProductionSources) {
+    this.api = apiOf(client)
+  }
+
+  private async couplings() {
+    try {
+      return await this.sources.couplings()
+    } catch (error) {
+      throw new GuardReadError('the account\'s pipeline couplings', error)
+    }
+  }
+
+  /** Why an app is production, or undefined. Names compared case-insensitively, as Heroku does. */
+  async production(app: AppRef, configVars?: Readonly<Record<string, string>>): Promise<string[] | undefined> {
+    const why: string[] = []
+    for (const coupling of await this.couplings()) {
+      if (coupling.stage !== 'production') continue
+      if ((app.id && coupling.app.id === app.id) || (coupling.app.name && lower(coupling.app.name) === lower(app.name))) {
+        why.push(`pipeline stage production${coupling.pipeline.name ? `, pipeline ${coupling.pipeline.name}` : ''}`)
+      }
+    }
+
+    if (this.sources.protectedApps.some(entry => (app.id && entry.id === app.id) || lower(entry.name) === lower(app.name))) why.push('protected with heroku staging:protect')
+    if (configVars && Object.keys(configVars).some(name => name === PROTECTED_MARKER)) why.push(`config var ${PROTECTED_MARKER} set on it`)
+    return why.length > 0 ? [...new Set(why)] : undefined
+  }
+
+  private async app(nameOrId: string): Promise<AppRef> {
+    const app = await this.reads.read(`app ${nameOrId}`, async () => this.api.app(nameOrId))
+    return {id: app.id, name: app.name}
+  }
+
+  private async config(app: string): Promise<Record<string, string>> {
+    return this.reads.read(`config vars of ${app}`, async () => this.api.configVars(app))
+  }
+
+  private async addon(nameOrId: string): Promise<AddonInfo> {
+    return this.reads.read(`add-on ${nameOrId}`, async () => this.api.addon(nameOrId) as Promise<AddonInfo>)
+  }
+
+  private async attachmentsOf(addonId: string): Promise<AttachmentInfo[]> {
+    return this.reads.read(`attachments of add-on ${addonId}`, async () => this.api.addonAttachments(addonId) as Promise<AttachmentInfo[]>)
+  }
+
+  /** An app whose name the account cannot see is refused: the guard cannot tell what it is. */
+  private visible(ref: {id?: string; name?: string}, what: string): AppRef {
+    if (!ref.name) throw new Error(`${what} is owned by app ${ref.id ?? '(unknown)'}, which this account cannot see`)
+    return {id: ref.id, name: ref.name}
+  }
+
+  /** Every production app that owns an add-on or has it attached, with why. */
+  /**
+   * Whether an app that owns data is production. When neither its coupling nor a protection says so, the app
+   * must be visible to this account: one it cannot read may well be production (its pipeline is invisible too),
+   * so the guard cannot tell and refuses, naming the read.
+   */
+  private async ownerProduction(owner: AppRef, what: string): Promise<string[] | undefined> {
+    const why = await this.production(owner)
+    if (why) return why
+    try {
+      await this.app(owner.id ?? owner.name)
+    } catch (error) {
+      throw new Error(`${what} is owned by ${owner.name}, which this account cannot read, so whether it is production is unknown (${error instanceof Error ? error.message : String(error)})`)
+    }
+
+    return undefined
+  }
+
+  private async addonProduction(addon: AddonInfo): Promise<Array<{app: string; why: string}>> {
+    const owner = this.visible(addon.app, `add-on ${addon.name}`)
+    const [attachments, ownerWhy] = await Promise.all([this.attachmentsOf(addon.id), this.ownerProduction(owner, `add-on ${addon.name}`)])
+    const apps = new Map<string, {app: AppRef; how: string}>()
+    apps.set(lower(owner.name), {app: owner, how: 'owns it'})
+    for (const attachment of attachments) {
+      const app = this.visible(attachment.app, `an attachment of ${addon.name}`)
+      if (!apps.has(lower(app.name))) apps.set(lower(app.name), {app, how: `has it attached as ${attachment.name}`})
+    }
+
+    const checked = await Promise.all([...apps.values()].map(async ({app, how}) => ({app, how, why: app === owner ? ownerWhy : await this.production(app)})))
+    return checked.filter(c => c.why).map(({app, how, why}) => ({app: app.name, why: `${app.name} ${how} and is a production app (${why!.join(', ')})`}))
+  }
+
+  private serviceOf(addon: AddonInfo): string {
+    return addon.addon_service?.name ?? addon.plan?.name ?? ''
+  }
+
+  private async databaseFinding(database: string, doing: string): Promise<EffectFinding[]> {
+    const addon = await this.addon(database)
+    const production = await this.addonProduction(addon)
+    if (production.length === 0) return []
+    return [{apps: [...new Set(production.map(p => p.app))], what: `${doing} add-on ${addon.name} (${addon.plan?.name ?? this.serviceOf(addon)})`, why: production.map(p => p.why)}]
+  }
+
+  private async appFinding(appName: string, what: string, configVars?: Record<string, string>): Promise<{app: AppRef; finding?: EffectFinding}> {
+    const app = await this.app(appName)
+    const why = await this.production(app, configVars)
+    return {app, finding: why ? {apps: [app.name], what, why: [`${app.name} is a production app (${why.join(', ')})`]} : undefined}
+  }
+
+  private async configFinding(appName: string, before: Record<string, string>, after: Record<string, string>, doing: string): Promise<EffectFinding[]> {
+    const changed = changedEndpoints(before, after)
+    const demoted = PROTECTED_MARKER in before && !(PROTECTED_MARKER in after)
+    if (changed.length === 0 && !demoted) return []
+    const {finding} = await this.appFinding(appName, '', before)
+    if (!finding) return []
+    const parts = []
+    if (changed.length > 0) parts.push(`change the endpoint ${changed.join(', ')} ${changed.length === 1 ? 'reaches' : 'reach'}`)
+    if (demoted) parts.push(`remove ${PROTECTED_MARKER}, its protection`)
+    return [{...finding, what: `${doing} on ${finding.apps[0]}: ${parts.join(' and ')}`}]
+  }
+
+  async findings(effect: Effect): Promise<EffectFinding[]> {
+    switch (effect.kind) {
+      case 'app-destroy': {
+        const {finding} = await this.appFinding(effect.app, `destroy app ${effect.app} and every add-on it owns`)
+        return finding ? [finding] : []
+      }
+
+      case 'addon-destroy': {
+        const addon = await this.addon(effect.addon)
+        if (!isDataService(this.serviceOf(addon))) return []
+        return this.databaseFinding(addon.id, 'destroy')
+      }
+
+      case 'attachment-delete': {
+        const attachment = await this.reads.read(`attachment ${effect.attachment}`, async () => this.api.attachment(effect.attachment) as Promise<AttachmentInfo>)
+        const [addon, app] = [await this.addon(attachment.addon.id), this.visible(attachment.app, `attachment ${attachment.name}`)]
+        if (!isDataService(this.serviceOf(addon))) return []
+        const why = await this.production(app)
+        return why ? [{apps: [app.name], what: `detach ${addon.name} from ${app.name} (its ${attachment.name} attachment, ${attachmentVar(attachment.name)})`, why: [`${app.name} is a production app (${why.join(', ')})`]}] : []
+      }
+
+      case 'attachment-create': {
+        const [addon, app, vars] = await Promise.all([this.addon(effect.addon), this.app(effect.app), this.config(effect.app)])
+        if (!isDataService(this.serviceOf(addon))) return []
+        const findings: EffectFinding[] = []
+        const why = await this.production(app, vars)
+        const as = effect.name ? ` as ${effect.name.toUpperCase()} (${attachmentVar(effect.name)})` : ''
+        if (why) findings.push({apps: [app.name], what: `attach ${addon.name} to ${app.name}${as}`, why: [`${app.name} is a production app (${why.join(', ')})`]})
+        // Production's database attached elsewhere as the app's primary: that app then writes production.
+        const primary = defaultAttachment(this.serviceOf(addon))
+        const asPrimary = primary !== undefined && (effect.name ? effect.name.toUpperCase() === primary : !(attachmentVar(primary) in vars))
+        if (!why && asPrimary) {
+          const production = await this.addonProduction(addon)
+          if (production.length > 0) findings.push({apps: [...new Set(production.map(p => p.app))], what: `attach production's ${addon.name} to ${app.name} as its ${primary} (${attachmentVar(primary)}): ${app.name} would write production`, why: production.map(p => p.why)})
+        }
+
+        return findings
+      }
+
+      case 'addon-create': {
+        if (!isDataService(effect.plan)) return []
+        const vars = await this.config(effect.app)
+        const name = effect.name ?? defaultAttachment(effect.plan)
+        // A new store with a fresh name re-points nothing; one taking an existing name (or the empty default) does.
+        const takes = name !== undefined && (effect.name !== undefined ? Object.keys(vars).some(key => key.toUpperCase() === attachmentVar(name)) || ['DATABASE', 'REDIS'].includes(name.toUpperCase()) : !(attachmentVar(name) in vars))
+        if (!takes) return []
+        const {finding} = await this.appFinding(effect.app, `create ${effect.plan} on ${effect.app} as ${name!.toUpperCase()} (${attachmentVar(name!)} re-pointed at the new store)`, vars)
+        return finding ? [finding] : []
+      }
+
+      case 'config-write': {
+        const before = await this.config(effect.app)
+        return this.configFinding(effect.app, before, applyConfig(before, effect.vars), 'config var write')
+      }
+
+      case 'coupling': {
+        const coupling = await this.reads.read(`coupling ${effect.coupling}`, async () => this.api.coupling(effect.coupling))
+        if (coupling.stage !== 'production' || (effect.what === 'update' && (effect.stage ?? 'production') === 'production')) return []
+        // Couplings name their app by id: the override and the message need its name.
+        const app = (await this.app(coupling.app.id ?? '')).name
+        const what = effect.what === 'delete' ? `remove ${app} from pipeline ${coupling.pipeline.name ?? ''}` : `move ${app} to stage ${effect.stage}`
+        return [{apps: [app], what: `${what}: production would no longer be production`, why: [`${app} is a production app (pipeline stage production, pipeline ${coupling.pipeline.name ?? ''})`]}]
+      }
+
+      case 'credentials': {
+        const who = effect.credential ? `credential ${effect.credential}` : 'every credential'
+        return this.databaseFinding(effect.database, `${effect.what === 'rotate' ? 'rotate' : 'destroy'} ${who} of`)
+      }
+
+      case 'database-write': {
+        return this.databaseFinding(effect.database, `${effect.what} database`)
+      }
+
+      case 'pipeline-delete': {
+        const couplings = await this.reads.read(`couplings of pipeline ${effect.pipeline}`, async () => this.api.pipelineCouplings(effect.pipeline))
+        const production = await Promise.all(couplings.filter(c => c.stage === 'production').map(async c => (await this.app(c.app.id ?? '')).name))
+        return production.length > 0 ? [{apps: production, what: `delete pipeline ${effect.pipeline}: ${production.join(', ')} would no longer be production`, why: production.map(app => `${app} is a production app (pipeline stage production)`)}] : []
+      }
+
+      case 'rollback': {
+        const [before, after] = await Promise.all([this.config(effect.app), this.reads.read(`config vars of ${effect.app} release ${effect.release}`, async () => this.api.releaseConfigVars(effect.app, effect.release))])
+        return this.configFinding(effect.app, before, after, `roll back to release ${effect.release}`)
+      }
+
+      case 'transfer': {
+        return this.transferFindings(effect)
+      }
+    }
+  }
+
+  /**
+   * pg:copy's destination is `to_url`: production when it reaches a production app's credential, or
+   * when it is the URL of an attachment whose owner is production (or cannot be seen).
+   */
+  private async transferFindings(effect: Extract<Effect, {kind: 'transfer'}>): Promise<EffectFinding[]> {
+    const findings: EffectFinding[] = []
+    const addon = await this.addon(effect.database)
+    const url = effect.toUrl
+    // Through the apps the transfer's add-on is attached to: their attachments name each database's owner.
+    const attachedTo = (await this.attachmentsOf(addon.id)).map(attachment => this.visible(attachment.app, `an attachment of ${addon.name}`))
+    const perApp = await Promise.all(attachedTo.map(async app => {
+      const [vars, attachments] = await Promise.all([this.config(app.name), this.reads.read(`attachments on ${app.name}`, async () => this.api.attachments(app.name) as Promise<AttachmentInfo[]>)])
+      const destinations = attachments.filter(candidate => {
+        const value = vars[attachmentVar(candidate.name)]
+        return url !== undefined && value !== undefined && sameEndpoint(url, value)
+      })
+      return Promise.all(destinations.map(async candidate => {
+        const owner = this.visible(candidate.addon.app ?? {}, `the destination (${app.name}'s ${candidate.name}, add-on ${candidate.addon.name})`)
+        const why = await this.ownerProduction(owner, `the destination, ${app.name}'s ${candidate.name} (add-on ${candidate.addon.name}),`)
+        return why ? [{apps: [owner.name], what: `overwrite ${candidate.addon.name} (${app.name}'s ${candidate.name}), owned by ${owner.name}`, why: [`${owner.name} is a production app (${why.join(', ')})`]}] : []
+      }))
+    }))
+    findings.push(...perApp.flat(2))
+
+    // Every production app's own credentials (a URL typed by hand reaches production without any attachment).
+    const production = (await this.couplings()).filter(c => c.stage === 'production').map(c => ({id: c.app.id, name: c.app.name ?? c.app.id ?? ''}))
+    const all = [...production, ...this.sources.protectedApps]
+    const seen = new Set(findings.flatMap(f => f.apps.map(a => lower(a))))
+    await mapBounded(all, 16, async app => {
+      const vars = await this.config(app.id ?? app.name)
+      const hit = Object.entries(vars).find(([, value]) => url && sameEndpoint(url, value))
+      if (!hit) return
+      const {name} = await this.app(app.id ?? app.name)
+      if (seen.has(lower(name))) return
+      seen.add(lower(name))
+      findings.push({apps: [name], what: `overwrite the database ${name}'s ${hit[0]} reaches`, why: [`${name} is a production app (${(await this.production({id: app.id, name}))?.join(', ') ?? 'listed'})`]})
+    })
+    return findings
+  }
+
+  /** The verdict on one effect; never throws (a failed read is `undecided`). */
+  async verdict(effect: Effect): Promise<EffectVerdict> {
+    try {
+      const findings = await this.findings(effect)
+      return findings.length > 0 ? {findings, kind: 'production'} : {kind: 'clear'}
+    } catch (error) {
+      return {kind: 'undecided', reason: error instanceof Error ? error.message : String(error)}
+    }
+  }
+}

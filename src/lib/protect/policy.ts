@@ -1,0 +1,85 @@
+import {execFile} from 'node:child_process'
+import {readFile, rename, writeFile} from 'node:fs/promises'
+import path from 'node:path'
+
+import {readProtectedEntries} from './store.js'
+
+/**
+ * Where `staging:protect` marks live so that every teammate's plugin sees them: a policy file committed at
+ * the repository's root (`.heroku-staging.json`). The hook reads it from the git root of the directory the
+ * command runs in, with no API round trip; a change to it is a reviewed commit, not one laptop's setting.
+ * Production apps may also carry the config var `HEROKU_STAGING_PROTECTED` (set by hand or by
+ * `staging:protect --config-var`): the guard honours it on any app it reads, and removing it is a demotion
+ * the guard refuses.
+ */
+
+export const POLICY_FILE = '.heroku-staging.json'
+export const PROTECTED_MARKER = 'HEROKU_STAGING_PROTECTED'
+
+export interface PolicyEntry {
+  id?: string
+  name: string
+}
+
+interface PolicyFile {
+  production?: unknown
+}
+
+/** The git root of `cwd`, or undefined outside a repository (or without git). */
+export async function gitRoot(cwd: string = process.cwd()): Promise<string | undefined> {
+  return new Promise(resolve => {
+    execFile('git', ['rev-parse', '--show-toplevel'], {cwd, encoding: 'utf8', timeout: 5000}, (error, stdout) => {
+      resolve(error ? undefined : stdout.trim() || undefined)
+    })
+  })
+}
+
+function entryOf(value: unknown): PolicyEntry | undefined {
+  if (typeof value === 'string' && value !== '') return {name: value}
+  if (value && typeof value === 'object' && typeof (value as PolicyEntry).name === 'string') {
+    const {id, name} = value as PolicyEntry
+    return typeof id === 'string' ? {id, name} : {name}
+  }
+
+  return undefined
+}
+
+/**
+ * The production apps the policy file lists. No repository or no file: none. A file that cannot be read
+ * or parsed throws: the caller fails closed rather than unprotect anything.
+ */
+export async function readPolicy(root: string | undefined): Promise<PolicyEntry[]> {
+  if (!root) return []
+  let text: string
+  try {
+    text = await readFile(path.join(root, POLICY_FILE), 'utf8')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []
+    throw error
+  }
+
+  const parsed = JSON.parse(text) as PolicyFile
+  if (!Array.isArray(parsed.production)) throw new Error(`${path.join(root, POLICY_FILE)} has no "production" list`)
+  return parsed.production.map(value => entryOf(value)).filter((entry): entry is PolicyEntry => entry !== undefined)
+}
+
+/** Adds or removes one app in the policy file (kept sorted, one entry per app id or name). */
+export async function writePolicy(root: string, app: PolicyEntry, action: 'add' | 'remove'): Promise<{changed: boolean; file: string}> {
+  const file = path.join(root, POLICY_FILE)
+  const entries = await readPolicy(root)
+  const same = (entry: PolicyEntry): boolean => (app.id !== undefined && entry.id === app.id) || entry.name.toLowerCase() === app.name.toLowerCase()
+  const present = entries.some(entry => same(entry))
+  if ((action === 'add' && present && entries.some(e => same(e) && e.name === app.name && e.id === app.id)) || (action === 'remove' && !present)) return {changed: false, file}
+  const next = action === 'add' ? [...entries.filter(entry => !same(entry)), app] : entries.filter(entry => !same(entry))
+  next.sort((a, b) => a.name.localeCompare(b.name))
+  const temporary = `${file}.${process.pid}.tmp`
+  await writeFile(temporary, JSON.stringify({production: next}, null, 2) + '\n')
+  await rename(temporary, file)
+  return {changed: true, file}
+}
+
+/** Every protected app the guards know: this machine's list and the repository's policy file. */
+export async function allProtected(configDir: string, cwd?: string): Promise<PolicyEntry[]> {
+  const [local, policy] = await Promise.all([readProtectedEntries(configDir), gitRoot(cwd).then(async root => readPolicy(root))])
+  return [...local, ...policy]
+}
