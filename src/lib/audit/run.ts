@@ -17,7 +17,7 @@ import {
 import {CONFIG_STAGES, loadPipelineStages, type PipelineStages} from '../snapshot/stages.js'
 import type {AppSnapshot} from '../snapshot/types.js'
 import {relatedProduction} from './related.js'
-import {auditStageConfig, auditStaging, compareFindings, protectedStage} from './rules.js'
+import {auditStageConfig, auditStaging, compareFindings, protectedStage} from './rules/index.js'
 import type {AuditedApp, AuditFinding, AuditResult} from './types.js'
 
 /** What to audit: one app (`app`) or every non-production app of a pipeline (`pipeline`). */

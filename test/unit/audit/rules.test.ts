@@ -2,7 +2,7 @@ import {expect} from 'chai'
 
 import {FINDING_CODES, findingCodesMarkdown} from '../../../src/lib/audit/codes.js'
 import {remedyCommand} from '../../../src/lib/audit/remedy.js'
-import {auditContext, auditStaging, protectedStage, RULES, sideEffectCategory} from '../../../src/lib/audit/rules.js'
+import {auditContext, auditStaging, protectedStage, RULES, sideEffectCategory} from '../../../src/lib/audit/rules/index.js'
 import type {AuditFinding, FindingCode} from '../../../src/lib/audit/types.js'
 import {fingerprint} from '../../../src/lib/secrets/index.js'
 import type {AppSnapshot} from '../../../src/lib/snapshot/types.js'

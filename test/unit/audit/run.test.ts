@@ -3,7 +3,7 @@ import {expect} from 'chai'
 import nock from 'nock'
 
 import {AUDIT_LOAD, auditApps} from '../../../src/lib/audit/run.js'
-import {auditStaging, compareFindings} from '../../../src/lib/audit/rules.js'
+import {auditStaging, compareFindings} from '../../../src/lib/audit/rules/index.js'
 import {HerokuClient} from '../../../src/lib/heroku/client.js'
 import type {AppSnapshot} from '../../../src/lib/snapshot/types.js'
 import {mockPipelineProduction, mockSmallLoad, type Scopes, scopes} from '../../fixtures/audit.js'

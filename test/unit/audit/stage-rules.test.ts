@@ -1,7 +1,7 @@
 import {expect} from 'chai'
 
 import {FINDING_CODES} from '../../../src/lib/audit/codes.js'
-import {auditStageConfig} from '../../../src/lib/audit/rules.js'
+import {auditStageConfig} from '../../../src/lib/audit/rules/index.js'
 import {stageLabel} from '../../../src/lib/snapshot/stages.js'
 import type {AppSnapshot} from '../../../src/lib/snapshot/types.js'
 import {

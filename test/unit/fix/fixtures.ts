@@ -1,4 +1,4 @@
-import {auditStaging, protectedStage} from '../../../src/lib/audit/rules.js'
+import {auditStaging, protectedStage} from '../../../src/lib/audit/rules/index.js'
 import type {AuditFinding} from '../../../src/lib/audit/types.js'
 import {planFix} from '../../../src/lib/fix/plan.js'
 import type {FixPlan, FixRefusal} from '../../../src/lib/fix/types.js'

@@ -1,7 +1,7 @@
 import {expect} from 'chai'
 import fc from 'fast-check'
 
-import {configDecision, desiredConfig, planFork} from '../../../src/lib/fork/plan.js'
+import {configDecision, desiredConfig, planFork} from '../../../src/lib/fork/plan/index.js'
 import type {ConfigDecision} from '../../../src/lib/fork/types.js'
 import {regenerate} from '../../../src/lib/secrets/index.js'
 import {catalogue, options, production} from './fixtures.js'

@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 
-import {chooseDatabasePlan} from '../../../src/lib/fork/plan.js'
+import {chooseDatabasePlan} from '../../../src/lib/fork/plan/index.js'
 import type {CataloguePlan} from '../../../src/lib/fork/types.js'
 
 const GB = 1024 ** 3

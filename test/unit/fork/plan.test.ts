@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 
-import {checkTarget, chooseDataMethod, desiredConfig, planFork, smallestPlanHolding} from '../../../src/lib/fork/plan.js'
+import {checkTarget, chooseDataMethod, desiredConfig, planFork, smallestPlanHolding} from '../../../src/lib/fork/plan/index.js'
 import {type AddonPlanItem, type ConfigDecision, FORK_MARKER, type ForkPlan} from '../../../src/lib/fork/types.js'
 import {ADDONS, addon, attachment, catalogue, fork, GB, options, PROD_DB_URL, PROD_ID, production, SECRET_KEY_BASE} from './fixtures.js'
 
