@@ -13,7 +13,7 @@ import {ProductionRegistry} from '../production/registry.js'
 import type {AppSnapshot} from '../snapshot/types.js'
 import type {StepEvent} from '../execute/steps.js'
 import {executeFix, type ExecuteFixOptions} from './execute.js'
-import {planFix} from './plan.js'
+import {planFix} from './plan/index.js'
 import {refusalLines} from './render.js'
 import type {FixPlan, FixRefusal, FixResult} from './types.js'
 

@@ -1,6 +1,6 @@
 import {auditStaging, protectedStage} from '../../../src/lib/audit/rules/index.js'
 import type {AuditFinding} from '../../../src/lib/audit/types.js'
-import {planFix} from '../../../src/lib/fix/plan.js'
+import {planFix} from '../../../src/lib/fix/plan/index.js'
 import type {FixPlan, FixRefusal} from '../../../src/lib/fix/types.js'
 import type {AppSnapshot, AttachmentRef} from '../../../src/lib/snapshot/types.js'
 import {

@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 
-import {planFix} from '../../../src/lib/fix/plan.js'
+import {planFix} from '../../../src/lib/fix/plan/index.js'
 import type {FixStep} from '../../../src/lib/fix/types.js'
 import type {AppSnapshot} from '../../../src/lib/snapshot/types.js'
 import {
