@@ -1,6 +1,8 @@
 import {expect} from 'chai'
 
-import {credentialsOf, maskCredential, parseKeyValue} from '../../../../src/lib/snapshot/credentials.js'
+import {credentialsOf} from '../../../../src/lib/snapshot/config-credentials.js'
+import {parseKeyValue} from '../../../../src/lib/snapshot/credentials.js'
+import {maskCredential} from '../../../../src/lib/snapshot/mask-credential.js'
 import {normalizeHost, sameHost} from '../../../../src/lib/snapshot/hosts.js'
 import {appReaching, credentialHosts, endpointsOf, sameEndpoint} from '../../../../src/lib/snapshot/identity.js'
 
