@@ -27,7 +27,7 @@ export interface Endpoint {
   path: string
   port: number | undefined
   /**
-   * On a multi-tenant endpoint (see SERVICE_CLASSES), which tenant: a one-way digest of the credential
+   * On a multi-tenant endpoint (MULTI_TENANT_HOST), which tenant: a one-way digest of the credential
    * that picks it (user and password, or Kafka's prefix). Compared only, never printed.
    */
   tenant?: string

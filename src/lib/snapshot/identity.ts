@@ -13,7 +13,7 @@
  *   server's connection pooler, so the same database; another database name is not shared;
  * - for every other family the port must match too (Redis instances share hosts);
  * - on a multi-tenant endpoint (SearchBox, Fixie, QuotaGuard, MemCachier, a Basic Kafka cluster) the
- *   tenant must match too: the user and password, or Kafka's prefix (see SERVICE_CLASSES in credentials.ts).
+ *   tenant must match too: the user and password, or Kafka's prefix (MULTI_TENANT_HOST in credentials.ts).
  */
 import {credentialsOf} from './config-credentials.js'
 import {type Credential, credentialsIn, type Endpoint, parseCredential, type ParsedCredential} from './credentials.js'
