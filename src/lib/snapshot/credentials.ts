@@ -4,6 +4,7 @@ import {parse as parsePostgresUrl} from 'pg-connection-string'
 
 import {decodeSafe, splitUrlList, type UrlParts} from '../secrets/index.js'
 import {normalizeHost} from './hosts.js'
+import {jsonValue} from './json.js'
 
 /**
  * Every form an app writes a credential in, parsed into the endpoints it reaches. Pure.
@@ -358,16 +359,9 @@ export function credentialsIn(value: string | undefined): ParsedCredential[] {
   if (typeof value !== 'string') return []
   const whole = parseCredential(value)
   if (whole) return [whole]
-  const text = value.trim()
-  if (!/^[[{]/.test(text)) return []
-  let json: unknown
-  try {
-    json = JSON.parse(text)
-  } catch {
-    return []
-  }
-
+  const parsed = jsonValue(value)
+  if (!parsed) return []
   const found: ParsedCredential[] = []
-  walkJson(json, found, 0)
+  walkJson(parsed.json, found, 0)
   return found
 }
