@@ -11,8 +11,10 @@ const LAYERS = [
   ['secrets'],
   ['heroku'],
   ['snapshot', 'production', 'protect/store.ts', 'protect/policy.ts'],
+  // The decisions: pure functions over loaded snapshots (audit/ holds only the audit's rules, no I/O).
   ['target', 'audit', 'render'],
-  ['fork', 'fix', 'refresh', 'hook', 'protect', 'execute'],
+  // The flows: load, decide, execute. audit-flow/ is the audit's (it loads the apps the rules read).
+  ['fork', 'fix', 'refresh', 'hook', 'protect', 'execute', 'audit-flow'],
   // The command plumbing (wiring the flows to the terminal) and the --json schemas; no flow knows them.
   ['command', 'schema'],
 ]
@@ -30,7 +32,12 @@ const zones = LAYERS.flatMap((dirs, index) => dirs.filter(dir => !dir.endsWith('
  * execute/ or heroku/). protect/store.ts and protect/policy.ts are the lower-layer files they may all read.
  */
 const FLOWS = ['fork', 'fix', 'refresh', 'hook']
-const flowZones = FLOWS.flatMap(flow => [
+/**
+ * The audit flow is the one flow others may build on: `staging:audit --fix` (fix/run.ts) audits
+ * first and repairs what it found, so it is not in FLOWS. It stays a base: it imports no flow.
+ */
+const BASE_FLOWS = ['audit-flow']
+const flowZones = [...FLOWS, ...BASE_FLOWS].flatMap(flow => [
   {
     from: FLOWS.filter(other => other !== flow).map(other => `./src/lib/${other}`),
     message: `src/lib/${flow} is a flow; flows do not import each other (move what they share into execute/ or a lower layer)`,

@@ -29,7 +29,7 @@ import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import type {JournalEntry, SeedFixture} from '../emulator/types.js'
-import {runAudit} from '../src/lib/audit/run.js'
+import {runAudit} from '../src/lib/audit-flow/run.js'
 import {HerokuClient} from '../src/lib/heroku/client.js'
 import {emulatorEnv, startTestEmulator} from '../test/helpers/emulator.js'
 import {HerokuCli, ROOT} from '../test/helpers/heroku-cli.js'

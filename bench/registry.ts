@@ -25,7 +25,7 @@ import {fileURLToPath} from 'node:url'
 
 import {startEmulator} from '../emulator/index.js'
 import type {SeedFixture} from '../emulator/types.js'
-import {runAudit} from '../src/lib/audit/run.js'
+import {runAudit} from '../src/lib/audit-flow/run.js'
 import {HerokuClient} from '../src/lib/heroku/client.js'
 import {checkCommand} from '../src/lib/hook/check.js'
 

@@ -1,7 +1,7 @@
 // Subpath, not the package index (which loads all of oclif on every start).
 import * as Flags from '@oclif/core/flags'
 
-import {auditExitCode, auditProtectedApps, checkAuditFlags, runAudit} from '../../lib/audit/run.js'
+import {auditExitCode, auditProtectedApps, checkAuditFlags, runAudit} from '../../lib/audit-flow/run.js'
 import type {AuditResult} from '../../lib/audit/types.js'
 import {AUDIT_DESCRIPTION, AUDIT_EXAMPLES} from '../../lib/command/audit-help.js'
 import {StagingCommand} from '../../lib/command/base.js'

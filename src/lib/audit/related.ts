@@ -1,5 +1,5 @@
 import type {AppSnapshot} from '../snapshot/types.js'
-import {auditStaging} from './rules.js'
+import {auditStaging} from './rules/index.js'
 import type {FindingCode} from './types.js'
 
 /**

@@ -3,7 +3,7 @@
  * (through a hook), backups and changes, then the audit again. The command only wires the hooks
  * to its output; the errors thrown here carry their exit code (ActionableError).
  */
-import {AUDIT_LOAD, auditApps, type AuditRequest, type AuditRun} from '../audit/run.js'
+import {AUDIT_LOAD, auditApps, type AuditRequest, type AuditRun} from '../audit-flow/run.js'
 import type {AuditResult} from '../audit/types.js'
 import {ActionableError} from '../errors.js'
 import {ExitCode, type ExitCodeValue} from '../exit-codes.js'
@@ -13,7 +13,7 @@ import {ProductionRegistry} from '../production/registry.js'
 import type {AppSnapshot} from '../snapshot/types.js'
 import type {StepEvent} from '../execute/steps.js'
 import {executeFix, type ExecuteFixOptions} from './execute.js'
-import {planFix} from './plan.js'
+import {planFix} from './plan/index.js'
 import {refusalLines} from './render.js'
 import type {FixPlan, FixRefusal, FixResult} from './types.js'
 

@@ -10,7 +10,7 @@ import {type AppSnapshot, POSTGRES_SERVICE} from '../snapshot/types.js'
 import {GuardedClient, ProductionGuard} from '../production/guarded-client.js'
 import {forwardReports, runSteps, type Step, type StepContext, type StepEvent, type StepOutcome, StepsFailedError, type FailedStepRun} from '../execute/steps.js'
 import type {ForkLedger} from './ledger.js'
-import {desiredConfig} from './plan.js'
+import {desiredConfig} from './plan/index.js'
 import {type AddonPlanItem, FORK_MARKER, FORK_STAGE, type ForkPlan, type FormationPlanItem, type StepReport} from './types.js'
 
 /**

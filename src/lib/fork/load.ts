@@ -3,7 +3,7 @@ import {type HerokuClient, mapBounded} from '../heroku/client.js'
 import type {ServicePlan} from '../heroku/types.js'
 import {loadApp} from '../snapshot/load.js'
 import {type AppSnapshot, serviceOfPlan} from '../snapshot/types.js'
-import type {ExistingTarget} from './plan.js'
+import type {ExistingTarget} from './plan/index.js'
 import type {CataloguePlan, PlanCatalogue} from './types.js'
 import {ownsAddon} from '../snapshot/query.js'
 

@@ -10,7 +10,7 @@ import {destroyFork, executeFork, ForkFailedError, ForkRefusedError, scaleFork} 
 import {FileLedger} from './ledger.js'
 import {loadCatalogue, loadExistingTarget, PRODUCTION_LOAD, servicesToPrice} from './load.js'
 import {type ForkFlags, forkOptions, resumeCommand} from './options.js'
-import {checkTarget, planFork} from './plan.js'
+import {checkTarget, planFork} from './plan/index.js'
 import type {ForkPlan, ForkResult} from './types.js'
 import {verifyFork} from './verify.js'
 

@@ -1,4 +1,4 @@
-import {auditStaging} from '../audit/rules.js'
+import {auditStaging} from '../audit/rules/index.js'
 import type {HerokuClient} from '../heroku/client.js'
 import {appReaching, hostTableOf} from '../snapshot/identity.js'
 import {loadApp} from '../snapshot/load.js'

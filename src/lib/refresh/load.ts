@@ -5,7 +5,7 @@
  */
 import {readFile} from 'node:fs/promises'
 
-import {auditStaging} from '../audit/rules.js'
+import {auditStaging} from '../audit/rules/index.js'
 import type {AuditFinding} from '../audit/types.js'
 import {ActionableError} from '../errors.js'
 import {ExitCode, type ExitCodeValue} from '../exit-codes.js'

@@ -4,6 +4,7 @@ import {parse as parsePostgresUrl} from 'pg-connection-string'
 
 import {decodeSafe, splitUrlList, type UrlParts} from '../secrets/index.js'
 import {normalizeHost} from './hosts.js'
+import {jsonValue} from './json.js'
 
 /**
  * Every form an app writes a credential in, parsed into the endpoints it reaches. Pure.
@@ -13,7 +14,8 @@ import {normalizeHost} from './hosts.js'
  *   authority and the path, as libpq documents; `hostaddr` is where libpq connects when given;
  * - JDBC URLs (`jdbc:postgresql://host:port/db?user=&password=`);
  * - libpq key/value strings (`host=… port=… dbname=… user=… password='…'`);
- * - split variables (`PGHOST`+`PGDATABASE`…, `DB_HOST`+`DB_NAME`…), one credential per group;
+ * - split variables (`PGHOST`+`PGDATABASE`…, `DB_HOST`+`DB_NAME`…), one credential per group: config-credentials.ts,
+ *   which reads a whole config (credentialsOf); this file reads one value;
  * - any of these inside a JSON value, and JSON objects with `host` and `database`.
  * A Postgres database with no name is the user's (libpq's default).
  */
@@ -26,7 +28,7 @@ export interface Endpoint {
   path: string
   port: number | undefined
   /**
-   * On a multi-tenant endpoint (see SERVICE_CLASSES), which tenant: a one-way digest of the credential
+   * On a multi-tenant endpoint (MULTI_TENANT_HOST), which tenant: a one-way digest of the credential
    * that picks it (user and password, or Kafka's prefix). Compared only, never printed.
    */
   tenant?: string
@@ -97,7 +99,7 @@ family('memcached', {memcache: 11_211, memcached: 11_211})
 family('kafka', {kafka: 9092, 'kafka+ssl': 9096})
 family('proxy', {socks: 1080, socks4: 1080, socks5: 1080, socks5h: 1080})
 
-const DEFAULT_PORT: Record<string, number> = {mongodb: 27_017, mysql: 3306, postgres: 5432, redis: 6379}
+export const DEFAULT_PORT: Record<string, number> = {mongodb: 27_017, mysql: 3306, postgres: 5432, redis: 6379}
 
 /**
  * Hosts that serve many customers, each picked by the credential: SearchBox (one host for every
@@ -130,7 +132,7 @@ function schemeFamily(scheme: string): {name: string; port: number | undefined} 
 
 const decode = decodeSafe
 
-function toPort(value: string | undefined, fallback: number | undefined): number | undefined {
+export function toPort(value: string | undefined, fallback: number | undefined): number | undefined {
   if (value === undefined || value.trim() === '') return fallback
   const port = Number(value.trim())
   return Number.isInteger(port) && port > 0 ? port : fallback
@@ -150,7 +152,7 @@ function hostList(authority: string): Array<{host: string; port?: string}> {
 const IDENTITY_KEYS = new Set(['dbname', 'host', 'hostaddr', 'password', 'port', 'user'])
 
 /** Pairs `hosts` with `ports` the libpq way: one port for all, else one per host. */
-function pairPorts(hosts: string[], ports: string[]): Array<{host: string; port?: string}> {
+export function pairPorts(hosts: string[], ports: string[]): Array<{host: string; port?: string}> {
   return hosts.map((host, index) => ({host, port: ports.length === 1 ? ports[0] : ports[index]}))
 }
 
@@ -357,157 +359,9 @@ export function credentialsIn(value: string | undefined): ParsedCredential[] {
   if (typeof value !== 'string') return []
   const whole = parseCredential(value)
   if (whole) return [whole]
-  const text = value.trim()
-  if (!/^[[{]/.test(text)) return []
-  let json: unknown
-  try {
-    json = JSON.parse(text)
-  } catch {
-    return []
-  }
-
+  const parsed = jsonValue(value)
+  if (!parsed) return []
   const found: ParsedCredential[] = []
-  walkJson(json, found, 0)
+  walkJson(parsed.json, found, 0)
   return found
-}
-
-// ---------------------------------------------------------------------------------------------
-// Split variables
-
-type Role = 'database' | 'host' | 'hostaddr' | 'password' | 'port' | 'user'
-
-const PG_SPLIT: Record<string, Role> = {
-  PGDATABASE: 'database', PGHOST: 'host', PGHOSTADDR: 'hostaddr', PGPASSWORD: 'password', PGPORT: 'port', PGUSER: 'user',
-}
-
-/** Suffixes of `<PREFIX>_<ROLE>`, longest first so `_DBNAME` wins over `_NAME`. */
-const SUFFIXES: Array<[string, Role]> = [
-  ['_HOSTNAME', 'host'], ['_HOSTADDR', 'hostaddr'], ['_PASSWORD', 'password'], ['_USERNAME', 'user'], ['_DATABASE', 'database'],
-  ['_DBNAME', 'database'], ['_SERVER', 'host'], ['_PASSWD', 'password'], ['_HOST', 'host'], ['_PORT', 'port'], ['_NAME', 'database'],
-  ['_USER', 'user'], ['_PASS', 'password'], ['_PWD', 'password'], ['_DB', 'database'],
-]
-
-/** A prefix names a database connection when one of its words says so (`DB`, `ANALYTICS_DB`, `POSTGRES`). */
-const DATABASE_WORD = /^(?:DB|DATABASE|PG|POSTGRES|POSTGRESQL|PSQL|SQL|MYSQL|MARIADB|RDS|TYPEORM)$/
-
-function splitRole(name: string): {prefix: string; role: Role} | undefined {
-  const pg = PG_SPLIT[name]
-  if (pg) return {prefix: 'PG', role: pg}
-  for (const [suffix, role] of SUFFIXES) {
-    if (!name.endsWith(suffix)) continue
-    const prefix = name.slice(0, -suffix.length)
-    if (prefix !== '' && prefix.split('_').some(word => DATABASE_WORD.test(word))) return {prefix, role}
-  }
-
-  return undefined
-}
-
-const ROLE_ORDER: Role[] = ['host', 'hostaddr', 'port', 'database', 'user', 'password']
-
-/**
- * Split variables combined into one credential per group, when together they name a host and a
- * database (`PGHOST`+`PGDATABASE`; `DB_HOST`+`DB_NAME`). For `PG*`, as libpq does, the database
- * defaults to `PGUSER` and `PGHOSTADDR` is where it connects.
- */
-export function splitCredentials(vars: Readonly<Record<string, string>>): Credential[] {
-  const groups = new Map<string, Map<Role, {name: string; value: string}>>()
-  for (const [name, value] of Object.entries(vars)) {
-    if (typeof value !== 'string' || value.trim() === '') continue
-    const split = splitRole(name.toUpperCase())
-    if (!split) continue
-    const group = groups.get(split.prefix) ?? new Map()
-    if (!group.has(split.role)) group.set(split.role, {name, value: value.trim()})
-    groups.set(split.prefix, group)
-  }
-
-  const credentials: Credential[] = []
-  for (const [prefix, group] of [...groups.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-    const host = group.get('hostaddr')?.value ?? group.get('host')?.value
-    const user = group.get('user')?.value
-    const database = group.get('database')?.value ?? (prefix === 'PG' ? user : undefined)
-    if (!host || !database || /[/@]/.test(host)) continue
-    const name = /MYSQL|MARIADB/.test(prefix) ? 'mysql' : 'postgres'
-    const ports = (group.get('port')?.value ?? '').split(',').filter(Boolean)
-    credentials.push({
-      endpoints: pairPorts(host.split(','), ports).map(({host: h, port}) => ({family: name, host: normalizeHost(h), path: database, port: toPort(port, DEFAULT_PORT[name])})),
-      family: name,
-      form: 'split',
-      hasUserinfo: true,
-      password: group.get('password')?.value,
-      scheme: name,
-      user,
-      vars: ROLE_ORDER.flatMap(role => group.get(role)?.name ?? []),
-    })
-  }
-
-  return credentials
-}
-
-/**
- * A Kafka URL's tenant on a shared (Basic) cluster: the prefix Heroku sets beside it (`KAFKA_URL` and
- * `KAFKA_PREFIX`, `HEROKU_KAFKA_GRAY_URL` and `HEROKU_KAFKA_GRAY_PREFIX`). Topics and groups of another
- * prefix are another tenant's; a dedicated cluster has no prefix.
- */
-function withKafkaPrefix(credential: Credential, configVars: Readonly<Record<string, string>>): Credential {
-  const [name = ''] = credential.vars
-  if (credential.family !== 'kafka' || !/_URL$/i.test(name)) return credential
-  const prefix = configVars[name.replace(/_URL$/i, '_PREFIX')]?.trim()
-  if (!prefix) return credential
-  const tenant = tenantOf('kafka-prefix', prefix)
-  return {...credential, endpoints: credential.endpoints.map(endpoint => ({...endpoint, tenant}))}
-}
-
-/** Every credential an app's config holds, in every form, with the config var names it comes from. */
-export function credentialsOf(configVars: Readonly<Record<string, string>>): Credential[] {
-  const credentials: Credential[] = []
-  for (const [name, value] of Object.entries(configVars).sort(([a], [b]) => a.localeCompare(b))) {
-    for (const credential of credentialsIn(value)) credentials.push(withKafkaPrefix({...credential, vars: [name]}, configVars))
-  }
-
-  return [...credentials, ...splitCredentials(configVars)]
-}
-
-// ---------------------------------------------------------------------------------------------
-// Showing a credential without its secrets
-
-function maskUser(user: string | undefined): string {
-  return user ? `${user.slice(0, 1)}***` : ''
-}
-
-/** `host:port`, `[::1]:5432`, or the host alone where the port is not written (an SRV name: `mongodb+srv`). */
-function hostText(e: Endpoint): string {
-  return `${e.host.includes(':') ? `[${e.host}]` : e.host}${e.port === undefined ? '' : `:${e.port}`}`
-}
-
-function hostsText(credential: ParsedCredential): string {
-  return credential.endpoints.map(e => hostText(e)).join(',')
-}
-
-/**
- * A credential as evidence: hosts, ports and database, the user's first letter, never a password.
- * `postgres://u***:****@host:5432/db`, `jdbc:postgresql://u***:****@host:5432/db`, `host=… dbname=… user=u*** password=****`.
- */
-export function maskCredential(credential: Credential | ParsedCredential): string {
-  const [first] = credential.endpoints
-  const path = first?.path ?? ''
-  const secret = credential.password === undefined ? '' : ':****'
-  const auth = credential.user || credential.password ? `${maskUser(credential.user)}${secret}@` : ''
-  switch (credential.form) {
-    case 'dsn': {
-      const hosts = credential.endpoints.map(e => e.host).join(',')
-      const ports = credential.endpoints.map(e => e.port ?? '').join(',')
-      return `host=${hosts} port=${ports} dbname=${path}${credential.user ? ` user=${maskUser(credential.user)}` : ''}${credential.password ? ' password=****' : ''}`
-    }
-
-    case 'split': {
-      const vars = 'vars' in credential ? credential.vars.join('+') : 'split variables'
-      return `${vars}: ${credential.family}://${auth}${hostsText(credential)}/${path}`
-    }
-
-    default: {
-      // Several URLs (Kafka's brokers) are shown as several URLs, each one as it can be pasted.
-      if (credential.urlList) return credential.endpoints.map(e => `${credential.scheme}://${auth}${hostText(e)}${path ? `/${path}` : ''}`).join(',')
-      return `${credential.form === 'json' ? 'JSON with ' : ''}${credential.scheme}://${auth}${hostsText(credential)}/${path}`
-    }
-  }
 }

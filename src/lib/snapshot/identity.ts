@@ -13,12 +13,15 @@
  *   server's connection pooler, so the same database; another database name is not shared;
  * - for every other family the port must match too (Redis instances share hosts);
  * - on a multi-tenant endpoint (SearchBox, Fixie, QuotaGuard, MemCachier, a Basic Kafka cluster) the
- *   tenant must match too: the user and password, or Kafka's prefix (see SERVICE_CLASSES in credentials.ts).
+ *   tenant must match too: the user and password, or Kafka's prefix (MULTI_TENANT_HOST in credentials.ts).
  */
-import {type Credential, credentialsIn, credentialsOf, type Endpoint, parseCredential, type ParsedCredential} from './credentials.js'
+import {credentialsOf} from './config-credentials.js'
+import {type Credential, credentialsIn, type Endpoint, parseCredential, type ParsedCredential} from './credentials.js'
 import {type HostTable, sameHost, unresolved} from './hosts.js'
 
-export {type Credential, credentialsIn, credentialsOf, type Endpoint, maskCredential, type ParsedCredential} from './credentials.js'
+export {credentialsOf} from './config-credentials.js'
+export {type Credential, credentialsIn, type Endpoint, type ParsedCredential} from './credentials.js'
+export {maskCredential} from './mask-credential.js'
 export {type HostTable, normalizeHost, sameHost, unresolved} from './hosts.js'
 
 /** The first endpoint a value reaches as a whole (URL, JDBC or key/value string); not JSON. */

@@ -1,4 +1,5 @@
 import {isTrivialValue, looksRandom, looksSecret, looksSecretName} from '../secrets/index.js'
+import {jsonValue} from './json.js'
 
 /**
  * Which config values are secrets when two apps share them, and which never are. Pure.
@@ -46,15 +47,8 @@ export function productionSecret(name: string, value: string, fromAddon: boolean
 
 /** Every string inside a JSON value (keys and leaves), or [] when it is not JSON. */
 export function jsonStrings(value: string): string[] {
-  const text = value.trim()
-  if (!/^[[{]/.test(text)) return []
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(text)
-  } catch {
-    return []
-  }
-
+  const parsed = jsonValue(value)
+  if (!parsed) return []
   const found: string[] = []
   const walk = (node: unknown, depth: number): void => {
     if (depth > 8) return
@@ -66,7 +60,7 @@ export function jsonStrings(value: string): string[] {
     }
   }
 
-  walk(parsed, 0)
+  walk(parsed.json, 0)
   return found
 }
 

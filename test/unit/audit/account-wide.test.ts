@@ -1,7 +1,7 @@
 import {expect} from 'chai'
 
 import {nameBase, relatedProduction} from '../../../src/lib/audit/related.js'
-import {auditStaging} from '../../../src/lib/audit/rules.js'
+import {auditStaging} from '../../../src/lib/audit/rules/index.js'
 import type {AuditFinding} from '../../../src/lib/audit/types.js'
 import type {AppSnapshot} from '../../../src/lib/snapshot/types.js'
 import {

@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 
-import {auditStaging} from '../../../src/lib/audit/rules.js'
+import {auditStaging} from '../../../src/lib/audit/rules/index.js'
 import type {AuditFinding, FindingCode} from '../../../src/lib/audit/types.js'
 import type {AppSnapshot} from '../../../src/lib/snapshot/types.js'
 import {

@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 
-import {auditStaging} from '../../../src/lib/audit/rules.js'
+import {auditStaging} from '../../../src/lib/audit/rules/index.js'
 import type {AuditFinding} from '../../../src/lib/audit/types.js'
 import {maskUrl, publicMaterial} from '../../../src/lib/secrets/index.js'
 import type {AppSnapshot} from '../../../src/lib/snapshot/types.js'

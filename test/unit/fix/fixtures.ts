@@ -1,7 +1,7 @@
-import {auditStaging, protectedStage} from '../../../src/lib/audit/rules.js'
+import {auditStaging, protectedStage} from '../../../src/lib/audit/rules/index.js'
 import type {AuditFinding} from '../../../src/lib/audit/types.js'
-import {planFix} from '../../../src/lib/fix/plan.js'
-import type {FixPlan, FixRefusal} from '../../../src/lib/fix/types.js'
+import {planFix} from '../../../src/lib/fix/plan/index.js'
+import type {FixPlan, FixRefusal, FixStep} from '../../../src/lib/fix/types.js'
 import type {AppSnapshot, AttachmentRef} from '../../../src/lib/snapshot/types.js'
 import {
   addonRef,
@@ -89,4 +89,16 @@ export function refusalOf(staging: AppSnapshot, production: AppSnapshot[] = [pro
   const outcome = planFix(staging, production, findingsOf(staging, production, protectedApps), {protectedApps})
   if (outcome.kind !== 'refused') throw new Error(`expected a refusal, got a plan of ${outcome.steps.length} steps`)
   return outcome
+}
+
+/** The kinds of a plan's steps, in order. */
+export function kinds(steps: readonly FixStep[]): string[] {
+  return steps.map(step => step.kind)
+}
+
+/** The plan's one step of a kind; throws (failing the test) when there is none. */
+export function stepOf<K extends FixStep['kind']>(steps: readonly FixStep[], kind: K): Extract<FixStep, {kind: K}> {
+  const step = steps.find(s => s.kind === kind)
+  if (!step) throw new Error(`no ${kind} step in ${kinds(steps).join(', ')}`)
+  return step as Extract<FixStep, {kind: K}>
 }

@@ -1,4 +1,4 @@
-import type {ForkOptions, PlanCatalogue} from '../../../src/lib/fork/types.js'
+import type {AddonPlanItem, ConfigDecision, ForkOptions, ForkPlan, PlanCatalogue} from '../../../src/lib/fork/types.js'
 import type {AddonRef, AppSnapshot, AttachmentRef} from '../../../src/lib/snapshot/types.js'
 
 /** Plain typed fixtures for the fork's pure functions: a production app with every kind of add-on and config var. */
@@ -118,4 +118,16 @@ export function fork(marker: null | string = PROD_ID): AppSnapshot {
     databases: {},
     formation: [],
   }
+}
+
+/** The plan's item for one of production's add-ons, by name. */
+export function item(plan: ForkPlan, name: string): AddonPlanItem {
+  const found = plan.addons.find(a => a.source.name === name)
+  if (!found) throw new Error(`no plan item for ${name}`)
+  return found
+}
+
+/** The plan's decision for one config var. */
+export function decision(plan: ForkPlan, key: string): ConfigDecision | undefined {
+  return plan.config.find(d => d.key === key)
 }

@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 
-import {auditStaging} from '../../../../src/lib/audit/rules.js'
+import {auditStaging} from '../../../../src/lib/audit/rules/index.js'
 import type {AuditResult} from '../../../../src/lib/audit/types.js'
 import {renderAudit, summaryLine} from '../../../../src/lib/render/audit.js'
 import {plural, renderTable} from '../../../../src/lib/render/table.js'

@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 
-import {auditStaging} from '../../../../src/lib/audit/rules.js'
+import {auditStaging} from '../../../../src/lib/audit/rules/index.js'
 import type {AuditFinding, AuditResult} from '../../../../src/lib/audit/types.js'
 import {escapeData, escapeProperty, githubAnnotation, renderGithub} from '../../../../src/lib/render/github.js'
 import {cleanStagingSnapshot, FIXTURE_SECRETS, incidentStagingSnapshot, PROD_DB_HOST, productionSnapshot} from '../../../fixtures/snapshots.js'

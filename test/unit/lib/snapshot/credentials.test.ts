@@ -1,8 +1,7 @@
 import {expect} from 'chai'
 
-import {credentialsOf, maskCredential, parseKeyValue} from '../../../../src/lib/snapshot/credentials.js'
-import {normalizeHost, sameHost} from '../../../../src/lib/snapshot/hosts.js'
-import {appReaching, credentialHosts, endpointsOf, sameEndpoint} from '../../../../src/lib/snapshot/identity.js'
+import {parseKeyValue} from '../../../../src/lib/snapshot/credentials.js'
+import {endpointsOf, sameEndpoint} from '../../../../src/lib/snapshot/identity.js'
 
 const HOST = 'ec2-52-1-2-3.compute-1.amazonaws.com'
 const PW = 'p4ssw0rdPRODdb9f8e7d6c5b4a'
@@ -85,89 +84,5 @@ describe('credentials: every form, both outcomes', function () {
 
     expect(parseKeyValue('foo=bar')).to.equal(undefined)
     expect(parseKeyValue("host=h password='a \\'b' dbname=d")?.get('password')).to.equal("a 'b")
-  })
-})
-
-describe('credentials: split variables', function () {
-  const reaches = (vars: Record<string, string>): boolean => appReaching([{configVars: vars}], PROD) !== undefined
-
-  const GROUPS: Array<{different: Record<string, string>; name: string; same: Record<string, string>}> = [
-    {different: {PGDATABASE: 'dother', PGHOST: HOST}, name: 'PGHOST + PGDATABASE', same: {PGDATABASE: 'dprod01', PGHOST: HOST, PGPASSWORD: PW, PGPORT: '5432', PGUSER: 'uprod'}},
-    {different: {PGHOST: HOST, PGUSER: 'someone'}, name: 'PGHOST + PGUSER (the database defaults to the user)', same: {PGHOST: HOST, PGUSER: 'dprod01'}},
-    {different: {DB_HOST: HOST, DB_NAME: 'dother'}, name: 'DB_HOST + DB_NAME', same: {DB_HOST: HOST, DB_NAME: 'dprod01', DB_PASSWORD: PW, DB_PORT: '6000'}},
-    {different: {DATABASE_HOST: 'other.example.com', DATABASE_NAME: 'dprod01'}, name: 'DATABASE_HOST + DATABASE_NAME', same: {DATABASE_HOST: HOST, DATABASE_NAME: 'dprod01'}},
-    {different: {POSTGRES_DB: 'dother', POSTGRES_HOST: HOST}, name: 'POSTGRES_HOST + POSTGRES_DB', same: {POSTGRES_DB: 'dprod01', POSTGRES_HOST: HOST}},
-    {different: {ANALYTICS_DB_HOST: HOST, ANALYTICS_DB_NAME: 'dother'}, name: 'ANALYTICS_DB_HOST + ANALYTICS_DB_NAME', same: {ANALYTICS_DB_HOST: HOST, ANALYTICS_DB_NAME: 'dprod01'}},
-  ]
-  for (const group of GROUPS) {
-    it(`${group.name}: the same database`, function () {
-      expect(reaches(group.same)).to.equal(true)
-    })
-
-    it(`${group.name}: another database`, function () {
-      expect(reaches(group.different)).to.equal(false)
-    })
-  }
-
-  it('combines one group into one credential, host first, and reaches production through appReaching', function () {
-    const [credential] = credentialsOf({PGDATABASE: 'dprod01', PGHOST: HOST, PGPASSWORD: PW, PGUSER: 'uprod'})
-    expect(credential?.vars).to.deep.equal(['PGHOST', 'PGDATABASE', 'PGUSER', 'PGPASSWORD'])
-    expect(appReaching([{configVars: {PGDATABASE: 'dprod01', PGHOST: HOST}, name: 'p'}], PROD)?.name).to.equal('p')
-  })
-
-  it('needs a host and a database, and a database word in the prefix', function () {
-    expect(credentialsOf({PGHOST: HOST})).to.deep.equal([])
-    expect(credentialsOf({DB_NAME: 'dprod01'})).to.deep.equal([])
-    expect(credentialsOf({APP_HOST: HOST, APP_NAME: 'dprod01'})).to.deep.equal([])
-  })
-})
-
-describe('credentials: masked evidence', function () {
-  const values = [
-    `jdbc:postgresql://${HOST}:5432/dprod01?user=uprod&password=${PW}`,
-    `host=${HOST} port=5432 dbname=dprod01 user=uprod password=${PW}`,
-    `postgresql+asyncpg://uprod:${PW}@${HOST}/dprod01`,
-    `postgres://uprod:${PW}@h1:5432,${HOST}:5432/dprod01`,
-    `{"url": "postgres://uprod:${PW}@${HOST}/dprod01"}`,
-  ]
-  for (const value of values) {
-    it(`shows host and database but no password or user: ${value.slice(0, 24)}…`, function () {
-      const masked = credentialsOf({X: value}).map(c => maskCredential(c)).join(' ')
-      expect(masked).to.contain(HOST).and.to.contain('dprod01')
-      expect(masked).to.not.contain(PW)
-      expect(masked).to.not.contain('uprod')
-    })
-  }
-
-  it('masks split variables the same way', function () {
-    const masked = credentialsOf({PGDATABASE: 'dprod01', PGHOST: HOST, PGPASSWORD: PW, PGUSER: 'uprod'}).map(c => maskCredential(c)).join('')
-    expect(masked).to.equal(`PGHOST+PGDATABASE+PGUSER+PGPASSWORD: postgres://u***:****@${HOST}:5432/dprod01`)
-  })
-})
-
-describe('hosts: one spelling, and equality by resolution', function () {
-  it('normalises the ways an address is written', function () {
-    for (const spelling of ['127.0.0.1', '127.1', '2130706433', '0x7f000001', '[::ffff:127.0.0.1]', '::ffff:7f00:1', 'LOCALHOST', '[::1]']) {
-      expect(normalizeHost(spelling), spelling).to.equal('loopback')
-    }
-
-    expect(normalizeHost('10.1')).to.equal('10.0.0.1')
-    expect(normalizeHost('::ffff:10.0.0.1')).to.equal('10.0.0.1')
-    expect(normalizeHost('DB.Example.COM.')).to.equal('db.example.com')
-  })
-
-  it('treats a DNS alias as the same host, and names with no address in common as different', function () {
-    const table = new Map([['alias.example.com', ['10.1.2.3']], ['db.example.com', ['10.1.2.3', '10.1.2.4']], ['other.example.com', ['10.9.9.9']]])
-    expect(sameHost('alias.example.com', 'db.example.com', table)).to.equal(true)
-    expect(sameHost('alias.example.com', '10.1.2.3', table)).to.equal(true)
-    expect(sameHost('other.example.com', 'db.example.com', table)).to.equal(false)
-    expect(sameHost('alias.example.com', 'db.example.com')).to.equal(false)
-    expect(sameEndpoint('postgres://u@alias.example.com/d1', 'postgres://u@db.example.com:6000/d1', table)).to.equal(true)
-    expect(sameEndpoint('postgres://u@alias.example.com/d2', 'postgres://u@db.example.com/d1', table)).to.equal(false)
-  })
-
-  it('lists the host names a load step resolves, never addresses or loopback', function () {
-    expect(credentialHosts({A: PROD, B: 'postgres://u@127.1/d', C: 'redis://h:6379', D: 'postgres://u@10.0.0.1/d', PGDATABASE: 'x', PGHOST: 'pg.example.com'}))
-      .to.deep.equal([HOST, 'h', 'pg.example.com'])
   })
 })

@@ -1,18 +1,21 @@
 import {expect} from 'chai'
 
-import {FINDING_CODES} from '../../../src/lib/audit/codes.js'
-import {auditStageConfig} from '../../../src/lib/audit/rules.js'
-import {stageLabel} from '../../../src/lib/snapshot/stages.js'
-import type {AppSnapshot} from '../../../src/lib/snapshot/types.js'
+import {FINDING_CODES} from '../../../../src/lib/audit/codes.js'
+import {auditStageConfig, auditStaging, protectedStage} from '../../../../src/lib/audit/rules/index.js'
+import {stageLabel} from '../../../../src/lib/snapshot/stages.js'
+import type {AppSnapshot} from '../../../../src/lib/snapshot/types.js'
 import {
   cleanStagingSnapshot,
   PIPELINE_ID,
   PROD_DATABASE_URL,
   PROD_REDIS_URL,
   PROD_SECRET_KEY_BASE,
+  PRODUCTION_ID,
   productionSnapshot,
   STAGING_DATABASE_URL,
-} from '../../fixtures/snapshots.js'
+  STAGING_ID,
+} from '../../../fixtures/snapshots.js'
+import {audit, only} from './helpers.js'
 
 function stage(name: 'review' | 'test', configVars: Record<string, string>): AppSnapshot {
   return {
@@ -30,7 +33,7 @@ function reviewApp(name: string, configVars: Record<string, string>): AppSnapsho
   return {...clean, app: {...clean.app, id: `id-${name}`, name}, attachments: [], configVars, databases: {}, pipeline: {id: PIPELINE_ID, name: 'acme', stage: 'review'}}
 }
 
-describe('audit: STAGE_CONFIG_VAR (auditStageConfig, src/lib/audit/rules.ts)', function () {
+describe('audit rules: STAGE_CONFIG_VAR (auditStageConfig, src/lib/audit/rules/stages.ts)', function () {
   it('is in the code table, critical', function () {
     expect(FINDING_CODES.find(info => info.code === 'STAGE_CONFIG_VAR')?.severity).to.equal('critical')
   })
@@ -60,5 +63,44 @@ describe('audit: STAGE_CONFIG_VAR (auditStageConfig, src/lib/audit/rules.ts)', f
     const vars = {DATABASE_URL: STAGING_DATABASE_URL, FEATURE: 'on', LANG: 'en_US.UTF-8', RACK_ENV: 'production', WEB_CONCURRENCY: '2'}
     expect(auditStageConfig(stage('review', vars), [productionSnapshot()], [])).to.deep.equal([])
     expect(auditStageConfig(stage('test', vars), [productionSnapshot()], [])).to.deep.equal([])
+  })
+})
+
+describe('audit rules: stages (src/lib/audit/rules/stages.ts)', function () {
+  describe('PRODUCTION_STAGE', function () {
+    it('fires (critical) when the audited app is coupled at stage production', function () {
+      const staging = cleanStagingSnapshot()
+      staging.pipeline = {id: 'p', name: 'acme', stage: 'production'}
+      const [finding] = only(audit(staging), 'PRODUCTION_STAGE')
+      expect(finding).to.deep.include({remedy: 'heroku pipelines:update --stage staging -a acme-staging', severity: 'critical'})
+    })
+
+    it('fires when the audited app is among the production apps, and is not compared with itself', function () {
+      const production = productionSnapshot()
+      const findings = auditStaging(production, [production])
+      expect(findings.map(f => f.code)).to.deep.equal(['PRODUCTION_STAGE', 'ACTIVE_WORKER'])
+      expect(only(findings, 'SHARED_DATABASE')).to.deep.equal([])
+    })
+  })
+  describe('PRODUCTION_STAGE for an app marked with staging:protect', function () {
+    it('fires by name or id, with staging:unprotect as the fix', function () {
+      for (const key of ['acme-staging', STAGING_ID]) {
+        const [finding] = protectedStage(cleanStagingSnapshot(), [key])
+        expect(finding).to.deep.include({code: 'PRODUCTION_STAGE', remedy: 'heroku staging:unprotect -a acme-staging', severity: 'critical'})
+        expect(finding?.subject.stage?.protected).to.equal(true)
+      }
+    })
+
+    it('stays silent for other apps, and when the pipeline stage already says production', function () {
+      expect(protectedStage(cleanStagingSnapshot(), ['acme-production', PRODUCTION_ID])).to.deep.equal([])
+      expect(protectedStage(productionSnapshot(), ['acme-production'])).to.deep.equal([])
+    })
+  })
+  describe('NO_PIPELINE', function () {
+    it('fires (info) with the production pipeline in the fix', function () {
+      const staging = {...cleanStagingSnapshot(), pipeline: undefined}
+      const [finding] = only(audit(staging), 'NO_PIPELINE')
+      expect(finding).to.deep.include({remedy: 'heroku pipelines:add acme --stage staging -a acme-staging', severity: 'info'})
+    })
   })
 })

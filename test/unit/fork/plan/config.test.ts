@@ -1,10 +1,158 @@
 import {expect} from 'chai'
 import fc from 'fast-check'
 
-import {configDecision, desiredConfig, planFork} from '../../../src/lib/fork/plan.js'
-import type {ConfigDecision} from '../../../src/lib/fork/types.js'
-import {regenerate} from '../../../src/lib/secrets/index.js'
-import {catalogue, options, production} from './fixtures.js'
+import {configDecision, desiredConfig, planFork} from '../../../../src/lib/fork/plan/index.js'
+import {type ConfigDecision, FORK_MARKER} from '../../../../src/lib/fork/types.js'
+import {regenerate} from '../../../../src/lib/secrets/index.js'
+import {addon, attachment, catalogue, decision, fork, options, PROD_DB_URL, PROD_ID, production, SECRET_KEY_BASE} from '../fixtures.js'
+
+describe('fork plan: config vars (src/lib/fork/plan/config.ts)', function () {
+  describe('config vars', function () {
+    it('excludes every var exposed by an attachment on production, owned or not', function () {
+      const plan = planFork(production(), options(), catalogue())
+      for (const key of ['DATABASE_URL', 'HEROKU_POSTGRESQL_ROSE_URL', 'REDIS_URL', 'MAILGUN_API_KEY', 'MAILGUN_SMTP_PASSWORD', 'MEMCACHIER_PASSWORD', 'MEMCACHIER_SERVERS']) {
+        expect(decision(plan, key), key).to.deep.include({action: 'exclude'})
+        expect(decision(plan, key)?.reason, key).to.contain('exposed by attachment')
+      }
+    })
+
+    it('excludes a var exposed by an attachment on the fork', function () {
+      const prod = production()
+      prod.configVars.PAPERTRAIL_API_TOKEN = 'prod-papertrail-token-value'
+      const target = fork()
+      const papertrail = addon('ffff0000-0000-4000-8000-000000000009', 'papertrail-1', 'papertrail:choklad', {id: target.app.id, name: target.app.name})
+      target.attachments.push(attachment('ffff0000-0000-4000-8000-000000000010', 'PAPERTRAIL', papertrail, ['PAPERTRAIL_API_TOKEN']))
+      expect(decision(planFork(prod, options(), catalogue(), {target}), 'PAPERTRAIL_API_TOKEN')).to.deep.include({action: 'exclude'})
+      // Without the fork's attachment it is production's own token: withheld, never copied.
+      expect(decision(planFork(prod, options(), catalogue()), 'PAPERTRAIL_API_TOKEN')).to.deep.include({action: 'withhold'})
+    })
+
+    it('excludes a plain var that reaches production\'s database through another credential (physical identity)', function () {
+      const readonly = decision(planFork(production(), options(), catalogue()), 'READONLY_DATABASE_URL')
+      expect(readonly).to.deep.equal({action: 'exclude', group: 'production', key: 'READONLY_DATABASE_URL', reason: 'reaches the same database as production\'s DATABASE_URL'})
+    })
+
+    it('excludes any other database or service URL, and HTTP URLs with credentials', function () {
+      const plan = planFork(production(), options(), catalogue())
+      expect(decision(plan, 'ANALYTICS_DB')).to.deep.include({action: 'exclude', reason: 'reaches a production database'})
+      expect(decision(plan, 'SEARCH_URL')).to.deep.include({action: 'exclude', reason: 'reaches a production http service'})
+    })
+
+    it('copies plain values, including URLs without credentials', function () {
+      const plan = planFork(production(), options(), catalogue())
+      for (const key of ['CDN_URL', 'LOG_LEVEL', 'RACK_ENV', 'WEB_CONCURRENCY']) {
+        expect(decision(plan, key), key).to.deep.equal({action: 'copy', group: 'copied', key, reason: 'copied from production'})
+      }
+
+      expect(decision(plan, 'SECRET_KEY_BASE')).to.deep.include({action: 'regenerate', group: 'regenerated'})
+      expect(decision(plan, 'STRIPE_API_KEY')).to.deep.include({action: 'withhold', fix: '--set STRIPE_API_KEY=VALUE', group: 'withheld', live: true})
+    })
+
+    it('excludes --exclude-config keys, and only those', function () {
+      const plan = planFork(production(), options({excludeConfig: ['LOG_LEVEL', 'NOT_THERE']}), catalogue())
+      expect(decision(plan, 'LOG_LEVEL')).to.deep.include({action: 'exclude', reason: '--exclude-config'})
+      expect(decision(plan, 'RACK_ENV')).to.deep.include({action: 'copy'})
+      expect(plan.warnings.join('\n')).to.contain('--exclude-config NOT_THERE: production has no such config var')
+    })
+
+    it('lets --set win over copies and exclusions, and warns when its value reaches production', function () {
+      const plan = planFork(production(), options({
+        excludeConfig: ['SECRET_KEY_BASE'],
+        set: {NEW_FLAG: 'on', READONLY_DATABASE_URL: PROD_DB_URL, SECRET_KEY_BASE: 'staging-secret'},
+      }), catalogue())
+      expect(plan.problems).to.deep.equal([])
+      expect(decision(plan, 'SECRET_KEY_BASE')).to.deep.include({action: 'override', reason: '--set'})
+      expect(decision(plan, 'READONLY_DATABASE_URL')).to.deep.include({action: 'override'})
+      expect(decision(plan, 'NEW_FLAG')).to.deep.include({action: 'override', reason: '--set (not in production)'})
+      expect(plan.warnings.join('\n')).to.contain('--set READONLY_DATABASE_URL reaches the same database as production\'s DATABASE_URL')
+      expect(plan.warnings.join('\n')).not.to.contain('--set SECRET_KEY_BASE')
+    })
+
+    it('refuses --set of a var the fork\'s own attachment sets, and of the marker', function () {
+      const problems = planFork(production(), options({set: {DATABASE_URL: 'postgres://x', [FORK_MARKER]: 'x'}}), catalogue()).problems.map(p => p.message)
+      expect(problems.join('\n')).to.contain('--set DATABASE_URL').and.contain(`--set ${FORK_MARKER}`)
+    })
+
+    it('reports secrets copied on purpose (--copy-config) as identical to production, by name', function () {
+      expect(planFork(production(), options(), catalogue()).identicalSecrets).to.deep.equal([])
+      const plan = planFork(production(), options({copyConfig: ['SECRET_KEY_BASE', 'STRIPE_API_KEY']}), catalogue())
+      expect(plan.identicalSecrets).to.deep.equal(['SECRET_KEY_BASE', 'STRIPE_API_KEY'])
+      expect(plan.warnings.join('\n')).to.contain('SECRET_KEY_BASE, STRIPE_API_KEY')
+      const fixed = planFork(production(), options({set: {SECRET_KEY_BASE: 'a', STRIPE_API_KEY: 'b'}}), catalogue())
+      expect(fixed.identicalSecrets).to.deep.equal([])
+    })
+
+    it('copies no credential in any form reaching production, and copies look-alikes', function () {
+      const prod = production()
+      const host = 'ec2-1-2-3-4.compute-1.amazonaws.com'
+      prod.configVars = {
+        ...prod.configVars,
+        DATABASES: `{"default": {"url": "postgres://u:p@${host}/d8prod"}}`,
+        DATABASE_DSN: `host=${host} port=5432 dbname=d8prod user=u1abc password=prodDbPassw0rd1`,
+        HEROKU_SLUG_COMMIT: '4f1b2c3d4e5f60718293a4b5c6d7e8f901234567',
+        JDBC_DATABASE_URL: `jdbc:postgresql://${host}:5432/d8prod?user=u1abc&password=prodDbPassw0rd1`,
+        PGDATABASE: 'd8prod',
+        PGHOST: host,
+        PGPASSWORD: 'prodDbPassw0rd1',
+        READ_URL: `postgres://u:p@replica.example.com:5432,${host}:5432/d8prod`,
+        SERVICE_NAME: 'acme-web',
+      }
+      const plan = planFork(prod, options(), catalogue())
+      for (const key of ['DATABASES', 'DATABASE_DSN', 'JDBC_DATABASE_URL', 'PGDATABASE', 'PGHOST', 'PGPASSWORD', 'READ_URL']) {
+        expect(decision(plan, key), key).to.deep.include({action: 'exclude'})
+      }
+
+      expect(decision(plan, 'PGHOST')?.reason).to.equal("reaches the same database as production's DATABASE_DSN")
+      expect(decision(plan, 'SERVICE_NAME')).to.deep.include({action: 'copy'})
+      expect(decision(plan, 'HEROKU_SLUG_COMMIT')).to.deep.include({action: 'copy'})
+      expect(plan.identicalSecrets).to.not.include('HEROKU_SLUG_COMMIT')
+    })
+
+    it('never puts a value in the plan', function () {
+      const prod = production()
+      const text = JSON.stringify(planFork(prod, options({set: {SECRET_KEY_BASE: 'set-value-never-shown'}}), catalogue()))
+      for (const value of [...Object.values(prod.configVars).filter(v => v.length > 12), 'set-value-never-shown']) expect(text).not.to.contain(value)
+    })
+
+    it('gives the executor production\'s values for copied keys, --set values and the marker, nothing excluded', function () {
+      const prod = production()
+      const plan = planFork(prod, options({set: {SECRET_KEY_BASE: 'staging-secret'}}), catalogue())
+      const values = desiredConfig(plan, prod, {SECRET_KEY_BASE: 'staging-secret'})
+      expect(values).to.deep.equal({
+        CDN_URL: 'https://cdn.example.com/acme',
+        [FORK_MARKER]: PROD_ID,
+        LOG_LEVEL: 'info',
+        RACK_ENV: 'production',
+        SECRET_KEY_BASE: 'staging-secret',
+        WEB_CONCURRENCY: '2',
+      })
+      expect(Object.values(values)).not.to.include(SECRET_KEY_BASE)
+    })
+  })
+})
+
+describe('fork config filter against the account\'s production', function () {
+  function otherProduction() {
+    const other = fork(null)
+    other.app = {...other.app, id: 'eeee0000-0000-4000-8000-0000000000ee', name: 'billing-production'}
+    other.configVars = {SEARCH_URL: 'https://search.billing.example/index'}
+    other.attachments = [{...attachment('eeee0000-0000-4000-8000-000000000002', 'SEARCH', addon('eeee0000-0000-4000-8000-000000000003', 'bonsai-1', 'bonsai:sandbox', {id: other.app.id, name: other.app.name})), configVarNames: ['SEARCH_URL']}]
+    return other
+  }
+
+  it('does not copy a value reaching another production app\'s service, and says whose', function () {
+    const prod = production()
+    prod.configVars.BILLING_SEARCH = 'https://search.billing.example/index'
+    const plan = planFork(prod, options(), catalogue(), {production: [prod, otherProduction()]})
+    expect(decision(plan, 'BILLING_SEARCH')).to.deep.equal({action: 'exclude', group: 'production', key: 'BILLING_SEARCH', reason: 'reaches the same http service as production app billing-production\'s SEARCH_URL'})
+  })
+
+  it('copies it when no production app of the account reaches it (stays silent)', function () {
+    const prod = production()
+    prod.configVars.BILLING_SEARCH = 'https://search.billing.example/index'
+    expect(decision(planFork(prod, options(), catalogue(), {production: [prod]}), 'BILLING_SEARCH')?.action).to.equal('copy')
+  })
+})
 
 /**
  * The fork's decision for each of production's own config vars (secrets/kinds.ts's table): every

@@ -2,8 +2,8 @@ import {APIClient} from '@heroku-cli/command'
 import {expect} from 'chai'
 import nock from 'nock'
 
-import {AUDIT_LOAD, auditApps} from '../../../src/lib/audit/run.js'
-import {auditStaging, compareFindings} from '../../../src/lib/audit/rules.js'
+import {AUDIT_LOAD, auditApps} from '../../../src/lib/audit-flow/run.js'
+import {auditStaging, compareFindings} from '../../../src/lib/audit/rules/index.js'
 import {HerokuClient} from '../../../src/lib/heroku/client.js'
 import type {AppSnapshot} from '../../../src/lib/snapshot/types.js'
 import {mockPipelineProduction, mockSmallLoad, type Scopes, scopes} from '../../fixtures/audit.js'
@@ -20,7 +20,7 @@ function mockRelease(s: Scopes, snapshot: AppSnapshot, version: number): void {
     .reply(200, [{current: true, id: `release-${snapshot.app.id}`, status: 'succeeded', version}])
 }
 
-describe('audit: auditApps (src/lib/audit/run.ts)', function () {
+describe('audit: auditApps (src/lib/audit-flow/run.ts)', function () {
   let s: Scopes
 
   beforeEach(function () {
@@ -58,7 +58,7 @@ describe('audit: auditApps (src/lib/audit/run.ts)', function () {
   })
 })
 
-describe('audit: auditApps compares every production app of the account (src/lib/audit/run.ts)', function () {
+describe('audit: auditApps compares every production app of the account (src/lib/audit-flow/run.ts)', function () {
   let s: Scopes
 
   beforeEach(function () {

@@ -16,9 +16,9 @@ import {
 } from '../snapshot/load.js'
 import {CONFIG_STAGES, loadPipelineStages, type PipelineStages} from '../snapshot/stages.js'
 import type {AppSnapshot} from '../snapshot/types.js'
-import {relatedProduction} from './related.js'
-import {auditStageConfig, auditStaging, compareFindings, protectedStage} from './rules.js'
-import type {AuditedApp, AuditFinding, AuditResult} from './types.js'
+import {relatedProduction} from '../audit/related.js'
+import {auditStageConfig, auditStaging, compareFindings, protectedStage} from '../audit/rules/index.js'
+import type {AuditedApp, AuditFinding, AuditResult} from '../audit/types.js'
 
 /** What to audit: one app (`app`) or every non-production app of a pipeline (`pipeline`). */
 export interface AuditRequest {
