@@ -12,7 +12,7 @@ const LAYERS = [
   ['heroku'],
   ['snapshot', 'production', 'protect/store.ts', 'protect/policy.ts'],
   // The decisions: pure functions over loaded snapshots (audit/ holds only the audit's rules, no I/O).
-  ['target', 'audit', 'render'],
+  ['classify', 'audit', 'render'],
   // The flows: load, decide, execute. audit-flow/ is the audit's (it loads the apps the rules read).
   ['fork', 'fix', 'refresh', 'hook', 'protect', 'execute', 'audit-flow'],
   // The command plumbing (wiring the flows to the terminal) and the --json schemas; no flow knows them.

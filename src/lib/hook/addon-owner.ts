@@ -1,4 +1,4 @@
-import {type Classification, describeTarget, type GuardTarget, type Refusal, RefusalCode} from '../target/classify.js'
+import {type Classification, describeTarget, type GuardTarget, type Refusal, RefusalCode} from '../classify/classify.js'
 import {type AddonEvidence, viaText} from '../production/registry.js'
 
 /**

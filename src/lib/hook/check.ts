@@ -1,8 +1,8 @@
 import type {Command} from '@oclif/core'
 
-import {classifyTarget, type GuardTarget, targetFromAttachment} from '../target/classify.js'
-import {registryContext} from '../target/context.js'
-import {databaseNames, resolveDatabase} from '../target/resolve.js'
+import {classifyTarget, type GuardTarget, targetFromAttachment} from '../classify/classify.js'
+import {registryContext} from '../classify/context.js'
+import {databaseNames, resolveDatabase} from '../classify/resolve.js'
 import {ApiError, type HerokuClient, isNotVisible} from '../heroku/client.js'
 import {apiOf} from '../heroku/api.js'
 import type {AddOn} from '../heroku/types.js'

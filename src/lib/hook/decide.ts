@@ -1,4 +1,4 @@
-import {type Classification, type GuardTarget, PRODUCTION_CODES, type Refusal} from '../target/classify.js'
+import {type Classification, type GuardTarget, PRODUCTION_CODES, type Refusal} from '../classify/classify.js'
 import type {CommandTarget} from './argv.js'
 import type {GuardedCommandId} from './ids.js'
 

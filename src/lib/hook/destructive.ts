@@ -1,7 +1,7 @@
 import type {Command} from '@oclif/core'
 
-import {describeTarget, type GuardTarget, hostAndDatabase, targetFromAttachment} from '../target/classify.js'
-import {resolveDatabase} from '../target/resolve.js'
+import {describeTarget, type GuardTarget, hostAndDatabase, targetFromAttachment} from '../classify/classify.js'
+import {resolveDatabase} from '../classify/resolve.js'
 import {ApiError, type HerokuClient, isNotVisible} from '../heroku/client.js'
 import {apiOf} from '../heroku/api.js'
 import {type AddonEvidence, type AppEvidence, ProductionRegistry, viaText} from '../production/registry.js'

@@ -1,4 +1,4 @@
-import {describeTarget, type Refusal, RefusalCode} from '../target/classify.js'
+import {describeTarget, type Refusal, RefusalCode} from '../classify/classify.js'
 import type {CommandTarget} from './argv.js'
 import {type CheckedTarget, type HookDecision, isRefused, OVERRIDE_ENV, productionRefusals} from './decide.js'
 import type {GuardedCommandId} from './ids.js'

@@ -10,8 +10,8 @@ import {
   hostAndDatabase,
   type Refusal,
   sourceFromTarget,
-} from '../target/classify.js'
-import {databaseNames, resolveDatabase} from '../target/resolve.js'
+} from '../classify/classify.js'
+import {databaseNames, resolveDatabase} from '../classify/resolve.js'
 import {type DataTransfer, transferName} from '../heroku/types.js'
 import {isAdvancedPlan, isEssentialPlan, isolatedTier, isShieldPlan, postgresStorageBytes, STANDARD_PLANS} from '../heroku/postgres-plans.js'
 import {ownsAddon} from '../snapshot/query.js'

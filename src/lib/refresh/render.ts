@@ -4,7 +4,7 @@
  */
 import type {Finding} from '../audit/types.js'
 import {formatAge, formatBytes, formatDuration} from '../render/format.js'
-import type {Refusal} from '../target/classify.js'
+import type {Refusal} from '../classify/classify.js'
 import type {StepEvent} from '../execute/steps.js'
 import type {TransferSummary} from './execute.js'
 import type {Verification} from './load.js'

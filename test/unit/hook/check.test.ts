@@ -3,7 +3,7 @@ import {mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
-import {RefusalCode} from '../../../src/lib/target/classify.js'
+import {RefusalCode} from '../../../src/lib/classify/classify.js'
 import type {GitRemotes} from '../../../src/lib/hook/argv.js'
 import {checkCommand} from '../../../src/lib/hook/check.js'
 import {type HookDecision, OVERRIDE_ENV, productionRefusals} from '../../../src/lib/hook/decide.js'

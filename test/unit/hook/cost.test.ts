@@ -56,7 +56,7 @@ describe('hook cost for unguarded commands', function () {
       const context = {config: {configDir: '/nonexistent', root: '/nonexistent'}, error(message) { throw new Error(message) }, warn() {}}
       try { await hook.call(context, {Command: {id: 'pg:reset', flags: {}}, argv: ['--prompt', '-a', 'acme-production']}) } catch {}`)
     expect(loaded).to.include('src/lib/hook/run.ts')
-    expect(loaded).to.include('src/lib/target/classify.ts')
+    expect(loaded).to.include('src/lib/classify/classify.ts')
     expect(loaded.some(url => url.includes('node_modules/@heroku-cli/command'))).to.equal(true)
   })
 })

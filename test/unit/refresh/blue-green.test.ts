@@ -8,7 +8,7 @@ import type {StepEvent} from '../../../src/lib/execute/steps.js'
 import {executeRefresh, RefreshStepError} from '../../../src/lib/refresh/execute.js'
 import {planRefresh, type RefreshPlan} from '../../../src/lib/refresh/plan.js'
 import {loadConfig} from '../../helpers/run.js'
-import {production, STAGING, staging} from '../target/fixtures.js'
+import {production, STAGING, staging} from '../classify/fixtures.js'
 
 const PLATFORM = 'https://api.heroku.com'
 const DATA = 'https://api.data.heroku.com'

@@ -8,7 +8,7 @@ import {executeRefresh, RefreshStepError} from '../../../src/lib/refresh/execute
 import {planRefresh, type RefreshOptions, type RefreshPlan} from '../../../src/lib/refresh/plan.js'
 import {parseRules} from '../../../src/lib/refresh/rules.js'
 import {loadConfig} from '../../helpers/run.js'
-import {PROD_DB_URL, production, STAGING, STAGING_DB_URL, staging} from '../target/fixtures.js'
+import {PROD_DB_URL, production, STAGING, STAGING_DB_URL, staging} from '../classify/fixtures.js'
 
 const PLATFORM = 'https://api.heroku.com'
 const DATA = 'https://api.data.heroku.com'

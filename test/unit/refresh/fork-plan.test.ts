@@ -1,7 +1,7 @@
 import {expect} from 'chai'
 
 import {chooseRefreshMethod, type PlanInput, planRefresh, type RefreshOptions, refreshForkPlan} from '../../../src/lib/refresh/plan.js'
-import {production, staging} from '../target/fixtures.js'
+import {production, staging} from '../classify/fixtures.js'
 
 const defaults: RefreshOptions = {backup: true, backupSource: false, maintenance: true, source: 'DATABASE', target: 'DATABASE'}
 const GB = 1000 ** 3

@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 
-import {RefusalCode} from '../../../src/lib/target/classify.js'
+import {RefusalCode} from '../../../src/lib/classify/classify.js'
 import {
   checkSanitizeSql,
   displayName,
@@ -12,7 +12,7 @@ import {
 } from '../../../src/lib/refresh/plan.js'
 import {transferName} from '../../../src/lib/heroku/types.js'
 import type {AppSnapshot} from '../../../src/lib/snapshot/types.js'
-import {attachment, PROD, PROD_DB_URL, production, STAGING, STAGING_DB_URL, staging} from '../target/fixtures.js'
+import {attachment, PROD, PROD_DB_URL, production, STAGING, STAGING_DB_URL, staging} from '../classify/fixtures.js'
 
 const defaults: RefreshOptions = {backup: true, backupSource: false, maintenance: true, source: 'DATABASE', target: 'DATABASE'}
 

@@ -2,7 +2,7 @@ import type {AuditFinding} from '../../audit/types.js'
 import {DEFAULT_POSTGRES_PLAN} from '../../heroku/postgres-plans.js'
 import {attachmentExposing, primaryPostgres} from '../../snapshot/query.js'
 import type {AttachmentRef} from '../../snapshot/types.js'
-import {attachmentUrl, classifyTarget, type GuardContext, PRODUCTION_CODES, type Refusal, targetFromAttachment} from '../../target/classify.js'
+import {attachmentUrl, classifyTarget, type GuardContext, PRODUCTION_CODES, type Refusal, targetFromAttachment} from '../../classify/classify.js'
 import type {FixRefusal, FixStep} from '../types.js'
 import {type Builder, isPostgres, isProductionAddon, type Production, reaches} from './findings.js'
 

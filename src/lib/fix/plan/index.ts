@@ -22,7 +22,7 @@
 import type {AuditFinding} from '../../audit/types.js'
 import {ownsAddon} from '../../snapshot/query.js'
 import type {AppSnapshot} from '../../snapshot/types.js'
-import {buildGuardContext, type GuardContext, productionVia} from '../../target/classify.js'
+import {buildGuardContext, type GuardContext, productionVia} from '../../classify/classify.js'
 import type {BackupTarget, FixPlan, FixRefusal, FixStep} from '../types.js'
 import {databaseSteps} from './database.js'
 import {Builder, isPostgres, isProductionAddon, productionOf} from './findings.js'

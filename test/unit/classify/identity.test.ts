@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 
-import {buildGuardContext, classifyTarget, RefusalCode} from '../../../src/lib/target/classify.js'
+import {buildGuardContext, classifyTarget, RefusalCode} from '../../../src/lib/classify/classify.js'
 import type {AppSnapshot} from '../../../src/lib/snapshot/types.js'
 import {PROD_DB_HOST, productionSnapshot} from '../../fixtures/snapshots.js'
 

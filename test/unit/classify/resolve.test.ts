@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 
-import {databaseNames, resolveDatabase, splitAppPrefix} from '../../../src/lib/target/resolve.js'
+import {databaseNames, resolveDatabase, splitAppPrefix} from '../../../src/lib/classify/resolve.js'
 import {attachment, PROD, PROD_DB_URL, STAGING, STAGING_DB_URL, staging} from './fixtures.js'
 
 const ROSE_URL = 'postgres://urose:rosesecretpassword@ec2-3-3-3-3.compute-1.amazonaws.com:5432/drose'

@@ -11,8 +11,8 @@ import {
   type RefusalCodeValue,
   sourceFromAttachment,
   targetFromAttachment,
-} from '../../../src/lib/target/classify.js'
-import {resolveDatabase} from '../../../src/lib/target/resolve.js'
+} from '../../../src/lib/classify/classify.js'
+import {resolveDatabase} from '../../../src/lib/classify/resolve.js'
 import {attachment, PROD, PROD_DB_URL, production, REDIS_URL, STAGING, STAGING_DB_URL, staging} from './fixtures.js'
 
 /** Production as the guard sees it, built by hand so each row can isolate one reason. */
