@@ -40,7 +40,7 @@ function sqlFile(sql: string): string {
 describe('staging:refresh against the emulator', function () {
   this.timeout(180_000)
   // Each block or test starts from its own `fixture.reseed(...)`.
-  const fixture = useEmulator({provisioning: 'realistic'})
+  const fixture = useEmulator({provisioning: 'short'})
   isolateCommandEnv()
   let emu: Emulator
   before(function () {
