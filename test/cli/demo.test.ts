@@ -55,7 +55,9 @@ describe('npm run demo', function () {
         if (pid > 0 && !line.includes('pgrep')) {
           try {
             process.kill(pid, 'SIGINT')
-          } catch {}
+          } catch {
+            // gone already
+          }
         }
       }
 
