@@ -1,6 +1,6 @@
 import {type ChildProcess, spawn} from 'node:child_process'
 import {createHash} from 'node:crypto'
-import {chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {createServer} from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
@@ -660,21 +660,36 @@ async function initdb(dir: string, bins: PgBinaries, runAs: RunAs | undefined): 
 }
 
 /**
- * One initdb per process for throwaway clusters: the first one initialises a pristine, never-started
- * cluster here, and every temporary cluster after it starts from a copy of it (a copy takes a fraction of
- * initdb's second and more). Removed when the process exits.
+ * One initdb per machine (per server binary and server user) for throwaway clusters: the first one
+ * initialises a pristine, never-started cluster in the temp directory, and every temporary cluster after it,
+ * in any process, starts from a copy of it (a copy takes a fraction of initdb's second and more). It is made
+ * in a directory of its own and renamed into place, so a reader never sees half of it; it is kept (one per
+ * binary, about 40 MB) for the next run.
  */
 const pristineClusters = new Map<string, Promise<string>>()
 
 async function pristineCluster(bins: PgBinaries, runAs: RunAs | undefined): Promise<string> {
-  const key = `${bins.initdb}\0${runAs?.uid ?? ''}`
+  const stamp = `${bins.initdb}\0${statSync(bins.initdb).mtimeMs}\0${runAs?.uid ?? process.getuid?.() ?? ''}`
+  const key = createHash('sha256').update(stamp).digest('hex').slice(0, 16)
   let made = pristineClusters.get(key)
   if (!made) {
     made = (async () => {
-      const dir = mkdtempSync(path.join(os.tmpdir(), 'heroku-staging-pgtemplate-'))
-      process.once('exit', () => rmSync(dir, {force: true, recursive: true}))
-      if (runAs) ensureSearchable(dir, runAs)
-      await initdb(dir, bins, runAs)
+      const dir = path.join(os.tmpdir(), `heroku-staging-pgtemplate-${key}`)
+      if (existsSync(path.join(dir, 'PG_VERSION'))) return dir
+      const building = mkdtempSync(path.join(os.tmpdir(), `heroku-staging-pgtemplate-${key}.`))
+      try {
+        if (runAs) ensureSearchable(building, runAs)
+        await initdb(building, bins, runAs)
+        try {
+          renameSync(building, dir)
+        } catch {
+          // Another process put one there first: use it.
+        }
+      } finally {
+        rmSync(building, {force: true, recursive: true})
+      }
+
+      if (!existsSync(path.join(dir, 'PG_VERSION'))) throw new Error(`initdb left no cluster in ${dir}`)
       return dir
     })()
     pristineClusters.set(key, made)
