@@ -1,6 +1,6 @@
 import {type ChildProcess, spawn} from 'node:child_process'
 import {createHash} from 'node:crypto'
-import {chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {createServer} from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
@@ -644,7 +644,71 @@ function permissionHint(error: unknown, dir: string, runAs: RunAs | undefined): 
   return error instanceof Error ? error : new Error(message)
 }
 
+async function initdb(dir: string, bins: PgBinaries, runAs: RunAs | undefined): Promise<void> {
+  if (runAs) chownSync(dir, runAs.uid, runAs.gid)
+  try {
+    await runTool({
+      args: ['-D', dir, '-U', SUPERUSER, '--auth-local=trust', '--auth-host=scram-sha-256', '--encoding=UTF8', '--locale=C', '--no-sync', '--no-instructions'],
+      command: bins.initdb,
+      env: {...cleanEnv(), LC_ALL: 'C'},
+      label: 'initdb',
+      ...ids(runAs),
+    })
+  } catch (error) {
+    throw permissionHint(error, dir, runAs)
+  }
+}
+
+/**
+ * One initdb per machine (per server binary and server user) for throwaway clusters: the first one
+ * initialises a pristine, never-started cluster in the temp directory, and every temporary cluster after it,
+ * in any process, starts from a copy of it (a copy takes a fraction of initdb's second and more). It is made
+ * in a directory of its own and renamed into place, so a reader never sees half of it; it is kept (one per
+ * binary, about 40 MB) for the next run.
+ */
+const pristineClusters = new Map<string, Promise<string>>()
+
+async function pristineCluster(bins: PgBinaries, runAs: RunAs | undefined): Promise<string> {
+  const stamp = `${bins.initdb}\0${statSync(bins.initdb).mtimeMs}\0${runAs?.uid ?? process.getuid?.() ?? ''}`
+  const key = createHash('sha256').update(stamp).digest('hex').slice(0, 16)
+  let made = pristineClusters.get(key)
+  if (!made) {
+    made = (async () => {
+      const dir = path.join(os.tmpdir(), `heroku-staging-pgtemplate-${key}`)
+      if (existsSync(path.join(dir, 'PG_VERSION'))) return dir
+      const building = mkdtempSync(path.join(os.tmpdir(), `heroku-staging-pgtemplate-${key}.`))
+      try {
+        if (runAs) ensureSearchable(building, runAs)
+        await initdb(building, bins, runAs)
+        try {
+          renameSync(building, dir)
+        } catch {
+          // Another process put one there first: use it.
+        }
+      } finally {
+        rmSync(building, {force: true, recursive: true})
+      }
+
+      if (!existsSync(path.join(dir, 'PG_VERSION'))) throw new Error(`initdb left no cluster in ${dir}`)
+      return dir
+    })()
+    pristineClusters.set(key, made)
+    // A failed initdb is not remembered: the next cluster tries again (and reports its own error).
+    made.catch(() => pristineClusters.delete(key))
+  }
+
+  return made
+}
+
 async function prepareDataDir(dir: string, bins: PgBinaries, runAs: RunAs | undefined, fresh: boolean): Promise<void> {
+  if (fresh) {
+    const pristine = await pristineCluster(bins, runAs)
+    cpSync(pristine, dir, {recursive: true})
+    chmodSync(dir, 0o700)
+    if (runAs) chownTree(dir, runAs)
+    return
+  }
+
   if (!fresh && existsSync(path.join(dir, 'PG_VERSION'))) {
     const clusterMajor = readFileSync(path.join(dir, 'PG_VERSION'), 'utf8').trim()
     const binMajor = await postgresMajor(bins)
@@ -668,18 +732,7 @@ async function prepareDataDir(dir: string, bins: PgBinaries, runAs: RunAs | unde
     throw new Error(`${dir} is neither empty nor a PostgreSQL data directory: pass an empty or new directory as the data directory`)
   }
 
-  if (runAs) chownSync(dir, runAs.uid, runAs.gid)
-  try {
-    await runTool({
-      args: ['-D', dir, '-U', SUPERUSER, '--auth-local=trust', '--auth-host=scram-sha-256', '--encoding=UTF8', '--locale=C', '--no-sync', '--no-instructions'],
-      command: bins.initdb,
-      env: {...cleanEnv(), LC_ALL: 'C'},
-      label: 'initdb',
-      ...ids(runAs),
-    })
-  } catch (error) {
-    throw permissionHint(error, dir, runAs)
-  }
+  await initdb(dir, bins, runAs)
 }
 
 /** Starts (after initdb when needed) a PostgreSQL server on 127.0.0.1 for the emulator. */

@@ -1,7 +1,7 @@
 import {expect} from 'chai'
 
 import {count as countRows} from '../helpers/db.js'
-import {type Emulator, mutating as mutatingRequests, requestLines, type SeedFixture, useEmulator} from '../helpers/emulator.js'
+import {type Emulator, mutating as mutatingRequests, requestLines, type SeedFixture, useEmulator, useSharedSeed} from '../helpers/emulator.js'
 import {HerokuCli, type HerokuRun, unwrap} from '../helpers/heroku-cli.js'
 
 /**
@@ -30,6 +30,10 @@ const FIXTURE: SeedFixture = {
   pipelines: [{apps: {'acme-production': 'production', 'acme-staging': 'staging'}, name: 'acme'}],
 }
 
+/** Every database of FIXTURE: a refusal leaves all their rows as seeded. */
+const DATABASES = ['postgresql-prod', 'postgresql-prod-follower', 'advanced-prod', 'postgresql-staging', 'postgresql-staging-follower', 'advanced-staging']
+const seedFixture = async (emu: Emulator): Promise<void> => emu.seed(FIXTURE)
+
 const UUID = /[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}/gi
 
 describe('prerun hook: destructive commands through the real heroku CLI', function () {
@@ -50,7 +54,7 @@ describe('prerun hook: destructive commands through the real heroku CLI', functi
   })
 
   async function fresh(): Promise<void> {
-    await fixture.reseed(async emu => emu.seed(FIXTURE))
+    await fixture.reseed(seedFixture)
   }
 
   const mutating = (): string[] => requestLines(mutatingRequests(emu))
@@ -59,6 +63,9 @@ describe('prerun hook: destructive commands through the real heroku CLI', functi
     const addons = await (await fetch(`${emu.url}/apps/acme-production/addons`, {headers: {accept: 'application/vnd.heroku+json; version=3', authorization: `Bearer ${emu.env.HEROKU_API_KEY}`}})).json() as Array<{name: string}>
     return addons.map(addon => addon.name).sort()
   }
+
+  // Refusals change nothing: they share one seed (seeded again only after a test that changed something).
+  let shared: ReturnType<typeof useSharedSeed<void>>
 
   async function expectRefused(run: HerokuRun, command: string, ...mentions: string[]): Promise<void> {
     expect(run.status, `${run.stdout}${run.stderr}`).to.equal(4)
@@ -72,12 +79,14 @@ describe('prerun hook: destructive commands through the real heroku CLI', functi
     expect(mutating(), 'mutating requests').to.deep.equal([])
     expect(await productionRows()).to.equal(500)
     expect(await productionAddons()).to.deep.equal(['advanced-prod', 'postgresql-prod', 'postgresql-prod-follower', 'redis-prod'])
+    await shared.expectUnchanged()
   }
 
   // Production's DATABASE, named in full: app, attachment, config var, add-on, plan, owner, host and database.
   const PROD_DATABASE = /acme-production's DATABASE attachment \(DATABASE_URL\), add-on postgresql-prod \(heroku-postgresql:standard-0, owned by acme-production\), at [^\s,]+:\d+\/\S+/
 
   describe('on production: refused, nothing mutating sent, production intact', function () {
+    shared = useSharedSeed(fixture, seedFixture, DATABASES)
     const cases: Array<{args: string[]; command: string; mentions: string[]; name: string}> = [
       {args: ['ANALYTICS', '-a', 'acme-production', '--confirm', 'acme-production'], command: 'data:pg:destroy', mentions: ["acme-production's ANALYTICS attachment", 'add-on advanced-prod (heroku-postgresql:advanced, owned by acme-production)'], name: 'data:pg:destroy'},
       {args: ['acme-production::ANALYTICS', '--confirm', 'acme-production'], command: 'data:pg:destroy', mentions: ['advanced-prod'], name: 'data:pg:destroy APP::DB without -a'},
@@ -99,32 +108,34 @@ describe('prerun hook: destructive commands through the real heroku CLI', functi
     ]
     for (const {args, command, mentions, name} of cases) {
       it(name, async function () {
-        await fresh()
         await expectRefused(await cli.run([command, ...args]), command, ...mentions)
       })
     }
 
     it('names production\'s database in full (pg:upgrade:run, addons:detach, config:set DATABASE_URL)', async function () {
-      await fresh()
       for (const args of [['pg:upgrade:run', '-a', 'acme-production', '--confirm', 'acme-production'], ['addons:detach', 'DATABASE', '-a', 'acme-production'], ['config:set', 'DATABASE_URL=x', '-a', 'acme-production']]) {
         const run = await cli.run(args)
         expect(run.status).to.equal(4)
         expect(unwrap(run.stderr)).to.match(PROD_DATABASE)
       }
+
+      await shared.expectUnchanged()
     })
 
     it('an alias arrives canonical: config:remove DATABASE_URL is config:unset', async function () {
-      await fresh()
       await expectRefused(await cli.run(['config:remove', 'DATABASE_URL', '-a', 'acme-production']), 'config:unset')
     })
 
     it('HEROKU_APP names production as --app would', async function () {
-      await fresh()
       const run = await cli.run(['pg:promote', 'FOLLOWER'], {env: {HEROKU_APP: 'acme-production'}})
       expect(run.status, run.stderr).to.equal(4)
       expect(mutating()).to.deep.equal([])
+      await shared.expectUnchanged()
     })
+  })
 
+  // These attach staging's database to production first: each starts from its own seed.
+  describe('on production, with staging\'s database attached to it: refused, nothing mutating sent', function () {
     it('a staging app destroying the database production has attached is refused (both sides named)', async function () {
       await fresh()
       const attach = await stock.run(['addons:attach', 'postgresql-staging', '--as', 'STAGING_DB', '-a', 'acme-production'])
@@ -155,10 +166,13 @@ describe('prerun hook: destructive commands through the real heroku CLI', functi
   })
 
   describe('on staging (and harmless changes on production): exactly as without the plugin', function () {
+    // Both installations start from the seed: seeded again between them only when the first changed something.
+    const same = useSharedSeed(fixture, seedFixture, DATABASES)
+
     async function compare(args: string[]): Promise<{mutating: string[]; status: null | number}> {
       const runs: Array<{mutating: string[]; status: null | number; stderr: string; stdout: string}> = []
       for (const installation of [stock, cli]) {
-        await fresh()
+        if (installation === cli) await same.reseedIfChanged()
         const run = await installation.run(args)
         // Ids, database URLs and the colour Heroku picks for a new alias differ between two fresh seeds.
         const normalize = (text: string) => text.replaceAll(UUID, '<id>').replaceAll(/postgres:\/\/\S+/g, '<database url>').replaceAll(/HEROKU_POSTGRESQL_[A-Z]+_URL/g, 'HEROKU_POSTGRESQL_<COLOR>_URL')

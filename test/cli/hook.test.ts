@@ -3,7 +3,7 @@ import {execFileSync} from 'node:child_process'
 
 import {findBinaries} from '../../emulator/postgres/binaries.js'
 import {count as countRows} from '../helpers/db.js'
-import {type Emulator, mutating as mutatingRequests, requestLines, type SeedFixture, seedIncident, useEmulator} from '../helpers/emulator.js'
+import {type Emulator, mutating as mutatingRequests, requestLines, type SeedFixture, seedIncident, useEmulator, useSharedSeed} from '../helpers/emulator.js'
 import {HerokuCli, type HerokuRun, unwrap} from '../helpers/heroku-cli.js'
 
 /**
@@ -32,6 +32,10 @@ const FIXTURE: SeedFixture = {
   ],
   pipelines: [{apps: {'acme-production': 'production', 'acme-staging': 'staging'}, name: 'acme'}],
 }
+
+/** Every database of FIXTURE: a refusal leaves all their rows as seeded (pg:push would write one directly). */
+const DATABASES = ['postgresql-prod', 'postgresql-staging', 'postgresql-scratch', 'postgresql-lone']
+const seedFixture = async (emu: Emulator): Promise<void> => emu.seed(FIXTURE)
 
 const UUID = /[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}/gi
 const PG_ENV = {PATH: `${PG_BIN}:${process.env.PATH ?? '/usr/bin:/bin'}`, PGSSLMODE: 'prefer'}
@@ -62,7 +66,7 @@ describe('prerun hook through the real heroku CLI', function () {
   })
 
   async function fresh(): Promise<void> {
-    await fixture.reseed(async emu => emu.seed(FIXTURE))
+    await fixture.reseed(seedFixture)
   }
 
   function mutating(): string[] {
@@ -114,50 +118,54 @@ describe('prerun hook through the real heroku CLI', function () {
   }
 
   describe('a production target is refused before any mutating request', function () {
+    // Refusals change nothing: one seed for all, seeded again only after a test that changed something.
+    const shared = useSharedSeed(fixture, seedFixture, DATABASES)
+
     it('pg:copy onto production', async function () {
-      await fresh()
       const run = await cli.run(['pg:copy', 'acme-staging::DATABASE', 'acme-production::DATABASE', '-a', 'acme-staging', '--confirm', 'DATABASE'])
       expectRefused(run, 'pg:copy')
       expect(await count('postgresql-prod', 'orders')).to.equal(500)
+      await shared.expectUnchanged()
     })
 
     it('pg:reset of production', async function () {
-      await fresh()
       const run = await cli.run(['pg:reset', 'DATABASE', '-a', 'acme-production', '--confirm', 'acme-production'])
       expectRefused(run, 'pg:reset')
       expect(await count('postgresql-prod', 'orders')).to.equal(500)
+      await shared.expectUnchanged()
     })
 
     it('pg:backups:restore into production', async function () {
-      await fresh()
       const backup = await captureProductionBackup()
+      // The backup is a change of its own: the next test starts from a new seed.
+      shared.invalidate()
       const run = await cli.run(['pg:backups:restore', backup, 'DATABASE_URL', '-a', 'acme-production', '--confirm', 'acme-production'])
       expectRefused(run, 'pg:backups:restore')
+      await shared.expectUnchanged()
     })
 
     it('pg:push into production', async function () {
-      await fresh()
       const run = await cli.run(['pg:push', emu.databaseUrl('postgresql-lone'), 'DATABASE', '-a', 'acme-production'])
       expectRefused(run, 'pg:push')
       expect(run.stderr).to.not.match(/postgres:\/\/[^:\s]+:[^*@\s]+@/)
+      await shared.expectUnchanged()
     })
 
     it('addons:destroy of production\'s Postgres', async function () {
-      await fresh()
       const run = await cli.run(['addons:destroy', 'postgresql-prod', '-a', 'acme-production', '--confirm', 'acme-production'])
       expectRefused(run, 'addons:destroy')
+      await shared.expectUnchanged()
     })
 
     it('addons:destroy of a production add-on that is not Postgres', async function () {
-      await fresh()
       const run = await cli.run(['addons:destroy', 'redis-prod', '-a', 'acme-production', '--confirm', 'acme-production'])
       expectRefused(run, 'addons:destroy')
       expect(unwrap(run.stderr)).to.contain('add-on redis-prod (heroku-redis:mini, owned by acme-production)')
       expect(unwrap(run.stderr)).to.contain('TARGET_OWNED_BY_PRODUCTION')
+      await shared.expectUnchanged()
     })
 
     it('pg:reset through HEROKU_APP and through a git remote', async function () {
-      await fresh()
       const byEnv = await cli.run(['pg:reset', '--confirm', 'acme-production'], {env: {HEROKU_APP: 'acme-production'}})
       expect(byEnv.status).to.equal(4)
       expect(mutating()).to.deep.equal([])
@@ -171,14 +179,18 @@ describe('prerun hook through the real heroku CLI', function () {
       expect(byRemote.status, byRemote.stderr).to.equal(4)
       expect(byRemote.stderr).to.contain('acme-production')
       expect(mutating()).to.deep.equal([])
+      await shared.expectUnchanged()
     })
   })
 
   describe('a staging target runs exactly as it does without the plugin', function () {
+    // Both installations start from the seed: seeded again between them only when the first changed something.
+    const same = useSharedSeed(fixture, seedFixture, DATABASES)
+
     async function compare(args: string[], setup?: () => Promise<string[]>, unorderedStderr = false): Promise<Outcome> {
       const runs: Outcome[] = []
       for (const installation of [stock, cli]) {
-        await fresh()
+        if (installation === cli) await same.reseedIfChanged()
         const finalArgs = setup ? [...args, ...(await setup())] : args
         runs.push(outcome(await installation.run(finalArgs), unorderedStderr))
       }
@@ -226,7 +238,6 @@ describe('prerun hook through the real heroku CLI', function () {
     })
 
     it('an unguarded command sends exactly the stock requests (the hook sends none)', async function () {
-      await fresh()
       const requests = async (installation: HerokuCli) => {
         emu.clearJournal()
         const run = await installation.run(['pg:info', '-a', 'acme-production'])
@@ -334,9 +345,10 @@ describe('prerun hook through the real heroku CLI', function () {
 
   describe('the override', function () {
     const args = ['pg:reset', 'DATABASE', '-a', 'acme-production', '--confirm', 'acme-production']
+    // The refusals share one seed; the test the override lets through resets production (seeded again after it).
+    const shared = useSharedSeed(fixture, seedFixture, DATABASES)
 
     it('works with the production app\'s name, and says so', async function () {
-      await fresh()
       const run = await cli.run(args, {env: {[OVERRIDE]: 'acme-production'}})
       expect(run.status, run.stderr).to.equal(0)
       expect(run.stderr).to.contain(`${OVERRIDE}=acme-production: letting heroku pg:reset`)
@@ -346,12 +358,12 @@ describe('prerun hook through the real heroku CLI', function () {
 
     for (const value of ['1', 'true', 'acme-staging']) {
       it(`does not work with ${OVERRIDE}=${value}`, async function () {
-        await fresh()
         const run = await cli.run(args, {env: {[OVERRIDE]: value}})
         expect(run.status).to.equal(4)
         expect(unwrap(run.stderr)).to.contain(`${OVERRIDE}=${value} is set, but that is not accepted`)
         expect(mutating()).to.deep.equal([])
         expect(await count('postgresql-prod', 'orders')).to.equal(500)
+        await shared.expectUnchanged()
       })
     }
   })
@@ -394,8 +406,9 @@ describe('prerun hook through the real heroku CLI', function () {
   })
 
   describe('fails closed', function () {
+    const shared = useSharedSeed(fixture, seedFixture, DATABASES)
+
     it('refuses when the API fails, with the reason and no override to name, and sends nothing mutating', async function () {
-      await fresh()
       emu.addFault({method: 'GET', path: '^/apps/[^/]+/config-vars$', status: 500, times: 50})
       try {
         const run = await cli.run(['pg:reset', 'DATABASE', '-a', 'acme-staging', '--confirm', 'acme-staging'])
@@ -407,6 +420,7 @@ describe('prerun hook through the real heroku CLI', function () {
         expect(text).to.not.contain(`${OVERRIDE}=acme-staging`)
         expect(text).to.contain(`${OVERRIDE} does not apply`)
         expect(mutating()).to.deep.equal([])
+        await shared.expectUnchanged()
       } finally {
         emu.clearFaults()
       }

@@ -2,7 +2,7 @@ import {expect} from 'chai'
 import {execFile} from 'node:child_process'
 import {existsSync} from 'node:fs'
 import {mkdtemp, readdir, rm} from 'node:fs/promises'
-import {tmpdir} from 'node:os'
+import {homedir, tmpdir} from 'node:os'
 import path from 'node:path'
 import {promisify} from 'node:util'
 
@@ -14,11 +14,25 @@ const run = promisify(execFile)
 
 /**
  * Packaging: the tarball `npm pack` makes holds only what users need, and installing it into the REAL
- * heroku CLI (`heroku plugins:install file:./heroku-staging-x.y.z.tgz`, which installs its dependencies from the
- * npm registry) gives working staging:* commands and the hook. Needs the build that `npm test` runs first.
+ * heroku CLI (`heroku plugins:install file:./heroku-staging-x.y.z.tgz`, which installs its dependencies with npm)
+ * gives working staging:* commands and the hook. Needs the build that `npm test` runs first.
+ *
+ * The install resolves the tarball's dependencies as a user's would, but from npm's local cache first
+ * (`npm ci` filled it with every one of them): --prefer-offline, so the network is asked only for what the
+ * cache lacks, and a slow registry does not decide how long the suite takes.
  */
+
+/** npm's cache: the one `npm test` runs with (npm exports it to scripts), else npm's default. */
+const NPM_CACHE = process.env.npm_config_cache || path.join(homedir(), '.npm')
+const OFFLINE_FIRST = {
+  npm_config_audit: 'false',
+  npm_config_cache: NPM_CACHE,
+  npm_config_fund: 'false',
+  npm_config_prefer_offline: 'true',
+  npm_config_update_notifier: 'false',
+}
 describe('the npm package installed into the real heroku CLI', function () {
-  this.timeout(600_000)
+  this.timeout(240_000)
   let emu: Emulator
   let cli: HerokuCli
   let packDir: string
@@ -59,7 +73,7 @@ describe('the npm package installed into the real heroku CLI', function () {
 
   it('installs with `heroku plugins:install` and its commands and hook work', async function () {
     // A bare path with a slash is taken for a GitHub repo by plugins:install; `file:` makes npm read the tarball.
-    const installed = await cli.run(['plugins:install', `file:${tarball}`], {timeoutMs: 540_000})
+    const installed = await cli.run(['plugins:install', `file:${tarball}`], {env: OFFLINE_FIRST, timeoutMs: 180_000})
     expect(installed.status, installed.stderr).to.equal(0)
     const plugins = await cli.run(['plugins'])
     expect(plugins.stdout).to.match(/heroku-staging \d+\.\d+\.\d+/)

@@ -15,7 +15,7 @@ import {runCommand} from '../helpers/run.js'
  */
 describe('e2e: staging:audit flags pooler and credential attachments of production\'s database', function () {
   this.timeout(180_000)
-  const fixture = useEmulator({fresh: 'each', provisioning: 'realistic'})
+  const fixture = useEmulator({fresh: 'each', provisioning: 'short'})
   isolateCommandEnv()
   let topology: Topology
 

@@ -12,7 +12,7 @@ import {runCommand} from '../helpers/run.js'
  */
 describe('e2e: the audit and the Data API (Advanced, 403)', function () {
   this.timeout(120_000)
-  const fixture = useEmulator({fresh: 'each', provisioning: 'realistic'})
+  const fixture = useEmulator({fresh: 'each', provisioning: 'short'})
   isolateCommandEnv()
 
   const audit = async (argv: string[]) => withEmulatorEnv(fixture.emu, () => runCommand<AuditResult>(Audit, [...argv, '--json']))

@@ -19,7 +19,7 @@ const STAGING = 'fira-staging'
  */
 describe('e2e: audit, --fix and refresh on Fir apps', function () {
   this.timeout(240_000)
-  const fixture = useEmulator({fresh: 'each', provisioning: 'realistic'})
+  const fixture = useEmulator({fresh: 'each', provisioning: 'short'})
   isolateCommandEnv()
 
   async function seedFirPair(): Promise<void> {

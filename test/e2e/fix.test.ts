@@ -137,7 +137,7 @@ async function buildStockIncident(cli: HerokuCli, emu: Emulator): Promise<Topolo
 
 describe('staging:audit --fix against the emulator', function () {
   this.timeout(180_000)
-  const fixture = useEmulator({cli: 'none', provisioning: 'realistic', seed: async emu => seedIncident(emu)})
+  const fixture = useEmulator({cli: 'none', provisioning: 'short', seed: async emu => seedIncident(emu)})
   isolateCommandEnv()
   let emu: Emulator
   before(function () {

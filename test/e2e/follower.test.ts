@@ -31,7 +31,7 @@ async function seedStagingFollower(emu: Emulator): Promise<Topology> {
     method: 'POST',
   })
   if (created.status !== 201) throw new Error(`follower: ${created.status} ${await created.text()}`)
-  // A follower provisions like any database (the realistic delay): the seed is done once it is available.
+  // A follower provisions like any database (the short delay): the seed is done once it is available.
   await waitFor(`${FOLLOWER} to be provisioned`, async () => {
     const addon = await fetch(`${emu.url}/apps/acme-staging/addons/${FOLLOWER}`, {headers})
     return addon.status === 200 && (await addon.json() as {state?: string}).state === 'provisioned' ? true : undefined
@@ -41,7 +41,7 @@ async function seedStagingFollower(emu: Emulator): Promise<Topology> {
 
 describe('staging:refresh against the emulator: a follower as the target', function () {
   this.timeout(180_000)
-  const fixture = useEmulator({fresh: 'each', provisioning: 'realistic', seed: seedStagingFollower})
+  const fixture = useEmulator({fresh: 'each', provisioning: 'short', seed: seedStagingFollower})
   isolateCommandEnv()
 
   it('the seed holds a real follower of staging\'s own database (Data API following, read-only rows)', async function () {

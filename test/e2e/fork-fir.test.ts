@@ -20,7 +20,7 @@ interface Release {
  */
 describe('e2e: staging:fork of a Fir production', function () {
   this.timeout(180_000)
-  const fixture = useEmulator({fresh: 'each', provisioning: 'realistic'})
+  const fixture = useEmulator({fresh: 'each', provisioning: 'short'})
   isolateCommandEnv()
 
   async function seedFir(): Promise<string> {

@@ -14,7 +14,7 @@ import {runCommand} from '../helpers/run.js'
  */
 describe('e2e: staging:fork of a Shield production', function () {
   this.timeout(240_000)
-  const fixture = useEmulator({fresh: 'each', provisioning: 'realistic'})
+  const fixture = useEmulator({fresh: 'each', provisioning: 'short'})
   isolateCommandEnv()
 
   async function seedShield(): Promise<void> {

@@ -15,7 +15,7 @@ import {runCommand} from '../helpers/run.js'
  */
 describe('e2e: staging:fork provisions the staging database in production\'s tier', function () {
   this.timeout(180_000)
-  const fixture = useEmulator({fresh: 'each', provisioning: 'realistic'})
+  const fixture = useEmulator({fresh: 'each', provisioning: 'short'})
   isolateCommandEnv()
 
   const seed = async (plan: string) => fixture.reseed(async emu => emu.seed({

@@ -102,7 +102,7 @@ function asRules(entries: JournalEntry[]): string[] {
 describe('staging:fork against the emulator', function () {
   this.timeout(180_000)
   /** The incident with production on Postgres 14 (not the emulator's default 16), so pinning shows. */
-  const fixture = useEmulator({provisioning: 'realistic', seed: async emu => seedIncident(emu, {version: '14'})})
+  const fixture = useEmulator({provisioning: 'short', seed: async emu => seedIncident(emu, {version: '14'})})
   isolateCommandEnv()
   let emu: Emulator
   let topology: Topology

@@ -13,7 +13,7 @@ import {runCommand} from '../helpers/run.js'
  */
 describe('staging:audit --json: credentials in every form (emulator)', function () {
   this.timeout(120_000)
-  const fixture = useEmulator({cli: 'none', provisioning: 'realistic'})
+  const fixture = useEmulator({cli: 'none', provisioning: 'short'})
   let topology: Topology
 
   before(async function () {

@@ -97,7 +97,7 @@ function withEnv<T>(vars: Record<string, string | undefined>, fn: () => Promise<
 describe('e2e: nothing secret is printed, whatever a secret is made of (fast-check)', function () {
   this.timeout(240_000)
   const fixture = useEmulator({
-    provisioning: 'realistic',
+    provisioning: 'short',
     async seed(emu) {
       await emu.seed({
         addons: [

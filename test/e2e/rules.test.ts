@@ -49,7 +49,7 @@ function file(name: string, text: string): string {
 
 describe('e2e: declarative sanitising rules', function () {
   this.timeout(180_000)
-  const fixture = useEmulator({provisioning: 'realistic'})
+  const fixture = useEmulator({provisioning: 'short'})
   isolateCommandEnv()
   let emu: Emulator
   before(function () {

@@ -12,18 +12,24 @@ export async function query<T extends Record<string, unknown> = Record<string, u
   }
 }
 
-/** A checksum over every user table's rows in a stable order: equal data, equal checksum. */
+/** A checksum over every user table's rows in a stable order: equal data, equal checksum. One connection. */
 export async function checksum(url: string): Promise<string> {
-  const tables = await query<{name: string}>(url, `
-    SELECT quote_ident(table_schema) || '.' || quote_ident(table_name) AS name FROM information_schema.tables
-    WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1`)
-  const parts: string[] = []
-  for (const {name} of tables) {
-    const [row] = await query<{sum: null | string}>(url, `SELECT md5(coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), '')) AS sum FROM ${name} t`)
-    parts.push(`${name}:${row?.sum}`)
-  }
+  const client = new pg.Client({connectionString: url})
+  await client.connect()
+  try {
+    const tables = (await client.query<{name: string}>(`
+      SELECT quote_ident(table_schema) || '.' || quote_ident(table_name) AS name FROM information_schema.tables
+      WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1`)).rows
+    const parts: string[] = []
+    for (const {name} of tables) {
+      const [row] = (await client.query<{sum: null | string}>(`SELECT md5(coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), '')) AS sum FROM ${name} t`)).rows
+      parts.push(`${name}:${row?.sum}`)
+    }
 
-  return parts.join(',')
+    return parts.join(',')
+  } finally {
+    await client.end()
+  }
 }
 
 /** A digest of the seed topology's `users` and `orders` rows (by id); fails if either table is missing. */

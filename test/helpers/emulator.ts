@@ -12,11 +12,13 @@ import {mkdtempSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 
+import {expect} from 'chai'
 import nock from 'nock'
 
 import {startEmulator} from '../../emulator/index.js'
 import type {Account, Emulator, EmulatorOptions, JournalEntry} from '../../emulator/types.js'
 import {type ApiClient, apiClient} from './api.js'
+import {checksum} from './db.js'
 import {HerokuCli} from './heroku-cli.js'
 
 export type {Account, Emulator, EmulatorOptions, FaultRule, JournalEntry, SeedFixture} from '../../emulator/types.js'
@@ -62,18 +64,35 @@ export async function withEmulatorEnv<T>(emu: Emulator, fn: () => Promise<T>, ac
 export const REALISTIC_PROVISION_DELAY_MS = 3000
 
 /**
- * The default of suites that do not choose. Every test/e2e suite asks for `'realistic'` itself (pg-fork
- * and refresh-fork set a shorter delay of their own); test/cli and test/emulator drive the stock CLI and
- * the emulator's own routes, and stay `'instant'` unless a test sets a delay.
- * `HEROKU_EMULATOR_PROVISIONING=realistic` (or `instant`) overrides the default for one run.
+ * How long a new add-on takes under `provisioning: 'short'`: above zero, so every add-on is still `creating`
+ * when first read and the plugin's polls (first look, then 200 ms, 300 ms...) run at least twice, and an
+ * ordering bug (using a database before it is available) still shows; short enough that a fork of five
+ * add-ons does not wait a minute. The default choice for e2e suites; 'realistic' is for tests whose
+ * subject is the waiting itself.
  */
-export const DEFAULT_PROVISIONING: 'instant' | 'realistic' = 'instant'
+export const SHORT_PROVISION_DELAY_MS = 300
 
-function provisioningMode(option: 'instant' | 'realistic' | undefined): 'instant' | 'realistic' {
+/**
+ * The default of suites that do not choose. Every test/e2e suite asks for `'short'` itself (pg-fork
+ * and refresh-fork set a delay of their own; `'realistic'` only where the wait is what is tested);
+ * test/cli and test/emulator drive the stock CLI and the emulator's own routes, and stay `'instant'`
+ * unless a test sets a delay.
+ * `HEROKU_EMULATOR_PROVISIONING=realistic` (or `short`, `instant`) overrides the default for one run.
+ */
+export const DEFAULT_PROVISIONING: 'instant' | 'realistic' | 'short' = 'instant'
+
+export type ProvisioningMode = 'instant' | 'realistic' | 'short'
+
+function provisioningMode(option: ProvisioningMode | undefined): ProvisioningMode {
   if (option) return option
   const fromEnv = process.env.HEROKU_EMULATOR_PROVISIONING
-  if (fromEnv === 'instant' || fromEnv === 'realistic') return fromEnv
+  if (fromEnv === 'instant' || fromEnv === 'realistic' || fromEnv === 'short') return fromEnv
   return DEFAULT_PROVISIONING
+}
+
+/** The emulator's provisionDelayMs for a provisioning mode. */
+export function provisionDelayFor(mode: ProvisioningMode): number {
+  return mode === 'realistic' ? REALISTIC_PROVISION_DELAY_MS : mode === 'short' ? SHORT_PROVISION_DELAY_MS : 0
 }
 
 export interface UseEmulatorOptions<T> {
@@ -90,9 +109,10 @@ export interface UseEmulatorOptions<T> {
   fresh?: 'each' | 'once'
   /**
    * `'realistic'`: add-ons created by requests provision after REALISTIC_PROVISION_DELAY_MS (kept across
-   * `reset()`); `'instant'`: at once. Default DEFAULT_PROVISIONING, or HEROKU_EMULATOR_PROVISIONING.
+   * `reset()`), for tests whose subject is waiting; `'short'`: after SHORT_PROVISION_DELAY_MS, for the rest
+   * of e2e; `'instant'`: at once. Default DEFAULT_PROVISIONING, or HEROKU_EMULATOR_PROVISIONING.
    */
-  provisioning?: 'instant' | 'realistic'
+  provisioning?: ProvisioningMode
   /** builds the state the block starts from; its result is `fixture.seeded` (the journal is cleared after it) */
   seed?: (emu: Emulator) => Promise<T>
 }
@@ -148,7 +168,7 @@ export function useEmulator<T = undefined>(options: UseEmulatorOptions<T> = {}):
   }
 
   before(async function () {
-    const delay = provisioningMode(options.provisioning) === 'realistic' ? REALISTIC_PROVISION_DELAY_MS : 0
+    const delay = provisionDelayFor(provisioningMode(options.provisioning))
     emu = await startTestEmulator({provisionDelayMs: delay, ...options.emulator})
     if (options.cli) cli = await HerokuCli.create({env: {...emu.env, ...options.cliEnv}, plugin: options.cli})
     if (options.fresh !== 'each') await seed()
@@ -183,6 +203,96 @@ export function useEmulator<T = undefined>(options: UseEmulatorOptions<T> = {}):
     reseed,
     get seeded() {
       if (!isSeeded) throw new Error('useEmulator: nothing seeded yet (pass the seed option)')
+      return seeded as T
+    },
+  }
+}
+
+export interface SharedSeed<T> {
+  /** what the seed returned (inside hooks and tests) */
+  readonly seeded: T
+  /**
+   * Asserts that nothing changed since the seed: no mutating request in the journal, and every watched
+   * database's rows (`checksum`, ./db.ts) as they were right after the seed.
+   */
+  expectUnchanged(message?: string): Promise<void>
+  /** The next test starts from a new seed (for a test that changed something on purpose). */
+  invalidate(): void
+  /**
+   * Within a test: seeds again now if anything changed since the seed (a mutating request, or a watched
+   * database's rows), then clears the journal; true when it seeded. For a test that runs one command twice
+   * (once through each installation) from the same state.
+   */
+  reseedIfChanged(): Promise<boolean>
+}
+
+/**
+ * One seed shared by the tests of a block that each assert that nothing changed (refusals, dry runs): it is
+ * seeded before the first test and seeded again only when a test left it changed, that is when the test
+ * failed, sent a mutating request (the journal), changed a watched database's rows, or called `invalidate()`. Each test starts with an empty
+ * journal and the fault rules cleared. `databases` names the Postgres add-ons whose rows `expectUnchanged`
+ * compares (a command that writes a database directly, as pg:push does, shows there and not in the journal);
+ * a test whose expectUnchanged fails fails, so the next one is seeded again.
+ * Call it at the top of a `describe`, after `useEmulator` (in it or in an enclosing block).
+ */
+export function useSharedSeed<T>(fixture: EmulatorFixture<unknown>, seed: (emu: Emulator) => Promise<T>, databases: readonly string[] | ((seeded: T) => readonly string[]) = []): SharedSeed<T> {
+  let seeded: T | undefined
+  let isSeeded = false
+  let dirty = true
+  let baseline: Record<string, string> = {}
+  const watched = (): readonly string[] => (typeof databases === 'function' ? databases(seeded as T) : databases)
+  const checksums = async (): Promise<Record<string, string>> => {
+    const sums: Record<string, string> = {}
+    for (const name of watched()) sums[name] = await checksum(fixture.emu.databaseUrl(name))
+    return sums
+  }
+
+  const fresh = async (): Promise<void> => {
+    seeded = await fixture.reseed(seed)
+    isSeeded = true
+    baseline = await checksums()
+    dirty = false
+  }
+
+  // A database gone or unreachable counts as changed.
+  const changed = async (): Promise<boolean> => mutating(fixture.emu).length > 0
+    || JSON.stringify(await checksums().catch(() => undefined)) !== JSON.stringify(baseline)
+
+  beforeEach(async function () {
+    const {emu} = fixture
+    emu.clearFaults()
+    if (dirty) await fresh()
+    emu.clearJournal()
+  })
+
+  // Whether the running test's expectUnchanged passed, with nothing mutating sent after it: no second checksum then.
+  let verified = false
+  let verifiedRequests = 0
+  afterEach(async function () {
+    const provenUnchanged = verified && mutating(fixture.emu).length === 0 && fixture.emu.journal().length === verifiedRequests
+    verified = false
+    if (!dirty && (this.currentTest?.state !== 'passed' || (!provenUnchanged && (await changed())))) dirty = true
+  })
+
+  return {
+    async expectUnchanged(message?: string) {
+      const prefix = message ? `${message}: ` : ''
+      expect(requestLines(mutating(fixture.emu)), `${prefix}mutating requests`).to.deep.equal([])
+      expect(await checksums(), `${prefix}rows of ${watched().join(', ')}`).to.deep.equal(baseline)
+      verified = true
+      verifiedRequests = fixture.emu.journal().length
+    },
+    invalidate() {
+      dirty = true
+    },
+    async reseedIfChanged() {
+      const again = dirty || (await changed())
+      if (again) await fresh()
+      fixture.emu.clearJournal()
+      return again
+    },
+    get seeded() {
+      if (!isSeeded) throw new Error('useSharedSeed: read `seeded` inside hooks and tests')
       return seeded as T
     },
   }

@@ -1,6 +1,6 @@
 import {execFile, spawn} from 'node:child_process'
-import {existsSync, rmSync} from 'node:fs'
-import {copyFile, mkdir, mkdtemp, rm, symlink, writeFile} from 'node:fs/promises'
+import {existsSync, readdirSync, readFileSync, rmSync, statSync} from 'node:fs'
+import {copyFile, cp, mkdir, mkdtemp, rm, symlink, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -17,7 +17,12 @@ import {fileURLToPath} from 'node:url'
  *   package.json there, symlinks the repo's node_modules, and writes oclif.manifest.json with `oclif manifest`
  *   exactly as a published package has it. That directory is what `heroku plugins:link --no-install` links,
  *   so the CLI runs compiled JavaScript the way users get it: no tsx, no stale repo dist/, no stale manifest.
- * - It is compiled once per process (about 5 s) and removed when the process exits.
+ * - When the repository's own build is current (`npm run build` ran after the last change to src/, package.json
+ *   or tsconfig.json: `npm test` and CI build first), its dist/ and oclif.manifest.json are COPIED into that
+ *   private directory instead of compiling again (a copy, so a rebuild during the run cannot pull it away).
+ *   Otherwise, or with HEROKU_STAGING_TEST_COMPILE=1, `src/` is compiled as described above.
+ * - It is made once per process (a copy: well under a second; a compile: about 5 to 10 s) and removed when the
+ *   process exits.
  * - Linking from the repo root instead would make oclif register tsx (it is in devDependencies and the root
  *   has a tsconfig) and load `src/*.ts`: slower, and it would read whatever oclif.manifest.json the last
  *   build left in the root.
@@ -70,22 +75,62 @@ async function exec(file: string, args: string[], cwd: string): Promise<{code: n
 
 let compiled: Promise<string> | undefined
 
+function newestMtime(file: string): number {
+  const stat = statSync(file)
+  if (!stat.isDirectory()) return stat.mtimeMs
+  let newest = stat.mtimeMs
+  for (const entry of readdirSync(file)) newest = Math.max(newest, newestMtime(path.join(file, entry)))
+  return newest
+}
+
 /**
- * Compiles the plugin into a private directory, once per process, and returns that directory (a plugin
- * root with package.json, dist/, oclif.manifest.json and node_modules).
+ * True when the repository's dist/ and oclif.manifest.json come from a build of the sources as they are now:
+ * both exist, the manifest is of this package.json's version, and neither is older than any file of src/,
+ * package.json or tsconfig.json.
+ */
+export function repositoryBuildIsCurrent(root: string = ROOT): boolean {
+  const manifestFile = path.join(root, 'oclif.manifest.json')
+  const hook = path.join(root, 'dist', 'hooks', 'prerun', 'guard.js')
+  if (!existsSync(manifestFile) || !existsSync(hook)) return false
+  try {
+    const {version} = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {version?: string}
+    const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as {version?: string}
+    if (manifest.version !== version) return false
+    const built = Math.min(statSync(manifestFile).mtimeMs, statSync(hook).mtimeMs)
+    const sources = Math.max(newestMtime(path.join(root, 'src')), newestMtime(path.join(root, 'package.json')), newestMtime(path.join(root, 'tsconfig.json')))
+    return built >= sources
+  } catch {
+    return false
+  }
+}
+
+/**
+ * The plugin in a private directory, once per process: a plugin root with package.json, dist/,
+ * oclif.manifest.json and node_modules. A copy of the repository's build when it is current
+ * (`repositoryBuildIsCurrent`), else compiled from src/ (HEROKU_STAGING_TEST_COMPILE=1 always compiles).
  */
 export async function compilePlugin(): Promise<string> {
   compiled ??= (async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'heroku-staging-plugin-'))
     process.once('exit', () => rmSync(dir, {force: true, recursive: true}))
-    const tsc = await exec(TSC, ['-p', path.join(ROOT, 'tsconfig.json'), '--outDir', path.join(dir, 'dist')], ROOT)
     const hook = path.join(dir, 'dist', 'hooks', 'prerun', 'guard.js')
-    if (!existsSync(hook)) throw new Error(`compiling the plugin produced no ${hook} (tsc exit ${tsc.code}):\n${tsc.output}`)
+    const reuse = process.env.HEROKU_STAGING_TEST_COMPILE !== '1' && repositoryBuildIsCurrent()
+    if (reuse) {
+      await cp(path.join(ROOT, 'dist'), path.join(dir, 'dist'), {recursive: true})
+      await copyFile(path.join(ROOT, 'oclif.manifest.json'), path.join(dir, 'oclif.manifest.json'))
+      if (!existsSync(hook)) throw new Error(`copying the repository's dist/ produced no ${hook}: run \`npm run build\` again`)
+    } else {
+      const tsc = await exec(TSC, ['-p', path.join(ROOT, 'tsconfig.json'), '--outDir', path.join(dir, 'dist')], ROOT)
+      if (!existsSync(hook)) throw new Error(`compiling the plugin produced no ${hook} (tsc exit ${tsc.code}):\n${tsc.output}`)
+    }
+
     await copyFile(path.join(ROOT, 'package.json'), path.join(dir, 'package.json'))
     await symlink(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir')
-    const manifest = await exec(OCLIF, ['manifest'], dir)
-    if (manifest.code !== 0 || !existsSync(path.join(dir, 'oclif.manifest.json'))) {
-      throw new Error(`oclif manifest failed in ${dir}:\n${manifest.output}`)
+    if (!reuse) {
+      const manifest = await exec(OCLIF, ['manifest'], dir)
+      if (manifest.code !== 0 || !existsSync(path.join(dir, 'oclif.manifest.json'))) {
+        throw new Error(`oclif manifest failed in ${dir}:\n${manifest.output}`)
+      }
     }
 
     return dir
