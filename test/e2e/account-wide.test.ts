@@ -14,7 +14,7 @@ import {type RunResult, runCommand} from '../helpers/run.js'
  */
 describe('the audit compares with every production app of the account (issue 27)', function () {
   this.timeout(240_000)
-  const fixture = useEmulator({provisioning: 'realistic'})
+  const fixture = useEmulator({provisioning: 'short'})
   isolateCommandEnv()
   let emu: Emulator
   let billing: Topology
