@@ -89,6 +89,11 @@ export interface StepRun {
 
 export type FailedStepRun = StepRun & {failure: StepFailure}
 
+/** Why a step stopped, in one word or its error's message: `Interrupted`, or what failed. */
+export function stopReason(interrupted: boolean, error: unknown): string {
+  return interrupted ? 'Interrupted' : messageOf(error)
+}
+
 /** The run's signal was aborted before this step started. */
 export class StepInterruptedError extends Error {
   constructor() {
@@ -221,7 +226,7 @@ export class StepsFailedError extends ActionableError {
     const notRun = run.reports.filter(r => r.status === 'not-run')
     const list = (items: StepReport[]) => (items.length > 0 ? items.map(r => r.label).join('; ') : 'nothing')
     super(
-      texts.message ?? `${failure.interrupted ? 'Interrupted' : messageOf(failure.error)} (during: ${failure.step.label}). Done: ${list(done)}. Not run: ${list(notRun)}.`,
+      texts.message ?? `${stopReason(failure.interrupted, failure.error)} (during: ${failure.step.label}). Done: ${list(done)}. Not run: ${list(notRun)}.`,
       texts.fix ?? `Run ${resume} again: the steps already done are skipped.`,
       texts.exit ?? ExitCode.Failed,
     )

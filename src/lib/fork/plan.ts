@@ -4,7 +4,7 @@ import {type Credential, credentialsIn, credentialsMatch, credentialsOf, sameEnd
 import {publicMaterial, regenerate, secretKind} from '../secrets/index.js'
 import {productionSecret} from '../snapshot/secret-values.js'
 import {type AppSnapshot, type AttachmentRef, POSTGRES_SERVICE, serviceOfPlan, TRANSFER_LIMIT_BYTES} from '../snapshot/types.js'
-import type {LedgerEntry} from './ledger.js'
+import {type LedgerEntry, ledgerCreated} from './ledger.js'
 import {ownsAddon} from '../snapshot/query.js'
 import {
   type AddonPlanItem,
@@ -94,11 +94,7 @@ export function checkTarget(production: AppSnapshot, existing: ExistingTarget | 
   }
 
   const entry = context.ledger
-  const ours = entry !== undefined && entry.target === name && entry.sourceId === production.app.id && (
-    entry.appId === undefined
-      ? existing.createdAt !== undefined && Date.parse(existing.createdAt) >= Date.parse(entry.startedAt) - 1000
-      : entry.appId === target.app.id)
-  if (ours) {
+  if (ledgerCreated(entry, name, production.app.id, {createdAt: existing.createdAt, id: target.app.id})) {
     return {kind: 'resume', reason: `${name} was created by an interrupted heroku staging:fork on this machine: marking it and continuing`, setMarker: true}
   }
 

@@ -5,30 +5,21 @@
  * passes the production guard (`GuardedClient`) at run time, whatever the plan says.
  */
 import {apiOf} from '../heroku/api.js'
+import {captureAndWait, guardedApi, ProductionReach, provisionPostgres, type TransferSummary, waitForTransfer} from '../execute/blocks.js'
 import type {AuditFinding} from '../audit/types.js'
 import {ExitCode, type ExitCodeValue} from '../exit-codes.js'
-import {type FailedStepRun, runSteps, type Step, type StepContext, type StepEvent, StepsFailedError} from '../execute/steps.js'
+import {type FailedStepRun, runSteps, type Step, type StepContext, type StepEvent, StepsFailedError, stopReason} from '../execute/steps.js'
 import type {HerokuClient} from '../heroku/client.js'
-import {GuardedClient, ProductionGuard} from '../production/guarded-client.js'
-import {type AddOnAttachment, type DataTransfer, transferName} from '../heroku/types.js'
-import {type PollOptions, WaitAbortedError, waitAddonProvisioned, waitDatabaseAvailable, waitTransfer, waitTransferFinished} from '../heroku/wait.js'
+import {type AddOnAttachment, transferName} from '../heroku/types.js'
+import {type PollOptions, waitTransfer, waitTransferFinished} from '../heroku/wait.js'
 import {currentSecrets} from '../secrets/index.js'
-import {appReaching, hostTableOf} from '../snapshot/identity.js'
 import type {AppSnapshot} from '../snapshot/types.js'
 import {type BackupStep, type ProcessQuantity, REFRESH_FORK_ATTACHMENT, type RefreshPlan, type RefreshStep, type StepKind} from './plan.js'
 import {type PiiColumn, suggestedRules, unhandledPii} from './rules.js'
 import {runSanitize} from './sanitize.js'
 import {readColumns} from './schema.js'
 
-export interface TransferSummary {
-  /** the billing app the transfer is listed under (`heroku pg:backups:info NAME -a APP`) */
-  app: string
-  bytes: number
-  durationMs: number
-  /** `b012`, `c003` */
-  name: string
-  uuid: string
-}
+export type {TransferSummary} from '../execute/blocks.js'
 
 /** A blue-green refresh: the fork that replaced the target, and what became of the old database. */
 export interface ForkSummary {
@@ -156,7 +147,8 @@ export function describeState(state: StagingState): string {
 /** Runs the plan's steps in order; see the module comment for what it may touch. */
 export async function executeRefresh(client: HerokuClient, plan: RefreshPlan, options: ExecuteOptions): Promise<ExecutionResult> {
   const started = Date.now()
-  const writes = apiOf(new GuardedClient(client, new ProductionGuard(options.production, {command: 'staging:refresh', refuseAttachedInBody: true})))
+  const writes = guardedApi(client, options.production, {command: 'staging:refresh', refuseAttachedInBody: true})
+  const reach = new ProductionReach(options.production)
   const reads = apiOf(client)
   const poll: PollOptions = {initialMs: 250, maxMs: 3000, ...options.poll, signal: options.signal}
   const app = plan.staging.name
@@ -170,29 +162,15 @@ export async function executeRefresh(client: HerokuClient, plan: RefreshPlan, op
   }
   let maintenanceSince: number | undefined
 
-  const waitFor = async (billingApp: string, transfer: DataTransfer, context: StepContext, totalBytes?: number): Promise<TransferSummary> => {
-    const name = transferName(transfer)
-    const begun = Date.now()
-    let done: DataTransfer
-    try {
-      done = await waitTransfer(reads, billingApp, transfer, name, {
-        ...poll,
-        onProgress: current => context.progress(name, {done: current.processed_bytes ?? 0, total: current.source_bytes ?? totalBytes}),
-      })
-    } catch (error) {
-      // Ctrl-C: the transfer goes on at Heroku, only the watching stopped.
-      if (error instanceof WaitAbortedError) state.running = {app: billingApp, name, uuid: transfer.uuid}
-      throw error
-    }
-
-    return {app: billingApp, bytes: done.processed_bytes ?? done.source_bytes ?? 0, durationMs: Date.now() - begun, name, uuid: done.uuid}
+  // Ctrl-C: the transfer goes on at Heroku, only the watching stopped.
+  const onAbort = (running: StagingState['running']) => {
+    state.running = running
   }
 
   const backup = async (step: BackupStep, context: StepContext): Promise<TransferSummary> => {
     // --backup-source's capture is the one write to production any command makes, asked for by name.
     const api = step.kind === 'backup-source' ? reads : writes
-    const transfer = await api.captureBackup(step.addonId)
-    return waitFor(step.billingApp, transfer, context)
+    return captureAndWait(api, step, context, {onAbort, poll})
   }
 
   const run = async (step: RefreshStep, context: StepContext): Promise<void> => {
@@ -236,8 +214,8 @@ export async function executeRefresh(client: HerokuClient, plan: RefreshPlan, op
         const runSql = options.runSql ?? runSanitize
         // A direct connection bypasses the API guard: check the database's identity itself.
         const url = databaseUrl(step)
-        const reached = appReaching(options.production, url, hostTableOf(options.production))
-        if (reached) throw new Error(`Refused to run the sanitize SQL: its database is one of ${reached.app.name}'s (production). staging:refresh never writes production.`)
+        const reached = reach.of(url)
+        if (reached) throw new Error(`Refused to run the sanitize SQL: its database is one of ${reached.app.app.name}'s (production). staging:refresh never writes production.`)
         const begun = Date.now()
         await runSql(url, step.sql, options.pseudonymKey)
         result.sanitize = {durationMs: Date.now() - begun, file: step.file}
@@ -262,7 +240,7 @@ export async function executeRefresh(client: HerokuClient, plan: RefreshPlan, op
       case 'transfer': {
         const transfer = await writes.createTransfer(step.targetAddonId, {from_name: step.fromName, from_url: step.fromUrl, to_name: step.toName, to_url: step.toUrl})
         state.copyStarted = true
-        result.transfer = await waitFor(step.billingApp, transfer, context, step.totalBytes)
+        result.transfer = await waitForTransfer(reads, step.billingApp, transfer, context, {onAbort, poll, totalBytes: step.totalBytes})
         break
       }
 
@@ -308,20 +286,22 @@ export async function executeRefresh(client: HerokuClient, plan: RefreshPlan, op
     const taken = (await attachments()).find(a => a.name !== undefined && names.includes(a.name))
     if (taken) throw new ForkLeftOver(taken.addon.name ?? taken.addon.id ?? '?', app, taken.name ?? step.attachment)
     const began = Date.now()
-    const created = await writes.createAddon(step.app, {attachment: {name: step.attachment}, config: {fork: step.sourceAddonId}, plan: {name: step.plan}})
-    state.fork = {addonId: created.id, addonName: created.name, promoted: false}
-    const wait = {...poll, quick: {forMs: 30_000, maxMs: 1000}}
     // The fork is not ready yet: the add-on's state, then the Data API's wait status (pg:wait's `message`).
-    const say = (message: string) => context.progress(`${created.name}: ${message}`)
-    await waitAddonProvisioned(writes, step.app, created, {...wait, onState: say})
-    await waitDatabaseAvailable(writes, created, {...wait, onStatus: say})
+    const created = await provisionPostgres(writes, step.app, {attachment: {name: step.attachment}, config: {fork: step.sourceAddonId}, plan: {name: step.plan}}, {
+      created: addon => {
+        state.fork = {addonId: addon.id, addonName: addon.name, promoted: false}
+      },
+      poll: {...poll, quick: {forMs: 30_000, maxMs: 1000}},
+      progress: message => context.progress(message),
+    })
+    if (!state.fork) throw new Error('The fork was not recorded.')
 
     const config = await writes.configVars(step.app)
     currentSecrets().registerConfig(config)
     const url = config[`${step.attachment}_URL`]
     if (!url) throw new Error(`${created.name} is ready but ${step.app} has no ${step.attachment}_URL.`)
-    const reached = appReaching(options.production, url, hostTableOf(options.production))
-    if (reached) throw new Error(`The new database reaches one of ${reached.app.name}'s databases (production): stopping before anything is written to it.`)
+    const reached = reach.of(url)
+    if (reached) throw new Error(`The new database reaches one of ${reached.app.app.name}'s databases (production): stopping before anything is written to it.`)
     state.fork.url = url
     const old = plan.steps.find((s): s is Extract<RefreshStep, {kind: 'promote'}> => s.kind === 'promote')
     result.fork = {addon: created.name, addonId: created.id, oldAddon: old?.oldAddonName ?? '?', oldDestroyed: false, plan: step.plan, promoted: false, waitMs: Date.now() - began}
@@ -426,7 +406,7 @@ export async function executeRefresh(client: HerokuClient, plan: RefreshPlan, op
 /** Turns a failure or an interruption into a RefreshStepError; the runner has undone what was safe to undo. */
 function stopped(plan: RefreshPlan, state: StagingState, step: RefreshStep, run: FailedStepRun, rerun: string): RefreshStepError {
   const {error, interrupted} = run.failure
-  const reason = interrupted ? 'Interrupted' : (error as Error).message
+  const reason = stopReason(interrupted, error)
   const target = plan.target.attachment ?? plan.target.addon?.name ?? 'DATABASE'
   if (plan.method === 'fork') return blueGreenStopped(plan, state, step, run, rerun)
   const stop = (texts: {exit?: ExitCodeValue; fix: string; message: string}) => new RefreshStepError(run, rerun, step.kind, state, texts)
@@ -529,7 +509,7 @@ function purgeText(state: StagingState, target: string): string {
  */
 function blueGreenStopped(plan: RefreshPlan, state: StagingState, step: RefreshStep, run: FailedStepRun, rerun: string): RefreshStepError {
   const {error, interrupted} = run.failure
-  const reason = interrupted ? 'Interrupted' : (error as Error).message
+  const reason = stopReason(interrupted, error)
   const {app} = state
   const target = plan.target.attachment ?? 'DATABASE'
   const old = plan.target.addon?.name ?? target
