@@ -4,7 +4,7 @@ import {FORK_DESCRIPTION, FORK_EXAMPLES} from '../../lib/command/fork-help.js'
 import {StagingCommand} from '../../lib/command/base.js'
 import {ExitCode} from '../../lib/exit-codes.js'
 import {renderEvent, renderPlan, renderResult} from '../../lib/fork/render.js'
-import {criticalFork, forkExitCode, runFork} from '../../lib/fork/run.js'
+import {criticalLines, forkExitCode, runFork} from '../../lib/fork/run.js'
 import type {ForkResult} from '../../lib/fork/types.js'
 
 export default class Fork extends StagingCommand {
@@ -44,7 +44,8 @@ export default class Fork extends StagingCommand {
     })
     this.log(result.dryRun ? '\nDry run: nothing was changed.' : renderResult(result).join('\n'))
     const code = forkExitCode(result)
-    if (code !== ExitCode.Ok && !this.jsonEnabled()) throw criticalFork(result, flags)
+    // Like audit and refresh: the report says what remains and its fix, then the command exits with its code.
+    if (code !== ExitCode.Ok && !this.jsonEnabled()) this.log(criticalLines(result, flags).join('\n'))
     if (code !== ExitCode.Ok) this.exitAfterResult(code)
     return result
   }

@@ -28,6 +28,18 @@ export interface StepReport {
   status: StepStatus
 }
 
+/** A step of a flow that declares no undo (fork, fix): its status is never `undone`. */
+export type ForwardStepStatus = Exclude<StepStatus, 'undone'>
+
+/** The report of a step of a flow that declares no undo. */
+export interface ForwardStepReport {
+  detail?: string
+  id: string
+  label: string
+  ms?: number
+  status: ForwardStepStatus
+}
+
 export type StepBytes = {done: number; total?: number}
 
 /** The one event every executor emits; flow-specific news goes in `progress`. */
@@ -199,7 +211,7 @@ export async function runSteps(steps: readonly Step[], options: RunOptions = {})
 }
 
 /** The reports of steps that declare no undo: none can be `undone`. */
-export function forwardReports(run: StepRun): Array<StepReport & {status: Exclude<StepStatus, 'undone'>}> {
+export function forwardReports(run: StepRun): ForwardStepReport[] {
   return run.reports.map(report => {
     if (report.status === 'undone') throw new Error(`Step ${report.id} was undone, and its flow declares no undo.`)
     return {...report, status: report.status}

@@ -8,10 +8,10 @@ import {isPostgresUrl} from '../snapshot/identity.js'
 import {currentSecrets} from '../secrets/index.js'
 import {type AppSnapshot, POSTGRES_SERVICE} from '../snapshot/types.js'
 import {guardedApi, ProductionReach, waitProvisioned} from '../execute/blocks.js'
-import {forwardReports, runSteps, type Step, type StepContext, type StepEvent, type StepOutcome, StepsFailedError, type FailedStepRun} from '../execute/steps.js'
+import {type ForwardStepReport, forwardReports, runSteps, type Step, type StepContext, type StepEvent, type StepOutcome, StepsFailedError, type FailedStepRun} from '../execute/steps.js'
 import {type ForkLedger, ledgerCreated} from './ledger.js'
 import {desiredConfig} from './plan.js'
-import {type AddonPlanItem, FORK_MARKER, FORK_STAGE, type ForkPlan, type FormationPlanItem, type StepReport} from './types.js'
+import {type AddonPlanItem, FORK_MARKER, FORK_STAGE, type ForkPlan, type FormationPlanItem} from './types.js'
 
 /**
  * The fork's executor: idempotent steps run through the guarded client. Each step first reads
@@ -50,7 +50,7 @@ export interface ExecuteResult {
   app?: {id: string; name: string; webUrl?: string}
   /** true when this run created the app */
   created: boolean
-  steps: StepReport[]
+  steps: ForwardStepReport[]
 }
 
 /** A step failed: the reports say what was done, and the same command resumes. */
@@ -610,7 +610,7 @@ export async function executeFork(options: ExecuteOptions): Promise<ExecuteResul
  * The fork's last step, after its audit: scales to the plan's formation when `verified` (no critical
  * finding), and keeps every process type at 0 otherwise. Idempotent; throws ForkFailedError.
  */
-export async function scaleFork(options: ExecuteOptions, verified: boolean): Promise<StepReport> {
+export async function scaleFork(options: ExecuteOptions, verified: boolean): Promise<ForwardStepReport> {
   const fork = new Fork(options)
   const label = verified ? 'Scale to the requested formation (the audit passed)' : 'Dynos stay at 0 (the audit has a critical finding)'
   const run = await runSteps([{apply: async () => {

@@ -95,7 +95,7 @@ export async function runRefresh(client: HerokuClient, request: RefreshRequest, 
   const warn = hooks.warn ?? (() => {})
   const rules = request.rules ? await readRulesFile(request.rules) : undefined
   const sanitize = sanitizeSql(rules && request.rules ? {file: request.rules, sql: rules.sql} : undefined, request.sanitize ? await readSanitizeFile(request.sanitize) : undefined)
-  const protectedApps = await loadProtected(request.configDir, ExitCode.Refused)
+  const protectedApps = await loadProtected(request.configDir)
   const inputs = await loadRefreshInputs(client, {app: request.app, from: request.from, protectedApps: protectedApps.entries})
   const outcome = planRefresh({
     from: request.from,
@@ -118,7 +118,8 @@ export async function runRefresh(client: HerokuClient, request: RefreshRequest, 
   for (const warning of inputs.warnings) warn(warning)
 
   if (outcome.kind === 'unresolved') throw new ActionableError(outcome.message, outcome.fix, ExitCode.Usage)
-  if (outcome.kind === 'unsupported') throw new ActionableError(outcome.message, outcome.fix, ExitCode.Refused)
+  // A --data method the source cannot take is fixed with a flag (exit 2, as staging:fork); what PGBackups cannot do is refused.
+  if (outcome.kind === 'unsupported') throw new ActionableError(outcome.message, outcome.fix, outcome.flag ? ExitCode.Usage : ExitCode.Refused)
   if (outcome.kind === 'refused') {
     const {fix, message} = refusalText(outcome, outcome.refusals)
     throw new ActionableError(message, fix, ExitCode.Refused)
