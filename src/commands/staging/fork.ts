@@ -3,7 +3,8 @@ import {Flags} from '@oclif/core'
 import {FORK_DESCRIPTION, FORK_EXAMPLES} from '../../lib/command/fork-help.js'
 import {StagingCommand} from '../../lib/command/base.js'
 import {ExitCode} from '../../lib/exit-codes.js'
-import {renderEvent, renderPlan, renderResult} from '../../lib/fork/render.js'
+import {stepProgress} from '../../lib/execute/progress.js'
+import {renderPlan, renderResult} from '../../lib/fork/render.js'
 import {criticalLines, forkExitCode, runFork} from '../../lib/fork/run.js'
 import type {ForkResult} from '../../lib/fork/types.js'
 
@@ -36,8 +37,12 @@ export default class Fork extends StagingCommand {
 
   async run(): Promise<ForkResult> {
     const {flags} = await this.parse(Fork)
+    const progress = stepProgress()
     const result = await runFork(this.client, {configDir: this.config.configDir, dataDir: this.config.dataDir, flags}, {
-      onEvent: event => this.logToStderr(renderEvent(event)),
+      onEvent: event => {
+        const line = progress(event)
+        if (line !== undefined) this.logToStderr(line)
+      },
       planned: plan => this.log(renderPlan(plan).join('\n')),
       progress: line => this.logToStderr(line),
       warn: message => this.warn(message),

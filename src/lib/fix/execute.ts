@@ -231,12 +231,6 @@ const RECORD_STEP = 'record'
 const BACKUP_STEP = 'backup:'
 const CHANGE_STEP = 'change:'
 
-/** The step ids `--fix` runs, for its renderer: the record, each backup (by add-on name), each change (1-based). */
-export const FIX_STEPS = {
-  backupOf: (id: string): string | undefined => (id.startsWith(BACKUP_STEP) ? id.slice(BACKUP_STEP.length) : undefined),
-  record: RECORD_STEP,
-} as const
-
 /** Runs the plan. Throws FixStepError (with what was done) when a step fails or Ctrl-C stops it. */
 export async function executeFix(options: ExecuteFixOptions): Promise<FixExecution> {
   const started = Date.now()

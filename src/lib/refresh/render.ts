@@ -5,7 +5,6 @@
 import type {Finding} from '../audit/types.js'
 import {formatAge, formatBytes, formatDuration} from '../render/format.js'
 import type {Refusal} from '../target/classify.js'
-import type {StepEvent} from '../execute/steps.js'
 import type {TransferSummary} from './execute.js'
 import type {Verification} from './load.js'
 import type {DatabaseSide, RefreshPlan, RefreshStep} from './plan.js'
@@ -142,21 +141,6 @@ export function formationWarning(app: string, formation: Verification['formation
   const now = formation.after.map(p => `${p.type}=${p.quantity}`).join(' ') || 'none'
   const before = formation.before.map(p => `${p.type}=${p.quantity}`).join(' ') || 'none'
   return `${app}'s background dynos are ${now}, not ${before} as before: check heroku ps -a ${app}.`
-}
-
-/** The progress of the steps (stderr): each step as it starts, and the bytes moved at most once a second. */
-export function progressLines(now: () => number = Date.now): (event: StepEvent) => string | undefined {
-  let last = 0
-  return event => {
-    if (event.kind === 'start') return `→ ${event.step}`
-    // A transfer's bytes (the fork's wait status shows in the command's spinner instead).
-    if (event.kind !== 'progress' || !event.bytes) return undefined
-    const time = now()
-    if (time - last < 1000) return undefined
-    last = time
-    const total = event.bytes.total === undefined ? '' : ` / ${formatBytes(event.bytes.total)}`
-    return `  ${event.message}: ${formatBytes(event.bytes.done)}${total}`
-  }
 }
 
 /** What the refresh did (stdout), ending with the audit of staging again. */

@@ -15,13 +15,13 @@ describe('fork: the staging database stays in production\'s tier', function () {
   it('shrinks a Common Runtime production to the smallest Common Runtime plan holding its data', function () {
     expect(chooseDatabasePlan('heroku-postgresql:standard-0', 5 * GB, OFFERED)).to.deep.equal({
       plan: 'heroku-postgresql:essential-1',
-      reason: 'smallest plan holding production\'s 5.0 GB (production: standard-0)',
+      reason: 'smallest plan holding production\'s 5.4 GB (production: standard-0)',
     })
   })
 
   it('keeps a Shield production on Shield: the smallest Shield plan holding its data, never essential', function () {
     const choice = chooseDatabasePlan('heroku-postgresql:shield-2', 100 * GB, OFFERED)
-    expect(choice).to.deep.equal({plan: 'heroku-postgresql:shield-2', reason: 'smallest Shield plan holding production\'s 100.0 GB (production: shield-2)'})
+    expect(choice).to.deep.equal({plan: 'heroku-postgresql:shield-2', reason: 'smallest Shield plan holding production\'s 107.4 GB (production: shield-2)'})
     expect(chooseDatabasePlan('heroku-postgresql:shield-2', 1 * GB, OFFERED).plan).to.equal('heroku-postgresql:shield-0')
   })
 
@@ -39,6 +39,6 @@ describe('fork: the staging database stays in production\'s tier', function () {
   })
 
   it('keeps production\'s plan when no plan of its tier holds the data', function () {
-    expect(chooseDatabasePlan('heroku-postgresql:shield-2', 1000 * GB, OFFERED)).to.deep.equal({plan: 'heroku-postgresql:shield-2', reason: 'production\'s plan (no Shield plan known to hold 1000.0 GB)'})
+    expect(chooseDatabasePlan('heroku-postgresql:shield-2', 1000 * GB, OFFERED)).to.deep.equal({plan: 'heroku-postgresql:shield-2', reason: 'production\'s plan (no Shield plan known to hold 1.1 TB)'})
   })
 })

@@ -30,7 +30,7 @@ describe('fork plan', function () {
       const plan = planFork(production(), options(), catalogue())
       const pg = item(plan, ADDONS.pg.name)
       expect(pg).to.include({action: 'provision', copyData: true, plan: 'heroku-postgresql:essential-1', priceCents: 900, version: '16'})
-      expect(pg.reason).to.contain('smallest plan holding production\'s 5.0 GB')
+      expect(pg.reason).to.contain('smallest plan holding production\'s 5.4 GB')
       expect(pg.attachments).to.deep.equal(['DATABASE', 'HEROKU_POSTGRESQL_ROSE'])
     })
 
@@ -159,7 +159,7 @@ describe('fork plan', function () {
     it('copies by default under the 10 GB transfer limit (silent: no fork, no warning)', function () {
       const plan = planFork(withSize(5 * GB), options(), catalogue())
       const pg = item(plan, ADDONS.pg.name)
-      expect(pg.data).to.deep.equal({method: 'copy', reason: 'a transfer: 5.0 GB is under the 10 GB transfer limit'})
+      expect(pg.data).to.deep.equal({method: 'copy', reason: 'a transfer: 5.4 GB is under the 10 GB transfer limit'})
       expect(pg.copyData).to.equal(true)
       expect(plan.problems).to.deep.equal([])
       expect(plan.warnings.join(' ')).not.to.contain('transfer limit')
