@@ -36,10 +36,14 @@ export class ProductionReach {
   private readonly apps: readonly AppSnapshot[]
   private readonly hosts: HostTable | undefined
 
-  constructor(production: readonly AppSnapshot[], exceptAppId?: string) {
+  /**
+   * `except`: the app being changed (never its own production); `alsoResolved`: other snapshots
+   * whose resolved hosts join the table (the app being checked, when its load resolved them).
+   */
+  constructor(production: readonly AppSnapshot[], options: {alsoResolved?: readonly AppSnapshot[]; except?: string} = {}) {
     const unique = new Map(production.map(snapshot => [snapshot.app.id, snapshot]))
-    this.apps = [...unique.values()].filter(snapshot => snapshot.app.id !== exceptAppId)
-    this.hosts = hostTableOf(production)
+    this.apps = [...unique.values()].filter(snapshot => snapshot.app.id !== options.except)
+    this.hosts = hostTableOf([...(options.alsoResolved ?? []), ...production])
   }
 
   /** The first production credential `value` (a whole value, or one split credential) reaches, if any. */

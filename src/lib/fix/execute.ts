@@ -49,7 +49,7 @@ class Repair {
 
   constructor(private readonly options: ExecuteFixOptions) {
     this.api = guardedApi(options.client, options.production, {command: 'staging:audit --fix', refuseAttachedInBody: true})
-    this.production = new ProductionReach(options.production, options.plan.app.id)
+    this.production = new ProductionReach(options.production, {except: options.plan.app.id})
   }
 
   private get app(): string {

@@ -13,6 +13,7 @@ import {executeRefresh} from './execute.js'
 import {loadPseudonymKey} from './key.js'
 import {loadLatestBackup, loadRefreshInputs, readSanitizeFile, verifyRefresh} from './load.js'
 import {planRefresh, type RefreshOptions, type RefreshPlan, TRANSFER_LIMIT_BYTES} from './plan.js'
+import {formatBytes} from '../render/format.js'
 import {formationWarning, refusalText} from './render.js'
 import {type PiiColumn, type Rules, suggestedRules, unhandledPii} from './rules.js'
 import {readColumns, readRulesFile} from './schema.js'
@@ -127,7 +128,7 @@ export async function runRefresh(client: HerokuClient, request: RefreshRequest, 
 
   const {plan} = outcome
   if (plan.method === 'copy' && (plan.source.numBytes ?? 0) > TRANSFER_LIMIT_BYTES) {
-    const size = `${((plan.source.numBytes ?? 0) / 1000 ** 3).toFixed(1)} GB`
+    const size = formatBytes(plan.source.numBytes ?? 0)
     const warning = `${plan.source.addon?.name ?? 'The source'} holds ${size}: Heroku documents pg:copy and transfers for databases under 10 GB; a copy this size may take hours or fail, and a Heroku Postgres fork is the supported way (--data fork, when the source is not Essential).`
     warn(warning)
     inputs.warnings.push(warning)

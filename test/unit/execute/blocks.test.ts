@@ -75,7 +75,15 @@ describe('ProductionReach: the one run-time "does this reach production?" check'
 
   it('never counts the app being changed as its own production', function () {
     const other = otherProduction(SPLIT)
-    expect(new ProductionReach([other], OTHER_ID).of(`postgres://fresh:pw@${OTHER_HOST}/dbill01`)).to.equal(undefined)
+    expect(new ProductionReach([other], {except: OTHER_ID}).of(`postgres://fresh:pw@${OTHER_HOST}/dbill01`)).to.equal(undefined)
     expect(new ProductionReach([other]).of(`postgres://fresh:pw@${OTHER_HOST}/dbill01`)?.app.app.id).to.equal(OTHER_ID)
+  })
+
+  it('counts a host the checked app\'s own load resolved to a production address (alsoResolved), and only then', function () {
+    const from: AppSnapshot = {...productionSnapshot(), hosts: {[PROD_DB_HOST]: ['52.1.2.3']}}
+    const fork: AppSnapshot = {...productionSnapshot(), app: {...productionSnapshot().app, id: OTHER_ID, name: 'acme-fork'}, hosts: {'fork-db.example.com': ['52.1.2.3']}}
+    const url = 'postgres://f:pw@fork-db.example.com:5432/dprod01'
+    expect(new ProductionReach([from], {alsoResolved: [fork]}).of(url)?.vars).to.deep.equal(['DATABASE_URL'])
+    expect(new ProductionReach([from]).of(url)).to.equal(undefined)
   })
 })
