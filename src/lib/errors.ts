@@ -1,4 +1,4 @@
-import type {ExitCodeValue} from './exit-codes.js'
+import {ExitCode, type ExitCodeValue} from './exit-codes.js'
 
 /**
  * A failure the library detected and the user can act on: one line (or a few), the fix naming the
@@ -10,5 +10,13 @@ export class ActionableError extends Error {
   constructor(message: string, readonly fix: string, readonly exit: ExitCodeValue) {
     super(message)
     this.name = 'ActionableError'
+  }
+}
+
+/** Something the user fixes on the command line (a flag missing, malformed or in conflict): exit 2. */
+export class UsageError extends ActionableError {
+  constructor(message: string, fix: string) {
+    super(message, fix, ExitCode.Usage)
+    this.name = 'UsageError'
   }
 }

@@ -97,7 +97,7 @@ describe('staging:fork copies no secret and starts no dyno before its audit pass
     const emu = fixture.emu
     const failed = await fork(emu, ['--set', `REDIS_URL=${SECRETS.REDIS_URL}`])
     expect(failed.error?.oclif?.exit, failed.stdout).to.equal(1)
-    expect(failed.error?.message).to.contain(`The fork ${FORK} has`).and.contain('its dynos stay at 0')
+    expect(failed.stdout).to.contain(`The fork ${FORK} has`).and.contain('its dynos stay at 0')
     expect(failed.stdout).to.match(/critical\s+\w+: .*REDIS_URL/)
     expect(await formation(emu)).to.deep.include({sum: 0})
     expect((await formation(emu)).types).to.deep.equal(['web=0', 'worker=0'])

@@ -279,7 +279,7 @@ describe('staging:fork against the emulator', function () {
     it('exits 1 when the audit finds a critical finding (secrets copied on purpose), naming each', async function () {
       const run = await fork(emu, ['--from', topology.production.app, '--copy-config', 'SECRET_KEY_BASE', '--copy-config', 'STRIPE_API_KEY'])
       expect(run.error?.oclif?.exit).to.equal(1)
-      expect(run.error?.message).to.contain(`The fork ${FORK} has 2 critical findings: its dynos stay at 0.`)
+      expect(run.stdout).to.contain(`The fork ${FORK} has 2 critical findings: its dynos stay at 0.`)
       expect(run.stdout).to.match(/critical\s+SHARED_SECRET: SECRET_KEY_BASE/)
       expect(run.stdout).to.match(/critical\s+SHARED_SECRET: STRIPE_API_KEY/)
       expect(run.stdout).to.contain(`DATABASE_URL of ${FORK} belongs to`)

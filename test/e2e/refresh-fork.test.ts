@@ -113,7 +113,7 @@ describe('staging:refresh --data fork (blue-green) against the emulator', functi
     expect(productionWrites(emu, topology, productionId)).to.deep.equal([])
   })
 
-  it('refuses to fork an Essential production database, with the fix (exit 4), changing nothing', async function () {
+  it('refuses to fork an Essential production database, with the fix (exit 2, as staging:fork), changing nothing', async function () {
     await emu.seed({
       addons: [
         {app: 'tiny-production', as: 'DATABASE', name: 'tiny-production-db', plan: 'heroku-postgresql:essential-1'},
@@ -124,7 +124,7 @@ describe('staging:refresh --data fork (blue-green) against the emulator', functi
     })
     emu.clearJournal()
     const run = await refresh(emu, ['-a', 'tiny-staging', '--data', 'fork', '--confirm', 'tiny-staging'])
-    expect(run.error?.oclif?.exit).to.equal(4)
+    expect(run.error?.oclif?.exit).to.equal(2)
     expect(run.error?.message).to.contain('Essential databases cannot be forked')
     expect(run.error?.message).to.contain('--data copy')
     expect(mutating(emu)).to.deep.equal([])

@@ -3,8 +3,9 @@ import {Flags} from '@oclif/core'
 import {FORK_DESCRIPTION, FORK_EXAMPLES} from '../../lib/command/fork-help.js'
 import {StagingCommand} from '../../lib/command/base.js'
 import {ExitCode} from '../../lib/exit-codes.js'
-import {renderEvent, renderPlan, renderResult} from '../../lib/fork/render.js'
-import {criticalFork, forkExitCode, runFork} from '../../lib/fork/run.js'
+import {stepProgress} from '../../lib/execute/progress.js'
+import {renderPlan, renderResult} from '../../lib/fork/render.js'
+import {criticalLines, forkExitCode, runFork} from '../../lib/fork/run.js'
 import type {ForkResult} from '../../lib/fork/types.js'
 
 export default class Fork extends StagingCommand {
@@ -36,15 +37,20 @@ export default class Fork extends StagingCommand {
 
   async run(): Promise<ForkResult> {
     const {flags} = await this.parse(Fork)
+    const progress = stepProgress()
     const result = await runFork(this.client, {configDir: this.config.configDir, dataDir: this.config.dataDir, flags}, {
-      onEvent: event => this.logToStderr(renderEvent(event)),
+      onEvent: event => {
+        const line = progress(event)
+        if (line !== undefined) this.logToStderr(line)
+      },
       planned: plan => this.log(renderPlan(plan).join('\n')),
       progress: line => this.logToStderr(line),
       warn: message => this.warn(message),
     })
     this.log(result.dryRun ? '\nDry run: nothing was changed.' : renderResult(result).join('\n'))
     const code = forkExitCode(result)
-    if (code !== ExitCode.Ok && !this.jsonEnabled()) throw criticalFork(result, flags)
+    // Like audit and refresh: the report says what remains and its fix, then the command exits with its code.
+    if (code !== ExitCode.Ok && !this.jsonEnabled()) this.log(criticalLines(result, flags).join('\n'))
     if (code !== ExitCode.Ok) this.exitAfterResult(code)
     return result
   }

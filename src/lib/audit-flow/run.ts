@@ -1,4 +1,4 @@
-import {ActionableError} from '../errors.js'
+import {ActionableError, UsageError} from '../errors.js'
 import {ExitCode, type ExitCodeValue} from '../exit-codes.js'
 import {apiOf, HerokuApi} from '../heroku/api.js'
 import {type HerokuClient, isNotFound, mapBounded} from '../heroku/client.js'
@@ -30,17 +30,9 @@ export interface AuditRequest {
   protectedApps?: readonly string[]
 }
 
-/** A problem the user can fix by changing the command line: one line, then the fix. Exit code 2 or 3. */
-export class AuditUsageError extends ActionableError {
-  constructor(message: string, fix: string, exit: ExitCodeValue = ExitCode.Usage) {
-    super(message, fix, exit)
-    this.name = 'AuditUsageError'
-  }
-}
-
-/** Apps marked production with staging:protect (names and ids); an unreadable list stops the audit (exit 2). */
+/** Apps marked production with staging:protect (names and ids); an unreadable list stops the audit (exit 4). */
 export async function auditProtectedApps(configDir: string): Promise<string[]> {
-  return (await loadProtected(configDir, ExitCode.Usage)).keys
+  return (await loadProtected(configDir)).keys
 }
 
 /** What the audit loads per app: everything the rules read. */
@@ -78,7 +70,7 @@ async function namingApps<T>(names: readonly string[], load: () => Promise<T>): 
     if (isNotFound(error)) {
       const missing = HerokuApi.missingApp(error, names)
       if (missing) {
-        throw new AuditUsageError(`Couldn't find app ${missing}, or you have no access to it.`, 'Check the name with heroku apps --all, then pass it with -a APP or --production APP.', ExitCode.Api)
+        throw new ActionableError(`Couldn't find app ${missing}, or you have no access to it.`, 'Check the name with heroku apps --all, then pass it with -a APP or --production APP.', ExitCode.Api)
       }
     }
 
@@ -180,7 +172,7 @@ async function auditApp(client: HerokuClient, app: string, given: readonly strin
   // In no pipeline with a production stage (e.g. just forked): every production app of the account,
   // the related one(s) named by drift and NO_PIPELINE, with their databases (the third round trip).
   if (elsewhere.length === 0) {
-    throw new AuditUsageError(
+    throw new UsageError(
       `Cannot tell which app is production for ${staging.app.name}: it is in no pipeline with a production stage, and no app of the account is at stage production or protected.`,
       'Name it with --production PRODUCTION_APP (repeatable).',
     )
@@ -253,7 +245,7 @@ async function auditPipeline(client: HerokuClient, name: string, given: readonly
     coupled = await loadPipelineCouplings(client, name)
   } catch (error) {
     if (isNotFound(error)) {
-      throw new AuditUsageError(`Couldn't find pipeline ${name}, or you have no access to it.`, 'Check the name with heroku pipelines, then pass it with --pipeline NAME.', ExitCode.Api)
+      throw new ActionableError(`Couldn't find pipeline ${name}, or you have no access to it.`, 'Check the name with heroku pipelines, then pass it with --pipeline NAME.', ExitCode.Api)
     }
 
     throw error
@@ -261,7 +253,7 @@ async function auditPipeline(client: HerokuClient, name: string, given: readonly
 
   const productionIds = coupled.apps.filter(app => app.stage === 'production').map(app => app.id)
   if (given.length === 0 && productionIds.length === 0) {
-    throw new AuditUsageError(`Pipeline ${coupled.pipeline.name} has no app at stage production.`, 'Name production with --production PRODUCTION_APP (repeatable).')
+    throw new UsageError(`Pipeline ${coupled.pipeline.name} has no app at stage production.`, 'Name production with --production PRODUCTION_APP (repeatable).')
   }
 
   // The review and test stages (review apps, the config vars every review app and CI run gets) load beside the apps.
@@ -277,7 +269,7 @@ async function auditPipeline(client: HerokuClient, name: string, given: readonly
   const productionSet = new Set(production.map(snapshot => snapshot.app.id))
   const audited = uniqueById(loaded.ofAll([...candidates, ...uncoupled])).filter(snapshot => !productionSet.has(snapshot.app.id))
   if (audited.length === 0 && stages.stages.length === 0) {
-    throw new AuditUsageError(`Pipeline ${coupled.pipeline.name} has no app outside production to audit.`, `Add one with heroku pipelines:add ${coupled.pipeline.name} --stage staging -a STAGING_APP.`)
+    throw new UsageError(`Pipeline ${coupled.pipeline.name} has no app outside production to audit.`, `Add one with heroku pipelines:add ${coupled.pipeline.name} --stage staging -a STAGING_APP.`)
   }
 
   const stageFindings = stages.stages.flatMap(stage => auditStageConfig(stage, production, audited))
@@ -298,7 +290,7 @@ async function auditPipeline(client: HerokuClient, name: string, given: readonly
 export async function auditApps(client: HerokuClient, request: AuditRequest, load: LoadOptions = AUDIT_LOAD): Promise<AuditRun> {
   const protectedApps = request.protectedApps ?? []
   if (request.pipeline) return auditPipeline(client, request.pipeline, request.production, protectedApps, load)
-  if (!request.app) throw new AuditUsageError('No app to audit.', 'Pass the staging app with -a STAGING_APP, or a whole pipeline with --pipeline NAME.')
+  if (!request.app) throw new UsageError('No app to audit.', 'Pass the staging app with -a STAGING_APP, or a whole pipeline with --pipeline NAME.')
   return auditApp(client, request.app, request.production, protectedApps, load)
 }
 
@@ -310,8 +302,8 @@ export async function runAudit(client: HerokuClient, request: AuditRequest): Pro
 /** Flags that cannot go together, refused before any request (exit 2). */
 export function checkAuditFlags(flags: {fix?: boolean; format?: string}, json: boolean): void {
   // Checked here, not with oclif's `exclusive`: --json is a global flag, and `exclusive` garbles the usage line.
-  if (flags.format === 'github' && json) throw new AuditUsageError('--format github and --json both choose what is printed.', 'Pass one: --format github for annotations, --json for the result.')
-  if (flags.format === 'github' && flags.fix) throw new AuditUsageError('--format github prints an audit, and --fix repairs.', 'Audit with --format github, or repair with --fix (without --format).')
+  if (flags.format === 'github' && json) throw new UsageError('--format github and --json both choose what is printed.', 'Pass one: --format github for annotations, --json for the result.')
+  if (flags.format === 'github' && flags.fix) throw new UsageError('--format github prints an audit, and --fix repairs.', 'Audit with --format github, or repair with --fix (without --format).')
 }
 
 /** The audit's result → its exit code: 1 while a critical finding remains. */

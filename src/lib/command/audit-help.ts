@@ -23,9 +23,11 @@ export const AUDIT_DESCRIPTION = [
   '',
   DEBUG_HELP,
   '',
+  'Exit codes mean the same in every staging command: an unreadable protected-apps list (staging:protect) is refused with 4, as in staging:fork and staging:refresh (the audit exited 2 before).',
+  '',
   exitCodeHelp([ExitCode.Ok, ExitCode.Critical, ExitCode.Usage, ExitCode.Api, ExitCode.Refused, ExitCode.Failed, ExitCode.Unexpected]),
   '',
-  '4 and 5 come only with --fix; with --fix, 0 and 1 say whether a critical finding remains after the repair.',
+  '5 comes only with --fix, and 4 only with --fix or an unreadable protected-apps list; with --fix, 0 and 1 say whether a critical finding remains after the repair.',
 ].join('\n')
 
 /** staging:audit's examples, one per way it is run. */

@@ -15,6 +15,8 @@ export const FORK_DESCRIPTION = [
   '',
   DEBUG_HELP,
   '',
+  'Exit codes mean the same in every staging command: when the fork\'s audit has a critical finding, the report ends with what remains and its fix, then the command exits 1, as staging:audit and staging:refresh do (it ended with an error message before); an unreadable protected-apps list is refused with 4.',
+  '',
   exitCodeHelp([ExitCode.Ok, ExitCode.Critical, ExitCode.Usage, ExitCode.Api, ExitCode.Refused, ExitCode.Failed, ExitCode.Unexpected]),
 ].join('\n')
 

@@ -18,6 +18,8 @@ export const REFRESH_DESCRIPTION = [
   '',
   DEBUG_HELP,
   '',
+  'Exit codes mean the same in every staging command: --data fork of a database that cannot be forked (Essential) is a usage error, 2, as in staging:fork (it exited 4 before); an unreadable protected-apps list is refused with 4.',
+  '',
   exitCodeHelp([ExitCode.Ok, ExitCode.Critical, ExitCode.Usage, ExitCode.Api, ExitCode.Refused, ExitCode.Failed, ExitCode.Unexpected]),
 ].join('\n')
 

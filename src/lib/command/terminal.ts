@@ -5,9 +5,10 @@
 import {ux} from '@oclif/core'
 
 import type {Interruptible} from '../heroku/wait.js'
-import {planLines as fixPlanLines, progressLine} from '../fix/render.js'
+import {stepProgress} from '../execute/progress.js'
+import {planLines as fixPlanLines} from '../fix/render.js'
 import type {FixHooks} from '../fix/run.js'
-import {planLines as refreshPlanLines, progressLines} from '../refresh/render.js'
+import {planLines as refreshPlanLines} from '../refresh/render.js'
 import type {RefreshHooks} from '../refresh/run.js'
 import {renderAudit} from '../render/audit.js'
 import type {ConfirmTexts} from './confirm.js'
@@ -40,6 +41,7 @@ export function wipeConfirmTexts(app: string): ConfirmTexts {
 
 /** `staging:audit --fix`: the audit and the plan on stdout, progress on stderr. */
 export function fixHooks(terminal: Terminal, confirm: string | undefined): FixHooks {
+  const progress = stepProgress()
   return {
     audited: audit => {
       for (const line of renderAudit(audit)) terminal.log(line)
@@ -47,7 +49,7 @@ export function fixHooks(terminal: Terminal, confirm: string | undefined): FixHo
     confirm: async plan => terminal.confirm(plan.app.name, confirm, repairConfirmTexts(plan.app.name)),
     interruptible: terminal.interruptible,
     onEvent: event => {
-      const line = progressLine(event)
+      const line = progress(event)
       if (line !== undefined) terminal.logToStderr(line)
     },
     planned: plan => {
@@ -60,7 +62,7 @@ const FORK_WAIT = 'Waiting for the new database (Heroku Postgres fork)'
 
 /** `staging:refresh`: the plan and progress on stderr; a blue-green fork's wait shows as pg:wait's spinner. */
 export function refreshHooks(terminal: Terminal, confirm: string | undefined): RefreshHooks {
-  const progress = progressLines()
+  const progress = stepProgress()
   const spinner = !terminal.json
   return {
     confirm: async plan => terminal.confirm(plan.confirmWith, confirm, wipeConfirmTexts(plan.confirmWith)),
@@ -77,7 +79,8 @@ export function refreshHooks(terminal: Terminal, confirm: string | undefined): R
       if (fork && event.kind === 'start') ux.action.start(FORK_WAIT)
       else if (fork && event.kind === 'progress') ux.action.status = event.message
       else if (fork && event.kind === 'end' && event.status === 'done') ux.action.stop('available')
-      const line = progress(event)
+      // The spinner shows the fork's wait status; every other line is the one progress renderer's.
+      const line = fork && event.kind === 'progress' && !event.bytes ? undefined : progress(event)
       if (line !== undefined) terminal.logToStderr(line)
     },
     planned: (plan, latest) => {

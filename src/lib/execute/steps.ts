@@ -28,6 +28,18 @@ export interface StepReport {
   status: StepStatus
 }
 
+/** A step of a flow that declares no undo (fork, fix): its status is never `undone`. */
+export type ForwardStepStatus = Exclude<StepStatus, 'undone'>
+
+/** The report of a step of a flow that declares no undo. */
+export interface ForwardStepReport {
+  detail?: string
+  id: string
+  label: string
+  ms?: number
+  status: ForwardStepStatus
+}
+
 export type StepBytes = {done: number; total?: number}
 
 /** The one event every executor emits; flow-specific news goes in `progress`. */
@@ -88,6 +100,11 @@ export interface StepRun {
 }
 
 export type FailedStepRun = StepRun & {failure: StepFailure}
+
+/** Why a step stopped, in one word or its error's message: `Interrupted`, or what failed. */
+export function stopReason(interrupted: boolean, error: unknown): string {
+  return interrupted ? 'Interrupted' : messageOf(error)
+}
 
 /** The run's signal was aborted before this step started. */
 export class StepInterruptedError extends Error {
@@ -194,7 +211,7 @@ export async function runSteps(steps: readonly Step[], options: RunOptions = {})
 }
 
 /** The reports of steps that declare no undo: none can be `undone`. */
-export function forwardReports(run: StepRun): Array<StepReport & {status: Exclude<StepStatus, 'undone'>}> {
+export function forwardReports(run: StepRun): ForwardStepReport[] {
   return run.reports.map(report => {
     if (report.status === 'undone') throw new Error(`Step ${report.id} was undone, and its flow declares no undo.`)
     return {...report, status: report.status}
@@ -221,7 +238,7 @@ export class StepsFailedError extends ActionableError {
     const notRun = run.reports.filter(r => r.status === 'not-run')
     const list = (items: StepReport[]) => (items.length > 0 ? items.map(r => r.label).join('; ') : 'nothing')
     super(
-      texts.message ?? `${failure.interrupted ? 'Interrupted' : messageOf(failure.error)} (during: ${failure.step.label}). Done: ${list(done)}. Not run: ${list(notRun)}.`,
+      texts.message ?? `${stopReason(failure.interrupted, failure.error)} (during: ${failure.step.label}). Done: ${list(done)}. Not run: ${list(notRun)}.`,
       texts.fix ?? `Run ${resume} again: the steps already done are skipped.`,
       texts.exit ?? ExitCode.Failed,
     )

@@ -9,13 +9,13 @@
  * still missing, so running the same command again after a failure continues where it stopped.
  */
 import {ExitCode} from '../exit-codes.js'
-import {type FailedStepRun, forwardReports, runSteps, type Step, type StepContext, type StepEvent, type StepOutcome as Outcome, StepsFailedError} from '../execute/steps.js'
-import {type AddonCreate, apiOf, type HerokuApi} from '../heroku/api.js'
+import {type FailedStepRun, forwardReports, runSteps, type Step, type StepContext, type StepEvent, type StepOutcome as Outcome, StepsFailedError, stopReason} from '../execute/steps.js'
+import {captureAndWait, describeHit, guardedApi, ProductionReach, provisionPostgres, waitProvisioned} from '../execute/blocks.js'
+import type {AddonCreate, HerokuApi} from '../heroku/api.js'
 import {type HerokuClient, isNotFound} from '../heroku/client.js'
-import {GuardedClient, ProductionGuard} from '../production/guarded-client.js'
-import {type AddOn, type AddOnAttachment, type ConfigVars, transferName} from '../heroku/types.js'
-import {type PollOptions, waitAddonProvisioned, WaitAbortedError, waitDatabaseAvailable, waitTransfer} from '../heroku/wait.js'
-import {type Credential, credentialsOf, credentialsReaching, type HostTable, hostTableOf, sameEndpoint} from '../snapshot/identity.js'
+import type {AddOn, AddOnAttachment, ConfigVars} from '../heroku/types.js'
+import {type PollOptions, WaitAbortedError, waitDatabaseAvailable} from '../heroku/wait.js'
+import {credentialsOf, sameEndpoint} from '../snapshot/identity.js'
 import {currentSecrets} from '../secrets/index.js'
 import {type AppSnapshot, POSTGRES_SERVICE} from '../snapshot/types.js'
 import type {BackupOutcome, FixExecution, FixPlan, FixRecord, FixStep} from './types.js'
@@ -43,13 +43,13 @@ export class FixStepError extends StepsFailedError {
 
 class Repair {
   private readonly api: HerokuApi
-  private readonly hosts: HostTable | undefined
+  private readonly production: ProductionReach
   /** the database the provision step made or continued, once it is available */
   provisioned?: {id: string; name: string}
 
   constructor(private readonly options: ExecuteFixOptions) {
-    this.api = apiOf(new GuardedClient(options.client, new ProductionGuard(options.production, {command: 'staging:audit --fix', refuseAttachedInBody: true})))
-    this.hosts = hostTableOf(options.production)
+    this.api = guardedApi(options.client, options.production, {command: 'staging:audit --fix', refuseAttachedInBody: true})
+    this.production = new ProductionReach(options.production, {except: options.plan.app.id})
   }
 
   private get app(): string {
@@ -74,22 +74,6 @@ class Repair {
     return this.api.attachments(this.appId)
   }
 
-  /** The production credential (any form) `value` reaches, if any: `acme-production's DATABASE_URL`. */
-  private reachesProduction(value: string | undefined): string | undefined {
-    for (const production of this.options.production.filter(p => p.app.id !== this.options.plan.app.id)) {
-      const [hit] = credentialsReaching(production.configVars, value, this.hosts)
-      if (hit) return `${production.app.name}'s ${hit.vars.join('+')}`
-    }
-
-    return undefined
-  }
-
-  private credentialReachesProduction(credential: Credential): boolean {
-    return this.options.production
-      .filter(p => p.app.id !== this.options.plan.app.id)
-      .some(p => credentialsReaching(p.configVars, credential, this.hosts).length > 0)
-  }
-
   async record(): Promise<FixRecord> {
     const [config, attachments, releases] = await Promise.all([
       this.config(),
@@ -111,13 +95,8 @@ class Repair {
   }
 
   async backup(target: FixPlan['backups'][number], context: StepContext): Promise<BackupOutcome> {
-    const transfer = await this.api.captureBackup(target.addon.id)
-    const name = transferName(transfer)
-    const done = await waitTransfer(this.api, target.billingApp, transfer, name, {
-      ...this.poll,
-      onProgress: current => context.progress(name, {done: current.processed_bytes ?? 0, total: current.source_bytes}),
-    })
-    return {addon: target.addon.name, app: target.billingApp, bytes: done.processed_bytes ?? done.source_bytes ?? 0, name, uuid: done.uuid}
+    const {app, bytes, name, uuid} = await captureAndWait(this.api, {addonId: target.addon.id, billingApp: target.billingApp}, context, {poll: this.poll})
+    return {addon: target.addon.name, app, bytes, name, uuid}
   }
 
   async run(step: FixStep, progress: (message: string) => void): Promise<Outcome> {
@@ -147,8 +126,8 @@ class Repair {
     const present = step.vars.filter(v => config[v.name] !== undefined)
     // A split variable (PGHOST, DB_NAME, …) reaches production as part of its group in the current config.
     const groups = credentialsOf(config).filter(c => c.vars.length > 1)
-    const stillReaches = (name: string): boolean => this.reachesProduction(config[name]) !== undefined
-      || groups.some(group => group.vars.includes(name) && this.credentialReachesProduction(group))
+    const stillReaches = (name: string): boolean => this.production.of(config[name]) !== undefined
+      || groups.some(group => group.vars.includes(name) && this.production.of(group) !== undefined)
     const names = present.filter(v => !owned.has(v.name) && stillReaches(v.name)).map(v => v.name)
     const changed = present.map(v => v.name).filter(name => !names.includes(name))
     const left = changed.length > 0 ? `; left ${changed.join(', ')}: changed since the audit, it no longer reaches production` : ''
@@ -207,17 +186,16 @@ class Repair {
       if (addon.addon_service?.name !== undefined && addon.addon_service.name !== POSTGRES_SERVICE) {
         throw new Error(`DATABASE on ${this.app} is ${addon.name}, not a heroku-postgresql database.`)
       }
+
+      addon = await waitProvisioned(this.api, this.appId, addon, {poll: this.poll, progress})
     } else {
       await this.assertNoPlainDatabaseUrl()
       const body: AddonCreate = {attachment: {name: 'DATABASE'}, plan: {name: step.plan}}
       if (step.version) body.config = {version: step.version}
-      addon = await this.api.createAddon(this.appId, body)
+      addon = await provisionPostgres(this.api, this.appId, body, {created: created => progress(`${created.name}: ${created.state}`), poll: this.poll, progress})
       status = 'done'
-      progress(`${addon.name}: ${addon.state}`)
     }
 
-    addon = await waitAddonProvisioned(this.api, this.appId, addon, {...this.poll, onState: state => progress(`${addon.name}: ${state}`)})
-    await waitDatabaseAvailable(this.api, addon, {...this.poll, onStatus: message => progress(`${addon.name}: ${message}`)})
     this.provisioned = {id: addon.id, name: addon.name}
     return {detail: `${addon.name}${step.version ? `, Postgres ${step.version}` : ''}; DATABASE_URL reaches it`, status}
   }
@@ -233,8 +211,8 @@ class Repair {
     if (database?.addon.id !== addon.id) throw new Error(`DATABASE on ${this.app} is not ${addon.name} after the change.`)
     const url = config.DATABASE_URL
     if (!url) throw new Error(`${this.app} has no DATABASE_URL after attaching ${addon.name} as DATABASE.`)
-    const production = this.reachesProduction(url)
-    if (production) throw new Error(`DATABASE_URL on ${this.app} still reaches ${production}.`)
+    const production = this.production.of(url)
+    if (production) throw new Error(`DATABASE_URL on ${this.app} still reaches ${describeHit(production)}.`)
     const own = db.resource_url ?? attachments
       .filter(a => a.addon.id === addon.id && a.name !== 'DATABASE')
       .flatMap(a => a.config_vars ?? [`${a.name}_URL`])
@@ -252,12 +230,6 @@ export function resumeFixCommand(plan: FixPlan): string {
 const RECORD_STEP = 'record'
 const BACKUP_STEP = 'backup:'
 const CHANGE_STEP = 'change:'
-
-/** The step ids `--fix` runs, for its renderer: the record, each backup (by add-on name), each change (1-based). */
-export const FIX_STEPS = {
-  backupOf: (id: string): string | undefined => (id.startsWith(BACKUP_STEP) ? id.slice(BACKUP_STEP.length) : undefined),
-  record: RECORD_STEP,
-} as const
 
 /** Runs the plan. Throws FixStepError (with what was done) when a step fails or Ctrl-C stops it. */
 export async function executeFix(options: ExecuteFixOptions): Promise<FixExecution> {
@@ -314,7 +286,7 @@ export async function executeFix(options: ExecuteFixOptions): Promise<FixExecuti
   if (report.id === RECORD_STEP) {
     throw new FixStepError(failed, plan, execution, {fix: `Re-run ${resumeFixCommand(plan)}.`, message: `Interrupted before any change. Nothing was changed on ${plan.app.name}.`})
   }
-  const reason = interrupted ? 'Interrupted' : (error as Error).message
+  const reason = stopReason(interrupted, error)
   const target = plan.backups.find(b => `${BACKUP_STEP}${b.addon.name}` === report.id)
   if (target) {
     throw new FixStepError(failed, plan, execution, {
@@ -327,7 +299,7 @@ export async function executeFix(options: ExecuteFixOptions): Promise<FixExecuti
   const done = execution.steps.filter(s => s.status === 'done').map(s => s.command)
   const what = interrupted
     ? `Interrupted during: ${step.change}.${error instanceof WaitAbortedError ? ' Heroku goes on with what was asked; this command only stopped watching.' : ''}`
-    : `${(error as Error).message} (during: ${step.change}).`
+    : `${reason} (during: ${step.change}).`
   const resume = resumeFixCommand(plan)
   throw new FixStepError(failed, plan, execution, {
     fix: [`Re-run ${resume}: steps already done are skipped.`, ...plan.restore].join(' '),

@@ -1,8 +1,7 @@
 import * as color from '@heroku/heroku-cli-util/color'
 
 import {summaryLine} from '../render/audit.js'
-import type {StepEvent, StepStatus} from '../execute/steps.js'
-import {FIX_STEPS} from './execute.js'
+import type {StepStatus} from '../execute/steps.js'
 import type {FixExecution, FixPlan, FixRefusal, FixResult, ManualFix} from './types.js'
 
 /**
@@ -91,25 +90,4 @@ export function resultLines(result: FixResult): string[] {
   if (result.execution && result.plan.restore.length > 0) lines.push('', 'To undo:', ...result.plan.restore.map(line => `  ${line}`))
   if (result.execution && result.plan.next.length > 0) lines.push('', 'Next:', ...result.plan.next.map(line => `  ${line}`))
   return lines
-}
-
-/** One progress line per event (stderr), or nothing for events too chatty to print (byte counts). */
-export function progressLine(event: StepEvent): string | undefined {
-  if (event.step === FIX_STEPS.record) return event.kind === 'end' && event.status === 'done' ? `Recorded ${event.detail ?? ''}` : undefined
-  const backup = FIX_STEPS.backupOf(event.step)
-  switch (event.kind) {
-    case 'start': {
-      return backup === undefined ? `→ ${event.label}` : `Backing up ${backup}...`
-    }
-
-    case 'progress': {
-      return event.bytes ? undefined : `  ${event.message}`
-    }
-
-    case 'end': {
-      // A backup that did not finish is told by the error that follows, once.
-      if (backup !== undefined) return event.status === 'done' ? `Backed up ${backup} as ${event.detail ?? '?'}` : undefined
-      return `  ${STATUS[event.status]}${event.detail ? `: ${event.detail}` : ''}`
-    }
-  }
 }

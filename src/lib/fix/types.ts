@@ -1,3 +1,4 @@
+import type {ForwardStepStatus} from '../execute/steps.js'
 import type {AuditFinding, AuditResult, FindingCode} from '../audit/types.js'
 
 /**
@@ -120,12 +121,10 @@ export interface FixRecord {
   attachments: Array<{addon: {id: string; name: string; owner: string}; configVars: string[]; id: string; name: string; namespace: null | string}>
 }
 
-export type StepStatus = 'already-done' | 'done' | 'failed' | 'not-run' | 'skipped'
-
 export interface StepOutcome {
   kind: FixStepKind
   command: string
-  status: StepStatus
+  status: ForwardStepStatus
   detail?: string
   ms?: number
 }

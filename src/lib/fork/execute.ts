@@ -1,17 +1,17 @@
 import {ActionableError} from '../errors.js'
 import {ExitCode} from '../exit-codes.js'
-import {type AddonCreate, apiOf, type HerokuApi} from '../heroku/api.js'
+import {type AddonCreate, type HerokuApi} from '../heroku/api.js'
 import {ApiError, type HerokuClient} from '../heroku/client.js'
 import type {AddOn, AddOnAttachment, App, ConfigVars, DataTransfer, PipelineCoupling, Release} from '../heroku/types.js'
-import {poll, type PollOptions, waitAddonProvisioned, waitDatabaseAvailable, waitTransferFinished} from '../heroku/wait.js'
-import {isPostgresUrl, sameEndpoint} from '../snapshot/identity.js'
+import {poll, type PollOptions, waitTransferFinished} from '../heroku/wait.js'
+import {isPostgresUrl} from '../snapshot/identity.js'
 import {currentSecrets} from '../secrets/index.js'
 import {type AppSnapshot, POSTGRES_SERVICE} from '../snapshot/types.js'
-import {GuardedClient, ProductionGuard} from '../production/guarded-client.js'
-import {forwardReports, runSteps, type Step, type StepContext, type StepEvent, type StepOutcome, StepsFailedError, type FailedStepRun} from '../execute/steps.js'
-import type {ForkLedger} from './ledger.js'
+import {guardedApi, ProductionReach, waitProvisioned} from '../execute/blocks.js'
+import {type ForwardStepReport, forwardReports, runSteps, type Step, type StepContext, type StepEvent, type StepOutcome, StepsFailedError, type FailedStepRun} from '../execute/steps.js'
+import {type ForkLedger, ledgerCreated} from './ledger.js'
 import {desiredConfig} from './plan/index.js'
-import {type AddonPlanItem, FORK_MARKER, FORK_STAGE, type ForkPlan, type FormationPlanItem, type StepReport} from './types.js'
+import {type AddonPlanItem, FORK_MARKER, FORK_STAGE, type ForkPlan, type FormationPlanItem} from './types.js'
 
 /**
  * The fork's executor: idempotent steps run through the guarded client. Each step first reads
@@ -50,7 +50,7 @@ export interface ExecuteResult {
   app?: {id: string; name: string; webUrl?: string}
   /** true when this run created the app */
   created: boolean
-  steps: StepReport[]
+  steps: ForwardStepReport[]
 }
 
 /** A step failed: the reports say what was done, and the same command resumes. */
@@ -76,6 +76,20 @@ export class ForkRefusedError extends ActionableError {
 type Outcome = StepOutcome
 
 
+/** Every production app the fork is guarded against: --from first, then the account's others. */
+function productionOf(options: Pick<ExecuteOptions, 'guarded' | 'production'>): AppSnapshot[] {
+  return [options.production, ...(options.guarded ?? []).filter(p => p.app.id !== options.production.app.id)]
+}
+
+/**
+ * The fork's run-time check on each URL it is about to write into (its DATABASE_URL, a copy's
+ * target): the one check of every flow, over every production app of the account, every credential
+ * form and the host table the load steps resolved.
+ */
+export function forkProductionReach(options: Pick<ExecuteOptions, 'guarded' | 'production'>): ProductionReach {
+  return new ProductionReach(productionOf(options))
+}
+
 /** The fork's attachment names per add-on item: the first is the one it is created with. */
 function itemKey(item: AddonPlanItem): string {
   return item.attachments[0] ?? item.source.name
@@ -88,10 +102,13 @@ class Fork {
   /** the fork's add-on per plan item key, once provisioned */
   private readonly addons = new Map<string, AddOn>()
   private readonly polling: PollOptions
+  /** every production app of the account, --from first: what no URL of the fork may reach */
+  private readonly reach: ProductionReach
 
   constructor(private readonly options: ExecuteOptions) {
-    this.api = apiOf(new GuardedClient(options.client, new ProductionGuard([options.production, ...(options.guarded ?? []).filter(p => p.app.id !== options.production.app.id)])))
+    this.api = guardedApi(options.client, productionOf(options))
     this.polling = options.poll ?? FORK_POLL
+    this.reach = forkProductionReach(options)
   }
 
   private get appId(): string {
@@ -176,9 +193,7 @@ class Fork {
   /** The app at `--to` was created by this command from this source, per this machine's ledger. */
   private async inLedger(app: App): Promise<boolean> {
     const entry = await this.options.ledger.get(this.plan.target.name)
-    if (!entry || entry.sourceId !== this.plan.source.id) return false
-    if (entry.appId !== undefined) return entry.appId === app.id
-    return app.created_at !== undefined && Date.parse(app.created_at) >= Date.parse(entry.startedAt) - 1000
+    return ledgerCreated(entry, this.plan.target.name, this.plan.source.id, {createdAt: app.created_at ?? undefined, id: app.id})
   }
 
   private async ensureApp(): Promise<Outcome> {
@@ -351,10 +366,8 @@ class Fork {
       status = 'done'
     }
 
-    const addonName = addon.name
-    addon = await waitAddonProvisioned(this.api, this.appId, addon, {...this.polling, onState: state => context.progress(`${addonName}: ${state}`)})
     // pg:wait's fields (waiting?, message): a fork is usable only once Heroku has copied the data.
-    if (item.source.service === POSTGRES_SERVICE) await waitDatabaseAvailable(this.api, addon, {...this.polling, onStatus: message => context.progress(`${addonName}: ${message}`)})
+    addon = await waitProvisioned(this.api, this.appId, addon, {database: item.source.service === POSTGRES_SERVICE, poll: this.polling, progress: message => context.progress(message)})
     this.addons.set(itemKey(item), addon)
     for (const name of others) {
       // eslint-disable-next-line no-await-in-loop -- attachments of one add-on, in order, each a release
@@ -373,12 +386,7 @@ class Fork {
     const database = attachments.find(a => a.name === 'DATABASE')
     if (database?.addon.id !== addon.id) throw new Error(`DATABASE on ${this.plan.target.name} is not ${addon.name}.`)
     if (!config.DATABASE_URL) throw new Error(`${addon.name} is provisioned but ${this.plan.target.name} has no DATABASE_URL.`)
-    this.assertNotProduction(config.DATABASE_URL, 'DATABASE_URL')
-  }
-
-  private assertNotProduction(url: string, what: string): void {
-    const hit = Object.entries(this.production.configVars).find(([, value]) => sameEndpoint(url, value))
-    if (hit) throw new Error(`The fork's ${what} reaches the same database as production's ${hit[0]}: stopping before anything is written to it.`)
+    this.reach.refuse(config.DATABASE_URL, "The fork's DATABASE_URL")
   }
 
   private async ensureShare(item: AddonPlanItem): Promise<Outcome> {
@@ -459,7 +467,7 @@ class Fork {
       const config = await this.config()
       const targetUrl = config[`${key}_URL`]
       if (!targetUrl || !isPostgresUrl(targetUrl)) throw new Error(`${this.plan.target.name} has no ${key}_URL to copy into.`)
-      this.assertNotProduction(targetUrl, `${key}_URL`)
+      this.reach.refuse(targetUrl, `The fork's ${key}_URL`)
       started++
       let uuid: string | undefined
       let failure: unknown
@@ -602,7 +610,7 @@ export async function executeFork(options: ExecuteOptions): Promise<ExecuteResul
  * The fork's last step, after its audit: scales to the plan's formation when `verified` (no critical
  * finding), and keeps every process type at 0 otherwise. Idempotent; throws ForkFailedError.
  */
-export async function scaleFork(options: ExecuteOptions, verified: boolean): Promise<StepReport> {
+export async function scaleFork(options: ExecuteOptions, verified: boolean): Promise<ForwardStepReport> {
   const fork = new Fork(options)
   const label = verified ? 'Scale to the requested formation (the audit passed)' : 'Dynos stay at 0 (the audit has a critical finding)'
   const run = await runSteps([{apply: async () => {
@@ -619,7 +627,7 @@ export async function scaleFork(options: ExecuteOptions, verified: boolean): Pro
  * guard. Only an app this run created, or one carrying this fork's marker, is ever destroyed.
  */
 export async function destroyFork(client: HerokuClient, production: AppSnapshot, app: {id: string; name: string}, createdNow: boolean): Promise<void> {
-  const api = apiOf(new GuardedClient(client, new ProductionGuard(production)))
+  const api = guardedApi(client, [production])
   if (!createdNow) {
     const config = await api.configVars(app.id)
     if (config[FORK_MARKER] !== production.app.id) {

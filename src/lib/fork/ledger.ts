@@ -25,6 +25,16 @@ export interface ForkLedger {
   remove(target: string): Promise<void>
 }
 
+/**
+ * The ledger says this command created `app` at `target` from `sourceId`: the app id it recorded, or
+ * before the API answered, an app created no earlier than the second before the request was sent.
+ */
+export function ledgerCreated(entry: LedgerEntry | undefined, target: string, sourceId: string, app: {createdAt?: string; id: string}): boolean {
+  if (entry === undefined || entry.target !== target || entry.sourceId !== sourceId) return false
+  if (entry.appId !== undefined) return entry.appId === app.id
+  return app.createdAt !== undefined && Date.parse(app.createdAt) >= Date.parse(entry.startedAt) - 1000
+}
+
 export const LEDGER_FILE = 'staging-fork-ledger.json'
 
 /** The ledger as a small JSON file in the CLI's data directory, written atomically. */

@@ -1,15 +1,7 @@
-import {ActionableError} from '../errors.js'
-import {ExitCode} from '../exit-codes.js'
+import {UsageError} from '../errors.js'
 import {DATA_METHODS, type DataMethod, type ForkOptions} from './types.js'
 
-/** Turns the command's flags into ForkOptions. Pure; a malformed flag throws ForkUsageError. */
-
-export class ForkUsageError extends ActionableError {
-  constructor(message: string, fix: string) {
-    super(message, fix, ExitCode.Usage)
-    this.name = 'ForkUsageError'
-  }
-}
+/** Turns the command's flags into ForkOptions. Pure; a malformed flag throws UsageError. */
 
 export interface ForkFlags {
   'copy-config'?: string[]
@@ -32,7 +24,7 @@ export interface ForkFlags {
 function split(flag: string, raw: string, example: string): [string, string] {
   const index = raw.indexOf('=')
   if (index <= 0 || index === raw.length - 1 && flag !== 'set') {
-    throw new ForkUsageError(`--${flag} ${raw.split('=')[0]}…: expected ${example}.`, `Write it as --${flag} ${example}.`)
+    throw new UsageError(`--${flag} ${raw.split('=')[0]}…: expected ${example}.`, `Write it as --${flag} ${example}.`)
   }
 
   return [raw.slice(0, index), raw.slice(index + 1)]
@@ -55,23 +47,23 @@ export function forkOptions(flags: ForkFlags): ForkOptions {
   const set: Record<string, string> = {}
   for (const raw of flags.set ?? []) {
     const [key, value] = split('set', raw, 'KEY=VALUE')
-    if (!CONFIG_KEY.test(key)) throw new ForkUsageError(`--set ${key}: config var names are letters, digits and underscores.`, 'Write it as --set KEY=VALUE.')
+    if (!CONFIG_KEY.test(key)) throw new UsageError(`--set ${key}: config var names are letters, digits and underscores.`, 'Write it as --set KEY=VALUE.')
     set[key] = value
   }
 
   const scale: Record<string, number> = {}
   for (const raw of flags.scale ?? []) {
     const [type, quantity] = split('scale', raw, 'TYPE=QUANTITY (e.g. worker=1)')
-    if (!/^\d+$/.test(quantity)) throw new ForkUsageError(`--scale ${type}=${quantity}: the quantity must be a whole number.`, `Write it as --scale ${type}=1.`)
+    if (!/^\d+$/.test(quantity)) throw new UsageError(`--scale ${type}=${quantity}: the quantity must be a whole number.`, `Write it as --scale ${type}=1.`)
     scale[type] = Number(quantity)
   }
 
   for (const key of flags['exclude-config'] ?? []) {
-    if (!CONFIG_KEY.test(key)) throw new ForkUsageError(`--exclude-config ${key}: config var names are letters, digits and underscores.`, 'Write it as --exclude-config KEY.')
+    if (!CONFIG_KEY.test(key)) throw new UsageError(`--exclude-config ${key}: config var names are letters, digits and underscores.`, 'Write it as --exclude-config KEY.')
   }
 
   for (const key of flags['copy-config'] ?? []) {
-    if (!CONFIG_KEY.test(key)) throw new ForkUsageError(`--copy-config ${key}: config var names are letters, digits and underscores.`, 'Write it as --copy-config KEY.')
+    if (!CONFIG_KEY.test(key)) throw new UsageError(`--copy-config ${key}: config var names are letters, digits and underscores.`, 'Write it as --copy-config KEY.')
   }
 
   return {
@@ -94,11 +86,11 @@ export function forkOptions(flags: ForkFlags): ForkOptions {
 function dataMethod(flags: ForkFlags): {data?: DataMethod} {
   const asked = flags.data
   if (asked !== undefined && !DATA_METHODS.includes(asked as DataMethod)) {
-    throw new ForkUsageError(`--data ${asked}: expected one of ${DATA_METHODS.join(', ')}.`, 'Write it as --data copy, --data fork or --data none.')
+    throw new UsageError(`--data ${asked}: expected one of ${DATA_METHODS.join(', ')}.`, 'Write it as --data copy, --data fork or --data none.')
   }
 
   if (flags['skip-data'] && asked !== undefined && asked !== 'none') {
-    throw new ForkUsageError(`--skip-data and --data ${asked} contradict each other.`, 'Drop --skip-data (it means --data none).')
+    throw new UsageError(`--skip-data and --data ${asked} contradict each other.`, 'Drop --skip-data (it means --data none).')
   }
 
   if (flags['skip-data']) return {data: 'none'}

@@ -1,5 +1,3 @@
-import {formatBytes} from '../render/format.js'
-import type {StepEvent, StepStatus} from '../execute/steps.js'
 import type {ConfigDecision, ConfigGroup, ForkPlan, ForkResult, ForkVerification} from './types.js'
 
 /**
@@ -78,25 +76,6 @@ export function renderPlan(plan: ForkPlan): string[] {
   if (plan.warnings.length > 0) lines.push('', 'Warnings', ...plan.warnings.map(w => `  ! ${w}`))
   if (plan.problems.length > 0) lines.push('', 'Problems (the fork cannot start)', ...plan.problems.map(p => `  ✗ ${p.message} ${p.fix}`))
   return lines
-}
-
-const MARK: Record<StepStatus, string> = {'already-done': '•', done: '✓', failed: '✗', 'not-run': ' ', skipped: '–', undone: '↺'}
-
-/** One stderr line per executor event. */
-export function renderEvent(event: StepEvent): string {
-  if (event.kind === 'start') return `… ${event.label}`
-  if (event.kind === 'progress') {
-    if (event.bytes) {
-      const {done, total} = event.bytes
-      const percent = total ? ` (${Math.floor((done / total) * 100)}%)` : ''
-      return `  ${event.label}: ${formatBytes(done, 1024)} / ${total === undefined ? '?' : formatBytes(total, 1024)}${percent}`
-    }
-
-    return `  ${event.label}: ${event.message}`
-  }
-
-  const status = event.status === 'already-done' ? 'already done' : event.status
-  return `${MARK[event.status]} ${event.label}: ${status}${event.detail ? ` (${event.detail})` : ''}`
 }
 
 export function renderVerification(app: string, verification: ForkVerification): string[] {

@@ -50,7 +50,7 @@ export async function runFork(client: HerokuClient, request: ForkRequest, hooks:
   const progress = hooks.progress ?? (() => {})
 
   // A local file, read first: an unreadable list stops the fork before any request (fail closed).
-  const protectedEntries = (await loadProtected(request.configDir, ExitCode.Refused)).entries
+  const protectedEntries = (await loadProtected(request.configDir)).entries
   progress(`Loading ${options.from}…`)
   const [production, existing] = await Promise.all([loadApp(client, options.from, PRODUCTION_LOAD), loadExistingTarget(client, options.to)])
   // The account's production: --to must not be one, and no copied value may reach one.
@@ -114,13 +114,12 @@ export async function runFork(client: HerokuClient, request: ForkRequest, hooks:
   return {app: execution.app, dryRun: false, dynos, elapsedMs: Date.now() - began, plan, steps: execution.steps, verification}
 }
 
-/** The one line and fix of a fork whose audit still has critical findings. */
-export function criticalFork(result: ForkResult, flags: ForkFlags): ActionableError {
+/** The last lines of a fork whose audit still has critical findings: what remains, then the fix (it exits 1). */
+export function criticalLines(result: ForkResult, flags: ForkFlags): string[] {
   const critical = result.verification?.critical ?? 0
   const to = result.app?.name ?? flags.to ?? `${flags.from}-staging`
-  return new ActionableError(
+  return [
     `The fork ${to} has ${critical} critical finding${critical > 1 ? 's' : ''}: its dynos stay at 0.`,
     `Fix the critical findings above (each names its command), then re-run ${resumeCommand(flags)} to audit again and scale it.`,
-    ExitCode.Critical,
-  )
+  ]
 }

@@ -1,3 +1,4 @@
+import type {ForwardStepReport} from '../execute/steps.js'
 import type {AuditFinding} from '../audit/types.js'
 
 /**
@@ -165,17 +166,6 @@ export interface ForkPlan {
   problems: PlanProblem[]
 }
 
-export type StepStatus = 'already-done' | 'done' | 'failed' | 'not-run' | 'skipped'
-
-export interface StepReport {
-  id: string
-  label: string
-  status: StepStatus
-  /** a short note: what was found or done, never a value */
-  detail?: string
-  ms?: number
-}
-
 /** What the final verification shows about the fork's DATABASE_URL. */
 export interface DatabaseSummary {
   /** the attachment exposing DATABASE_URL on the fork, if any */
@@ -201,7 +191,7 @@ export interface ForkResult {
   dryRun: boolean
   plan: ForkPlan
   app?: {id: string; name: string; webUrl?: string}
-  steps: StepReport[]
+  steps: ForwardStepReport[]
   verification?: ForkVerification
   /**
    * The dynos: released at 0 and `held` there while the verification has a critical finding;

@@ -1,6 +1,6 @@
 import {auditStaging} from '../audit/rules/index.js'
+import {ProductionReach} from '../execute/blocks.js'
 import type {HerokuClient} from '../heroku/client.js'
-import {appReaching, hostTableOf} from '../snapshot/identity.js'
 import {loadApp} from '../snapshot/load.js'
 import type {AppSnapshot} from '../snapshot/types.js'
 import type {DatabaseSummary, ForkVerification} from './types.js'
@@ -21,7 +21,7 @@ function productionDatabase(production: AppSnapshot): {version?: string} {
 export function summarizeDatabase(fork: AppSnapshot, production: AppSnapshot): DatabaseSummary {
   const url = fork.configVars.DATABASE_URL
   const attachment = fork.attachments.find(a => a.configVarNames.includes('DATABASE_URL'))
-  const reachesProduction = appReaching([production], url, hostTableOf([fork, production])) !== undefined
+  const reachesProduction = new ProductionReach([production], {alsoResolved: [fork]}).of(url) !== undefined
   return {
     addon: attachment?.addon.name,
     attachment: attachment?.name,

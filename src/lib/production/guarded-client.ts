@@ -4,9 +4,10 @@ import {ownsAddon} from '../snapshot/query.js'
 
 /**
  * The runtime assertion shared by every command that changes a staging app (`staging:fork`,
- * `staging:audit --fix`): no mutating request ever names a production app or one of its add-ons,
- * whatever the plan or a bug says. Every request of an executor goes through `GuardedClient`,
- * which refuses such a request before it leaves the process. Reads are never refused.
+ * `staging:audit --fix`, `staging:refresh`; built by `guardedApi` in execute/blocks.ts): no
+ * mutating request ever names a production app or one of its add-ons, whatever the plan or a bug
+ * says. Every request of an executor goes through `GuardedClient`, which refuses such a request
+ * before it leaves the process. Reads are never refused.
  */
 
 export class ProductionMutationError extends Error {

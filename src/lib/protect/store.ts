@@ -2,7 +2,7 @@ import {mkdir, readFile, rename, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 
 import {ActionableError} from '../errors.js'
-import type {ExitCodeValue} from '../exit-codes.js'
+import {ExitCode} from '../exit-codes.js'
 
 /**
  * Apps the user marked as production with `heroku staging:protect`, kept in the CLI's config
@@ -58,15 +58,15 @@ export async function readProtectedEntries(configDir: string): Promise<Protected
 
 /**
  * The protected list for a command that decides on it: a list that cannot be read stops the command
- * (fail closed) with `exit`, naming the file, rather than silently protecting nothing.
+ * (fail closed: refused, exit 4 in every command), naming the file, rather than silently protecting nothing.
  */
-export async function loadProtected(configDir: string, exit: ExitCodeValue): Promise<{entries: ProtectedEntry[]; keys: string[]}> {
+export async function loadProtected(configDir: string): Promise<{entries: ProtectedEntry[]; keys: string[]}> {
   try {
     const entries = await readProtectedEntries(configDir)
     return {entries, keys: protectedKeys(entries)}
   } catch (error) {
     const file = protectedFile(configDir)
-    throw new ActionableError(`Cannot read the protected apps in ${file}: ${(error as Error).message}.`, `Repair or delete ${file}, then check the list with heroku staging:protect --list.`, exit)
+    throw new ActionableError(`Cannot read the protected apps in ${file}: ${(error as Error).message}.`, `Repair or delete ${file}, then check the list with heroku staging:protect --list.`, ExitCode.Refused)
   }
 }
 

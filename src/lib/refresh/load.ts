@@ -7,8 +7,8 @@ import {readFile} from 'node:fs/promises'
 
 import {auditStaging} from '../audit/rules/index.js'
 import type {AuditFinding} from '../audit/types.js'
-import {ActionableError} from '../errors.js'
-import {ExitCode, type ExitCodeValue} from '../exit-codes.js'
+import {ActionableError, UsageError} from '../errors.js'
+import {ExitCode} from '../exit-codes.js'
 import {ApiError, type HerokuClient, isNotFound} from '../heroku/client.js'
 import {apiOf} from '../heroku/api.js'
 import type {GuardContext} from '../classify/classify.js'
@@ -17,14 +17,6 @@ import {ProductionRegistry} from '../production/registry.js'
 import {appCoupling, loadApp, loadApps} from '../snapshot/load.js'
 import type {AppSnapshot} from '../snapshot/types.js'
 import {checkSanitizeSql, latestBackup, type ProcessQuantity, type RefreshPlan, runningBackground} from './plan.js'
-
-/** A problem the user fixes with a flag: message, fix, exit code. */
-export class RefreshInputError extends ActionableError {
-  constructor(message: string, fix: string, exit: ExitCodeValue = ExitCode.Usage) {
-    super(message, fix, exit)
-    this.name = 'RefreshInputError'
-  }
-}
 
 export interface RefreshInputs {
   /** the guard's view of the account's production (the registry's), without the source */
@@ -86,7 +78,7 @@ export async function loadRefreshInputs(
   const isStaging = (key: string): boolean => key === staging.app.name || key === staging.app.id
   if (!options.from) {
     if (others.length === 0 && pipeline.some(key => isStaging(key))) {
-      throw new RefreshInputError(
+      throw new ActionableError(
         `Refusing to refresh ${staging.app.name}: it is a production app (pipeline stage production), and staging:refresh never writes production.`,
         'Name the staging app to overwrite: heroku staging:refresh -a STAGING_APP.',
         ExitCode.Refused,
@@ -94,7 +86,7 @@ export async function loadRefreshInputs(
     }
 
     if (others.length === 0) {
-      throw new RefreshInputError(
+      throw new UsageError(
         `Cannot tell which app is production for ${staging.app.name}: it is in no pipeline with a production stage.`,
         `Name the app to copy from with --from PRODUCTION_APP.`,
       )
@@ -102,7 +94,7 @@ export async function loadRefreshInputs(
 
     if (others.length > 1) {
       const names = await loadApps(client, others)
-      throw new RefreshInputError(
+      throw new UsageError(
         `${staging.app.name}'s pipeline has several production apps: ${[...names.values()].map(n => n.app.name).join(', ')}.`,
         `Name the one to copy from with --from PRODUCTION_APP.`,
       )
@@ -138,11 +130,11 @@ export async function readSanitizeFile(file: string): Promise<{file: string; sql
   try {
     sql = await readFile(file, 'utf8')
   } catch (error) {
-    throw new RefreshInputError(`Cannot read the sanitize file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`, 'Pass a readable SQL file: --sanitize path/to/sanitize.sql.')
+    throw new UsageError(`Cannot read the sanitize file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`, 'Pass a readable SQL file: --sanitize path/to/sanitize.sql.')
   }
 
   const problem = checkSanitizeSql(sql)
-  if (problem) throw new RefreshInputError(`The sanitize file ${file} cannot run in one transaction: ${problem}.`, `Edit ${file} and pass it again with --sanitize ${file}.`)
+  if (problem) throw new UsageError(`The sanitize file ${file} cannot run in one transaction: ${problem}.`, `Edit ${file} and pass it again with --sanitize ${file}.`)
   return {file, sql}
 }
 

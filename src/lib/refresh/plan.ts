@@ -146,7 +146,7 @@ export type PlanOutcome =
   | {kind: 'refused'; refusals: Refusal[]; source: DatabaseSide; target: DatabaseSide}
   | {fix: string; kind: 'unresolved'; message: string}
   /** something PGBackups cannot do (a Shield database, a newer major into an older one): refused, with the alternative */
-  | {fix: string; kind: 'unsupported'; message: string}
+  | {fix: string; flag?: boolean; kind: 'unsupported'; message: string}
 
 /** Process types that do background work: every type but web and release. */
 export function isBackgroundProcess(type: string): boolean {
@@ -365,7 +365,7 @@ export function planRefresh(input: PlanInput): PlanOutcome {
   const targetSide = side(target, staging)
   if (verdict.refusals.length > 0) return {kind: 'refused', refusals: verdict.refusals, source: sourceSide, target: targetSide}
   const method = chooseRefreshMethod({app: sourceApp.app.name, attachment: sourceTarget.attachment ?? options.source, name: sourceTarget.addon?.name, plan: sourceTarget.addon?.plan}, sourceSide.numBytes, options.data)
-  if (method.message && method.fix) return {fix: method.fix, kind: 'unsupported', message: method.message}
+  if (method.message && method.fix) return {fix: method.fix, flag: true, kind: 'unsupported', message: method.message}
   if (method.method === 'fork') {
     const forkPlan = refreshForkPlan(sourceTarget.addon?.plan ?? '', sourceSide.numBytes)
     const blueGreen = blueGreenSteps(staging, options, sourceTarget, target, forkPlan.plan)

@@ -5,10 +5,12 @@
 import type {Finding} from '../audit/types.js'
 import {formatAge, formatBytes, formatDuration} from '../render/format.js'
 import type {Refusal} from '../classify/classify.js'
-import type {StepEvent} from '../execute/steps.js'
-import type {TransferSummary} from './execute.js'
+import {type StepFailure, stopReason} from '../execute/steps.js'
+import type {TransferSummary} from '../execute/blocks.js'
+import {ExitCode, type ExitCodeValue} from '../exit-codes.js'
+import {ForkLeftOver, type StagingState, UnhandledPii} from './errors.js'
 import type {Verification} from './load.js'
-import type {DatabaseSide, RefreshPlan, RefreshStep} from './plan.js'
+import {type DatabaseSide, type ProcessQuantity, REFRESH_FORK_ATTACHMENT, type RefreshPlan, type RefreshStep} from './plan.js'
 import {suggestedRules} from './rules.js'
 import type {RefreshDryRun, RefreshResult} from './types.js'
 
@@ -87,6 +89,63 @@ function stepText(step: RefreshStep, fork: boolean): string {
   }
 }
 
+/** A step's label as its progress shows it: `Maintenance on`, `Back up postgresql-x (the target)`. */
+export function stepLabel(step: RefreshStep): string {
+  switch (step.kind) {
+    case 'backup-source': {
+      return `Back up ${step.addonName} (production)`
+    }
+
+    case 'backup-target': {
+      return `Back up ${step.addonName} (the target)`
+    }
+
+    case 'maintenance-off': {
+      return `Maintenance off on ${step.app}`
+    }
+
+    case 'maintenance-on': {
+      return `Maintenance on for ${step.app}`
+    }
+
+    case 'pii-check': {
+      return `Check the copy for PII columns ${step.rules.file} leaves unhandled`
+    }
+
+    case 'sanitize': {
+      return `Run ${step.file}`
+    }
+
+    case 'scale-down': {
+      return `Scale ${step.processes.map(p => `${p.type}=0`).join(' ')}`
+    }
+
+    case 'scale-restore': {
+      return `Restore ${step.processes.map(p => `${p.type}=${p.quantity}`).join(' ')}`
+    }
+
+    case 'transfer': {
+      return `Copy ${step.fromName} → ${step.toName}`
+    }
+
+    case 'fork': {
+      return `Fork ${step.sourceAddonName} into a new ${step.plan} as ${step.attachment}`
+    }
+
+    case 'promote': {
+      return `Promote the fork to ${step.attachment}`
+    }
+
+    case 'audit': {
+      return `Audit ${step.app} again`
+    }
+
+    case 'destroy-old': {
+      return `Destroy the old database ${step.addonName}`
+    }
+  }
+}
+
 /** What the user reads before confirming. */
 export function planLines(plan: RefreshPlan, latest: null | {ageSeconds: number; name: string} | undefined): string[] {
   const fork = plan.method === 'fork'
@@ -144,21 +203,6 @@ export function formationWarning(app: string, formation: Verification['formation
   return `${app}'s background dynos are ${now}, not ${before} as before: check heroku ps -a ${app}.`
 }
 
-/** The progress of the steps (stderr): each step as it starts, and the bytes moved at most once a second. */
-export function progressLines(now: () => number = Date.now): (event: StepEvent) => string | undefined {
-  let last = 0
-  return event => {
-    if (event.kind === 'start') return `→ ${event.step}`
-    // A transfer's bytes (the fork's wait status shows in the command's spinner instead).
-    if (event.kind !== 'progress' || !event.bytes) return undefined
-    const time = now()
-    if (time - last < 1000) return undefined
-    last = time
-    const total = event.bytes.total === undefined ? '' : ` / ${formatBytes(event.bytes.total)}`
-    return `  ${event.message}: ${formatBytes(event.bytes.done)}${total}`
-  }
-}
-
 /** What the refresh did (stdout), ending with the audit of staging again. */
 export function summaryLines(result: RefreshResult): string[] {
   const paused = result.formation.paused.map(p => `${p.type}=${p.quantity}`).join(' ')
@@ -207,4 +251,195 @@ export function dryRunLines(result: RefreshDryRun): string[] {
   }
 
   return lines
+}
+
+// ---- a refresh that stopped early ------------------------------------------------------------
+
+/** The plan's promote step (blue-green), if any. */
+export function promoteStep(plan: RefreshPlan): Extract<RefreshStep, {kind: 'promote'}> | undefined {
+  return plan.steps.find((s): s is Extract<RefreshStep, {kind: 'promote'}> => s.kind === 'promote')
+}
+
+function scaleCommand(app: string, processes: readonly ProcessQuantity[]): string {
+  return `heroku ps:scale ${processes.map(p => `${p.type}=${p.quantity}`).join(' ')} -a ${app}`
+}
+
+/** The commands that put staging back in service, for messages after an early stop. */
+export function undoCommands(state: StagingState): string[] {
+  const commands: string[] = []
+  if (state.paused.length > 0) commands.push(scaleCommand(state.app, state.paused))
+  if (state.maintenanceOn) commands.push(`heroku maintenance:off -a ${state.app}`)
+  return commands
+}
+
+export function describeState(state: StagingState): string {
+  const parts = [`${state.app} is ${state.maintenanceOn ? 'IN' : 'not in'} maintenance mode`]
+  if (state.paused.length > 0) parts.push(`${state.paused.map(p => p.type).join(', ')} scaled to 0 (were ${state.paused.map(p => `${p.type}=${p.quantity}`).join(' ')})`)
+  return parts.join('; ')
+}
+
+/** What a stopped refresh says: its message, fix and exit code. The runner has undone what was safe to undo. */
+export type StopTexts = {exit?: ExitCodeValue; fix: string; message: string}
+
+/** The words for a failure or an interruption of `step`; `undoFailed`: steps whose undo failed. */
+export function stopTexts(plan: RefreshPlan, state: StagingState, step: RefreshStep, failure: StepFailure, undoFailed: readonly unknown[], rerun: string): StopTexts {
+  const {error, interrupted} = failure
+  const reason = stopReason(interrupted, error)
+  const target = plan.target.attachment ?? plan.target.addon?.name ?? 'DATABASE'
+  if (plan.method === 'fork') return blueGreenStopTexts(plan, state, step, failure, rerun)
+  const stop = (texts: StopTexts): StopTexts => texts
+
+  // The copy reached staging before sanitising ended: it was undone (or could not be), and the message says which.
+  if (state.purge) {
+    const text = purgeText(state, target)
+    const failed = state.purge.kind === 'failed'
+    const undo = undoCommands(state)
+    const bringBack = state.purge.kind === 'reset' && undo.length > 0 ? ` Once the database is ready again: ${undo.join(' && ')}.` : ''
+    const first = failed ? `${text.split(': remove it now with ')[1] ?? 'Remove the copy'}, then ` : ''
+    if (error instanceof UnhandledPii) {
+      return stop({
+        exit: ExitCode.Refused,
+        fix: `${first}add rules to ${error.file} under tables: (or accept a column on purpose with --allow-pii TABLE.COLUMN), then run ${rerun} again:\n${suggestedRules(error.columns)}`,
+        message: `${reason}. ${text}. ${describeState(state)}.`,
+      })
+    }
+
+    if (step.kind === 'sanitize') {
+      return stop({
+        fix: `${first}fix ${step.file} and run ${rerun} again (it copies afresh, then sanitizes).${bringBack}`,
+        message: `The sanitize file ${step.file} failed and was rolled back: ${reason}. ${text}. ${describeState(state)}.`,
+      })
+    }
+
+    return stop({fix: `${first}run ${rerun} again.${bringBack}`, message: `${reason} during ${step.kind}, before sanitising ended. ${text}. ${describeState(state)}.`})
+  }
+
+  // A transfer still runs on Heroku: say so, and how to follow it; leave staging quiet.
+  if (state.running) {
+    const {name, app} = state.running
+    const what = step.kind === 'transfer' ? `The copy ${name} continues on Heroku` : `The backup ${name} continues on Heroku`
+    const undo = undoCommands(state)
+    return stop({
+      fix: `Follow it with heroku pg:backups:info ${name} -a ${app}${undo.length > 0 ? `; once it has finished: ${undo.join(' && ')}` : ''}.`,
+      message: `${reason}. ${what}; this command only stopped watching it. ${describeState(state)}.`,
+    })
+  }
+
+  // Nothing has been copied yet: the runner put staging back as it was (each step's undo).
+  if (!state.copyStarted) {
+    const undo = undoCommands(state)
+    const restored = undoFailed.length === 0 ? `${state.app} is back as it was` : `${describeState(state)}; run ${undo.join(' && ')}`
+    let fix = `Fix the cause and run ${rerun} again.`
+    if (step.kind === 'backup-target') fix = `Fix the cause and run ${rerun} again, or skip the backup with --no-backup (the target's data is then lost for good).`
+    if (step.kind === 'backup-source') fix = `Fix the cause and run ${rerun} again, or drop --backup-source.`
+    return stop({fix, message: `${reason} during ${step.kind}. Nothing was copied; ${restored}.`})
+  }
+
+  // The copy reached the target: keep staging out of service until a human decides.
+  const undo = undoCommands(state)
+  const bringBack = undo.length > 0 ? ` Then bring it back: ${undo.join(' && ')}.` : ''
+  const restore = state.targetBackup
+    ? ` To go back to the data before the refresh: heroku pg:backups:restore ${state.targetBackup.app}::${state.targetBackup.name} ${target} -a ${state.app} --confirm ${state.app}.`
+    : ''
+  if (error instanceof UnhandledPii) {
+    return stop({
+      exit: ExitCode.Refused,
+      fix: `Add rules to ${error.file} under tables: (or accept a column on purpose with --allow-pii TABLE.COLUMN), then run ${rerun} again:\n${suggestedRules(error.columns)}`,
+      message: `${reason}. Nothing was sanitized; ${state.app} holds the unsanitized copy and stays out of service: ${describeState(state)}.`,
+    })
+  }
+
+  if (step.kind === 'sanitize') {
+    return stop({
+      fix: `Fix ${step.file} and run ${rerun} again (it copies afresh, then sanitizes).${restore}${bringBack ? ` Only once the data is safe to serve:${bringBack.replace(/^ Then bring it back:/, '')}` : ''}`,
+      message: `The sanitize file ${step.file} failed and was rolled back: ${reason}. Nothing of it was applied; ${state.app} holds the unsanitized copy and stays out of service: ${describeState(state)}.`,
+    })
+  }
+
+  if (step.kind === 'transfer') {
+    return stop({
+      fix: `Run ${rerun} again.${restore}${bringBack}`,
+      message: `The copy failed: ${reason}. ${target} on ${state.app} may be partly overwritten. ${describeState(state)}.`,
+    })
+  }
+
+  return stop({
+    fix: undo.length > 0 ? `Finish by hand: ${undo.join(' && ')}.` : `Check the app: heroku ps -a ${state.app}.`,
+    message: `${reason} during ${step.kind}, after the copy completed. ${describeState(state)}.`,
+  })
+}
+
+/** What became of the unsanitized copy (copy mode), in one sentence. */
+function purgeText(state: StagingState, target: string): string {
+  const {app, purge} = state
+  if (purge?.kind === 'restored') return `No unsanitized production data stayed: ${target} on ${app} was restored from backup ${purge.backup ?? '?'}, taken before the copy`
+  if (purge?.kind === 'reset') return `No unsanitized production data stayed: ${target} on ${app} was reset (emptied), since --no-backup took no backup to restore`
+  const remove = purge?.backup
+    ? `heroku pg:backups:restore ${app}::${purge.backup} ${target} -a ${app} --confirm ${app}`
+    : `heroku pg:reset ${target} -a ${app} --confirm ${app}`
+  return `${target} on ${app} STILL HOLDS the unsanitized copy: undoing it failed (${purge?.error ?? 'unknown error'}): remove it now with ${remove}`
+}
+
+/**
+ * A blue-green refresh stopped: staging still has a working database either way. Before the promote
+ * it is the old one, untouched; after it, the sanitized fork, with the old one kept. Maintenance this
+ * run turned on was turned off by the runner (both are safe to serve); the message names what was left and the commands.
+ */
+function blueGreenStopTexts(plan: RefreshPlan, state: StagingState, step: RefreshStep, failure: StepFailure, rerun: string): StopTexts {
+  const {error, interrupted} = failure
+  const reason = stopReason(interrupted, error)
+  const {app} = state
+  const target = plan.target.attachment ?? 'DATABASE'
+  const old = plan.target.addon?.name ?? target
+  const stop = (texts: StopTexts): StopTexts => texts
+  const destroy = (name: string) => `heroku addons:destroy ${name} -a ${app} --confirm ${app}`
+  if (error instanceof ForkLeftOver) {
+    return stop({
+      exit: ExitCode.Refused,
+      fix: `Destroy it with ${destroy(error.addonName)} (or keep its data and detach it: heroku addons:detach ${error.attachment} -a ${app}), then run ${rerun} again.`,
+      message: `${reason}. Nothing was changed: ${app} keeps its ${target} (${old}).`,
+    })
+  }
+
+  const fork = state.fork
+  if (!fork?.promoted) {
+    let left = ''
+    if (fork?.destroyed) left = ` The unsanitized fork ${fork.addonName} was destroyed, never served; no production data stayed in ${app}.`
+    else if (fork) left = ` The new fork ${fork.addonName} (unsanitized production data) could not be destroyed and is still on ${app} as ${REFRESH_FORK_ATTACHMENT}, never served: destroy it now.`
+    const cleanup = fork && !fork.destroyed ? `Destroy the new fork with ${destroy(fork.addonName)}, ` : ''
+    if (error instanceof UnhandledPii) {
+      return stop({
+        exit: ExitCode.Refused,
+        fix: `${cleanup}add rules to ${error.file} under tables: (or accept a column with --allow-pii TABLE.COLUMN), then run ${rerun} again:\n${suggestedRules(error.columns)}`,
+        message: `${reason}. ${app} keeps its ${target} (${old}); nothing was destroyed.${left}`,
+      })
+    }
+
+    return stop({
+      fix: `${cleanup ? `${cleanup}fix the cause, then run` : 'Fix the cause, then run'} ${rerun} again.`,
+      message: `${reason} during ${step.kind}. ${app} keeps its ${target} (${old}), which still serves; nothing was destroyed.${left} ${describeState(state)}.`,
+    })
+  }
+
+  const kept = promoteStep(plan)?.keepOldAs
+  if (step.kind === 'backup-target' && state.running) {
+    // Ctrl-C during the wait: the capture goes on at Heroku, and destroying the database now would lose it.
+    const {app: billing, name} = state.running
+    return stop({
+      fix: `Follow it with heroku pg:backups:info ${name} -a ${billing}; once it has finished: ${destroy(old)}.`,
+      message: `Interrupted while backing up the old database ${old}: the backup ${name} continues on Heroku. The fork ${fork.addonName} is now ${target} on ${app} and serves; ${old} was kept${kept ? ` (attached as ${kept})` : ''}, not destroyed.`,
+    })
+  }
+
+  if (step.kind === 'backup-target') {
+    return stop({
+      fix: `Capture it with heroku pg:backups:capture ${old} -a ${app}, then ${destroy(old)}; or skip the backup: ${destroy(old)} (its data is then lost for good).`,
+      message: `${reason} while backing up the old database ${old}. The fork ${fork.addonName} is now ${target} on ${app} and serves; ${old} was kept${kept ? ` (attached as ${kept})` : ''}, not destroyed.`,
+    })
+  }
+
+  return stop({
+    fix: `Check with heroku staging:audit -a ${app}; go back with heroku pg:promote ${old} -a ${app}, or once the findings are fixed: ${destroy(old)}.`,
+    message: `${reason} during ${step.kind}. The fork ${fork.addonName} is now ${target} on ${app}; the old database ${old} was kept${kept ? ` (attached as ${kept})` : ''}, not destroyed. ${describeState(state)}.`,
+  })
 }

@@ -13,6 +13,7 @@ import {executeRefresh} from './execute.js'
 import {loadPseudonymKey} from './key.js'
 import {loadLatestBackup, loadRefreshInputs, readSanitizeFile, verifyRefresh} from './load.js'
 import {planRefresh, type RefreshOptions, type RefreshPlan, TRANSFER_LIMIT_BYTES} from './plan.js'
+import {formatBytes} from '../render/format.js'
 import {formationWarning, refusalText} from './render.js'
 import {type PiiColumn, type Rules, suggestedRules, unhandledPii} from './rules.js'
 import {readColumns, readRulesFile} from './schema.js'
@@ -95,7 +96,7 @@ export async function runRefresh(client: HerokuClient, request: RefreshRequest, 
   const warn = hooks.warn ?? (() => {})
   const rules = request.rules ? await readRulesFile(request.rules) : undefined
   const sanitize = sanitizeSql(rules && request.rules ? {file: request.rules, sql: rules.sql} : undefined, request.sanitize ? await readSanitizeFile(request.sanitize) : undefined)
-  const protectedApps = await loadProtected(request.configDir, ExitCode.Refused)
+  const protectedApps = await loadProtected(request.configDir)
   const inputs = await loadRefreshInputs(client, {app: request.app, from: request.from, protectedApps: protectedApps.entries})
   const outcome = planRefresh({
     from: request.from,
@@ -118,7 +119,8 @@ export async function runRefresh(client: HerokuClient, request: RefreshRequest, 
   for (const warning of inputs.warnings) warn(warning)
 
   if (outcome.kind === 'unresolved') throw new ActionableError(outcome.message, outcome.fix, ExitCode.Usage)
-  if (outcome.kind === 'unsupported') throw new ActionableError(outcome.message, outcome.fix, ExitCode.Refused)
+  // A --data method the source cannot take is fixed with a flag (exit 2, as staging:fork); what PGBackups cannot do is refused.
+  if (outcome.kind === 'unsupported') throw new ActionableError(outcome.message, outcome.fix, outcome.flag ? ExitCode.Usage : ExitCode.Refused)
   if (outcome.kind === 'refused') {
     const {fix, message} = refusalText(outcome, outcome.refusals)
     throw new ActionableError(message, fix, ExitCode.Refused)
@@ -126,7 +128,7 @@ export async function runRefresh(client: HerokuClient, request: RefreshRequest, 
 
   const {plan} = outcome
   if (plan.method === 'copy' && (plan.source.numBytes ?? 0) > TRANSFER_LIMIT_BYTES) {
-    const size = `${((plan.source.numBytes ?? 0) / 1000 ** 3).toFixed(1)} GB`
+    const size = formatBytes(plan.source.numBytes ?? 0)
     const warning = `${plan.source.addon?.name ?? 'The source'} holds ${size}: Heroku documents pg:copy and transfers for databases under 10 GB; a copy this size may take hours or fail, and a Heroku Postgres fork is the supported way (--data fork, when the source is not Essential).`
     warn(warning)
     inputs.warnings.push(warning)

@@ -5,16 +5,13 @@
 
 const BYTE_UNITS = ['B', 'kB', 'MB', 'GB', 'TB']
 
-/**
- * `512 B`, `80.6 kB`, `9.0 MB`: decimal steps of 1000 by default; `base` 1024 counts in steps of
- * 1024 under the same unit names (how staging:fork has always shown sizes). Undefined: `unknown size`.
- */
-export function formatBytes(bytes: number | undefined, base: 1000 | 1024 = 1000): string {
+/** `512 B`, `80.6 kB`, `9.0 MB`: decimal steps of 1000 (SI), in every command. Undefined: `unknown size`. */
+export function formatBytes(bytes: number | undefined): string {
   if (bytes === undefined) return 'unknown size'
   let value = bytes
   let unit = 0
-  while (value >= base && unit < BYTE_UNITS.length - 1) {
-    value /= base
+  while (value >= 1000 && unit < BYTE_UNITS.length - 1) {
+    value /= 1000
     unit++
   }
 

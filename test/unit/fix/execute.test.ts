@@ -4,7 +4,7 @@ import nock from 'nock'
 
 import type {StepEvent} from '../../../src/lib/execute/steps.js'
 import {executeFix, FixStepError} from '../../../src/lib/fix/execute.js'
-import {progressLine} from '../../../src/lib/fix/render.js'
+import {stepProgress} from '../../../src/lib/execute/progress.js'
 import type {FixPlan, FixStep} from '../../../src/lib/fix/types.js'
 import {HerokuClient} from '../../../src/lib/heroku/client.js'
 import type {AddOnAttachment} from '../../../src/lib/heroku/types.js'
@@ -217,17 +217,19 @@ describe('fix: executeFix', function () {
     expect((caught as FixStepError).execution.steps.every(s => s.status === 'not-run')).to.equal(true)
   })
 
-  it('a failed backup prints no progress line of its own: the error that follows tells it once', async function () {
+  it('a failed backup\'s progress line carries no reason: the error that follows tells it once', async function () {
     fake.data.post(`/client/v11/databases/${STAGING_PG.id}/backups`).reply(201, {finished_at: '2026-01-01T00:00:00Z', num: 6, succeeded: false, uuid: 'backup-6'})
     fake.data.get('/client/v11/apps/acme-staging/transfers/backup-6?verbose=true').reply(200, {logs: [], uuid: 'backup-6'})
     const lines: string[] = []
+    const progress = stepProgress()
     const failure = await executeFix({client: await client(), onEvent: event => {
-      const line = progressLine(event)
+      const line = progress(event)
       if (line !== undefined) lines.push(line)
     }, plan, poll: FAST, production}).then(() => undefined, (error: unknown) => error)
     expect(failure).to.be.instanceOf(FixStepError)
-    expect(lines.filter(line => line.includes('FAILED'))).to.deep.equal([])
-    expect(lines.some(line => line.startsWith('Backing up'))).to.equal(true)
+    expect(lines).to.include(`… Back up ${STAGING_PG.name}`)
+    expect(lines).to.include(`✗ Back up ${STAGING_PG.name}: failed`)
+    expect(lines.filter(line => line.includes('b006'))).to.deep.equal([])
   })
 
   it('interrupted before anything was read: a step error saying nothing was changed, not a bare error', async function () {

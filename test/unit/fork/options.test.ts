@@ -1,6 +1,7 @@
 import {expect} from 'chai'
 
-import {forkOptions, ForkUsageError, resumeCommand} from '../../../src/lib/fork/options.js'
+import {UsageError} from '../../../src/lib/errors.js'
+import {forkOptions, resumeCommand} from '../../../src/lib/fork/options.js'
 
 describe('fork options', function () {
   it('defaults --to to <from>-staging and parses repeatable KEY=VALUE flags', function () {
@@ -21,7 +22,7 @@ describe('fork options', function () {
 
   it('rejects malformed flags with the way to write them', function () {
     for (const flags of [{plan: ['heroku-postgresql']}, {set: ['=x']}, {set: ['BAD-KEY=x']}, {scale: ['web=two']}, {'exclude-config': ['A B']}]) {
-      expect(() => forkOptions({from: 'acme', ...flags}), JSON.stringify(flags)).to.throw(ForkUsageError)
+      expect(() => forkOptions({from: 'acme', ...flags}), JSON.stringify(flags)).to.throw(UsageError)
     }
   })
 
@@ -36,7 +37,7 @@ describe('fork options', function () {
     expect(forkOptions({data: 'fork', from: 'acme'}).data).to.equal('fork')
     expect(forkOptions({from: 'acme', 'skip-data': true}).data).to.equal('none')
     expect(forkOptions({data: 'none', from: 'acme', 'skip-data': true}).data).to.equal('none')
-    expect(() => forkOptions({data: 'fork', from: 'acme', 'skip-data': true})).to.throw(ForkUsageError, 'contradict')
-    expect(() => forkOptions({data: 'clone', from: 'acme'})).to.throw(ForkUsageError, 'expected one of copy, fork, none')
+    expect(() => forkOptions({data: 'fork', from: 'acme', 'skip-data': true})).to.throw(UsageError, 'contradict')
+    expect(() => forkOptions({data: 'clone', from: 'acme'})).to.throw(UsageError, 'expected one of copy, fork, none')
   })
 })

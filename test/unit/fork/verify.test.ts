@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 
-import {renderEvent, renderVerification} from '../../../src/lib/fork/render.js'
+import {renderVerification} from '../../../src/lib/fork/render.js'
 import {summarizeDatabase, verifyForkSnapshot} from '../../../src/lib/fork/verify.js'
 import {ADDONS, attachment, fork, PROD_DB_URL, production} from './fixtures.js'
 
@@ -39,11 +39,5 @@ describe('fork verification', function () {
     expect(verification.database).to.deep.include({owner: 'acme-production', ownedByFork: false})
     expect(verification.critical).to.be.greaterThan(0)
     expect(renderVerification('acme-production-staging', verification).join('\n')).to.contain('(NOT the fork)')
-  })
-
-  it('renders progress as bytes done / total', function () {
-    expect(renderEvent({bytes: {done: 5 * 1024 ** 2, total: 20 * 1024 ** 2}, kind: 'progress', label: 'Copy', message: 'copying', step: 'data:DATABASE'}))
-      .to.equal('  Copy: 5.0 MB / 20.0 MB (25%)')
-    expect(renderEvent({detail: 'v7', kind: 'end', label: 'Release', status: 'already-done', step: 'release'})).to.equal('• Release: already done (v7)')
   })
 })

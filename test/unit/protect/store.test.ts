@@ -4,7 +4,6 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 
 import {ActionableError} from '../../../src/lib/errors.js'
-import {ExitCode} from '../../../src/lib/exit-codes.js'
 import {
   loadProtected,
   protectApp,
@@ -29,12 +28,12 @@ describe('protected-apps store', function () {
 
   it('loadProtected: the entries and the keys the guard matches', async function () {
     await protectApp(dir, {id: 'id-1', name: 'a-prod'})
-    expect(await loadProtected(dir, ExitCode.Refused)).to.deep.include({keys: ['a-prod', 'id-1']})
+    expect(await loadProtected(dir)).to.deep.include({keys: ['a-prod', 'id-1']})
   })
 
-  it('loadProtected: a corrupt file stops the command with the given exit code, naming the file', async function () {
+  it('loadProtected: a corrupt file stops every command with exit 4 (refused: fail closed), naming the file', async function () {
     await writeFile(protectedFile(dir), '{not json')
-    const error = await loadProtected(dir, ExitCode.Refused).then(() => undefined, (error_: unknown) => error_)
+    const error = await loadProtected(dir).then(() => undefined, (error_: unknown) => error_)
     expect(error).to.be.instanceOf(ActionableError)
     expect((error as ActionableError).exit).to.equal(4)
     expect((error as ActionableError).message).to.contain(protectedFile(dir))

@@ -81,7 +81,10 @@ describe('refresh: the blue-green executor (--data fork)', function () {
     expect(result.fork).to.deep.include({addon: 'postgresql-new-1', oldAddon: 'postgresql-staging-1', oldDestroyed: true, promoted: true})
     expect(order).to.deep.equal(['backup', 'destroy'])
     expect(result.backups.target).to.deep.include({app: 'acme-staging', bytes: 4096, name: 'b009'})
-    expect(events).to.deep.include({bytes: undefined, kind: 'progress', label: 'fork', message: 'postgresql-new-1: Preparing fork', step: 'fork'})
+    const waiting = events.find(e => e.kind === 'progress' && e.step === 'fork' && e.message.endsWith('Preparing fork'))
+    expect(waiting).to.deep.include({bytes: undefined, kind: 'progress', message: 'postgresql-new-1: Preparing fork', step: 'fork'})
+    // Steps carry a human label (the id stays the plan step's kind).
+    expect(waiting?.label).to.match(/^Fork \S+ into a new heroku-postgresql:\S+ as \S+$/)
     expect(nock.pendingMocks()).to.deep.equal([])
   })
 

@@ -103,7 +103,11 @@ describe('refresh: executeRefresh', function () {
     expect(result.maintenance.durationMs).to.be.a('number').and.be.greaterThan(0)
     expect(result.formation.restored).to.equal(true)
     expect(result.sanitize?.file).to.equal('s.sql')
-    expect(events.filter(e => e.kind === 'progress' && e.step === 'transfer')).to.deep.include({bytes: {done: 4000, total: 9000}, kind: 'progress', label: 'transfer', message: 'c003', step: 'transfer'})
+    const copying = events.filter(e => e.kind === 'progress' && e.step === 'transfer')
+    expect(copying.map(({label: _, ...rest}) => rest)).to.deep.include({bytes: {done: 4000, total: 9000}, kind: 'progress', message: 'c003', step: 'transfer'})
+    // Steps carry a human label (the id stays the plan step's kind).
+    expect(copying[0]?.label).to.match(/^Copy \S+ → \S+$/)
+    expect(events.filter(e => e.kind === 'start').map(e => e.label)).to.include.members(['Maintenance on for acme-staging', 'Maintenance off on acme-staging'])
   })
 
   it('undoes maintenance and dynos when the backup fails before anything is copied', async function () {

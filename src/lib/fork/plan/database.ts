@@ -31,7 +31,7 @@ export interface DataMethodChoice {
  * databases cannot be forked. Pure.
  */
 export function chooseDataMethod(source: {app: string; attachment: string; name: string; plan: string}, numBytes: number | undefined, asked: DataMethod | undefined): DataMethodChoice {
-  const size = numBytes === undefined ? 'of unknown size' : formatBytes(numBytes, 1024)
+  const size = numBytes === undefined ? 'of unknown size' : formatBytes(numBytes)
   const over = numBytes !== undefined && numBytes > TRANSFER_LIMIT_BYTES
   const essential = isEssentialPlan(source.plan)
   if (asked === 'none') return {method: 'none', reason: '--data none: left empty'}
@@ -108,6 +108,6 @@ export function chooseDatabasePlan(productionPlan: string, size: number | undefi
   const plan = name ? `${name} plan` : 'plan'
   const smallest = size === undefined ? undefined : smallestPlanHolding(offered.filter(p => tier.plans(p.name)), size)
   if (size === undefined) return {plan: productionPlan, reason: `production's plan (its data size is unknown, so no smaller ${plan} can be chosen)`}
-  if (smallest) return {plan: smallest.name, reason: `smallest ${plan} holding production's ${formatBytes(size, 1024)} (production: ${shortName})`}
-  return {plan: productionPlan, reason: `production's plan (no ${plan} known to hold ${formatBytes(size, 1024)})`}
+  if (smallest) return {plan: smallest.name, reason: `smallest ${plan} holding production's ${formatBytes(size)} (production: ${shortName})`}
+  return {plan: productionPlan, reason: `production's plan (no ${plan} known to hold ${formatBytes(size)})`}
 }

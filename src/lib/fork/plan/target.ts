@@ -1,5 +1,5 @@
 import type {AppSnapshot} from '../../snapshot/types.js'
-import type {LedgerEntry} from '../ledger.js'
+import {type LedgerEntry, ledgerCreated} from '../ledger.js'
 import {FORK_MARKER} from '../types.js'
 
 /** The target app (`--to`): a valid name, and whether the fork may create it or continue on it. */
@@ -64,11 +64,7 @@ export function checkTarget(production: AppSnapshot, existing: ExistingTarget | 
   }
 
   const entry = context.ledger
-  const ours = entry !== undefined && entry.target === name && entry.sourceId === production.app.id && (
-    entry.appId === undefined
-      ? existing.createdAt !== undefined && Date.parse(existing.createdAt) >= Date.parse(entry.startedAt) - 1000
-      : entry.appId === target.app.id)
-  if (ours) {
+  if (ledgerCreated(entry, name, production.app.id, {createdAt: existing.createdAt, id: target.app.id})) {
     return {kind: 'resume', reason: `${name} was created by an interrupted heroku staging:fork on this machine: marking it and continuing`, setMarker: true}
   }
 

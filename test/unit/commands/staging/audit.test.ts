@@ -264,10 +264,10 @@ describe('staging:audit', function () {
       expect(run.stdout).to.contain('fix: heroku staging:unprotect -a acme-staging')
     })
 
-    it('stops with exit 2 on an unreadable protected-apps list rather than ignoring it', async function () {
+    it('refuses with exit 4 on an unreadable protected-apps list rather than ignoring it (as fork and refresh)', async function () {
       await writeFile(protectedFile(configDir), '{not json')
       const run = await runCommand<AuditResult>(Audit, ['-a', 'acme-staging', '--production', 'acme-production'])
-      expect(run.error?.oclif?.exit).to.equal(2)
+      expect(run.error?.oclif?.exit).to.equal(4)
       expect(run.error?.message).to.contain('staging-protected.json')
     })
 

@@ -19,7 +19,7 @@ describe('fork plan: add-ons (src/lib/fork/plan/addons.ts)', function () {
       const plan = planFork(production(), options(), catalogue())
       const pg = item(plan, ADDONS.pg.name)
       expect(pg).to.include({action: 'provision', copyData: true, plan: 'heroku-postgresql:essential-1', priceCents: 900, version: '16'})
-      expect(pg.reason).to.contain('smallest plan holding production\'s 5.0 GB')
+      expect(pg.reason).to.contain('smallest plan holding production\'s 5.4 GB')
       expect(pg.attachments).to.deep.equal(['DATABASE', 'HEROKU_POSTGRESQL_ROSE'])
     })
 

@@ -25,7 +25,7 @@ describe('fork plan: the database (src/lib/fork/plan/database.ts)', function () 
     it('copies by default under the 10 GB transfer limit (silent: no fork, no warning)', function () {
       const plan = planFork(withSize(5 * GB), options(), catalogue())
       const pg = item(plan, ADDONS.pg.name)
-      expect(pg.data).to.deep.equal({method: 'copy', reason: 'a transfer: 5.0 GB is under the 10 GB transfer limit'})
+      expect(pg.data).to.deep.equal({method: 'copy', reason: 'a transfer: 5.4 GB is under the 10 GB transfer limit'})
       expect(pg.copyData).to.equal(true)
       expect(plan.problems).to.deep.equal([])
       expect(plan.warnings.join(' ')).not.to.contain('transfer limit')
@@ -113,13 +113,13 @@ describe('fork: the staging database stays in production\'s tier', function () {
   it('shrinks a Common Runtime production to the smallest Common Runtime plan holding its data', function () {
     expect(chooseDatabasePlan('heroku-postgresql:standard-0', 5 * GB, OFFERED)).to.deep.equal({
       plan: 'heroku-postgresql:essential-1',
-      reason: 'smallest plan holding production\'s 5.0 GB (production: standard-0)',
+      reason: 'smallest plan holding production\'s 5.4 GB (production: standard-0)',
     })
   })
 
   it('keeps a Shield production on Shield: the smallest Shield plan holding its data, never essential', function () {
     const choice = chooseDatabasePlan('heroku-postgresql:shield-2', 100 * GB, OFFERED)
-    expect(choice).to.deep.equal({plan: 'heroku-postgresql:shield-2', reason: 'smallest Shield plan holding production\'s 100.0 GB (production: shield-2)'})
+    expect(choice).to.deep.equal({plan: 'heroku-postgresql:shield-2', reason: 'smallest Shield plan holding production\'s 107.4 GB (production: shield-2)'})
     expect(chooseDatabasePlan('heroku-postgresql:shield-2', 1 * GB, OFFERED).plan).to.equal('heroku-postgresql:shield-0')
   })
 
@@ -137,6 +137,6 @@ describe('fork: the staging database stays in production\'s tier', function () {
   })
 
   it('keeps production\'s plan when no plan of its tier holds the data', function () {
-    expect(chooseDatabasePlan('heroku-postgresql:shield-2', 1000 * GB, OFFERED)).to.deep.equal({plan: 'heroku-postgresql:shield-2', reason: 'production\'s plan (no Shield plan known to hold 1000.0 GB)'})
+    expect(chooseDatabasePlan('heroku-postgresql:shield-2', 1000 * GB, OFFERED)).to.deep.equal({plan: 'heroku-postgresql:shield-2', reason: 'production\'s plan (no Shield plan known to hold 1.1 TB)'})
   })
 })

@@ -3,7 +3,7 @@ import {expect} from 'chai'
 import {formatAge, formatBytes, formatDuration} from '../../../../src/lib/render/format.js'
 
 describe('render: formatting (src/lib/render/format.ts)', function () {
-  it('formats sizes in decimal steps by default, as staging:refresh prints them', function () {
+  it('formats sizes in decimal steps, as every command prints them', function () {
     expect(formatBytes(0)).to.equal('0 B')
     expect(formatBytes(999)).to.equal('999 B')
     expect(formatBytes(80_600)).to.equal('80.6 kB')
@@ -13,11 +13,10 @@ describe('render: formatting (src/lib/render/format.ts)', function () {
     expect(formatBytes(undefined)).to.equal('unknown size')
   })
 
-  it('formats sizes in steps of 1024 when asked, as staging:fork prints them', function () {
-    expect(formatBytes(1000, 1024)).to.equal('1000 B')
-    expect(formatBytes(5 * 1024 ** 2, 1024)).to.equal('5.0 MB')
-    expect(formatBytes(5 * 1024 ** 3, 1024)).to.equal('5.0 GB')
-    expect(formatBytes(1536, 1024)).to.equal('1.5 kB')
+  it('never counts in steps of 1024 under decimal unit names (staging:fork did)', function () {
+    expect(formatBytes(1000)).to.equal('1.0 kB')
+    expect(formatBytes(5 * 1024 ** 2)).to.equal('5.2 MB')
+    expect(formatBytes(1536)).to.equal('1.5 kB')
   })
 
   it('formats durations and ages', function () {
