@@ -45,7 +45,8 @@ describe('stock heroku CLI: pg:info, pg:copy, pg:promote, pg:backups:capture, pg
     expect(transfers[0]!.processed_bytes).to.be.greaterThan(10_000)
     const list = await heroku('pg:backups', '-a', 'acme-production')
     expect(list.status, list.stderr).to.equal(0)
-    expect(list.stdout).to.match(/b001\s+\S+\s+Completed \S+\s+[\d.]+\s*KB\s+DATABASE/)
+    // Data API dates as Heroku gives them (`2016-10-01 00:42:54 +0000`), printed as they come
+    expect(list.stdout).to.match(/b001\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+0000\s+Completed \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+0000\s+[\d.]+\s*KB\s+DATABASE/)
   })
 
   it('pg:copy copies production\'s rows into staging (confirming the target), leaving production unchanged', async () => {
@@ -65,7 +66,7 @@ describe('stock heroku CLI: pg:info, pg:copy, pg:promote, pg:backups:capture, pg
     expect(posted.map(e => `${e.method} ${e.app}`)).to.deep.equal(['POST acme-staging'])
     expect(posted[0]!.path).to.match(/^\/client\/v11\/databases\/[\da-f-]+\/transfers$/)
     const copies = await heroku('pg:backups', '-a', 'acme-staging')
-    expect(copies.stdout).to.match(/c001\s+\S+\s+Completed/)
+    expect(copies.stdout).to.match(/c001\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+0000\s+Completed/)
   })
 
   it('pg:copy refuses to copy a database onto itself', async () => {

@@ -238,6 +238,17 @@ export class HerokuApi {
     return this.transport.list<PipelineCoupling>('/pipeline-couplings')
   }
 
+  /**
+   * Every coupling of the account with its pipeline's name: Heroku's list names a coupling's pipeline
+   * by id only, so the pipelines list is asked beside it (one more request, no more round trips). An id
+   * stands in for a name when that list fails: names are for messages, never for decisions.
+   */
+  async allCouplingsNamed(): Promise<PipelineCoupling[]> {
+    const [couplings, pipelines] = await Promise.all([this.allCouplings(), this.pipelines().catch(() => [])])
+    const names = new Map(pipelines.map(pipeline => [pipeline.id, pipeline.name]))
+    return couplings.map(c => (c.pipeline.name || !names.has(c.pipeline.id) ? c : {...c, pipeline: {...c.pipeline, name: names.get(c.pipeline.id)}}))
+  }
+
   async pipelineCouplings(pipelineId: string): Promise<PipelineCoupling[]> {
     return this.transport.list<PipelineCoupling>(`/pipelines/${enc(pipelineId)}/pipeline-couplings`)
   }

@@ -189,7 +189,7 @@ export async function checkCommand(input: CheckInput): Promise<HookDecision | un
       const client = await input.makeClient()
       const lookups = new Lookups(client)
       // One registry per hook run: every target is checked against the same, once-loaded production.
-      const registry = new ProductionRegistry(client, {protectedApps: entries})
+      const registry = new ProductionRegistry(client, {pipelineNames: true, protectedApps: entries})
       // Listed while the targets resolve: the couplings cost no round trip of their own on the critical path.
       registry.couplings().catch(() => {})
       checked = await Promise.all(targets.map(async requested => {

@@ -233,7 +233,7 @@ export async function checkDestructive(input: DestructiveInput): Promise<Destruc
   const undecided: Undecided[] = []
   try {
     const client = await input.makeClient()
-    const registry = new ProductionRegistry(client, {protectedApps: await allProtected(input.configDir)})
+    const registry = new ProductionRegistry(client, {pipelineNames: true, protectedApps: await allProtected(input.configDir)})
     const apps = new Apps(client)
     // Each target is checked on its own: one that cannot be checked is refused, the others still say why.
     const results = await Promise.all(intents.map(async intent => {

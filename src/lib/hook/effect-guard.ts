@@ -120,7 +120,7 @@ export function effectGuard(context: EffectGuardContext): (request: InterceptedR
     const protectedApps = await allProtected(context.config.configDir)
     const sources: ProductionSources = {
       couplings: async () => {
-        couplings ??= apiOf(client).allCouplings() as ReturnType<ProductionSources['couplings']>
+        couplings ??= apiOf(client).allCouplingsNamed() as ReturnType<ProductionSources['couplings']>
         return couplings
       },
       protectedApps,

@@ -80,6 +80,8 @@ export interface RegistryOptions {
   protectedApps?: readonly {id?: string; name: string}[]
   /** snapshots already loaded by the caller, reused instead of loaded again (matched by id) */
   known?: readonly AppSnapshot[]
+  /** name each coupling's pipeline (one more request beside the couplings list): for messages that print it */
+  pipelineNames?: boolean
 }
 
 /** Production could not be loaded: the guard refuses rather than guess. */
@@ -119,9 +121,13 @@ export class ProductionRegistry {
     this.known.push(...snapshots)
   }
 
-  /** Every pipeline coupling of the account (one paged list), memoised. Fails closed. */
+  /**
+   * Every pipeline coupling of the account (one paged list), memoised. Fails closed. With `pipelineNames`,
+   * each coupling's pipeline carries its name for the messages (Heroku's list gives its id only).
+   */
   async couplings(): Promise<PipelineCoupling[]> {
-    this.couplingsLoad ??= apiOf(this.client).allCouplings().catch(error => {
+    const api = apiOf(this.client)
+    this.couplingsLoad ??= (this.options.pipelineNames ? api.allCouplingsNamed() : api.allCouplings()).catch(error => {
       throw this.failure(`listing the account's pipeline couplings failed: ${describe(error)}`)
     })
     return this.couplingsLoad
