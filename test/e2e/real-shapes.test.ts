@@ -41,7 +41,7 @@ describe('e2e: real response shapes read right, in every command output', functi
   })
   isolateCommandEnv()
 
-  it('prints no [object Object] and no URL secret in audit, --fix, fork, refresh and protect; reads the follower and the buildpack urn', async function () {
+  it('prints no [object Object] and no URL secret in audit, --fix, fork and refresh (plans and runs) and protect; reads the follower and the buildpack urn', async function () {
     const emu = fixture.emu
     const outputs: string[] = []
     const run = async (command: Parameters<typeof runCommand>[0], argv: string[], env: Record<string, string> = {}): Promise<Awaited<ReturnType<typeof runCommand>>> => {
@@ -67,6 +67,9 @@ describe('e2e: real response shapes read right, in every command output', functi
     await run(Fork, ['--from', PRODUCTION, '--to', 'shape-fork', '--dry-run', '--json'])
     await run(Refresh, ['-a', STAGING, '--from', PRODUCTION, '--dry-run'])
     await run(Protect, ['--list'])
+    // the runs themselves, not only their plans: progress, summaries and refusals print the same shapes
+    await run(Refresh, ['-a', STAGING, '--from', PRODUCTION, '--confirm', STAGING])
+    await run(Fork, ['--from', PRODUCTION, '--to', 'shape-fork'])
 
     const printed = outputs.join('\n')
     expect(printed).to.contain(STAGING)
