@@ -1,5 +1,5 @@
 import {ApiError, type HerokuClient, mapBounded} from '../heroku/client.js'
-import {sameEndpoint} from '../snapshot/identity.js'
+import {credentialsReaching, sameEndpoint} from '../snapshot/identity.js'
 import {apiOf} from '../heroku/api.js'
 import type {Effect} from '../heroku/routes.js'
 import {applyConfig, attachmentVar, changedEndpoints, defaultAttachment, isDataService} from './effects.js'
@@ -321,12 +321,13 @@ export class EffectChecker {
     const seen = new Set(findings.flatMap(f => f.apps.map(a => lower(a))))
     await mapBounded(all, 16, async app => {
       const vars = await this.config(app.id ?? app.name)
-      const hit = Object.entries(vars).find(([, value]) => url && sameEndpoint(url, value))
+      // Every credential form (split PG*/DB_* vars, JDBC, DSN), as the executors' ProductionReach asks.
+      const [hit] = credentialsReaching(vars, url)
       if (!hit) return
       const {name} = await this.app(app.id ?? app.name)
       if (seen.has(lower(name))) return
       seen.add(lower(name))
-      findings.push({apps: [name], what: `overwrite the database ${name}'s ${hit[0]} reaches`, why: [`${name} is a production app (${(await this.production({id: app.id, name}))?.join(', ') ?? 'listed'})`]})
+      findings.push({apps: [name], what: `overwrite the database ${name}'s ${hit.vars.join('+')} reaches`, why: [`${name} is a production app (${(await this.production({id: app.id, name}))?.join(', ') ?? 'listed'})`]})
     })
     return findings
   }

@@ -12,7 +12,7 @@ import {isTrivialValue} from './classify.js'
  * | decrypts committed files or stored data | not copied, not regenerated | `RAILS_MASTER_KEY`, `RAILS_*_KEY` (per-environment credentials), `DOTENV_KEY`, `DOTENV_PRIVATE_KEY*`, `SOPS_AGE_KEY*`, `EJSON_*PRIVATE_KEY`, `ACTIVE_RECORD_ENCRYPTION_*`, `GIT_CRYPT_KEY` | `AGE-SECRET-KEY-1…` |
  * | third-party credential, live mode | not copied; named as live | any | Stripe `sk_live_`/`rk_live_`, Paystack `sk_live_`, Razorpay `rzp_live_`, Mollie `live_`, Braintree `access_token$production$` |
  * | third-party credential | not copied | AWS `*SECRET_ACCESS_KEY` next to an `AKIA…`/`ASIA…` key id, `TWILIO_AUTH_TOKEN`, `MAILGUN_*KEY`, `SENDGRID_*KEY`, … | SendGrid `SG.x.y`, AWS `AKIA…`, Twilio `AC…`/`SK…` + 32 hex, Mailgun `key-…`, Slack `xox?-`, GitHub `ghp_`/`github_pat_`, OpenAI `sk-`, Anthropic `sk-ant-`, Google `AIza`, Shopify `shp…_`, Stripe webhook `whsec_`, Postmark server tokens by name |
- * | other secret | not copied | a secret-looking name or random-looking value (`looksSecret`) | |
+ * | other secret | not copied | what the audit calls a secret when shared (the caller passes `productionSecret`) | |
  *
  * Public material (certificates, publishable keys: `publicMaterial`) is decided before this table
  * is asked, and is copied.
@@ -72,7 +72,7 @@ const THIRD_PARTY: Shape[] = [
   {value: /^shp(?:at|ss|ca|pa)_[\da-f]{32}$/, what: 'Shopify access token'},
 ]
 
-/** Does `name` say its value is secret? (the caller passes `looksSecret` from classify.ts) */
+/** Does `name` say its value is secret? (the caller passes the audit's own test, `productionSecret`) */
 export type SecretTest = (name: string, value: string) => boolean
 
 /**

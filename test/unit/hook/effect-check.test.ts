@@ -77,6 +77,18 @@ describe('effect checks (fake API, GETs only)', function () {
     expect((await verdict('POST', '/client/v11/databases/addon-stg-db/transfers', {from_url: PROD_URL, to_name: 'DATABASE', to_url: STAGING_URL})).verdict.kind).to.equal('clear')
   })
 
+  it('overwritten: a to_url reaching a production app that holds its database only as split PG* vars or JDBC fires; another database on that host is silent', async function () {
+    const world = cleanWorld()
+    world.apps.push(
+      {config: {PGDATABASE: 'dwarehouse', PGHOST: 'warehouse.example.com', PGPASSWORD: 'warehousepass1234', PGPORT: '5432', PGUSER: 'uwh'}, id: 'app-wh', name: 'acme-warehouse', stage: 'production'},
+      {config: {JDBC_DATABASE_URL: 'jdbc:postgresql://ledger.example.com:5432/dledger?user=uled&password=ledgerpass1234'}, id: 'app-led', name: 'acme-ledger', stage: 'production'},
+    )
+    const onto = async (toUrl: string): Promise<EffectVerdict> => (await verdict('POST', '/client/v11/databases/addon-stg-rose/transfers', {from_url: ROSE_URL, to_url: toUrl}, {world})).verdict
+    expect(production(await onto('postgres://other:otherpass123@warehouse.example.com:5432/dwarehouse'))).to.deep.equal(['acme-warehouse'])
+    expect(production(await onto('postgres://other:otherpass123@ledger.example.com/dledger'))).to.deep.equal(['acme-ledger'])
+    expect((await onto('postgres://other:otherpass123@warehouse.example.com:5432/dscratch')).kind).to.equal('clear')
+  })
+
   it('fail closed: production\'s database attached to staging by an owner the account cannot see refuses a transfer onto it', async function () {
     const world: World = {
       addons: [{id: 'addon-prod-db', name: 'postgresql-prod-1', owner: 'acme-production', plan: 'heroku-postgresql:standard-0'}, {id: 'addon-stg-rose', name: 'postgresql-rose-1', owner: 'acme-staging', plan: 'heroku-postgresql:essential-0'}],
