@@ -1,8 +1,9 @@
 import {type AddonCreate, apiOf, type HerokuApi} from '../heroku/api.js'
 import type {HerokuClient} from '../heroku/client.js'
-import {type AddOn, type DataTransfer, transferName} from '../heroku/types.js'
+import {type AddOn, type ConfigVars, type DataTransfer, transferName} from '../heroku/types.js'
 import {type PollOptions, WaitAbortedError, waitAddonProvisioned, waitDatabaseAvailable, waitTransfer} from '../heroku/wait.js'
 import {type GuardOptions, GuardedClient, ProductionGuard} from '../production/guarded-client.js'
+import {currentSecrets} from '../secrets/index.js'
 import {type Credential, credentialsReaching, type HostTable, hostTableOf} from '../snapshot/identity.js'
 import type {AppSnapshot} from '../snapshot/types.js'
 import type {StepContext} from './steps.js'
@@ -17,6 +18,13 @@ import type {StepContext} from './steps.js'
 /** The resource layer every executor writes through: a mutating request naming production is refused before it leaves. */
 export function guardedApi(client: HerokuClient, production: readonly AppSnapshot[], options?: GuardOptions): HerokuApi {
   return apiOf(new GuardedClient(client, new ProductionGuard(production, options)))
+}
+
+/** The config vars of the app an executor changes, each value masked in every output from here on. */
+export async function maskedConfig(api: HerokuApi, app: string): Promise<ConfigVars> {
+  const config = await api.configVars(app)
+  currentSecrets().registerConfig(config)
+  return config
 }
 
 /** A production credential a value reaches: the app and the variables that hold it (several for a split form). */

@@ -10,13 +10,12 @@
  */
 import {ExitCode} from '../exit-codes.js'
 import {type FailedStepRun, forwardReports, runSteps, type Step, type StepContext, type StepEvent, type StepOutcome as Outcome, StepsFailedError, stopReason} from '../execute/steps.js'
-import {captureAndWait, describeHit, guardedApi, ProductionReach, provisionPostgres, waitProvisioned} from '../execute/blocks.js'
+import {captureAndWait, describeHit, guardedApi, maskedConfig, ProductionReach, provisionPostgres, waitProvisioned} from '../execute/blocks.js'
 import type {AddonCreate, HerokuApi} from '../heroku/api.js'
 import {type HerokuClient, isNotFound} from '../heroku/client.js'
 import type {AddOn, AddOnAttachment, ConfigVars} from '../heroku/types.js'
 import {type PollOptions, WaitAbortedError, waitDatabaseAvailable} from '../heroku/wait.js'
 import {credentialsOf, sameEndpoint} from '../snapshot/identity.js'
-import {currentSecrets} from '../secrets/index.js'
 import {type AppSnapshot, POSTGRES_SERVICE} from '../snapshot/types.js'
 import type {BackupOutcome, FixExecution, FixPlan, FixRecord, FixStep} from './types.js'
 import {isOwner} from '../snapshot/query.js'
@@ -65,9 +64,7 @@ class Repair {
   }
 
   async config(): Promise<ConfigVars> {
-    const config = await this.api.configVars(this.appId)
-    currentSecrets().registerConfig(config)
-    return config
+    return maskedConfig(this.api, this.appId)
   }
 
   async attachments(): Promise<AddOnAttachment[]> {

@@ -8,7 +8,7 @@
  * step that takes staging out of service, its undo. The wording of a stop is in render.ts.
  */
 import type {AuditFinding} from '../audit/types.js'
-import {captureAndWait, guardedApi, ProductionReach, provisionPostgres, type TransferSummary, waitForTransfer} from '../execute/blocks.js'
+import {captureAndWait, guardedApi, maskedConfig, ProductionReach, provisionPostgres, type TransferSummary, waitForTransfer} from '../execute/blocks.js'
 import type {ExitCodeValue} from '../exit-codes.js'
 import {type FailedStepRun, runSteps, type Step, type StepContext, type StepEvent, StepsFailedError} from '../execute/steps.js'
 import {apiOf, type HerokuApi} from '../heroku/api.js'
@@ -274,8 +274,7 @@ class RefreshRun {
     })
     const {fork} = this.state
     if (!fork) throw new Error('The fork was not recorded.')
-    const config = await this.writes.configVars(step.app)
-    currentSecrets().registerConfig(config)
+    const config = await maskedConfig(this.writes, step.app)
     const url = config[`${step.attachment}_URL`]
     if (!url) throw new Error(`${created.name} is ready but ${step.app} has no ${step.attachment}_URL.`)
     const reached = this.reach.of(url)
