@@ -1,7 +1,7 @@
 import {type AddonCreate, apiOf, type HerokuApi} from '../heroku/api.js'
 import type {HerokuClient} from '../heroku/client.js'
 import {type AddOn, type ConfigVars, type DataTransfer, transferName} from '../heroku/types.js'
-import {type PollOptions, WaitAbortedError, waitAddonProvisioned, waitDatabaseAvailable, waitTransfer} from '../heroku/wait.js'
+import {type PollOptions, requireSucceeded, WaitAbortedError, waitAddonProvisioned, waitDatabaseAvailable, waitTransferFinished} from '../heroku/wait.js'
 import {type GuardOptions, GuardedClient, ProductionGuard} from '../production/guarded-client.js'
 import {currentSecrets} from '../secrets/index.js'
 import {type Credential, credentialsReaching, type HostTable, hostTableOf} from '../snapshot/identity.js'
@@ -93,23 +93,35 @@ export interface TransferWait {
   totalBytes?: number
   /** Ctrl-C stopped the wait: the transfer goes on at Heroku */
   onAbort?: (running: {app: string; name: string; uuid: string}) => void
+  /** the progress message while it runs (default: its pg:backups name, `c003`) */
+  progress?: string
+  /** how a timeout names it (default: its pg:backups name) */
+  what?: string
 }
 
-/** Waits for a started transfer to succeed, reporting its bytes as progress under its pg:backups name. */
-export async function waitForTransfer(api: HerokuApi, billingApp: string, transfer: DataTransfer, context: StepContext, options: TransferWait): Promise<TransferSummary> {
+/**
+ * Watches a started transfer until it has finished, succeeded or not, reporting its bytes as
+ * progress: the wait itself, for a caller that judges the end (the fork's copy, where a re-sent
+ * request may have started two transfers and only the one it trusts counts).
+ */
+export async function watchTransfer(api: HerokuApi, billingApp: string, transfer: DataTransfer, context: StepContext, options: TransferWait): Promise<DataTransfer> {
   const name = transferName(transfer)
-  const began = Date.now()
-  let done: DataTransfer
   try {
-    done = await waitTransfer(api, billingApp, transfer, name, {
+    return await waitTransferFinished(api, billingApp, transfer, options.what ?? name, {
       ...options.poll,
-      onProgress: current => context.progress(name, {done: current.processed_bytes ?? 0, total: current.source_bytes ?? options.totalBytes}),
+      onProgress: current => context.progress(options.progress ?? name, {done: current.processed_bytes ?? 0, total: current.source_bytes ?? options.totalBytes}),
     })
   } catch (error) {
     if (error instanceof WaitAbortedError) options.onAbort?.({app: billingApp, name, uuid: transfer.uuid})
     throw error
   }
+}
 
+/** Waits for a started transfer to succeed (`watchTransfer`, then `requireSucceeded`), under its pg:backups name. */
+export async function waitForTransfer(api: HerokuApi, billingApp: string, transfer: DataTransfer, context: StepContext, options: TransferWait): Promise<TransferSummary> {
+  const name = transferName(transfer)
+  const began = Date.now()
+  const done = await requireSucceeded(api, billingApp, await watchTransfer(api, billingApp, transfer, context, options), name)
   return {app: billingApp, bytes: done.processed_bytes ?? done.source_bytes ?? 0, durationMs: Date.now() - began, name, uuid: done.uuid}
 }
 

@@ -114,18 +114,26 @@ export async function waitTransferFinished(api: HerokuApi, billingApp: string, t
   }, options)
 }
 
+/** The last five log lines of a finished transfer: Heroku gives them only with `?verbose=true`, never in a list. */
+export async function transferLogs(api: HerokuApi, billingApp: string, transfer: DataTransfer): Promise<string[]> {
+  const verbose = await api.transfer(billingApp, transfer.uuid, {verbose: true}).catch(() => transfer)
+  return (verbose.logs ?? []).slice(-5).map(log => log.message)
+}
+
 /**
- * Waits for a transfer (`waitTransferFinished`) and requires it to have succeeded. A failed
- * transfer throws with its last log lines (read with `?verbose=true`) and the pg:backups:info
- * command naming it; `name` is how pg:backups shows it (`b012`, see `transferName`).
+ * Requires a finished transfer to have succeeded. A failed one throws with its last log lines and
+ * the pg:backups:info command naming it; `name` is how pg:backups shows it (`b012`, see `transferName`).
  */
-export async function waitTransfer(api: HerokuApi, billingApp: string, transfer: DataTransfer, name: string, options: TransferWaitOptions = {}): Promise<DataTransfer> {
-  const done = await waitTransferFinished(api, billingApp, transfer, name, options)
+export async function requireSucceeded(api: HerokuApi, billingApp: string, done: DataTransfer, name: string): Promise<DataTransfer> {
   if (done.succeeded !== true) {
-    const verbose = await api.transfer(billingApp, transfer.uuid, {verbose: true}).catch(() => done)
-    const logs = (verbose.logs ?? []).slice(-5).map(log => log.message).join('\n')
+    const logs = (await transferLogs(api, billingApp, done)).join('\n')
     throw new Error(`${name} did not finish${logs ? `:\n${logs}` : '.'}\nRun heroku pg:backups:info ${name} -a ${billingApp} for more details.`)
   }
 
   return done
+}
+
+/** Waits for a transfer (`waitTransferFinished`) and requires it to have succeeded (`requireSucceeded`). */
+export async function waitTransfer(api: HerokuApi, billingApp: string, transfer: DataTransfer, name: string, options: TransferWaitOptions = {}): Promise<DataTransfer> {
+  return requireSucceeded(api, billingApp, await waitTransferFinished(api, billingApp, transfer, name, options), name)
 }

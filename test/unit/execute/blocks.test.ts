@@ -1,6 +1,9 @@
 import {expect} from 'chai'
 
-import {describeHit, ProductionReach} from '../../../src/lib/execute/blocks.js'
+import {describeHit, ProductionReach, waitForTransfer, watchTransfer} from '../../../src/lib/execute/blocks.js'
+import type {StepBytes, StepContext} from '../../../src/lib/execute/steps.js'
+import type {HerokuApi} from '../../../src/lib/heroku/api.js'
+import type {DataTransfer} from '../../../src/lib/heroku/types.js'
 import {forkProductionReach} from '../../../src/lib/fork/execute.js'
 import type {AppSnapshot} from '../../../src/lib/snapshot/types.js'
 import {PROD_DATABASE_URL, PROD_DB_HOST, productionSnapshot, STAGING_DATABASE_URL} from '../../fixtures/snapshots.js'
@@ -85,5 +88,65 @@ describe('ProductionReach: the one run-time "does this reach production?" check'
     const url = 'postgres://f:pw@fork-db.example.com:5432/dprod01'
     expect(new ProductionReach([from], {alsoResolved: [fork]}).of(url)?.vars).to.deep.equal(['DATABASE_URL'])
     expect(new ProductionReach([from]).of(url)).to.equal(undefined)
+  })
+})
+
+/** A copy (pg:copy's transfer, `c003`) that runs once, then ends as `end` says; its verbose read gives one log line. */
+function copyAt(end: Partial<DataTransfer>): {api: HerokuApi; asked: string[]; context: StepContext; progress: Array<{bytes?: StepBytes; message: string}>; transfer: DataTransfer} {
+  const transfer: DataTransfer = {finished_at: null, from_type: 'pg_dump', num: 3, to_type: 'pg_restore', uuid: 't-3'}
+  const answers: DataTransfer[] = [{...transfer, processed_bytes: 5, source_bytes: 9}, {...transfer, finished_at: 'now', processed_bytes: 9, source_bytes: 9, ...end}]
+  const asked: string[] = []
+  const progress: Array<{bytes?: StepBytes; message: string}> = []
+  const api = {
+    async transfer(billingApp: string, uuid: string, options: {verbose?: boolean} = {}): Promise<DataTransfer> {
+      asked.push(`${billingApp}/${uuid}${options.verbose ? '?verbose' : ''}`)
+      if (options.verbose) return {...transfer, logs: [{message: 'disk full'}]} as DataTransfer
+      return answers.length > 1 ? answers.shift() as DataTransfer : answers[0] as DataTransfer
+    },
+  } as unknown as HerokuApi
+  return {api, asked, context: {progress: (message, bytes) => progress.push({bytes, message})}, progress, transfer}
+}
+
+const QUICK = {sleep: async () => {}}
+
+describe('transfer waits: the one wait every executor uses (watchTransfer, waitForTransfer)', function () {
+  it('watchTransfer reports bytes under the caller\'s message and returns a failed transfer as it ended, for the caller to judge', async function () {
+    const copy = copyAt({succeeded: false})
+    const done = await watchTransfer(copy.api, 'acme-staging', copy.transfer, copy.context, {poll: QUICK, progress: 'copying'})
+    expect(done).to.deep.include({succeeded: false, uuid: 't-3'})
+    expect(copy.progress).to.deep.equal([{bytes: {done: 5, total: 9}, message: 'copying'}, {bytes: {done: 9, total: 9}, message: 'copying'}])
+    expect(copy.asked).to.deep.equal(['acme-staging/t-3', 'acme-staging/t-3'])
+  })
+
+  it('waitForTransfer reports under the pg:backups name and throws for the same failed transfer, with its logs and pg:backups:info', async function () {
+    const copy = copyAt({succeeded: false})
+    try {
+      await waitForTransfer(copy.api, 'acme-staging', copy.transfer, copy.context, {poll: QUICK})
+      expect.fail('a failed transfer was accepted')
+    } catch (error) {
+      expect((error as Error).message).to.equal('c003 did not finish:\ndisk full\nRun heroku pg:backups:info c003 -a acme-staging for more details.')
+    }
+
+    expect(copy.progress.map(p => p.message)).to.deep.equal(['c003', 'c003'])
+    expect(copy.asked.at(-1)).to.equal('acme-staging/t-3?verbose')
+  })
+
+  it('waitForTransfer sums up a transfer that succeeded, and asks for no logs', async function () {
+    const copy = copyAt({succeeded: true})
+    const summary = await waitForTransfer(copy.api, 'acme-staging', copy.transfer, copy.context, {poll: QUICK})
+    expect(summary).to.deep.include({app: 'acme-staging', bytes: 9, name: 'c003', uuid: 't-3'})
+    expect(copy.asked).to.deep.equal(['acme-staging/t-3', 'acme-staging/t-3'])
+  })
+
+  it('a timeout names the transfer as the caller calls it, else by its pg:backups name', async function () {
+    for (const [what, expected] of [['the data transfer into DATABASE', 'the data transfer into DATABASE'], [undefined, 'c003']] as const) {
+      const copy = copyAt({finished_at: null})
+      try {
+        await watchTransfer(copy.api, 'acme-staging', copy.transfer, copy.context, {poll: {...QUICK, timeoutMs: -1}, what})
+        expect.fail('a transfer that never ends was waited for past the timeout')
+      } catch (error) {
+        expect((error as Error).message).to.equal(`Timed out waiting for ${expected}.`)
+      }
+    }
   })
 })

@@ -1,6 +1,7 @@
 import type {DataTransfer} from '../../heroku/types.js'
-import {waitTransferFinished} from '../../heroku/wait.js'
+import {transferLogs} from '../../heroku/wait.js'
 import {isPostgresUrl} from '../../snapshot/identity.js'
+import {watchTransfer} from '../../execute/blocks.js'
 import type {StepContext, StepOutcome} from '../../execute/steps.js'
 import type {AddonPlanItem} from '../types.js'
 import {type ForkRun, itemKey} from './context.js'
@@ -23,13 +24,6 @@ function sourceUrl(fork: ForkRun, item: AddonPlanItem): {name: string; url: stri
 async function transfersNamed(fork: ForkRun, fromName: string, toName: string): Promise<DataTransfer[]> {
   const transfers = await fork.api.transfers(fork.plan.target.name)
   return transfers.filter(t => t.to_name === toName && t.from_name === fromName).sort((a, b) => (a.num ?? 0) - (b.num ?? 0))
-}
-
-async function waitTransfer(fork: ForkRun, context: StepContext, key: string, transfer: DataTransfer): Promise<DataTransfer> {
-  return waitTransferFinished(fork.api, fork.plan.target.name, transfer, `the data transfer into ${key}`, {
-    ...fork.polling,
-    onProgress: current => context.progress('copying', {done: current.processed_bytes ?? 0, total: current.source_bytes}),
-  })
 }
 
 /**
@@ -55,17 +49,15 @@ export async function ensureData(fork: ForkRun, item: AddonPlanItem, context: St
     if (running.length > 0) {
       if (started === 0) context.progress(`waiting for transfer ${running.map(t => t.num ?? t.uuid).join(', ')} (started earlier)`)
       // eslint-disable-next-line no-await-in-loop -- wait for every running copy before judging the result
-      await Promise.all(running.map(async t => waitTransfer(fork, context, key, t)))
+      await Promise.all(running.map(async t => watchTransfer(fork.api, target, t, context, {poll: fork.polling, progress: 'copying', what: `the data transfer into ${key}`})))
       continue
     }
 
     const latest = ours.at(-1)
     if (latest && latest.uuid === trusted) {
       if (latest.succeeded === true) return {detail: `${latest.processed_bytes ?? 0} bytes copied`, status: 'done'}
-      // Heroku gives a failed transfer's logs only with ?verbose=true, never in the list.
       // eslint-disable-next-line no-await-in-loop -- once, on the way out with the failure
-      const verbose = await fork.api.transfer(target, latest.uuid, {verbose: true}).catch(() => latest)
-      const logs = (verbose.logs ?? []).slice(-5).map(l => l.message).join(' | ')
+      const logs = (await transferLogs(fork.api, target, latest)).join(' | ')
       throw new Error(`The data transfer into ${key} failed${logs ? `: ${logs}` : '.'}`)
     }
 
