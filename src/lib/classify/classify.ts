@@ -1,5 +1,6 @@
 /**
- * The guard: decides whether a database may be overwritten, and explains every reason it may not.
+ * The classification every guard asks (`classifyTarget`): may a database be overwritten? It explains
+ * every reason it may not.
  *
  * Pure: it looks at plain data built from snapshots and sends no request. `staging:refresh` calls
  * it before any mutating request, and the prerun hook calls it before stock `heroku pg:copy`,
@@ -11,7 +12,7 @@ import {maskUrl} from '../secrets/index.js'
 import {type AppSnapshot, type AttachmentRef, POSTGRES_SERVICE} from '../snapshot/types.js'
 
 /** The database a command would write. Every field is optional: fill in what is known. */
-export interface GuardTarget {
+export interface ClassifyTarget {
   /** the add-on, when the target is (or resolves to) an add-on */
   addon?: {
     id: string
@@ -35,7 +36,7 @@ export interface GuardTarget {
   url?: string
 }
 
-/** An app that counts as production, with what the guard compares a target against. */
+/** An app that counts as production, with what `classifyTarget` compares a target against. */
 export interface ProductionApp {
   /** add-ons attached to the app, whoever owns them */
   addons: Array<{attachment: string; id: string; name: string}>
@@ -50,7 +51,7 @@ export interface ProductionApp {
 }
 
 /** The database a refresh or copy reads from. */
-export interface GuardSource {
+export interface ClassifySource {
   addon?: {id: string; name: string}
   app?: string
   attachment?: string
@@ -58,17 +59,17 @@ export interface GuardSource {
   url?: string
 }
 
-export interface GuardContext {
+export interface ClassifyContext {
   /** the app named with `--from`, if any (name or id) */
   from?: string
   /** host → addresses from the load step; undefined: names decide */
   hosts?: HostTable
-  /** production apps: the production registry's (`registryContext`), or built from snapshots (`buildGuardContext`) */
+  /** production apps: the production registry's (`registryContext`), or built from snapshots (`buildClassifyContext`) */
   production: ProductionApp[]
   /** apps marked with `heroku staging:protect` (names or ids) */
   protectedApps: readonly string[]
   /** the database the data comes from, when there is one */
-  source?: GuardSource
+  source?: ClassifySource
 }
 
 export const RefusalCode = {
@@ -138,7 +139,7 @@ export function hostAndDatabase(url: string): string {
 }
 
 /** One line naming the target fully: app, attachment and config var, add-on (plan, owner), host and database. */
-export function describeTarget(target: GuardTarget): string {
+export function describeTarget(target: ClassifyTarget): string {
   const parts: string[] = []
   if (target.app) {
     const named = target.attachment ? `${target.app.name}'s ${target.attachment} attachment` : `app ${target.app.name}`
@@ -157,7 +158,7 @@ export function describeTarget(target: GuardTarget): string {
   return parts.join(', ')
 }
 
-function describeSource(source: GuardSource): string {
+function describeSource(source: ClassifySource): string {
   const parts: string[] = []
   if (source.app) parts.push(source.attachment ? `${source.app}'s ${source.attachment}` : source.app)
   if (source.addon) parts.push(`add-on ${source.addon.name}`)
@@ -170,7 +171,7 @@ function matches(app: {id?: string; name: string}, key: string | undefined): boo
 }
 
 /** Why an app counts as production, or [] when it does not. */
-export function productionVia(app: {id?: string; name: string}, context: GuardContext): ProductionVia[] {
+export function productionVia(app: {id?: string; name: string}, context: ClassifyContext): ProductionVia[] {
   const via: ProductionVia[] = []
   const listed = context.production.find(p => matches(app, p.name) || matches(app, p.id))
   if (listed?.via && listed.via.length > 0) via.push(...listed.via)
@@ -181,7 +182,7 @@ export function productionVia(app: {id?: string; name: string}, context: GuardCo
   return via
 }
 
-function stagingHint(target: GuardTarget): string {
+function stagingHint(target: ClassifyTarget): string {
   return target.app ? target.app.name : 'STAGING_APP'
 }
 
@@ -189,7 +190,7 @@ function stagingHint(target: GuardTarget): string {
  * Classifies a database a command is about to overwrite. Sends no request; every reason it finds
  * becomes one refusal with a stable code, the target's full description and the fix.
  */
-export function classifyTarget(target: GuardTarget, context: GuardContext): Classification {
+export function classifyTarget(target: ClassifyTarget, context: ClassifyContext): Classification {
   const refusals: Refusal[] = []
   const description = describeTarget(target)
   const refuse = (code: RefusalCodeValue, reason: string, fix: string, production: string[] = []): void => {
@@ -340,7 +341,7 @@ export function attachmentUrl(snapshot: AppSnapshot, attachment: AttachmentRef):
   return {configVar: attachment.configVarNames[0]}
 }
 
-/** A production app as the guard needs it, from its snapshot. */
+/** A production app as `classifyTarget` needs it, from its snapshot. */
 export function productionAppFromSnapshot(snapshot: AppSnapshot): ProductionApp {
   return {
     addons: snapshot.attachments.map(a => ({attachment: a.name, id: a.addon.id, name: a.addon.name})),
@@ -359,8 +360,8 @@ export function productionAppFromSnapshot(snapshot: AppSnapshot): ProductionApp 
   }
 }
 
-/** The target as the guard sees it, for an attachment on a loaded app. */
-export function targetFromAttachment(snapshot: AppSnapshot, attachment: AttachmentRef, configVar?: string): GuardTarget {
+/** The target as `classifyTarget` sees it, for an attachment on a loaded app. */
+export function targetFromAttachment(snapshot: AppSnapshot, attachment: AttachmentRef, configVar?: string): ClassifyTarget {
   const exposed = attachmentUrl(snapshot, attachment)
   const chosen = configVar && snapshot.configVars[configVar] ? {configVar, url: snapshot.configVars[configVar]} : exposed
   return {
@@ -379,8 +380,8 @@ export function targetFromAttachment(snapshot: AppSnapshot, attachment: Attachme
   }
 }
 
-/** The source as the guard sees it, from a resolved database (see `resolveDatabase`). */
-export function sourceFromTarget(target: GuardTarget): GuardSource {
+/** The source as `classifyTarget` sees it, from a resolved database (see `resolveDatabase`). */
+export function sourceFromTarget(target: ClassifyTarget): ClassifySource {
   return {
     addon: target.addon && {id: target.addon.id, name: target.addon.name},
     app: target.app?.name,
@@ -390,8 +391,8 @@ export function sourceFromTarget(target: GuardTarget): GuardSource {
   }
 }
 
-/** The source as the guard sees it, for an attachment on a loaded app. */
-export function sourceFromAttachment(snapshot: AppSnapshot, attachment: AttachmentRef): GuardSource {
+/** The source as `classifyTarget` sees it, for an attachment on a loaded app. */
+export function sourceFromAttachment(snapshot: AppSnapshot, attachment: AttachmentRef): ClassifySource {
   return sourceFromTarget(targetFromAttachment(snapshot, attachment))
 }
 
@@ -402,13 +403,13 @@ export interface ContextInput {
   production: readonly AppSnapshot[]
   /** from `readProtectedApps(config.configDir)` */
   protectedApps?: readonly string[]
-  source?: GuardSource
+  source?: ClassifySource
   /** the snapshot(s) the target and source come from, for their resolved hosts */
   targets?: ReadonlyArray<Pick<AppSnapshot, 'hosts'>>
 }
 
-/** Builds the guard's context from loaded snapshots. */
-export function buildGuardContext(input: ContextInput): GuardContext {
+/** Builds the classification's context from loaded snapshots. */
+export function buildClassifyContext(input: ContextInput): ClassifyContext {
   const seen = new Set<string>()
   const production: ProductionApp[] = []
   for (const snapshot of input.production) {

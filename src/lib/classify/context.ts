@@ -1,14 +1,14 @@
 /**
- * The guard's view of production, from the production registry: every production app of the account
- * with its add-ons and credentials, and why it is production. The one place the guard's context is
+ * The classification's view of production, from the production registry: every production app of the
+ * account with its add-ons and credentials, and why it is production. The one place its context is
  * built for a real command; `classifyTarget` stays pure over it.
  */
 import type {ProductionRegistry} from '../production/registry.js'
 import {hostTableOf} from '../snapshot/identity.js'
-import {type GuardContext, type GuardSource, type ProductionApp, productionAppFromSnapshot} from './classify.js'
+import {type ClassifyContext, type ClassifySource, type ProductionApp, productionAppFromSnapshot} from './classify.js'
 
-/** `targets`: the snapshots (or a target URL's own hosts) whose resolved hosts the guard compares too. */
-export async function registryContext(registry: ProductionRegistry, input: {from?: string; source?: GuardSource; targets?: ReadonlyArray<{hosts?: Readonly<Record<string, readonly string[]>>}>} = {}): Promise<GuardContext> {
+/** `targets`: the snapshots (or a target URL's own hosts) whose resolved hosts the classification compares too. */
+export async function registryContext(registry: ProductionRegistry, input: {from?: string; source?: ClassifySource; targets?: ReadonlyArray<{hosts?: Readonly<Record<string, readonly string[]>>}>} = {}): Promise<ClassifyContext> {
   const [apps, snapshots] = await Promise.all([registry.apps(), registry.snapshots()])
   const byId = new Map(snapshots.map(snapshot => [snapshot.app.id, snapshot]))
   const production: ProductionApp[] = apps.map(ref => {

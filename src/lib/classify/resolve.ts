@@ -1,12 +1,12 @@
 /**
- * Resolves a database name, as a user types it, to the guard's target on a loaded snapshot.
+ * Resolves a database name, as a user types it, to the classification's target on a loaded snapshot.
  * Pure: the same rules the stock CLI's resolver applies (attachment name, config var name with or
  * without `_URL`, add-on name, raw `postgres://` URL), plus physical identity for config vars that
  * are plain copies of another attachment's URL.
  */
 import {isPostgresUrl, sameEndpoint} from '../snapshot/identity.js'
 import {type AppSnapshot, type AttachmentRef, POSTGRES_SERVICE} from '../snapshot/types.js'
-import {attachmentUrl, type GuardTarget, targetFromAttachment} from './classify.js'
+import {attachmentUrl, type ClassifyTarget, targetFromAttachment} from './classify.js'
 
 /** `otherapp::DATABASE` → {app: 'otherapp', name: 'DATABASE'}; a bare name has no app. */
 export function splitAppPrefix(value: string): {app?: string; name: string} {
@@ -25,7 +25,7 @@ function attachmentReaching(snapshot: AppSnapshot, url: string): AttachmentRef |
   return preferred(snapshot.attachments.filter(a => sameEndpoint(attachmentUrl(snapshot, a).url, url)))
 }
 
-function urlTarget(snapshot: AppSnapshot, url: string, configVar?: string): GuardTarget {
+function urlTarget(snapshot: AppSnapshot, url: string, configVar?: string): ClassifyTarget {
   const reaching = attachmentReaching(snapshot, url)
   if (reaching) return {...targetFromAttachment(snapshot, reaching), configVar: configVar ?? attachmentUrl(snapshot, reaching).configVar, url}
   return {app: {id: snapshot.app.id, name: snapshot.app.name}, configVar, following: null, url}
@@ -37,7 +37,7 @@ function urlTarget(snapshot: AppSnapshot, url: string, configVar?: string): Guar
  * an add-on name, or a `postgres://` URL. A config var that no attachment owns resolves to the
  * attachment reaching the same database if there is one, else to the bare URL.
  */
-export function resolveDatabase(snapshot: AppSnapshot, name: string): GuardTarget | undefined {
+export function resolveDatabase(snapshot: AppSnapshot, name: string): ClassifyTarget | undefined {
   const trimmed = name.trim()
   if (isPostgresUrl(trimmed)) return urlTarget(snapshot, trimmed)
 

@@ -1,4 +1,4 @@
-import {type Classification, describeTarget, type GuardTarget, type Refusal, RefusalCode} from '../classify/classify.js'
+import {type Classification, describeTarget, type ClassifyTarget, type Refusal, RefusalCode} from '../classify/classify.js'
 import {type AddonEvidence, viaText} from '../production/registry.js'
 
 /**
@@ -6,7 +6,7 @@ import {type AddonEvidence, viaText} from '../production/registry.js'
  * guard only classifies databases; any add-on a production app owns or has attached is production's
  * all the same: destroying it cuts production off. `evidence` is the production registry's answer.
  */
-export function ownershipClassification(target: GuardTarget, evidence: readonly AddonEvidence[]): Classification | undefined {
+export function ownershipClassification(target: ClassifyTarget, evidence: readonly AddonEvidence[]): Classification | undefined {
   // An app that owns it is reported once, as owner, not again for its own attachment.
   const owners = new Set(evidence.filter(e => e.how === 'owned').map(e => e.app.id))
   const relevant = evidence.filter(e => e.how === 'owned' || !owners.has(e.app.id))

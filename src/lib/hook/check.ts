@@ -1,6 +1,6 @@
 import type {Command} from '@oclif/core'
 
-import {classifyTarget, type GuardTarget, targetFromAttachment} from '../classify/classify.js'
+import {classifyTarget, type ClassifyTarget, targetFromAttachment} from '../classify/classify.js'
 import {registryContext} from '../classify/context.js'
 import {databaseNames, resolveDatabase} from '../classify/resolve.js'
 import {ApiError, type HerokuClient, isNotVisible} from '../heroku/client.js'
@@ -146,7 +146,7 @@ async function resolveTarget(lookups: Lookups, requested: CommandTarget, env: En
   const service = addon.addon_service?.name ?? serviceOfPlan(addon.plan?.name ?? '')
   const ownerName = addon.app.name ?? addon.app.id ?? ''
   if (!services.has(service)) {
-    const target: GuardTarget = {addon: {id: addon.id, name: addon.name, owner: {id: addon.app.id, name: ownerName}, plan: addon.plan?.name, service}, following: null}
+    const target: ClassifyTarget = {addon: {id: addon.id, name: addon.name, owner: {id: addon.app.id, name: ownerName}, plan: addon.plan?.name, service}, following: null}
     return {requested, skipped: `${addon.name} is a ${service} add-on`, target}
   }
 
@@ -154,7 +154,7 @@ async function resolveTarget(lookups: Lookups, requested: CommandTarget, env: En
   const attachment = owner?.attachments.find(a => a.addon.id === addon.id)
   if (owner && attachment) return {requested, target: targetFromAttachment(owner, attachment)}
   // No attachment on the owner is visible: classify what is known (no URL, so the guard refuses it as unverifiable).
-  const target: GuardTarget = {
+  const target: ClassifyTarget = {
     addon: {id: addon.id, name: addon.name, owner: {id: addon.app.id, name: ownerName}, plan: addon.plan?.name, service},
     app: {id: addon.app.id, name: ownerName},
     following: null,

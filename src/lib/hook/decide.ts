@@ -1,4 +1,4 @@
-import {type Classification, type GuardTarget, PRODUCTION_CODES, type Refusal} from '../classify/classify.js'
+import {type Classification, type ClassifyTarget, PRODUCTION_CODES, type Refusal} from '../classify/classify.js'
 import type {CommandTarget} from './argv.js'
 import type {GuardedCommandId} from './ids.js'
 
@@ -18,7 +18,7 @@ export interface CheckedTarget {
   /** why the target is out of the guard's scope (e.g. `addons:destroy` of a non-Postgres add-on) */
   skipped?: string
   /** the database as the guard saw it, when it was resolved */
-  target?: GuardTarget
+  target?: ClassifyTarget
   /** why the guard could not decide about this target */
   undecided?: string
 }

@@ -1,6 +1,6 @@
 import type {Command} from '@oclif/core'
 
-import {describeTarget, type GuardTarget, hostAndDatabase, targetFromAttachment} from '../classify/classify.js'
+import {describeTarget, type ClassifyTarget, hostAndDatabase, targetFromAttachment} from '../classify/classify.js'
 import {resolveDatabase} from '../classify/resolve.js'
 import {ApiError, type HerokuClient, isNotVisible} from '../heroku/client.js'
 import {apiOf} from '../heroku/api.js'
@@ -71,7 +71,7 @@ class Apps {
   constructor(private readonly client: HerokuClient) {}
 
   /** An add-on by name or id, account-wide, as the guard describes it; undefined when not visible. */
-  async addon(nameOrId: string): Promise<GuardTarget['addon']> {
+  async addon(nameOrId: string): Promise<ClassifyTarget['addon']> {
     try {
       const addon = await apiOf(this.client).addon(nameOrId)
       const owner = addon.app.name ?? addon.app.id ?? ''

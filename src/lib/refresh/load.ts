@@ -11,7 +11,7 @@ import {ActionableError, UsageError} from '../errors.js'
 import {ExitCode} from '../exit-codes.js'
 import {ApiError, type HerokuClient, isNotFound} from '../heroku/client.js'
 import {apiOf} from '../heroku/api.js'
-import type {GuardContext} from '../classify/classify.js'
+import type {ClassifyContext} from '../classify/classify.js'
 import {registryContext} from '../classify/context.js'
 import {ProductionRegistry} from '../production/registry.js'
 import {appCoupling, loadApp, loadApps} from '../snapshot/load.js'
@@ -20,7 +20,7 @@ import {checkSanitizeSql, latestBackup, type ProcessQuantity, type RefreshPlan, 
 
 export interface RefreshInputs {
   /** the guard's view of the account's production (the registry's), without the source */
-  guard: Omit<GuardContext, 'source'>
+  guard: Omit<ClassifyContext, 'source'>
   /** every production app of the account, loaded for the guard and the audit (staging too, if it is one) */
   production: AppSnapshot[]
   sourceApp: AppSnapshot

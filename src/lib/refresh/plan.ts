@@ -3,10 +3,10 @@
  * or a refusal that names every reason. Nothing here sends a request.
  */
 import {
-  buildGuardContext,
+  buildClassifyContext,
   classifyTarget,
-  type GuardContext,
-  type GuardTarget,
+  type ClassifyContext,
+  type ClassifyTarget,
   hostAndDatabase,
   type Refusal,
   sourceFromTarget,
@@ -45,7 +45,7 @@ export interface PlanInput {
   /** the app named with --from, if any */
   from?: string
   /** the account's production as the registry gives it (`registryContext`); without it, built from `production` */
-  guard?: Omit<GuardContext, 'source'>
+  guard?: Omit<ClassifyContext, 'source'>
   options: RefreshOptions
   /** every production app loaded for the guard: pipeline stage production, --from, protected */
   production: readonly AppSnapshot[]
@@ -166,7 +166,7 @@ export function displayName(name: string): string {
   return name.replace(/^HEROKU_POSTGRESQL_/, '').replace(/_URL$/, '')
 }
 
-function side(target: GuardTarget, snapshot: AppSnapshot): DatabaseSide {
+function side(target: ClassifyTarget, snapshot: AppSnapshot): DatabaseSide {
   const db = target.addon ? snapshot.databases[target.addon.id] : undefined
   return {
     addon: target.addon && {id: target.addon.id, name: target.addon.name, owner: target.addon.owner.name, plan: target.addon.plan},
@@ -227,7 +227,7 @@ export {TRANSFER_LIMIT_BYTES} from '../snapshot/types.js'
  * What PGBackups, which runs every transfer, cannot do: copy from or into a Shield database (Shield plans
  * have no PGBackups), or restore a newer Postgres major into an older one. Undefined when it can.
  */
-export function transferUnsupported(source: GuardTarget, sourceApp: AppSnapshot, target: GuardTarget, staging: AppSnapshot): undefined | {fix: string; message: string} {
+export function transferUnsupported(source: ClassifyTarget, sourceApp: AppSnapshot, target: ClassifyTarget, staging: AppSnapshot): undefined | {fix: string; message: string} {
   for (const [side, app, role] of [[source, sourceApp, 'from'], [target, staging, 'into']] as const) {
     const plan = side.addon?.plan ?? ''
     if (isShieldPlan(plan)) {
@@ -298,9 +298,9 @@ export function chooseRefreshMethod(source: {app: string; attachment: string; na
  * it while the old database still serves; promote it (maintenance only around the switch); audit
  * staging again; back up the old database (`--backup`, the default), and destroy it only then.
  */
-function blueGreenSteps(staging: AppSnapshot, options: RefreshOptions, source: GuardTarget, target: GuardTarget, forkPlan: string): {keepOld?: string; steps: RefreshStep[]} {
-  const sourceAddon = source.addon as NonNullable<GuardTarget['addon']>
-  const old = target.addon as NonNullable<GuardTarget['addon']>
+function blueGreenSteps(staging: AppSnapshot, options: RefreshOptions, source: ClassifyTarget, target: ClassifyTarget, forkPlan: string): {keepOld?: string; steps: RefreshStep[]} {
+  const sourceAddon = source.addon as NonNullable<ClassifyTarget['addon']>
+  const old = target.addon as NonNullable<ClassifyTarget['addon']>
   const app = staging.app.name
   const attachment = target.attachment ?? 'DATABASE'
   const others = staging.attachments.filter(a => a.addon.id === old.id && a.name !== attachment)
@@ -357,9 +357,9 @@ export function planRefresh(input: PlanInput): PlanOutcome {
   const source = sourceFromTarget(sourceTarget)
   const targetHosts = hostTableOf([staging, sourceApp])
   const guardHosts = input.guard?.hosts || targetHosts ? new Map([...(targetHosts ?? []), ...(input.guard?.hosts ?? [])]) : undefined
-  const context: GuardContext = input.guard
+  const context: ClassifyContext = input.guard
     ? {...input.guard, from: input.from, ...(guardHosts ? {hosts: guardHosts} : {}), source}
-    : buildGuardContext({from: input.from, production: input.production, protectedApps: input.protectedApps, source, targets: [staging, sourceApp]})
+    : buildClassifyContext({from: input.from, production: input.production, protectedApps: input.protectedApps, source, targets: [staging, sourceApp]})
   const verdict = classifyTarget(target, context)
   const sourceSide = side(sourceTarget, sourceApp)
   const targetSide = side(target, staging)
@@ -391,7 +391,7 @@ export function planRefresh(input: PlanInput): PlanOutcome {
   if (unsupported) return {...unsupported, kind: 'unsupported'}
 
   // The guard passed, so the target is a heroku-postgresql add-on with a URL.
-  const targetAddon = target.addon as NonNullable<GuardTarget['addon']>
+  const targetAddon = target.addon as NonNullable<ClassifyTarget['addon']>
   const targetUrl = target.url as string
   const steps: RefreshStep[] = []
   if (options.backupSource) {

@@ -1,11 +1,11 @@
 import {expect} from 'chai'
 
 import {
-  buildGuardContext,
+  buildClassifyContext,
   classifyTarget,
   describeTarget,
-  type GuardContext,
-  type GuardTarget,
+  type ClassifyContext,
+  type ClassifyTarget,
   type ProductionApp,
   RefusalCode,
   type RefusalCodeValue,
@@ -27,7 +27,7 @@ function prodApp(overrides: Partial<ProductionApp> = {}): ProductionApp {
   }
 }
 
-function context(overrides: Partial<GuardContext> = {}): GuardContext {
+function context(overrides: Partial<ClassifyContext> = {}): ClassifyContext {
   return {
     production: [prodApp()],
     protectedApps: [],
@@ -36,7 +36,7 @@ function context(overrides: Partial<GuardContext> = {}): GuardContext {
   }
 }
 
-function stagingTarget(overrides: Partial<GuardTarget> = {}): GuardTarget {
+function stagingTarget(overrides: Partial<ClassifyTarget> = {}): ClassifyTarget {
   return {
     addon: {id: 'addon-staging-db', name: 'postgresql-staging-1', owner: STAGING, plan: 'heroku-postgresql:essential-0', service: 'heroku-postgresql'},
     app: STAGING,
@@ -53,8 +53,8 @@ const SPARE_URL = 'postgres://uspare:sparesecretpassword@ec2-2-2-2-2.compute-1.a
 
 interface Row {
   name: string
-  target: GuardTarget
-  context: GuardContext
+  target: ClassifyTarget
+  context: ClassifyContext
   codes: RefusalCodeValue[]
   production: boolean
   /** words the message must contain */
@@ -246,7 +246,7 @@ describe('guard: classifyTarget', function () {
 
 describe('guard: built from snapshots', function () {
   const prod = production()
-  const ctxFor = (source = sourceFromAttachment(prod, prod.attachments[0]!)) => buildGuardContext({production: [prod], protectedApps: [], source})
+  const ctxFor = (source = sourceFromAttachment(prod, prod.attachments[0]!)) => buildClassifyContext({production: [prod], protectedApps: [], source})
 
   it("allows a clean staging's DATABASE", function () {
     const target = resolveDatabase(staging(), 'DATABASE')!
@@ -285,7 +285,7 @@ describe('guard: built from snapshots', function () {
   })
 
   it('keeps one entry per app and carries credentials that are postgres URLs only', function () {
-    const ctx = buildGuardContext({from: PROD.name, production: [prod, prod], protectedApps: ['x']})
+    const ctx = buildClassifyContext({from: PROD.name, production: [prod, prod], protectedApps: ['x']})
     expect(ctx.production).to.have.length(1)
     expect(ctx.production[0]!.credentials.map(c => c.configVar)).to.have.members(['DATABASE_URL', 'HEROKU_POSTGRESQL_GRAY_URL'])
     expect(ctx.protectedApps).to.deep.equal(['x'])

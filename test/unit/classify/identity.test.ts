@@ -1,12 +1,12 @@
 import {expect} from 'chai'
 
-import {buildGuardContext, classifyTarget, RefusalCode} from '../../../src/lib/classify/classify.js'
+import {buildClassifyContext, classifyTarget, RefusalCode} from '../../../src/lib/classify/classify.js'
 import type {AppSnapshot} from '../../../src/lib/snapshot/types.js'
 import {PROD_DB_HOST, productionSnapshot} from '../../fixtures/snapshots.js'
 
 /** The guard (staging:refresh and the prerun hook) decides with the same credential model as the audit. */
 function codesFor(url: string, production: AppSnapshot = productionSnapshot(), hosts?: Record<string, string[]>): string[] {
-  const context = buildGuardContext({production: [production], targets: hosts ? [{hosts}] : []})
+  const context = buildClassifyContext({production: [production], targets: hosts ? [{hosts}] : []})
   return classifyTarget({following: null, url}, context).refusals.map(r => r.code)
 }
 

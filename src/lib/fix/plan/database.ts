@@ -2,7 +2,7 @@ import type {AuditFinding} from '../../audit/types.js'
 import {DEFAULT_POSTGRES_PLAN} from '../../heroku/postgres-plans.js'
 import {attachmentExposing, primaryPostgres} from '../../snapshot/query.js'
 import type {AttachmentRef} from '../../snapshot/types.js'
-import {attachmentUrl, classifyTarget, type GuardContext, PRODUCTION_CODES, type Refusal, targetFromAttachment} from '../../classify/classify.js'
+import {attachmentUrl, classifyTarget, type ClassifyContext, PRODUCTION_CODES, type Refusal, targetFromAttachment} from '../../classify/classify.js'
 import type {FixRefusal, FixStep} from '../types.js'
 import {type Builder, isPostgres, isProductionAddon, type Production, reaches} from './findings.js'
 
@@ -41,7 +41,7 @@ function productionDatabase(prod: Production, findings: readonly AuditFinding[])
 }
 
 /** Steps that give DATABASE_URL the app's own database; a refusal when that database is production's. */
-export function databaseSteps(b: Builder, findings: readonly AuditFinding[], context: GuardContext): {next: string[]; refusal?: FixRefusal; steps: FixStep[]} {
+export function databaseSteps(b: Builder, findings: readonly AuditFinding[], context: ClassifyContext): {next: string[]; refusal?: FixRefusal; steps: FixStep[]} {
   const {app, prod, staging} = b
   const fixes = b.database
   const current = staging.attachments.find(a => a.name === 'DATABASE')

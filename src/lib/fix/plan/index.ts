@@ -22,7 +22,7 @@
 import type {AuditFinding} from '../../audit/types.js'
 import {ownsAddon} from '../../snapshot/query.js'
 import type {AppSnapshot} from '../../snapshot/types.js'
-import {buildGuardContext, type GuardContext, productionVia} from '../../classify/classify.js'
+import {buildClassifyContext, type ClassifyContext, productionVia} from '../../classify/classify.js'
 import type {BackupTarget, FixPlan, FixRefusal, FixStep} from '../types.js'
 import {databaseSteps} from './database.js'
 import {Builder, isPostgres, isProductionAddon, productionOf} from './findings.js'
@@ -33,7 +33,7 @@ export interface PlanFixOptions {
 }
 
 /** Why the audited app may not be repaired: it is production itself. Empty when it is not. */
-function productionReasons(staging: AppSnapshot, production: readonly AppSnapshot[], findings: readonly AuditFinding[], context: GuardContext): string[] {
+function productionReasons(staging: AppSnapshot, production: readonly AppSnapshot[], findings: readonly AuditFinding[], context: ClassifyContext): string[] {
   const app = staging.app.name
   const reasons = findings.filter(f => f.app === app && f.code === 'PRODUCTION_STAGE').map(f => f.message)
   if (production.some(p => p.app.id === staging.app.id)) reasons.push(`${app} is one of the production apps it is compared with`)
@@ -122,7 +122,7 @@ function touchesProduction(b: Builder, steps: readonly FixStep[], targets: reado
  */
 export function planFix(staging: AppSnapshot, production: readonly AppSnapshot[], findings: readonly AuditFinding[], options: PlanFixOptions = {}): FixPlan | FixRefusal {
   const app = staging.app.name
-  const context = buildGuardContext({production, protectedApps: options.protectedApps})
+  const context = buildClassifyContext({production, protectedApps: options.protectedApps})
   const mine = findings.filter(f => f.app === app)
   const reasons = productionReasons(staging, production, mine, context)
   if (reasons.length > 0) {
