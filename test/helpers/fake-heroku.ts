@@ -12,7 +12,8 @@ import {nonPostgresConfig, POSTGRES, POSTGRES_VERSIONS, resolvePlan, type Servic
  * `apiClient()`, an APIClient whose http-call sends each request to the fake in-process instead of to
  * a socket (http-call's `_performRequest`, the one method that touches the network), fast enough to
  * run a whole fork dozens of times in a unit test; and `install()`, the same fake behind nock, over
- * node's http as to api.heroku.com (about 2 ms of CPU a request), to check the two agree. It holds only the routes and rules a fork
+ * node's http as to api.heroku.com (nock's socket emulation costs about 2 ms of CPU a request on the
+ * shared 2-core machine), to check the two agree. It holds only the routes and rules a fork
  * uses, with the emulator's semantics (emulator/store.ts): app names are unique, add-ons provision
  * then expose their vars, config changes and attachments write releases, an app is in one pipeline,
  * a transfer copies its source's rows when it finishes. Every request is recorded; faults refuse a

@@ -20,12 +20,13 @@ import {options} from './fixtures.js'
 
 /**
  * The fork's executor (executeFork, then scaleFork once the audit passed, as src/lib/fork/run.ts runs
- * them) against a scripted Heroku: the plugin's real client over nock, answered by an in-memory
- * Platform and Data API that records every request (test/helpers/fake-heroku.ts). A clean fork runs
- * once; each of its mutating requests is then interrupted in both fault modes and the same command
- * run again, which must end where the clean run did, with nothing written to production.
+ * them) against a scripted Heroku: the plugin's real client (HerokuClient, APIClient, http-call),
+ * whose requests an in-memory Platform and Data API answers and records (test/helpers/fake-heroku.ts;
+ * in-process, and once over node's http through nock to show the two agree). A clean fork runs once;
+ * each of its mutating requests is then interrupted in both fault modes and the same command run
+ * again, which must end where the clean run did, with nothing written to production.
  * test/e2e/fork.test.ts keeps a few of these interruptions against the emulator and checks
- * MUTATING_STEPS against a real run; the first test here checks the fake's run against that list.
+ * MUTATING_STEPS against a real run; a test here checks the fake's clean run against that list.
  */
 
 const FROM = 'acme-production'
@@ -118,6 +119,7 @@ interface CleanRun {
   rules: StepRule[]
   state?: Record<string, unknown>
   production: SeededProduction
+  productionWrites: FakeRequest[]
   unrouted: string[]
   again?: {error?: Error; mutating: FakeRequest[]; state?: Record<string, unknown>}
 }
@@ -127,7 +129,9 @@ async function cleanRun(transport: 'http' | 'in-process'): Promise<CleanRun> {
   return withWorld(async w => {
     const error = await fork(w)
     const mutating = w.fake.mutating()
-    const run: CleanRun = {error, mutating, production: w.production, rules: stepRules(mutating), state: w.fake.state(TO), unrouted: [...w.fake.unrouted]}
+    const run: CleanRun = {
+      error, mutating, production: w.production, productionWrites: w.fake.productionWrites(), rules: stepRules(mutating), state: w.fake.state(TO), unrouted: [...w.fake.unrouted],
+    }
     const before = w.fake.requests.length
     const again = await fork(w)
     run.again = {error: again, mutating: w.fake.requests.slice(before).filter(r => r.mutating), state: w.fake.state(TO)}
@@ -135,7 +139,7 @@ async function cleanRun(transport: 'http' | 'in-process'): Promise<CleanRun> {
   }, transport)
 }
 
-/** The reference run, at load time: the matrix below is made of its requests. */
+/** The reference run, at load time (mocha declares tests synchronously): the matrix below is made of its requests. */
 const clean = await cleanRun('in-process')
 
 describe('fork: executeFork and scaleFork against a scripted Heroku', function () {
@@ -164,7 +168,7 @@ describe('fork: executeFork and scaleFork against a scripted Heroku', function (
 
     it('sent no mutating request to production or its add-ons, and asked only for routes the fake knows', function () {
       expect(clean.mutating.length).to.be.greaterThan(5)
-      expect(clean.mutating.filter(r => r.writes.includes(clean.production.app.id))).to.deep.equal([])
+      expect(clean.productionWrites).to.deep.equal([])
       expect(clean.unrouted).to.deep.equal([])
     })
 
@@ -235,7 +239,7 @@ describe('fork: executeFork and scaleFork against a scripted Heroku', function (
   })
 
   describe('what the matrix compares can tell a difference', function () {
-    it('a second add-on, coupling or release, and a write to production, each show', async function () {
+    it('a second add-on or release, and a write to production, each show; a second coupling is refused, as on Heroku', async function () {
       await withWorld(async w => {
         expect(await fork(w)).to.equal(undefined)
         expect(w.fake.state(TO)).to.deep.equal(clean.state)
@@ -245,6 +249,14 @@ describe('fork: executeFork and scaleFork against a scripted Heroku', function (
         const forkId = (await api.app(TO)).id
         await api.createAddon(forkId, {attachment: {name: 'HEROKU_POSTGRESQL_ROSE'}, plan: {name: 'heroku-postgresql:essential-0'}})
         expect((w.fake.state(TO) ?? {}).addons).to.have.length(5)
+        await withWorld(async other => {
+          expect(await fork(other)).to.equal(undefined)
+          const again = apiOf(await other.client())
+          const description = String(clean.state?.release).replace(' (with a slug)', '')
+          await again.createRelease((await again.app(TO)).id, {description, slug: other.production.slugId})
+          expect(other.fake.state(TO)).to.not.deep.equal(clean.state)
+          expect((other.fake.state(TO) ?? {}).releases).to.include.members(clean.state?.releases as string[])
+        })
         await api.updateConfigVars(w.production.app.id, {NODE_ENV: 'production'})
         expect(w.fake.productionWrites().map(r => `${r.method} ${r.path}`)).to.deep.equal([`PATCH /apps/${w.production.app.id}/config-vars`])
         expect(w.fake.productionState(), 'an unchanged value writes no release').to.deep.equal(production)
