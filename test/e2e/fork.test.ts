@@ -10,7 +10,6 @@ import {
   type Emulator,
   type FaultRule,
   isolateCommandEnv,
-  type JournalEntry,
   mutating,
   productionWrites,
   seedIncident,
@@ -18,6 +17,7 @@ import {
   useEmulator,
   withEmulatorEnv,
 } from '../helpers/emulator.js'
+import {asRules, MUTATING_STEPS} from '../helpers/fork-steps.js'
 import {type RunResult, runCommand} from '../helpers/run.js'
 
 interface Attachment {
@@ -65,38 +65,6 @@ async function endState(emu: Emulator): Promise<Record<string, unknown>> {
     release: `${current?.description ?? '?'}${current?.slug?.id ? ' (with a slug)' : ''}`,
     stack: app.stack.name,
   }
-}
-
-/**
- * Every mutating request a fork of the seed incident sends, as fault rules: the path pattern with
- * ids wildcarded, and which matching request it is. The first test checks this list against a real run.
- */
-const MUTATING_STEPS: Array<Pick<FaultRule, 'method' | 'nth' | 'path'> & {step: string}> = [
-  {method: 'POST', nth: 1, path: '^/apps$', step: 'create the app'},
-  {method: 'PATCH', nth: 1, path: '^/apps/[^/]+/config-vars$', step: 'set the fork marker'},
-  {method: 'PUT', nth: 1, path: '^/apps/[^/]+/buildpack-installations$', step: 'set the buildpacks'},
-  {method: 'PATCH', nth: 2, path: '^/apps/[^/]+/config-vars$', step: 'copy the config vars'},
-  {method: 'POST', nth: 1, path: '^/apps/[^/]+/addons$', step: 'provision the 1st add-on'},
-  {method: 'POST', nth: 2, path: '^/apps/[^/]+/addons$', step: 'provision the 2nd add-on'},
-  {method: 'POST', nth: 3, path: '^/apps/[^/]+/addons$', step: 'provision the 3rd add-on'},
-  {method: 'POST', nth: 4, path: '^/apps/[^/]+/addons$', step: 'provision the 4th add-on'},
-  {method: 'POST', nth: 1, path: '^/pipeline-couplings$', step: 'couple to the pipeline'},
-  {method: 'POST', nth: 1, path: '^/client/v11/databases/[^/]+/transfers$', step: 'start the data transfer'},
-  {method: 'POST', nth: 1, path: '^/apps/[^/]+/releases$', step: 'release the slug'},
-  {method: 'PATCH', nth: 1, path: '^/apps/[^/]+/formation$', step: 'hold the formation at 0'},
-  {method: 'PATCH', nth: 2, path: '^/apps/[^/]+/formation$', step: 'scale the formation once the audit passed'},
-]
-
-const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g
-
-function asRules(entries: JournalEntry[]): string[] {
-  const seen = new Map<string, number>()
-  return entries.map(entry => {
-    const pattern = `^${entry.path.replace(UUID, '[^/]+')}$`
-    const key = `${entry.method} ${pattern}`
-    seen.set(key, (seen.get(key) ?? 0) + 1)
-    return `${key} #${seen.get(key)}`
-  }).sort()
 }
 
 describe('staging:fork against the emulator', function () {
@@ -192,6 +160,7 @@ describe('staging:fork against the emulator', function () {
     })
 
     it('sent exactly the mutating requests the interruption tests cover', function () {
+      // MUTATING_STEPS is what test/unit/fork/execute.test.ts checks its scripted Heroku's clean run against.
       const expected = MUTATING_STEPS.map(step => `${step.method} ${step.path} #${step.nth}`).sort()
       expect(asRules(mutating(emu, FORK))).to.deep.equal(expected)
     })
@@ -306,7 +275,15 @@ describe('staging:fork against the emulator', function () {
     })
   })
 
-  describe('an interruption at each mutating step, then a re-run', function () {
+  /**
+   * A few real interruptions, in both fault modes, each followed by a re-run that must end where a
+   * clean fork does. Every mutating step runs in both modes against a scripted Heroku in
+   * test/unit/fork/execute.test.ts, whose clean run is checked against MUTATING_STEPS, which the clean
+   * run above checks against this emulator. Here the steps where the real thing adds most: the app's
+   * creation (the ledger against real creation times), a provisioning (the other add-ons provision on
+   * while the run stops), the data copy (a real pg copy in flight when the run looks again) and the release.
+   */
+  describe('an interruption at the first step, a provisioning, the data copy and the release, then a re-run', function () {
     let reference: Record<string, unknown>
 
     before(async function () {
@@ -322,38 +299,43 @@ describe('staging:fork against the emulator', function () {
      * client's retries), so the first run must stop with exit 5 and say how to resume. A dropped
      * request that took effect may be recognised on a retry or a re-read, so that run may succeed.
      */
-    const modes: Array<{fails: boolean; fault: Partial<FaultRule>; injected: number; name: string}> = [
-      {fails: true, fault: {status: 500, times: 10}, injected: 500, name: 'refused with 500 before it runs'},
-      {fails: false, fault: {applied: true, drop: true}, injected: 0, name: 'connection dropped after it took effect'},
-    ]
-    for (const mode of modes) {
-      for (const step of MUTATING_STEPS) {
-        it(`${step.step} (${step.method} #${step.nth}): ${mode.name}`, async function () {
-          await seed()
-          emu.addFault({method: step.method, nth: step.nth, path: step.path, ...mode.fault})
-          const first = await fork(emu, argv())
-          // The fault hit: a clean run answers none of these requests with 500 or a drop (status 0). The journal
-          // is in completion order and the add-ons are provisioned concurrently, so the faulted request is found
-          // by its status, not by its position.
-          const matching = emu.journal().filter(entry => entry.method === step.method && new RegExp(step.path).test(entry.path))
-          expect(matching.length, 'the step was reached').to.be.at.least(step.nth ?? 1)
-          const hit = matching.filter(entry => entry.status === mode.injected)
-          expect(hit.length, `${step.method} ${step.path} #${step.nth} answered ${mode.injected}: ${matching.map(entry => entry.status).join(' ')}`).to.be.at.least(1)
-          if (mode.fault.drop) expect(hit, 'one dropped connection').to.have.length(1)
-          if (mode.fails) expect(first.error, 'the first run fails').to.not.equal(undefined)
+    type Mode = {fails: boolean; fault: Partial<FaultRule>; injected: number; name: string}
+    const refused: Mode = {fails: true, fault: {status: 500, times: 10}, injected: 500, name: 'refused with 500 before it runs'}
+    const dropped: Mode = {fails: false, fault: {applied: true, drop: true}, injected: 0, name: 'connection dropped after it took effect'}
+    const named = (name: string) => {
+      const found = MUTATING_STEPS.find(candidate => candidate.step === name)
+      if (!found) throw new Error(`MUTATING_STEPS has no step "${name}"`)
+      return found
+    }
 
-          if (first.error) {
-            expect(first.error.oclif?.exit, first.error.message).to.equal(5)
-            expect(first.error.message).to.contain('Re-run the same command to continue where it stopped')
-          }
+    const steps = ['create the app', 'provision the 1st add-on', 'start the data transfer', 'release the slug'].map(name => named(name))
+    const cases = [refused, dropped].flatMap(mode => steps.map(step => ({mode, step})))
+    for (const {mode, step} of cases) {
+      it(`${step.step} (${step.method} #${step.nth}): ${mode.name}`, async function () {
+        await seed()
+        emu.addFault({method: step.method, nth: step.nth, path: step.path, ...mode.fault})
+        const first = await fork(emu, argv())
+        // The fault hit: a clean run answers none of these requests with 500 or a drop (status 0). The journal
+        // is in completion order and the add-ons are provisioned concurrently, so the faulted request is found
+        // by its status, not by its position.
+        const matching = emu.journal().filter(entry => entry.method === step.method && new RegExp(step.path).test(entry.path))
+        expect(matching.length, 'the step was reached').to.be.at.least(step.nth)
+        const hit = matching.filter(entry => entry.status === mode.injected)
+        expect(hit.length, `${step.method} ${step.path} #${step.nth} answered ${mode.injected}: ${matching.map(entry => entry.status).join(' ')}`).to.be.at.least(1)
+        if (mode.fault.drop) expect(hit, 'one dropped connection').to.have.length(1)
+        if (mode.fails) expect(first.error, 'the first run fails').to.not.equal(undefined)
 
-          emu.clearFaults()
-          const second = await fork(emu, argv())
-          expect(second.error, second.error?.message).to.equal(undefined)
-          expect(await endState(emu)).to.deep.equal(reference)
-          expect(productionWrites(emu, topology, productionId)).to.deep.equal([])
-        })
-      }
+        if (first.error) {
+          expect(first.error.oclif?.exit, first.error.message).to.equal(5)
+          expect(first.error.message).to.contain('Re-run the same command to continue where it stopped')
+        }
+
+        emu.clearFaults()
+        const second = await fork(emu, argv())
+        expect(second.error, second.error?.message).to.equal(undefined)
+        expect(await endState(emu)).to.deep.equal(reference)
+        expect(productionWrites(emu, topology, productionId)).to.deep.equal([])
+      })
     }
   })
 })
