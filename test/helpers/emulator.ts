@@ -370,7 +370,7 @@ export function useBatch<T, R>(fixture: EmulatorFixture<unknown>, seed: (emu: Em
     expectUnchanged(message?: string) {
       const prefix = message ? `${message}: ` : ''
       const sent = [...done].flatMap(([key, step]) => step.mutating.map(line => `${key}: ${line}`))
-      expect(sent, `${prefix}mutating requests of the batch`).to.deep.equal([])
+      expect(sent, `${prefix}mutating requests of the batch (${sent.join('; ')})`).to.deep.equal([])
       expect(after, `${prefix}rows of ${watched().join(', ')} after the batch`).to.deep.equal(baseline)
     },
     get(key: string): BatchStep<R> {
