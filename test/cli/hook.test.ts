@@ -345,6 +345,7 @@ describe('prerun hook through the real heroku CLI', function () {
       }
 
       expect(await count(topology.production.database, 'users')).to.equal(topology.rows.users)
+      await incident.expectUnchanged()
     })
 
     it('a copy onto the URL from staging\'s config writes production without the plugin, and is refused with it', async function () {
