@@ -1,7 +1,7 @@
 import {expect} from 'chai'
 
 import {count as countRows} from '../helpers/db.js'
-import {type Emulator, mutating as mutatingRequests, requestLines, type SeedFixture, useEmulator, useSharedSeed} from '../helpers/emulator.js'
+import {type BatchStep, type Emulator, mutating as mutatingRequests, requestLines, type SeedFixture, useBatch, useEmulator, useSharedSeed} from '../helpers/emulator.js'
 import {HerokuCli, type HerokuRun, unwrap} from '../helpers/heroku-cli.js'
 
 /**
@@ -9,6 +9,11 @@ import {HerokuCli, type HerokuRun, unwrap} from '../helpers/heroku-cli.js'
  * through the REAL `heroku` 11.10 binary with the plugin linked, against the emulator. On production each
  * is refused (exit 4) with no mutating request in the journal and production's rows intact; on staging the
  * same command runs through a plugin-less installation too, and both outcomes must be equal.
+ *
+ * What costs here is starting `heroku` and seeding seven add-ons (five real databases), so both are paid once
+ * where they can be (useBatch, test/helpers/emulator.ts): the refusals run one after the other from one seed and
+ * are proven to have changed nothing by every step's journal and one row checksum after the last; the staging
+ * commands run in groups whose targets are disjoint, each group from one seed per installation.
  */
 
 const OVERRIDE = 'HEROKU_STAGING_ALLOW_PRODUCTION'
@@ -53,10 +58,6 @@ describe('prerun hook: destructive commands through the real heroku CLI', functi
     await stock?.cleanup()
   })
 
-  async function fresh(): Promise<void> {
-    await fixture.reseed(seedFixture)
-  }
-
   const mutating = (): string[] => requestLines(mutatingRequests(emu))
   const productionRows = async (): Promise<number> => countRows(emu.databaseUrl('postgresql-prod'), 'orders')
   const productionAddons = async (): Promise<string[]> => {
@@ -64,29 +65,35 @@ describe('prerun hook: destructive commands through the real heroku CLI', functi
     return addons.map(addon => addon.name).sort()
   }
 
-  // Refusals change nothing: they share one seed (seeded again only after a test that changed something).
-  let shared: ReturnType<typeof useSharedSeed<void>>
-
-  async function expectRefused(run: HerokuRun, command: string, ...mentions: string[]): Promise<void> {
-    expect(run.status, `${run.stdout}${run.stderr}`).to.equal(4)
-    const text = unwrap(run.stderr)
-    expect(text).to.contain(`heroku-staging refused heroku ${command}`)
-    expect(text).to.contain('Why it counts as production:')
-    expect(text).to.contain('acme-production is a production app (pipeline stage production, pipeline acme)')
-    expect(text).to.contain(`${OVERRIDE}=acme-production heroku ${command}`)
-    for (const mention of mentions) expect(text).to.contain(mention)
-    expect(text, 'no credential printed').to.not.match(/postgres:\/\/[^:\s]+:[^*@\s]+@/)
-    expect(mutating(), 'mutating requests').to.deep.equal([])
-    expect(await productionRows()).to.equal(500)
-    expect(await productionAddons()).to.deep.equal(['advanced-prod', 'postgresql-prod', 'postgresql-prod-follower', 'redis-prod'])
-    await shared.expectUnchanged()
-  }
-
   // Production's DATABASE, named in full: app, attachment, config var, add-on, plan, owner, host and database.
   const PROD_DATABASE = /acme-production's DATABASE attachment \(DATABASE_URL\), add-on postgresql-prod \(heroku-postgresql:standard-0, owned by acme-production\), at [^\s,]+:\d+\/\S+/
 
   describe('on production: refused, nothing mutating sent, production intact', function () {
-    shared = useSharedSeed(fixture, seedFixture, DATABASES)
+    // Refusals change nothing: one seed, every refusal one after the other, one proof for all that nothing changed.
+    const batch = useBatch<void, HerokuRun>(fixture, seedFixture, DATABASES)
+    // Production after the last refusal (a refusal that destroyed something fails every test of the batch).
+    let rowsAfter: number
+    let addonsAfter: string[]
+    before(async function () {
+      rowsAfter = await productionRows()
+      addonsAfter = await productionAddons()
+    })
+
+    function expectRefused({mutating: sent, result: run}: BatchStep<HerokuRun>, command: string, ...mentions: string[]): void {
+      expect(run.status, `${run.stdout}${run.stderr}`).to.equal(4)
+      const text = unwrap(run.stderr)
+      expect(text).to.contain(`heroku-staging refused heroku ${command}`)
+      expect(text).to.contain('Why it counts as production:')
+      expect(text).to.contain('acme-production is a production app (pipeline stage production, pipeline acme)')
+      expect(text).to.contain(`${OVERRIDE}=acme-production heroku ${command}`)
+      for (const mention of mentions) expect(text).to.contain(mention)
+      expect(text, 'no credential printed').to.not.match(/postgres:\/\/[^:\s]+:[^*@\s]+@/)
+      expect(sent, 'mutating requests').to.deep.equal([])
+      expect(rowsAfter).to.equal(500)
+      expect(addonsAfter).to.deep.equal(['advanced-prod', 'postgresql-prod', 'postgresql-prod-follower', 'redis-prod'])
+      batch.expectUnchanged()
+    }
+
     const cases: Array<{args: string[]; command: string; mentions: string[]; name: string}> = [
       {args: ['ANALYTICS', '-a', 'acme-production', '--confirm', 'acme-production'], command: 'data:pg:destroy', mentions: ["acme-production's ANALYTICS attachment", 'add-on advanced-prod (heroku-postgresql:advanced, owned by acme-production)'], name: 'data:pg:destroy'},
       {args: ['acme-production::ANALYTICS', '--confirm', 'acme-production'], command: 'data:pg:destroy', mentions: ['advanced-prod'], name: 'data:pg:destroy APP::DB without -a'},
@@ -106,54 +113,67 @@ describe('prerun hook: destructive commands through the real heroku CLI', functi
       {args: ['HEROKU_POSTGRESQL_RED_URL', '-a', 'acme-production'], command: 'config:unset', mentions: ["acme-production's HEROKU_POSTGRESQL_RED_URL (not set yet)"], name: 'config:unset HEROKU_POSTGRESQL_*_URL'},
       {args: ['FOLLOWER_URL', '-a', 'acme-production'], command: 'config:unset', mentions: ["acme-production's FOLLOWER attachment (FOLLOWER_URL)"], name: 'config:unset of a var an attachment exposes'},
     ]
-    for (const {args, command, mentions, name} of cases) {
-      it(name, async function () {
-        await expectRefused(await cli.run([command, ...args]), command, ...mentions)
+    for (const {args, command, name} of cases) batch.add(name, async () => cli.run([command, ...args]))
+    // Two more spellings whose message must name production's database in full (the third, addons:detach
+    // DATABASE, is a case above: its run is checked for the full name too, not run again).
+    const fullName = {
+      'config:set DATABASE_URL': ['config:set', 'DATABASE_URL=x', '-a', 'acme-production'],
+      'pg:upgrade:run': ['pg:upgrade:run', '-a', 'acme-production', '--confirm', 'acme-production'],
+    }
+    for (const [name, args] of Object.entries(fullName)) batch.add(`full name: ${name}`, async () => cli.run(args))
+    batch.add('config:remove', async () => cli.run(['config:remove', 'DATABASE_URL', '-a', 'acme-production']))
+    batch.add('HEROKU_APP', async () => cli.run(['pg:promote', 'FOLLOWER'], {env: {HEROKU_APP: 'acme-production'}}))
+
+    for (const {command, mentions, name} of cases) {
+      it(name, function () {
+        expectRefused(batch.get(name), command, ...mentions)
       })
     }
 
-    it('names production\'s database in full (pg:upgrade:run, addons:detach, config:set DATABASE_URL)', async function () {
-      for (const args of [['pg:upgrade:run', '-a', 'acme-production', '--confirm', 'acme-production'], ['addons:detach', 'DATABASE', '-a', 'acme-production'], ['config:set', 'DATABASE_URL=x', '-a', 'acme-production']]) {
-        const run = await cli.run(args)
-        expect(run.status).to.equal(4)
-        expect(unwrap(run.stderr)).to.match(PROD_DATABASE)
+    it('names production\'s database in full (pg:upgrade:run, addons:detach, config:set DATABASE_URL)', function () {
+      for (const key of ['full name: pg:upgrade:run', 'addons:detach of the database attachment', 'full name: config:set DATABASE_URL']) {
+        const {result: run} = batch.get(key)
+        expect(run.status, key).to.equal(4)
+        expect(unwrap(run.stderr), key).to.match(PROD_DATABASE)
       }
 
-      await shared.expectUnchanged()
+      batch.expectUnchanged()
     })
 
-    it('an alias arrives canonical: config:remove DATABASE_URL is config:unset', async function () {
-      await expectRefused(await cli.run(['config:remove', 'DATABASE_URL', '-a', 'acme-production']), 'config:unset')
+    it('an alias arrives canonical: config:remove DATABASE_URL is config:unset', function () {
+      expectRefused(batch.get('config:remove'), 'config:unset')
     })
 
-    it('HEROKU_APP names production as --app would', async function () {
-      const run = await cli.run(['pg:promote', 'FOLLOWER'], {env: {HEROKU_APP: 'acme-production'}})
+    it('HEROKU_APP names production as --app would', function () {
+      const {mutating: sent, result: run} = batch.get('HEROKU_APP')
       expect(run.status, run.stderr).to.equal(4)
-      expect(mutating()).to.deep.equal([])
-      await shared.expectUnchanged()
+      expect(sent).to.deep.equal([])
+      batch.expectUnchanged()
     })
   })
 
-  // These attach staging's database to production first: each starts from its own seed.
   describe('on production, with staging\'s database attached to it: refused, nothing mutating sent', function () {
+    // Both start from the seed with staging's database attached to production by the stock CLI: the first
+    // changes nothing (proven), the second detaches it, last.
+    const attached = useSharedSeed(fixture, async (emu: Emulator) => {
+      await seedFixture(emu)
+      return stock.run(['addons:attach', 'postgresql-staging', '--as', 'STAGING_DB', '-a', 'acme-production'])
+    }, DATABASES)
+
     it('a staging app destroying the database production has attached is refused (both sides named)', async function () {
-      await fresh()
-      const attach = await stock.run(['addons:attach', 'postgresql-staging', '--as', 'STAGING_DB', '-a', 'acme-production'])
-      expect(attach.status, attach.stderr).to.equal(0)
-      emu.clearJournal()
+      expect(attached.seeded.status, attached.seeded.stderr).to.equal(0)
       const run = await cli.run(['apps:destroy', 'acme-staging', '--confirm', 'acme-staging'])
       expect(run.status, run.stderr).to.equal(4)
       const text = unwrap(run.stderr)
       expect(text).to.contain('add-on postgresql-staging is attached to production app acme-production as STAGING_DB')
       expect(text).to.contain(`${OVERRIDE}=acme-production heroku apps:destroy`)
       expect(mutating()).to.deep.equal([])
+      await attached.expectUnchanged()
     })
 
     it(`${OVERRIDE}=acme-production lets it through, with a warning; another value does not`, async function () {
-      await fresh()
       // Production has staging's database attached as STAGING_DB: detaching it is a database attachment of production.
-      expect((await stock.run(['addons:attach', 'postgresql-staging', '--as', 'STAGING_DB', '-a', 'acme-production'])).status).to.equal(0)
-      emu.clearJournal()
+      expect(attached.seeded.status).to.equal(0)
       const wrong = await cli.run(['addons:detach', 'STAGING_DB', '-a', 'acme-production'], {env: {[OVERRIDE]: 'acme-staging'}})
       expect(wrong.status).to.equal(4)
       expect(unwrap(wrong.stderr)).to.contain(`${OVERRIDE}=acme-staging is set, but that is not accepted`)
@@ -166,45 +186,56 @@ describe('prerun hook: destructive commands through the real heroku CLI', functi
   })
 
   describe('on staging (and harmless changes on production): exactly as without the plugin', function () {
-    // Both installations start from the seed: seeded again between them only when the first changed something.
-    const same = useSharedSeed(fixture, seedFixture, DATABASES)
+    // Ids, database URLs and the colour Heroku picks for a new alias differ between two fresh seeds.
+    const normalize = (text: string) => text.replaceAll(UUID, '<id>').replaceAll(/postgres:\/\/\S+/g, '<database url>').replaceAll(/HEROKU_POSTGRESQL_[A-Z]+_URL/g, 'HEROKU_POSTGRESQL_<COLOR>_URL')
+    const outcome = ({mutating: sent, result: run}: BatchStep<HerokuRun>) => ({mutating: sent, status: run.status, stderr: normalize(run.stderr), stdout: normalize(run.stdout)})
 
-    async function compare(args: string[]): Promise<{mutating: string[]; status: null | number}> {
-      const runs: Array<{mutating: string[]; status: null | number; stderr: string; stdout: string}> = []
-      for (const installation of [stock, cli]) {
-        if (installation === cli) await same.reseedIfChanged()
-        const run = await installation.run(args)
-        // Ids, database URLs and the colour Heroku picks for a new alias differ between two fresh seeds.
-        const normalize = (text: string) => text.replaceAll(UUID, '<id>').replaceAll(/postgres:\/\/\S+/g, '<database url>').replaceAll(/HEROKU_POSTGRESQL_[A-Z]+_URL/g, 'HEROKU_POSTGRESQL_<COLOR>_URL')
-        runs.push({mutating: mutating(), status: run.status, stderr: normalize(run.stderr), stdout: normalize(run.stdout)})
+    // Four groups, each run through both installations from one seed apiece (useBatch), the stock CLI's first.
+    // Within a group no two commands touch the same add-on, attachment or config var; the two that change
+    // nothing go first, and the ones that re-point a config var or destroy the app go last, so every command
+    // meets its own target as seeded, and both installations meet the same state at every step. FOLLOWER is
+    // the target of four commands: hence four groups.
+    const groups: Array<Array<{args: string[]; mutates: boolean}>> = [
+      [
+        {args: ['data:pg:credentials:destroy', 'ANALYTICS', '--name', 'nobody', '-a', 'acme-staging', '--confirm', 'acme-staging'], mutates: false},
+        // Production, but nothing the guard covers: a Redis add-on.
+        {args: ['addons:detach', 'redis-prod', '-a', 'acme-production'], mutates: false},
+        {args: ['data:pg:destroy', 'ANALYTICS', '-a', 'acme-staging', '--confirm', 'acme-staging'], mutates: true},
+        {args: ['pg:unfollow', 'FOLLOWER', '-a', 'acme-staging', '--confirm', 'acme-staging'], mutates: true},
+        {args: ['config:unset', 'LEGACY_DB', '-a', 'acme-staging'], mutates: true},
+      ],
+      [
+        {args: ['data:pg:upgrade:run', 'ANALYTICS', '-a', 'acme-staging', '--confirm', 'acme-staging', '--version', '17'], mutates: true},
+        {args: ['pg:upgrade:run', 'FOLLOWER', '-a', 'acme-staging', '--confirm', 'acme-staging', '--version', '17'], mutates: true},
+        {args: ['config:set', 'DATABASE_URL=postgres://u:p@elsewhere.example.com:5432/db', '-a', 'acme-staging'], mutates: true},
+        // Production, but nothing the guard covers: a config var that is not a database's.
+        {args: ['config:set', 'FEATURE_FLAG=on', '-a', 'acme-production'], mutates: true},
+      ],
+      [
+        {args: ['pg:credentials:rotate', 'DATABASE', '--all', '-a', 'acme-staging', '--confirm', 'acme-staging'], mutates: true},
+        {args: ['addons:detach', 'FOLLOWER', '-a', 'acme-staging'], mutates: true},
+        {args: ['apps:destroy', 'acme-staging', '--confirm', 'acme-staging'], mutates: true},
+      ],
+      [
+        {args: ['pg:promote', 'FOLLOWER', '-a', 'acme-staging'], mutates: true},
+      ],
+    ]
+
+    for (const group of groups) {
+      const without = useBatch<void, HerokuRun>(fixture, seedFixture)
+      const withPlugin = useBatch<void, HerokuRun>(fixture, seedFixture)
+      for (const {args} of group) {
+        without.add(args.join(' '), async () => stock.run(args))
+        withPlugin.add(args.join(' '), async () => cli.run(args))
       }
 
-      const [without, withPlugin] = runs as [typeof runs[0], typeof runs[0]]
-      expect(withPlugin).to.deep.equal(without)
-      return withPlugin
-    }
-
-    const cases: Array<{args: string[]; mutates: boolean}> = [
-      {args: ['data:pg:destroy', 'ANALYTICS', '-a', 'acme-staging', '--confirm', 'acme-staging'], mutates: true},
-      {args: ['apps:destroy', 'acme-staging', '--confirm', 'acme-staging'], mutates: true},
-      {args: ['pg:promote', 'FOLLOWER', '-a', 'acme-staging'], mutates: true},
-      {args: ['pg:unfollow', 'FOLLOWER', '-a', 'acme-staging', '--confirm', 'acme-staging'], mutates: true},
-      {args: ['addons:detach', 'FOLLOWER', '-a', 'acme-staging'], mutates: true},
-      {args: ['pg:upgrade:run', 'FOLLOWER', '-a', 'acme-staging', '--confirm', 'acme-staging', '--version', '17'], mutates: true},
-      {args: ['data:pg:upgrade:run', 'ANALYTICS', '-a', 'acme-staging', '--confirm', 'acme-staging', '--version', '17'], mutates: true},
-      {args: ['pg:credentials:rotate', 'DATABASE', '--all', '-a', 'acme-staging', '--confirm', 'acme-staging'], mutates: true},
-      {args: ['data:pg:credentials:destroy', 'ANALYTICS', '--name', 'nobody', '-a', 'acme-staging', '--confirm', 'acme-staging'], mutates: false},
-      {args: ['config:set', 'DATABASE_URL=postgres://u:p@elsewhere.example.com:5432/db', '-a', 'acme-staging'], mutates: true},
-      {args: ['config:unset', 'LEGACY_DB', '-a', 'acme-staging'], mutates: true},
-      // Production, but nothing the guard covers: a config var that is not a database's, one named credential.
-      {args: ['config:set', 'FEATURE_FLAG=on', '-a', 'acme-production'], mutates: true},
-      {args: ['addons:detach', 'redis-prod', '-a', 'acme-production'], mutates: false},
-    ]
-    for (const {args, mutates} of cases) {
-      it(args.join(' '), async function () {
-        const result = await compare(args)
-        if (mutates) expect(result.mutating, 'the command did something').to.not.deep.equal([])
-      })
+      for (const {args, mutates} of group) {
+        it(args.join(' '), function () {
+          const result = outcome(withPlugin.get(args.join(' ')))
+          expect(result).to.deep.equal(outcome(without.get(args.join(' '))))
+          if (mutates) expect(result.mutating, 'the command did something').to.not.deep.equal([])
+        })
+      }
     }
   })
 })

@@ -298,6 +298,93 @@ export function useSharedSeed<T>(fixture: EmulatorFixture<unknown>, seed: (emu: 
   }
 }
 
+export interface BatchStep<R> {
+  /** the mutating requests the step sent, as `requestLines` (the journal is cleared before each step) */
+  readonly mutating: string[]
+  /** what the step returned */
+  readonly result: R
+}
+
+export interface Batch<T, R> {
+  /** Adds a step, at describe time. The steps run once, in the order added, in the block's `before`. */
+  add(key: string, step: () => Promise<R>): void
+  /**
+   * Asserts that the batch as a whole changed nothing: no step sent a mutating request, and every watched
+   * database's rows (`checksum`) are, after the last step, as they were right after the seed.
+   */
+  expectUnchanged(message?: string): void
+  /** What the step added as `key` did (inside tests). */
+  get(key: string): BatchStep<R>
+  /** what the seed returned (inside hooks, steps and tests) */
+  readonly seeded: T
+}
+
+/**
+ * One seed, then several commands one after the other, run once in the block's `before`; the tests then
+ * assert on what each did (`get`). Each step starts with an empty journal, and what it sent is kept with its
+ * result. The state is NOT restored between steps, so a batch holds either:
+ * - steps that must each change nothing (refusals): `expectUnchanged` proves it for all of them at once, with
+ *   the journal of every step and the watched databases' rows after the last one; a step that did change
+ *   something fails every test of the batch, never none;
+ * - or steps whose targets are disjoint: each starts from the seed plus what the steps before it did, which
+ *   is the same in two batches of the same steps (the stock CLI's and the plugin's, compared step by step).
+ * The next block that seeds starts over (`reseed`). Call it at the top of a `describe`, after `useEmulator`.
+ */
+export function useBatch<T, R>(fixture: EmulatorFixture<unknown>, seed: (emu: Emulator) => Promise<T>, databases: readonly string[] | ((seeded: T) => readonly string[]) = []): Batch<T, R> {
+  const steps: Array<{key: string; run: () => Promise<R>}> = []
+  const done = new Map<string, BatchStep<R>>()
+  let seeded: T | undefined
+  let isSeeded = false
+  let baseline: Record<string, string> = {}
+  let after: Record<string, string> | undefined
+  const watched = (): readonly string[] => (typeof databases === 'function' ? databases(seeded as T) : databases)
+  const checksums = async (): Promise<Record<string, string>> => {
+    const sums: Record<string, string> = {}
+    for (const name of watched()) sums[name] = await checksum(fixture.emu.databaseUrl(name)).catch((error: Error) => `unreadable: ${error.message}`)
+    return sums
+  }
+
+  before(async function () {
+    // Each step is one or two CLI runs: give the batch the time its steps would have had as tests.
+    this.timeout(Math.max(this.timeout(), 60_000 * (steps.length + 1)))
+    done.clear()
+    seeded = await fixture.reseed(seed)
+    isSeeded = true
+    baseline = await checksums()
+    for (const {key, run} of steps) {
+      fixture.emu.clearJournal()
+      fixture.emu.clearFaults()
+      const result = await run()
+      done.set(key, {mutating: requestLines(mutating(fixture.emu)), result})
+    }
+
+    after = await checksums()
+    fixture.emu.clearJournal()
+  })
+
+  return {
+    add(key: string, run: () => Promise<R>) {
+      if (steps.some(step => step.key === key)) throw new Error(`useBatch: two steps named ${key}`)
+      steps.push({key, run})
+    },
+    expectUnchanged(message?: string) {
+      const prefix = message ? `${message}: ` : ''
+      const sent = [...done].flatMap(([key, step]) => step.mutating.map(line => `${key}: ${line}`))
+      expect(sent, `${prefix}mutating requests of the batch (${sent.join('; ')})`).to.deep.equal([])
+      expect(after, `${prefix}rows of ${watched().join(', ')} after the batch`).to.deep.equal(baseline)
+    },
+    get(key: string): BatchStep<R> {
+      const step = done.get(key)
+      if (!step) throw new Error(`useBatch: no step ${key} ran (add it at describe time; read it inside tests)`)
+      return step
+    },
+    get seeded() {
+      if (!isSeeded) throw new Error('useBatch: read `seeded` inside hooks, steps and tests')
+      return seeded as T
+    },
+  }
+}
+
 /**
  * For commands run in-process (`runCommand`): before each test (and before the block's `before` hooks)
  * `process.exitCode` is cleared, HEROKU_APP unset and HEROKU_CONFIG_DIR (where `staging:protect` keeps its

@@ -1,6 +1,6 @@
 import {execFile, spawn} from 'node:child_process'
 import {existsSync, readdirSync, readFileSync, rmSync, statSync} from 'node:fs'
-import {copyFile, cp, mkdir, mkdtemp, rm, symlink, writeFile} from 'node:fs/promises'
+import {copyFile, cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -14,7 +14,8 @@ import {fileURLToPath} from 'node:url'
  * - `npm run build` wipes and rewrites the shared `dist/` that other engineers and tests use, so the helper
  *   never touches it. `compilePlugin()` compiles `src/` with the project's own tsconfig into a PRIVATE
  *   directory (`tsc --outDir <tmp>/dist`; type errors elsewhere in the tree do not stop emission), copies
- *   package.json there, symlinks the repo's node_modules, and writes oclif.manifest.json with `oclif manifest`
+ *   package.json there (without devDependencies: see below), symlinks the repo's node_modules, and writes
+ *   oclif.manifest.json with `oclif manifest`
  *   exactly as a published package has it. That directory is what `heroku plugins:link --no-install` links,
  *   so the CLI runs compiled JavaScript the way users get it: no tsx, no stale repo dist/, no stale manifest.
  * - When the repository's own build is current (`npm run build` ran after the last change to src/, package.json
@@ -25,12 +26,15 @@ import {fileURLToPath} from 'node:url'
  *   process exits.
  * - Linking from the repo root instead would make oclif register tsx (it is in devDependencies and the root
  *   has a tsconfig) and load `src/*.ts`: slower, and it would read whatever oclif.manifest.json the last
- *   build left in the root.
+ *   build left in the root. For the same reason the private package.json has no devDependencies: with tsx
+ *   listed, oclif still requires `typescript` and starts tsx's loader for a linked plugin at every run, even
+ *   with no tsconfig there (about 0.3 CPU-s a run); an installed plugin never does that.
  *
  * The environment keeps the stock CLI from calling out and keeps runs fast: telemetry, Herokulytics and
  * Sentry off (DISABLE_TELEMETRY=true, IS_HEROKU_TEST_ENV=true), no update check or autoupdate
  * (HEROKU_SKIP_NEW_VERSION_CHECK, HEROKU_DISABLE_AUTOUPDATE), the terms-of-service banner pre-acknowledged,
- * a private git config (GIT_CONFIG_GLOBAL, for git remotes), no colour (NO_COLOR, TERM=dumb), wide columns
+ * a private git config (GIT_CONFIG_GLOBAL, for git remotes), no colour (NO_COLOR, TERM=dumb), no warning that
+ * the linked plugin is not transpiled (OCLIF_DISABLE_LINKED_ESM_WARNING), wide columns
  * (COLUMNS, OCLIF_COLUMNS), stdin closed so a prompt fails instead of hanging. Nothing from the caller's
  * environment leaks in but PATH and the locale: pass `emulator.env` (HEROKU_HOST, HEROKU_DATA_HOST,
  * HEROKU_API_KEY, HEROKU_PARTICLEBOARD_URL) through `env`, or use `useEmulator({cli})` from ./emulator.js,
@@ -124,7 +128,13 @@ export async function compilePlugin(): Promise<string> {
       if (!existsSync(hook)) throw new Error(`compiling the plugin produced no ${hook} (tsc exit ${tsc.code}):\n${tsc.output}`)
     }
 
-    await copyFile(path.join(ROOT, 'package.json'), path.join(dir, 'package.json'))
+    // Without devDependencies, as an installed plugin is to oclif: a LINKED plugin whose package.json lists tsx
+    // there makes oclif look for its TypeScript sources before every hook and command it loads (it requires
+    // `typescript` and registers tsx's ESM loader on a worker thread, which then fails: about 0.3 CPU-s per run,
+    // measured with HEROKU_DEBUG-style oclif:perf and --cpu-prof), a cost no installed plugin pays.
+    const pjson = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as Record<string, unknown>
+    delete pjson.devDependencies
+    await writeFile(path.join(dir, 'package.json'), `${JSON.stringify(pjson, null, 2)}\n`)
     await symlink(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir')
     if (!reuse) {
       const manifest = await exec(OCLIF, ['manifest'], dir)
@@ -175,6 +185,9 @@ export function isolatedEnv(home: string): Record<string, string> {
     HOME: home,
     IS_HEROKU_TEST_ENV: 'true',
     NO_COLOR: '1',
+    // A linked ESM plugin with no tsx to transpile it (compilePlugin) runs its compiled dist/, as installed
+    // ones do; without this oclif warns so on stderr at every run.
+    OCLIF_DISABLE_LINKED_ESM_WARNING: 'true',
     // oclif wraps error and warning text at 80 columns when stderr is not a TTY; keep each line whole.
     OCLIF_COLUMNS: '400',
     // node must be on PATH for the binary's `#!/usr/bin/env node` line; git for remotes.
