@@ -143,7 +143,7 @@ describe('effect guard: what a request does to production, through the real hero
       const editor = path.join(cli.home, 'repoint-editor.sh')
       await writeFile(editor, '#!/bin/sh\nsed -i "s|^DATABASE_URL=.*|DATABASE_URL=postgres://u:p@elsewhere.example.com:5432/db|" "$1"\n')
       await chmod(editor, 0o755)
-      const run = await cli.run(['config:edit', '-a', 'acme-production'], {env: {EDITOR: editor, VISUAL: editor}, input: 'y\n'})
+      const run = await cli.run(['config:edit', '-a', 'acme-production'], {answer: {input: 'y\n', prompt: 'Update config on acme-production with these values?'}, env: {EDITOR: editor, VISUAL: editor}})
       expectRefused(run, 'its request PATCH /apps/acme-production/config-vars would re-wire production', 'change the endpoint DATABASE_URL reaches')
     })
 

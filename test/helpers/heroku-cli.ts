@@ -62,6 +62,11 @@ export interface RunOptions {
   cwd?: string
   /** added to (or, with undefined values, removed from) the instance's environment for this run */
   env?: Record<string, string | undefined>
+  /**
+   * written to stdin once stdout or stderr shows `prompt`, then stdin is closed. Use it to answer a prompt:
+   * oclif fills a missing optional argument from stdin for its first 10 ms, so `input` may land in an argument.
+   */
+  answer?: {input: string; prompt: string}
   /** written to stdin, which is then closed */
   input?: string
   /** the run is killed after this long (default 120 s) */
@@ -297,11 +302,20 @@ export class HerokuCli {
       const child = spawn(HEROKU_BIN, args, {cwd: options.cwd ?? this.home, env, stdio: ['pipe', 'pipe', 'pipe']})
       let stdout = ''
       let stderr = ''
+      let answered = false
+      const answerOnPrompt = (): void => {
+        if (!options.answer || answered || !`${stdout}${stderr}`.includes(options.answer.prompt)) return
+        answered = true
+        child.stdin.end(options.answer.input)
+      }
+
       child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
         stdout += chunk
+        answerOnPrompt()
       })
       child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
         stderr += chunk
+        answerOnPrompt()
       })
       const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000)
       child.on('close', status => {
@@ -312,7 +326,8 @@ export class HerokuCli {
         clearTimeout(timer)
         resolve({durationMs: performance.now() - started, status: null, stderr: `${stderr}${error.message}`, stdout})
       })
-      child.stdin.end(options.input ?? '')
+      if (options.answer) child.stdin.on('error', () => {}) // the command may exit before it prompts
+      else child.stdin.end(options.input ?? '')
     })
   }
 }
