@@ -18,6 +18,7 @@ import {
   serviceByName,
 } from './catalog.js'
 import {confirmationRequired, forbidden, HerokuError, invalidParams, notFound} from './http.js'
+import {applyConfigPatch} from './config-vars.js'
 import type {Account} from './types.js'
 
 export type AddonState = 'deprovisioned' | 'provisioned' | 'provisioning'
@@ -335,7 +336,6 @@ export function now(): string {
 export const APP_NAME = /^[a-z][a-z0-9-]{1,28}[a-z0-9]$/
 const ADDON_NAME = /^[a-zA-Z][A-Za-z0-9_-]+$/
 const ATTACHMENT_NAME = /^[A-Za-z][A-Za-z0-9_]*$/
-const CONFIG_KEY = /^\w+$/
 /** the schema's pattern for pipeline config var names */
 const STAGE_CONFIG_KEY = /^[\w.:[\]]+$/
 
@@ -619,31 +619,8 @@ export class Store {
   patchConfig(actor: Account, app: AppRec, patch: Record<string, unknown>): Record<string, string> {
     if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) throw invalidParams('Config vars must be an object.')
     const owned = new Set(this.attachmentsOfApp(app).flatMap(a => this.attachmentVarNames(a)))
-    const refused = Object.keys(patch).filter(key => owned.has(key))
-    if (refused.length > 0) throw invalidParams(`Cannot overwrite attachment values ${refused.join(', ')}.`)
-    const set: string[] = []
-    const removed: string[] = []
-    for (const [key, value] of Object.entries(patch)) {
-      if (!CONFIG_KEY.test(key)) throw invalidParams(`Invalid config var name: ${key}. Names may contain only letters, digits and underscores.`)
-      if (value !== null && typeof value !== 'string') throw invalidParams(`Config var ${key} must be a string or null.`)
-    }
-
-    for (const [key, value] of Object.entries(patch)) {
-      if (value === null) {
-        if (key in app.config) {
-          delete app.config[key]
-          removed.push(key)
-        }
-      } else if (app.config[key] !== value) {
-        app.config[key] = value as string
-        set.push(key)
-      }
-    }
-
-    const parts: string[] = []
-    if (set.length > 0) parts.push(`Set ${set.join(', ')} config vars`)
-    if (removed.length > 0) parts.push(`Remove ${removed.join(', ')} config vars`)
-    if (parts.length > 0) this.addRelease(app, actor, parts.join('; '))
+    const description = applyConfigPatch(app.config, patch, owned, invalidParams)
+    if (description) this.addRelease(app, actor, description)
     this.changed()
     return this.configOf(app)
   }

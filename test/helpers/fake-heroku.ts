@@ -4,6 +4,7 @@ import {randomUUID} from 'node:crypto'
 import {Readable} from 'node:stream'
 import nock from 'nock'
 
+import {applyConfigPatch} from '../../emulator/config-vars.js'
 import {nonPostgresConfig, POSTGRES, POSTGRES_VERSIONS, resolvePlan, type ServiceSpec, serviceByName} from '../../emulator/catalog.js'
 
 /**
@@ -387,29 +388,8 @@ export class FakeHeroku {
 
   private patchConfig(app: AppRec, patch: Record<string, unknown>): Record<string, string> {
     const owned = new Set(this.attachments.filter(a => a.appId === app.id).flatMap(a => this.varNames(a)))
-    const refused = Object.keys(patch).filter(key => owned.has(key))
-    if (refused.length > 0) throw invalid(`Cannot overwrite attachment values ${refused.join(', ')}.`)
-    for (const [key, value] of Object.entries(patch)) {
-      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw invalid(`Invalid config var name: ${key}.`)
-      if (value !== null && typeof value !== 'string') throw invalid(`Config var ${key} must be a string or null.`)
-    }
-
-    const set: string[] = []
-    const removed: string[] = []
-    for (const [key, value] of Object.entries(patch)) {
-      if (value === null) {
-        if (key in app.config) {
-          delete app.config[key]
-          removed.push(key)
-        }
-      } else if (app.config[key] !== value) {
-        app.config[key] = value as string
-        set.push(key)
-      }
-    }
-
-    const parts = [set.length > 0 && `Set ${set.join(', ')} config vars`, removed.length > 0 && `Remove ${removed.join(', ')} config vars`].filter(Boolean)
-    if (parts.length > 0) this.addRelease(app, parts.join('; '))
+    const description = applyConfigPatch(app.config, patch, owned, invalid)
+    if (description) this.addRelease(app, description)
     return this.configOf(app)
   }
 
