@@ -227,6 +227,21 @@ export interface SharedSeed<T> {
 }
 
 /**
+ * The databases a shared seed or a batch watches, and their row checksums; a database gone or unreachable
+ * reads as `unreadable: …`, so it shows as changed.
+ */
+function watchedDatabases<T>(fixture: EmulatorFixture<unknown>, databases: readonly string[] | ((seeded: T) => readonly string[]), seeded: () => T): {checksums: () => Promise<Record<string, string>>; watched: () => readonly string[]} {
+  const watched = (): readonly string[] => (typeof databases === 'function' ? databases(seeded()) : databases)
+  const checksums = async (): Promise<Record<string, string>> => {
+    const sums: Record<string, string> = {}
+    for (const name of watched()) sums[name] = await checksum(fixture.emu.databaseUrl(name)).catch((error: Error) => `unreadable: ${error.message}`)
+    return sums
+  }
+
+  return {checksums, watched}
+}
+
+/**
  * One seed shared by the tests of a block that each assert that nothing changed (refusals, dry runs): it is
  * seeded before the first test and seeded again only when a test left it changed, that is when the test
  * failed, sent a mutating request (the journal), changed a watched database's rows, or called `invalidate()`. Each test starts with an empty
@@ -240,12 +255,7 @@ export function useSharedSeed<T>(fixture: EmulatorFixture<unknown>, seed: (emu: 
   let isSeeded = false
   let dirty = true
   let baseline: Record<string, string> = {}
-  const watched = (): readonly string[] => (typeof databases === 'function' ? databases(seeded as T) : databases)
-  const checksums = async (): Promise<Record<string, string>> => {
-    const sums: Record<string, string> = {}
-    for (const name of watched()) sums[name] = await checksum(fixture.emu.databaseUrl(name))
-    return sums
-  }
+  const {checksums, watched} = watchedDatabases(fixture, databases, () => seeded as T)
 
   const fresh = async (): Promise<void> => {
     seeded = await fixture.reseed(seed)
@@ -254,9 +264,8 @@ export function useSharedSeed<T>(fixture: EmulatorFixture<unknown>, seed: (emu: 
     dirty = false
   }
 
-  // A database gone or unreachable counts as changed.
   const changed = async (): Promise<boolean> => mutating(fixture.emu).length > 0
-    || JSON.stringify(await checksums().catch(() => undefined)) !== JSON.stringify(baseline)
+    || JSON.stringify(await checksums()) !== JSON.stringify(baseline)
 
   beforeEach(async function () {
     const {emu} = fixture
@@ -337,12 +346,7 @@ export function useBatch<T, R>(fixture: EmulatorFixture<unknown>, seed: (emu: Em
   let isSeeded = false
   let baseline: Record<string, string> = {}
   let after: Record<string, string> | undefined
-  const watched = (): readonly string[] => (typeof databases === 'function' ? databases(seeded as T) : databases)
-  const checksums = async (): Promise<Record<string, string>> => {
-    const sums: Record<string, string> = {}
-    for (const name of watched()) sums[name] = await checksum(fixture.emu.databaseUrl(name)).catch((error: Error) => `unreadable: ${error.message}`)
-    return sums
-  }
+  const {checksums, watched} = watchedDatabases(fixture, databases, () => seeded as T)
 
   before(async function () {
     // Each step is one or two CLI runs: give the batch the time its steps would have had as tests.
