@@ -8,6 +8,7 @@
  */
 import {type ProductionVia, viaText} from '../production/registry.js'
 import {credentialsIn, credentialsOf, credentialsUnknown, endpointOf, type HostTable, hostTableOf, sameEndpoint} from '../snapshot/identity.js'
+import {postgresConnection} from '../snapshot/credentials.js'
 import {maskUrl} from '../secrets/index.js'
 import {type AppSnapshot, type AttachmentRef, POSTGRES_SERVICE} from '../snapshot/types.js'
 
@@ -126,16 +127,10 @@ export interface Classification {
 
 /** `host:port/database` of a connection URL (any form), with no credentials. */
 export function hostAndDatabase(url: string): string {
+  const connection = postgresConnection(url)
+  if (connection) return `${connection.host}:${connection.port}/${connection.database}`
   const endpoint = endpointOf(url)
-  if (endpoint && !/^[a-z][\w+.-]*:\/\//i.test(url.trim())) return `${endpoint.host}${endpoint.port ? `:${endpoint.port}` : ''}/${endpoint.path}`
-  try {
-    const parsed = new URL(url)
-    const port = parsed.port || (/^postgres(ql)?:$/i.test(parsed.protocol) ? '5432' : '')
-    const database = decodeURIComponent(parsed.pathname.replace(/^\/+/, ''))
-    return `${parsed.hostname}${port ? `:${port}` : ''}/${database}`
-  } catch {
-    return maskUrl(url)
-  }
+  return endpoint ? `${endpoint.host}${endpoint.port ? `:${endpoint.port}` : ''}/${endpoint.path}` : maskUrl(url)
 }
 
 /** One line naming the target fully: app, attachment and config var, add-on (plan, owner), host and database. */

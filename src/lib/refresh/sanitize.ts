@@ -1,6 +1,7 @@
 import {createHash} from 'node:crypto'
 import pg from 'pg'
 
+import {postgresConnection} from '../snapshot/credentials.js'
 import {endpointOf} from '../snapshot/identity.js'
 import {redact} from '../secrets/index.js'
 import {KEY_SETTINGS} from './rules.js'
@@ -28,18 +29,23 @@ export interface ConnectionSettings {
   user: string
 }
 
-/** Parses a postgres URL into explicit settings; the URL's own query (sslmode, …) is not trusted. */
+/**
+ * A Postgres URL as explicit settings, read by the one credential parser: the client connects to the
+ * host the guards classified (libpq's `?host=`/`?hostaddr=`/`?port=`/`?dbname=` win, as in libpq).
+ * The rest of the query (sslmode, sslrootcert, …) is not trusted.
+ */
 export function connectionSettings(url: string): ConnectionSettings {
-  const parsed = new URL(url)
+  const connection = postgresConnection(url)
+  if (!connection) throw new SanitizeError('Could not connect: the database URL is not a postgres:// URL.')
   const local = endpointOf(url)?.host === 'loopback'
   return {
-    database: decodeURIComponent(parsed.pathname.replace(/^\/+/, '')),
-    host: parsed.hostname.replace(/^\[|\]$/g, ''),
-    password: decodeURIComponent(parsed.password),
-    port: parsed.port ? Number(parsed.port) : 5432,
+    database: connection.database,
+    host: connection.host,
+    password: connection.password ?? '',
+    port: connection.port,
     // Heroku Postgres presents certificates no public CA signs; the connection is still encrypted.
     ssl: local ? false : {rejectUnauthorized: false},
-    user: decodeURIComponent(parsed.username),
+    user: connection.user ?? '',
   }
 }
 

@@ -202,6 +202,46 @@ function encodedUserinfo(parts: UrlParts): string {
   return `${encodeURIComponent(decode(parts.user))}${password}@`
 }
 
+/** A Postgres URL's parts as libpq (or, for `jdbc:`, the JDBC driver) reads them; hosts as written. */
+function postgresUrlParts(parts: UrlParts, jdbc: boolean): Parts | undefined {
+  const query = new URLSearchParams(parts.query ?? '')
+  const path = parts.path.replace(/^\/+/, '').replace(/\/+$/, '')
+  // JDBC drivers read user and password from the query but not libpq's host/port/dbname overrides.
+  const postgres = postgresParts(encodedUserinfo(parts), parts.hosts, path, query, !jdbc)
+  if (!postgres) return undefined
+  const user = (jdbc ? query.get('user') ?? postgres.user : postgres.user) || undefined
+  const password = (jdbc ? query.get('password') ?? postgres.password : postgres.password) || undefined
+  return {...postgres, password, user}
+}
+
+/** Where a client connects with a Postgres URL: its first host as written, after libpq's overrides. */
+export interface PostgresConnection {
+  database: string
+  host: string
+  password?: string
+  port: number
+  user?: string
+}
+
+/**
+ * The connection a Postgres URL (`postgres://`, `postgresql+driver://`, `jdbc:postgresql://`) opens,
+ * read by the same splitter and precedence as its identity, so a client connects where the guards
+ * looked. Undefined for anything else.
+ */
+export function postgresConnection(value: string): PostgresConnection | undefined {
+  const list = splitUrlList(value.trim())
+  const [parts] = list ?? []
+  if (!parts || list?.length !== 1) return undefined
+  const jdbc = /^jdbc:/i.test(parts.scheme)
+  const scheme = parts.scheme.replace(/^jdbc:/i, '').replace(/:\/\/$/, '').toLowerCase()
+  if (schemeFamily(scheme).name !== 'postgres') return undefined
+  const postgres = postgresUrlParts(parts, jdbc)
+  const first = postgres?.hosts[0]
+  if (!postgres || !first) return undefined
+  const host = (first.host || 'localhost').replace(/^\[|\]$/g, '')
+  return {database: postgres.database, host, password: postgres.password, port: toPort(first.port, 5432) ?? 5432, user: postgres.user}
+}
+
 /**
  * A URL in any of its forms, or undefined. It is split by the one splitter the masking uses
  * (`secrets/mask.ts`): the userinfo ends at the last `@` a host follows, so a password holding a raw
@@ -214,21 +254,16 @@ function parseUrl(value: string): ParsedCredential | undefined {
   const jdbc = /^jdbc:/i.test(parts.scheme)
   const scheme = parts.scheme.replace(/^jdbc:/i, '').replace(/:\/\/$/, '').toLowerCase()
   const {name, port: defaultPort} = schemeFamily(scheme)
-  const query = new URLSearchParams(parts.query ?? '')
-  const path = parts.path.replace(/^\/+/, '').replace(/\/+$/, '')
   const form: CredentialForm = jdbc ? 'jdbc' : 'url'
   const hasUserinfo = parts.user !== undefined
   if (name === 'postgres' && list.length === 1) {
-    // JDBC drivers read user and password from the query but not libpq's host/port/dbname overrides.
-    const postgres = postgresParts(encodedUserinfo(parts), parts.hosts, path, query, !jdbc)
+    const postgres = postgresUrlParts(parts, jdbc)
     if (!postgres) return undefined
     const endpoints = postgres.hosts
       .map(({host, port}) => ({family: name, host: normalizeHost(host || 'localhost'), path: postgres.database, port: toPort(port, defaultPort)}))
       .filter(endpoint => endpoint.host !== '')
     if (endpoints.length === 0) return undefined
-    const user = jdbc ? query.get('user') ?? postgres.user : postgres.user
-    const password = jdbc ? query.get('password') ?? postgres.password : postgres.password
-    return {endpoints, family: name, form, hasUserinfo, password: password || undefined, scheme: `${jdbc ? 'jdbc:' : ''}${scheme}`, user: user || undefined}
+    return {endpoints, family: name, form, hasUserinfo, password: postgres.password, scheme: `${jdbc ? 'jdbc:' : ''}${scheme}`, user: postgres.user}
   }
 
   const user = parts.user ? decode(parts.user) : undefined

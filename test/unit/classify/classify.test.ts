@@ -4,6 +4,7 @@ import {
   buildClassifyContext,
   classifyTarget,
   describeTarget,
+  hostAndDatabase,
   type ClassifyContext,
   type ClassifyTarget,
   type ProductionApp,
@@ -290,4 +291,23 @@ describe('guard: built from snapshots', function () {
     expect(ctx.production[0]!.credentials.map(c => c.configVar)).to.have.members(['DATABASE_URL', 'HEROKU_POSTGRESQL_GRAY_URL'])
     expect(ctx.protectedApps).to.deep.equal(['x'])
   })
+})
+
+describe('guard: hostAndDatabase names where the URL connects, never its credentials', function () {
+  const cases: Array<[string, string]> = [
+    ['postgres://user:pw@ec2-1-2-3-4.compute-1.amazonaws.com/dprod', 'ec2-1-2-3-4.compute-1.amazonaws.com:5432/dprod'],
+    ['postgresql+psycopg2://user:pw@db.example.com:6432/app', 'db.example.com:6432/app'],
+    // libpq's override is where a client connects, and where the identity check looks.
+    ['postgres://user:pw@ec2-1-2-3-4.compute-1.amazonaws.com/dprod?host=ec2-9-9-9-9.compute-1.amazonaws.com&dbname=other', 'ec2-9-9-9-9.compute-1.amazonaws.com:5432/other'],
+    ['postgres://user:pa/ss@ec2-1-2-3-4.compute-1.amazonaws.com:5433/dprod', 'ec2-1-2-3-4.compute-1.amazonaws.com:5433/dprod'],
+    ['jdbc:postgresql://ec2-1-2-3-4.compute-1.amazonaws.com:5432/dprod?user=u&password=pw', 'ec2-1-2-3-4.compute-1.amazonaws.com:5432/dprod'],
+    ['host=ec2-1-2-3-4.compute-1.amazonaws.com port=5432 dbname=dprod user=u password=pw', 'ec2-1-2-3-4.compute-1.amazonaws.com:5432/dprod'],
+  ]
+  for (const [url, expected] of cases) {
+    it(expected, function () {
+      const shown = hostAndDatabase(url)
+      expect(shown).to.equal(expected)
+      expect(shown).not.to.match(/pw|pa\/ss/)
+    })
+  }
 })

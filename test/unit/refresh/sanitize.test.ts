@@ -1,9 +1,10 @@
 import {expect} from 'chai'
 
 import {connectionSettings, runSanitize, SanitizeError} from '../../../src/lib/refresh/sanitize.js'
+import {endpointOf} from '../../../src/lib/snapshot/identity.js'
 
 describe('refresh: sanitize connection', function () {
-  it('uses TLS to a remote host, with the URL parts decoded and its query ignored', function () {
+  it('uses TLS to a remote host, with the URL parts decoded and its sslmode ignored', function () {
     expect(connectionSettings('postgres://u%40x:p%2Fw@ec2-1-2-3-4.compute-1.amazonaws.com:5433/d%20b?sslmode=disable')).to.deep.equal({
       database: 'd b',
       host: 'ec2-1-2-3-4.compute-1.amazonaws.com',
@@ -12,6 +13,22 @@ describe('refresh: sanitize connection', function () {
       ssl: {rejectUnauthorized: false},
       user: 'u@x',
     })
+  })
+
+  it('connects where the guards looked: libpq\'s query overrides win, as the identity parser reads them', function () {
+    const url = 'postgres://u:p@ec2-1-2-3-4.compute-1.amazonaws.com:5432/db?host=ec2-9-9-9-9.compute-1.amazonaws.com&port=6432&dbname=other&sslmode=disable'
+    const settings = connectionSettings(url)
+    expect({database: settings.database, host: settings.host, port: settings.port}).to.deep.equal({database: 'other', host: 'ec2-9-9-9-9.compute-1.amazonaws.com', port: 6432})
+    expect(endpointOf(url)).to.include({host: settings.host, path: settings.database})
+  })
+
+  it('reads a password holding a raw / or @ as the identity parser does', function () {
+    const settings = connectionSettings('postgres://user:pa/ss@word@ec2-1-2-3-4.compute-1.amazonaws.com:5432/db')
+    expect(settings).to.include({database: 'db', host: 'ec2-1-2-3-4.compute-1.amazonaws.com', password: 'pa/ss@word', user: 'user'})
+  })
+
+  it('refuses a value that is not a postgres URL, without printing it', function () {
+    expect(() => connectionSettings('redis://h:secretpw@host:6379')).to.throw(SanitizeError).with.property('message').that.not.contains('secretpw')
   })
 
   for (const host of ['localhost', '127.0.0.1', '[::1]']) {
