@@ -226,6 +226,19 @@ export interface HerokuCliOptions {
   plugin?: 'installed' | 'link' | 'none' | 'packed' | boolean
 }
 
+/**
+ * Every `heroku` run whose output held `[object Object]` (an object printed as text), whatever the test
+ * asserted: the root hook in init.ts fails the test that ran it. Stock commands, the hook's refusals and
+ * the plugin's commands alike print Heroku's real shapes through the emulator.
+ */
+export const garbledRuns: string[] = []
+
+/**
+ * Lines the stock CLI itself garbles, with or without this plugin: heroku 11.10.0's pg:promote types a
+ * follower's `leader` as a string and prints it, where the Data API answers `{addon_id, name}`.
+ */
+const STOCK_GARBLED = [/replicating from its leader \(\[object Object\]\)/]
+
 /** One isolated installation of the stock CLI, with or without this plugin linked. */
 export class HerokuCli {
   private constructor(
@@ -320,6 +333,8 @@ export class HerokuCli {
       const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000)
       child.on('close', status => {
         clearTimeout(timer)
+        const garbled = `${stdout}${stderr}`.split('\n').find(line => line.includes('[object Object]') && !STOCK_GARBLED.some(stock => stock.test(line)))
+        if (garbled !== undefined) garbledRuns.push(`heroku ${args.join(' ')} (${garbled.trim()})`)
         resolve({durationMs: performance.now() - started, status, stderr, stdout})
       })
       child.on('error', error => {

@@ -1,6 +1,8 @@
 import createDebug from 'debug'
 import nock from 'nock'
 
+import {garbledRuns} from './heroku-cli.js'
+
 // Unit tests never reach the network; e2e tests talk to the emulator on loopback only.
 nock.disableNetConnect()
 nock.enableNetConnect('127.0.0.1')
@@ -15,5 +17,7 @@ const debugAtStart = process.env.DEBUG ?? ''
 export const mochaHooks = {
   afterEach(): void {
     createDebug.enable(debugAtStart)
+    const garbled = garbledRuns.splice(0)
+    if (garbled.length > 0) throw new Error(`printed [object Object]: ${garbled.join('; ')}`)
   },
 }
