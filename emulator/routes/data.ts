@@ -471,6 +471,35 @@ export function dataRoutes(router: Router, core: Core): void {
   router.add('POST', '/postgres/v0/databases/:addon/credentials_rotation', async ctx => rotate(ctx, addon => ['default', ...Object.keys(addon.credentials ?? {})]))
   router.add('POST', '/postgres/v0/databases/:addon/credentials/:name/credentials_rotation', async ctx => rotate(ctx, () => [ctx.params.name!]))
 
+  // Advanced: the owner credential is named after its role (`type: 'owner'`), the others are `additional`,
+  // each with its own endpoint and roles (heroku/cli's data:pg:credentials fixtures).
+  const ownerName = (addon: AddonRec): string => decodeURIComponent(new URL(addon.config.URL!).username)
+  router.add('GET', '/data/postgres/v1/:addon/credentials', ctx => {
+    const addon = advanced(ctx)
+    const items = ['default', ...Object.keys(addon.credentials ?? {}).sort()].map(name => {
+      const json = credentialJson(addon, name, false)
+      return {
+        database: json.database,
+        host: json.host,
+        id: json.uuid,
+        name: name === 'default' ? ownerName(addon) : name,
+        port: String(json.port),
+        roles: json.credentials.map(role => ({state: role.state, user: role.user})),
+        state: json.state,
+        type: name === 'default' ? 'owner' : 'additional',
+      }
+    })
+    return {body: {items}}
+  })
+  router.add('POST', '/data/postgres/v1/:addon/rotate_credentials', async ctx => {
+    advanced(ctx)
+    return rotate(ctx, addon => ['default', ...Object.keys(addon.credentials ?? {})])
+  })
+  router.add('POST', '/data/postgres/v1/:addon/credentials/:name/rotate', async ctx => {
+    const addon = advanced(ctx)
+    return rotate(ctx, () => [ctx.params.name === ownerName(addon) ? 'default' : ctx.params.name!])
+  })
+
   /** `pg:connection-pooling:attach`: the same add-on attached under `connection-pooling:default`, on the pooler's port. */
   router.add('POST', '/client/v11/databases/:addon/connection-pooling', async ctx => {
     const addon = database(ctx)

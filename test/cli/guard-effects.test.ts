@@ -24,6 +24,12 @@ const FIXTURE: SeedFixture = {
     {app: 'acme-production', as: 'ANALYTICS', name: 'advanced-prod', plan: 'heroku-postgresql:advanced', version: '16'},
     {app: 'acme-production', as: 'REDIS', name: 'redis-prod', plan: 'heroku-redis:mini'},
     {app: 'acme-staging', as: 'DATABASE', name: 'postgresql-staging', plan: 'heroku-postgresql:standard-0', sql: 'create table orders(id int primary key); insert into orders values (1)'},
+    {app: 'acme-staging', as: 'ANALYTICS', name: 'advanced-staging', plan: 'heroku-postgresql:advanced', version: '16'},
+  ],
+  // A second attachment of each Advanced database: Heroku refuses to detach a billing app's last one.
+  attachments: [
+    {addon: 'advanced-prod', app: 'acme-production', as: 'ANALYTICS_READER'},
+    {addon: 'advanced-staging', app: 'acme-staging', as: 'ANALYTICS_READER'},
   ],
   apps: [
     {config: {FEATURE_X: '0'}, formation: [{quantity: 1, type: 'web'}], name: 'acme-production'},
@@ -133,6 +139,19 @@ describe('effect guard: what a request does to production, through the real hero
       expectRefused(runs[1]!, "its request POST /redis/v0/databases/redis-prod/credentials_rotation would rotate or destroy production's credentials", 'rotate every credential of add-on redis-prod')
     })
 
+    it('Advanced (data:pg:*): an attachment destroyed, every credential or the owner\'s rotated; a classic database\'s through data:pg', async function () {
+      const runs = await Promise.all([
+        cli.run(['data:pg:attachments:destroy', 'ANALYTICS', '-a', 'acme-production', '--confirm', 'acme-production']),
+        cli.run(['data:pg:credentials:rotate', 'ANALYTICS', '-a', 'acme-production', '--all', '--confirm', 'acme-production']),
+        cli.run(['data:pg:credentials:rotate', 'ANALYTICS', '-a', 'acme-production', '--confirm', 'acme-production']),
+        cli.run(['data:pg:credentials:rotate', 'DATABASE', '-a', 'acme-production', '--all', '--confirm', 'acme-production']),
+      ])
+      expectRefused(runs[0]!, 'ANALYTICS')
+      expectRefused(runs[1]!, 'advanced-prod')
+      expectRefused(runs[2]!, 'advanced-prod')
+      expectRefused(runs[3]!, 'postgresql-prod')
+    })
+
     it('demoted: pipelines:update --stage development on production', async function () {
       const run = await cli.run(['pipelines:update', '-a', 'acme-production', '--stage', 'development'])
       expectRefused(run, 'would demote production', 'move acme-production to stage development')
@@ -214,6 +233,23 @@ describe('effect guard: what a request does to production, through the real hero
       for (const line of ['PATCH /apps/acme-production/formation', 'PATCH /apps/acme-production/config-vars', 'PATCH /apps/acme-production', 'POST /addon-attachments', 'POST /apps/acme-production/releases']) expect(lines).to.include(line)
     })
 
+    it('on staging, Advanced credentials rotate and its attachments detach as the stock CLI does', async function () {
+      const before = await api<Record<string, string>>('GET', '/apps/acme-staging/config-vars')
+      emu.clearJournal()
+      const rotated = await cli.run(['data:pg:credentials:rotate', 'ANALYTICS', '-a', 'acme-staging', '--all', '--confirm', 'acme-staging'])
+      expect(rotated.status, `${rotated.stdout}${rotated.stderr}`).to.equal(0)
+      const detached = await cli.run(['data:pg:attachments:destroy', 'ANALYTICS', '-a', 'acme-staging', '--confirm', 'acme-staging'])
+      expect(detached.status, `${detached.stdout}${detached.stderr}`).to.equal(0)
+      for (const run of [rotated, detached]) expect(run.stderr).to.not.contain('heroku-staging')
+      const lines = requestLines(mutatingRequests(emu))
+      expect(lines.some(line => /^POST \/data\/postgres\/v1\/[^/]+\/rotate_credentials$/.test(line)), lines.join('\n')).to.equal(true)
+      expect(lines.some(line => /^DELETE \/addon-attachments\/[^/]+$/.test(line)), lines.join('\n')).to.equal(true)
+      const after = await api<Record<string, string>>('GET', '/apps/acme-staging/config-vars')
+      expect(before.ANALYTICS_URL).to.be.a('string')
+      expect(after.ANALYTICS_URL).to.equal(undefined)
+      expect(after.DATABASE_URL).to.equal(before.DATABASE_URL)
+    })
+
     it('the override naming production lets the effect through once, with a warning; under an agent only after staging:allow', async function () {
       const argv = ['addons:attach', 'postgresql-staging', '-a', 'acme-production', '--as', 'SECOND_DB', '--confirm', 'acme-production']
       const agentRefused = await cli.run(argv, {env: {[OVERRIDE]: 'acme-production', CLAUDECODE: '1'}})
@@ -231,7 +267,7 @@ describe('effect guard: what a request does to production, through the real hero
   describe('a collaborator of staging only, who cannot see production', function () {
     before(async function () {
       await fixture.reseed(async emu => {
-        await emu.seed({...FIXTURE, attachments: [{addon: 'postgresql-prod', app: 'acme-staging', as: 'PROD_DB'}], collaborators: [{app: 'acme-staging', email: emu.accounts[1]!.email}]})
+        await emu.seed({...FIXTURE, attachments: [...FIXTURE.attachments ?? [], {addon: 'postgresql-prod', app: 'acme-staging', as: 'PROD_DB'}], collaborators: [{app: 'acme-staging', email: emu.accounts[1]!.email}]})
       })
     })
 
