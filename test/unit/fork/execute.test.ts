@@ -245,12 +245,12 @@ describe('fork: executeFork, the audit, then releaseFork against a scripted Hero
     it('a passing fork: released, then scaled, both after the audit\'s last read; web starts only then', function () {
       const audit = clean.outcome.audit
       expect(audit?.critical, 'the audit passes').to.equal(0)
-      expect(statuses(clean.outcome.released)).to.deep.equal(['release: done', 'scale: done'])
       expect(clean.releases, 'one release of production\'s slug').to.have.length(1)
       expect(clean.releases[0], 'the release is sent after the audit').to.be.at.least(audit?.endsAt ?? Number.POSITIVE_INFINITY)
       const running = clean.dynos.filter(change => change.quantity > 0)
       expect(running.map(change => change.type), 'web runs in the end').to.deep.equal(['web'])
       for (const change of clean.dynos) expect(change.request, `${change.type}=${change.quantity} set after the audit`).to.be.at.least(audit?.endsAt ?? Number.POSITIVE_INFINITY)
+      expect(statuses(clean.outcome.released)).to.deep.equal(['release: done', 'scale: done'])
     })
 
     for (const {broken, fixed, name} of failing) {
@@ -259,10 +259,10 @@ describe('fork: executeFork, the audit, then releaseFork against a scripted Hero
           const failed = await forkWith(w, broken(w.production))
           expect(failed.error, failed.error?.stack).to.equal(undefined)
           expect(failed.audit?.critical, 'the audit fails').to.be.greaterThan(0)
-          expect(statuses(failed.released)).to.deep.equal(['release: skipped', 'scale: skipped'])
           expect(codeReleases(w.fake), 'no POST /apps/{fork}/releases with a slug').to.deep.equal([])
-          expect(w.fake.state(TO)?.formation, 'no formation at all').to.deep.equal([])
           expect(w.fake.dynoHistory(TO), 'no process type ever existed, let alone ran').to.deep.equal([])
+          expect(w.fake.state(TO)?.formation, 'no formation at all').to.deep.equal([])
+          expect(statuses(failed.released)).to.deep.equal(['release: skipped', 'scale: skipped'])
           expect(w.fake.productionWrites()).to.deep.equal([])
 
           const before = w.fake.requests.length
