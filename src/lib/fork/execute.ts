@@ -96,7 +96,7 @@ function releaseLabel(fork: ForkRun, verified: boolean): string {
   const {release} = fork.plan
   if (!release) return 'Release'
   const what = `Release v${release.version}'s ${release.ociImageId ? 'OCI image' : 'slug'}`
-  return verified ? `${what} (the audit passed)` : `${what}: not until the audit passes`
+  return verified ? `${what} (the audit passed)` : `${what} (not until the audit passes)`
 }
 
 /**
