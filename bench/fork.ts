@@ -6,7 +6,8 @@
  * Runs the local Heroku emulator (emulator/index.ts) with a provisioning delay (default 3 s: every
  * add-on stays `provisioning` that long). Seeds the seed incident's production (Postgres with
  * `--rows` extra rows, Redis, scheduler, Mailgun, pipeline, release) and forks it through the real
- * code path (load, plan, executor, verification through `HerokuClient`), side by side in one run:
+ * code path (load, plan, executor, verification, then the release and scale it allows, through
+ * `HerokuClient`), side by side in one run:
  *   (a) the executor as shipped: independent steps overlap;
  *   (b) the same executor with `sequential: true`: one step at a time.
  * The unavoidable waits are the database's provisioning delay followed by the data copy (the copy
@@ -23,7 +24,7 @@ import {fileURLToPath} from 'node:url'
 import pg from 'pg'
 
 import {startEmulator} from '../emulator/index.js'
-import {executeFork, FORK_POLL} from '../src/lib/fork/execute.js'
+import {executeFork, FORK_POLL, releaseFork} from '../src/lib/fork/execute.js'
 import {MemoryLedger} from '../src/lib/fork/ledger.js'
 import {loadCatalogue, PRODUCTION_LOAD, servicesToPrice} from '../src/lib/fork/load.js'
 import {forkOptions} from '../src/lib/fork/options.js'
@@ -100,11 +101,14 @@ async function main(): Promise<void> {
       const plan = planFork(production, options, catalogue)
       if (plan.problems.length > 0) throw new Error(plan.problems.map(p => p.message).join('\n'))
       const executeStart = process.hrtime.bigint()
-      const result = await executeFork({client, ledger: new MemoryLedger(), plan, poll: POLL, production, sequential, set: options.set})
+      const execute = {client, ledger: new MemoryLedger(), plan, poll: POLL, production, sequential, set: options.set}
+      const result = await executeFork(execute)
       const executeMs = ms(executeStart)
       const {verification} = await verifyFork(client, production, options.to)
-      const totalMs = ms(start)
       if (verification.critical > 0) throw new Error(`the fork has ${verification.critical} critical findings`)
+      // Production's slug is released, and the dynos scaled, only once the audit passed (issue 26).
+      result.steps.push(...await releaseFork(execute, true, result))
+      const totalMs = ms(start)
       const step = (id: string) => result.steps.find(s => s.id === id)?.ms ?? 0
       return {
         copyMs: step('data:DATABASE'),
@@ -141,7 +145,7 @@ async function main(): Promise<void> {
     const exec = m(overlapped, s => s.executeMs)
     console.log(`unavoidable waits (database provisioning ${DELAY_MS} ms + copy ${m(overlapped, s => s.copyMs).toFixed(0)} ms): ${unavoidable.toFixed(0)} ms; executor wall time / unavoidable: ${(exec / unavoidable).toFixed(2)}×`)
     const total = m(overlapped, s => s.totalMs)
-    console.log(`overhead over the unavoidable waits: executor +${(exec - unavoidable).toFixed(0)} ms (${(exec / unavoidable).toFixed(2)}×); whole fork (load, plan, execute, verify) ${total.toFixed(0)} ms, +${(total - unavoidable).toFixed(0)} ms (${(total / unavoidable).toFixed(2)}×); goal ≤ 1.1×`)
+    console.log(`overhead over the unavoidable waits: executor +${(exec - unavoidable).toFixed(0)} ms (${(exec / unavoidable).toFixed(2)}×); whole fork (load, plan, execute, verify, release, scale) ${total.toFixed(0)} ms, +${(total - unavoidable).toFixed(0)} ms (${(total / unavoidable).toFixed(2)}×); goal ≤ 1.1×`)
     console.log(`sum of every wait a one-at-a-time fork pays (4 add-ons' provisioning + copy): ${waitSum.toFixed(0)} ms; one-at-a-time / overlapped: ${(m(sequential, s => s.executeMs) / exec).toFixed(2)}×`)
     console.log('steps of the last overlapped run:')
     for (const s of overlapped.at(-1)!.steps) console.log(`  ${s.id.padEnd(18)} ${s.status.padEnd(12)} ${String(s.ms ?? 0).padStart(6)} ms`)

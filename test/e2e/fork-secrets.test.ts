@@ -51,12 +51,23 @@ async function formation(emu: Emulator): Promise<{sum: number; types: string[]}>
   return {sum: list.reduce((total, f) => total + f.quantity, 0), types: list.map(f => `${f.type}=${f.quantity}`).sort()}
 }
 
+/** The fork's releases of code: a slug or an OCI image (config changes write releases without one, until the first code release). */
+async function codeReleases(emu: Emulator): Promise<string[]> {
+  const list = await api<Array<{description?: string; oci_image?: {id: string} | null; slug?: {id: string} | null; version: number}>>(emu, `/apps/${FORK}/releases`)
+  return list.filter(r => r.slug?.id || r.oci_image?.id).map(r => `v${r.version} ${r.description ?? ''}`)
+}
+
+/** The journal's requests sending production's code to the fork: `POST /apps/{fork}/releases`. */
+function releasePosts(emu: Emulator): number[] {
+  return mutating(emu, FORK).filter(entry => entry.method === 'POST' && /^\/apps\/[^/]+\/releases$/.test(entry.path)).map(entry => entry.seq)
+}
+
 /** Every production secret value found in `config`, equal or inside a longer value. */
 function productionSecretsIn(config: Record<string, string>): string[] {
   return Object.entries(SECRETS).filter(([, secret]) => Object.values(config).some(value => value.includes(secret))).map(([key]) => key)
 }
 
-describe('staging:fork copies no secret and starts no dyno before its audit passes (emulator)', function () {
+describe('staging:fork copies no secret, and releases nothing and starts no dyno before its audit passes (emulator)', function () {
   this.timeout(120_000)
   const fixture = useEmulator({emulator: {provisionDelayMs: 200}, fresh: 'each', seed})
   isolateCommandEnv()
@@ -77,12 +88,19 @@ describe('staging:fork copies no secret and starts no dyno before its audit pass
     expect(groups).to.include({DJANGO_SECRET_KEY: 'regenerated', RAILS_MASTER_KEY: 'per-environment', SECRET_KEY_BASE: 'regenerated', STRIPE_PUBLISHABLE_KEY: 'copied', STRIPE_SECRET_KEY: 'withheld', WEB_CONCURRENCY: 'copied'})
     expect(result.plan.config.find(d => d.key === 'STRIPE_SECRET_KEY')).to.deep.include({fix: '--set STRIPE_SECRET_KEY=VALUE', live: true})
     for (const value of [...Object.values(SECRETS), config.SECRET_KEY_BASE ?? '']) expect(`${run.stdout}${run.stderr}`).not.to.contain(value)
-    // The audit passed: scaled to the requested formation, and only in the last request.
+    // The audit passed: then, and only then, released (a first release starts web=1) and scaled, in the last two writes.
     expect(result.dynos).to.equal('scaled')
     expect((await formation(emu)).types).to.deep.equal(['web=1', 'worker=0'])
-    const scales = mutating(emu, FORK).filter(entry => entry.path.endsWith('/formation'))
-    expect(scales, 'held at 0, then scaled').to.have.length(2)
-    expect(mutating(emu, FORK).at(-1)?.seq).to.equal(scales[1]?.seq)
+    const writes = mutating(emu, FORK)
+    const scales = writes.filter(entry => entry.path.endsWith('/formation'))
+    expect(scales, 'scaled once, never held').to.have.length(1)
+    expect(releasePosts(emu)).to.have.length(1)
+    expect(writes.slice(-2).map(entry => entry.seq)).to.deep.equal([releasePosts(emu)[0], scales[0]?.seq])
+    // The audit's read of the fork's formation (nothing else reads it before the scale) comes before the release.
+    const auditRead = emu.journal().find(entry => entry.method === 'GET' && entry.app === FORK && entry.path.endsWith('/formation'))
+    expect(auditRead?.seq, 'the audit read the fork').to.be.a('number')
+    expect(releasePosts(emu)[0]).to.be.greaterThan(auditRead?.seq ?? Number.POSITIVE_INFINITY)
+    expect(result.steps.slice(-2).map(step => `${step.id}: ${step.status}`)).to.deep.equal(['release: done', 'scale: done'])
   })
 
   it('copies a secret named with --copy-config, saying "copied on purpose", and public material', async function () {
@@ -93,28 +111,43 @@ describe('staging:fork copies no secret and starts no dyno before its audit pass
     expect(mutating(fixture.emu)).to.deep.equal([])
   })
 
-  it('keeps every dyno at 0 and exits 1 when the audit fails (--set a value of production\'s), then resumes and scales once fixed', async function () {
+  it('releases nothing and starts no dyno, exiting 1, when the audit fails (--set a value of production\'s); fixed, it releases and scales; broken again, back to 0', async function () {
     const emu = fixture.emu
     const failed = await fork(emu, ['--set', `REDIS_URL=${SECRETS.REDIS_URL}`])
     expect(failed.error?.oclif?.exit, failed.stdout).to.equal(1)
     expect(failed.stdout).to.contain(`The fork ${FORK} has`).and.contain('its dynos stay at 0')
+    expect(failed.stdout).to.contain(`Fork ${FORK} is made but production's code is not released and no dyno runs: its audit has a critical finding`)
     expect(failed.stdout).to.match(/critical\s+\w+: .*REDIS_URL/)
-    expect(await formation(emu)).to.deep.include({sum: 0})
-    expect((await formation(emu)).types).to.deep.equal(['web=0', 'worker=0'])
+    // Never released, so no formation ever existed: no dyno ran at any moment, not only at the end.
+    expect(releasePosts(emu), 'no POST /apps/{fork}/releases').to.deep.equal([])
+    expect(await codeReleases(emu), 'no release with a slug').to.deep.equal([])
+    expect(await formation(emu)).to.deep.equal({sum: 0, types: []})
+    expect(mutating(emu, FORK).filter(entry => entry.path.endsWith('/formation')), 'no formation write').to.deep.equal([])
     expect(`${failed.stdout}${failed.stderr}${failed.error?.message}`).not.to.contain('prodRedisPassw0rd1')
 
     const fixed = await fork(emu, ['--set', 'REDIS_URL=redis://h:stagingOnly@staging-redis.shop.internal:6379', '--json'])
     expect(fixed.error, fixed.stdout).to.equal(undefined)
     expect((JSON.parse(fixed.stdout) as ForkResult).dynos).to.equal('scaled')
     expect((await formation(emu)).types).to.deep.equal(['web=1', 'worker=0'])
+    expect(await codeReleases(emu)).to.have.length(1)
+    const posts = releasePosts(emu)
+    expect(posts).to.have.length(1)
+
+    // An earlier run released and scaled; now the audit fails again: every process type back to 0, nothing released anew.
+    const broken = await fork(emu, ['--set', `REDIS_URL=${SECRETS.REDIS_URL}`])
+    expect(broken.error?.oclif?.exit, broken.stdout).to.equal(1)
+    expect(broken.stdout).to.contain(`Fork ${FORK} is made but its dynos are held at 0: its audit has a critical finding`)
+    expect((await formation(emu)).types).to.deep.equal(['web=0', 'worker=0'])
+    // (Its config change writes a release carrying the slug, as on Heroku: the journal says whether the fork sent one.)
+    expect(releasePosts(emu), 'no new POST /apps/{fork}/releases').to.deep.equal(posts)
   })
 
-  it('leaves the dynos at 0 when the scale itself fails, and a re-run scales', async function () {
+  it('exits 5 when the scale after the release fails (the audit passed), and a re-run scales', async function () {
     const emu = fixture.emu
-    emu.addFault({method: 'PATCH', nth: 2, path: '^/apps/[^/]+/formation$', status: 500, times: 10})
+    emu.addFault({method: 'PATCH', nth: 1, path: '^/apps/[^/]+/formation$', status: 500, times: 10})
     const first = await fork(emu, ['--set', 'REDIS_URL=redis://h:s@staging-redis.shop.internal:6379'])
     expect(first.error?.oclif?.exit, first.stdout).to.equal(5)
-    expect(await formation(emu)).to.deep.include({sum: 0})
+    expect(await codeReleases(emu), 'released: the audit had passed').to.have.length(1)
     emu.clearFaults()
     const again = await fork(emu, ['--set', 'REDIS_URL=redis://h:s@staging-redis.shop.internal:6379'])
     expect(again.error, again.error?.message).to.equal(undefined)

@@ -92,6 +92,8 @@ interface AddonRec {
 interface AttachmentRec {addonId: string; appId: string; id: string; name: string}
 interface ReleaseRec {appId: string; description: string; id: string; slugId: null | string; version: number}
 interface FormationRec {appId: string; quantity: number; size: string; type: string}
+/** A process type's quantity as it became, and the index in `requests` of the request that set it (-1: seeded). */
+export interface DynoChange {quantity: number; request: number; type: string}
 interface CouplingRec {appId: string; id: string; pipelineId: string; stage: string}
 interface TransferRec {
   addonId: string
@@ -162,6 +164,10 @@ export class FakeHeroku {
   private readonly attachments: AttachmentRec[] = []
   private readonly releases: ReleaseRec[] = []
   private readonly formation: FormationRec[] = []
+  /** every quantity a process type took, by app id: a formation's history, not only its end */
+  private readonly dynoChanges: Array<DynoChange & {appId: string}> = []
+  /** the index in `requests` of the request being routed (routing is synchronous); -1 outside one */
+  private routing = -1
   private readonly couplings: CouplingRec[] = []
   private readonly pipelines: Array<{id: string; name: string}> = []
   private readonly slugs: Array<{appId: string; id: string; processTypes: string[]}> = []
@@ -285,6 +291,16 @@ export class FakeHeroku {
       || r.path.split(/[/?]/).some(segment => names.has(decodeURIComponent(segment)))))
   }
 
+  /**
+   * Every quantity `app`'s process types took, in order, each with the index in `requests` of the
+   * request that set it: a first slug release starting web=1 shows here even if a later PATCH
+   * scaled it back before anyone read the formation.
+   */
+  dynoHistory(app: string): DynoChange[] {
+    const id = this.findApp(app)?.id ?? app
+    return this.dynoChanges.filter(c => c.appId === id).map(({quantity, request, type}) => ({quantity, request, type}))
+  }
+
   /** Requests no route of the fake answers (each also answered 404). */
   get unrouted(): string[] {
     return this.unknown
@@ -393,6 +409,10 @@ export class FakeHeroku {
     return this.configOf(app)
   }
 
+  private dynoChanged(app: AppRec, type: string, quantity: number): void {
+    this.dynoChanges.push({appId: app.id, quantity, request: this.routing, type})
+  }
+
   private releasesOf(app: AppRec): ReleaseRec[] {
     return this.releases.filter(r => r.appId === app.id)
   }
@@ -408,7 +428,11 @@ export class FakeHeroku {
     const slug = this.slugs.find(s => s.id === slugId)
     if (!slug) throw notFound('slug')
     for (const type of slug.processTypes) {
-      if (!this.formation.some(f => f.appId === app.id && f.type === type)) this.formation.push({appId: app.id, quantity: type === 'web' ? 1 : 0, size: 'Basic', type})
+      // A first release starts web=1, as on Heroku and the emulator (emulator/store.ts ensureFormation).
+      if (!this.formation.some(f => f.appId === app.id && f.type === type)) {
+        this.formation.push({appId: app.id, quantity: type === 'web' ? 1 : 0, size: 'Basic', type})
+        this.dynoChanged(app, type, type === 'web' ? 1 : 0)
+      }
     }
 
     return this.addRelease(app, description, slug.id)
@@ -422,6 +446,7 @@ export class FakeHeroku {
       if (!formation) throw notFound('formation', `Couldn't find that process type (${String(update.type)}).`)
       if (update.quantity !== undefined) {
         if (!Number.isInteger(update.quantity) || (update.quantity as number) < 0) throw invalid(`Invalid quantity for ${formation.type}.`)
+        if (formation.quantity !== update.quantity) this.dynoChanged(app, formation.type, update.quantity as number)
         formation.quantity = update.quantity as number
       }
 
@@ -593,10 +618,13 @@ export class FakeHeroku {
 
     let reply: Reply
     try {
+      this.routing = this.requests.indexOf(record)
       reply = this.route(host, method, path, url.searchParams, object(body), headers)
     } catch (caught) {
       if (!(caught instanceof FakeError)) throw caught
       reply = {body: {id: caught.id, message: caught.message, ...(caught.resource ? {resource: caught.resource} : {})}, status: caught.status}
+    } finally {
+      this.routing = -1
     }
 
     if (fault?.applied) {

@@ -25,9 +25,9 @@ export const MUTATING_STEPS: ReadonlyArray<StepRule & {step: string}> = [
   {method: 'POST', nth: 4, path: '^/apps/[^/]+/addons$', step: 'provision the 4th add-on'},
   {method: 'POST', nth: 1, path: '^/pipeline-couplings$', step: 'couple to the pipeline'},
   {method: 'POST', nth: 1, path: '^/client/v11/databases/[^/]+/transfers$', step: 'start the data transfer'},
-  {method: 'POST', nth: 1, path: '^/apps/[^/]+/releases$', step: 'release the slug'},
-  {method: 'PATCH', nth: 1, path: '^/apps/[^/]+/formation$', step: 'hold the formation at 0'},
-  {method: 'PATCH', nth: 2, path: '^/apps/[^/]+/formation$', step: 'scale the formation once the audit passed'},
+  // After the audit passed (issue 26: no dyno runs before it), never before: the release, then the scale.
+  {method: 'POST', nth: 1, path: '^/apps/[^/]+/releases$', step: 'release the slug once the audit passed'},
+  {method: 'PATCH', nth: 1, path: '^/apps/[^/]+/formation$', step: 'scale the formation once the audit passed'},
 ]
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g

@@ -67,9 +67,9 @@ export function renderPlan(plan: ForkPlan): string[] {
 
   lines.push(...(plan.addons.length > 0 ? table(addonRows) : ['  none']), '', 'Config vars (names only)', ...renderConfig(plan.config))
   if (plan.identicalSecrets.length > 0) lines.push(`  copied on purpose, identical to production's: ${plan.identicalSecrets.join(', ')}`)
-  lines.push('', 'Formation (released at 0; scaled only once the audit has no critical finding)')
+  lines.push('', 'Formation (scaled only once the audit has no critical finding)')
   const formationRows = plan.formation.map(f => [f.type, `${f.quantity} × ${f.size}`, `(production: ${f.productionQuantity})`])
-  lines.push(...(formationRows.length > 0 ? table(formationRows) : ['  none']), '', 'Release')
+  lines.push(...(formationRows.length > 0 ? table(formationRows) : ['  none']), '', 'Release (only once the audit has no critical finding, so no dyno runs before it)')
   lines.push(plan.release ? `  production's ${plan.release.ociImageId ? 'OCI image' : 'slug'} of v${plan.release.version} ("${plan.release.description}")` : '  none: production has no slug or OCI image')
   lines.push('', 'Pipeline', plan.pipeline ? `  ${plan.pipeline.name}, stage ${plan.pipeline.stage}` : '  none: production is in no pipeline')
   lines.push('', `Add-ons provisioned cost ${formatPrice(plan.monthlyCents)} in total (plan API prices)`)
@@ -97,8 +97,12 @@ export function renderVerification(app: string, verification: ForkVerification):
 export function renderResult(result: ForkResult): string[] {
   const lines: string[] = []
   const took = `(${((result.elapsedMs ?? 0) / 1000).toFixed(1)} s)`
-  if (result.app && result.dynos === 'held') lines.push('', `Fork ${result.app.name} is made but its dynos stay at 0: its audit has a critical finding ${took}`)
-  else if (result.app) lines.push('', `Fork ${result.app.name} is ready${result.app.webUrl ? ` at ${result.app.webUrl}` : ''} ${took}`)
+  if (result.app && result.dynos === 'held') {
+    // The scale step found no formation: nothing of production's code was ever released on the fork.
+    const released = result.steps.find(step => step.id === 'scale')?.status !== 'skipped'
+    const what = released ? 'its dynos are held at 0' : 'production\'s code is not released and no dyno runs'
+    lines.push('', `Fork ${result.app.name} is made but ${what}: its audit has a critical finding ${took}`)
+  } else if (result.app) lines.push('', `Fork ${result.app.name} is ready${result.app.webUrl ? ` at ${result.app.webUrl}` : ''} ${took}`)
   if (result.verification && result.app) lines.push(...renderVerification(result.app.name, result.verification))
   return lines
 }

@@ -6,7 +6,7 @@ import {ProductionRegistry, VIA_TEXT} from '../production/registry.js'
 import {loadProtected} from '../protect/store.js'
 import {loadApp} from '../snapshot/load.js'
 import type {StepEvent} from '../execute/steps.js'
-import {destroyFork, executeFork, ForkFailedError, ForkRefusedError, scaleFork} from './execute.js'
+import {destroyFork, executeFork, ForkFailedError, ForkRefusedError, releaseFork} from './execute.js'
 import {FileLedger} from './ledger.js'
 import {loadCatalogue, loadExistingTarget, PRODUCTION_LOAD, servicesToPrice} from './load.js'
 import {type ForkFlags, forkOptions, resumeCommand} from './options.js'
@@ -16,8 +16,8 @@ import {verifyFork} from './verify.js'
 
 /**
  * The fork's flow, from flags to result: the protected list (fail closed), production and any existing
- * --to, the account's production registry, the target check, prices, the plan, then the steps and the
- * verifying audit. The command only parses, shows what the hooks hand it and maps the result to an exit code.
+ * --to, the account's production registry, the target check, prices, the plan, then the steps, the
+ * verifying audit, and only when it passes production's release and the formation. The command only parses, shows what the hooks hand it and maps the result to an exit code.
  */
 
 export interface ForkRequest {
@@ -85,10 +85,10 @@ export async function runFork(client: HerokuClient, request: ForkRequest, hooks:
   let verification
   try {
     execution = await executeFork(execute)
-    // The dynos are at 0: the audit decides whether they start.
-    progress('Verifying the fork against production (staging:audit)…')
+    // Nothing is released yet, so no dyno runs: the audit decides whether production's code is released and scaled.
+    progress('Verifying the fork against production (staging:audit) before releasing production\'s code…')
     verification = (await verifyFork(client, production, options.to)).verification
-    execution.steps.push(await scaleFork(execute, verification.critical === 0))
+    execution.steps.push(...await releaseFork(execute, verification.critical === 0, execution))
   } catch (error) {
     if (error instanceof ForkRefusedError) throw error
     if (error instanceof ForkFailedError && error.cause instanceof ProductionMutationError) {
@@ -120,6 +120,6 @@ export function criticalLines(result: ForkResult, flags: ForkFlags): string[] {
   const to = result.app?.name ?? flags.to ?? `${flags.from}-staging`
   return [
     `The fork ${to} has ${critical} critical finding${critical > 1 ? 's' : ''}: its dynos stay at 0.`,
-    `Fix the critical findings above (each names its command), then re-run ${resumeCommand(flags)} to audit again and scale it.`,
+    `Fix the critical findings above (each names its command), then re-run ${resumeCommand(flags)} to audit again, release and scale it.`,
   ]
 }

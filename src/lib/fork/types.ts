@@ -194,8 +194,9 @@ export interface ForkResult {
   steps: ForwardStepReport[]
   verification?: ForkVerification
   /**
-   * The dynos: released at 0 and `held` there while the verification has a critical finding;
-   * `scaled` to the plan's formation once it has none.
+   * The dynos: `held` at 0 while the verification has a critical finding (production's code is not
+   * released, or a release an earlier run made is scaled back to 0); `scaled` once it has none
+   * (released, then scaled to the plan's formation).
    */
   dynos?: 'held' | 'scaled'
   /** wall time of the execution, without loading and planning */

@@ -2,25 +2,27 @@ import {APIClient} from '@heroku-cli/command'
 import {expect} from 'chai'
 
 import {ExitCode} from '../../../src/lib/exit-codes.js'
-import {destroyFork, executeFork, type ExecuteOptions, ForkFailedError, scaleFork} from '../../../src/lib/fork/execute.js'
+import type {ForwardStepReport} from '../../../src/lib/execute/steps.js'
+import {destroyFork, executeFork, type ExecuteOptions, ForkFailedError, releaseFork} from '../../../src/lib/fork/execute.js'
 import {MemoryLedger} from '../../../src/lib/fork/ledger.js'
 import {loadCatalogue, PRODUCTION_LOAD, servicesToPrice} from '../../../src/lib/fork/load.js'
 import {checkTarget, planFork} from '../../../src/lib/fork/plan/index.js'
-import {FORK_MARKER} from '../../../src/lib/fork/types.js'
+import {FORK_MARKER, type ForkOptions} from '../../../src/lib/fork/types.js'
+import {verifyForkSnapshot} from '../../../src/lib/fork/verify.js'
 import {apiOf} from '../../../src/lib/heroku/api.js'
 import {HerokuClient} from '../../../src/lib/heroku/client.js'
 import type {PollOptions} from '../../../src/lib/heroku/wait.js'
 import {SecretRegistry, withSecrets} from '../../../src/lib/secrets/index.js'
 import {loadApp} from '../../../src/lib/snapshot/load.js'
 import type {AppSnapshot} from '../../../src/lib/snapshot/types.js'
-import {FakeHeroku, type FakeFault, type FakeRequest, type SeededProduction} from '../../helpers/fake-heroku.js'
+import {type DynoChange, FakeHeroku, type FakeFault, type FakeRequest, type SeededProduction} from '../../helpers/fake-heroku.js'
 import {asRules, MUTATING_STEPS, ruleLine, type StepRule, stepName, stepRules} from '../../helpers/fork-steps.js'
 import {loadConfig} from '../../helpers/run.js'
 import {options} from './fixtures.js'
 
 /**
- * The fork's executor (executeFork, then scaleFork once the audit passed, as src/lib/fork/run.ts runs
- * them) against a scripted Heroku: the plugin's real client (HerokuClient, APIClient, http-call),
+ * The fork's executor (executeFork, the fork's audit, then releaseFork with its verdict, as
+ * src/lib/fork/run.ts runs them) against a scripted Heroku: the plugin's real client (HerokuClient, APIClient, http-call),
  * whose requests an in-memory Platform and Data API answers and records (test/helpers/fake-heroku.ts;
  * in-process, and once over node's http through nock to show the two agree). A clean fork runs once;
  * each of its mutating requests is then interrupted in both fault modes and the same command run
@@ -77,34 +79,51 @@ async function loadProduction(api: HerokuClient): Promise<AppSnapshot> {
   return loadApp(api, FROM, {...PRODUCTION_LOAD, hosts: false})
 }
 
-/**
- * One `heroku staging:fork --from acme-production --set …` as runFork runs it, up to the audit: load
- * production and any existing --to, check the target, price, plan, execute, then scale (the audit of
- * this fork passes: test/e2e/fork.test.ts shows it on the emulator). Resolves to the error, if any.
- * Each run has its own secret registry, as each command run has.
- */
-async function fork(w: World): Promise<Error | undefined> {
-  return withSecrets(new SecretRegistry(), async () => forkRun(w))
+/** What one run of the fork came to, and where its audit stands in the fake's request journal. */
+interface ForkOutcome {
+  /** the audit, when the run got to it: its critical count, and the journal's length once it had read everything */
+  audit?: {critical: number; endsAt: number}
+  error?: Error
+  /** releaseFork's reports (release, scale) */
+  released?: ForwardStepReport[]
 }
 
-async function forkRun(w: World): Promise<Error | undefined> {
+/**
+ * One `heroku staging:fork --from acme-production --set …` as runFork runs it: load production and
+ * any existing --to, check the target, price, plan, execute, audit the fork (verifyFork's check,
+ * without DNS), then releaseFork with the audit's verdict (with SET, the audit passes:
+ * test/e2e/fork.test.ts shows it on the emulator). Resolves to the error, if any. Each run has its
+ * own secret registry, as each command run has.
+ */
+async function fork(w: World): Promise<Error | undefined> {
+  return (await forkWith(w)).error
+}
+
+async function forkWith(w: World, flags: Partial<ForkOptions> = {}): Promise<ForkOutcome> {
+  return withSecrets(new SecretRegistry(), async () => forkRun(w, flags))
+}
+
+async function forkRun(w: World, flags: Partial<ForkOptions>): Promise<ForkOutcome> {
+  const outcome: ForkOutcome = {}
   try {
     const api = await w.client()
     const production = await loadProduction(api)
     const existing = await apiOf(api).findApp(TO)
     const target = existing ? {createdAt: existing.created_at, snapshot: await loadApp(api, existing.id, {hosts: false})} : undefined
     const verdict = checkTarget(production, target, {ledger: await w.ledger.get(TO), protectedApps: []})
-    if (verdict.kind === 'refuse') return new Error(verdict.message)
-    const forkOptions = options({from: FROM, set: SET, to: TO})
+    if (verdict.kind === 'refuse') return {error: new Error(verdict.message)}
+    const forkOptions = options({from: FROM, set: SET, to: TO, ...flags})
     const catalogue = await loadCatalogue(api, servicesToPrice(production, forkOptions.plans))
     const plan = planFork(production, forkOptions, catalogue, {production: [production], target: target?.snapshot})
-    if (plan.problems.length > 0) return new Error(plan.problems.map(p => p.message).join(' '))
-    const execute: ExecuteOptions = {client: api, guarded: [production], ledger: w.ledger, plan, poll: POLL, production, resume: RESUME, set: SET}
-    await executeFork(execute)
-    await scaleFork(execute, true)
-    return undefined
+    if (plan.problems.length > 0) return {error: new Error(plan.problems.map(p => p.message).join(' '))}
+    const execute: ExecuteOptions = {client: api, guarded: [production], ledger: w.ledger, plan, poll: POLL, production, resume: RESUME, set: forkOptions.set}
+    const result = await executeFork(execute)
+    const verification = verifyForkSnapshot(await loadApp(api, TO, {databases: true, formation: true, hosts: false}), production)
+    outcome.audit = {critical: verification.critical, endsAt: w.fake.requests.length}
+    outcome.released = await releaseFork(execute, verification.critical === 0, result)
+    return outcome
   } catch (error) {
-    return error as Error
+    return {...outcome, error: error as Error}
   }
 }
 
@@ -112,8 +131,29 @@ function pathOf(request: FakeRequest): string {
   return request.path.replace(/\?.*$/, '')
 }
 
+/** The indexes in `requests` of the releases of production's code sent to the fork: `POST /apps/{fork}/releases` with a slug or an OCI image. */
+function codeReleases(fake: FakeHeroku, requests: readonly FakeRequest[] = fake.requests): number[] {
+  const toFork = new Set(fake.mutating(TO))
+  return requests.flatMap((request, index) => {
+    const body = (request.body ?? {}) as {oci_image?: unknown; slug?: unknown}
+    const release = request.method === 'POST' && /^\/apps\/[^/]+\/releases$/.test(pathOf(request)) && (body.slug !== undefined || body.oci_image !== undefined)
+    return release && toFork.has(request) ? [index] : []
+  })
+}
+
+/** The reports of releaseFork as `id: status`. */
+function statuses(reports: readonly ForwardStepReport[] | undefined): string[] {
+  return (reports ?? []).map(report => `${report.id}: ${report.status}`)
+}
+
 interface CleanRun {
   error?: Error
+  /** the clean run's outcome: its audit and where it ended in `requests` */
+  outcome: ForkOutcome
+  /** every quantity the fork's process types took, with the request that set it */
+  dynos: DynoChange[]
+  /** the indexes in the journal of the releases of production's code to the fork */
+  releases: number[]
   mutating: FakeRequest[]
   /** the clean run's mutating requests as fault rules, in the order sent: the matrix */
   rules: StepRule[]
@@ -127,10 +167,11 @@ interface CleanRun {
 /** A clean fork, then the same command again. */
 async function cleanRun(transport: 'http' | 'in-process'): Promise<CleanRun> {
   return withWorld(async w => {
-    const error = await fork(w)
+    const outcome = await forkWith(w)
     const mutating = w.fake.mutating()
     const run: CleanRun = {
-      error, mutating, production: w.production, productionWrites: w.fake.productionWrites(), rules: stepRules(mutating), state: w.fake.state(TO), unrouted: [...w.fake.unrouted],
+      dynos: w.fake.dynoHistory(TO), error: outcome.error, mutating, outcome, production: w.production, productionWrites: w.fake.productionWrites(),
+      releases: codeReleases(w.fake), rules: stepRules(mutating), state: w.fake.state(TO), unrouted: [...w.fake.unrouted],
     }
     const before = w.fake.requests.length
     const again = await fork(w)
@@ -142,7 +183,7 @@ async function cleanRun(transport: 'http' | 'in-process'): Promise<CleanRun> {
 /** The reference run, at load time (mocha declares tests synchronously): the matrix below is made of its requests. */
 const clean = await cleanRun('in-process')
 
-describe('fork: executeFork and scaleFork against a scripted Heroku', function () {
+describe('fork: executeFork, the audit, then releaseFork against a scripted Heroku', function () {
   describe('a clean fork of the seed incident\'s production', function () {
     it('succeeds: its own database with production\'s rows, the --set values, the slug released, web 1, the pipeline at staging', function () {
       expect(clean.error, clean.error?.stack).to.equal(undefined)
@@ -187,6 +228,101 @@ describe('fork: executeFork and scaleFork against a scripted Heroku', function (
       expect(overHttp.again?.mutating).to.deep.equal([])
       expect(overHttp.unrouted).to.deep.equal([])
     })
+  })
+
+  describe('production\'s code is released only after the fork\'s audit passed, so no dyno runs before (issue 26)', function () {
+    /**
+     * Audits that fail, one per kind of critical finding a fork can carry, and what fixes each:
+     * a secret of production's given with --set, one copied on purpose, production's database
+     * under a name of the fork's own.
+     */
+    const failing: Array<{broken: (p: SeededProduction) => Partial<ForkOptions>; fixed: Partial<ForkOptions>; name: string}> = [
+      {broken: () => ({set: {...SET, STRIPE_API_KEY: PRODUCTION_SECRETS.STRIPE_API_KEY}}), fixed: {}, name: 'a secret of production\'s set with --set'},
+      {broken: () => ({copyConfig: ['SECRET_KEY_BASE'], set: {STRIPE_API_KEY: SET.STRIPE_API_KEY!}}), fixed: {}, name: 'a secret copied on purpose (--copy-config)'},
+      {broken: p => ({set: {...SET, REPORTING_DATABASE_URL: p.databaseUrl}}), fixed: {set: {...SET, REPORTING_DATABASE_URL: 'postgres://reports:stagingOnly0@reports.staging.invalid:5432/reports'}}, name: 'production\'s database under another name'},
+    ]
+
+    it('a passing fork: released, then scaled, both after the audit\'s last read; web starts only then', function () {
+      const audit = clean.outcome.audit
+      expect(audit?.critical, 'the audit passes').to.equal(0)
+      expect(clean.releases, 'one release of production\'s slug').to.have.length(1)
+      expect(clean.releases[0], 'the release is sent after the audit').to.be.at.least(audit?.endsAt ?? Number.POSITIVE_INFINITY)
+      const running = clean.dynos.filter(change => change.quantity > 0)
+      expect(running.map(change => change.type), 'web runs in the end').to.deep.equal(['web'])
+      for (const change of clean.dynos) expect(change.request, `${change.type}=${change.quantity} set after the audit`).to.be.at.least(audit?.endsAt ?? Number.POSITIVE_INFINITY)
+      expect(statuses(clean.outcome.released)).to.deep.equal(['release: done', 'scale: done'])
+    })
+
+    for (const {broken, fixed, name} of failing) {
+      it(`a fork whose audit fails (${name}): nothing released, no process type ever above 0; fixed, a re-run releases after its audit and scales`, async function () {
+        await withWorld(async w => {
+          const failed = await forkWith(w, broken(w.production))
+          expect(failed.error, failed.error?.stack).to.equal(undefined)
+          expect(failed.audit?.critical, 'the audit fails').to.be.greaterThan(0)
+          expect(codeReleases(w.fake), 'no POST /apps/{fork}/releases with a slug').to.deep.equal([])
+          expect(w.fake.dynoHistory(TO), 'no process type ever existed, let alone ran').to.deep.equal([])
+          expect(w.fake.state(TO)?.formation, 'no formation at all').to.deep.equal([])
+          expect(statuses(failed.released)).to.deep.equal(['release: skipped', 'scale: skipped'])
+          expect(w.fake.productionWrites()).to.deep.equal([])
+
+          const before = w.fake.requests.length
+          const again = await forkWith(w, fixed)
+          expect(again.error, again.error?.stack).to.equal(undefined)
+          expect(again.audit?.critical, 'fixed, the audit passes').to.equal(0)
+          expect(statuses(again.released)).to.deep.equal(['release: done', 'scale: done'])
+          const releases = codeReleases(w.fake)
+          expect(releases).to.have.length(1)
+          expect(releases[0]).to.be.at.least(again.audit?.endsAt ?? Number.POSITIVE_INFINITY).and.at.least(before)
+          for (const change of w.fake.dynoHistory(TO)) expect(change.request, `${change.type}=${change.quantity}`).to.be.at.least(again.audit?.endsAt ?? Number.POSITIVE_INFINITY)
+          expect(w.fake.state(TO)?.formation).to.deep.equal(clean.state?.formation)
+          expect(w.fake.state(TO)?.release).to.equal(clean.state?.release)
+          expect(w.fake.productionWrites()).to.deep.equal([])
+        })
+      })
+    }
+
+    it('a fork an earlier run released and scaled, whose audit now fails: every process type back to 0, no new release; fixed, it scales again', async function () {
+      await withWorld(async w => {
+        expect(await fork(w)).to.equal(undefined)
+        const releases = codeReleases(w.fake)
+        const failed = await forkWith(w, failing[0]!.broken(w.production))
+        expect(failed.audit?.critical).to.be.greaterThan(0)
+        expect(statuses(failed.released)).to.deep.equal(['release: skipped', 'scale: done'])
+        expect(failed.released?.[1]?.detail).to.equal('released by an earlier run: web back to 0')
+        expect(codeReleases(w.fake), 'no new release').to.deep.equal(releases)
+        expect(w.fake.state(TO)?.formation).to.deep.equal(['web 0 Standard-1X', 'worker 0 Standard-1X'])
+        const again = await forkWith(w)
+        expect(again.error, again.error?.stack).to.equal(undefined)
+        expect(statuses(again.released)).to.deep.equal(['release: already-done', 'scale: done'])
+        expect(codeReleases(w.fake)).to.deep.equal(releases)
+        // The config changes wrote releases of their own (as on Heroku): the formation is what this is about.
+        expect(w.fake.state(TO)?.formation).to.deep.equal(clean.state?.formation)
+      })
+    })
+
+    // The hold of an already-released fork is a write of its own: interrupted, a re-run still ends at 0.
+    for (const mode of [
+      {fails: true, fault: {status: 500, times: Number.POSITIVE_INFINITY}, name: 'refused with 500 on every attempt'},
+      {fails: false, fault: {applied: true, drop: true}, name: 'connection dropped after it took effect'},
+    ]) {
+      it(`holding an already-released fork at 0, ${mode.name}: a re-run ends with every process type at 0`, async function () {
+        await withWorld(async w => {
+          expect(await fork(w)).to.equal(undefined)
+          const scales = w.fake.mutating(TO).filter(r => r.method === 'PATCH' && pathOf(r).endsWith('/formation')).length
+          w.fake.addFault({method: 'PATCH', path: '^/apps/[^/]+/formation$', ...mode.fault})
+          const first = await forkWith(w, failing[0]!.broken(w.production))
+          const hit = w.fake.mutating(TO).filter(r => r.method === 'PATCH' && pathOf(r).endsWith('/formation')).slice(scales)
+          expect(hit.map(r => r.status)[0], 'the hold was interrupted').to.equal(mode.fault.drop ? 0 : 500)
+          if (mode.fails) expect(first.error, 'the first run fails').to.be.instanceOf(ForkFailedError)
+          if (first.error) expect((first.error as ForkFailedError).fix).to.equal(`Re-run the same command to continue where it stopped: ${RESUME}`)
+          w.fake.clearFaults()
+          const second = await forkWith(w, failing[0]!.broken(w.production))
+          expect(second.error, second.error?.stack).to.equal(undefined)
+          expect(w.fake.state(TO)?.formation).to.deep.equal(['web 0 Standard-1X', 'worker 0 Standard-1X'])
+          expect(w.fake.productionWrites()).to.deep.equal([])
+        })
+      })
+    }
   })
 
   describe('an interruption at each mutating request of the clean run, then a re-run', function () {

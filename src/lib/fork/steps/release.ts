@@ -5,8 +5,10 @@ import {FORK_STAGE, type FormationPlanItem} from '../types.js'
 import type {ForkRun} from './context.js'
 
 /**
- * The fork's last steps: production's slug (or OCI image) released, the formation held at 0 until
- * the fork's audit passes and scaled after it, and the pipeline coupling at the staging stage.
+ * The fork's release, formation and pipeline steps. Production's slug (or OCI image) is released
+ * only after the fork's audit has passed, then the formation is scaled: a first release starts
+ * web=1 on Heroku, so releasing earlier would run a dyno before anything checked the fork. The
+ * pipeline coupling at the staging stage comes before the audit.
  */
 
 /**
@@ -68,27 +70,32 @@ async function scaleTo(fork: ForkRun, quantity: (want: FormationPlanItem) => num
   return {detail: summary, status: 'done'}
 }
 
-/**
- * Every process type at 0 (in the plan's sizes) right after the release, before the audit: a first
- * release starts web=1 on Heroku. A fork an earlier run already scaled to the plan's formation
- * (its audit passed then) is left as it is: the audit decides again before this run ends.
- */
-export async function ensureHeld(fork: ForkRun): Promise<StepOutcome> {
+/** After a passing audit (and the release): the plan's formation. */
+export async function ensureScaled(fork: ForkRun): Promise<StepOutcome> {
   const {formation, release} = fork.plan
   if (!release || formation.length === 0) return {detail: 'nothing released', status: 'skipped'}
-  if ((await formationUpdates(fork, want => want.quantity)).length === 0 && formation.some(f => f.quantity > 0)) {
-    return {detail: 'scaled by an earlier run whose audit passed; the audit decides again', status: 'already-done'}
-  }
-
-  return scaleTo(fork, () => 0, formation.map(f => `${f.type} 0×${f.size}`).join(', '))
+  return scaleTo(fork, want => want.quantity, formation.map(f => `${f.type} ${f.quantity}×${f.size}`).join(', '))
 }
 
-/** After the audit: the plan's formation when it has no critical finding, every type at 0 otherwise. */
-export async function ensureScaled(fork: ForkRun, verified: boolean): Promise<StepOutcome> {
-  const {formation, release} = fork.plan
-  if (!release || formation.length === 0) return {detail: 'nothing released', status: 'skipped'}
-  if (!verified) return scaleTo(fork, () => 0, 'held at 0: the audit has a critical finding')
-  return scaleTo(fork, want => want.quantity, formation.map(f => `${f.type} ${f.quantity}×${f.size}`).join(', '))
+/** The fork's process types running dynos, as updates that stop them. */
+async function runningTypes(fork: ForkRun): Promise<{known: boolean; updates: Array<{quantity: number; type: string}>}> {
+  const current = await fork.api.formation(fork.appId)
+  return {known: current.length > 0, updates: current.filter(f => f.quantity > 0).map(f => ({quantity: 0, type: f.type}))}
+}
+
+/**
+ * After a failing audit: nothing is released (the release step does not run), and a fork an earlier
+ * run released and scaled (its audit passed then) has every process type brought back to 0.
+ */
+export async function ensureHeld(fork: ForkRun): Promise<StepOutcome> {
+  const {known, updates} = await runningTypes(fork)
+  if (!known) return {detail: 'nothing is released, so no dyno runs', status: 'skipped'}
+  if (updates.length === 0) return {detail: 'every process type at 0', status: 'already-done'}
+  await fork.mutate<unknown>(
+    async () => fork.api.updateFormation(fork.appId, updates),
+    async () => ((await runningTypes(fork)).updates.length === 0 ? true : undefined),
+  )
+  return {detail: `released by an earlier run: ${updates.map(u => u.type).join(', ')} back to 0`, status: 'done'}
 }
 
 export async function ensurePipeline(fork: ForkRun): Promise<StepOutcome> {
