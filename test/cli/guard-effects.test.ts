@@ -23,6 +23,7 @@ const FIXTURE: SeedFixture = {
     {app: 'acme-production', as: 'DATABASE', name: 'postgresql-prod', plan: 'heroku-postgresql:standard-0', sql: 'create table orders(id int primary key); insert into orders select g from generate_series(1, 50) g'},
     {app: 'acme-production', as: 'ANALYTICS', name: 'advanced-prod', plan: 'heroku-postgresql:advanced', version: '16'},
     {app: 'acme-production', as: 'REDIS', name: 'redis-prod', plan: 'heroku-redis:mini'},
+    {app: 'acme-production', as: 'CACHE', name: 'cache-prod', plan: 'heroku-redis:mini'},
     {app: 'acme-staging', as: 'DATABASE', name: 'postgresql-staging', plan: 'heroku-postgresql:standard-0', sql: 'create table orders(id int primary key); insert into orders values (1)'},
     {app: 'acme-staging', as: 'ANALYTICS', name: 'advanced-staging', plan: 'heroku-postgresql:advanced', version: '16'},
   ],
@@ -150,6 +151,15 @@ describe('effect guard: what a request does to production, through the real hero
       expectRefused(runs[1]!, 'advanced-prod')
       expectRefused(runs[2]!, 'advanced-prod')
       expectRefused(runs[3]!, 'postgresql-prod')
+    })
+
+    it('Key-Value Store: redis:promote (no prompt) re-wires REDIS_URL, redis:upgrade upgrades in place', async function () {
+      const runs = await Promise.all([
+        cli.run(['redis:promote', 'cache-prod', '-a', 'acme-production']),
+        cli.run(['redis:upgrade', 'redis-prod', '-a', 'acme-production', '--version', '7.2', '--confirm', 'acme-production']),
+      ])
+      expectRefused(runs[0]!, 'POST /addon-attachments', 'cache-prod')
+      expectRefused(runs[1]!, 'redis-prod')
     })
 
     it('demoted: pipelines:update --stage development on production', async function () {
