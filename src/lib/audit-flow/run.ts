@@ -104,8 +104,9 @@ function run(input: RunInput): AuditRun {
     .concat(stages?.findings ?? [])
     .sort(compareFindings)
   const listedApp = (snapshot: AppSnapshot) => ({...auditedApp(snapshot), ...(via.has(snapshot.app.id) ? {via: via.get(snapshot.app.id)} : {})})
-  // The account's other production apps are listed when a finding names them (findings name apps by name).
-  const named = new Set(findings.flatMap(finding => finding.production))
+  // The account's other production apps are listed when a finding names them (findings name apps by
+  // name); PRODUCTION_STAGE names the audited app itself, compared with nothing.
+  const named = new Set(findings.filter(finding => finding.code !== 'PRODUCTION_STAGE').flatMap(finding => finding.production))
   const productionIds = new Set(production.map(snapshot => snapshot.app.id))
   const shown = elsewhere.filter(snapshot => named.has(snapshot.app.name) && !productionIds.has(snapshot.app.id))
   const listed = input.listed
@@ -194,8 +195,8 @@ async function auditApp(client: HerokuClient, app: string, given: readonly strin
   // 3. the related production apps' databases (drift).
   // Asked first, so that staging's load shares this request (appCoupling) rather than sending its own.
   const stagingCoupling = appCoupling(client, app)
-  const account = accountReads(client, protectedApps)
   const stagingLoad = namingApps([app], async () => loadApps(client, [app], load))
+  const account = accountReads(client, protectedApps)
   const productionLoad = (async () => {
     const [coupling, reads] = await Promise.all([stagingCoupling, account])
     const self = new Set([app, ...(coupling ? [coupling.app.id ?? ''] : [])])
