@@ -1,9 +1,14 @@
 import {expect} from 'chai'
+import {mkdtemp, rm} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
 
 import Audit from '../../src/commands/staging/audit.js'
+import Protect from '../../src/commands/staging/protect.js'
 import type {AuditResult} from '../../src/lib/audit/types.js'
+import type {FixResult} from '../../src/lib/fix/types.js'
 import {apiClient} from '../helpers/api.js'
-import {type Emulator, isolateCommandEnv, mutating, seedCleanPair, type Topology, useEmulator, withEmulatorEnv} from '../helpers/emulator.js'
+import {type Emulator, isolateCommandEnv, mutating, requestLines, seedCleanPair, type Topology, useEmulator, withEmulatorEnv} from '../helpers/emulator.js'
 import {type RunResult, runCommand} from '../helpers/run.js'
 
 /**
@@ -11,6 +16,7 @@ import {type RunResult, runCommand} from '../helpers/run.js'
  * and billing, each with its production and staging apps and their own databases (billing on Postgres
  * 14, seeded first so that it is the account's first production app). The single-app audit compares a
  * staging app with every production app; in account mode, drift and NO_PIPELINE name the related one.
+ * `--pipeline` and `-a --production` compare every audited app with them too, whatever the pipeline.
  */
 describe('the audit compares with every production app of the account (issue 27)', function () {
   this.timeout(240_000)
@@ -82,5 +88,154 @@ describe('the audit compares with every production app of the account (issue 27)
     // Essential 16 against acme's Standard 16: plan drift against acme only; billing runs 14, and no version drift is reported against it.
     const drift = result.findings.filter(f => f.code.startsWith('POSTGRES_'))
     expect(drift.map(f => [f.code, f.production])).to.deep.equal([['POSTGRES_PLAN_DRIFT', ['acme-production']]])
+  })
+
+  describe('every audit mode: --pipeline and -a --production too', function () {
+    const MODES: Array<{argv: string[]; from: AuditResult['productionFrom']; name: string}> = [
+      {argv: ['--pipeline', 'acme'], from: 'pipeline', name: '--pipeline acme'},
+      {argv: ['-a', 'acme-staging', '--production', 'acme-production'], from: 'flag', name: '-a acme-staging --production acme-production'},
+    ]
+    let ledgerUrl: string
+
+    before(async function () {
+      // A production app outside any pipeline, production only once protected with staging:protect.
+      await emu.seed({
+        addons: [{app: 'ledger', as: 'DATABASE', name: 'ledger-db', plan: 'heroku-postgresql:essential-0'}],
+        apps: [{config: {NODE_ENV: 'production'}, name: 'ledger'}],
+      })
+      ledgerUrl = emu.databaseUrl('ledger-db')
+    })
+
+    /** `heroku staging:protect -a APP`, run outside any git repository: the mark goes to this test's config dir only, never to a policy file in the checkout. */
+    async function protect(app: string): Promise<void> {
+      const cwd = process.cwd()
+      const outside = await mkdtemp(path.join(tmpdir(), 'account-wide-protect-'))
+      process.chdir(outside)
+      try {
+        const run = await withEmulatorEnv(emu, () => runCommand(Protect, ['-a', app]))
+        expect(run.error, run.error?.message).to.equal(undefined)
+      } finally {
+        process.chdir(cwd)
+        await rm(outside, {force: true, recursive: true})
+      }
+    }
+
+    /** The app named with via in the result, and the credential findings on acme-staging, as [code, severity, vars, production]. */
+    function credentialFindings(result: AuditResult): Array<[string, string, string[], string[]]> {
+      return result.findings
+        .filter(f => f.app === 'acme-staging' && f.code.startsWith('SHARED_'))
+        .map(f => [f.code, f.severity, f.configVars, f.production])
+    }
+
+    for (const mode of MODES) {
+      it(`fires (${mode.name}): BILLING_DATABASE_URL set to pipeline billing's production database is critical and names billing-production`, async function () {
+        await setConfig('acme-staging', {BILLING_DATABASE_URL: billing.production.databaseUrl})
+        emu.clearJournal()
+        try {
+          const {result} = await audit(mode.argv)
+          expect(process.exitCode).to.equal(1)
+          expect(credentialFindings(result)).to.deep.equal([['SHARED_DATABASE', 'critical', ['BILLING_DATABASE_URL'], ['billing-production']]])
+          expect(result.productionFrom).to.equal(mode.from)
+          expect(result.production.map(app => [app.name, app.via])).to.deep.equal([['acme-production', undefined], ['billing-production', ['pipeline']]])
+          expect(mutating(emu), 'the audit only reads').to.deep.equal([])
+        } finally {
+          await setConfig('acme-staging', {BILLING_DATABASE_URL: null})
+          process.exitCode = undefined
+        }
+      })
+
+      it(`stays silent (${mode.name}): BILLING_DATABASE_URL set to billing's staging database, the same shape`, async function () {
+        await setConfig('acme-staging', {BILLING_DATABASE_URL: billing.staging.databaseUrl})
+        try {
+          const {result} = await audit(mode.argv)
+          expect(result.summary.critical).to.equal(0)
+          expect(result.findings.flatMap(f => f.production)).to.not.include('billing-production')
+          expect(result.production.map(app => app.name)).to.deep.equal(['acme-production'])
+        } finally {
+          await setConfig('acme-staging', {BILLING_DATABASE_URL: null})
+          process.exitCode = undefined
+        }
+      })
+
+      it(`fires (${mode.name}): a credential reaching the database of ledger, in no pipeline but protected with staging:protect`, async function () {
+        await setConfig('acme-staging', {LEDGER_DATABASE_URL: ledgerUrl})
+        try {
+          await protect('ledger')
+          const {result} = await audit(mode.argv)
+          expect(process.exitCode).to.equal(1)
+          expect(credentialFindings(result)).to.deep.equal([['SHARED_DATABASE', 'critical', ['LEDGER_DATABASE_URL'], ['ledger']]])
+          expect(result.production.find(app => app.name === 'ledger')?.via).to.deep.equal(['protected'])
+        } finally {
+          await setConfig('acme-staging', {LEDGER_DATABASE_URL: null})
+          process.exitCode = undefined
+        }
+      })
+
+      it(`stays silent (${mode.name}): the same credential while ledger is not protected (then it is not production)`, async function () {
+        await setConfig('acme-staging', {LEDGER_DATABASE_URL: ledgerUrl})
+        try {
+          const {result} = await audit(mode.argv)
+          expect(result.summary.critical).to.equal(0)
+          expect(credentialFindings(result)).to.deep.equal([])
+          expect(result.production.map(app => app.name)).to.not.include('ledger')
+        } finally {
+          await setConfig('acme-staging', {LEDGER_DATABASE_URL: null})
+          process.exitCode = undefined
+        }
+      })
+
+      it(`fails closed (${mode.name}): exit 3 and no report when the account's couplings cannot be listed`, async function () {
+        await setConfig('acme-staging', {BILLING_DATABASE_URL: billing.production.databaseUrl})
+        emu.addFault({method: 'GET', path: '^/pipeline-couplings$', status: 403, times: 10})
+        try {
+          process.exitCode = undefined
+          const run = await withEmulatorEnv(emu, () => runCommand<AuditResult>(Audit, [...mode.argv, '--json']))
+          expect(process.exitCode).to.equal(3)
+          expect(run.stdout).to.contain('Cannot tell which apps of the account are production').and.to.not.contain('"findings"')
+          expect(emu.journal().some(entry => entry.path === '/pipeline-couplings' && entry.status === 403), 'the fault fired').to.equal(true)
+        } finally {
+          emu.clearFaults()
+          await setConfig('acme-staging', {BILLING_DATABASE_URL: null})
+          process.exitCode = undefined
+        }
+      })
+    }
+
+    it("fires (--pipeline): a review stage config var set to billing's production database is STAGE_CONFIG_VAR, naming billing-production", async function () {
+      const pipeline = await apiClient(emu)('GET', '/pipelines/acme')
+      const stage = `/pipelines/${(pipeline.body as {id: string}).id}/stage/review/config-vars`
+      expect((await apiClient(emu)('PATCH', stage, {BILLING_DATABASE_URL: billing.production.databaseUrl})).status).to.equal(200)
+      try {
+        const {result} = await audit(['--pipeline', 'acme'])
+        expect(process.exitCode).to.equal(1)
+        const staged = result.findings.filter(f => f.code === 'STAGE_CONFIG_VAR')
+        expect(staged.map(f => [f.severity, f.subject.rule, f.configVars, f.production])).to.deep.equal([['critical', 'SHARED_DATABASE', ['BILLING_DATABASE_URL'], ['billing-production']]])
+        expect(result.production.map(app => app.name)).to.deep.equal(['acme-production', 'billing-production'])
+      } finally {
+        await apiClient(emu)('PATCH', stage, {BILLING_DATABASE_URL: null})
+        process.exitCode = undefined
+      }
+    })
+
+    it('--fix with --production: unsets the credential on staging only, never writes to billing or acme production', async function () {
+      await setConfig('acme-staging', {BILLING_DATABASE_URL: billing.production.databaseUrl})
+      emu.clearJournal()
+      try {
+        process.exitCode = undefined
+        const run = await withEmulatorEnv(emu, () => runCommand<FixResult>(Audit, ['-a', 'acme-staging', '--production', 'acme-production', '--fix', '--confirm', 'acme-staging', '--json']))
+        expect(run.error, run.error?.message).to.equal(undefined)
+        const result = JSON.parse(run.stdout) as FixResult
+        expect(result.plan.steps.map(step => (step.kind === 'unset-config' ? step.vars.map(v => [v.name, v.reaches]) : step.kind))).to.deep.equal([[['BILLING_DATABASE_URL', ["billing-production's DATABASE_URL"]]]])
+        expect(result.remaining).to.deep.equal([])
+        expect(process.exitCode ?? 0).to.equal(0)
+        const writes = mutating(emu)
+        // Staging's own database is backed up before its config changes; nothing of production's is written.
+        expect(writes.map(entry => [entry.app, entry.addon ?? null])).to.deep.equal([['acme-staging', 'acme-staging-db'], ['acme-staging', null]])
+        expect(requestLines(writes)).to.deep.equal(['POST /client/v11/databases/<id>/backups', 'PATCH /apps/<id>/config-vars'])
+      } finally {
+        await setConfig('acme-staging', {BILLING_DATABASE_URL: null})
+        process.exitCode = undefined
+      }
+    })
   })
 })

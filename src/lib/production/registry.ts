@@ -68,8 +68,8 @@ export interface ReachEvidence {
 export interface RegistryOptions {
   /** apps named with --from (names or ids) */
   from?: readonly string[]
-  /** the flag the fail-closed fix line names (default `--from PRODUCTION_APP`) */
-  namingFlag?: string
+  /** the flag the fail-closed fix line names (default `--from PRODUCTION_APP`); null: none helps, the line names none */
+  namingFlag?: null | string
   /** exit code when production cannot be loaded (default 4, refused) */
   failExit?: ExitCodeValue
   /** what to load of each production app (the audit needs database info) */
@@ -293,7 +293,8 @@ export class ProductionRegistry {
   }
 
   private failure(reason: string): ProductionRegistryError {
-    const flag = this.options.namingFlag ?? '--from PRODUCTION_APP'
-    return new ProductionRegistryError(reason, `Run the same command again; if it keeps failing, check heroku pipelines, or name production explicitly with ${flag}.`, this.options.failExit ?? ExitCode.Refused)
+    const flag = this.options.namingFlag === undefined ? '--from PRODUCTION_APP' : this.options.namingFlag
+    const naming = flag ? `, or name production explicitly with ${flag}` : ''
+    return new ProductionRegistryError(reason, `Run the same command again; if it keeps failing, check heroku pipelines${naming}.`, this.options.failExit ?? ExitCode.Refused)
   }
 }

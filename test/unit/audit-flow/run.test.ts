@@ -6,7 +6,7 @@ import {AUDIT_LOAD, auditApps} from '../../../src/lib/audit-flow/run.js'
 import {auditStaging, compareFindings} from '../../../src/lib/audit/rules/index.js'
 import {HerokuClient} from '../../../src/lib/heroku/client.js'
 import type {AppSnapshot} from '../../../src/lib/snapshot/types.js'
-import {mockPipelineProduction, mockSmallLoad, type Scopes, scopes} from '../../fixtures/audit.js'
+import {mockAccount, mockPipelineProduction, mockSmallLoad, type Scopes, scopes} from '../../fixtures/audit.js'
 import {cleanStagingSnapshot, incidentStagingSnapshot, productionSnapshot, STAGING_ID} from '../../fixtures/snapshots.js'
 import {loadConfig} from '../../helpers/run.js'
 
@@ -37,6 +37,7 @@ describe('audit: auditApps (src/lib/audit-flow/run.ts)', function () {
   it('returns the snapshots the report was made from, in the order of the report', async function () {
     mockSmallLoad(s, incidentStagingSnapshot())
     mockSmallLoad(s, productionSnapshot())
+    mockAccount(s, [productionSnapshot()])
     const run = await auditApps(await client(), {app: 'acme-staging', production: ['acme-production']})
     expect(run.audited.map(snapshot => snapshot.app.id)).to.deep.equal(run.result.apps.map(app => app.id)).and.to.deep.equal([STAGING_ID])
     expect(run.production.map(snapshot => snapshot.app.id)).to.deep.equal(run.result.production.map(app => app.id))

@@ -6,7 +6,7 @@ import nock from 'nock'
 
 import Audit from '../../../../src/commands/staging/audit.js'
 import type {AuditResult} from '../../../../src/lib/audit/types.js'
-import {mockSmallLoad, type Scopes, scopes} from '../../../fixtures/audit.js'
+import {mockAccount, mockSmallLoad, type Scopes, scopes} from '../../../fixtures/audit.js'
 import {cleanStagingSnapshot, FIXTURE_SECRETS, incidentStagingSnapshot, productionSnapshot} from '../../../fixtures/snapshots.js'
 import {runCommand} from '../../../helpers/run.js'
 
@@ -40,6 +40,7 @@ describe('staging:audit --format github', function () {
   it('prints one workflow command per finding and the summary, nothing else, and still exits 1', async function () {
     mockSmallLoad(s, incidentStagingSnapshot())
     mockSmallLoad(s, productionSnapshot())
+    mockAccount(s, [productionSnapshot()])
     const run = await runCommand<AuditResult>(Audit, ['-a', 'acme-staging', '--production', 'acme-production', '--format', 'github'])
     expect(run.error?.oclif?.exit).to.equal(1)
     const lines = run.stdout.trim().split('\n')
@@ -54,6 +55,7 @@ describe('staging:audit --format github', function () {
   it('prints only the summary for a clean app, and exits 0', async function () {
     mockSmallLoad(s, cleanStagingSnapshot())
     mockSmallLoad(s, productionSnapshot())
+    mockAccount(s, [productionSnapshot()])
     const run = await runCommand<AuditResult>(Audit, ['-a', 'acme-staging', '--production', 'acme-production', '--format', 'github'])
     expect(run.error).to.equal(undefined)
     expect(run.stdout.trim()).to.equal('0 critical, 0 warnings, 0 info across 1 app')

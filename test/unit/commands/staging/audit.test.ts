@@ -10,7 +10,7 @@ import type {AuditResult} from '../../../../src/lib/audit/types.js'
 import type {FixResult} from '../../../../src/lib/fix/types.js'
 import {protectApp, protectedFile} from '../../../../src/lib/protect/store.js'
 import type {AppSnapshot} from '../../../../src/lib/snapshot/types.js'
-import {appBody, mockAccountCouplings, mockAccountPipelines, mockAppAnswering, mockLargeLoad, mockPipeline, mockPipelineProduction, mockSmallLoad, type Scopes, scopes} from '../../../fixtures/audit.js'
+import {appBody, mockAccount, mockAccountCouplings, mockAccountPipelines, mockAppAnswering, mockLargeLoad, mockPipeline, mockPipelineProduction, mockSmallLoad, type Scopes, scopes} from '../../../fixtures/audit.js'
 import {
   cleanStagingSnapshot,
   FIXTURE_SECRETS,
@@ -98,6 +98,7 @@ describe('staging:audit', function () {
     it('finds nothing with --production and exits 0', async function () {
       mockSmallLoad(s, cleanStagingSnapshot())
       mockSmallLoad(s, productionSnapshot())
+      mockAccount(s, [productionSnapshot()])
       const run = await runCommand<AuditResult>(Audit, ['-a', 'acme-staging', '--production', 'acme-production'])
       expect(run.error).to.equal(undefined)
       expect(run.stdout).to.contain('=== Audit of acme-staging against acme-production')
@@ -122,6 +123,7 @@ describe('staging:audit', function () {
     it('prints a report sorted by severity with fixes and a summary, and exits 1', async function () {
       mockSmallLoad(s, incidentStagingSnapshot())
       mockSmallLoad(s, productionSnapshot())
+      mockAccount(s, [productionSnapshot()])
       const run = await runCommand<AuditResult>(Audit, ['-a', 'acme-staging', '--production', 'acme-production'])
       expect(run.error?.oclif?.exit).to.equal(1)
       const lines = run.stdout.split('\n')
@@ -137,6 +139,7 @@ describe('staging:audit', function () {
     it('returns the documented JSON shape and still exits 1 under --json', async function () {
       mockSmallLoad(s, incidentStagingSnapshot())
       mockSmallLoad(s, productionSnapshot())
+      mockAccount(s, [productionSnapshot()])
       const run = await runCommand<AuditResult>(Audit, ['-a', 'acme-staging', '--production', 'acme-production', '--json'])
       expect(run.error).to.equal(undefined)
       expect(process.exitCode).to.equal(1)
@@ -165,6 +168,7 @@ describe('staging:audit', function () {
       for (const extra of [[], ['--json']]) {
         mockSmallLoad(s, incidentStagingSnapshot())
         mockSmallLoad(s, productionSnapshot())
+        mockAccount(s, [productionSnapshot()])
         const run = await runCommand<AuditResult>(Audit, ['-a', 'acme-staging', '--production', 'acme-production', ...extra])
         outputs.push(outputOf(run), JSON.stringify(run.result ?? {}))
       }
@@ -224,13 +228,29 @@ describe('staging:audit', function () {
       expect(json.findings.some(f => f.severity === 'critical')).to.equal(true)
     })
 
-    it('stops with exit 3 naming --production when the account\'s couplings cannot be listed (fails closed)', async function () {
+    it('stops with exit 3 when the account\'s couplings cannot be listed (fails closed), and offers no --production way around it', async function () {
       const lonely = {...cleanStagingSnapshot(), pipeline: undefined}
       mockSmallLoad(s, lonely)
       s.api.get('/pipeline-couplings').reply(403, {id: 'forbidden', message: 'You do not have access.'})
       const run = await runCommand<AuditResult>(Audit, ['-a', 'acme-staging'])
       expect(run.error?.oclif?.exit).to.equal(3)
-      expect(run.error?.message).to.contain('Cannot tell which apps of the account are production').and.contain('--production PRODUCTION_APP')
+      expect(run.error?.message).to.contain('Cannot tell which apps of the account are production').and.contain('Run the same command again')
+      // --production compares with every production app of the account too (issue 27): it would fail the same way.
+      expect(run.error?.message).not.to.contain('--production')
+    })
+
+    it('fails closed with --production too: exit 3 when the account\'s couplings cannot be listed, nothing reported', async function () {
+      mockSmallLoad(s, cleanStagingSnapshot())
+      mockSmallLoad(s, productionSnapshot())
+      s.api.get('/pipeline-couplings').reply(403, {id: 'forbidden', message: 'You do not have access.'})
+      s.api.get('/pipelines').reply(200, [PIPELINE])
+      const run = await runCommand<AuditResult>(Audit, ['-a', 'acme-staging', '--production', 'acme-production', '--json'])
+      expect(process.exitCode).to.equal(3)
+      expect(run.stdout).to.contain('Cannot tell which apps of the account are production').and.not.contain('"findings"')
+      // It stops after the first round: the named apps' databases are never asked for.
+      expect(s.data.pendingMocks()).to.have.length(2)
+      nock.cleanAll()
+      s = scopes()
     })
 
     it('stops with exit 2 when the pipeline has no production app', async function () {
@@ -258,6 +278,7 @@ describe('staging:audit', function () {
       await protectApp(configDir, {id: STAGING_ID, name: 'acme-staging'})
       mockSmallLoad(s, cleanStagingSnapshot())
       mockSmallLoad(s, productionSnapshot())
+      mockAccount(s, [productionSnapshot()])
       const run = await runCommand<AuditResult>(Audit, ['-a', 'acme-staging', '--production', 'acme-production'])
       expect(run.error?.oclif?.exit, run.error?.message).to.equal(1)
       expect(run.stdout).to.contain('marked production with heroku staging:protect')
@@ -378,6 +399,7 @@ describe('staging:audit', function () {
     it('--dry-run prints the audit, then the repair plan with what the app loses and how to undo, and sends no mutating request (exit 1)', async function () {
       mockFixLoad(s, incidentStagingSnapshot())
       mockFixLoad(s, productionSnapshot())
+      mockAccount(s, [productionSnapshot()])
       const run = await runCommand<FixResult>(Audit, ['-a', 'acme-staging', ...PRODUCTION_ARGS, '--fix', '--dry-run'])
       expect(run.error?.oclif?.exit).to.equal(1)
       expect(run.stdout).to.contain('=== Audit of acme-staging against acme-production')
@@ -396,6 +418,7 @@ describe('staging:audit', function () {
     it('--dry-run --json returns the typed fix result and keeps exit 1', async function () {
       mockFixLoad(s, incidentStagingSnapshot())
       mockFixLoad(s, productionSnapshot())
+      mockAccount(s, [productionSnapshot()])
       const run = await runCommand<FixResult>(Audit, ['-a', 'acme-staging', ...PRODUCTION_ARGS, '--fix', '--dry-run', '--json'])
       expect(run.error).to.equal(undefined)
       expect(process.exitCode).to.equal(1)
@@ -412,6 +435,7 @@ describe('staging:audit', function () {
     it('refuses without --confirm when there is no TTY to ask on: exit 4, names the flag, nothing changed', async function () {
       mockFixLoad(s, incidentStagingSnapshot())
       mockFixLoad(s, productionSnapshot())
+      mockAccount(s, [productionSnapshot()])
       // The runtime guard's registry, loaded before the confirmation.
       mockAccountCouplings(s, [productionSnapshot(), incidentStagingSnapshot()])
       const run = await withoutTty(async () => runCommand<FixResult>(Audit, ['-a', 'acme-staging', ...PRODUCTION_ARGS, '--fix']))
@@ -423,6 +447,7 @@ describe('staging:audit', function () {
     it('refuses a --confirm that does not match the app exactly: exit 4, nothing changed', async function () {
       mockFixLoad(s, incidentStagingSnapshot())
       mockFixLoad(s, productionSnapshot())
+      mockAccount(s, [productionSnapshot()])
       // The runtime guard's registry, loaded before the confirmation.
       mockAccountCouplings(s, [productionSnapshot(), incidentStagingSnapshot()])
       const run = await runCommand<FixResult>(Audit, ['-a', 'acme-staging', ...PRODUCTION_ARGS, '--fix', '--confirm', 'acme-Staging'])
@@ -447,6 +472,7 @@ describe('staging:audit', function () {
     it('changes nothing and exits 0 on a clean staging app, without asking', async function () {
       mockFixLoad(s, cleanStagingSnapshot())
       mockFixLoad(s, productionSnapshot())
+      mockAccount(s, [productionSnapshot()])
       const run = await withoutTty(async () => runCommand<FixResult>(Audit, ['-a', 'acme-staging', ...PRODUCTION_ARGS, '--fix']))
       expect(run.error).to.equal(undefined)
       expect(run.stdout).to.contain('No automatic change')
@@ -468,6 +494,7 @@ describe('staging:audit', function () {
       for (const extra of [[], ['--json']]) {
         mockFixLoad(s, incidentStagingSnapshot())
         mockFixLoad(s, productionSnapshot())
+        mockAccount(s, [productionSnapshot()])
         const run = await runCommand<FixResult>(Audit, ['-a', 'acme-staging', ...PRODUCTION_ARGS, '--fix', '--dry-run', ...extra])
         outputs.push(outputOf(run), JSON.stringify(run.result ?? {}))
       }
@@ -505,6 +532,7 @@ describe('staging:audit', function () {
       s.api.get('/apps/acme-staging').reply(429, {id: 'rate_limit', message: 'Your account reached the API rate limit.'}, {'Retry-After': '0'})
       mockSmallLoad(s, cleanStagingSnapshot())
       mockSmallLoad(s, productionSnapshot())
+      mockAccount(s, [productionSnapshot()])
       const run = await runCommand<AuditResult>(Audit, ['-a', 'acme-staging', '--production', 'acme-production', '--json'])
       expect(run.error).to.equal(undefined)
       expect(parseJson(run.stdout).findings).to.deep.equal([])
@@ -515,6 +543,7 @@ describe('staging:audit', function () {
       s.api.get('/apps/acme-staging/config-vars').reply(503, {id: 'unavailable', message: 'Service unavailable.'})
       mockSmallLoad(s, clean)
       mockSmallLoad(s, productionSnapshot())
+      mockAccount(s, [productionSnapshot()])
       const run = await runCommand<AuditResult>(Audit, ['-a', 'acme-staging', '--production', 'acme-production'])
       expect(run.error).to.equal(undefined)
       expect(run.stdout).to.contain('0 critical')
