@@ -1,5 +1,6 @@
 import {expect} from 'chai'
-import {mkdtemp, rm} from 'node:fs/promises'
+import {execFileSync} from 'node:child_process'
+import {mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
@@ -7,6 +8,7 @@ import Audit from '../../src/commands/staging/audit.js'
 import Protect from '../../src/commands/staging/protect.js'
 import type {AuditResult} from '../../src/lib/audit/types.js'
 import type {FixResult} from '../../src/lib/fix/types.js'
+import {POLICY_FILE} from '../../src/lib/protect/policy.js'
 import {apiClient} from '../helpers/api.js'
 import {type Emulator, isolateCommandEnv, mutating, requestLines, seedCleanPair, type Topology, useEmulator, withEmulatorEnv} from '../helpers/emulator.js'
 import {type RunResult, runCommand} from '../helpers/run.js'
@@ -166,6 +168,26 @@ describe('the audit compares with every production app of the account (issue 27)
           expect(credentialFindings(result)).to.deep.equal([['SHARED_DATABASE', 'critical', ['LEDGER_DATABASE_URL'], ['ledger']]])
           expect(result.production.find(app => app.name === 'ledger')?.via).to.deep.equal(['protected'])
         } finally {
+          await setConfig('acme-staging', {LEDGER_DATABASE_URL: null})
+          process.exitCode = undefined
+        }
+      })
+
+      it(`fires (${mode.name}): ledger marked only in the repository's policy file (a teammate's staging:protect, committed)`, async function () {
+        await setConfig('acme-staging', {LEDGER_DATABASE_URL: ledgerUrl})
+        const cwd = process.cwd()
+        const repo = await mkdtemp(path.join(tmpdir(), 'account-wide-policy-'))
+        execFileSync('git', ['init', '-q', repo])
+        await writeFile(path.join(repo, POLICY_FILE), JSON.stringify({production: ['ledger']}))
+        process.chdir(repo)
+        try {
+          const {result} = await audit(mode.argv)
+          expect(process.exitCode).to.equal(1)
+          expect(credentialFindings(result)).to.deep.equal([['SHARED_DATABASE', 'critical', ['LEDGER_DATABASE_URL'], ['ledger']]])
+          expect(result.production.find(app => app.name === 'ledger')?.via).to.deep.equal(['protected'])
+        } finally {
+          process.chdir(cwd)
+          await rm(repo, {force: true, recursive: true})
           await setConfig('acme-staging', {LEDGER_DATABASE_URL: null})
           process.exitCode = undefined
         }

@@ -3,7 +3,7 @@ import {ExitCode, type ExitCodeValue} from '../exit-codes.js'
 import {apiOf, HerokuApi} from '../heroku/api.js'
 import {type HerokuClient, isNotFound, mapBounded} from '../heroku/client.js'
 import {type ProductionAppRef, ProductionRegistry, type ProductionVia} from '../production/registry.js'
-import {loadProtected} from '../protect/store.js'
+import {loadProtected} from '../protect/policy.js'
 import {
   appCoupling,
   LoadedApps,

@@ -2,7 +2,9 @@ import {execFile} from 'node:child_process'
 import {readFile, rename, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 
-import {readProtectedEntries} from './store.js'
+import {ActionableError} from '../errors.js'
+import {ExitCode} from '../exit-codes.js'
+import {protectedFile, protectedKeys, readProtectedEntries} from './store.js'
 
 /**
  * Where `staging:protect` marks live so that every teammate's plugin sees them: a policy file committed at
@@ -82,4 +84,25 @@ export async function writePolicy(root: string, app: PolicyEntry, action: 'add' 
 export async function allProtected(configDir: string, cwd?: string): Promise<PolicyEntry[]> {
   const [local, policy] = await Promise.all([readProtectedEntries(configDir), gitRoot(cwd).then(async root => readPolicy(root))])
   return [...local, ...policy]
+}
+
+/**
+ * The protected apps a flow decides on (audit, fork, refresh), as the hook reads them: this machine's
+ * list and the repository's policy file. Either one unreadable stops the command (fail closed: refused,
+ * exit 4), naming the file, rather than silently protecting nothing.
+ */
+export async function loadProtected(configDir: string, cwd?: string): Promise<{entries: PolicyEntry[]; keys: string[]}> {
+  const unreadable = (file: string, fix: string) => (error: unknown): never => {
+    throw new ActionableError(`Cannot read the protected apps in ${file}: ${(error as Error).message}.`, fix, ExitCode.Refused)
+  }
+
+  const local = protectedFile(configDir)
+  const root = await gitRoot(cwd)
+  const shared = path.join(root ?? '', POLICY_FILE)
+  const [mine, policy] = await Promise.all([
+    readProtectedEntries(configDir).catch(unreadable(local, `Repair or delete ${local}, then check the list with heroku staging:protect --list.`)),
+    readPolicy(root).catch(unreadable(shared, `Repair ${shared} (it lists production apps as {"production": ["APP", ...]}), then check it with git diff.`)),
+  ])
+  const entries = [...mine, ...policy]
+  return {entries, keys: protectedKeys(entries)}
 }

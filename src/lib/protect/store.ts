@@ -1,8 +1,6 @@
 import {mkdir, readFile, rename, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 
-import {ActionableError} from '../errors.js'
-import {ExitCode} from '../exit-codes.js'
 
 /**
  * Apps the user marked as production with `heroku staging:protect`, kept in the CLI's config
@@ -54,20 +52,6 @@ export async function readProtectedEntries(configDir: string): Promise<Protected
   const names = Array.isArray(parsed.apps) ? parsed.apps.filter((app): app is string => typeof app === 'string') : []
   const records = new Map((Array.isArray(parsed.entries) ? parsed.entries.filter(e => isEntry(e)) : []).map(e => [e.name, e]))
   return [...new Set(names)].sort().map(name => records.get(name) ?? {name})
-}
-
-/**
- * The protected list for a command that decides on it: a list that cannot be read stops the command
- * (fail closed: refused, exit 4 in every command), naming the file, rather than silently protecting nothing.
- */
-export async function loadProtected(configDir: string): Promise<{entries: ProtectedEntry[]; keys: string[]}> {
-  try {
-    const entries = await readProtectedEntries(configDir)
-    return {entries, keys: protectedKeys(entries)}
-  } catch (error) {
-    const file = protectedFile(configDir)
-    throw new ActionableError(`Cannot read the protected apps in ${file}: ${(error as Error).message}.`, `Repair or delete ${file}, then check the list with heroku staging:protect --list.`, ExitCode.Refused)
-  }
 }
 
 export async function readProtectedApps(configDir: string): Promise<string[]> {

@@ -1,11 +1,12 @@
 import {expect} from 'chai'
+import {execFileSync} from 'node:child_process'
 import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
 import {ActionableError} from '../../../src/lib/errors.js'
+import {loadProtected, POLICY_FILE, writePolicy} from '../../../src/lib/protect/policy.js'
 import {
-  loadProtected,
   protectApp,
   protectedFile,
   protectedKeys,
@@ -28,12 +29,32 @@ describe('protected-apps store', function () {
 
   it('loadProtected: the entries and the keys the guard matches', async function () {
     await protectApp(dir, {id: 'id-1', name: 'a-prod'})
-    expect(await loadProtected(dir)).to.deep.include({keys: ['a-prod', 'id-1']})
+    expect(await loadProtected(dir, dir)).to.deep.include({keys: ['a-prod', 'id-1']})
+  })
+
+  it('loadProtected: the repository\'s policy file counts too, as the hook reads it', async function () {
+    execFileSync('git', ['init', '-q', dir])
+    await protectApp(dir, {id: 'id-1', name: 'a-prod'})
+    await writePolicy(dir, {id: 'id-2', name: 'b-prod'}, 'add')
+    expect((await loadProtected(dir, dir)).keys.sort()).to.deep.equal(['a-prod', 'b-prod', 'id-1', 'id-2'])
+    // Outside the repository, only this machine's list.
+    const elsewhere = await mkdtemp(path.join(tmpdir(), 'protect-elsewhere-'))
+    expect((await loadProtected(dir, elsewhere)).keys.sort()).to.deep.equal(['a-prod', 'id-1'])
+    await rm(elsewhere, {force: true, recursive: true})
+  })
+
+  it('loadProtected: a corrupt policy file stops the command with exit 4, naming it', async function () {
+    execFileSync('git', ['init', '-q', dir])
+    await writeFile(path.join(dir, POLICY_FILE), '{"production": "a-prod"}')
+    const error = await loadProtected(dir, dir).then(() => undefined, (error_: unknown) => error_)
+    expect(error).to.be.instanceOf(ActionableError)
+    expect((error as ActionableError).exit).to.equal(4)
+    expect((error as ActionableError).message).to.contain(path.join(dir, POLICY_FILE))
   })
 
   it('loadProtected: a corrupt file stops every command with exit 4 (refused: fail closed), naming the file', async function () {
     await writeFile(protectedFile(dir), '{not json')
-    const error = await loadProtected(dir).then(() => undefined, (error_: unknown) => error_)
+    const error = await loadProtected(dir, dir).then(() => undefined, (error_: unknown) => error_)
     expect(error).to.be.instanceOf(ActionableError)
     expect((error as ActionableError).exit).to.equal(4)
     expect((error as ActionableError).message).to.contain(protectedFile(dir))
