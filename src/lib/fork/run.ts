@@ -87,7 +87,7 @@ export async function runFork(client: HerokuClient, request: ForkRequest, hooks:
     execution = await executeFork(execute)
     // Nothing is released yet, so no dyno runs: the audit decides whether production's code is released and scaled.
     progress('Verifying the fork against production (staging:audit) before releasing production\'s code…')
-    verification = (await verifyFork(client, production, options.to)).verification
+    verification = (await verifyFork(client, production, options.to, accountProduction)).verification
     execution.steps.push(...await releaseFork(execute, verification.critical === 0, execution))
   } catch (error) {
     if (error instanceof ForkRefusedError) throw error

@@ -17,11 +17,14 @@ function productionDatabase(production: AppSnapshot): {version?: string} {
   return {version: attachment ? production.databases[attachment.addon.id]?.majorVersion : undefined}
 }
 
-/** Which add-on the fork's DATABASE_URL belongs to, and whether it reaches production. Pure. */
-export function summarizeDatabase(fork: AppSnapshot, production: AppSnapshot): DatabaseSummary {
+/**
+ * Which add-on the fork's DATABASE_URL belongs to, and whether it reaches production: `--from`, or
+ * any other production app of the account (`elsewhere`). Pure.
+ */
+export function summarizeDatabase(fork: AppSnapshot, production: AppSnapshot, elsewhere: readonly AppSnapshot[] = []): DatabaseSummary {
   const url = fork.configVars.DATABASE_URL
   const attachment = fork.attachments.find(a => a.configVarNames.includes('DATABASE_URL'))
-  const reachesProduction = new ProductionReach([production], {alsoResolved: [fork]}).of(url) !== undefined
+  const reachesProduction = new ProductionReach([production, ...elsewhere], {alsoResolved: [fork]}).of(url) !== undefined
   return {
     addon: attachment?.addon.name,
     attachment: attachment?.name,
@@ -35,18 +38,21 @@ export function summarizeDatabase(fork: AppSnapshot, production: AppSnapshot): D
 
 /**
  * Critical when the audit finds a critical finding, or when DATABASE_URL reaches production or
- * belongs to an add-on the fork does not own while production has a database of its own.
+ * belongs to an add-on the fork does not own while production has a database of its own. The audit
+ * compares the fork with `--from` and with every other production app of the account (`account`), as
+ * `staging:audit` does.
  */
-export function verifyForkSnapshot(fork: AppSnapshot, production: AppSnapshot): ForkVerification {
-  const findings = auditStaging(fork, [production])
-  const database = summarizeDatabase(fork, production)
+export function verifyForkSnapshot(fork: AppSnapshot, production: AppSnapshot, account: readonly AppSnapshot[] = []): ForkVerification {
+  const elsewhere = account.filter(snapshot => snapshot.app.id !== production.app.id && snapshot.app.id !== fork.app.id)
+  const findings = auditStaging(fork, [production], elsewhere)
+  const database = summarizeDatabase(fork, production, elsewhere)
   const databaseWrong = database.reachesProduction || (database.attachment !== undefined && !database.ownedByFork)
   const critical = findings.filter(f => f.severity === 'critical').length + (databaseWrong ? 1 : 0)
   return {critical, database, findings}
 }
 
-/** Loads the fork as the audit sees it and verifies it against production. */
-export async function verifyFork(client: HerokuClient, production: AppSnapshot, fork: string): Promise<{snapshot: AppSnapshot; verification: ForkVerification}> {
+/** Loads the fork as the audit sees it and verifies it against production and the account's other production apps. */
+export async function verifyFork(client: HerokuClient, production: AppSnapshot, fork: string, account: readonly AppSnapshot[] = []): Promise<{snapshot: AppSnapshot; verification: ForkVerification}> {
   const snapshot = await loadApp(client, fork, {databases: true, formation: true})
-  return {snapshot, verification: verifyForkSnapshot(snapshot, production)}
+  return {snapshot, verification: verifyForkSnapshot(snapshot, production, account)}
 }

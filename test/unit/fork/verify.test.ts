@@ -41,3 +41,28 @@ describe('fork verification', function () {
     expect(renderVerification('acme-production-staging', verification).join('\n')).to.contain('(NOT the fork)')
   })
 })
+
+describe('fork verification: every production app of the account', function () {
+  const BILLING_DB_URL = 'postgres://ubill:billPassw0rd9@ec2-9-8-7-6.compute-1.amazonaws.com:5432/d8billing'
+  function billing(): ReturnType<typeof production> {
+    const app = production()
+    return {...app, app: {...app.app, id: 'ffff0000-0000-4000-8000-00000000b111', name: 'billing-production'}, attachments: [], configVars: {DATABASE_URL: BILLING_DB_URL}}
+  }
+
+  it('is critical when the fork reaches another production app\'s database, naming it; silent without that app', function () {
+    const target = fork()
+    target.configVars.BILLING_DATABASE_URL = BILLING_DB_URL
+    const account = [production(), billing()]
+    const verification = verifyForkSnapshot(target, production(), account)
+    expect(verification.critical).to.be.greaterThan(0)
+    expect(verification.findings.filter(f => f.severity === 'critical').map(f => [f.code, f.configVars, f.production])).to.deep.include(['SHARED_DATABASE', ['BILLING_DATABASE_URL'], ['billing-production']])
+    expect(verifyForkSnapshot(target, production(), [production()]).critical).to.equal(0)
+  })
+
+  it('is critical when DATABASE_URL itself reaches another production app\'s database', function () {
+    const target = fork()
+    target.configVars.DATABASE_URL = BILLING_DB_URL.replace('billPassw0rd9', 'rotated')
+    expect(summarizeDatabase(target, production(), [billing()]).reachesProduction).to.equal(true)
+    expect(summarizeDatabase(target, production(), []).reachesProduction).to.equal(false)
+  })
+})
