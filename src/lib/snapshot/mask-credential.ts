@@ -1,3 +1,4 @@
+import {maskHost, maskPath} from '../secrets/index.js'
 import type {Credential, Endpoint, ParsedCredential} from './credentials.js'
 
 /** Showing a credential without its secrets, in its own form. Pure. */
@@ -8,7 +9,16 @@ function maskUser(user: string | undefined): string {
 
 /** `host:port`, `[::1]:5432`, or the host alone where the port is not written (an SRV name: `mongodb+srv`). */
 function hostText(e: Endpoint): string {
-  return `${e.host.includes(':') ? `[${e.host}]` : e.host}${e.port === undefined ? '' : `:${e.port}`}`
+  return `${e.host.includes(':') ? `[${e.host}]` : maskHost(e.host)}${e.port === undefined ? '' : `:${e.port}`}`
+}
+
+/**
+ * The path as evidence, masked by the one URL masker (`secrets/mask.ts`): a webhook's tokens and
+ * generated-looking segments of an http(s) URL never show; a database name does.
+ */
+function pathText(scheme: string, host: string | undefined, path: string): string {
+  const masked = maskPath(`${scheme}://`, `/${path}`, host ?? '')
+  return masked.slice(1)
 }
 
 function hostsText(credential: ParsedCredential): string {
@@ -21,7 +31,7 @@ function hostsText(credential: ParsedCredential): string {
  */
 export function maskCredential(credential: Credential | ParsedCredential): string {
   const [first] = credential.endpoints
-  const path = first?.path ?? ''
+  const path = credential.form === 'dsn' || credential.form === 'split' ? first?.path ?? '' : pathText(credential.scheme, first?.host, first?.path ?? '')
   const secret = credential.password === undefined ? '' : ':****'
   const auth = credential.user || credential.password ? `${maskUser(credential.user)}${secret}@` : ''
   switch (credential.form) {

@@ -47,7 +47,7 @@ describe('secrets: masking by shape (src/lib/secrets/mask.ts)', function () {
 
     it('masks secret query values and password= pairs, and bearer and basic tokens', function () {
       expect(maskCredentialsInText('jdbc:postgresql://h/db?user=u&password=pw9 and host=h password=pw10'))
-        .to.equal('jdbc:postgresql://h/db?user=u&password=**** and host=h password=****')
+        .to.equal('jdbc:postgresql://h/db?user=u***&password=**** and host=h password=****')
       expect(maskCredentialsInText('Authorization: Bearer abcdef0123456789')).to.equal('Authorization: Bearer ****')
       expect(maskCredentialsInText('Authorization: Basic OmFiY2RlZjAxMjM0NTY=')).to.equal('Authorization: Basic ****')
     })
