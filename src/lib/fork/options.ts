@@ -1,4 +1,5 @@
 import {UsageError} from '../errors.js'
+import {looksSecretToken} from '../secrets/index.js'
 import {DATA_METHODS, type DataMethod, type ForkOptions} from './types.js'
 
 /** Turns the command's flags into ForkOptions. Pure; a malformed flag throws UsageError. */
@@ -21,13 +22,29 @@ export interface ForkFlags {
   to?: string
 }
 
+/**
+ * A flag's value as an error may echo it: a plain name (`worker`, `heroku-postgresql`), else nothing.
+ * A value typed in the wrong place may be a secret (`--set sk_live_…`), so errors never echo one.
+ */
+function shownName(text: string): string | undefined {
+  return /^[A-Za-z][\w.:-]{0,39}$/.test(text) && !looksSecretToken(text) ? text : undefined
+}
+
 function split(flag: string, raw: string, example: string): [string, string] {
   const index = raw.indexOf('=')
   if (index <= 0 || index === raw.length - 1 && flag !== 'set') {
-    throw new UsageError(`--${flag} ${raw.split('=')[0]}…: expected ${example}.`, `Write it as --${flag} ${example}.`)
+    throw new UsageError(`--${flag} needs ${example}; the value you gave is hidden.`, `Write it as --${flag} ${example}.`)
   }
 
   return [raw.slice(0, index), raw.slice(index + 1)]
+}
+
+/** `--copy-config` and `--exclude-config` take a config var name; anything else is not echoed. */
+function checkConfigName(flag: string, key: string): void {
+  if (CONFIG_KEY.test(key)) return
+  const shown = shownName(key)
+  const what = shown ? `${shown} is not one` : 'the value you gave is hidden'
+  throw new UsageError(`--${flag} needs a config var name (letters, digits and underscores); ${what}.`, `Write it as --${flag} KEY.`)
 }
 
 const CONFIG_KEY = /^\w+$/
@@ -47,24 +64,24 @@ export function forkOptions(flags: ForkFlags): ForkOptions {
   const set: Record<string, string> = {}
   for (const raw of flags.set ?? []) {
     const [key, value] = split('set', raw, 'KEY=VALUE')
-    if (!CONFIG_KEY.test(key)) throw new UsageError(`--set ${key}: config var names are letters, digits and underscores.`, 'Write it as --set KEY=VALUE.')
+    if (!CONFIG_KEY.test(key)) {
+      const what = shownName(key) ? `${key} is not one` : 'the key you gave is hidden'
+      throw new UsageError(`--set needs KEY=VALUE, KEY a config var name (letters, digits and underscores); ${what}.`, 'Write it as --set KEY=VALUE.')
+    }
+
     set[key] = value
   }
 
   const scale: Record<string, number> = {}
   for (const raw of flags.scale ?? []) {
     const [type, quantity] = split('scale', raw, 'TYPE=QUANTITY (e.g. worker=1)')
-    if (!/^\d+$/.test(quantity)) throw new UsageError(`--scale ${type}=${quantity}: the quantity must be a whole number.`, `Write it as --scale ${type}=1.`)
+    const shownType = shownName(type) ?? 'TYPE'
+    if (!/^\d+$/.test(quantity)) throw new UsageError(`--scale ${shownType}=…: the quantity must be a whole number.`, `Write it as --scale ${shownType}=1.`)
     scale[type] = Number(quantity)
   }
 
-  for (const key of flags['exclude-config'] ?? []) {
-    if (!CONFIG_KEY.test(key)) throw new UsageError(`--exclude-config ${key}: config var names are letters, digits and underscores.`, 'Write it as --exclude-config KEY.')
-  }
-
-  for (const key of flags['copy-config'] ?? []) {
-    if (!CONFIG_KEY.test(key)) throw new UsageError(`--copy-config ${key}: config var names are letters, digits and underscores.`, 'Write it as --copy-config KEY.')
-  }
+  for (const key of flags['exclude-config'] ?? []) checkConfigName('exclude-config', key)
+  for (const key of flags['copy-config'] ?? []) checkConfigName('copy-config', key)
 
   return {
     ...dataMethod(flags),
@@ -86,11 +103,11 @@ export function forkOptions(flags: ForkFlags): ForkOptions {
 function dataMethod(flags: ForkFlags): {data?: DataMethod} {
   const asked = flags.data
   if (asked !== undefined && !DATA_METHODS.includes(asked as DataMethod)) {
-    throw new UsageError(`--data ${asked}: expected one of ${DATA_METHODS.join(', ')}.`, 'Write it as --data copy, --data fork or --data none.')
+    throw new UsageError(`--data ${shownName(asked) ?? '(hidden)'}: expected one of ${DATA_METHODS.join(', ')}.`, 'Write it as --data copy, --data fork or --data none.')
   }
 
   if (flags['skip-data'] && asked !== undefined && asked !== 'none') {
-    throw new UsageError(`--skip-data and --data ${asked} contradict each other.`, 'Drop --skip-data (it means --data none).')
+    throw new UsageError(`--skip-data and --data ${shownName(asked) ?? '(hidden)'} contradict each other.`, 'Drop --skip-data (it means --data none).')
   }
 
   if (flags['skip-data']) return {data: 'none'}

@@ -1,5 +1,5 @@
 /** The bottom layer: what is secret, how it is masked, and the run's registry. Imports nothing from src/lib. */
-export {registerArgvSecrets} from './argv.js'
+export {looksSecretToken, registerArgvSecrets} from './argv.js'
 export {publicMaterial, type SharingNuisance, sharingNuisance} from './public.js'
 export {isTrivialValue, looksRandom, looksSecret, looksSecretName, MIN_REPLACE_LENGTH} from './classify.js'
 export {regenerate, type SecretKind, type SecretKindClass, secretKind} from './kinds.js'

@@ -332,7 +332,7 @@ export function secretUrlParts(value: string): SecretUrlParts | undefined {
     found.userinfo ||= parts.password !== undefined || !parts.authorityValid
     found.host ||= maskHosts(parts) !== parts.hosts
     const secret = secretSegments(parts.scheme, firstHost(parts.hosts), parts.path, 'value')
-    found.segments.push(...parts.path.split('/').filter((_segment, index) => secret[index]))
+    found.segments.push(...parts.path.split('/').filter((segment, index) => secret[index] || maskSegmentParameters(segment) !== segment))
     for (const pair of (parts.query ?? '').split('&')) {
       if (pair.includes('=') && maskPair(pair, !DATABASE_SCHEME.test(parts.scheme)) !== pair) found.queryKeys.push(decodeSafe(pair.slice(0, pair.indexOf('='))))
     }

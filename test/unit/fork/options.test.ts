@@ -41,3 +41,53 @@ describe('fork options', function () {
     expect(() => forkOptions({data: 'clone', from: 'acme'})).to.throw(UsageError, 'expected one of copy, fork, none')
   })
 })
+
+describe('fork options: errors never echo a value that may be secret (review item 8)', function () {
+  /** Values typed in the wrong place: vendor keys, URLs with credentials or tokens, random tokens, short passwords, text with spaces. */
+  const values = [
+    'sk_live_51HcQz8AbCdEfGhIjKlMnOpQr',
+    'postgres://u:Pw0rdSecret99@db.example.com:5432/d8prod',
+    'https://hooks.slack.com/services/T024BE7LD/B08A1FZLK/abc',
+    'Zx81kLmq0PpR2sTuVw3y',
+    'hunter2x',
+    'my secret phrase',
+    'key with=equals',
+  ]
+  const flagSets: Array<(value: string) => Record<string, string[]>> = [
+    value => ({set: [value]}),
+    value => ({set: [`${value}=x`]}),
+    value => ({'copy-config': [value]}),
+    value => ({'exclude-config': [value]}),
+    value => ({plan: [value]}),
+    value => ({scale: [value]}),
+    value => ({scale: [`web=${value}`]}),
+  ]
+  for (const value of values) {
+    it(`hides ${value.slice(0, 24)}… in every malformed flag`, function () {
+      for (const flags of flagSets) {
+        let error: unknown
+        try {
+          forkOptions({from: 'acme', ...flags(value)})
+        } catch (caught) {
+          error = caught
+        }
+
+        // A value that happens to parse (e.g. `key with=equals` under --set) raises nothing to echo.
+        if (error === undefined) continue
+        expect(error, JSON.stringify(flags(value))).to.be.instanceOf(UsageError)
+        const {fix, message} = error as UsageError
+        for (const part of value.split(/[\s=]/).filter(piece => piece.length >= 5)) expect(`${message} ${fix}`, JSON.stringify(flags(value))).to.not.contain(part)
+      }
+    })
+  }
+
+  it('says what was wrong: --set needs KEY=VALUE and the value is hidden', function () {
+    expect(() => forkOptions({from: 'acme', set: ['sk_live_51HcQz8AbCdEfGhIjKlMnOpQr']})).to.throw(UsageError, '--set needs KEY=VALUE; the value you gave is hidden.')
+    expect(() => forkOptions({'copy-config': ['postgres://u:p@h/d'], from: 'acme'})).to.throw(UsageError, '--copy-config needs a config var name (letters, digits and underscores); the value you gave is hidden.')
+  })
+
+  it('still names a plain mistake that is no secret', function () {
+    expect(() => forkOptions({'exclude-config': ['FOO-BAR'], from: 'acme'})).to.throw(UsageError, 'FOO-BAR is not one')
+    expect(() => forkOptions({from: 'acme', scale: ['worker=lots']})).to.throw(UsageError, '--scale worker=…: the quantity must be a whole number.')
+  })
+})
