@@ -158,4 +158,63 @@ describe('e2e: nothing secret is printed, whatever a secret is made of (fast-che
       }
     }), {endOnFailure: true, numRuns: Number(process.env.LEAK_RUNS ?? 6), seed: process.env.LEAK_SEED ? Number(process.env.LEAK_SEED) : undefined})
   })
+
+  /**
+   * Classes of URL the splitter once misread (review of issue 27, items 5, 9, 10): odd hosts (IPv6 with
+   * a zone, IDN, a `${PORT}` placeholder, spaces after commas), an `@` in the query, webhooks whose
+   * tokens are short, and JSON holding https URLs with userinfo. In production's config, copied to
+   * staging; no password, user or token of them is printed by audit (human, --json, HEROKU_DEBUG),
+   * fork --dry-run or refresh --dry-run.
+   */
+  it('prints no password or token of odd-host, query-@, short-token webhook and JSON URLs', async function () {
+    const emu = fixture.emu
+    const production = new URL(emu.databaseUrl('leak-production-db'))
+    const config: Record<string, string> = {
+      API_HOOK_URL: 'https://api.example.com/hook?token=tQk7w2&sig=sG9k2p',
+      DISCORD_WEBHOOK: 'https://discord.com/api/webhooks/112233445566778899/dsc0Rd',
+      ODD_IDN_URL: 'redis://:Zq7Pw2oddB@münchen-redis.example.com:6379',
+      ODD_IPV6_URL: 'postgres://oddv6user:Zq7Pw1oddA@[fe80::1%25eth0]:5432/d8prod',
+      ODD_LIST_URL: 'postgres://oddlistuser:Zq7Pw4oddD@h1.example.com:5432, h2.example.com:5432/db',
+      ODD_PORT_URL: 'amqp://oddportuser:Zq7Pw3oddC@rabbit.example.com:${PORT}/vhost',
+      REPORTS_DATABASE_URL: `postgres://analystuser:Zq7Pw5qatE@${production.host}${production.pathname}?application_name=reports@acme`,
+      SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T0Q7ZK/B0Q7ZK/sh0rtQ',
+      WEBHOOKS_JSON: JSON.stringify({slack: 'https://jsonbotuser:Js0nPw9xyz@hooks.example.com/services/T0JS0N/B0JS0N/js0nTk', zap: 'https://hooks.zapier.com/hooks/catch/4455667/k9x2mq/'}),
+      ZAPIER_HOOK: 'https://hooks.zapier.com/hooks/catch/4455667/k9x2mq/',
+    }
+    const secrets = [
+      'Zq7Pw1oddA', 'Zq7Pw2oddB', 'Zq7Pw3oddC', 'Zq7Pw4oddD', 'Zq7Pw5qatE', 'Js0nPw9xyz',
+      'oddv6user', 'oddlistuser', 'oddportuser', 'analystuser', 'jsonbotuser',
+      'tQk7w2', 'sG9k2p', '112233445566778899', 'dsc0Rd', 'T0Q7ZK', 'B0Q7ZK', 'sh0rtQ', 'T0JS0N', 'B0JS0N', 'js0nTk', '4455667', 'k9x2mq',
+      production.password,
+    ]
+    await fixture.api('PATCH', `/apps/${PRODUCTION}/config-vars`, config)
+    await fixture.api('PATCH', `/apps/${STAGING}/config-vars`, {...config, DATABASE_URL: null})
+    const outputs: string[] = []
+    const run = async (command: Parameters<typeof runCommand>[0], argv: string[], env: Record<string, string | undefined> = {}): Promise<number | undefined> => {
+      const result = await withEmulatorEnv(emu, () => withEnv(env, () => runCommand(command, argv)))
+      outputs.push(result.stdout, result.stderr, result.error?.message ?? '', result.error?.stack ?? '', JSON.stringify(result.result ?? null))
+      return result.error?.oclif?.exit
+    }
+
+    expect(await run(Audit, ['-a', STAGING]), 'the audit finds the shared credentials').to.equal(1)
+    await run(Audit, ['-a', STAGING, '--json'])
+    await run(Audit, ['-a', STAGING], {HEROKU_DEBUG: '1'})
+    await run(Audit, ['-a', STAGING, '--json'], {HEROKU_DEBUG: '1', HEROKU_DEBUG_HEADERS: '1'})
+    await run(Fork, ['--from', PRODUCTION, '--to', 'leak-fork-classes', '--dry-run'])
+    await run(Fork, ['--from', PRODUCTION, '--to', 'leak-fork-classes', '--dry-run', '--json'], {HEROKU_DEBUG: '1'})
+    await run(Refresh, ['-a', STAGING, '--from', PRODUCTION, '--dry-run'])
+    await run(Refresh, ['-a', STAGING, '--from', PRODUCTION, '--dry-run', '--json'], {HEROKU_DEBUG: '1'})
+
+    const printed = outputs.join('\n')
+    expect(printed, 'the audit named the var that reaches production').to.contain('REPORTS_DATABASE_URL')
+    expect(printed, 'HEROKU_DEBUG lines were captured').to.match(/← GET https:\/\/\S+\/config-vars 200/)
+    for (const secret of secrets) {
+      for (const form of new Set([secret, encodeURIComponent(secret)])) {
+        if (printed.includes(form)) throw new Error(`leaked ${JSON.stringify(form)}: ${printed.slice(Math.max(0, printed.indexOf(form) - 120), printed.indexOf(form) + 40)}`)
+      }
+    }
+
+    await fixture.api('PATCH', `/apps/${PRODUCTION}/config-vars`, Object.fromEntries(Object.keys(config).map(name => [name, null])))
+    await fixture.api('PATCH', `/apps/${STAGING}/config-vars`, Object.fromEntries(Object.keys(config).map(name => [name, null])))
+  })
 })
