@@ -1,5 +1,10 @@
 import {createInterface} from 'node:readline/promises'
 
+import {looksSecretToken} from '../secrets/index.js'
+
+/** What an app name can look like (Heroku: letters, digits and dashes), in any case. */
+const APP_NAME = /^[a-z][\da-z-]{0,99}$/i
+
 /**
  * Confirmation by an app's name, for the commands that change or wipe something (`staging:audit
  * --fix`, `staging:refresh`): `--confirm` must match exactly; without it the name is asked for on a
@@ -52,9 +57,11 @@ export function terminalConfirmIO(): ConfirmIO {
 export async function confirmByName(expected: string, given: string | undefined, io: ConfirmIO, texts: ConfirmTexts): Promise<ConfirmOutcome> {
   const fix = texts.mismatchFix
   if (given !== undefined) {
+    // A typo of an app name is shown; anything else may be a value pasted by mistake, and is not echoed.
+    const shown = APP_NAME.test(given) && !looksSecretToken(given) ? given : '(hidden: not an app name)'
     return given === expected
       ? {ok: true}
-      : {fix, message: `Confirmation ${given} did not match ${expected}. Nothing was changed.`, ok: false}
+      : {fix, message: `Confirmation ${shown} did not match ${expected}. Nothing was changed.`, ok: false}
   }
 
   if (!io.isTTY) return {...texts.noTty, ok: false}

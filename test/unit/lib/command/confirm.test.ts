@@ -67,4 +67,11 @@ describe('command: confirmation by name (src/lib/command/confirm.ts)', function 
     })
     expect(await confirmByName('acme-staging', undefined, io('nope'), texts)).to.deep.include({fix: "Re-run with --confirm acme-staging to wipe acme-staging's target database.", ok: false})
   })
+
+  it('never echoes a --confirm value that is not an app name (a secret pasted by mistake)', async function () {
+    for (const given of ['sk_live_51HcQ2eKx9vB7nT3mZ8pL4rW', 'postgres://u:pw-secret-value@host:5432/db']) {
+      const outcome = await confirmRepair('acme-staging', given, io(''))
+      expect(outcome).to.deep.include({message: 'Confirmation (hidden: not an app name) did not match acme-staging. Nothing was changed.', ok: false})
+    }
+  })
 })
