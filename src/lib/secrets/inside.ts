@@ -90,7 +90,7 @@ function credentialValue(raw: string): boolean {
   const value = raw.replace(/^(["'])(.*)\1$/s, '$2').trim()
   if (value.length < 4 || /^(?:true|false|yes|no|on|off|none|null|nil|undefined|required|optional|disabled?|enabled?)$/i.test(value)) return false
   if (/^\d+$/.test(value)) return value.length >= 6
-  return !/^(?:\$\{[^}]*\}|\$\w+|<[^>]*>|%\([^)]*\)s|\*+|x+|\.+|changeme)$/i.test(value)
+  return !/^(?:\$\{[^}]*\}?|\$\w+|<[^>]*>?|%\([^)]*\)s|\*+|x+|\.+|changeme)$/i.test(value)
 }
 
 /** `key=value`, `key: value`, `"key": "value"`: pairs of connection strings, config text, query strings and JSON. */
@@ -100,7 +100,11 @@ const PAIR = /(?:^|[\s;,&?{("'])["']?([A-Za-z][\w.-]*)["']?[ \t]*[=:][ \t]*("[^"
 function secretPairIn(value: string): string | undefined {
   for (const match of value.matchAll(PAIR)) {
     const key = match[1] ?? ''
-    if (secretKeyName(key) && credentialValue(match[2] ?? '')) return key
+    const raw = match[2] ?? ''
+    if (secretKeyName(key) && credentialValue(raw)) return key
+    // A quoted value may itself be a connection string: `primary: "Host=…;Password=…"`.
+    const inner = /^["'].*["']$/s.test(raw) ? secretPairIn(raw.slice(1, -1)) : undefined
+    if (inner) return inner
   }
 
   return undefined
