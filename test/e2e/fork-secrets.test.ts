@@ -154,3 +154,45 @@ describe('staging:fork copies no secret, and releases nothing and starts no dyno
     expect((await formation(emu)).types).to.deep.equal(['web=1', 'worker=0'])
   })
 })
+
+/** Production's secrets in the shapes no name gives away (REVIEW26.md items 1–3): each a class of the one decision. */
+const PEM_PRIVATE_KEY = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj\nMzEfYyjiWA4R4/M2bS1GB4t7NXp98C3SC6dVMvDuictGeurT8jNbvJZHtCSuYEvu\n-----END PRIVATE KEY-----'
+const SHAPED_SECRETS = {
+  ConnectionStrings__Default: 'Host=prod-db.shop.internal;Database=shop;Username=shop_app;Password=Npgsql0Prod0Pw0123456',
+  FIREBASE_CONFIG: JSON.stringify({client_email: 'shop@shop-prod.iam.gserviceaccount.com', private_key: PEM_PRIVATE_KEY, project_id: 'shop-prod', type: 'service_account'}),
+  ORDER_CALLBACK: 'https://hooks.partner.example.com/orders?token=f00dbabe1234deadbeef0042',
+  SAML_IDP: PEM_PRIVATE_KEY,
+}
+/** Public by construction: bundled into browser code, and a bucket's name. */
+const SHAPED_PUBLIC = {NEXT_PUBLIC_POSTHOG_KEY: 'phc_ShopProductionProjectKey0123456789abc', S3_BUCKET_ASSETS: 'shop-production-assets'}
+
+describe('staging:fork copies no secret in any shape: connection strings, private keys, JSON service accounts, token URLs (emulator)', function () {
+  this.timeout(120_000)
+  const fixture = useEmulator({
+    fresh: 'each',
+    async seed(emu) {
+      await emu.seed({
+        addons: [{app: PRODUCTION, as: 'DATABASE', name: 'shop-production-db', plan: 'heroku-postgresql:standard-0', sql: 'CREATE TABLE t (id int)'}],
+        apps: [{buildpacks: ['heroku/nodejs'], config: {...SHAPED_SECRETS, ...SHAPED_PUBLIC, NODE_ENV: 'production'}, formation: [{quantity: 1, size: 'Standard-1X', type: 'web'}], name: PRODUCTION}],
+      })
+    },
+  })
+  isolateCommandEnv()
+
+  it('leaves staging\'s config holding none of their values (equal or inside), copies the public ones, and passes its audit', async function () {
+    const emu = fixture.emu
+    const run = await fork(emu, ['--json'])
+    expect(run.error, run.stdout).to.equal(undefined)
+    const result = JSON.parse(run.stdout) as ForkResult
+    const config = await api<Record<string, string>>(emu, `/apps/${FORK}/config-vars`)
+    const values = Object.values(config)
+    const leaked = Object.entries(SHAPED_SECRETS).filter(([, secret]) => values.some(value => value.includes(secret)))
+    expect(leaked.map(([key]) => key)).to.deep.equal([])
+    expect(values.some(value => value.includes('Npgsql0Prod0Pw0123456') || value.includes('MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7') || value.includes('f00dbabe1234deadbeef0042'))).to.equal(false)
+    expect(config).to.include({...SHAPED_PUBLIC, NODE_ENV: 'production'})
+    const groups = Object.fromEntries(result.plan.config.map(d => [d.key, d.group]))
+    expect(groups).to.include({ConnectionStrings__Default: 'withheld', FIREBASE_CONFIG: 'withheld', NEXT_PUBLIC_POSTHOG_KEY: 'copied', ORDER_CALLBACK: 'withheld', S3_BUCKET_ASSETS: 'copied', SAML_IDP: 'withheld'})
+    expect(result.dynos).to.equal('scaled')
+    for (const value of Object.values(SHAPED_SECRETS)) expect(`${run.stdout}${run.stderr}`).not.to.contain(value)
+  })
+})

@@ -19,7 +19,7 @@ export const FINDING_CODES: readonly FindingCodeInfo[] = [
   },
   {
     code: 'SHARED_SERVICE',
-    explanation: 'A URL-valued credential (Redis, AMQP, Kafka, Elasticsearch, any scheme://host/path with credentials or owned by an add-on) reaches the same service as production. On a multi-tenant endpoint (SearchBox, Fixie, QuotaGuard, MemCachier, a Basic Kafka cluster) the same service means the same tenant too: the same user and password, vhost or Kafka prefix.',
+    explanation: 'A URL-valued credential (Redis, AMQP, Kafka, Elasticsearch, any scheme://host/path with credentials or owned by an add-on) reaches the same service as production. On a multi-tenant endpoint (SearchBox, Fixie, QuotaGuard, MemCachier, a Basic Kafka cluster, an SMTP relay) the same service means the same tenant too: the same user and password, SMTP login, vhost or Kafka prefix.',
     remedy: 'heroku addons:detach ATTACHMENT -a STAGING_APP or heroku config:set NAME=<staging-only URL> -a STAGING_APP',
     severity: 'critical',
     severityNote: 'warning when the shared value is public telemetry (a Sentry DSN: staging\'s errors land in production\'s project), info once staging sets its own SENTRY_ENVIRONMENT',

@@ -12,7 +12,7 @@ const CONFIG_NAME = /^\w+$/
 export function looksSecretToken(token: string): boolean {
   const text = token.trim()
   if (text === '') return false
-  return looksRandom(text) || secretKind('', text, () => false) !== undefined || urlCarriesToken(text) || /password\s*=/i.test(text) || /^(?:Bearer|Basic)\s+\S{8,}$/i.test(text)
+  return looksRandom(text) || secretKind('', text, () => undefined) !== undefined || urlCarriesToken(text) || /password\s*=/i.test(text) || /^(?:Bearer|Basic)\s+\S{8,}$/i.test(text)
 }
 
 /**

@@ -12,10 +12,11 @@ import {isTrivialValue} from './classify.js'
  * | decrypts committed files or stored data | not copied, not regenerated | `RAILS_MASTER_KEY`, `RAILS_*_KEY` (per-environment credentials), `DOTENV_KEY`, `DOTENV_PRIVATE_KEY*`, `SOPS_AGE_KEY*`, `EJSON_*PRIVATE_KEY`, `ACTIVE_RECORD_ENCRYPTION_*`, `GIT_CRYPT_KEY` | `AGE-SECRET-KEY-1…` |
  * | third-party credential, live mode | not copied; named as live | any | Stripe `sk_live_`/`rk_live_`, Paystack `sk_live_`, Razorpay `rzp_live_`, Mollie `live_`, Braintree `access_token$production$` |
  * | third-party credential | not copied | AWS `*SECRET_ACCESS_KEY` next to an `AKIA…`/`ASIA…` key id, `TWILIO_AUTH_TOKEN`, `MAILGUN_*KEY`, `SENDGRID_*KEY`, … | SendGrid `SG.x.y`, AWS `AKIA…`, Twilio `AC…`/`SK…` + 32 hex, Mailgun `key-…`, Slack `xox?-`, GitHub `ghp_`/`github_pat_`, OpenAI `sk-`, Anthropic `sk-ant-`, Google `AIza`, Shopify `shp…_`, Stripe webhook `whsec_`, Postmark server tokens by name |
- * | other secret | not copied | what the audit calls a secret when shared (the caller passes `productionSecret`) | |
+ * | a value holding a third-party credential | not copied; named (`live` too) | any | any of the shapes above inside a longer value: a line of a multi-line value, a JSON leaf, a URL (not AWS's key id, Twilio's SID or a Google key, which mark no secret by themselves) |
+ * | other secret | not copied | what the one decision (`snapshot/secret-values.ts` secretVerdict) calls secret, and why | |
  *
- * Public material (certificates, publishable keys: `publicMaterial`) is decided before this table
- * is asked, and is copied.
+ * Public material (certificates, publishable keys, browser-bundled values: `publicMaterial`) is
+ * decided before this table is asked, and is copied, unless a private key or a vendor secret is inside.
  */
 
 export type SecretKindClass = 'decrypts' | 'regenerate' | 'secret' | 'third-party'
@@ -41,55 +42,89 @@ const DECRYPT_NAMES = /^(?:RAILS_MASTER_KEY|RAILS_[A-Z]+_KEY|DOTENV_KEY|DOTENV_P
 interface Shape {
   what: string
   live?: boolean
+  /** the value's shape, unanchored: matched as the whole value, or inside a longer one (`vendorSecretIn`) */
   value?: RegExp
   name?: RegExp
+  /**
+   * Not a secret by itself, so not looked for inside other values: an identifier that marks a secret
+   * next to it (AWS's key id, Twilio's account SID), or a key Google issues for browsers (public.ts).
+   */
+  marker?: boolean
 }
 
 /** Vendors' credential shapes. The first match names the value. */
 const THIRD_PARTY: Shape[] = [
-  {live: true, value: /^sk_live_\w+$/, what: 'Stripe live secret key'},
-  {live: true, value: /^rk_live_\w+$/, what: 'Stripe live restricted key'},
-  {value: /^(?:sk|rk)_test_\w+$/, what: 'Stripe test key'},
-  {value: /^whsec_\w+$/, what: 'Stripe webhook signing secret'},
-  {live: true, value: /^rzp_live_\w+$/, what: 'Razorpay live key'},
-  {live: true, value: /^live_[A-Za-z\d]{20,}$/, what: 'Mollie live key'},
-  {live: true, value: /^access_token\$production\$/, what: 'Braintree production access token'},
-  {value: /^SG\.[\w-]{16,}\.[\w-]{16,}$/, what: 'SendGrid API key'},
-  {value: /^(?:AKIA|ASIA)[\dA-Z]{16}$/, what: 'AWS access key id'},
+  {live: true, value: /sk_live_\w+/, what: 'Stripe live secret key'},
+  {live: true, value: /rk_live_\w+/, what: 'Stripe live restricted key'},
+  {value: /(?:sk|rk)_test_\w+/, what: 'Stripe test key'},
+  {value: /whsec_\w+/, what: 'Stripe webhook signing secret'},
+  {live: true, value: /rzp_live_\w+/, what: 'Razorpay live key'},
+  {live: true, value: /live_[A-Za-z\d]{20,}/, what: 'Mollie live key'},
+  {live: true, value: /access_token\$production\$[\w$]+/, what: 'Braintree production access token'},
+  {value: /SG\.[\w-]{16,}\.[\w-]{16,}/, what: 'SendGrid API key'},
+  {marker: true, value: /(?:AKIA|ASIA)[\dA-Z]{16}/, what: 'AWS access key id'},
   {name: /(?:^|_)SECRET_ACCESS_KEY$/i, what: 'AWS secret access key'},
-  {value: /^AC[\da-f]{32}$/, what: 'Twilio account SID'},
-  {value: /^SK[\da-f]{32}$/, what: 'Twilio API key'},
+  {marker: true, value: /AC[\da-f]{32}/, what: 'Twilio account SID'},
+  {value: /SK[\da-f]{32}/, what: 'Twilio API key'},
   {name: /^TWILIO_\w*(?:TOKEN|SECRET)$/i, what: 'Twilio auth token'},
-  {value: /^key-[\da-z]{32}$/, what: 'Mailgun API key'},
+  {value: /key-[\da-z]{32}/, what: 'Mailgun API key'},
   {name: /^MAILGUN_\w*(?:KEY|SECRET)$/i, what: 'Mailgun key'},
   {name: /^SENDGRID_\w*(?:KEY|SECRET)$/i, what: 'SendGrid key'},
   {name: /^POSTMARK_\w*(?:TOKEN|KEY)$/i, what: 'Postmark token'},
-  {value: /^xox[abposr]-[\w-]+$/, what: 'Slack token'},
-  {value: /^(?:ghp|gho|ghu|ghs|ghr)_\w{30,}$|^github_pat_\w+$/, what: 'GitHub token'},
-  {value: /^sk-ant-[\w-]+$/, what: 'Anthropic API key'},
-  {value: /^sk-(?:proj-)?[\w-]{20,}$/, what: 'OpenAI API key'},
-  {value: /^AIza[\w-]{35}$/, what: 'Google API key'},
-  {value: /^shp(?:at|ss|ca|pa)_[\da-f]{32}$/, what: 'Shopify access token'},
+  {value: /xox[abposr]-[\w-]+/, what: 'Slack token'},
+  {value: /(?:ghp|gho|ghu|ghs|ghr)_\w{30,}|github_pat_\w+/, what: 'GitHub token'},
+  {value: /sk-ant-[\w-]+/, what: 'Anthropic API key'},
+  {value: /sk-(?:proj-)?[\w-]{20,}/, what: 'OpenAI API key'},
+  {marker: true, value: /AIza[\w-]{35}/, what: 'Google API key'},
+  {value: /shp(?:at|ss|ca|pa)_[\da-f]{32}/, what: 'Shopify access token'},
 ]
 
-/** Does `name` say its value is secret? (the caller passes the audit's own test, `productionSecret`) */
-export type SecretTest = (name: string, value: string) => boolean
+const WHOLE = new Map(THIRD_PARTY.filter(shape => shape.value).map(shape => [shape, new RegExp(`^(?:${shape.value?.source})$`)]))
+/** Inside text: not glued to a longer word on either side (`xsk_live_…` is not Stripe's). */
+const INSIDE = new Map(THIRD_PARTY.filter(shape => shape.value && !shape.marker).map(shape => [shape, new RegExp(`(?<![\\w$-])(?:${shape.value?.source})(?![\\w-])`)]))
+
+/** The vendor secret `value` is as a whole (its shape), or undefined. */
+function vendorShape(value: string): Shape | undefined {
+  return THIRD_PARTY.find(shape => WHOLE.get(shape)?.test(value))
+}
+
+/**
+ * The first vendor secret written anywhere inside `value` (a line of a multi-line value, a JSON leaf,
+ * a URL's password), or undefined. Identifiers and browser keys (`marker`) are not looked for.
+ */
+export function vendorSecretIn(value: string): undefined | {live?: boolean; what: string} {
+  const shape = THIRD_PARTY.find(candidate => INSIDE.get(candidate)?.test(value))
+  return shape ? {what: shape.what, ...(shape.live ? {live: true} : {})} : undefined
+}
+
+/**
+ * Why `value` (of config var `name`) may be secret, or undefined when it is not: the caller passes
+ * the one decision (`snapshot/secret-values.ts` secretVerdict), which already weighed public material,
+ * platform metadata and settings.
+ */
+export type SecretTest = (name: string, value: string) => string | undefined
 
 /**
  * The kind of secret `value` (of config var `name`) is, or undefined when it is not secret.
- * `secretLooking` decides the last class (any other secret); the named classes come first.
+ * The named classes come first (a vendor's shape, whole or inside, wins over any name); `secretLooking` decides
+ * whether anything else is secret, and says what.
  */
 export function secretKind(name: string, value: string, secretLooking: SecretTest): SecretKind | undefined {
   const upper = name.toUpperCase()
   const trimmed = value.trim()
-  // Flags, numbers and tiny values are settings, whatever the name says.
-  if (isTrivialValue(trimmed)) return undefined
-  if (DECRYPT_NAMES.test(upper) || /^AGE-SECRET-KEY-1/.test(trimmed)) return {class: 'decrypts', what: 'key that decrypts committed files or stored data'}
-  const vendor = THIRD_PARTY.find(shape => (shape.value ? shape.value.test(trimmed) : false) || (shape.name ? shape.name.test(upper) : false))
+  if (trimmed === '') return undefined
+  const vendor = vendorShape(trimmed)
   if (vendor) return {class: 'third-party', what: vendor.what, ...(vendor.live ? {live: true} : {})}
+  const inside = vendorSecretIn(trimmed)
+  if (inside) return {class: 'third-party', what: `value holding a ${inside.what}`, ...(inside.live ? {live: true} : {})}
+  // Flags, numbers and tiny values are settings, whatever the name says (the one decision says which).
+  if (!isTrivialValue(trimmed) && (DECRYPT_NAMES.test(upper) || /^AGE-SECRET-KEY-1/.test(trimmed))) return {class: 'decrypts', what: 'key that decrypts committed files or stored data'}
+  const why = secretLooking(name, value)
+  if (why === undefined) return undefined
+  const named = THIRD_PARTY.find(shape => shape.name?.test(upper))
+  if (named) return {class: 'third-party', what: named.what}
   if (REGENERATE_NAMES.some(pattern => pattern.test(upper))) return {class: 'regenerate', what: 'app-local signing key'}
-  if (secretLooking(name, value)) return {class: 'secret', what: 'secret-looking value'}
-  return undefined
+  return {class: 'secret', what: why}
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -189,8 +189,8 @@ const HOOK_SEGMENT = /^(?:web)?hooks?$|^webhookb2$|^incoming[-_]?webhooks?$/i
 const TENANT_LABEL_HOST = /^[^.]+\.(?:webhook\.office\.com)$/i
 
 const UUID = /^[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}$/i
-/** `v1`, `v1.2`, `2024-01`, `2024-01-15`, `3.2.1-beta`: versions and dates, which are never secret. */
-const VERSION = /^v?\d{1,8}(?:[._-]\d{1,8})*(?:[-.]?(?:alpha|beta|rc|preview|stable|latest)\d*)?$/i
+/** `v1`, `v1.2`, `api-v3`, `2024-01`, `2024-01-15`, `3.2.1-beta`: versions and dates, which are never secret. */
+const VERSION = /^(?:[a-z]{1,12}[_-])?v?\d{1,8}(?:[._-]\d{1,8})*(?:[-.]?(?:alpha|beta|rc|preview|stable|latest)\d*)?$/i
 
 /** Whether a path segment reads as a version or a date (`api/2024-01`, `v1.2`): shown in every output. */
 export function versionLike(segment: string): boolean {

@@ -69,7 +69,8 @@ export interface Credential extends ParsedCredential {
  * | database | mysql, mongodb (`mongodb+srv`: no port), redis (`redis`, `rediss`: database number) | host + port + database | JawsDB, MongoDB Atlas, Key-Value Store, Redis Cloud |
  * | broker | amqp (`amqp`, `amqps`) | host + port + vhost (the path) | CloudAMQP: a shared server's tenants are its vhosts |
  * | broker | kafka (`kafka`, `kafka+ssl`, several URLs) | any broker in common + the tenant's prefix (`…_PREFIX` beside the URL) | Apache Kafka on Heroku; Basic plans share a cluster, one prefix each |
- * | multi-tenant endpoint | http, memcached on a shared host (MULTI_TENANT_HOST); proxy (`socks*`) | host + port + path + tenant (user and password) | SearchBox, Fixie, QuotaGuard, MemCachier |
+ * | multi-tenant endpoint | http, memcached on a shared host (MULTI_TENANT_HOST); proxy (`socks*`) | host + port + path + tenant (user and password) | SearchBox, Fixie, QuotaGuard (and Shield), MemCachier |
+ * | mail relay | smtp (`smtp`, `smtps`) | host + port + tenant (the login: the user; the password where every account logs in with one user, SendGrid's `apikey`) | Mailgun, SendGrid, Mailtrap, Postmark, SES: a relay serves every customer, the login picks the account |
  * | endpoint | http (`http`, `https`) with credentials or owned by an add-on, memcached elsewhere | host + port + path | Bonsai (a host per cluster), Elasticsearch, basic-auth APIs |
  * | telemetry | http, a `…SENTRY_DSN` | as an endpoint; shared, it is a nuisance (warning), not a hazard | Sentry |
  * | any other scheme | the scheme | host + port + path | `cloudinary://key:secret@cloud`: the cloud is the account |
@@ -98,6 +99,7 @@ family('http', {http: 80, https: 443})
 family('memcached', {memcache: 11_211, memcached: 11_211})
 family('kafka', {kafka: 9092, 'kafka+ssl': 9096})
 family('proxy', {socks: 1080, socks4: 1080, socks5: 1080, socks5h: 1080})
+family('smtp', {smtp: 25, smtps: 465})
 
 export const DEFAULT_PORT: Record<string, number> = {mongodb: 27_017, mysql: 3306, postgres: 5432, redis: 6379}
 
@@ -106,9 +108,14 @@ export const DEFAULT_PORT: Record<string, number> = {mongodb: 27_017, mysql: 330
  * account), the Fixie and QuotaGuard proxies, MemCachier's servers. A host of its own per customer
  * (Bonsai's `acme-1234.us-east-1.bonsaisearch.net`) is the customer: another key on it is the same data.
  */
-const MULTI_TENANT_HOST = /(?:^|\.)(?:searchly\.com|searchbox\.io|usefixie\.com|quotaguard\.com|memcachier\.com)$/i
-/** Families that always pick a tenant with their credential: a SOCKS proxy reaches no data of its own. */
-const TENANT_FAMILIES = new Set(['proxy'])
+const MULTI_TENANT_HOST = /(?:^|\.)(?:searchly\.com|searchbox\.io|usefixie\.com|quotaguard\.com|quotaguardshield\.com|memcachier\.com)$/i
+/**
+ * Families that always pick a tenant with their credential: a SOCKS proxy reaches no data of its
+ * own; a mail relay sends as the account its login names.
+ */
+const TENANT_FAMILIES = new Set(['proxy', 'smtp'])
+/** Relay logins every account shares (SendGrid's `apikey`, Resend's `resend`): there the password is the account. */
+const SHARED_SMTP_LOGIN = /^(?:apikey|resend)$/i
 const TENANT_CAPABLE = new Set(['http', 'memcached', 'proxy'])
 
 /** Whether the user and password of a `family` URL on `host` pick a tenant (the table's multi-tenant rows). */
@@ -268,7 +275,8 @@ function parseUrl(value: string): ParsedCredential | undefined {
 
   const user = parts.user ? decode(parts.user) : undefined
   const password = parts.password ? decode(parts.password) : undefined
-  const tenant = tenantOf(user, password)
+  // A relay's account is its login; elsewhere the whole credential (SearchBox's user is always `paas`).
+  const tenant = name === 'smtp' && user && !SHARED_SMTP_LOGIN.test(user) ? tenantOf(user) : tenantOf(user, password)
   const endpoints = list.flatMap(one => {
     let decodedPath = decode(one.path.replace(/^\/+/, '').replace(/\/+$/, ''))
     // Redis selects database 0 when the path is empty.

@@ -1,29 +1,92 @@
-import {isTrivialValue, looksRandom, looksSecret, looksSecretName} from '../secrets/index.js'
+import {credentialIn, isTrivialValue, jsonEntries, looksRandom, looksSecretName, publicMaterial, tokenIn} from '../secrets/index.js'
 import {jsonValue} from './json.js'
 
 /**
- * Which config values are secrets when two apps share them, and which never are. Pure.
- * Not secret, even when identical: the platform's dyno and release metadata (`HEROKU_APP_ID`,
- * `HEROKU_RELEASE_*`, `HEROKU_SLUG_*`, `HEROKU_BUILD_*`, `SOURCE_VERSION`, …), names that say they
- * hold a commit or version, and commit ids (7–12, 40 or 64 hex digits) under a name that does not
- * say it is secret: after a pipeline promotion staging and production run the same commit.
+ * The one decision "may this config value be secret?", for the fork (withhold it) and the audit
+ * (compare it as a secret) alike, so the two never disagree. Pure. In this order:
+ * 1. a credential inside, in any form (`secrets/inside.ts` credentialIn: private keys, vendor
+ *    secrets, URL passwords, password-like keys of connection strings, config text and JSON,
+ *    Authorization material): secret, whatever the name, even under a public-looking one;
+ * 2. public material (`secrets/public.ts`): not secret;
+ * 3. the platform's dyno and release metadata (`HEROKU_APP_ID`, `HEROKU_RELEASE_*`, `HEROKU_SLUG_*`,
+ *    `SOURCE_VERSION`, …), and a version under a version name (a word `COMMIT`, `SHA`, `REVISION`,
+ *    `REV` or `VERSION`, or a last word `RELEASE`: `GIT_SHA`, `SENTRY_RELEASE`, not `RELEASE_WEBHOOK`)
+ *    whose value is a commit id (7–64 hex) or a version number: not secret (after a pipeline
+ *    promotion staging and production run the same commit);
+ * 4. settings: flags, numbers and tiny values, except a number of 6 digits or more under a secret
+ *    name that counts nothing (`API_SECRET=12345678901234567890`, not `TOKEN_TTL=86400`): not secret;
+ * 5. a token by shape (`secrets/inside.ts` tokenIn: token URLs, `user:password`, a random word inside);
+ * 6. a secret-looking name, a random-looking value, or a JSON leaf that is secret under its key.
  */
 
 const PLATFORM_METADATA = /^(?:HEROKU_(?:APP_ID|APP_NAME|APP_DEFAULT_DOMAIN_NAME|DYNO_ID|BRANCH|PR_NUMBER|RELEASE_[\dA-Z_]+|SLUG_[\dA-Z_]+|BUILD_[\dA-Z_]+|PIPELINE_[\dA-Z_]+|TEST_RUN_[\dA-Z_]+)|SOURCE_VERSION|DYNO|PORT|STACK)$/
-const VERSION_NAME = /(?:^|_)(?:COMMIT|SHA|GIT_SHA|REVISION|REV|VERSION|RELEASE)(?:_|$)/
-const COMMIT_ID = /^(?:[\da-f]{7,12}|[\da-f]{40}|[\da-f]{64})$/
+const VERSION_WORDS = new Set(['COMMIT', 'REV', 'REVISION', 'SHA', 'VERSION'])
+/** A commit id (short or full, SHA-1 or SHA-256), a version number or tag, a date, a release number. */
+const VERSION_VALUE = /^(?:[\da-f]{7,64}|v?\d+(?:\.\d+)*(?:[+-][\w.-]+)?|\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+Z?)?)$/i
+/** Words of a name that count or time something: a number under them is a setting (`TOKEN_TTL`, `JWT_EXPIRATION_SECONDS`). */
+const QUANTITY_WORDS = new Set(['AGE', 'BYTES', 'COUNT', 'DAYS', 'EXPIRATION', 'EXPIRE', 'EXPIRES', 'EXPIRY', 'HOURS', 'INTERVAL', 'LEN', 'LENGTH', 'LIFETIME', 'LIMIT', 'MAX', 'MIN', 'MINUTES', 'MS', 'PORT', 'RATE', 'ROTATION', 'SECONDS', 'SECS', 'SIZE', 'TIMEOUT', 'TTL', 'VERSION'])
+
+function words(name: string): string[] {
+  return name.toUpperCase().split(/_+/).filter(Boolean)
+}
 
 /** Names that say the value is secret, including `…KEY` spellings (`WRITEKEY`, `LICENSE_KEY`). */
 export function secretName(name: string): boolean {
   return looksSecretName(name) || /KEY$|LICENSE/i.test(name)
 }
 
-/** True when a value under this name is never a secret, whatever it is (metadata, commit ids). */
+/** A name saying its value is a commit or a version, by its words (not substrings): `HEROKU_SLUG_COMMIT`, `GIT_SHA`, `SENTRY_RELEASE`. */
+export function versionName(name: string): boolean {
+  const list = words(name)
+  return list.some(word => VERSION_WORDS.has(word)) || list.at(-1) === 'RELEASE'
+}
+
+/** True when a value under this name is never a secret: platform metadata, or a version under a version name. */
 export function neverSecret(name: string, value: string): boolean {
   const upper = name.toUpperCase()
   if (PLATFORM_METADATA.test(upper)) return true
   if (secretName(upper)) return false
-  return VERSION_NAME.test(upper) || COMMIT_ID.test(value)
+  return versionName(upper) && VERSION_VALUE.test(value.trim())
+}
+
+/** A flag, a tiny value or a number that is a setting under this name (a long number under a secret name is not). */
+export function settingValue(name: string, value: string): boolean {
+  if (!isTrivialValue(value)) return false
+  if (!/^\d{6,}$/.test(value) || !secretName(name)) return true
+  return words(name).some(word => QUANTITY_WORDS.has(word))
+}
+
+/** What the decision says about a config value. */
+export type SecretVerdict =
+  | {live?: boolean; secret: false; why: 'metadata' | 'plain' | 'public' | 'setting'; what?: string}
+  | {live?: boolean; secret: true; what: string}
+
+/**
+ * May `value` (of config var `name`) be secret? The one decision (see above). `what` says why in a
+ * few words (`private key`, `credential under Password`, `token in a URL`), or the public material.
+ */
+export function secretVerdict(name: string, value: string): SecretVerdict {
+  const text = value.trim()
+  if (text === '') return {secret: false, why: 'setting'}
+  const credential = credentialIn(text)
+  if (credential) return {secret: true, ...credential}
+  const material = publicMaterial(name, text)
+  if (material) return {secret: false, what: material, why: 'public'}
+  if (neverSecret(name, text)) return {secret: false, why: 'metadata'}
+  if (settingValue(name, text)) return {secret: false, why: 'setting'}
+  const token = tokenIn(text)
+  if (token) return {secret: true, what: token}
+  if (secretName(name) || looksRandom(text)) return {secret: true, what: 'secret-looking value'}
+  for (const entry of jsonEntries(text) ?? []) {
+    if (entry.key !== '' && secretVerdict(entry.key, entry.leaf).secret) return {secret: true, what: `JSON holding ${entry.key}`}
+  }
+
+  return {secret: false, why: 'plain'}
+}
+
+/** True when a value may be secret (`secretVerdict`). */
+export function maySecret(name: string, value: string): boolean {
+  return secretVerdict(name, value).secret
 }
 
 /** A host name, an e-mail address or a URL with no credential in it: what add-ons expose next to their keys. */
@@ -35,14 +98,14 @@ function publicLooking(value: string): boolean {
 }
 
 /**
- * True when production's value of `name` is a secret by itself. An add-on's own config var
- * (exposed by an attachment) is a secret unless it is trivial or public-looking (a host, an
- * address); any other value when its name or its randomness says so.
+ * True when production's value of `name` is a secret by itself: what the one decision says, and an
+ * add-on's own config var (exposed by an attachment) unless the decision sets it aside (public,
+ * metadata, a setting) or it is public-looking (a host, an address).
  */
 export function productionSecret(name: string, value: string, fromAddon: boolean): boolean {
-  if (isTrivialValue(value) || neverSecret(name, value)) return false
-  if (fromAddon) return !publicLooking(value)
-  return looksSecret(name, value) || secretName(name)
+  const verdict = secretVerdict(name, value)
+  if (verdict.secret) return true
+  return fromAddon && verdict.why === 'plain' && !publicLooking(value.trim())
 }
 
 /** Every string inside a JSON value (keys and leaves), or [] when it is not JSON. */

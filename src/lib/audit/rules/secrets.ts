@@ -1,23 +1,11 @@
-import {fingerprint, isTrivialValue, looksRandom, looksSecret, maskPath, publicMaterial, splitUrl} from '../../secrets/index.js'
+import {fingerprint, isTrivialValue, splitUrl} from '../../secrets/index.js'
 import {credentialsIn} from '../../snapshot/identity.js'
 import {attachmentExposing} from '../../snapshot/query.js'
-import {holds, neverSecret, productionSecret, secretName} from '../../snapshot/secret-values.js'
+import {holds, productionSecret, secretVerdict} from '../../snapshot/secret-values.js'
 import {type AuditFinding} from '../types.js'
 import {type AuditContext, credentialLabel, finding, isCredentialUrl, reachedBy, type Rule, sortedEntries, unique} from './context.js'
 
 /** The secret rule (SHARED_SECRET): production's secret values, and database passwords, found on staging. */
-
-/**
- * Whether an identical URL is worth reporting as a shared secret: a password in it, or a token in its
- * path or query that the masking hides (webhooks: Slack, Discord, Zapier), or a random query value.
- */
-function secretUrl(name: string, value: string): boolean {
-  if (secretName(name)) return true
-  const parts = splitUrl(value)
-  if (parts && (parts.password !== undefined || maskPath(parts.scheme, parts.path) !== parts.path)) return true
-  const tokens = (parts?.query ?? '').split(/[&=]/)
-  return tokens.some(token => looksRandom(token))
-}
 
 /** A value carrying a secret part even when no parser reads it: `scheme://user:password@…` in any shape. */
 function secretBearing(value: string): boolean {
@@ -39,14 +27,14 @@ function productionSecrets(context: AuditContext): ProductionSecretValue[] {
   const secrets: ProductionSecretValue[] = []
   for (const candidate of context.productionVars) {
     const value = candidate.value.trim()
-    if (isTrivialValue(value) || neverSecret(candidate.configVar, value) || publicMaterial(candidate.configVar, value)) continue
-    const credentials = credentialsIn(value)
+    // Public material, platform metadata and settings are never compared (the one decision: secretVerdict).
+    const verdict = secretVerdict(candidate.configVar, value)
+    if (!verdict.secret && verdict.why !== 'plain') continue
     // A credential the endpoint rules compare is reported by them; an identical copy they did not
     // report (none of its endpoints compared) still shares its password: compared here as a value.
-    const secret = credentials.length > 0
-      ? (isCredentialUrl(value, candidate.fromAddon) ? secretBearing(value) : secretUrl(candidate.configVar, value))
-      : productionSecret(candidate.configVar, value, candidate.fromAddon) || secretBearing(value)
-    if (credentials.length > 0 && isCredentialUrl(value, candidate.fromAddon) && !secret) continue
+    const credentialUrl = credentialsIn(value).length > 0 && isCredentialUrl(value, candidate.fromAddon)
+    const secret = credentialUrl ? secretBearing(value) : productionSecret(candidate.configVar, value, candidate.fromAddon)
+    if (credentialUrl && !secret) continue
     secrets.push({app: candidate.app, configVar: candidate.configVar, password: false, secret, value})
   }
 
@@ -85,8 +73,10 @@ export const sharedSecret: Rule = context => {
   for (const [name, raw] of sortedEntries(context.staging.configVars)) {
     if (attachmentExposing(context.staging, name) || reported.has(name)) continue
     const value = raw.trim()
-    // Public material (certificates, publishable keys, shareable DSNs and license keys, host lists) is never a shared secret.
-    if (isTrivialValue(value) || neverSecret(name, value) || publicMaterial(name, value)) continue
+    // Public material (certificates, publishable keys, browser-bundled values, shareable DSNs and
+    // license keys, bucket names, host lists), platform metadata and settings are never a shared secret.
+    const verdict = secretVerdict(name, value)
+    if (!verdict.secret && verdict.why !== 'plain') continue
     const passwords = stagingPasswords.get(name) ?? []
     const matches: ProductionSecretValue[] = []
     let embedded = false
@@ -94,7 +84,7 @@ export const sharedSecret: Rule = context => {
       // Not secret by production's name, value or add-on: only the same value under a secret-looking staging name.
       const how = secret.secret
         ? holds(value, secret.value)
-        : (value === secret.value && (looksSecret(name, value) || secretName(name)) ? 'equal' : undefined)
+        : (value === secret.value && verdict.secret ? 'equal' : undefined)
       const inCredential = secret.password && passwords.includes(secret.value)
       if (!how && !inCredential) continue
       if (how === 'embedded' || (inCredential && value !== secret.value)) embedded = true

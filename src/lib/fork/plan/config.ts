@@ -1,6 +1,6 @@
 import {type Credential, credentialsIn, credentialsMatch, credentialsOf} from '../../snapshot/identity.js'
-import {publicMaterial, regenerate, secretKind} from '../../secrets/index.js'
-import {productionSecret} from '../../snapshot/secret-values.js'
+import {isTrivialValue, regenerate, secretKind} from '../../secrets/index.js'
+import {holds, secretVerdict} from '../../snapshot/secret-values.js'
 import type {AppSnapshot, AttachmentRef} from '../../snapshot/types.js'
 import {type AddonPlanItem, type ConfigDecision, FORK_MARKER, type ForkOptions, type ForkPlan, type PlanProblem} from '../types.js'
 
@@ -27,21 +27,18 @@ function attachmentReason(attachment: AttachmentRef, app: string): string {
   return `exposed by attachment ${attachment.name} of ${attachment.addon.name} (owned by ${attachment.addon.owner.name}) on ${app}`
 }
 
-/** Secret-looking by name or value, and not platform metadata or a commit id (the audit's own test). */
-function secretLooking(name: string, value: string): boolean {
-  return productionSecret(name, value, false)
-}
-
 /**
  * What happens to one of production's own config vars (not an add-on's, reaching no production
  * service): public material and plain settings are copied; an app-local signing key gets a fresh
  * value; a key decrypting committed files is neither copied nor regenerated; a credential or any
- * other secret is withheld, unless `--copy-config` asks for it. The table is secrets/kinds.ts. Pure.
+ * other value that may be secret is withheld, unless `--copy-config` asks for it. Whether a value
+ * may be secret is the one decision the audit asks too (`snapshot/secret-values.ts` secretVerdict);
+ * the kinds are secrets/kinds.ts. Pure.
  */
 export function configDecision(key: string, value: string, copyAsked: boolean): ConfigDecision {
-  const material = publicMaterial(key, value)
-  if (material) return {action: 'copy', group: 'copied', key, reason: `public material (${material})`}
-  const kind = secretKind(key, value, secretLooking)
+  const verdict = secretVerdict(key, value)
+  if (!verdict.secret && verdict.why === 'public') return {action: 'copy', group: 'copied', key, reason: `public material (${verdict.what})`}
+  const kind = secretKind(key, value, () => (verdict.secret ? verdict.what : undefined))
   if (!kind) return {action: 'copy', group: 'copied', key, reason: 'copied from production'}
   const what = kind.what
   const described = {kind: kind.what, ...(kind.live ? {live: true} : {})}
@@ -65,6 +62,57 @@ export function configDecision(key: string, value: string, copyAsked: boolean): 
   return {action: 'withhold', fix, group: 'withheld', key, reason: `${what}: not copied; give staging its own`, ...described}
 }
 
+/**
+ * A copied value that equals, or holds, the value of a var the fork does not copy (withheld,
+ * regenerated, or excluded and secret) is withheld too: `LEGACY_PW` holding `DB_PASSWORD`'s value.
+ * Repeated until nothing changes (a var withheld this way hides its own copies). Copies asked with
+ * `--copy-config` stay.
+ */
+function withholdCopiesOfHidden(decisions: ConfigDecision[], values: Readonly<Record<string, string>>, copyAsked: ReadonlySet<string>): void {
+  const hidden = (decision: ConfigDecision): boolean => {
+    const value = (values[decision.key] ?? '').trim()
+    if (value === '' || isTrivialValue(value) || decision.key === FORK_MARKER) return false
+    if (decision.action === 'withhold' || decision.action === 'regenerate') return true
+    return decision.action === 'exclude' && secretVerdict(decision.key, value).secret
+  }
+
+  for (let changed = true; changed;) {
+    changed = false
+    const secrets = decisions.filter(decision => hidden(decision))
+    for (const [index, decision] of decisions.entries()) {
+      if (decision.action !== 'copy' || copyAsked.has(decision.key)) continue
+      const value = (values[decision.key] ?? '').trim()
+      const source = secrets.find(secret => holds(value, (values[secret.key] ?? '').trim()) !== undefined)
+      if (!source) continue
+      const how = holds(value, (values[source.key] ?? '').trim()) === 'equal' ? 'the same value as' : 'holds the value of'
+      decisions[index] = {
+        action: 'withhold',
+        fix: `--set ${decision.key}=VALUE`,
+        group: 'withheld',
+        key: decision.key,
+        kind: `copy of ${source.key}`,
+        reason: `${how} ${source.key}, which is not copied: not copied; give staging its own`,
+      }
+      changed = true
+    }
+  }
+}
+
+/** What the fork's own attachments will expose: the same names as production's, plus DATABASE_URL; each with its reason. */
+function ownAttachmentKeys(production: AppSnapshot, addons: readonly AddonPlanItem[]): Map<string, string> {
+  const exposed = new Map<string, string>()
+  for (const item of addons) {
+    if (item.action === 'skip') continue
+    for (const name of item.attachments) {
+      const mirror = production.attachments.find(a => a.addon.id === item.source.id && a.name === name)
+      const keys = mirror && name !== 'DATABASE' ? mirror.configVarNames : [`${name}_URL`]
+      for (const key of keys) exposed.set(key, `exposed on the fork by its own attachment ${name}`)
+    }
+  }
+
+  return exposed
+}
+
 export function planConfig(
   production: AppSnapshot,
   options: ForkOptions,
@@ -77,16 +125,7 @@ export function planConfig(
   const prodExposed = new Map<string, AttachmentRef>()
   for (const attachment of production.attachments) for (const key of attachment.configVarNames) prodExposed.set(key, attachment)
 
-  // What the fork's own attachments will expose: the same names as production's, plus DATABASE_URL.
-  const forkExposed = new Map<string, string>()
-  for (const item of addons) {
-    if (item.action === 'skip') continue
-    for (const name of item.attachments) {
-      const mirror = production.attachments.find(a => a.addon.id === item.source.id && a.name === name)
-      const keys = mirror && name !== 'DATABASE' ? mirror.configVarNames : [`${name}_URL`]
-      for (const key of keys) forkExposed.set(key, `exposed on the fork by its own attachment ${name}`)
-    }
-  }
+  const forkExposed = ownAttachmentKeys(production, addons)
 
   for (const attachment of target?.attachments ?? []) {
     for (const key of attachment.configVarNames) forkExposed.set(key, attachmentReason(attachment, target?.app.name ?? options.to))
@@ -143,6 +182,8 @@ export function planConfig(
     decisions.push(configDecision(key, production.configVars[key] ?? '', copyAsked.has(key)))
   }
 
+  withholdCopiesOfHidden(decisions, production.configVars, copyAsked)
+
   for (const key of options.copyConfig) {
     if (!(key in production.configVars)) warnings.push(`--copy-config ${key}: production has no such config var.`)
     else if (key in options.set) warnings.push(`--copy-config ${key}: --set ${key} wins, nothing is copied.`)
@@ -174,15 +215,29 @@ export function planConfig(
   return decisions.sort((a, b) => a.key.localeCompare(b.key))
 }
 
+/** Keys an attachment of the fork exposes: its own add-ons' (as planned), and those already on the existing target. */
+function exposedOnFork(plan: ForkPlan, production: AppSnapshot): Set<string> {
+  const keys = new Set(ownAttachmentKeys(production, plan.addons).keys())
+  for (const decision of plan.config) {
+    if (decision.reason.startsWith('exposed on the fork') || (decision.reason.startsWith('exposed by attachment') && decision.reason.endsWith(` on ${plan.target.name}`))) keys.add(decision.key)
+  }
+
+  return keys
+}
+
 /**
  * The config the fork should hold, from the plan's decisions and the fork's `current` config:
  * production's values for copied keys, `--set` values for overridden ones, the marker, a fresh value
  * for each regenerated key (the fork's own is kept on a re-run: only a missing value or production's
- * is replaced), and null (unset) for a withheld or regenerated key still holding production's value.
+ * is replaced), and null (unset) for every key not copied (withheld, regenerated or excluded) that
+ * still holds production's value: a resumed fork, or one made by an older version, keeps none of
+ * them. A key an attachment of the fork exposes is Heroku's to set, not the fork's to unset: left to
+ * the audit (it holds production's value only when the fork is attached to production's add-on).
  * The only place values are read.
  */
 export function desiredConfig(plan: ForkPlan, production: AppSnapshot, set: Readonly<Record<string, string>>, current: Readonly<Record<string, string>> = {}): Record<string, null | string> {
   const values: Record<string, null | string> = {[FORK_MARKER]: plan.source.id}
+  const attached = exposedOnFork(plan, production)
   for (const decision of plan.config) {
     const {key} = decision
     const productionValue = production.configVars[key]
@@ -194,7 +249,7 @@ export function desiredConfig(plan: ForkPlan, production: AppSnapshot, set: Read
     } else if (decision.action === 'regenerate') {
       const own = current[key]
       values[key] = own !== undefined && own !== productionValue ? own : regenerate(productionValue ?? '')
-    } else if (decision.action === 'withhold' && productionValue !== undefined && current[key] === productionValue) {
+    } else if (key !== FORK_MARKER && !attached.has(key) && productionValue !== undefined && current[key] === productionValue) {
       values[key] = null
     }
   }

@@ -302,6 +302,73 @@ describe('fork config decisions (secrets/kinds.ts)', function () {
       expect(theirs, 'staging\'s own value is left alone').not.to.have.property('STRIPE_API_KEY')
     })
 
+    it('unsets on a resumed target every var not copied (excluded, withheld, regenerated) that holds production\'s value (review item 4)', function () {
+      const prod = production()
+      const target = fork()
+      // an older fork that copied these from production
+      const leftOver = {ANALYTICS_DB: prod.configVars.ANALYTICS_DB ?? '', SEARCH_URL: prod.configVars.SEARCH_URL ?? '', STRIPE_API_KEY: prod.configVars.STRIPE_API_KEY ?? ''}
+      const plan = planFork(prod, options({excludeConfig: ['LOG_LEVEL']}), catalogue(), {target})
+      const desired = desiredConfig(plan, prod, {}, {...target.configVars, ...leftOver, LOG_LEVEL: prod.configVars.LOG_LEVEL ?? ''})
+      for (const key of [...Object.keys(leftOver), 'LOG_LEVEL']) {
+        expect(decision(plan, key)?.action, key).to.be.oneOf(['exclude', 'withhold'])
+        expect(desired[key], key).to.equal(null)
+      }
+
+      // staging's own values of the same vars stay; copied vars are production's on purpose
+      const own = desiredConfig(plan, prod, {}, {ANALYTICS_DB: 'postgres://own:pw@own.example.com/db', STRIPE_API_KEY: 'sk_test_own000000000000000000'})
+      expect(own).not.to.have.property('ANALYTICS_DB')
+      expect(own).not.to.have.property('STRIPE_API_KEY')
+      expect(desired.RACK_ENV).to.equal(prod.configVars.RACK_ENV)
+    })
+
+    it('leaves alone a key an attachment of the fork exposes, even when its value equals production\'s (Heroku sets it)', function () {
+      const prod = production()
+      const plan = planFork(prod, options(), catalogue())
+      const exposed = plan.config.filter(d => d.action === 'exclude' && d.reason.startsWith('exposed')).map(d => d.key)
+      const mirrored = plan.addons.filter(item => item.action !== 'skip').flatMap(item => prod.attachments.filter(a => a.addon.id === item.source.id).flatMap(a => a.configVarNames))
+      const current = Object.fromEntries(mirrored.filter(key => exposed.includes(key)).map(key => [key, prod.configVars[key] ?? '']))
+      expect(Object.keys(current)).not.to.deep.equal([])
+      const desired = desiredConfig(plan, prod, {}, current)
+      for (const key of Object.keys(current)) expect(desired, key).not.to.have.property(key)
+    })
+
+    it('withholds a var whose value equals, or holds, a withheld or regenerated value (review item 3)', function () {
+      const prod = production()
+      Object.assign(prod.configVars, {
+        DB_PASSWORD: 'Tr0ub4dor&3xyz',
+        LEGACY_BLOB: `mode=fast;${prod.configVars.SECRET_KEY_BASE}`,
+        LEGACY_PW: 'Tr0ub4dor&3xyz',
+        PLAIN_COPY: prod.configVars.RACK_ENV ?? '',
+      })
+      const plan = planFork(prod, options(), catalogue())
+      expect(decision(plan, 'LEGACY_PW')).to.deep.include({action: 'withhold', fix: '--set LEGACY_PW=VALUE', group: 'withheld', kind: 'copy of DB_PASSWORD'})
+      expect(decision(plan, 'LEGACY_PW')?.reason).to.contain('the same value as DB_PASSWORD')
+      expect(decision(plan, 'LEGACY_BLOB')).to.deep.include({action: 'withhold'})
+      expect(decision(plan, 'PLAIN_COPY'), 'a copy of a copied setting stays copied').to.deep.include({action: 'copy'})
+      // --copy-config keeps a copy on purpose
+      expect(decision(planFork(prod, options({copyConfig: ['LEGACY_PW']}), catalogue()), 'LEGACY_PW')).to.deep.include({action: 'copy'})
+    })
+
+    it('copies none of production\'s values in the review\'s shapes (items 1–3): staging\'s desired config holds no secret of production', function () {
+      const prod = production()
+      const host = 'ec2-1-2-3-4.compute-1.amazonaws.com'
+      const password = 'p3a9c1e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39281706f5e4d3c2b1a09f8e7d6'
+      Object.assign(prod.configVars, {
+        ConnectionStrings__Default: `Host=${host};Database=d8prod;Username=u1abc;Password=${password}`,
+        DB_CONFIG_YAML: `primary: postgres://u1abc:${password}@${host}:5432/d8prod`,
+        ENV_JSON: '{"stripe":"sk_live_51HcXyZaBcDeFgHiJkLmNoPqRsTuV"}',
+        MULTI: 'line one\nsk_live_51HcXyZaBcDeFgHiJkLmNoPqRsTuV',
+        NPGSQL_OTHER_ROLE: `Host=${host};Database=d8prod;Username=analyst;Password=OtherRolePw0123456`,
+        RELEASE_WEBHOOK: 'https://hooks.slack.com/services/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',
+        SAML_IDP: '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\n-----END PRIVATE KEY-----',
+        URL_LIST: `postgres://u1abc:${password}@${host}:5432/d8prod postgres://r:replicaPw0123@replica.example.com/db`,
+      })
+      const desired = desiredConfig(planFork(prod, options(), catalogue()), prod, {})
+      for (const key of ['ConnectionStrings__Default', 'DB_CONFIG_YAML', 'ENV_JSON', 'MULTI', 'NPGSQL_OTHER_ROLE', 'RELEASE_WEBHOOK', 'SAML_IDP', 'URL_LIST']) {
+        expect(desired, key).not.to.have.property(key)
+      }
+    })
+
     it('refuses --copy-config of a value reaching production, and warns about one production lacks', function () {
       const plan = planFork(production(), options({copyConfig: ['READONLY_DATABASE_URL', 'NOT_THERE']}), catalogue())
       expect(plan.problems.map(p => p.message).join('\n')).to.contain('--copy-config READONLY_DATABASE_URL')

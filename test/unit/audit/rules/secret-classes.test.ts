@@ -1,0 +1,104 @@
+import {expect} from 'chai'
+
+import {verifyForkSnapshot} from '../../../../src/lib/fork/verify.js'
+import {fork, production} from '../../fork/fixtures.js'
+
+/**
+ * The audit's shared-secret rule asks the fork's decision (secretVerdict): every class the fork
+ * withholds is critical when staging holds production's value, and public material never is
+ * (REVIEW26.md items 2, 3, 6 and 7, turned into tests).
+ */
+
+const PEM_KEY = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\n-----END PRIVATE KEY-----'
+const CERT = '-----BEGIN CERTIFICATE-----\nMIIDdzCCAl+gAwIBAgIEAgAAuTANBgkqhkiG9w0BAQUFADBaMQswCQYDVQQGEwJJ\n-----END CERTIFICATE-----'
+
+/** The findings on `vars` when production holds `production` and staging `staging` (both on top of the fork fixtures). */
+function findingsOn(productionVars: Record<string, string>, stagingVars: Record<string, string> = productionVars) {
+  const prod = production()
+  Object.assign(prod.configVars, productionVars)
+  const staging = fork()
+  Object.assign(staging.configVars, stagingVars)
+  return verifyForkSnapshot(staging, prod, []).findings.filter(f => Object.keys(stagingVars).some(key => f.configVars.includes(key)))
+}
+
+const criticals = (productionVars: Record<string, string>, stagingVars?: Record<string, string>) =>
+  findingsOn(productionVars, stagingVars).filter(f => f.severity === 'critical').map(f => f.code)
+
+describe('audit: shared secrets by class (audit/rules/secrets.ts asks secretVerdict)', function () {
+  it('is critical for each class the fork withholds, when staging holds production\'s value', function () {
+    const classes: Array<Record<string, string>> = [
+      {SAML_IDP: PEM_KEY},
+      {TLS_BUNDLE: `${CERT}\n${PEM_KEY}`},
+      {FIREBASE_CONFIG: JSON.stringify({client_email: 'a@b.iam.gserviceaccount.com', private_key: PEM_KEY})},
+      {API_SECRET: '12345678901234567890'},
+      {SECRET_PAIR: 'svcuser:54321'},
+      {X_API_HEX40: '3f2a9c1e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39'},
+      {PROXY_AUTH: 'admin:s3cr3tP4ss'},
+      {HTTP_AUTH_HEADER: 'Basic YWRtaW46czNjcjN0UDRzcw=='},
+      {RELEASE_WEBHOOK: 'https://hooks.slack.com/services/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'},
+      {CALLBACK: 'https://api.example.com/hook?token=f00dbabe1234deadbeef'},
+      {ENV_JSON: JSON.stringify({db_password: 'hunter2hunter2'})},
+      {ConnectionStrings__Default: 'Host=db.example.com;Database=app;Username=app;Password=Hunter2Hunter2'},
+      {GOOGLE_MAPS_KEY: 'AIzaSyA-abcdefghijklmnopqrstuvwxyz01234'},
+    ]
+    for (const vars of classes) expect(criticals(vars), Object.keys(vars)[0]).to.deep.equal(['SHARED_SECRET'])
+  })
+
+  it('stays silent when staging holds its own value of the same class', function () {
+    expect(criticals({SAML_IDP: PEM_KEY}, {SAML_IDP: PEM_KEY.replace('MIIEvQ', 'MIIEvA')})).to.deep.equal([])
+    expect(criticals({API_SECRET: '12345678901234567890'}, {API_SECRET: '98765432109876543210'})).to.deep.equal([])
+    expect(criticals({PROXY_AUTH: 'admin:s3cr3tP4ss'}, {PROXY_AUTH: 'admin:0therP4ssw0rd'})).to.deep.equal([])
+  })
+
+  it('never calls public material a shared secret (item 6)', function () {
+    const material: Array<Record<string, string>> = [
+      {NEXT_PUBLIC_POSTHOG_KEY: 'phc_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abc'},
+      {RECAPTCHA_SITE_KEY: '6LeIxAcTAAAAAJcZVRqyHh71UMIEGNQ_MXjiZKhI'},
+      {FIREBASE_API_KEY_PUBLIC: 'AIzaSyA-abcdefghijklmnopqrstuvwxyz01234'},
+      {ALGOLIA_SEARCH_KEY: '0123456789abcdef0123456789abcdef'},
+      {SEGMENT_WRITE_KEY: 'AbCdEfGhIjKlMnOpQrStUvWxYz012345'},
+      {S3_BUCKET_ASSETS: 'bucketeer-3f2a9c1e-8b7d-4a5f-9e3d-2c1b0a9f8e7d'},
+      {FOG_DIRECTORY: 'acme-prod-assets-3f2a9c1e8b7d'},
+      {ELASTIC_HOSTS: 'https://es1.example.com:9200,https://es2.example.com:9200'},
+      {MEMCACHIER_SERVERS: 'mc1.dev.ec2.memcachier.com:11211;mc2.dev.ec2.memcachier.com:11211'},
+      {SHOPIFY_API_URL: 'https://acme.myshopify.com/admin/api/2024-01'},
+      {DOCS_URL: 'https://docs.example.com/v1.2/guide'},
+      {KAFKA_TRUSTED_CERT: `${CERT}\n\n${CERT}`},
+      {NEW_RELIC_KEY: '0123456789abcdef0123456789abcdef0123NRAL'},
+    ]
+    for (const vars of material) expect(findingsOn(vars), Object.keys(vars)[0]).to.deep.equal([])
+  })
+
+  it('gives a Sentry DSN under any DSN name, trailing slash or self-hosted sub-path the telemetry warning, not a critical', function () {
+    for (const [name, value] of [
+      ['RAVEN_DSN', 'https://0123456789abcdef0123456789abcdef@o123456.ingest.sentry.io/4504'],
+      ['SENTRY_DSN_BACKEND', 'https://0123456789abcdef0123456789abcdef@o123456.ingest.sentry.io/4504'],
+      ['SENTRY_DSN', 'https://0123456789abcdef0123456789abcdef@o123456.ingest.sentry.io/4504/'],
+      ['SENTRY_DSN', 'https://0123456789abcdef0123456789abcdef@sentry.example.com/sub/42'],
+    ] as const) {
+      const findings = findingsOn({[name]: value})
+      expect(findings.map(f => [f.code, f.severity]), `${name}=${value}`).to.deep.equal([['SHARED_SERVICE', 'warning']])
+      expect(findings[0]?.message).to.contain('Sentry')
+    }
+
+    // The old DSN form carries a secret part: shared, it is critical.
+    expect(criticals({SENTRY_DSN: 'https://abcdef0123456789:fedcba9876543210@o1.ingest.sentry.io/1'})).to.include('SHARED_SERVICE')
+  })
+
+  describe('a shared SMTP relay: the login picks the tenant (item 7)', function () {
+    const relays = [
+      ['MAILGUN_SMTP_URL', 'smtp://postmaster%40prod.mailgun.org:prodpw0123456789@smtp.mailgun.org:587', 'smtp://postmaster%40stag.mailgun.org:stagpw0123456789@smtp.mailgun.org:587'],
+      ['SMTP_URL', 'smtp://apikey:SG.prodprodprodprodprod.prodprodprodprodprodprod@smtp.sendgrid.net:587', 'smtp://apikey:SG.stagstagstagstagstag.stagstagstagstagstagstag@smtp.sendgrid.net:587'],
+      ['SMTP_X', 'smtps://produser:prodpw0123456789@smtp.mailtrap.io:465', 'smtps://staguser:stagpw0123456789@smtp.mailtrap.io:465'],
+    ] as const
+    it('stays silent for staging\'s own login on the same relay', function () {
+      for (const [name, prod, own] of relays) expect(criticals({[name]: prod}, {[name]: own}), name).to.deep.equal([])
+    })
+
+    it('is critical when staging logs in as production', function () {
+      for (const [name, prod] of relays) expect(criticals({[name]: prod}), name).to.deep.equal(['SHARED_SERVICE'])
+      // The same login with another password is still production's account.
+      expect(criticals({MAIL: 'smtp://postmaster%40prod.mailgun.org:prodpw0123456789@smtp.mailgun.org:587'}, {MAIL: 'smtp://postmaster%40prod.mailgun.org:otherpw0123456789@smtp.mailgun.org:587'})).to.deep.equal(['SHARED_SERVICE'])
+    })
+  })
+})

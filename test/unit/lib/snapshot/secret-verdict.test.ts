@@ -1,0 +1,287 @@
+import {expect} from 'chai'
+import fc from 'fast-check'
+
+import {configDecision} from '../../../../src/lib/fork/plan/index.js'
+import {credentialIn, privateKeyIn, publicMaterial} from '../../../../src/lib/secrets/index.js'
+import {neverSecret, secretVerdict, versionName} from '../../../../src/lib/snapshot/secret-values.js'
+
+/**
+ * The one decision "may this value be secret?" (snapshot/secret-values.ts secretVerdict), asked by the
+ * fork (withhold) and the audit (compare as a secret). Each class: a value that fires and one that stays silent.
+ * Issue 26's done-when; the red-team review's items 1–3 and 6 (REVIEW26.md) are the examples.
+ */
+
+const secret = (name: string, value: string): boolean => secretVerdict(name, value).secret
+const expectSecret = (name: string, value: string): void => {
+  expect(secretVerdict(name, value), `${name}=${value.slice(0, 60)}`).to.include({secret: true})
+  expect(configDecision(name, value, false).action, `fork decision for ${name}`).to.be.oneOf(['withhold', 'regenerate'])
+}
+
+const expectNotSecret = (name: string, value: string): void => {
+  expect(secretVerdict(name, value), `${name}=${value.slice(0, 60)}`).to.include({secret: false})
+  expect(configDecision(name, value, false).action, `fork decision for ${name}`).to.equal('copy')
+}
+
+const PEM_KEY = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\nVJTUt9Us8cKjMzEfYyjiWA4R4/M2bS1GB4t7NXp98C3SC6dVMvDuictGeurT8jNbvJZHtCSuYEvu\n-----END PRIVATE KEY-----'
+const RSA_KEY = '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA0Z3VS5JJcds3xfn/ygWyF8PbnGy0AHB7MhgwMbRvI0MBZhpF\n-----END RSA PRIVATE KEY-----'
+const OPENSSH_KEY = '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n-----END OPENSSH PRIVATE KEY-----'
+const CERT = '-----BEGIN CERTIFICATE-----\nMIIDdzCCAl+gAwIBAgIEAgAAuTANBgkqhkiG9w0BAQUFADBaMQswCQYDVQQGEwJJ\n-----END CERTIFICATE-----'
+const STRIPE_LIVE = 'sk_live_51HcXyZaBcDeFgHiJkLmNoPqRsTuV'
+const DB_PASSWORD = 'p3a9c1e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39281706f5e4d3c2b1a09f8e7d6'
+const HOST = 'ec2-1-2-3-4.compute-1.amazonaws.com'
+
+describe('may this value be secret? (snapshot/secret-values.ts secretVerdict)', function () {
+  describe('credentials in any form (secrets/inside.ts credentialIn)', function () {
+    it('fires for URLs with a password, alone, in lists (`,` `;` spaces, `key=url;key=url`) and inside config text', function () {
+      const url = `postgres://u1abc:${DB_PASSWORD}@${HOST}:5432/d8prod`
+      for (const value of [
+        url,
+        `${url},postgres://u2:pw2pw2pw2@other.example.com/db`,
+        `redis://h1.example.com:6379;rediss://:s3cretPw0rd@h2.example.com:6380`,
+        `https://es1.example.com:9200 https://elastic:s3cretPw0rd@es2.example.com:9200`,
+        `primary=${url};replica=postgres://r:replicaPw0123@replica.example.com/db`,
+        `primary: ${url}\nreplica: postgres://r:replicaPw0123@replica.example.com/db`,
+        `[database]\nurl = ${url}\n`,
+        `DATABASE_URL=${url}\nLOG_LEVEL=info`,
+        'smtp://postmaster%40acme.mailgun.org:pw0123456789@smtp.mailgun.org:587',
+      ]) expectSecret('CONFIG_BLOB', value)
+    })
+
+    it('fires for Key=Value; connection strings (ADO, Npgsql, JDBC, ODBC, Azure) and libpq key/value with a password', function () {
+      for (const value of [
+        `Host=${HOST};Database=d8prod;Username=u1abc;Password=${DB_PASSWORD}`,
+        `Server=tcp:acme.database.windows.net,1433;Initial Catalog=acme;User ID=app;Pwd=Hunter2Hunter2;Encrypt=True;`,
+        'DefaultEndpointsProtocol=https;AccountName=acme;AccountKey=Zm9vYmFyYmF6cXV4cXV1eGNvcmdl==;EndpointSuffix=core.windows.net',
+        'Endpoint=sb://acme.servicebus.windows.net/;SharedAccessKeyName=root;SharedAccessKey=q8Zr3Lk9Wm2Xv7Np4Ty6Bc1',
+        'host=db.example.com user=app password=hunter2hunter dbname=app',
+        "host=db.example.com user=app password='a b c d' dbname=app",
+        'app_id=1;key=abc;secret=9f8e7d6c5b4a3928',
+      ]) expectSecret('ConnectionStrings__Default', value)
+    })
+
+    it('stays silent for connection strings and config text with no credential', function () {
+      for (const value of [
+        `Host=${HOST};Database=d8prod;Timeout=30;Pooling=true`,
+        'host=db.example.com port=5432 dbname=app sslmode=require',
+        'primary: https://cdn.example.com\nretries: 3',
+        'password_min_length=12;token_ttl=3600;max_tokens=4096',
+        'password: ${DB_PASSWORD}',
+        'password: <set me>',
+      ]) expectNotSecret('APP_SETTINGS', value)
+    })
+
+    it('fires for PEM private keys anywhere: raw, escaped \\n, CRLF, base64, bundled with a certificate, in JSON', function () {
+      for (const key of [PEM_KEY, RSA_KEY, OPENSSH_KEY]) {
+        for (const value of [
+          key,
+          key.replaceAll('\n', '\\n'),
+          key.replaceAll('\n', '\r\n'),
+          Buffer.from(key).toString('base64'),
+          Buffer.from(`${CERT}\n${key}`).toString('base64'),
+          Buffer.from(key).toString('base64').replaceAll(/(.{64})/g, '$1\n'),
+          `${CERT}\n${key}`,
+          JSON.stringify({client_email: 'x@acme.iam.gserviceaccount.com', private_key: key, type: 'service_account'}),
+          encodeURIComponent(key),
+        ]) {
+          expect(privateKeyIn(value), value.slice(0, 40)).to.equal(true)
+          expectSecret('SAML_IDP', value)
+        }
+      }
+    })
+
+    it('stays silent for certificates alone and chains of them', function () {
+      expect(privateKeyIn(CERT)).to.equal(false)
+      expectNotSecret('SAML_IDP_CERT', CERT)
+      expectNotSecret('KAFKA_TRUSTED_CERT', `${CERT}\n\n${CERT}`)
+      expectNotSecret('KAFKA_TRUSTED_CERT', CERT.replaceAll('\n', '\\n'))
+    })
+
+    it('fires for vendor secrets inside a longer value (multi-line, JSON, a URL), naming them', function () {
+      for (const value of [`line one\n${STRIPE_LIVE}`, JSON.stringify({stripe: STRIPE_LIVE}), `STRIPE=${STRIPE_LIVE} MODE=live`, `https://api.example.com/?k=${STRIPE_LIVE}`]) {
+        expectSecret('MULTI', value)
+        expect(configDecision('MULTI', value, false)).to.deep.include({kind: 'value holding a Stripe live secret key', live: true})
+      }
+
+      expect(credentialIn('xoxb-1234-5678-abcdef in a sentence')).to.deep.equal({what: 'Slack token'})
+    })
+
+    it('stays silent for vendor-looking words glued to others, and for browser-key shapes inside text', function () {
+      expect(credentialIn('mask_sk_live_is_a_word')).to.equal(undefined)
+      expect(credentialIn('{"hint": "AIzaSyA-abcdefghijklmnopqrstuvwxyz01234 is a browser key"}')).to.equal(undefined)
+    })
+
+    it('fires for JSON: a leaf under a secret-looking key, or a leaf that is itself secret (any depth, arrays)', function () {
+      for (const value of [
+        JSON.stringify({db_password: 'hunter2hunter2'}),
+        JSON.stringify({nested: {deeper: [{apiKey: 'abcd1234efgh'}]}}),
+        JSON.stringify({clientSecret: 'q8Zr3Lk9Wm2Xv7'}),
+        JSON.stringify({url: `postgres://u:${DB_PASSWORD}@${HOST}/db`}),
+        JSON.stringify({seed: 'Zx8Kq2Lm9Pw4Rt7Yv3Nb6Hc1Jd5Fg0Sa'}),
+        JSON.stringify({[STRIPE_LIVE]: true}),
+      ]) expectSecret('ENV_JSON', value)
+    })
+
+    it('stays silent for JSON of plain settings', function () {
+      expectNotSecret('FEATURES_JSON', JSON.stringify({checkout: true, name: 'Acme Store', retries: 3, token_ttl: 3600}))
+    })
+
+    it('fires for Authorization material: Basic, Bearer, user:password whose second part is no port', function () {
+      for (const value of ['Basic YWRtaW46czNjcjN0UDRzcw==', 'Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.abc', 'admin:s3cr3tP4ss', 'svc:Hunter2hunter']) expectSecret('PROXY_AUTH', value)
+    })
+
+    it('stays silent for host:port, labels and prose', function () {
+      for (const value of ['redis.example.com:6379', 'app:debug', 'express:router', 'region:us-east-1', 'Basic plan', 'Bearer authentication']) expectNotSecret('SOME_SETTING', value)
+    })
+  })
+
+  describe('tokens by shape, names and numbers', function () {
+    it('fires for http(s) URLs with a token in the path or query (the masker\'s predicate), under any name', function () {
+      for (const [name, value] of [
+        ['RELEASE_WEBHOOK', 'https://hooks.slack.com/services/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'],
+        ['SLACK_HOOK', 'https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX'],
+        ['CALLBACK', 'https://api.example.com/hook?token=f00dbabe1234deadbeef'],
+        ['CALLBACK', 'https://api.example.com/hook?access_token=Zx81kLmq0PpR2sTu&x=1'],
+        ['ZAPIER', 'https://hooks.zapier.com/hooks/catch/1234567/abcdefg/'],
+        ['LOG_INGEST', 'https://abcdef0123456789abcd@logs.example.com/ingest'],
+      ]) expectSecret(name ?? '', value ?? '')
+    })
+
+    it('stays silent for public URLs whose segments are versions, dates or words', function () {
+      for (const value of ['https://acme.myshopify.com/admin/api/2024-01', 'https://docs.example.com/v1.2/guide', 'https://api.example.com/v2/users?api-version=2024-01-01', 'https://cdn.example.com/assets/', 'https://example.com/api-v3/status']) {
+        expectNotSecret('DOCS_URL', value)
+      }
+    })
+
+    it('fires for a long all-digit value under a secret name; stays silent for counts and times under one', function () {
+      expectSecret('API_SECRET', '12345678901234567890')
+      expectSecret('ADMIN_PIN', '83920174')
+      for (const [name, value] of [['TOKEN_TTL', '86400'], ['JWT_EXPIRATION_SECONDS', '31536000'], ['MAX_TOKENS', '4096'], ['SECRET_ROTATION_DAYS', '30'], ['ACCOUNT_NUMBER', '12345678901234']]) {
+        expectNotSecret(name ?? '', value ?? '')
+      }
+    })
+
+    it('calls hex a commit id only under a version name, by its words (not substrings)', function () {
+      const sha = '3f2a9c1e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39'
+      for (const name of ['SOURCE_VERSION', 'HEROKU_SLUG_COMMIT', 'GIT_SHA', 'BUILD_COMMIT', 'APP_REVISION', 'SENTRY_RELEASE', 'GIT_REV']) {
+        expect(versionName(name) || name === 'SOURCE_VERSION' || name === 'HEROKU_SLUG_COMMIT', name).to.equal(true)
+        expectNotSecret(name, sha)
+        expectNotSecret(name, sha.slice(0, 7))
+      }
+
+      for (const name of ['X_API_HEX40', 'RELEASE_WEBHOOK', 'SHARED_HASH', 'UPLOAD_KEY', 'RELEASED_BY_TOKEN', 'SHAPE_ID_ENCODER']) {
+        expect(neverSecret(name, sha), name).to.equal(false)
+      }
+
+      expectSecret('X_API_HEX40', sha)
+      expectSecret('X_API_HEX64', `${sha}${sha.slice(0, 24)}`)
+      expectSecret('GIT_REV', 'a1B2c3D4e5F6g7H8i9J0k1L2m3N4')
+      expect(versionName('RELEASE_WEBHOOK')).to.equal(false)
+    })
+
+    it('fires for a random word among plain ones (an .env line); stays silent for prose', function () {
+      expectSecret('EXTRA', 'mode=fast seed=Zx8Kq2Lm9Pw4Rt7Yv3Nb6Hc1Jd5Fg0Sa')
+      expectNotSecret('WELCOME_TEXT', 'Welcome to the Acme store, enjoy your visit')
+    })
+  })
+
+  describe('public material stays copyable, unless a credential is inside (secrets/public.ts)', function () {
+    it('copies browser-bundled prefixes, public/publishable/site/search-only keys, DSNs, buckets and host lists', function () {
+      const material: Array<[string, string, string]> = [
+        ['NEXT_PUBLIC_POSTHOG_KEY', 'phc_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abc', 'publishable key'],
+        ['REACT_APP_MAPS_KEY', 'AIzaSyA-abcdefghijklmnopqrstuvwxyz01234', 'browser-bundled value'],
+        ['VITE_API_TOKEN', 'Zx8Kq2Lm9Pw4Rt7Yv3Nb6Hc1Jd5Fg0Sa', 'browser-bundled value'],
+        ['EXPO_PUBLIC_KEY', 'Zx8Kq2Lm9Pw4Rt7Yv3Nb6Hc1Jd5Fg0Sa', 'browser-bundled value'],
+        ['RECAPTCHA_SITE_KEY', '6LeIxAcTAAAAAJcZVRqyHh71UMIEGNQ_MXjiZKhI', 'public key'],
+        ['FIREBASE_API_KEY_PUBLIC', 'AIzaSyA-abcdefghijklmnopqrstuvwxyz01234', 'public key'],
+        ['ALGOLIA_SEARCH_KEY', '0123456789abcdef0123456789abcdef', 'public key'],
+        ['ALGOLIA_SEARCH_ONLY_API_KEY', '0123456789abcdef0123456789abcdef', 'public key'],
+        ['SEGMENT_WRITE_KEY', 'AbCdEfGhIjKlMnOpQrStUvWxYz012345', 'public key'],
+        ['JWT_PUBLIC_KEY', '-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n-----END PUBLIC KEY-----', 'public key'],
+        ['NEW_RELIC_KEY', '0123456789abcdef0123456789abcdef0123NRAL', 'ingest-only license key'],
+        ['RAVEN_DSN', 'https://0123456789abcdef0123456789abcdef@o123456.ingest.sentry.io/4504', 'Sentry DSN'],
+        ['SENTRY_DSN_BACKEND', 'https://0123456789abcdef0123456789abcdef@o123456.ingest.us.sentry.io/4504/', 'Sentry DSN'],
+        ['SENTRY_DSN', 'https://0123456789abcdef0123456789abcdef@sentry.example.com/sub/42', 'Sentry DSN'],
+        ['S3_BUCKET_ASSETS', 'bucketeer-3f2a9c1e-8b7d-4a5f-9e3d-2c1b0a9f8e7d', 'bucket name'],
+        ['FOG_DIRECTORY', 'acme-prod-assets-3f2a9c1e8b7d', 'bucket name'],
+        ['ELASTIC_HOSTS', 'https://es1.example.com:9200,https://es2.example.com:9200', 'host list'],
+        ['MEMCACHIER_SERVERS', 'mc1.dev.ec2.memcachier.com:11211;mc2.dev.ec2.memcachier.com:11211', 'host list'],
+        ['REDIS_HOSTS', 'redis1.example.com:6379 redis2.example.com:6379', 'host list'],
+      ]
+      for (const [name, value, kind] of material) {
+        expect(publicMaterial(name, value), name).to.equal(kind)
+        expect(secretVerdict(name, value), name).to.deep.equal({secret: false, what: kind, why: 'public'})
+        expect(configDecision(name, value, false), name).to.deep.include({action: 'copy', reason: `public material (${kind})`})
+      }
+    })
+
+    it('withholds the same names when a private key, a vendor secret or a password is inside, or the name says secret', function () {
+      for (const [name, value] of [
+        ['NEXT_PUBLIC_STRIPE_KEY', STRIPE_LIVE],
+        ['STRIPE_PUBLISHABLE_KEY', STRIPE_LIVE],
+        ['NEW_RELIC_LICENSE_KEY', STRIPE_LIVE],
+        ['NEXT_PUBLIC_CONFIG', JSON.stringify({key: PEM_KEY})],
+        ['KAFKA_TRUSTED_CERT', `${CERT}\n${PEM_KEY}`],
+        ['VITE_DATABASE_URL', `postgres://u:${DB_PASSWORD}@${HOST}/db`],
+        ['ELASTIC_HOSTS', 'https://es1.example.com:9200,https://elastic:s3cretPw0rd@es2.example.com:9200'],
+        ['SECRET_PAIR', 'svcuser:54321'],
+        ['UPLOAD_BUCKET_SECRET', 'acme-prod-assets'],
+        ['APP_PUBLIC_SECRET', 'Zx8Kq2Lm9Pw4Rt7Yv3Nb6Hc1Jd5Fg0Sa'],
+        ['SENTRY_DSN_OLD', 'https://abcdef0123456789:fedcba9876543210@o1.ingest.sentry.io/1'],
+        ['GOOGLE_MAPS_KEY', 'AIzaSyA-abcdefghijklmnopqrstuvwxyz01234'],
+      ]) {
+        expect(publicMaterial(name ?? '', value ?? ''), name).to.equal(undefined)
+        expectSecret(name ?? '', value ?? '')
+      }
+    })
+  })
+
+  describe('properties (fast-check)', function () {
+    const token = fc.string({maxLength: 24, minLength: 12, unit: fc.constantFrom(...'abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789')})
+      .filter(value => /[a-z]/.test(value) && /[A-Z]/.test(value) && /\d/.test(value))
+    const name = fc.stringMatching(/^[A-Z][A-Z\d]{0,8}(?:_[A-Z\d]{1,8}){0,3}$/)
+    /** Secrets S the decision must see whatever wraps them. */
+    const secretValue = fc.oneof(
+      token.map(pw => `postgres://app:${pw}@db.example.com:5432/app`),
+      token.map(pw => `sk_live_${pw}`),
+      token.map(pw => `Host=db.example.com;Username=app;Password=${pw}`),
+      fc.constant(PEM_KEY),
+      fc.constant(RSA_KEY),
+    )
+    /** Wrappers W: JSON (any key, nested), YAML, INI, .env, a list, an ADO string. */
+    const wrapper = fc.oneof(
+      fc.constant((s: string) => JSON.stringify({config: s})),
+      fc.constant((s: string) => JSON.stringify({a: [{b: s}], plain: 'x'})),
+      fc.constant((s: string) => JSON.stringify({settings: {value: s}}, null, 2)),
+      fc.constant((s: string) => `primary: ${JSON.stringify(s)}\nretries: 3`),
+      fc.constant((s: string) => `[main]\nvalue = ${s}\n`),
+      fc.constant((s: string) => `LOG_LEVEL=info\nVALUE=${s}\n`),
+      fc.constant((s: string) => `first line\n${s}\nlast line`),
+      fc.constant((s: string) => `https://cdn.example.com, ${s}`),
+    )
+
+    it('for any secret value S and any wrapper W, W(S) is withheld under any name (and compared as a secret)', function () {
+      fc.assert(fc.property(name, secretValue, wrapper, (key, value, wrap) => {
+        const wrapped = wrap(value)
+        expect(secret(key, wrapped), `${key}=${wrapped}`).to.equal(true)
+        expect(configDecision(key, wrapped, false).action).to.be.oneOf(['withhold', 'regenerate'])
+      }), {numRuns: 300})
+    })
+
+    it('for any var name and a PEM private key inside any value, withheld, and never public material', function () {
+      const prefix = fc.constantFrom('', 'NEXT_PUBLIC_', 'PUBLIC_', 'VITE_', 'REACT_APP_')
+      const around = fc.constantFrom((k: string) => k, (k: string) => `${CERT}\n${k}`, (k: string) => k.replaceAll('\n', '\\n'), (k: string) => Buffer.from(k).toString('base64'), (k: string) => JSON.stringify({private_key: k}))
+      fc.assert(fc.property(prefix, name, fc.constantFrom(PEM_KEY, RSA_KEY, OPENSSH_KEY), around, (start, key, pem, wrap) => {
+        const value = wrap(pem)
+        expect(publicMaterial(`${start}${key}`, value)).to.equal(undefined)
+        expect(configDecision(`${start}${key}`, value, false).action).to.be.oneOf(['withhold', 'regenerate'])
+      }), {numRuns: 200})
+    })
+
+    it('for any plain word list under a plain name, copied (the decision does not withhold everything)', function () {
+      const word = fc.constantFrom('acme', 'store', 'fast', 'info', 'checkout', 'enabled', 'eu', 'west', 'blue', 'green')
+      fc.assert(fc.property(fc.array(word, {maxLength: 5, minLength: 1}), fc.constantFrom(' ', ',', '-', '_'), (words, separator) => {
+        expect(secret('APP_DISPLAY', words.join(separator))).to.equal(false)
+      }))
+    })
+  })
+})
