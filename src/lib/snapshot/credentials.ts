@@ -344,11 +344,47 @@ function parseDsn(value: string): ParsedCredential | undefined {
   return {endpoints, family: 'postgres', form: 'dsn', hasUserinfo: true, password: pairs.get('password') || undefined, scheme: 'dsn', user}
 }
 
-/** The credential one string holds as a whole (URL, JDBC or key/value), or undefined. */
+/** ADO.NET-style keys (Npgsql, SqlClient, MySQL Connector/NET, ODBC), case-insensitive: what each names. */
+const ADO_KEYS: Record<string, 'database' | 'host' | 'password' | 'port' | 'user'> = {
+  'data source': 'host', database: 'database', 'initial catalog': 'database', host: 'host', password: 'password',
+  port: 'port', pwd: 'password', server: 'host', uid: 'user', 'user id': 'user', user: 'user', userid: 'user', username: 'user',
+}
+
+/**
+ * An ADO.NET connection string (`Host=h;Port=5432;Database=d;Username=u;Password=p`, `Server=tcp:h,1433;Initial
+ * Catalog=d;…`), or undefined. Npgsql's `Host` is Postgres; SqlClient's `Initial Catalog`/`Data Source` is SQL Server.
+ */
+function parseAdo(value: string): ParsedCredential | undefined {
+  if (!value.includes(';') || !value.includes('=')) return undefined
+  const fields: Partial<Record<'database' | 'host' | 'password' | 'port' | 'user', string>> = {}
+  let sqlServer = false
+  for (const pair of value.split(';')) {
+    const eq = pair.indexOf('=')
+    if (eq <= 0) continue
+    const key = pair.slice(0, eq).trim().toLowerCase()
+    const field = ADO_KEYS[key]
+    if (!field) continue
+    if (key === 'initial catalog' || key === 'data source') sqlServer = true
+    fields[field] = pair.slice(eq + 1).trim().replace(/^(["'])(.*)\1$/, '$2')
+  }
+
+  const {database, host: written} = fields
+  if (!written || !database) return undefined
+  // `tcp:h,1433` (SqlClient) and `h:5432` carry the port with the host.
+  const [, hostPart = written, inlinePort] = /^(?:tcp:)?([^,]+?)(?:[,:](\d+))?$/i.exec(written) ?? []
+  const family = sqlServer ? 'mssql' : 'postgres'
+  const endpoints = hostPart.split(',').map(host => ({family, host: normalizeHost(host), path: database, port: toPort(fields.port ?? inlinePort, sqlServer ? 1433 : 5432)}))
+    .filter(endpoint => endpoint.host !== '')
+  if (endpoints.length === 0) return undefined
+  return {endpoints, family, form: 'dsn', hasUserinfo: true, password: fields.password || undefined, scheme: sqlServer ? 'ado' : 'npgsql', user: fields.user || undefined}
+}
+
+/** The credential one string holds as a whole (URL, JDBC, libpq key/value or ADO.NET), or undefined. */
 export function parseCredential(value: string): ParsedCredential | undefined {
   const text = value.trim()
   if (text === '') return undefined
-  return parseUrl(text) ?? parseDsn(text)
+  // `;` separates ADO.NET pairs; libpq's would read `host=h;database=d` as one host.
+  return parseUrl(text) ?? (text.includes(';') ? parseAdo(text) ?? parseDsn(text) : parseDsn(text))
 }
 
 const JSON_FAMILY_KEYS = ['adapter', 'dialect', 'driver', 'engine', 'protocol', 'scheme', 'type']

@@ -43,3 +43,18 @@ describe('guard: physical identity in every form', function () {
     expect(codesFor('postgres://u:p@alias.example.com/dprod01', production, {'alias.example.com': ['10.9.9.9']})).to.deep.equal([RefusalCode.NotHerokuPostgres])
   })
 })
+
+describe('identity: ADO.NET connection strings (Npgsql, SqlClient)', function () {
+  it('reads Npgsql strings to production\'s database, whoever logs in, in any key case', function () {
+    for (const value of [
+      `Host=${PROD_DB_HOST};Port=5432;Database=dprod01;Username=analyst;Password=OtherRolePw0123456`,
+      `host=${PROD_DB_HOST};database=dprod01;user id=u;pwd=p;SSL Mode=Require`,
+      `Server=${PROD_DB_HOST}:5432;Database="dprod01";User=u;Password=p`,
+    ]) expect(codesFor(value), value).to.include(RefusalCode.SameDatabaseAsProduction)
+  })
+
+  it('stays silent for another database, and for a SQL Server catalog of the same name', function () {
+    expect(codesFor(`Host=${PROD_DB_HOST};Database=dstaging;Username=u;Password=p`)).to.not.include(RefusalCode.SameDatabaseAsProduction)
+    expect(codesFor(`Server=tcp:${PROD_DB_HOST},1433;Initial Catalog=dprod01;User ID=u;Password=p`)).to.not.include(RefusalCode.SameDatabaseAsProduction)
+  })
+})

@@ -38,10 +38,11 @@ describe('audit: shared secrets by class (audit/rules/secrets.ts asks secretVerd
       {RELEASE_WEBHOOK: 'https://hooks.slack.com/services/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'},
       {CALLBACK: 'https://api.example.com/hook?token=f00dbabe1234deadbeef'},
       {ENV_JSON: JSON.stringify({db_password: 'hunter2hunter2'})},
-      {ConnectionStrings__Default: 'Host=db.example.com;Database=app;Username=app;Password=Hunter2Hunter2'},
       {GOOGLE_MAPS_KEY: 'AIzaSyA-abcdefghijklmnopqrstuvwxyz01234'},
     ]
     for (const vars of classes) expect(criticals(vars), Object.keys(vars)[0]).to.deep.equal(['SHARED_SECRET'])
+    // An ADO.NET string is read as the database it reaches: the same database, whoever logs in.
+    expect(criticals({ConnectionStrings__Default: 'Host=db.example.com;Database=app;Username=app;Password=Hunter2Hunter2'})).to.deep.equal(['SHARED_DATABASE'])
   })
 
   it('stays silent when staging holds its own value of the same class', function () {
@@ -100,5 +101,14 @@ describe('audit: shared secrets by class (audit/rules/secrets.ts asks secretVerd
       // The same login with another password is still production's account.
       expect(criticals({MAIL: 'smtp://postmaster%40prod.mailgun.org:prodpw0123456789@smtp.mailgun.org:587'}, {MAIL: 'smtp://postmaster%40prod.mailgun.org:otherpw0123456789@smtp.mailgun.org:587'})).to.deep.equal(['SHARED_SERVICE'])
     })
+  })
+})
+
+describe('audit: a production database reached through an ADO.NET (Npgsql) string', function () {
+  const host = 'ec2-1-2-3-4.compute-1.amazonaws.com'
+  it('is critical SHARED_DATABASE with another role\'s login; silent for staging\'s own database', function () {
+    // production's DATABASE_URL in the fork fixtures: …@ec2-1-2-3-4.compute-1.amazonaws.com:5432/d8prod
+    expect(criticals({}, {NPGSQL_OTHER_ROLE: `Host=${host};Database=d8prod;Username=analyst;Password=OtherRolePw0123456`})).to.include('SHARED_DATABASE')
+    expect(criticals({}, {NPGSQL_OWN: `Host=${host};Database=d8staging;Username=analyst;Password=OtherRolePw0123456`})).to.not.include('SHARED_DATABASE')
   })
 })
