@@ -5,13 +5,16 @@ import type {SecretRegistry} from './registry.js'
 
 /** Flags whose value may be a secret value typed by mistake, with or without `KEY=`. */
 const VALUE_FLAGS = new Set(['--copy-config', '--exclude-config', '--set'])
+/** `/tmp/x/sanitize.sql`, `./rules.json`, `~/a.sql`, `C:\\x\\a.sql`: a path, with no URL, credential or `=` in it. */
+const FILE_PATH = /^(?:\.{0,2}\/|~\/|[a-z]:\\)[^\s:@=]*$/i
 /** A config var name: what `--copy-config` and `--exclude-config` take, and `--set`'s KEY. */
 const CONFIG_NAME = /^\w+$/
 
 /** A token that is a secret by its shape alone: a vendor key, a generated-looking value, a URL carrying a credential or token. */
 export function looksSecretToken(token: string): boolean {
   const text = token.trim()
-  if (text === '') return false
+  // A file path (a sanitize or rules file) is named in messages as it is.
+  if (text === '' || FILE_PATH.test(text)) return false
   return looksRandom(text) || secretKind('', text, () => undefined) !== undefined || urlCarriesToken(text) || /password\s*=/i.test(text) || /^(?:Bearer|Basic)\s+\S{8,}$/i.test(text)
 }
 

@@ -44,4 +44,12 @@ describe('secrets: argv tokens that look secret are registered (src/lib/secrets/
     const text = argv.join(' ')
     expect(secrets.redact(text)).to.equal(text)
   })
+
+  it('leaves file paths printable (a sanitize or rules file is named in its errors), and still registers a secret beside one', function () {
+    const secrets = new SecretRegistry()
+    const argv = ['--sanitize', '/tmp/refresh-e2e-LzHshs/sanitize.sql', '--rules', './config/PiiRules-Q3x9.json', '--set', 'API_TOKEN=Zq8vLm2pRt6yWx4n']
+    registerArgvSecrets(secrets, argv)
+    const text = argv.join(' ')
+    expect(secrets.redact(text)).to.contain('/tmp/refresh-e2e-LzHshs/sanitize.sql').and.contain('./config/PiiRules-Q3x9.json').and.not.contain('Zq8vLm2pRt6yWx4n')
+  })
 })
