@@ -14,6 +14,14 @@ import {clearInterceptor, installInterceptor, type RequestCheck} from '../../lib
  * 2. The command-level checks (lib/hook/ids.ts): an early refusal before the stock command prompts, and
  *    the guard for what never goes through the API (pg:push writes with pg_restore).
  */
+/** This plugin's package name (package.json), as oclif names the plugin a command comes from. */
+const PLUGIN_NAME = 'heroku-staging'
+
+/** Every loaded plugin's root: each may resolve its own copy of the API client (plugins:install). */
+function pluginRoots(config: {plugins?: ReadonlyMap<string, {root: string}>}): string[] {
+  return config.plugins ? [...config.plugins.values()].map(plugin => plugin.root) : []
+}
+
 const hook: Hook.Prerun = async function (options) {
   const {config} = this
   const fail = (message: string, options: {exit: number}): void => this.error(message, options)
@@ -35,9 +43,10 @@ const hook: Hook.Prerun = async function (options) {
     return guard(request)
   }
 
-  // The plugin's own commands send their writes through GuardedClient (lib/production/guarded-client.ts).
-  if (id.startsWith('staging:')) clearInterceptor()
-  else if (!installInterceptor(config.root, check) && process.env.HEROKU_DEBUG) {
+  // This plugin's own commands send their writes through GuardedClient (lib/production/guarded-client.ts);
+  // another plugin's `staging:*` command is guarded like any other.
+  if (id.startsWith('staging:') && options.Command.pluginName === PLUGIN_NAME) clearInterceptor()
+  else if (!installInterceptor(config.root, check, pluginRoots(config)) && process.env.HEROKU_DEBUG) {
     process.stderr.write(`heroku-staging: the stock API client's patch point (@heroku/http-call HTTP.prototype._request from ${config.root}) was not found; only the command-level checks guard this CLI.\n`)
   }
 
