@@ -75,6 +75,11 @@ export type RequestCheck = (request: InterceptedRequest) => Promise<void>
 /** The check the patched client calls for the command now running (one command per process). */
 let current: RequestCheck | undefined
 
+/** Whether a check is in place for the command now running. */
+export function interceptorActive(): boolean {
+  return current !== undefined
+}
+
 /** Stops checking (the patch stays, passing every request through): for a process that runs more than one command, e.g. tests. */
 export function clearInterceptor(): void {
   current = undefined
