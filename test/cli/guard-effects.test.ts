@@ -290,7 +290,7 @@ describe('effect guard: what a request does to production, through the real hero
     })
 
     it('the override naming production lets the effect through once, with a warning; under an agent only after staging:allow', async function () {
-      const argv = ['addons:attach', 'postgresql-staging', '-a', 'acme-production', '--as', 'SECOND_DB', '--confirm', 'acme-production']
+      const argv = ['addons:attach', 'postgresql-staging', '-a', 'acme-production', '--as', 'DATABASE', '--confirm', 'acme-production']
       const agentRefused = await cli.run(argv, {env: {[OVERRIDE]: 'acme-production', CLAUDECODE: '1'}})
       expectRefused(agentRefused)
       // The consent a person gives at a terminal (heroku staging:allow), as it is kept in the config dir.
@@ -299,7 +299,7 @@ describe('effect guard: what a request does to production, through the real hero
       const allowed = await cli.run(argv, {env: {[OVERRIDE]: 'acme-production', CLAUDECODE: '1'}})
       expect(allowed.status, allowed.stderr).to.equal(0)
       expect(unwrap(allowed.stderr)).to.contain(`${OVERRIDE}=acme-production: letting POST /addon-attachments re-wire production on purpose`)
-      expect((await productionState()).attachments).to.include('SECOND_DB=postgresql-staging')
+      expect((await productionState()).attachments).to.include('DATABASE=postgresql-staging')
     })
   })
 

@@ -28,7 +28,7 @@ const hook: Hook.Prerun = async function (options) {
   const warn = (message: string): void => this.warn(message)
   const id = options.Command.id ?? ''
   let guard: RequestCheck | undefined
-  const check: RequestCheck = async request => {
+  const decide: RequestCheck = async request => {
     if (!guard) {
       try {
         const {effectGuard} = await import('../../lib/hook/effect-guard.js')
@@ -41,6 +41,21 @@ const hook: Hook.Prerun = async function (options) {
     }
 
     return guard(request)
+  }
+
+  const check: RequestCheck = async request => {
+    try {
+      await decide(request)
+    } catch (error) {
+      // A stock command may catch what its request throws (pg:upgrade:prepare prints error.body.message and
+      // exits 1): a refusal ends the command here instead. Written straight to fd 2, as oclif formats errors:
+      // a running spinner (ux.action) holds back what goes through process.stderr until it stops.
+      const message = error instanceof Error ? error.message : String(error)
+      const exit = (error as {oclif?: {exit?: number}}).oclif?.exit ?? 4
+      const {writeSync} = await import('node:fs')
+      writeSync(2, `\n${message.split('\n').map((line, index) => ` ›   ${index === 0 ? 'Error: ' : ''}${line}`).join('\n')}\n`)
+      process.exit(exit)
+    }
   }
 
   // This plugin's own commands send their writes through GuardedClient (lib/production/guarded-client.ts);
