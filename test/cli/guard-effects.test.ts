@@ -1,7 +1,10 @@
 import {expect} from 'chai'
 
-import {chmod, mkdir, writeFile} from 'node:fs/promises'
+import {chmod, mkdir, mkdtemp, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
 import path from 'node:path'
+
+import {stableId} from '../../emulator/catalog.js'
 
 import {apiClient} from '../helpers/api.js'
 import {count as countRows} from '../helpers/db.js'
@@ -26,6 +29,9 @@ const FIXTURE: SeedFixture = {
     {app: 'acme-production', as: 'CACHE', name: 'cache-prod', plan: 'heroku-redis:mini'},
     {app: 'acme-staging', as: 'DATABASE', name: 'postgresql-staging', plan: 'heroku-postgresql:standard-0', sql: 'create table orders(id int primary key); insert into orders values (1)'},
     {app: 'acme-staging', as: 'ANALYTICS', name: 'advanced-staging', plan: 'heroku-postgresql:advanced', version: '16'},
+    // Production by the HEROKU_STAGING_PROTECTED config var alone, and by a name-only policy file entry alone.
+    {app: 'acme-marked', as: 'DATABASE', name: 'postgresql-marked', plan: 'heroku-postgresql:standard-0', sql: 'create table orders(id int primary key); insert into orders select g from generate_series(1, 50) g'},
+    {app: 'acme-named', as: 'DATABASE', name: 'postgresql-named', plan: 'heroku-postgresql:standard-0'},
   ],
   // A second attachment of each Advanced database: Heroku refuses to detach a billing app's last one.
   attachments: [
@@ -35,6 +41,8 @@ const FIXTURE: SeedFixture = {
   apps: [
     {config: {FEATURE_X: '0'}, formation: [{quantity: 1, type: 'web'}], name: 'acme-production'},
     {name: 'acme-staging'},
+    {config: {HEROKU_STAGING_PROTECTED: '1'}, name: 'acme-marked'},
+    {name: 'acme-named'},
   ],
   pipelines: [{apps: {'acme-production': 'production', 'acme-staging': 'staging'}, name: 'acme'}],
 }
@@ -127,8 +135,29 @@ describe('effect guard: what a request does to production, through the real hero
         cli.run(['addons:detach', 'database', '-a', 'acme-production']),
       ])
       expectRefused(runs[0]!, 'its request POST /addon-attachments would re-wire production', 'attach postgresql-staging to acme-production as DATABASE (DATABASE_URL)', 'acme-production is a production app (pipeline stage production, pipeline acme)', `${OVERRIDE}=acme-production heroku addons:attach`)
-      expectRefused(runs[1]!, 'its request POST /apps/acme-production/addons would re-wire production', 'as DATABASE (DATABASE_URL re-pointed at the new store)')
+      expectRefused(runs[1]!, 'its request POST /apps/acme-production/addons would re-wire production', 'as DATABASE (DATABASE_URL re-pointed at the new add-on)')
       expectRefused(runs[2]!)
+    })
+
+    it('classes, not cases: any add-on or a plan id --as DATABASE, a marker-only app, a name-only rename, pg:upgrade:prepare', async function () {
+      // A repository whose policy file names acme-named by name only (no id).
+      const repo = await mkdtemp(path.join(tmpdir(), 'guard-effects-repo-'))
+      await mkdir(path.join(repo, '.git'))
+      await writeFile(path.join(repo, '.heroku-staging.json'), JSON.stringify({production: ['acme-named']}))
+      const runs = await Promise.all([
+        cli.run(['addons:create', 'mailgun', '-a', 'acme-production', '--as', 'DATABASE', '--confirm', 'acme-production']),
+        cli.run(['addons:create', stableId('plan:heroku-postgresql:standard-0'), '-a', 'acme-production', '--as', 'DATABASE', '--confirm', 'acme-production']),
+        cli.run(['pg:reset', 'DATABASE', '-a', 'acme-marked', '--confirm', 'acme-marked']),
+        cli.run(['apps:rename', 'acme-renamed', '-a', 'acme-named'], {cwd: repo}),
+        cli.run(['pg:upgrade:prepare', 'DATABASE', '-a', 'acme-production', '--confirm', 'acme-production']),
+      ])
+      expectRefused(runs[0]!, 'its request POST /apps/acme-production/addons would re-wire production', 'taking over DATABASE_URL')
+      expectRefused(runs[1]!, 'its request POST /apps/acme-production/addons would re-wire production', 'taking over DATABASE_URL')
+      expectRefused(runs[2]!, 'config var HEROKU_STAGING_PROTECTED set on it')
+      expectRefused(runs[3]!, 'its request PATCH /apps/acme-named would demote production', 'heroku staging:protect -a acme-named')
+      expectRefused(runs[4]!, '/upgrade/prepare would overwrite production\'s data', 'upgrade database')
+      expect(await countRows(emu.databaseUrl('postgresql-marked'), 'orders')).to.equal(50)
+      expect((await api<{name: string}>('GET', '/apps/acme-named')).name).to.equal('acme-named')
     })
 
     it('credentials: pg:credentials:rotate without --all or --name (the default credential), redis:credentials --reset', async function () {
@@ -261,7 +290,7 @@ describe('effect guard: what a request does to production, through the real hero
     })
 
     it('the override naming production lets the effect through once, with a warning; under an agent only after staging:allow', async function () {
-      const argv = ['addons:attach', 'postgresql-staging', '-a', 'acme-production', '--as', 'SECOND_DB', '--confirm', 'acme-production']
+      const argv = ['addons:attach', 'postgresql-staging', '-a', 'acme-production', '--as', 'DATABASE', '--confirm', 'acme-production']
       const agentRefused = await cli.run(argv, {env: {[OVERRIDE]: 'acme-production', CLAUDECODE: '1'}})
       expectRefused(agentRefused)
       // The consent a person gives at a terminal (heroku staging:allow), as it is kept in the config dir.
@@ -270,7 +299,7 @@ describe('effect guard: what a request does to production, through the real hero
       const allowed = await cli.run(argv, {env: {[OVERRIDE]: 'acme-production', CLAUDECODE: '1'}})
       expect(allowed.status, allowed.stderr).to.equal(0)
       expect(unwrap(allowed.stderr)).to.contain(`${OVERRIDE}=acme-production: letting POST /addon-attachments re-wire production on purpose`)
-      expect((await productionState()).attachments).to.include('SECOND_DB=postgresql-staging')
+      expect((await productionState()).attachments).to.include('DATABASE=postgresql-staging')
     })
   })
 

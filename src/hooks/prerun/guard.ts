@@ -14,13 +14,21 @@ import {clearInterceptor, installInterceptor, type RequestCheck} from '../../lib
  * 2. The command-level checks (lib/hook/ids.ts): an early refusal before the stock command prompts, and
  *    the guard for what never goes through the API (pg:push writes with pg_restore).
  */
+/** This plugin's package name (package.json), as oclif names the plugin a command comes from. */
+const PLUGIN_NAME = 'heroku-staging'
+
+/** Every loaded plugin's root: each may resolve its own copy of the API client (plugins:install). */
+function pluginRoots(config: {plugins?: ReadonlyMap<string, {root: string}>}): string[] {
+  return config.plugins ? [...config.plugins.values()].map(plugin => plugin.root) : []
+}
+
 const hook: Hook.Prerun = async function (options) {
   const {config} = this
   const fail = (message: string, options: {exit: number}): void => this.error(message, options)
   const warn = (message: string): void => this.warn(message)
   const id = options.Command.id ?? ''
   let guard: RequestCheck | undefined
-  const check: RequestCheck = async request => {
+  const decide: RequestCheck = async request => {
     if (!guard) {
       try {
         const {effectGuard} = await import('../../lib/hook/effect-guard.js')
@@ -35,9 +43,25 @@ const hook: Hook.Prerun = async function (options) {
     return guard(request)
   }
 
-  // The plugin's own commands send their writes through GuardedClient (lib/production/guarded-client.ts).
-  if (id.startsWith('staging:')) clearInterceptor()
-  else if (!installInterceptor(config.root, check) && process.env.HEROKU_DEBUG) {
+  const check: RequestCheck = async request => {
+    try {
+      await decide(request)
+    } catch (error) {
+      // A stock command may catch what its request throws (pg:upgrade:prepare prints error.body.message and
+      // exits 1): a refusal ends the command here instead. Written straight to fd 2, as oclif formats errors:
+      // a running spinner (ux.action) holds back what goes through process.stderr until it stops.
+      const message = error instanceof Error ? error.message : String(error)
+      const exit = (error as {oclif?: {exit?: number}}).oclif?.exit ?? 4
+      const {writeSync} = await import('node:fs')
+      writeSync(2, `\n${message.split('\n').map((line, index) => ` ›   ${index === 0 ? 'Error: ' : ''}${line}`).join('\n')}\n`)
+      process.exit(exit)
+    }
+  }
+
+  // This plugin's own commands send their writes through GuardedClient (lib/production/guarded-client.ts);
+  // another plugin's `staging:*` command is guarded like any other.
+  if (id.startsWith('staging:') && options.Command.pluginName === PLUGIN_NAME) clearInterceptor()
+  else if (!installInterceptor(config.root, check, pluginRoots(config)) && process.env.HEROKU_DEBUG) {
     process.stderr.write(`heroku-staging: the stock API client's patch point (@heroku/http-call HTTP.prototype._request from ${config.root}) was not found; only the command-level checks guard this CLI.\n`)
   }
 

@@ -1,13 +1,13 @@
 import type {Command} from '@oclif/core'
 
-import {classifyTarget, type ClassifyTarget, targetFromAttachment} from '../classify/classify.js'
+import {classifyTarget, type ClassifyTarget, productionAppFromSnapshot, targetFromAttachment} from '../classify/classify.js'
 import {registryContext} from '../classify/context.js'
 import {databaseNames, resolveDatabase} from '../classify/resolve.js'
 import {ApiError, type HerokuClient, isNotVisible} from '../heroku/client.js'
 import {apiOf} from '../heroku/api.js'
 import type {AddOn} from '../heroku/types.js'
 import {ProductionRegistry} from '../production/registry.js'
-import {allProtected} from '../protect/policy.js'
+import {allProtected, PROTECTED_MARKER} from '../protect/policy.js'
 import {credentialHosts} from '../snapshot/identity.js'
 import {loadApp} from '../snapshot/load.js'
 import {resolveHosts} from '../snapshot/resolve.js'
@@ -207,6 +207,12 @@ export async function checkCommand(input: CheckInput): Promise<HookDecision | un
           // The target URL's own hosts, resolved like every snapshot's (a DNS alias of production is production).
           const targetHosts = {hosts: await resolveHosts(credentialHosts({TARGET: resolved.target.url ?? ''}))}
           const context = await registryContext(registry, {targets: [targetHosts]})
+          // The target's app, loaded above: production too when it carries the HEROKU_STAGING_PROTECTED marker.
+          const app = resolved.target.app ? await lookups.app(resolved.target.app.id ?? resolved.target.app.name) : undefined
+          if (app && PROTECTED_MARKER in app.configVars && !context.production.some(p => p.id === app.app.id)) {
+            context.production.push({...productionAppFromSnapshot(app), via: ['marked']})
+          }
+
           return {...resolved, classification: classifyTarget(resolved.target, context)}
         } catch (error) {
           return {requested, undecided: redact(describeError(error))}

@@ -98,7 +98,7 @@ const STAGING_FIX = 'If you meant a staging app, name it instead: -a STAGING_APP
 
 async function checkApp(command: DestructiveCommandId, intent: Extract<Intent, {kind: 'app'}>, apps: Apps, registry: ProductionRegistry): Promise<Finding[]> {
   const snapshot = await apps.get(intent.app)
-  const evidence = await registry.isProduction(snapshot ? snapshot.app : {name: intent.app})
+  const evidence = await registry.isProduction(snapshot ? snapshot.app : {name: intent.app}, snapshot?.configVars)
   const findings: Finding[] = []
   if (command === 'data:pg:migrate') {
     if (!evidence) return []
@@ -131,7 +131,7 @@ async function checkApp(command: DestructiveCommandId, intent: Extract<Intent, {
 
 async function checkDatabase(intent: Extract<Intent, {kind: 'database'}>, apps: Apps, registry: ProductionRegistry): Promise<Finding[]> {
   const snapshot = intent.app === undefined ? undefined : await apps.get(intent.app)
-  const evidence = intent.app === undefined ? undefined : await registry.isProduction(snapshot ? snapshot.app : {name: intent.app})
+  const evidence = intent.app === undefined ? undefined : await registry.isProduction(snapshot ? snapshot.app : {name: intent.app}, snapshot?.configVars)
   let target = snapshot ? resolveDatabase(snapshot, intent.database) : undefined
   // Not an attachment or config var of the app: the stock resolver also takes an add-on name account-wide.
   const addon = target?.addon ? undefined : await apps.addon(intent.database)
@@ -151,7 +151,7 @@ async function checkDatabase(intent: Extract<Intent, {kind: 'database'}>, apps: 
 async function checkAttachment(intent: Extract<Intent, {kind: 'attachment'}>, apps: Apps, registry: ProductionRegistry, env: Env): Promise<Finding[]> {
   const snapshot = await apps.get(intent.app)
   if (!snapshot) return []
-  const evidence = await registry.isProduction(snapshot.app)
+  const evidence = await registry.isProduction(snapshot.app, snapshot.configVars)
   if (!evidence) return []
   // Heroku compares attachment names case-insensitively (`addons:detach database` detaches DATABASE).
   const attachment = snapshot.attachments.find(a => a.name.toLowerCase() === intent.attachment.toLowerCase() || a.id === intent.attachment)
@@ -166,7 +166,7 @@ function isDatabaseAttachment(snapshot: AppSnapshot, attachment: AttachmentRef, 
 async function checkConfig(intent: Extract<Intent, {kind: 'config'}>, apps: Apps, registry: ProductionRegistry): Promise<Finding[]> {
   const snapshot = await apps.get(intent.app)
   if (!snapshot) return []
-  const evidence = await registry.isProduction(snapshot.app)
+  const evidence = await registry.isProduction(snapshot.app, snapshot.configVars)
   if (!evidence) return []
   const touched = databaseVariables(intent.names, snapshot)
   if (touched.length === 0) return []

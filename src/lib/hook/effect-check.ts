@@ -1,8 +1,9 @@
 import {ApiError, type HerokuClient, mapBounded} from '../heroku/client.js'
-import {credentialsReaching, sameEndpoint} from '../snapshot/identity.js'
+import {credentialHosts, credentialsIn, credentialsOf, credentialsReaching, credentialsUnknown, type HostTable, sameEndpoint} from '../snapshot/identity.js'
+import {dnsResolver, type HostResolver, resolveHosts} from '../snapshot/resolve.js'
 import {apiOf} from '../heroku/api.js'
 import type {Effect} from '../heroku/routes.js'
-import {applyConfig, attachmentVar, changedEndpoints, defaultAttachment, isDataService} from './effects.js'
+import {applyConfig, attachmentVar, changedEndpoints, credentialEndpoints, defaultAttachment, isDataService, replacedVars} from './effects.js'
 import {PROTECTED_MARKER} from '../protect/policy.js'
 
 /**
@@ -21,6 +22,8 @@ export interface AppRef {
 export interface EffectFinding {
   /** the production apps involved: the override must name the one app, and only when there is one */
   apps: string[]
+  /** what to do instead, one line each (shown under "To proceed") */
+  fix?: string[]
   /** what the request would do, in full (names only: never a config var value) */
   what: string
   /** why it counts as production, one line each */
@@ -52,10 +55,15 @@ export interface ProductionSources {
   couplings: () => Promise<Array<{app: {id?: string; name?: string}; id: string; pipeline: {id?: string; name?: string}; stage: string}>>
   /** apps protected with staging:protect (the policy file at the git root and this machine's list) */
   protectedApps: ReadonlyArray<{id?: string; name: string}>
+  /** resolves credential hosts to addresses (DNS by default), as the command-level check does */
+  resolver?: HostResolver
 }
 
+/** Why an app is production: which mark says so (a rename demotes only an app marked by its name alone). */
+type Mark = {how: 'marker' | 'pipeline' | 'protected-id' | 'protected-name'; text: string}
+
 interface AddonInfo {
-  addon_service?: {name?: string}
+  addon_service?: {id?: string; name?: string}
   app: {id?: string; name?: string}
   id: string
   name: string
@@ -102,19 +110,37 @@ export class EffectChecker {
     }
   }
 
-  /** Why an app is production, or undefined. Names compared case-insensitively, as Heroku does. */
-  async production(app: AppRef, configVars?: Readonly<Record<string, string>>): Promise<string[] | undefined> {
-    const why: string[] = []
+  /**
+   * Every mark that makes an app production. Its config vars are read alongside the couplings (no round trip
+   * of its own) unless given: the HEROKU_STAGING_PROTECTED marker counts wherever the guard asks, and when no
+   * other mark says production, a failed read of them refuses. With `complete`, the marker is read even when
+   * another mark already says production (a rename asks whether any mark survives it).
+   */
+  private async marks(app: AppRef, configVars?: Readonly<Record<string, string>>, complete = false): Promise<Mark[]> {
+    const vars = configVars ? Promise.resolve(configVars) : this.config(app.name)
+    vars.catch(() => {})
+    const marks: Mark[] = []
     for (const coupling of await this.couplings()) {
       if (coupling.stage !== 'production') continue
       if ((app.id && coupling.app.id === app.id) || (coupling.app.name && lower(coupling.app.name) === lower(app.name))) {
-        why.push(`pipeline stage production${coupling.pipeline.name ? `, pipeline ${coupling.pipeline.name}` : ''}`)
+        marks.push({how: 'pipeline', text: `pipeline stage production${coupling.pipeline.name ? `, pipeline ${coupling.pipeline.name}` : ''}`})
       }
     }
 
-    if (this.sources.protectedApps.some(entry => (app.id && entry.id === app.id) || lower(entry.name) === lower(app.name))) why.push('protected with heroku staging:protect')
-    if (configVars && Object.keys(configVars).some(name => name === PROTECTED_MARKER)) why.push(`config var ${PROTECTED_MARKER} set on it`)
-    return why.length > 0 ? [...new Set(why)] : undefined
+    for (const entry of this.sources.protectedApps) {
+      if (app.id && entry.id === app.id) marks.push({how: 'protected-id', text: 'protected with heroku staging:protect'})
+      else if (lower(entry.name) === lower(app.name)) marks.push({how: 'protected-name', text: 'protected with heroku staging:protect'})
+    }
+
+    if (marks.length > 0 && !complete) return marks
+    if (PROTECTED_MARKER in await vars) marks.push({how: 'marker', text: `config var ${PROTECTED_MARKER} set on it`})
+    return marks
+  }
+
+  /** Why an app is production, or undefined. Names compared case-insensitively, as Heroku does. */
+  async production(app: AppRef, configVars?: Readonly<Record<string, string>>): Promise<string[] | undefined> {
+    const marks = await this.marks(app, configVars)
+    return marks.length > 0 ? [...new Set(marks.map(mark => mark.text))] : undefined
   }
 
   private async app(nameOrId: string): Promise<AppRef> {
@@ -147,10 +173,12 @@ export class EffectChecker {
    * so the guard cannot tell and refuses, naming the read.
    */
   private async ownerProduction(owner: AppRef, what: string): Promise<string[] | undefined> {
-    const why = await this.production(owner)
-    if (why) return why
+    const visible = this.app(owner.id ?? owner.name)
+    visible.catch(() => {})
     try {
-      await this.app(owner.id ?? owner.name)
+      const why = await this.production(owner)
+      if (why) return why
+      await visible
     } catch (error) {
       throw new Error(`${what} is owned by ${owner.name}, which this account cannot read, so whether it is production is unknown (${error instanceof Error ? error.message : String(error)})`)
     }
@@ -158,18 +186,40 @@ export class EffectChecker {
     return undefined
   }
 
-  private async addonProduction(addon: AddonInfo): Promise<Array<{app: string; why: string}>> {
+  /** Every production app that owns an add-on or has it attached, with why and its attachment names there. */
+  private async addonProduction(addon: AddonInfo): Promise<Array<{app: string; names: string[]; ref: AppRef; why: string}>> {
     const owner = this.visible(addon.app, `add-on ${addon.name}`)
     const [attachments, ownerWhy] = await Promise.all([this.attachmentsOf(addon.id), this.ownerProduction(owner, `add-on ${addon.name}`)])
-    const apps = new Map<string, {app: AppRef; how: string}>()
-    apps.set(lower(owner.name), {app: owner, how: 'owns it'})
+    const apps = new Map<string, {app: AppRef; how: string; names: string[]}>()
+    apps.set(lower(owner.name), {app: owner, how: 'owns it', names: []})
     for (const attachment of attachments) {
       const app = this.visible(attachment.app, `an attachment of ${addon.name}`)
-      if (!apps.has(lower(app.name))) apps.set(lower(app.name), {app, how: `has it attached as ${attachment.name}`})
+      const entry = apps.get(lower(app.name)) ?? {app, how: `has it attached as ${attachment.name}`, names: []}
+      entry.names.push(attachment.name)
+      apps.set(lower(app.name), entry)
     }
 
-    const checked = await Promise.all([...apps.values()].map(async ({app, how}) => ({app, how, why: app === owner ? ownerWhy : await this.production(app)})))
-    return checked.filter(c => c.why).map(({app, how, why}) => ({app: app.name, why: `${app.name} ${how} and is a production app (${why!.join(', ')})`}))
+    const checked = await Promise.all([...apps.values()].map(async ({app, how, names}) => ({app, how, names, why: app === owner ? ownerWhy : await this.production(app)})))
+    return checked.filter(c => c.why).map(({app, how, names, why}) => ({app: app.name, names, ref: app, why: `${app.name} ${how} and is a production app (${why!.join(', ')})`}))
+  }
+
+  /**
+   * Whether an add-on is a data store, from what Heroku says of it: its service (read through the API, never
+   * the plan as typed), or a credential (the one credential parser) among the config vars its attachments
+   * give the apps in `on`. Undefined when neither says so.
+   */
+  private async dataStore(addon: AddonInfo, on: ReadonlyArray<{names: readonly string[]; ref: AppRef}>): Promise<string | undefined> {
+    const service = this.serviceOf(addon)
+    if (isDataService(service)) return `a ${service} add-on`
+    const configs = await Promise.all(on.map(async ({names, ref}) => ({names, ref, vars: await this.config(ref.name)})))
+    for (const {names, ref, vars} of configs) {
+      const prefixes = names.map(name => `${name.toUpperCase()}_`)
+      const exposed = Object.fromEntries(Object.entries(vars).filter(([key]) => prefixes.some(prefix => key.toUpperCase().startsWith(prefix))))
+      const holding = [...credentialEndpoints(exposed).keys()].sort()
+      if (holding.length > 0) return `its config ${holding.length === 1 ? 'var' : 'vars'} ${holding.join(', ')} on ${ref.name} ${holding.length === 1 ? 'holds' : 'hold'} a credential`
+    }
+
+    return undefined
   }
 
   private serviceOf(addon: AddonInfo): string {
@@ -184,8 +234,9 @@ export class EffectChecker {
   }
 
   private async appFinding(appName: string, what: string, configVars?: Record<string, string>): Promise<{app: AppRef; finding?: EffectFinding}> {
-    const app = await this.app(appName)
-    const why = await this.production(app, configVars)
+    // The app and its config vars (the marker) in one round trip.
+    const [app, vars] = await Promise.all([this.app(appName), configVars ?? this.config(appName)])
+    const why = await this.production(app, vars)
     return {app, finding: why ? {apps: [app.name], what, why: [`${app.name} is a production app (${why.join(', ')})`]} : undefined}
   }
 
@@ -208,47 +259,79 @@ export class EffectChecker {
         return finding ? [finding] : []
       }
 
-      case 'addon-destroy': {
+      case 'app-rename': {
+        // A mark by name alone names another app (or none) once the app is renamed: that is a demotion.
+        const [app, vars] = await Promise.all([this.app(effect.app), this.config(effect.app)])
+        const marks = await this.marks(app, vars, true)
+        if (marks.length === 0 || marks.some(mark => mark.how !== 'protected-name')) return []
+        return [{
+          apps: [app.name],
+          fix: [`Record its id first, so that its protection survives the rename: heroku staging:protect -a ${app.name}`],
+          what: `rename ${app.name} to ${effect.name}: it is protected by its name alone (an entry with no id), so it would no longer be production`,
+          why: [`${app.name} is a production app (protected with heroku staging:protect, by name only)`],
+        }]
+      }
+
+      case 'addon-destroy':
+      case 'addon-plan': {
         const addon = await this.addon(effect.addon)
-        if (!isDataService(this.serviceOf(addon))) return []
-        return this.databaseFinding(addon.id, 'destroy')
+        const production = await this.addonProduction(addon)
+        if (production.length === 0) return []
+        const store = await this.dataStore(addon, production)
+        if (!store) return []
+        const what = effect.kind === 'addon-destroy'
+          ? `destroy add-on ${addon.name} (${store}) and its data`
+          : `move add-on ${addon.name} (${store}) to plan ${effect.plan}: its data is copied to a new server and its URL may change`
+        return [{apps: [...new Set(production.map(p => p.app))], what, why: production.map(p => p.why)}]
       }
 
       case 'attachment-delete': {
         const attachment = await this.reads.read(`attachment ${effect.attachment}`, async () => this.api.attachment(effect.attachment) as Promise<AttachmentInfo>)
-        const [addon, app] = [await this.addon(attachment.addon.id), this.visible(attachment.app, `attachment ${attachment.name}`)]
-        if (!isDataService(this.serviceOf(addon))) return []
-        const why = await this.production(app)
-        return why ? [{apps: [app.name], what: `detach ${addon.name} from ${app.name} (its ${attachment.name} attachment, ${attachmentVar(attachment.name)})`, why: [`${app.name} is a production app (${why.join(', ')})`]}] : []
+        const app = this.visible(attachment.app, `attachment ${attachment.name}`)
+        const [addon, why] = await Promise.all([this.addon(attachment.addon.id), this.production(app)])
+        if (!why) return []
+        const store = await this.dataStore(addon, [{names: [attachment.name], ref: app}])
+        return store ? [{apps: [app.name], what: `detach ${addon.name} (${store}) from ${app.name} (its ${attachment.name} attachment, ${attachmentVar(attachment.name)})`, why: [`${app.name} is a production app (${why.join(', ')})`]}] : []
       }
 
       case 'attachment-create': {
         const [addon, app, vars] = await Promise.all([this.addon(effect.addon), this.app(effect.app), this.config(effect.app)])
-        if (!isDataService(this.serviceOf(addon))) return []
-        const findings: EffectFinding[] = []
         const why = await this.production(app, vars)
-        const as = effect.name ? ` as ${effect.name.toUpperCase()} (${attachmentVar(effect.name)})` : ''
-        if (why) findings.push({apps: [app.name], what: `attach ${addon.name} to ${app.name}${as}`, why: [`${app.name} is a production app (${why.join(', ')})`]})
-        // Production's database attached elsewhere as the app's primary: that app then writes production.
-        const primary = defaultAttachment(this.serviceOf(addon))
-        const asPrimary = primary !== undefined && (effect.name ? effect.name.toUpperCase() === primary : !(attachmentVar(primary) in vars))
-        if (!why && asPrimary) {
-          const production = await this.addonProduction(addon)
-          if (production.length > 0) findings.push({apps: [...new Set(production.map(p => p.app))], what: `attach production's ${addon.name} to ${app.name} as its ${primary} (${attachmentVar(primary)}): ${app.name} would write production`, why: production.map(p => p.why)})
+        if (why) {
+          // Any add-on, whatever its service or plan: an attachment replacing what production's config holds re-wires it.
+          const replaced = replacedVars(vars, effect.name)
+          if (replaced.length === 0) return []
+          return [{apps: [app.name], what: `attach ${addon.name} to ${app.name} as ${effect.name!.toUpperCase()} (${attachmentVar(effect.name!)}), taking over ${replaced.join(', ')}`, why: [`${app.name} is a production app (${why.join(', ')})`]}]
         }
 
-        return findings
+        // Production's data store attached elsewhere as that app's primary: that app then writes production.
+        const production = await this.addonProduction(addon)
+        if (production.length === 0) return []
+        const store = await this.dataStore(addon, production)
+        const primary = defaultAttachment(this.serviceOf(addon)) ?? (store ? 'DATABASE' : undefined)
+        const asPrimary = primary !== undefined && (effect.name ? effect.name.toUpperCase() === primary : !(attachmentVar(primary) in vars))
+        if (!store || !asPrimary) return []
+        return [{apps: [...new Set(production.map(p => p.app))], what: `attach production's ${addon.name} to ${app.name} as its ${primary} (${attachmentVar(primary)}): ${app.name} would write production`, why: production.map(p => p.why)}]
       }
 
       case 'addon-create': {
-        if (!isDataService(effect.plan)) return []
+        // Without a name Heroku picks one that replaces nothing; with one, whatever the plan (a name or an id,
+        // any service), taking a name production's config vars use re-points them at the new add-on.
+        if (!effect.name) return []
         const vars = await this.config(effect.app)
-        const name = effect.name ?? defaultAttachment(effect.plan)
-        // A new store with a fresh name re-points nothing; one taking an existing name (or the empty default) does.
-        const takes = name !== undefined && (effect.name !== undefined ? Object.keys(vars).some(key => key.toUpperCase() === attachmentVar(name)) || ['DATABASE', 'REDIS'].includes(name.toUpperCase()) : !(attachmentVar(name) in vars))
-        if (!takes) return []
-        const {finding} = await this.appFinding(effect.app, `create ${effect.plan} on ${effect.app} as ${name!.toUpperCase()} (${attachmentVar(name!)} re-pointed at the new store)`, vars)
+        const replaced = replacedVars(vars, effect.name)
+        if (replaced.length === 0) return []
+        const {finding} = await this.appFinding(effect.app, `create ${effect.plan} on ${effect.app} as ${effect.name.toUpperCase()} (${attachmentVar(effect.name)} re-pointed at the new add-on), taking over ${replaced.join(', ')}`, vars)
         return finding ? [finding] : []
+      }
+
+      case 'backup-delete': {
+        const {finding} = await this.appFinding(effect.app, `delete backup ${effect.backup} of ${effect.app}`)
+        return finding ? [finding] : []
+      }
+
+      case 'unknown': {
+        throw new Error(effect.reason)
       }
 
       case 'config-write': {
@@ -271,7 +354,7 @@ export class EffectChecker {
       }
 
       case 'database-write': {
-        return this.databaseFinding(effect.database, `${effect.what} database`)
+        return this.databaseFinding(effect.database, effect.what === 'unknown' ? 'write (a Data API request this plugin does not know) to' : `${effect.what} database`)
       }
 
       case 'pipeline-delete': {
@@ -319,16 +402,34 @@ export class EffectChecker {
     const production = (await this.couplings()).filter(c => c.stage === 'production').map(c => ({id: c.app.id, name: c.app.name ?? c.app.id ?? ''}))
     const all = [...production, ...this.sources.protectedApps]
     const seen = new Set(findings.flatMap(f => f.apps.map(a => lower(a))))
-    await mapBounded(all, 16, async app => {
-      const vars = await this.config(app.id ?? app.name)
+    const configs = await mapBounded(all, 16, async app => ({app, vars: await this.config(app.id ?? app.name)}))
+    const reach = async (hosts?: HostTable): Promise<void> => {
       // Every credential form (split PG*/DB_* vars, JDBC, DSN), as the executors' ProductionReach asks.
-      const [hit] = credentialsReaching(vars, url)
-      if (!hit) return
-      const {name} = await this.app(app.id ?? app.name)
-      if (seen.has(lower(name))) return
-      seen.add(lower(name))
-      findings.push({apps: [name], what: `overwrite the database ${name}'s ${hit.vars.join('+')} reaches`, why: [`${name} is a production app (${(await this.production({id: app.id, name}))?.join(', ') ?? 'listed'})`]})
-    })
+      const hits = configs.flatMap(({app, vars}) => {
+        const [hit] = credentialsReaching(vars, url, hosts)
+        return hit ? [{app, hit, vars}] : []
+      })
+      const named = await Promise.all(hits.map(async ({app, hit, vars}) => {
+        const {name} = await this.app(app.id ?? app.name)
+        return {hit, name, why: await this.production({id: app.id, name}, vars)}
+      }))
+      for (const {hit, name, why} of named) {
+        if (seen.has(lower(name))) continue
+        seen.add(lower(name))
+        findings.push({apps: [name], what: `overwrite the database ${name}'s ${hit.vars.join('+')} reaches`, why: [`${name} is a production app (${why?.join(', ') ?? 'listed'})`]})
+      }
+    }
+
+    await reach()
+    if (findings.length > 0 || url === undefined) return findings
+    // No name in common: compare addresses too, as the command-level check does (production's host by IP or DNS alias).
+    const hosts = [...new Set([...credentialHosts({TO_URL: url}), ...configs.flatMap(({vars}) => credentialHosts(vars))])]
+    const table: HostTable = new Map(Object.entries(await resolveHosts(hosts, this.sources.resolver ?? dnsResolver())))
+    await reach(table)
+    if (findings.length > 0) return findings
+    const target = credentialsIn(url)
+    const unresolved = configs.find(({vars}) => credentialsOf(vars).some(credential => target.some(t => credentialsUnknown(credential, t, table))))
+    if (unresolved) throw new Error(`the destination's host could not be compared with ${unresolved.app.name}'s database: a host did not resolve`)
     return findings
   }
 

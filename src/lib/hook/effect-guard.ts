@@ -36,9 +36,12 @@ export interface EffectGuardContext {
 const CATEGORY: Record<Effect['kind'], string> = {
   'addon-create': 're-wire production',
   'addon-destroy': "destroy production's data",
+  'addon-plan': "move production's data to another plan",
   'app-destroy': 'destroy production',
+  'app-rename': 'demote production',
   'attachment-create': 're-wire production',
   'attachment-delete': 're-wire production',
+  'backup-delete': "destroy production's data",
   'config-write': 're-wire production',
   coupling: 'demote production',
   credentials: "rotate or destroy production's credentials",
@@ -46,6 +49,7 @@ const CATEGORY: Record<Effect['kind'], string> = {
   'pipeline-delete': 'demote production',
   rollback: 're-wire production',
   transfer: "overwrite production's data",
+  unknown: 'touch production',
 }
 
 export function commandText(id: string, argv: readonly string[]): string {
@@ -77,7 +81,7 @@ export function renderEffectRefusal(input: RefusalInput): string {
     lines.push(`Would ${finding.what}.`, 'Why it counts as production:', ...finding.why.map(why => `  - ${why}.`))
   }
 
-  lines.push('To proceed:', '  - If you meant a staging app, run the command against the staging app instead.')
+  lines.push('To proceed:', ...input.findings.flatMap(f => f.fix ?? []).map(fix => `  - ${fix}`), '  - If you meant a staging app, run the command against the staging app instead.')
   if (input.given !== undefined && !overrideCovers(input.findings, input.given)) {
     lines.push(`  - ${OVERRIDE_ENV} is set to ${input.given}, but it allows nothing here: it must name the one production app involved, exactly.`)
   }

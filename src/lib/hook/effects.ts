@@ -51,7 +51,24 @@ export function attachmentVar(name: string): string {
   return `${name.toUpperCase().replaceAll('-', '_')}_URL`
 }
 
-/** A data store add-on service: one whose attachment hands the app a credential. */
+/** The attachment names frameworks and buildpacks read by convention: taking one re-wires an app even when it is new. */
+const PRIMARY_NAMES = new Set(['DATABASE', 'REDIS'])
+
+/**
+ * The config vars an attachment named `name` would overwrite on an app with `vars`: every var it names
+ * (`NAME_*`, the prefix Heroku gives an attachment's vars, case-insensitively), and `NAME_URL` when
+ * `name` is a conventional primary (DATABASE, REDIS), even when the app has none yet. No name: none
+ * (Heroku then picks a name no attachment or var uses).
+ */
+export function replacedVars(vars: Readonly<Record<string, string>>, name: string | undefined): string[] {
+  if (!name) return []
+  const upper = name.toUpperCase().replaceAll('-', '_')
+  const replaced = Object.keys(vars).filter(key => key.toUpperCase() === upper || key.toUpperCase().startsWith(`${upper}_`)).sort()
+  if (replaced.length === 0 && PRIMARY_NAMES.has(upper)) return [`${upper}_URL`]
+  return replaced
+}
+
+/** A data store add-on service (as Heroku names the add-on's service): one whose attachment hands the app a credential. */
 export function isDataService(serviceOrPlan: string): boolean {
   return /^(heroku-postgresql|heroku-redis|heroku-kafka|heroku-key-value-store|heroku-kvs)\b/i.test(serviceOrPlan)
 }

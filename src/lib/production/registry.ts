@@ -20,13 +20,15 @@ import type {PipelineCoupling} from '../heroku/types.js'
 import {endpointKey, sameEndpoint} from '../snapshot/identity.js'
 import {loadApp, type LoadOptions} from '../snapshot/load.js'
 import type {AppSnapshot} from '../snapshot/types.js'
+import {PROTECTED_MARKER} from '../protect/policy.js'
 
 /** Why an app counts as production. */
-export type ProductionVia = 'from' | 'listed' | 'pipeline' | 'production' | 'protected'
+export type ProductionVia = 'from' | 'listed' | 'marked' | 'pipeline' | 'production' | 'protected'
 
 export const VIA_TEXT: Record<ProductionVia, string> = {
   from: 'named with --from',
   listed: 'found as production',
+  marked: `config var ${PROTECTED_MARKER} set on it`,
   pipeline: 'pipeline stage production',
   production: 'named with --production',
   protected: 'protected with heroku staging:protect',
@@ -245,9 +247,10 @@ export class ProductionRegistry {
 
   /**
    * Is this app production? Costs the couplings list only, unless the app is known by a name the
-   * couplings do not carry (then production apps are loaded to learn their names).
+   * couplings do not carry (then production apps are loaded to learn their names). With the app's config
+   * vars (already loaded by the caller), the HEROKU_STAGING_PROTECTED marker makes it production too.
    */
-  async isProduction(app: {id?: string; name: string}): Promise<AppEvidence | undefined> {
+  async isProduction(app: {id?: string; name: string}, configVars?: Readonly<Record<string, string>>): Promise<AppEvidence | undefined> {
     const matches = (ref: ProductionAppRef): boolean => ref.id === app.id || ref.id === app.name || ref.name === app.name
     const cheap = (await this.refs()).filter(ref => matches(ref))
     if (cheap.length > 0 && app.id) {
@@ -255,7 +258,9 @@ export class ProductionRegistry {
       return {id: app.id, name: app.name, pipeline: cheap.find(ref => ref.pipeline)?.pipeline, via}
     }
 
-    return (await this.apps()).find(ref => matches(ref))
+    const found = (await this.apps()).find(ref => matches(ref))
+    if (found || !configVars || !(PROTECTED_MARKER in configVars)) return found
+    return {id: app.id ?? app.name, name: app.name, via: ['marked']}
   }
 
   /** Is this add-on production's? Every production app that owns it or has it attached. */

@@ -1,5 +1,5 @@
 import {execFile} from 'node:child_process'
-import {readFile, rename, writeFile} from 'node:fs/promises'
+import {readFile, rename, stat, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 
 import {ActionableError} from '../errors.js'
@@ -8,8 +8,8 @@ import {protectedFile, protectedKeys, readProtectedEntries} from './store.js'
 
 /**
  * Where `staging:protect` marks live so that every teammate's plugin sees them: a policy file committed at
- * the repository's root (`.heroku-staging.json`). The hook reads it from the git root of the directory the
- * command runs in, with no API round trip; a change to it is a reviewed commit, not one laptop's setting.
+ * the repository's root (`.heroku-staging.json`). The guards read it from the repository root of the directory
+ * the command runs in (found by walking up to `.git`, never by running git), with no API round trip; a change to it is a reviewed commit, not one laptop's setting.
  * Production apps may also carry the config var `HEROKU_STAGING_PROTECTED` (set by hand or by
  * `staging:protect --config-var`): the guard honours it on any app it reads, and removing it is a demotion
  * the guard refuses.
@@ -36,14 +36,40 @@ export async function gitRoot(cwd: string = process.cwd()): Promise<string | und
   })
 }
 
-function entryOf(value: unknown): PolicyEntry | undefined {
-  if (typeof value === 'string' && value !== '') return {name: value}
-  if (value && typeof value === 'object' && typeof (value as PolicyEntry).name === 'string') {
-    const {id, name} = value as PolicyEntry
-    return typeof id === 'string' ? {id, name} : {name}
+/**
+ * The repository root of `cwd` for READING the policy file, without git: the nearest directory, walking up,
+ * that holds `.git` (a directory, or a file in a worktree or submodule). Undefined outside a repository. A
+ * directory that cannot be inspected (anything but "not there") throws: the caller fails closed. Git's own
+ * refusals (ownership, a missing binary) cannot turn the policy off.
+ */
+export async function repositoryRoot(cwd: string = process.cwd()): Promise<string | undefined> {
+  const directories: string[] = []
+  for (let directory = path.resolve(cwd); ; directory = path.dirname(directory)) {
+    directories.push(directory)
+    if (path.dirname(directory) === directory) break
+  }
+
+  // Every ancestor at once (a handful of stat calls); the nearest one holding .git wins, and a failure
+  // nearer than it (not "not there") throws.
+  const found = await Promise.allSettled(directories.map(async directory => stat(path.join(directory, '.git'))))
+  for (const [index, result] of found.entries()) {
+    if (result.status === 'fulfilled') return directories[index]
+    const {code} = result.reason as NodeJS.ErrnoException
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') throw result.reason
   }
 
   return undefined
+}
+
+function entryOf(value: unknown): PolicyEntry | undefined {
+  if (typeof value === 'string') return value.trim() === '' ? undefined : {name: value.trim()}
+  if (!value || typeof value !== 'object') return undefined
+  const {id, name} = value as {id?: unknown; name?: unknown}
+  const named = typeof name === 'string' && name.trim() !== '' ? name.trim() : undefined
+  const identified = typeof id === 'string' && id.trim() !== '' ? id.trim() : undefined
+  // An entry with an id and no name is matched by its id (the name shown is the id until the app is read).
+  if (identified) return {id: identified, name: named ?? identified}
+  return named ? {name: named} : undefined
 }
 
 /**
@@ -82,7 +108,7 @@ export async function writePolicy(root: string, app: PolicyEntry, action: 'add' 
 
 /** Every protected app the guards know: this machine's list and the repository's policy file. */
 export async function allProtected(configDir: string, cwd?: string): Promise<PolicyEntry[]> {
-  const [local, policy] = await Promise.all([readProtectedEntries(configDir), gitRoot(cwd).then(async root => readPolicy(root))])
+  const [local, policy] = await Promise.all([readProtectedEntries(configDir), repositoryRoot(cwd).then(async root => readPolicy(root))])
   return [...local, ...policy]
 }
 
@@ -97,7 +123,8 @@ export async function loadProtected(configDir: string, cwd?: string): Promise<{e
   }
 
   const local = protectedFile(configDir)
-  const root = await gitRoot(cwd)
+  const start = path.resolve(cwd ?? process.cwd())
+  const root = await repositoryRoot(start).catch(unreadable(path.join(start, POLICY_FILE), `Make ${start} and its parent directories readable, then run the command again.`))
   const shared = path.join(root ?? '', POLICY_FILE)
   const [mine, policy] = await Promise.all([
     readProtectedEntries(configDir).catch(unreadable(local, `Repair or delete ${local}, then check the list with heroku staging:protect --list.`)),

@@ -70,6 +70,24 @@ describe('hook check (fake API, no HTTP)', function () {
     }
   })
 
+  it('pg:reset of an app marked only by HEROKU_STAGING_PROTECTED is refused; the same app unmarked is not', async function () {
+    const marked = (on: boolean): World => {
+      const world = cleanWorld()
+      const lone = world.apps.find(a => a.name === 'lone-app')!
+      lone.config = {DATABASE_URL: 'postgres://ul:lonepassword123456@db-lone.example.com:5432/dlone', ...(on ? {HEROKU_STAGING_PROTECTED: '1'} : {})}
+      world.addons.push({id: 'addon-lone-db', name: 'postgresql-lone-1', owner: 'lone-app', plan: 'heroku-postgresql:standard-0'})
+      world.attachments.push({addon: 'postgresql-lone-1', app: 'lone-app', name: 'DATABASE'})
+      return world
+    }
+
+    const argv = ['DATABASE', '-a', 'lone-app', '--confirm', 'lone-app']
+    const refused = await check('pg:reset', argv, {world: marked(true)})
+    expect(refused.decision?.allow).to.equal(false)
+    expect(renderRefusal(refused.decision!)).to.contain('config var HEROKU_STAGING_PROTECTED set on it')
+    const allowed = await check('pg:reset', argv, {world: marked(false)})
+    expect(allowed.decision?.allow).to.equal(true)
+  })
+
   describe('refuses production targets (fires)', function () {
     const cases: Array<{argv: string[]; codes: string[]; id: string; name: string; world?: () => World}> = [
       {argv: ['DATABASE', '-a', 'acme-production', '--confirm', 'acme-production'], codes: [RefusalCode.AttachedToProduction, RefusalCode.OwnedByProduction, RefusalCode.SameDatabaseAsProduction], id: 'pg:reset', name: 'pg:reset on the production app'},

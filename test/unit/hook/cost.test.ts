@@ -41,7 +41,7 @@ describe('hook cost for unguarded commands', function () {
   it('loads only the hook, the id list and the interceptor, and returns without calling anything', async function () {
     const loaded = await loadedBy(`
       const {default: hook} = await import(${hook})
-      const config = new Proxy({root: ${JSON.stringify(ROOT)}}, {get(target, key) { if (key === 'root') return target.root; throw new Error('the hook touched this.config.' + String(key)) }})
+      const config = new Proxy({plugins: new Map([['heroku-staging', {root: ${JSON.stringify(ROOT)}}]]), root: ${JSON.stringify(ROOT)}}, {get(target, key) { if (key === 'root' || key === 'plugins') return target[key]; throw new Error('the hook touched this.config.' + String(key)) }})
       const context = new Proxy({}, {get(_, key) { if (key === 'config') return config; throw new Error('the hook touched this.' + String(key)) }})
       for (const id of ['apps', 'apps:info', 'pg:info', 'pg:pull', 'config:get', 'data:pg:info', 'staging:audit', 'help', 'version']) {
         await hook.call(context, {Command: {id}, argv: ['-a', 'acme-production']})

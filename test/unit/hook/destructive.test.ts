@@ -107,6 +107,24 @@ describe('hook: destructive commands (fake API, no HTTP)', function () {
     })
   })
 
+  it('an app marked only by HEROKU_STAGING_PROTECTED is production for the command-level checks; unmarked, it is not', async function () {
+    const marked = (on: boolean): World => {
+      const world = cleanWorld()
+      const lone = world.apps.find(a => a.name === 'lone-app')!
+      lone.config = {DATABASE_URL: 'postgres://ul:lonepassword123456@db-lone.example.com:5432/dlone', ...(on ? {HEROKU_STAGING_PROTECTED: '1'} : {})}
+      world.addons.push({id: 'addon-lone-db', name: 'postgresql-lone-1', owner: 'lone-app', plan: 'heroku-postgresql:standard-0'})
+      world.attachments.push({addon: 'postgresql-lone-1', app: 'lone-app', name: 'DATABASE'})
+      return world
+    }
+
+    for (const [id, argv] of [['apps:destroy', ['lone-app', '--confirm', 'lone-app']], ['addons:detach', ['DATABASE', '-a', 'lone-app']], ['config:set', ['DATABASE_URL=postgres://x', '-a', 'lone-app']]] as const) {
+      const {decision} = await check(id, [...argv], marked(true))
+      expect(decision?.allow, id).to.equal(false)
+      expect(renderDestructiveRefusal(decision as DestructiveDecision)).to.contain('config var HEROKU_STAGING_PROTECTED set on it')
+      expect((await check(id, [...argv], marked(false))).decision?.findings ?? [], id).to.deep.equal([])
+    }
+  })
+
   it('fails closed: an API failure refuses, naming the request, and no override covers it', async function () {
     const world = cleanWorld()
     world.failures = {'/apps/acme-staging/config-vars': 500}

@@ -6,7 +6,7 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 
 import hook from '../../../src/hooks/prerun/guard.js'
-import {clearInterceptor} from '../../../src/lib/hook/intercept.js'
+import {clearInterceptor, interceptorActive} from '../../../src/lib/hook/intercept.js'
 import {loadConfig} from '../../helpers/run.js'
 
 /** The hook as oclif calls it: `this` is the hook context, errors carry oclif exit codes. */
@@ -29,7 +29,7 @@ describe('prerun hook entry point', function () {
     await rm(configDir, {force: true, recursive: true})
   })
 
-  async function call(id: string, argv: string[], options: {findCommand?: (id: string) => unknown; promptable?: boolean} = {}): Promise<Captured> {
+  async function call(id: string, argv: string[], options: {findCommand?: (id: string) => unknown; pluginName?: string; promptable?: boolean} = {}): Promise<Captured> {
     const loaded = await loadConfig()
     const config = options.findCommand ? Object.assign(Object.create(loaded) as object, {findCommand: options.findCommand}) as typeof loaded : loaded
     const captured: Captured = {errors: [], warnings: []}
@@ -47,7 +47,7 @@ describe('prerun hook entry point', function () {
       },
     } as unknown as Hook.Context
     // A promptable class has @heroku-cli/command's --prompt base flag.
-    const Command = {baseFlags: options.promptable ? {prompt: {type: 'boolean'}} : {}, flags: {}, id} as unknown as Command.Class
+    const Command = {baseFlags: options.promptable ? {prompt: {type: 'boolean'}} : {}, flags: {}, id, pluginName: options.pluginName} as unknown as Command.Class
     try {
       await hook.call(context, {argv, Command, config, context})
     } catch (error) {
@@ -56,6 +56,19 @@ describe('prerun hook entry point', function () {
 
     return captured
   }
+
+  it('installs the effect guard for every command but this plugin\'s own staging:* ones (another plugin\'s staging:* is guarded)', async function () {
+    await call('staging:audit', ['-a', 'acme-staging'], {pluginName: 'heroku-staging'})
+    expect(interceptorActive(), 'our staging:audit').to.equal(false)
+    await call('staging:wipe', ['-a', 'acme-production'], {pluginName: 'heroku-staging-evil'})
+    expect(interceptorActive(), 'another plugin\'s staging:wipe').to.equal(true)
+    clearInterceptor()
+    await call('staging:wipe', ['-a', 'acme-production'])
+    expect(interceptorActive(), 'a staging:* command of no known plugin').to.equal(true)
+    clearInterceptor()
+    await call('apps', [])
+    expect(interceptorActive(), 'a stock command').to.equal(true)
+  })
 
   it('does nothing for an unguarded command', async function () {
     expect(await call('pg:info', ['-a', 'acme-production'])).to.deep.equal({errors: [], warnings: []})

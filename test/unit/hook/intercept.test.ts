@@ -1,11 +1,13 @@
 import {expect} from 'chai'
+import {cp, mkdir, mkdtemp, rm, symlink, writeFile} from 'node:fs/promises'
 import {createServer, type Server} from 'node:http'
+import {tmpdir} from 'node:os'
 import type {AddressInfo} from 'node:net'
 import {createRequire} from 'node:module'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {clearInterceptor, installInterceptor, type InterceptedRequest, stockHttpCall} from '../../../src/lib/hook/intercept.js'
+import {clearInterceptor, httpCallsOf, installInterceptor, type InterceptedRequest, stockHttpCall} from '../../../src/lib/hook/intercept.js'
 
 /** The patch point on the pinned CLI's own http-call: found, checked before a mutating request is sent, absent elsewhere. */
 
@@ -70,5 +72,34 @@ describe('hook: the interceptor on the stock CLI\'s http-call', function () {
     const {HTTP} = stockHttpCall(CLI_ROOT) as unknown as {HTTP: {patch(url: string, options?: object): Promise<unknown>}}
     await HTTP.patch(`${base}/apps/acme-production/formation`, {body: {updates: []}})
     expect(received).to.deep.equal(['PATCH /apps/acme-production/formation'])
+  })
+
+  it('patches every distinct copy the loaded plugins resolve: a plugin installed with its own http-call is checked too', async function () {
+    // A plugin root with its own copy of @heroku/http-call (as plugins:install leaves one), its dependencies linked.
+    const plugin = await mkdtemp(path.join(tmpdir(), 'intercept-plugin-'))
+    try {
+      const copy = path.join(plugin, 'node_modules', '@heroku', 'http-call')
+      await mkdir(path.dirname(copy), {recursive: true})
+      await cp(path.join(ROOT, 'node_modules', '@heroku', 'http-call'), copy, {recursive: true})
+      await symlink(path.join(ROOT, 'node_modules'), path.join(copy, 'node_modules'))
+      await writeFile(path.join(plugin, 'package.json'), JSON.stringify({name: 'other-plugin', version: '1.0.0'}))
+      const copies = httpCallsOf([CLI_ROOT, plugin, CLI_ROOT])
+      expect(copies, 'the stock copy and the plugin\'s, once each').to.have.length(2)
+      expect(copies).to.include(stockHttpCall(CLI_ROOT))
+      const seen: string[] = []
+      expect(installInterceptor(CLI_ROOT, async request => {
+        seen.push(`${request.method} ${request.path}`)
+        throw new Error('refused by the test')
+      }, [plugin])).to.equal(true)
+      const other = copies.find(copy_ => copy_ !== stockHttpCall(CLI_ROOT)) as unknown as {HTTP: {delete(url: string): Promise<unknown>}}
+      const error = await other.HTTP.delete(`${base}/apps/acme-production`).then(() => undefined, (caught: Error) => caught)
+      expect(error?.message).to.equal('refused by the test')
+      expect(seen).to.deep.equal(['DELETE /apps/acme-production'])
+      expect(received, 'never sent').to.deep.equal([])
+      // Without that plugin's root, only the stock copy is found.
+      expect(httpCallsOf([CLI_ROOT])).to.have.length(1)
+    } finally {
+      await rm(plugin, {force: true, recursive: true})
+    }
   })
 })
