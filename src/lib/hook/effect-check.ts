@@ -1,10 +1,13 @@
-import {ApiError, type HerokuClient, mapBounded} from '../heroku/client.js'
+import {type HerokuClient, mapBounded} from '../heroku/client.js'
 import {credentialHosts, credentialsIn, credentialsOf, credentialsReaching, credentialsUnknown, type HostTable, sameEndpoint} from '../snapshot/identity.js'
 import {dnsResolver, type HostResolver, resolveHosts} from '../snapshot/resolve.js'
 import {apiOf} from '../heroku/api.js'
 import type {Effect} from '../heroku/routes.js'
 import {applyConfig, attachmentVar, changedEndpoints, credentialEndpoints, defaultAttachment, isDataService, replacedVars} from './effects.js'
 import {PROTECTED_MARKER} from '../protect/policy.js'
+import {GuardReadError, Reads} from './guard-reads.js'
+
+export {GuardReadError} from './guard-reads.js'
 
 /**
  * What an effect (effects.ts) does to production, read through the Platform API with GET requests only,
@@ -35,20 +38,6 @@ export type EffectVerdict =
   | {kind: 'clear'}
   | {kind: 'undecided'; reason: string}
 
-/** A read the guard needed failed: it refuses, saying which. */
-export class GuardReadError extends Error {
-  constructor(readonly what: string, cause: unknown) {
-    super(describeFailure(what, cause))
-    this.name = 'GuardReadError'
-  }
-}
-
-function describeFailure(what: string, error: unknown): string {
-  if (error instanceof GuardReadError) return error.message
-  if (error instanceof ApiError) return `reading ${what}: ${error.method} ${error.path} ${error.status ? `answered ${error.status}` : 'failed'} (${error.message})`
-  return `reading ${what} failed (${error instanceof Error ? error.message : String(error)})`
-}
-
 /** The production apps known without loading any app: pipeline stage production, protected entries. */
 export interface ProductionSources {
   /** the account's pipeline couplings (one paged list), read once */
@@ -78,21 +67,6 @@ interface AttachmentInfo {
 }
 
 const lower = (value: string | undefined): string => (value ?? '').toLowerCase()
-
-/** Memoises a read by key and names it when it fails (the refusal says which read). */
-class Reads {
-  private readonly cache = new Map<string, Promise<unknown>>()
-
-  async read<T>(path: string, load: () => Promise<T>): Promise<T> {
-    if (!this.cache.has(path)) {
-      this.cache.set(path, load().catch(error => {
-        throw new GuardReadError(path, error)
-      }))
-    }
-
-    return this.cache.get(path) as Promise<T>
-  }
-}
 
 export class EffectChecker {
   private readonly api: ReturnType<typeof apiOf>
@@ -144,7 +118,11 @@ export class EffectChecker {
   }
 
   private async app(nameOrId: string): Promise<AppRef> {
-    const app = await this.reads.read(`app ${nameOrId}`, async () => this.api.app(nameOrId))
+    const read = this.reads.read(`app ${nameOrId}`, async () => this.api.app(nameOrId))
+    const app = await read
+    // The owner of an add-on comes back by id: the same app, read once.
+    this.reads.remember(`app ${app.id}`, read)
+    this.reads.remember(`app ${app.name}`, read)
     return {id: app.id, name: app.name}
   }
 
@@ -166,7 +144,6 @@ export class EffectChecker {
     return {id: ref.id, name: ref.name}
   }
 
-  /** Every production app that owns an add-on or has it attached, with why. */
   /**
    * Whether an app that owns data is production. When neither its coupling nor a protection says so, the app
    * must be visible to this account: one it cannot read may well be production (its pipeline is invisible too),
@@ -295,7 +272,11 @@ export class EffectChecker {
       }
 
       case 'attachment-create': {
+        // The add-on's attachments are asked for in the same round trip, by the name or id the request gives.
+        const attachments = this.attachmentsOf(effect.addon)
+        attachments.catch(() => {})
         const [addon, app, vars] = await Promise.all([this.addon(effect.addon), this.app(effect.app), this.config(effect.app)])
+        this.reads.remember(`attachments of add-on ${addon.id}`, attachments)
         const why = await this.production(app, vars)
         if (why) {
           // Any add-on, whatever its service or plan: an attachment replacing what production's config holds re-wires it.
