@@ -9,7 +9,7 @@ import {checkCommand} from '../../../src/lib/hook/check.js'
 import {type HookDecision, OVERRIDE_ENV, productionRefusals} from '../../../src/lib/hook/decide.js'
 import {renderOverride, renderRefusal} from '../../../src/lib/hook/message.js'
 import {protectApp, protectedFile} from '../../../src/lib/protect/store.js'
-import {cleanWorld, fakeClient, PROD_URL, type World} from './world.js'
+import {cleanWorld, fakeClient, markedLoneWorld, PROD_URL, type World} from './world.js'
 
 type Env = Record<string, string | undefined>
 
@@ -71,14 +71,7 @@ describe('hook check (fake API, no HTTP)', function () {
   })
 
   it('pg:reset of an app marked only by HEROKU_STAGING_PROTECTED is refused; the same app unmarked is not', async function () {
-    const marked = (on: boolean): World => {
-      const world = cleanWorld()
-      const lone = world.apps.find(a => a.name === 'lone-app')!
-      lone.config = {DATABASE_URL: 'postgres://ul:lonepassword123456@db-lone.example.com:5432/dlone', ...(on ? {HEROKU_STAGING_PROTECTED: '1'} : {})}
-      world.addons.push({id: 'addon-lone-db', name: 'postgresql-lone-1', owner: 'lone-app', plan: 'heroku-postgresql:standard-0'})
-      world.attachments.push({addon: 'postgresql-lone-1', app: 'lone-app', name: 'DATABASE'})
-      return world
-    }
+    const marked = markedLoneWorld
 
     const argv = ['DATABASE', '-a', 'lone-app', '--confirm', 'lone-app']
     const refused = await check('pg:reset', argv, {world: marked(true)})

@@ -8,7 +8,7 @@ import {pathToFileURL} from 'node:url'
 import {checkDestructive} from '../../../src/lib/hook/destructive.js'
 import {decideDestructive, type DestructiveDecision, renderDestructiveRefusal} from '../../../src/lib/hook/destructive-message.js'
 import type {DestructiveCommandId} from '../../../src/lib/hook/ids.js'
-import {cleanWorld, fakeClient, PROD_URL, type World} from './world.js'
+import {cleanWorld, fakeClient, markedLoneWorld, PROD_URL, type World} from './world.js'
 
 /** checkDestructive over the fake API, with the stock heroku 11.10 command classes. */
 
@@ -108,14 +108,7 @@ describe('hook: destructive commands (fake API, no HTTP)', function () {
   })
 
   it('an app marked only by HEROKU_STAGING_PROTECTED is production for the command-level checks; unmarked, it is not', async function () {
-    const marked = (on: boolean): World => {
-      const world = cleanWorld()
-      const lone = world.apps.find(a => a.name === 'lone-app')!
-      lone.config = {DATABASE_URL: 'postgres://ul:lonepassword123456@db-lone.example.com:5432/dlone', ...(on ? {HEROKU_STAGING_PROTECTED: '1'} : {})}
-      world.addons.push({id: 'addon-lone-db', name: 'postgresql-lone-1', owner: 'lone-app', plan: 'heroku-postgresql:standard-0'})
-      world.attachments.push({addon: 'postgresql-lone-1', app: 'lone-app', name: 'DATABASE'})
-      return world
-    }
+    const marked = markedLoneWorld
 
     for (const [id, argv] of [['apps:destroy', ['lone-app', '--confirm', 'lone-app']], ['addons:detach', ['DATABASE', '-a', 'lone-app']], ['config:set', ['DATABASE_URL=postgres://x', '-a', 'lone-app']]] as const) {
       const {decision} = await check(id, [...argv], marked(true))

@@ -168,3 +168,13 @@ export function cleanWorld(): World {
     ],
   }
 }
+
+/** cleanWorld, plus lone-app with a database of its own: marked production only by HEROKU_STAGING_PROTECTED when `on`. */
+export function markedLoneWorld(on: boolean): World {
+  const world = cleanWorld()
+  const lone = world.apps.find(a => a.name === 'lone-app')!
+  lone.config = {DATABASE_URL: 'postgres://ul:lonepassword123456@db-lone.example.com:5432/dlone', ...(on ? {HEROKU_STAGING_PROTECTED: '1'} : {})}
+  world.addons.push({id: 'addon-lone-db', name: 'postgresql-lone-1', owner: 'lone-app', plan: 'heroku-postgresql:standard-0'})
+  world.attachments.push({addon: 'postgresql-lone-1', app: 'lone-app', name: 'DATABASE'})
+  return world
+}
