@@ -224,8 +224,8 @@ const NO_EFFECT = NO_EFFECT_ROUTES.map(entry => ({...entry, pattern: pattern(ent
 
 /** The Data and Key-Value Store APIs: a write there the guard does not know is never let through unchecked. */
 const DATA_API = /^\/(?:client\/v11|postgres\/v0|data|redis\/v0)\//i
-/** The database a Data API path names, when it names one. */
-const DATABASE_IN_PATH = /^\/(?:client\/v11\/databases|postgres\/v0\/databases|redis\/v0\/databases|data\/postgres\/v1|data\/maintenances\/v1)\/([^/]+)/i
+/** The database (or data store: another plugin's `/data/kafka/v0/clusters/{id}/…`) a Data API path names, when it names one. */
+const DATABASE_IN_PATH = /^\/(?:client\/v11\/databases|postgres\/v0\/databases|redis\/v0\/databases|data\/postgres\/v1|data\/maintenances\/v1|data\/[a-z-]+\/v\d+\/(?:clusters|databases|stores|addons))\/([^/]+)/i
 
 /** How a mutating route is known: by an effect route, by the no-effect list (with why), or not at all. */
 export function knownRoute(method: string, path: string): 'effect' | 'no-effect' | undefined {

@@ -232,8 +232,16 @@ export class EffectChecker {
   async findings(effect: Effect): Promise<EffectFinding[]> {
     switch (effect.kind) {
       case 'app-destroy': {
-        const {finding} = await this.appFinding(effect.app, `destroy app ${effect.app} and every add-on it owns`)
-        return finding ? [finding] : []
+        // Its add-ons go with it: one of them may be production's data store, attached there.
+        const owned = this.reads.read(`add-ons of ${effect.app}`, async () => this.api.addons(effect.app) as Promise<AddonInfo[]>)
+        owned.catch(() => {})
+        const {app, finding} = await this.appFinding(effect.app, `destroy app ${effect.app} and every add-on it owns`)
+        if (finding) return [finding]
+        const findings = await Promise.all((await owned).filter(addon => addon.app.id === app.id || lower(addon.app.name) === lower(app.name)).map(async addon => {
+          const production = await this.addonProduction(addon)
+          return production.length > 0 && await this.dataStore(addon, production) ? [{apps: [...new Set(production.map(p => p.app))], what: `destroy app ${app.name} and with it ${addon.name}, which production uses`, why: production.map(p => p.why)}] : []
+        }))
+        return findings.flat()
       }
 
       case 'app-rename': {

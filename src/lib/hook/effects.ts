@@ -63,7 +63,10 @@ const PRIMARY_NAMES = new Set(['DATABASE', 'REDIS'])
 export function replacedVars(vars: Readonly<Record<string, string>>, name: string | undefined): string[] {
   if (!name) return []
   const upper = name.toUpperCase().replaceAll('-', '_')
-  const replaced = Object.keys(vars).filter(key => key.toUpperCase() === upper || key.toUpperCase().startsWith(`${upper}_`)).sort()
+  // Only what points somewhere is re-pointed: a var of that name that holds a credential or endpoint
+  // (`ANALYTICS_URL`), not a flag or a token that shares the prefix (`ANALYTICS_ENABLED`, `PAPERTRAIL_API_TOKEN`).
+  const named = Object.fromEntries(Object.entries(vars).filter(([key]) => key.toUpperCase() === upper || key.toUpperCase().startsWith(`${upper}_`)))
+  const replaced = [...credentialEndpoints(named).keys()].sort()
   if (replaced.length === 0 && PRIMARY_NAMES.has(upper)) return [`${upper}_URL`]
   return replaced
 }

@@ -35,9 +35,12 @@ interface HttpCallModule {
 
 const MUTATING = new Set(['DELETE', 'PATCH', 'POST', 'PUT'])
 
-function httpCallAt(file: string): HttpCallModule | undefined {
+/** `@heroku/http-call` (@heroku-cli/command 11+), and `http-call` (its predecessor, which @heroku-cli/command 10 and older load). */
+const HTTP_CALL_PACKAGES = ['@heroku/http-call', 'http-call'] as const
+
+function httpCallAt(file: string, name: (typeof HTTP_CALL_PACKAGES)[number] = '@heroku/http-call'): HttpCallModule | undefined {
   try {
-    const http = createRequire(file)('@heroku/http-call') as HttpCallModule
+    const http = createRequire(file)(name) as HttpCallModule
     return typeof http?.HTTP?.prototype?._request === 'function' ? http : undefined
   } catch {
     return undefined
@@ -63,8 +66,18 @@ export function httpCallsOf(roots: readonly string[]): HttpCallModule[] {
   for (const root of new Set(roots)) {
     const viaCommand = stockHttpCall(root)
     if (viaCommand) found.add(viaCommand)
-    const direct = httpCallAt(path.join(root, 'package.json'))
-    if (direct) found.add(direct)
+    for (const name of HTTP_CALL_PACKAGES) {
+      const direct = httpCallAt(path.join(root, 'package.json'), name)
+      if (direct) found.add(direct)
+      // A plugin on an older @heroku-cli/command sends through that package's http-call.
+      try {
+        const command = createRequire(path.join(root, 'package.json')).resolve('@heroku-cli/command')
+        const old = httpCallAt(command, name)
+        if (old) found.add(old)
+      } catch {
+        // no @heroku-cli/command under this root
+      }
+    }
   }
 
   return [...found]

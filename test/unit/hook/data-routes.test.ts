@@ -3,7 +3,7 @@ import {readdirSync, readFileSync} from 'node:fs'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {knownRoute, NO_EFFECT_ROUTES} from '../../../src/lib/heroku/routes.js'
+import {classifyRequest, knownRoute, NO_EFFECT_ROUTES} from '../../../src/lib/heroku/routes.js'
 
 /**
  * Every write the pinned `heroku` CLI sends to the Data and Key-Value Store APIs (`/client/v11/`,
@@ -90,5 +90,13 @@ describe('every Data and Key-Value Store API write of the pinned heroku CLI is c
       expect(entry.reason.length, entry.path).to.be.greaterThan(10)
       expect(knownRoute(entry.method, entry.path.replaceAll(':p', 'x')), `${entry.method} ${entry.path}`).to.equal('no-effect')
     }
+  })
+})
+
+describe('effect guard: another plugin\'s Data API writes name the data store they touch', function () {
+  it('a kafka cluster write is a write to that add-on (refused only when it is production\'s), not an unknown route refused everywhere', function () {
+    expect(classifyRequest({body: {name: 'events'}, method: 'POST', path: '/data/kafka/v0/clusters/kafka-stg-1/topics'})).to.deep.equal({database: 'kafka-stg-1', kind: 'database-write', what: 'unknown'})
+    // A write under /data/ that names no add-on still cannot be placed: refused, the guard cannot tell.
+    expect(classifyRequest({body: {}, method: 'POST', path: '/data/cdc/v0/anything'})).to.have.property('kind', 'unknown')
   })
 })

@@ -73,7 +73,6 @@ describe('effect classes: attachments and add-ons on production, whatever the ad
       ['POST', '/apps/acme-production/addons', {attachment: {name: 'DATABASE'}, confirm: 'acme-production', plan: 'mailgun:starter'}],
       ['POST', '/apps/acme-production/addons', {attachment: {name: 'DATABASE'}, plan: '062a1cc7-f79f-404c-9f91-135f70175577'}],
       ['POST', '/apps/acme-production/addons', {attachment: {name: 'crunchy'}, plan: {id: '062a1cc7-f79f-404c-9f91-135f70175577'}}],
-      ['POST', '/apps/acme-production/addons', {attachment: {name: 'PAPERTRAIL'}, plan: 'papertrail:choklad'}],
     ] as const) {
       const result = await verdict(method, path, body, {world})
       expect(apps(result), `${path} ${JSON.stringify(body)}`).to.deep.equal(['acme-production'])
@@ -87,6 +86,8 @@ describe('effect classes: attachments and add-ons on production, whatever the ad
       ['POST', '/addon-attachments', {addon: 'papertrail-stg', app: 'acme-production', name: 'STAGING_LOGS'}],
       ['POST', '/apps/acme-production/addons', {plan: '062a1cc7-f79f-404c-9f91-135f70175577'}],
       ['POST', '/apps/acme-production/addons', {attachment: {name: 'MAILER'}, plan: 'mailgun:starter'}],
+      // A name whose vars point nowhere (PAPERTRAIL_API_TOKEN is a token, not an endpoint): nothing is re-pointed.
+      ['POST', '/apps/acme-production/addons', {attachment: {name: 'PAPERTRAIL'}, plan: 'papertrail:choklad'}],
       ['POST', '/apps/acme-staging/addons', {attachment: {name: 'DATABASE'}, plan: 'heroku-postgresql:essential-0'}],
       ['POST', '/addon-attachments', {addon: 'papertrail-stg', app: 'acme-staging', confirm: 'acme-staging', name: 'DATABASE'}],
     ] as const) {
@@ -239,5 +240,31 @@ describe('effect classes: what the request says, read as the server reads it', f
     const unresolved = await onto('54.1.2.3', NO_DNS)
     expect(unresolved.kind).to.equal('undecided')
     expect(what(unresolved)).to.contain('a host did not resolve')
+  })
+})
+
+describe('effect classes: destroying an app destroys what it owns', function () {
+  /** lone-app owns a Postgres; production has it attached (as REPORTING) when `attached`. */
+  function world(attached: boolean): World {
+    const base = cleanWorld()
+    base.addons.push({id: 'addon-lone-db', name: 'postgresql-lone-1', owner: 'lone-app', plan: 'heroku-postgresql:standard-0'})
+    base.attachments.push({addon: 'postgresql-lone-1', app: 'lone-app', name: 'DATABASE'})
+    base.apps.find(a => a.name === 'lone-app')!.config = {DATABASE_URL: LONE_URL}
+    if (attached) {
+      base.attachments.push({addon: 'postgresql-lone-1', app: 'acme-production', name: 'REPORTING'})
+      base.apps.find(a => a.name === 'acme-production')!.config.REPORTING_URL = LONE_URL
+    }
+
+    return base
+  }
+
+  it('fires when the app owns a data store production has attached, whatever the app itself is', async function () {
+    const result = await verdict('DELETE', '/apps/lone-app', undefined, {world: world(true)})
+    expect(apps(result)).to.deep.equal(['acme-production'])
+    expect(what(result)).to.contain('postgresql-lone-1, which production uses')
+  })
+
+  it('stays silent when nothing it owns is production\'s', async function () {
+    expect((await verdict('DELETE', '/apps/lone-app', undefined, {world: world(false)})).kind).to.equal('clear')
   })
 })

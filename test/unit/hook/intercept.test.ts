@@ -84,20 +84,23 @@ describe('hook: the interceptor on the stock CLI\'s http-call', function () {
       await symlink(path.join(ROOT, 'node_modules'), path.join(copy, 'node_modules'))
       await writeFile(path.join(plugin, 'package.json'), JSON.stringify({name: 'other-plugin', version: '1.0.0'}))
       const copies = httpCallsOf([CLI_ROOT, plugin, CLI_ROOT])
-      expect(copies, 'the stock copy and the plugin\'s, once each').to.have.length(2)
-      expect(copies).to.include(stockHttpCall(CLI_ROOT))
+      // The stock copy, the plugin's, and the unscoped http-call the CLI's tree also holds (older
+      // @heroku-cli/command versions send through it), once each.
+      const unscoped = createRequire(path.join(CLI_ROOT, 'package.json'))('http-call') as unknown
+      expect(copies, 'three distinct copies').to.have.length(3)
+      expect(copies).to.include(stockHttpCall(CLI_ROOT)).and.include(unscoped)
       const seen: string[] = []
       expect(installInterceptor(CLI_ROOT, async request => {
         seen.push(`${request.method} ${request.path}`)
         throw new Error('refused by the test')
       }, [plugin])).to.equal(true)
-      const other = copies.find(copy_ => copy_ !== stockHttpCall(CLI_ROOT)) as unknown as {HTTP: {delete(url: string): Promise<unknown>}}
+      const other = copies.find(copy_ => copy_ !== stockHttpCall(CLI_ROOT) && copy_ !== unscoped) as unknown as {HTTP: {delete(url: string): Promise<unknown>}}
       const error = await other.HTTP.delete(`${base}/apps/acme-production`).then(() => undefined, (caught: Error) => caught)
       expect(error?.message).to.equal('refused by the test')
       expect(seen).to.deep.equal(['DELETE /apps/acme-production'])
       expect(received, 'never sent').to.deep.equal([])
-      // Without that plugin's root, only the stock copy is found.
-      expect(httpCallsOf([CLI_ROOT])).to.have.length(1)
+      // Without that plugin's root, only the CLI's own two copies are found.
+      expect(httpCallsOf([CLI_ROOT])).to.have.length(2)
     } finally {
       await rm(plugin, {force: true, recursive: true})
     }
