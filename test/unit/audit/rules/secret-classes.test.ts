@@ -1,7 +1,8 @@
 import {expect} from 'chai'
 
 import {verifyForkSnapshot} from '../../../../src/lib/fork/verify.js'
-import {fork, production} from '../../fork/fixtures.js'
+import {planFork} from '../../../../src/lib/fork/plan/index.js'
+import {catalogue, fork, options, production} from '../../fork/fixtures.js'
 
 /**
  * The audit's shared-secret rule asks the fork's decision (secretVerdict): every class the fork
@@ -110,5 +111,51 @@ describe('audit: a production database reached through an ADO.NET (Npgsql) strin
     // production's DATABASE_URL in the fork fixtures: …@ec2-1-2-3-4.compute-1.amazonaws.com:5432/d8prod
     expect(criticals({}, {NPGSQL_OTHER_ROLE: `Host=${host};Database=d8prod;Username=analyst;Password=OtherRolePw0123456`})).to.include('SHARED_DATABASE')
     expect(criticals({}, {NPGSQL_OWN: `Host=${host};Database=d8staging;Username=analyst;Password=OtherRolePw0123456`})).to.not.include('SHARED_DATABASE')
+  })
+})
+
+describe('second review (REVIEW26b.md): identity reads URLs inside text (items 1, 4)', function () {
+  const host = 'ec2-1-2-3-4.compute-1.amazonaws.com'
+  const pw = 'OtherRolePw0123456'
+  const inText = (target: string): Record<string, string> => ({
+    DB_QUOTED: `"postgres://analyst:${pw}@${target}:5432/d8prod"`,
+    DB_SPACED: `postgres://x:y@other.example.com/db postgres://analyst:${pw}@${target}:5432/d8prod`,
+    DB_YAML: `production:\n  url: postgres://analyst:${pw}@${target}:5432/d8prod`,
+    DBS: `primary=postgres://analyst:${pw}@${target}:5432/d8prod;replica=postgres://x:y@other.example.com/db`,
+    JAVA_OPTS: `-Xmx300m -Dspring.datasource.url=jdbc:postgresql://${target}:5432/d8prod -Dspring.datasource.username=analyst -Dspring.datasource.password=${pw}`,
+    JDBC_PROPS: `jdbc:postgresql://${target}:5432/d8prod;user=analyst;password=${pw}`,
+  })
+
+  it('is critical SHARED_DATABASE for production\'s database reached from inside YAML, lists, quotes, JAVA_OPTS and JDBC properties', function () {
+    for (const [name, value] of Object.entries(inText(host))) expect(criticals({}, {[name]: value}), name).to.include('SHARED_DATABASE')
+  })
+
+  it('stays silent for the same texts reaching staging\'s own database', function () {
+    for (const [name, value] of Object.entries(inText('staging-db.example.com'))) expect(criticals({}, {[name]: value}), name).to.not.include('SHARED_DATABASE')
+  })
+
+  it('is critical for another production app\'s database reached from inside text (across pipelines)', function () {
+    const other = production()
+    other.app = {...other.app, id: '99999999-1111-4111-8111-111111111111', name: 'billing-production'}
+    other.pipeline = {id: 'cccc0000-0000-4000-8000-000000000009', name: 'billing', stage: 'production'}
+    other.attachments = other.attachments.slice(0, 1)
+    other.configVars = {DATABASE_URL: 'postgres://bill:billPw0rd99@ec2-9-9-9-9.compute-1.amazonaws.com:5432/dbill'}
+    const staging = fork()
+    staging.configVars.BILLING_YAML = `primary: postgres://reporter:${pw}@ec2-9-9-9-9.compute-1.amazonaws.com:5432/dbill`
+    const found = verifyForkSnapshot(staging, production(), [other]).findings.filter(f => f.configVars.includes('BILLING_YAML'))
+    expect(found.map(f => [f.severity, f.code])).to.deep.include(['critical', 'SHARED_DATABASE'])
+    staging.configVars.BILLING_YAML = `primary: postgres://reporter:${pw}@ec2-8-8-8-8.compute-1.amazonaws.com:5432/dbill`
+    expect(verifyForkSnapshot(staging, production(), [other]).findings.filter(f => f.configVars.includes('BILLING_YAML') && f.code === 'SHARED_DATABASE')).to.deep.equal([])
+  })
+
+  it('refuses --copy-config of a var whose text holds a URL reaching production, as for READONLY_DATABASE_URL; copies text with no URL', function () {
+    const prod = production()
+    prod.configVars.DB_YAML = `primary: ${prod.configVars.DATABASE_URL}`
+    prod.configVars.OWN_YAML = 'pool: 5\ntimeout: 30'
+    const refused = planFork(prod, options({copyConfig: ['DB_YAML']}), catalogue())
+    expect(refused.problems.map(p => p.message).join('\n')).to.contain('--copy-config DB_YAML')
+    const copied = planFork(prod, options({copyConfig: ['OWN_YAML']}), catalogue())
+    expect(copied.problems).to.deep.equal([])
+    expect(copied.config.find(d => d.key === 'OWN_YAML')?.action).to.equal('copy')
   })
 })

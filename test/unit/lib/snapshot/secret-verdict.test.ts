@@ -285,3 +285,39 @@ describe('may this value be secret? (snapshot/secret-values.ts secretVerdict)', 
     })
   })
 })
+
+describe('second review (REVIEW26b.md): classes of secrets the first decision missed', function () {
+  describe('credentials inside option strings (item 1)', function () {
+    it('fires for -Dkey=value, --key=value, --key value under password-like keys, and -u … -pSECRET / -a SECRET', function () {
+      for (const [name, value] of [
+        ['JAVA_OPTS', '-Xmx300m -Dspring.datasource.password=prodDbPassw0rd1'],
+        ['JAVA_OPTS', '-Djavax.net.ssl.keyStorePassword=changeit-prod-77'],
+        ['JAVA_TOOL_OPTIONS', '-Dapp.secret=hunterhunterhunter'],
+        ['CATALINA_OPTS', '-Ddb.pass=correcthorsebattery'],
+        ['PG_DUMP_OPTS', '--password=hunter2hunter2'],
+        ['PG_DUMP_OPTS', '--no-owner --password hunter2hunter2'],
+        ['REDIS_CLI_ARGS', '-a hunter2hunter2 --tls'],
+        ['MYSQL_OPTS', '-uapp -pHunter2Hunter2'],
+      ] as const) expectSecret(name, value)
+    })
+
+    it('stays silent for JVM flags and options with no password-like key', function () {
+      for (const [name, value] of [
+        ['JAVA_OPTS', '-Xmx300m -Dfile.encoding=UTF-8 -Duser.timezone=UTC'],
+        ['PG_DUMP_OPTS', '--no-owner --format custom --jobs 4'],
+        ['MYSQL_OPTS', '-uapp --protocol tcp'],
+        ['JAVA_OPTS', '-Dspring.datasource.password-min-length=12'],
+      ] as const) expectNotSecret(name, value)
+    })
+
+    it('property: any password-like -D/-- option with a credential-shaped value inside any JVM flags is withheld', function () {
+      fc.assert(fc.property(
+        fc.constantFrom('password', 'db.pass', 'app.secret', 'spring.datasource.password', 'keyStorePassword', 'api.token'),
+        fc.stringMatching(/^[\dA-Za-z]{8,24}$/),
+        fc.constantFrom('-D', '--'),
+        fc.constantFrom('', '-Xmx300m ', '-XX:+UseContainerSupport '),
+        (key, password, dash, before) => secret('JAVA_OPTS', `${before}${dash}${key}=${password} -Dfile.encoding=UTF-8`),
+      ))
+    })
+  })
+})
