@@ -1,4 +1,4 @@
-import {isTrivialValue, looksRandom} from './classify.js'
+import {isTrivialValue, looksRandom, wordy} from './classify.js'
 import {vendorSecretIn} from './kinds.js'
 import {decodeSafe, secretUrlParts, splitUrl, type UrlParts} from './mask.js'
 
@@ -219,6 +219,8 @@ function userPasswordPair(value: string): boolean {
   const match = USER_PASSWORD.exec(value)
   if (!match) return false
   const password = match[2] ?? ''
+  // A JVM flag (`-XX:+HeapDumpOnOutOfMemoryError`) or words (`app:debug`) are no pair.
+  if ((match[1] ?? '').startsWith('-') || wordy(password)) return false
   if (/^\d{1,5}$/.test(password) || /^[a-z]+(?:[_-][\da-z]+)*$/.test(password)) return false
   const classes = [/[a-z]/, /[A-Z]/, /\d/, /[^\dA-Za-z]/].filter(pattern => pattern.test(password)).length
   return classes >= 2

@@ -49,13 +49,39 @@ export function neverSecret(name: string, value: string): boolean {
   return versionName(upper) && VERSION_VALUE.test(value.trim())
 }
 
-/** A flag, a tiny value or a number that is a setting under this name (a long number under a secret name is not). */
-export function settingValue(name: string, value: string): boolean {
-  if (!isTrivialValue(value)) return false
-  if (!/^\d{6,}$/.test(value) || !secretName(name)) return true
-  return words(name).some(word => QUANTITY_WORDS.has(word))
+/** Last words of a name that say the value is about a secret, not the secret (`TOKEN_ENDPOINT`, `SECRET_KEY_FILE`, `JWT_ISSUER`). */
+const ABOUT_WORDS = new Set(['ALG', 'ALGORITHM', 'ARN', 'AUDIENCE', 'CN', 'DIR', 'DOMAIN', 'ENDPOINT', 'FILE', 'FORMAT', 'HEADER', 'HOST', 'HOSTNAME', 'ISSUER', 'MODE', 'NAME', 'PATH', 'PREFIX', 'PROVIDER', 'REGION', 'SUBJECT', 'SUFFIX', 'TYPE', 'URI', 'URL'])
+
+/** Words that are settings, not secrets, whatever the name: booleans and enum words. */
+const ENUM_VALUE = /^(?:true|false|yes|no|on|off|enabled?|disabled?|none|null|nil|required|optional|auto|strict|lax)$/i
+
+/** A name whose words count or time something (`TOKEN_TTL`); `MAX`/`MIN` alone don't cover a 9+ digit number (`SECRET_MAX=987654321987`). */
+function quantityName(name: string, value: string): boolean {
+  const found = words(name).filter(word => QUANTITY_WORDS.has(word))
+  if (found.length === 0) return false
+  return !(found.every(word => word === 'MAX' || word === 'MIN') && value.replaceAll(/\D/g, '').length >= 9)
 }
 
+/**
+ * A flag, a tiny value or a number that is a setting under this name. Under a secret name a value
+ * of 4+ characters, or a number of 4+ digits (signed, decimal), is secret (`DB_PASSWORD=hunt3`,
+ * `ADMIN_PIN=8392`), unless the name counts or times something or the value is a boolean/enum word.
+ */
+export function settingValue(name: string, value: string): boolean {
+  if (!isTrivialValue(value)) return false
+  if (!secretName(name) || ENUM_VALUE.test(value) || value.length < 4 || ABOUT_WORDS.has(words(name).at(-1) ?? '')) return true
+  if (/^[+-]?\d+(?:\.\d+)?$/.test(value) && value.replaceAll(/\D/g, '').length < 4) return true
+  return quantityName(name, value)
+}
+
+/** A URL with no credential or token (checked before), a path, a region, an ARN or a host name: plain under any name. */
+const PLAIN_SHAPE = /^(?:https?:\/\/[^\s@]+|\/[\w./-]+|[a-z]{2}(?:-gov)?-[a-z]+-\d|arn:aws[\w-]*:\S+|(?=[\w.-]*[a-z])[a-z\d][\w-]*(?:\.[\w-]+)*\.[a-z]{2,})$/i
+
+/** A value under a secret-looking name that is plainly not the secret: by its shape, or a non-random value under an `…_URL`/`…_FILE`/`…_ISSUER` name. */
+function plainUnderSecretName(name: string, value: string): boolean {
+  if (PLAIN_SHAPE.test(value)) return !value.split(/[/.:]/).some(part => looksRandom(part))
+  return ABOUT_WORDS.has(words(name).at(-1) ?? '') && !looksRandom(value)
+}
 /** What the decision says about a config value. */
 export type SecretVerdict =
   | {live?: boolean; secret: false; why: 'metadata' | 'plain' | 'public' | 'setting'; what?: string}
@@ -74,9 +100,10 @@ export function secretVerdict(name: string, value: string): SecretVerdict {
   if (material) return {secret: false, what: material, why: 'public'}
   if (neverSecret(name, text)) return {secret: false, why: 'metadata'}
   if (settingValue(name, text)) return {secret: false, why: 'setting'}
+  if (/^arn:aws[\w-]*:/i.test(text) && !/\s/.test(text)) return {secret: false, why: 'plain'}
   const token = tokenIn(text)
   if (token) return {secret: true, what: token}
-  if (secretName(name) || looksRandom(text)) return {secret: true, what: 'secret-looking value'}
+  if (looksRandom(text) || (secretName(name) && !plainUnderSecretName(name, text))) return {secret: true, what: 'secret-looking value'}
   for (const entry of jsonEntries(text) ?? []) {
     if (entry.key !== '' && secretVerdict(entry.key, entry.leaf).secret) return {secret: true, what: `JSON holding ${entry.key}`}
   }

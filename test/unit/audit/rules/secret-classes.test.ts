@@ -159,3 +159,43 @@ describe('second review (REVIEW26b.md): identity reads URLs inside text (items 1
     expect(copied.config.find(d => d.key === 'OWN_YAML')?.action).to.equal('copy')
   })
 })
+
+describe('second review (REVIEW26b.md): the audit asks the same decision for the new classes (items 2, 3, 5, 6, 7)', function () {
+  const withheld: Array<Record<string, string>> = [
+    {ADMIN_PW: 'Xk9#mQ2$vL7!pR4@zT'},
+    {LEGACY: 'Xk9#mQ2$vL7!pR4@zT'},
+    {BASIC_AUTH: 'staff:opensesame'},
+    {DB_PASSWORD: 'hunt3'},
+    {ADMIN_PIN: '8392'},
+    {API_TOKEN: '-1234567890123'},
+    {VITE_API_SECRET: 'Zx81kLmq0PpR2sTuVw'},
+    {PUBLIC_DB_PASSWORD: 'hunter2hunter2'},
+    {JAVA_OPTS: '-Xmx300m -Dspring.datasource.password=prodDbPassw0rd1'},
+  ]
+  const plain: Array<Record<string, string>> = [
+    {TZ: 'America/Argentina/Buenos_Aires'},
+    {JAVA_OPTS: '-XX:+HeapDumpOnOutOfMemoryError'},
+    {MAIN_CLASS: 'com.acme.ApplicationServerMain'},
+    {CALLBACK_URL: 'https://acme.com/users/auth/google_oauth2/callback'},
+    {TOKEN_ENDPOINT: 'https://acme.auth0.com/oauth/token'},
+    {SECRET_KEY_FILE: '/run/secrets/secret_key'},
+    {SECRET_MANAGER_REGION: 'us-east-1'},
+    {TOKEN_TTL: '86400'},
+    {NEXT_PUBLIC_API_URL: 'https://api.acme.com'},
+  ]
+
+  it('is critical SHARED_SECRET when staging holds production\'s value of each new class', function () {
+    for (const vars of withheld) expect(criticals(vars), Object.keys(vars)[0]).to.deep.equal(['SHARED_SECRET'])
+  })
+
+  it('stays silent for staging\'s own value of the same class', function () {
+    for (const vars of withheld) {
+      const own = Object.fromEntries(Object.entries(vars).map(([key, value]) => [key, value.replace(/\d/, '7').replace(/[a-z]/, 'q') + 'Z']))
+      expect(criticals(vars, own), Object.keys(vars)[0]).to.deep.equal([])
+    }
+  })
+
+  it('never calls identical plain values a shared secret (false criticals, item 5)', function () {
+    for (const vars of plain) expect(findingsOn(vars), Object.keys(vars)[0]).to.deep.equal([])
+  })
+})
