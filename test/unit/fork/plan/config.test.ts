@@ -374,6 +374,9 @@ describe('fork config decisions (secrets/kinds.ts)', function () {
       const plan = planFork(production(), options({copyConfig: ['READONLY_DATABASE_URL', 'NOT_THERE']}), catalogue())
       expect(plan.problems.map(p => p.message).join('\n')).to.contain('--copy-config READONLY_DATABASE_URL')
       expect(plan.warnings.join('\n')).to.contain('--copy-config NOT_THERE: production has no such config var')
+      // (second review, item 9) a value typed in the wrong place is not named by the warning
+      const typo = planFork(production(), options({copyConfig: ['hunter2hunter2'], excludeConfig: ['Xk9mQ2vL7pR4']}), catalogue())
+      expect(typo.warnings.join('\n')).to.contain('production has no such config var').and.not.to.match(/hunter2hunter2|Xk9mQ2vL7pR4/)
       expect(planFork(production(), options({copyConfig: ['STRIPE_API_KEY']}), catalogue()).problems).to.deep.equal([])
     })
   })
