@@ -138,6 +138,28 @@ function secretPairIn(value: string): string | undefined {
   return undefined
 }
 
+/** Credential file lines: .netrc (`machine … login … password …`), pgpass (`host:port:db:user:pass`, `host:port:user:pass`), XML (`<password>…</password>`), .npmrc (`//registry/:_authToken=…`). */
+const FILE_CREDENTIALS: Array<{pattern: RegExp; what: string}> = [
+  {pattern: /\b(?:machine|default)\s+(?:\S+\s+)?(?:login\s+\S+\s+)?(?:account\s+\S+\s+)?password\s+(\S+)/, what: '.netrc password'},
+  {pattern: /^(?:[\w-]+(?:\.[\w-]+)+|localhost|\*):(?:\d{1,5}|\*):(?:[^\s:]+:)?[^\s:]+:([^\s:]+)$/m, what: 'pgpass password'},
+  {pattern: /:_(?:authToken|auth|password)\s*=\s*(\S+)/, what: '.npmrc token'},
+]
+const XML_ELEMENT = /<(?:[\w-]+:)?([A-Za-z][\w.-]*)(?:\s[^>]*)?>([^<]+)<\//g
+
+/** The kind of credential file line in the value, or undefined. */
+function fileCredentialIn(value: string): string | undefined {
+  for (const {pattern, what} of FILE_CREDENTIALS) {
+    const found = pattern.exec(value)?.[1]
+    if (found !== undefined && credentialValue(found)) return what
+  }
+
+  for (const match of value.matchAll(XML_ELEMENT)) {
+    if (secretKeyName(match[1] ?? '') && credentialValue(match[2] ?? '')) return `credential under <${match[1]}>`
+  }
+
+  return undefined
+}
+
 /** `Basic <base64 of user:password>`, `Bearer <token>`: Authorization material. */
 function authorizationIn(value: string): boolean {
   for (const match of value.matchAll(/\bBasic\s+([\d+/A-Za-z]{6,}={0,2})(?![\w+/=])/gi)) {
@@ -195,6 +217,8 @@ export function credentialIn(value: string): undefined | {live?: boolean; what: 
   const key = secretPairIn(text)
   if (key) return {what: `credential under ${key}`}
   if (authorizationIn(text)) return {what: 'Authorization credential'}
+  const file = fileCredentialIn(text)
+  if (file) return {what: file}
   for (const entry of jsonEntries(text) ?? []) {
     if (entry.key !== '' && secretKeyName(entry.key) && credentialValue(entry.leaf)) return {what: `JSON holding ${entry.key}`}
     const inner = entry.leaf === text ? undefined : credentialIn(entry.leaf)

@@ -171,6 +171,9 @@ describe('second review (REVIEW26b.md): the audit asks the same decision for the
     {VITE_API_SECRET: 'Zx81kLmq0PpR2sTuVw'},
     {PUBLIC_DB_PASSWORD: 'hunter2hunter2'},
     {JAVA_OPTS: '-Xmx300m -Dspring.datasource.password=prodDbPassw0rd1'},
+    {NETRC: 'machine github.com login acme password opensesame'},
+    {PGPASS_LINE: 'db.acme.com:5432:acme:app:opensesame'},
+    {NPMRC: '//npm.pkg.github.com/:_authToken=opensesame-token'},
   ]
   const plain: Array<Record<string, string>> = [
     {TZ: 'America/Argentina/Buenos_Aires'},

@@ -423,4 +423,27 @@ describe('second review (REVIEW26b.md): classes of secrets the first decision mi
       fc.assert(fc.property(interleaved, fc.constantFrom('LEGACY', 'MISC', 'VALUE_2'), (value, name) => secret(name, value)))
     })
   })
+
+  describe('credential file lines (item 8)', function () {
+    it('fires for .netrc, pgpass (host:port:db:user:pass, host:port:user:pass), XML password elements and .npmrc tokens', function () {
+      for (const [name, value] of [
+        ['NETRC', 'machine github.com login acme password opensesame'],
+        ['PGPASS', 'db.acme.com:5432:acme:app:opensesame'],
+        ['PGPASS', 'localhost:*:*:app:opensesame'],
+        ['SMTP_SETTINGS', 'smtp.mailgun.org:587:postmaster@acme.com:opensesame'],
+        ['XML_CFG', '<config><password>opensesame</password></config>'],
+        ['NPMRC', '//npm.pkg.github.com/:_authToken=opensesame-token'],
+      ] as const) expectSecret(name, value)
+    })
+
+    it('stays silent for the same formats without a credential, and for colon lists that are no pgpass line', function () {
+      for (const [name, value] of [
+        ['NETRC', 'machine github.com login acme'],
+        ['XML_CFG', '<config><name>acme</name><password_min_length>12</password_min_length></config>'],
+        ['NPMRC', '//npm.pkg.github.com/:always-auth=true'],
+        ['KAFKA_TOPICS', 'events:3:orders:payments'],
+        ['CLOCK', '12:30:45'],
+      ] as const) expectNotSecret(name, value)
+    })
+  })
 })
