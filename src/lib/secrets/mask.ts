@@ -206,7 +206,7 @@ export function versionLike(segment: string): boolean {
 function looksGenerated(segment: string): boolean {
   const text = decodeSafe(segment)
   // Words (`ProductTour`, `google_oauth2`, `jquery-3.7.1.min.js`, `CHANGELOG.md`) are no token.
-  if (text.length < 4 || VERSION.test(text) || wordy(text)) return false
+  if (text.length < 4 || VERSION.test(text) || wordy(text) || /^[a-z]{2,8}\d{1,3}$/i.test(text)) return false
   return /\d/.test(text) || text.length >= 16 || (text.length >= 8 && /[a-z]/.test(text) && /[A-Z]/.test(text))
 }
 

@@ -50,7 +50,7 @@ export function neverSecret(name: string, value: string): boolean {
 }
 
 /** Last words of a name that say the value is about a secret, not the secret (`TOKEN_ENDPOINT`, `SECRET_KEY_FILE`, `JWT_ISSUER`). */
-const ABOUT_WORDS = new Set(['ALG', 'ALGORITHM', 'ARN', 'AUDIENCE', 'CN', 'DIR', 'DOMAIN', 'ENDPOINT', 'FILE', 'FORMAT', 'HEADER', 'HOST', 'HOSTNAME', 'ISSUER', 'MODE', 'NAME', 'PATH', 'PREFIX', 'PROVIDER', 'REGION', 'SUBJECT', 'SUFFIX', 'TYPE', 'URI', 'URL'])
+const ABOUT_WORDS = new Set(['ALG', 'ALGORITHM', 'ALIAS', 'ARN', 'AUDIENCE', 'BACKEND', 'CN', 'DIR', 'DOMAIN', 'DRIVER', 'ENDPOINT', 'ENGINE', 'FILE', 'FORMAT', 'HASHER', 'HEADER', 'HOST', 'HOSTNAME', 'ISSUER', 'METHOD', 'MODE', 'NAME', 'PATH', 'PREFIX', 'PROVIDER', 'REGION', 'STORE', 'STRATEGY', 'SUBJECT', 'SUFFIX', 'TYPE', 'URI', 'URL', 'USER', 'USERNAME'])
 
 /** Words that are settings, not secrets, whatever the name: booleans and enum words. */
 const ENUM_VALUE = /^(?:true|false|yes|no|on|off|enabled?|disabled?|none|null|nil|required|optional|auto|strict|lax)$/i

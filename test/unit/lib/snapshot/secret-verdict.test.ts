@@ -395,7 +395,8 @@ describe('second review (REVIEW26b.md): classes of secrets the first decision mi
         ['TOKEN_ENDPOINT', 'https://acme.auth0.com/oauth/token'], ['PASSWORD_RESET_URL', 'https://acme.com/password/reset'],
         ['SECRET_MANAGER_REGION', 'us-east-1'], ['KMS_KEY_ARN', 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab'],
         ['JWT_ISSUER', 'acme-auth-service'], ['SECRET_KEY_FILE', '/run/secrets/secret_key'], ['CERT_CN', 'acme.com'],
-        ['FIREBASE_AUTH_DOMAIN', 'acme-prod-4f2a1.firebaseapp.com'],
+        ['FIREBASE_AUTH_DOMAIN', 'acme-prod-4f2a1.firebaseapp.com'], ['KEY_ALIAS', 'alias/acme-production'], ['BASIC_AUTH_USER', 'staff'],
+        ['PASSWORD_HASHER', 'argon2'], ['SECRET_STORE', 'vault'], ['CALLBACK', 'https://acme.com/auth/auth0/callback'],
       ] as const) expectNotSecret(name, value)
     })
 
