@@ -183,6 +183,8 @@ const WEBHOOKS: ReadonlyArray<{host: RegExp; prefix: RegExp}> = [
   {host: /^api\.telegram\.org$/i, prefix: /^\/bot/i},
   {host: /^maker\.ifttt\.com$/i, prefix: /^\/trigger\//i},
   {host: /^hooks\.airtable\.com$/i, prefix: /^\/workflows\//i},
+  // A ntfy topic is its own password: whoever knows it reads and posts.
+  {host: /^ntfy\.sh$/i, prefix: /^\//},
   {host: /^api\.opsgenie\.com$|^api\.eu\.opsgenie\.com$/i, prefix: /^\/v\d+\/json\/integrations\/webhooks\//i},
 ]
 /** A path segment after which a webhook's id and token follow, on any host (Mattermost, GitLab, Rocket.Chat…). */

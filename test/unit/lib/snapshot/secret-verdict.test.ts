@@ -313,7 +313,8 @@ describe('second review (REVIEW26b.md): classes of secrets the first decision mi
     it('property: any password-like -D/-- option with a credential-shaped value inside any JVM flags is withheld', function () {
       fc.assert(fc.property(
         fc.constantFrom('password', 'db.pass', 'app.secret', 'spring.datasource.password', 'keyStorePassword', 'api.token'),
-        fc.stringMatching(/^[\dA-Za-z]{8,24}$/),
+        // A letter and a digit: placeholders (`xxxxxxxx`, `changeme`) and enum words (`disabled`) are no credential.
+        fc.stringMatching(/^[\dA-Za-z]{8,24}$/).filter(value => /\d/.test(value) && /[A-Za-z]/.test(value)),
         fc.constantFrom('-D', '--'),
         fc.constantFrom('', '-Xmx300m ', '-XX:+UseContainerSupport '),
         (key, password, dash, before) => secret('JAVA_OPTS', `${before}${dash}${key}=${password} -Dfile.encoding=UTF-8`),
@@ -405,6 +406,7 @@ describe('second review (REVIEW26b.md): classes of secrets the first decision mi
         ['LEGACY', '3f2a9c1e-8b7d-4a5f-9e3d-2c1b0a9f8e7d'], ['LEGACY', 'deadbeefcafebabe0011223344556677'],
         ['LEGACY', 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYzzQ9Lk'], ['NONCE_LIST', 'Zx81kLmq0PpR2sTuVw12 Qp9LmZx81kRt2sUvWw'],
         ['HOOK', 'https://hooks.example.com/in/Zx81kLmq0PpR2sTuVw12'], ['SECRET_KEY_FILE', 'Zx81kLmq0PpR2sTuVw12'],
+        ['NOTIFY', 'https://ntfy.sh/acme-prod-alerts-topic'],
       ] as const) expectSecret(name, value)
     })
 
