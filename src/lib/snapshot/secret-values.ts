@@ -13,10 +13,14 @@ import {jsonValue} from './json.js'
  *    `REV` or `VERSION`, or a last word `RELEASE`: `GIT_SHA`, `SENTRY_RELEASE`, not `RELEASE_WEBHOOK`)
  *    whose value is a commit id (7–64 hex) or a version number: not secret (after a pipeline
  *    promotion staging and production run the same commit);
- * 4. settings: flags, numbers and tiny values, except a number of 6 digits or more under a secret
- *    name that counts nothing (`API_SECRET=12345678901234567890`, not `TOKEN_TTL=86400`): not secret;
+ * 4. settings: flags, enum words, values under 4 characters and numbers, except (under a secret name
+ *    that counts, times or describes nothing) a value of 4+ characters or a number of 4+ digits
+ *    (`ADMIN_PIN=8392`, `API_SECRET=1234567.89012`, not `TOKEN_TTL=86400`): not secret; an ARN: plain;
  * 5. a token by shape (`secrets/inside.ts` tokenIn: token URLs, `user:password`, a random word inside);
- * 6. a secret-looking name, a random-looking value, or a JSON leaf that is secret under its key.
+ * 6. a random-looking value (`secrets/classify.ts` looksRandom: generated, or a symbol password, never
+ *    words), a secret-looking name unless the value is plainly not the secret (a URL with no credential,
+ *    a path, a region, a host; a non-random value under `…_URL`, `…_FILE`, `…_ISSUER`, `…_REGION`, …),
+ *    or a JSON leaf that is secret under its key.
  */
 
 const PLATFORM_METADATA = /^(?:HEROKU_(?:APP_ID|APP_NAME|APP_DEFAULT_DOMAIN_NAME|DYNO_ID|BRANCH|PR_NUMBER|RELEASE_[\dA-Z_]+|SLUG_[\dA-Z_]+|BUILD_[\dA-Z_]+|PIPELINE_[\dA-Z_]+|TEST_RUN_[\dA-Z_]+)|SOURCE_VERSION|DYNO|PORT|STACK)$/
