@@ -23,11 +23,13 @@ export interface ForkFlags {
 }
 
 /**
- * A flag's value as an error may echo it: a plain name (`worker`, `heroku-postgresql`), else nothing.
- * A value typed in the wrong place may be a secret (`--set sk_live_…`), so errors never echo one.
+ * A flag's value as an error may echo it: a config var name (`DATABASE_URL`) or an enum/name word
+ * (`worker`, `heroku-postgresql`, `copy`), else nothing. A value typed in the wrong place may be a
+ * secret (`--set sk_live_…`, `--data Xk9mQ2vL7pR4`, `hunter2hunter2`), so errors never echo one.
  */
 function shownName(text: string): string | undefined {
-  return /^[A-Za-z][\w.:-]{0,39}$/.test(text) && !looksSecretToken(text) ? text : undefined
+  const shaped = /^[A-Z][\dA-Z]*(?:[_-][\dA-Z]+)*$/.test(text) || /^[a-z]+(?:[-:.][a-z]+)*$/.test(text)
+  return shaped && text.length <= 40 && !looksSecretToken(text) ? text : undefined
 }
 
 function split(flag: string, raw: string, example: string): [string, string] {

@@ -7,7 +7,7 @@
 export const MIN_REPLACE_LENGTH = 8
 
 /** Config var names that say their value is secret: `..._KEY`, `SECRET_...`, `..._TOKEN`, `..._DSN`, … */
-const SECRET_NAME = /(?:^|_)(?:API_?KEY|KEYS?|SECRETS?|TOKENS?|PASSWORD|PASSWD|PASS|PASSPHRASE|PWD|CREDENTIALS?|DSN|PRIVATE|SALT|PEPPER|SIGNING|CERT|CERTIFICATE|PEM|JWT|HMAC|OTP|PIN)(?:_|$)|SECRET|TOKEN|PASSWORD|APIKEY|ACCESSKEY|PRIVATEKEY/i
+const SECRET_NAME = /(?:^|_)(?:API_?KEY|KEYS?|SECRETS?|TOKENS?|PASSWORD|PASSWD|PASS|PASSPHRASE|PWD|PW|CREDENTIALS?|CREDS|AUTH|ENCRYPTION|DSN|PRIVATE|SALT|PEPPER|SIGNING|CERT|CERTIFICATE|PEM|JWT|HMAC|OTP|PIN)(?:_|$)|SECRET|TOKEN|PASSWORD|HTPASSWD|APIKEY|ACCESSKEY|PRIVATEKEY/i
 
 /** True when a config var's name says its value is secret. */
 export function looksSecretName(name: string): boolean {
@@ -31,13 +31,73 @@ function shannonBits(value: string): number {
   return bits
 }
 
+/** A JVM flag's size (`Xmx300m`, `Xss4m`), a short version (`v220`, `css2`): neither a word nor a token. */
+const NEUTRAL_CHUNK = /^(?:X[a-z]{1,3}\d+[gkmt]?|[a-z]{0,4}\d+[a-z]{0,2})$/i
+
+/** The humps of a letters-only run: `HeapDumpOnOutOfMemoryError` → Heap Dump On Out Of Memory Error; `CMSClass` → CMS Class. */
+function humps(run: string): string[] {
+  return run.split(/(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])/)
+}
+
+/** A hump that reads as a word: 3+ letters, a vowel, no run of 5 consonants, lower case or Capitalised (or all caps when alone). */
+function wordHump(hump: string, alone: boolean): boolean {
+  if (hump.length < 3 || hump.length > 30 || !/[aeiouy]/i.test(hump) || /[^aeiouy\W\d_]{5}/i.test(hump)) return false
+  return /^[A-Z]?[a-z]+$/.test(hump) || (alone && /^[A-Z]+$/.test(hump))
+}
+
 /**
- * True when a value looks like a generated secret: at least 20 token characters, no spaces, mixed
- * character classes that alternate often (hex, base64, UUIDs, API keys), and high entropy.
- * `acme-production-assets-2024` is not random; `3f2a9c1e…` and `sk_live_51Hc…` are.
+ * True when a value is made of words, not generated: letters forming words (with vowels, long
+ * humps), snake/kebab/dotted/CamelCase, with numbers, versions, JVM sizes and short commit ids
+ * between them. `America/Argentina/Buenos_Aires`, `-XX:+HeapDumpOnOutOfMemoryError`,
+ * `com.acme.ApplicationServerMain`, `jquery-3.7.1.min.js`, `release-2024-11-05-3f2a9c1e`.
+ * A UUID, long hex and base64 tokens (short humps) are not.
+ */
+export function wordy(value: string): boolean {
+  let words = 0
+  let letters = 0
+  const lengths: number[] = []
+  for (const chunk of value.split(/[^\dA-Za-z]+/).filter(Boolean)) {
+    if (/^[\da-f]{13,}$/i.test(chunk) && /\d/.test(chunk)) return false
+    if (/^\d+$/.test(chunk) || NEUTRAL_CHUNK.test(chunk) || (/^[\da-f]{7,12}$/i.test(chunk) && /\d/.test(chunk))) continue
+    const runs = chunk.split(/\d+/).filter(Boolean)
+    for (const run of runs) {
+      const list = humps(run)
+      for (const hump of list) {
+        // A short all-caps hump beside others is an acronym (`CMS`, `XX`): neither word nor noise.
+        if (list.length > 1 && /^[A-Z]{1,4}$/.test(hump) && hump.length > 1) continue
+        letters += hump.length
+        lengths.push(hump.length)
+        if (wordHump(hump, list.length === 1)) words += hump.length
+      }
+    }
+  }
+
+  if (words === 0 || letters === 0) return false
+  const mean = lengths.reduce((sum, length) => sum + length, 0) / lengths.length
+  return words / letters >= 0.6 && mean >= 3.5
+}
+
+/** Symbols that passwords carry and identifiers, lists and paths don't (`,` `-` `_` `.` `:` `/` are separators). */
+const PASSWORD_SYMBOL = /[!#$%&()*<>?@[\\\]^`{|}'"]/
+
+/** Characters classes of a value: lower, upper, digit, symbol. */
+function classCount(value: string): number {
+  return [/[a-z]/, /[A-Z]/, /\d/, /[^\dA-Za-z]/].filter(pattern => pattern.test(value)).length
+}
+
+/**
+ * True when a value looks like a generated secret, not words (`wordy`):
+ * - at least 20 token characters, no spaces, mixed character classes that alternate often (hex,
+ *   base64, UUIDs, API keys), and high entropy: `3f2a9c1e…`, `sk_live_51Hc…`;
+ * - or a password with symbols: 12+ characters, no spaces, 3+ character classes, a symbol among
+ *   them (`Xk9#mQ2$vL7!pR4@zT`).
+ * `acme-production-assets-2024`, `America/Argentina/Buenos_Aires`, `-XX:+UseContainerSupport` are not.
  */
 export function looksRandom(value: string): boolean {
-  if (value.length < 20 || !/^[\w+/=.:~-]+$/.test(value)) return false
+  if (value.length < 12 || /\s/.test(value) || wordy(value)) return false
+  if (PASSWORD_SYMBOL.test(value)) return classCount(value) >= 3 && shannonBits(value) >= 3
+  if (value.length < 20) return false
+  if (/^[\da-f]{32,}$/i.test(value) && /\d/.test(value) && /[a-f]/i.test(value)) return true
   const classOf = (char: string): number => (/[a-z]/.test(char) ? 1 : /[A-Z]/.test(char) ? 2 : /\d/.test(char) ? 3 : 0)
   const classes = new Set([...value].map(classOf).filter(Boolean))
   if (classes.size < 2) return false

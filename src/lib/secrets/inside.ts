@@ -1,4 +1,4 @@
-import {isTrivialValue, looksRandom} from './classify.js'
+import {isTrivialValue, looksRandom, wordy} from './classify.js'
 import {vendorSecretIn} from './kinds.js'
 import {decodeSafe, secretUrlParts, splitUrl, type UrlParts} from './mask.js'
 
@@ -47,19 +47,26 @@ const URL_IN_TEXT = /(?:jdbc:)?[a-z][\w+.-]*:\/\/[^\s'"<>`\\]+/gi
 /** Where a list of URLs splits: `,` or `;` before the next `scheme://` (also `key=` before it: `a=url;b=url`). */
 const URL_LIST_SPLIT = /[,;](?:[\w.-]+=)?(?=(?:jdbc:)?[a-z][\w+.-]*:\/\/)/i
 
-/** Every URL written in a value, split as the masker splits them; a list's pieces each on their own. */
-export function urlsIn(value: string): UrlParts[] {
-  const found: UrlParts[] = []
+/**
+ * Every URL (and JDBC URL) written in a value, as text: a list's pieces each on their own, after the
+ * whole token. YAML, INI, .env, option strings (`-Durl=jdbc:…`), quoted and space-separated lists.
+ */
+export function urlTextsIn(value: string): string[] {
+  const found: string[] = []
   for (const match of value.matchAll(URL_IN_TEXT)) {
-    const token = match[0]
+    const token = match[0].replace(/[),;.]+$/, '')
     const pieces = token.split(URL_LIST_SPLIT)
-    for (const piece of pieces.length > 1 ? [token, ...pieces] : [token]) {
-      const parts = splitUrl(piece)
-      if (parts) found.push(parts)
-    }
+    found.push(...(pieces.length > 1 ? [token, ...pieces] : [token]))
+    // JDBC properties after `;` (`jdbc:postgresql://h/db;user=u;password=p`): the URL before them.
+    if (pieces.length === 1 && /^jdbc:/i.test(token) && token.includes(';')) found.push(token.slice(0, token.indexOf(';')))
   }
 
   return found
+}
+
+/** Every URL written in a value, split as the masker splits them; a list's pieces each on their own. */
+export function urlsIn(value: string): UrlParts[] {
+  return urlTextsIn(value).map(piece => splitUrl(piece)).filter((parts): parts is UrlParts => parts !== undefined)
 }
 
 /** `scheme://user:password@` anywhere, even where no splitter reads a URL (a password with a raw `/`). */
@@ -94,10 +101,31 @@ function credentialValue(raw: string): boolean {
 }
 
 /** `key=value`, `key: value`, `"key": "value"`: pairs of connection strings, config text, query strings and JSON. */
-const PAIR = /(?:^|[\s;,&?{("'])["']?([A-Za-z][\w.-]*)["']?[ \t]*[=:][ \t]*("[^"\n]*"|'[^'\n]*'|[^\s;,&"'}]+)/g
+const PAIR = /(?:^|[\s;,&?{("']|(?:^|\s)(?:-D|--?))["']?([A-Za-z][\w.-]*)["']?[ \t]*[=:][ \t]*("[^"\n]*"|'[^'\n]*'|[^\s;,&"'}]+)/g
+/** Command-line options: `--password value`, `--db-pass value` (a password-like long option and its next word). */
+const OPTION_VALUE = /(?:^|\s)--([A-Za-z][\w.-]*)\s+("[^"\n]*"|'[^'\n]*'|[^\s-]\S*)/g
+/** Short options that carry a password: mysql's `-u user -pSECRET`, redis-cli's `-a SECRET`, when a user option or TLS/host option sits beside. */
+const SHORT_PASSWORD = /(?:^|\s)-p(\S{4,})|(?:^|\s)-a\s+(\S{4,})/g
+
+/** The password of a command line's options (`--password pw`, `-u app -pSECRET`, `-a pw --tls`), or undefined. */
+function optionPasswordIn(value: string): string | undefined {
+  for (const match of value.matchAll(OPTION_VALUE)) {
+    if (secretKeyName(match[1] ?? '') && credentialValue(match[2] ?? '')) return match[1]
+  }
+
+  if (!/(?:^|\s)(?:-u\s*\S|--user\b|-h\s*\S|--host\b|--tls\b|-p\s*\d)/.test(value)) return undefined
+  for (const match of value.matchAll(SHORT_PASSWORD)) {
+    const password = match[1] ?? match[2] ?? ''
+    if (credentialValue(password) && !/^\d{1,5}$/.test(password)) return match[1] === undefined ? '-a' : '-p'
+  }
+
+  return undefined
+}
 
 /** The first password-like key holding a value, or undefined. */
 function secretPairIn(value: string): string | undefined {
+  const option = optionPasswordIn(value)
+  if (option) return option
   for (const match of value.matchAll(PAIR)) {
     const key = match[1] ?? ''
     const raw = match[2] ?? ''
@@ -105,6 +133,28 @@ function secretPairIn(value: string): string | undefined {
     // A quoted value may itself be a connection string: `primary: "Host=…;Password=…"`.
     const inner = /^["'].*["']$/s.test(raw) ? secretPairIn(raw.slice(1, -1)) : undefined
     if (inner) return inner
+  }
+
+  return undefined
+}
+
+/** Credential file lines: .netrc (`machine … login … password …`), pgpass (`host:port:db:user:pass`, `host:port:user:pass`), XML (`<password>…</password>`), .npmrc (`//registry/:_authToken=…`). */
+const FILE_CREDENTIALS: Array<{pattern: RegExp; what: string}> = [
+  {pattern: /\b(?:machine|default)\s+(?:\S+\s+)?(?:login\s+\S+\s+)?(?:account\s+\S+\s+)?password\s+(\S+)/, what: '.netrc password'},
+  {pattern: /^(?:[\w-]+(?:\.[\w-]+)+|localhost|\*):(?:\d{1,5}|\*):(?:[^\s:]+:)?[^\s:]+:([^\s:]+)$/m, what: 'pgpass password'},
+  {pattern: /:_(?:authToken|auth|password)\s*=\s*(\S+)/, what: '.npmrc token'},
+]
+const XML_ELEMENT = /<(?:[\w-]+:)?([A-Za-z][\w.-]*)(?:\s[^>]*)?>([^<]+)<\//g
+
+/** The kind of credential file line in the value, or undefined. */
+function fileCredentialIn(value: string): string | undefined {
+  for (const {pattern, what} of FILE_CREDENTIALS) {
+    const found = pattern.exec(value)?.[1]
+    if (found !== undefined && credentialValue(found)) return what
+  }
+
+  for (const match of value.matchAll(XML_ELEMENT)) {
+    if (secretKeyName(match[1] ?? '') && credentialValue(match[2] ?? '')) return `credential under <${match[1]}>`
   }
 
   return undefined
@@ -167,6 +217,8 @@ export function credentialIn(value: string): undefined | {live?: boolean; what: 
   const key = secretPairIn(text)
   if (key) return {what: `credential under ${key}`}
   if (authorizationIn(text)) return {what: 'Authorization credential'}
+  const file = fileCredentialIn(text)
+  if (file) return {what: file}
   for (const entry of jsonEntries(text) ?? []) {
     if (entry.key !== '' && secretKeyName(entry.key) && credentialValue(entry.leaf)) return {what: `JSON holding ${entry.key}`}
     const inner = entry.leaf === text ? undefined : credentialIn(entry.leaf)
@@ -191,6 +243,8 @@ function userPasswordPair(value: string): boolean {
   const match = USER_PASSWORD.exec(value)
   if (!match) return false
   const password = match[2] ?? ''
+  // A JVM flag (`-XX:+HeapDumpOnOutOfMemoryError`) or words (`app:debug`) are no pair.
+  if ((match[1] ?? '').startsWith('-') || wordy(password)) return false
   if (/^\d{1,5}$/.test(password) || /^[a-z]+(?:[_-][\da-z]+)*$/.test(password)) return false
   const classes = [/[a-z]/, /[A-Z]/, /\d/, /[^\dA-Za-z]/].filter(pattern => pattern.test(password)).length
   return classes >= 2

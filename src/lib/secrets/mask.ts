@@ -1,3 +1,5 @@
+import {wordy} from './classify.js'
+
 /**
  * Masking of credentials by their shape, for values the plugin shows on purpose (a finding's evidence)
  * and for credentials in free text that no registry knows (an argument pasted by mistake). One
@@ -181,6 +183,8 @@ const WEBHOOKS: ReadonlyArray<{host: RegExp; prefix: RegExp}> = [
   {host: /^api\.telegram\.org$/i, prefix: /^\/bot/i},
   {host: /^maker\.ifttt\.com$/i, prefix: /^\/trigger\//i},
   {host: /^hooks\.airtable\.com$/i, prefix: /^\/workflows\//i},
+  // A ntfy topic is its own password: whoever knows it reads and posts.
+  {host: /^ntfy\.sh$/i, prefix: /^\//},
   {host: /^api\.opsgenie\.com$|^api\.eu\.opsgenie\.com$/i, prefix: /^\/v\d+\/json\/integrations\/webhooks\//i},
 ]
 /** A path segment after which a webhook's id and token follow, on any host (Mattermost, GitLab, Rocket.Chat…). */
@@ -203,7 +207,8 @@ export function versionLike(segment: string): boolean {
  */
 function looksGenerated(segment: string): boolean {
   const text = decodeSafe(segment)
-  if (text.length < 4 || VERSION.test(text)) return false
+  // Words (`ProductTour`, `google_oauth2`, `jquery-3.7.1.min.js`, `CHANGELOG.md`) are no token.
+  if (text.length < 4 || VERSION.test(text) || wordy(text) || /^[a-z]{2,8}\d{1,3}$/i.test(text)) return false
   return /\d/.test(text) || text.length >= 16 || (text.length >= 8 && /[a-z]/.test(text) && /[A-Z]/.test(text))
 }
 
@@ -294,7 +299,7 @@ function maskPair(pair: string, tokens: boolean): string {
   const key = decodeSafe(pair.slice(0, eq))
   const value = pair.slice(eq + 1)
   if (/^user(?:name)?$/i.test(key.trim())) return `${pair.slice(0, eq)}=${maskUser(value)}`
-  const secret = SECRET_QUERY_KEY.test(key.trim()) || value.includes('@') || (tokens && looksGenerated(value))
+  const secret = SECRET_QUERY_KEY.test(key.trim()) || /@(?!\d)/.test(value) || (tokens && looksGenerated(value))
   return secret ? `${pair.slice(0, eq)}=****` : pair
 }
 

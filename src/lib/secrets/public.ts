@@ -1,4 +1,4 @@
-import {looksSecretName} from './classify.js'
+import {looksRandom, looksSecretName} from './classify.js'
 import {credentialIn, urlsIn} from './inside.js'
 
 /**
@@ -51,7 +51,19 @@ function words(name: string): string[] {
 /** Prefixes a framework compiles into browser code (Next.js, Create React App, Vite, Expo, Gatsby, Nuxt, SvelteKit/Astro). */
 const BROWSER_PREFIX = /^(?:NEXT_PUBLIC|REACT_APP|VITE|EXPO_PUBLIC|GATSBY|NUXT_PUBLIC|PUBLIC)_/i
 /** Words saying the value is not public, whatever else the name says. */
-const SECRET_WORD = /(?:^|_)(?:SECRET|SECRETS|PASSWORD|PASSWD|PWD|PRIVATE|ADMIN|MASTER|SERVICE_ROLE|WRITE_TOKEN)(?:_|$)/i
+const SECRET_WORD = /(?:^|_)(?:SECRET|SECRETS|PASSWORD|PASSWD|PWD|PW|PASSPHRASE|CREDS|CREDENTIALS?|PRIVATE|ADMIN|MASTER|SERVICE_ROLE|SERVICE_KEY|WRITE_TOKEN|SIGNING|ENCRYPTION)(?:_|$)|SECRET|PASSWORD/i
+
+/** A value shaped like a secret whatever the name: a password with symbols, a JWT whose role is a service or admin role. */
+function secretShaped(value: string): boolean {
+  if (/[!#$%&*?@^]/.test(value) && looksRandom(value)) return true
+  const payload = /^eyJ[\w-]+\.(eyJ[\w-]+)\.[\w-]+$/.exec(value)?.[1]
+  return payload !== undefined && /"role"\s*:\s*"(?:service_role|admin|supabase_admin)"/.test(Buffer.from(payload, 'base64url').toString('latin1'))
+}
+
+/** A browser-bundled name (`NEXT_PUBLIC_…`), unless a secret word in it or a secret-shaped value says it was put there by mistake. */
+function browserBundled(name: string, value: string): boolean {
+  return BROWSER_PREFIX.test(name) && !SECRET_WORD.test(name.replace(BROWSER_PREFIX, '')) && !secretShaped(value)
+}
 
 function publicName(name: string): boolean {
   if (SECRET_WORD.test(name)) return false
@@ -88,7 +100,7 @@ const PUBLIC_CLASSES: PublicClass[] = [
   {kind: 'certificate', matches: (_name, value) => onlyCertificates(value)},
   {kind: 'publishable key', matches: (_name, value) => /^pk_(?:live|test)_\w+$|^pk\.[\w-]+\.[\w-]+$|^phc_\w{20,}$/.test(value)},
   {kind: 'Sentry DSN', matches: (name, value) => words(name).includes('DSN') && SENTRY_DSN.test(value)},
-  {kind: 'browser-bundled value', matches: name => BROWSER_PREFIX.test(name)},
+  {kind: 'browser-bundled value', matches: (name, value) => browserBundled(name, value)},
   {kind: 'public key', matches: name => publicName(name)},
   {kind: 'ingest-only license key', matches: (name, value) => /^NEW_RELIC_LICENSE_KEY$/i.test(name) || (/^NEW_RELIC_/i.test(name) && /^[\da-f]{36}NRAL$/i.test(value))},
   {kind: 'bucket name', matches: (name, value) => bucketName(name) && BUCKET_NAME.test(value)},

@@ -1,4 +1,5 @@
-import {type Credential, credentialsIn, DEFAULT_PORT, pairPorts, tenantOf, toPort} from './credentials.js'
+import {type Credential, DEFAULT_PORT, pairPorts, tenantOf, toPort} from './credentials.js'
+import {credentialsIn} from './credentials-in.js'
 import {normalizeHost} from './hosts.js'
 
 /**

@@ -4,7 +4,6 @@ import {parse as parsePostgresUrl} from 'pg-connection-string'
 
 import {decodeSafe, splitUrlList, type UrlParts} from '../secrets/index.js'
 import {normalizeHost} from './hosts.js'
-import {jsonValue} from './json.js'
 
 /**
  * Every form an app writes a credential in, parsed into the endpoints it reaches. Pure.
@@ -381,66 +380,9 @@ function parseAdo(value: string): ParsedCredential | undefined {
 
 /** The credential one string holds as a whole (URL, JDBC, libpq key/value or ADO.NET), or undefined. */
 export function parseCredential(value: string): ParsedCredential | undefined {
-  const text = value.trim()
+  // JDBC properties after `;` (`jdbc:postgresql://h/db;user=u;password=p`) are not the database's name.
+  const text = value.trim().replace(/^(jdbc:(?:postgres|mysql|mariadb)[^;]*);.*$/is, '$1')
   if (text === '') return undefined
   // `;` separates ADO.NET pairs; libpq's would read `host=h;database=d` as one host.
   return parseUrl(text) ?? (text.includes(';') ? parseAdo(text) ?? parseDsn(text) : parseDsn(text))
-}
-
-const JSON_FAMILY_KEYS = ['adapter', 'dialect', 'driver', 'engine', 'protocol', 'scheme', 'type']
-
-function stringField(object: Record<string, unknown>, keys: readonly string[]): string | undefined {
-  for (const key of keys) {
-    const value = object[key]
-    if (typeof value === 'string' && value.trim() !== '') return value.trim()
-    if (typeof value === 'number') return String(value)
-  }
-
-  return undefined
-}
-
-/** `{"host": …, "database": …}` in a JSON value: a credential in object form. */
-function objectCredential(object: Record<string, unknown>): ParsedCredential | undefined {
-  const host = stringField(object, ['host', 'hostname', 'hostaddr'])
-  const database = stringField(object, ['database', 'dbname', 'db'])
-  if (!host || !database || /[/@]/.test(host)) return undefined
-  const hint = stringField(object, JSON_FAMILY_KEYS)?.toLowerCase() ?? ''
-  const name = /mysql|maria/.test(hint) ? 'mysql' : 'postgres'
-  const port = toPort(stringField(object, ['port']), DEFAULT_PORT[name])
-  return {
-    endpoints: host.split(',').map(h => ({family: name, host: normalizeHost(h), path: database, port})),
-    family: name,
-    form: 'json',
-    hasUserinfo: true,
-    password: stringField(object, ['password', 'pass', 'pwd']),
-    scheme: name,
-    user: stringField(object, ['user', 'username']),
-  }
-}
-
-function walkJson(node: unknown, found: ParsedCredential[], depth: number): void {
-  if (depth > 8) return
-  if (typeof node === 'string') {
-    const credential = parseCredential(node)
-    if (credential) found.push({...credential, form: 'json'})
-  } else if (Array.isArray(node)) {
-    for (const item of node) walkJson(item, found, depth + 1)
-  } else if (node && typeof node === 'object') {
-    const object = node as Record<string, unknown>
-    const credential = objectCredential(object)
-    if (credential) found.push(credential)
-    for (const inner of Object.values(object)) walkJson(inner, found, depth + 1)
-  }
-}
-
-/** Every credential inside one value: the value itself, or what a JSON value holds. */
-export function credentialsIn(value: string | undefined): ParsedCredential[] {
-  if (typeof value !== 'string') return []
-  const whole = parseCredential(value)
-  if (whole) return [whole]
-  const parsed = jsonValue(value)
-  if (!parsed) return []
-  const found: ParsedCredential[] = []
-  walkJson(parsed.json, found, 0)
-  return found
 }

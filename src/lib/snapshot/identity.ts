@@ -16,11 +16,13 @@
  *   tenant must match too: the user and password, or Kafka's prefix (MULTI_TENANT_HOST in credentials.ts).
  */
 import {credentialsOf} from './config-credentials.js'
-import {type Credential, credentialsIn, type Endpoint, parseCredential, type ParsedCredential} from './credentials.js'
+import {credentialsIn} from './credentials-in.js'
+import {type Credential, type Endpoint, parseCredential, type ParsedCredential} from './credentials.js'
 import {type HostTable, sameHost, unresolved} from './hosts.js'
 
 export {credentialsOf} from './config-credentials.js'
-export {type Credential, credentialsIn, type Endpoint, type ParsedCredential} from './credentials.js'
+export {credentialsIn} from './credentials-in.js'
+export {type Credential, type Endpoint, type ParsedCredential} from './credentials.js'
 export {maskCredential} from './mask-credential.js'
 export {type HostTable, normalizeHost, sameHost, unresolved} from './hosts.js'
 

@@ -13,10 +13,14 @@ import {jsonValue} from './json.js'
  *    `REV` or `VERSION`, or a last word `RELEASE`: `GIT_SHA`, `SENTRY_RELEASE`, not `RELEASE_WEBHOOK`)
  *    whose value is a commit id (7–64 hex) or a version number: not secret (after a pipeline
  *    promotion staging and production run the same commit);
- * 4. settings: flags, numbers and tiny values, except a number of 6 digits or more under a secret
- *    name that counts nothing (`API_SECRET=12345678901234567890`, not `TOKEN_TTL=86400`): not secret;
+ * 4. settings: flags, enum words, values under 4 characters and numbers, except (under a secret name
+ *    that counts, times or describes nothing) a value of 4+ characters or a number of 4+ digits
+ *    (`ADMIN_PIN=8392`, `API_SECRET=1234567.89012`, not `TOKEN_TTL=86400`): not secret; an ARN: plain;
  * 5. a token by shape (`secrets/inside.ts` tokenIn: token URLs, `user:password`, a random word inside);
- * 6. a secret-looking name, a random-looking value, or a JSON leaf that is secret under its key.
+ * 6. a random-looking value (`secrets/classify.ts` looksRandom: generated, or a symbol password, never
+ *    words), a secret-looking name unless the value is plainly not the secret (a URL with no credential,
+ *    a path, a region, a host; a non-random value under `…_URL`, `…_FILE`, `…_ISSUER`, `…_REGION`, …),
+ *    or a JSON leaf that is secret under its key.
  */
 
 const PLATFORM_METADATA = /^(?:HEROKU_(?:APP_ID|APP_NAME|APP_DEFAULT_DOMAIN_NAME|DYNO_ID|BRANCH|PR_NUMBER|RELEASE_[\dA-Z_]+|SLUG_[\dA-Z_]+|BUILD_[\dA-Z_]+|PIPELINE_[\dA-Z_]+|TEST_RUN_[\dA-Z_]+)|SOURCE_VERSION|DYNO|PORT|STACK)$/
@@ -49,13 +53,39 @@ export function neverSecret(name: string, value: string): boolean {
   return versionName(upper) && VERSION_VALUE.test(value.trim())
 }
 
-/** A flag, a tiny value or a number that is a setting under this name (a long number under a secret name is not). */
-export function settingValue(name: string, value: string): boolean {
-  if (!isTrivialValue(value)) return false
-  if (!/^\d{6,}$/.test(value) || !secretName(name)) return true
-  return words(name).some(word => QUANTITY_WORDS.has(word))
+/** Last words of a name that say the value is about a secret, not the secret (`TOKEN_ENDPOINT`, `SECRET_KEY_FILE`, `JWT_ISSUER`). */
+const ABOUT_WORDS = new Set(['ALG', 'ALGORITHM', 'ALIAS', 'ARN', 'AUDIENCE', 'BACKEND', 'CN', 'DIR', 'DOMAIN', 'DRIVER', 'ENDPOINT', 'ENGINE', 'FILE', 'FORMAT', 'HASHER', 'HEADER', 'HOST', 'HOSTNAME', 'ISSUER', 'METHOD', 'MODE', 'NAME', 'PATH', 'PREFIX', 'PROVIDER', 'REGION', 'STORE', 'STRATEGY', 'SUBJECT', 'SUFFIX', 'TYPE', 'URI', 'URL', 'USER', 'USERNAME'])
+
+/** Words that are settings, not secrets, whatever the name: booleans and enum words. */
+const ENUM_VALUE = /^(?:true|false|yes|no|on|off|enabled?|disabled?|none|null|nil|required|optional|auto|strict|lax)$/i
+
+/** A name whose words count or time something (`TOKEN_TTL`); `MAX`/`MIN` alone don't cover a 9+ digit number (`SECRET_MAX=987654321987`). */
+function quantityName(name: string, value: string): boolean {
+  const found = words(name).filter(word => QUANTITY_WORDS.has(word))
+  if (found.length === 0) return false
+  return !(found.every(word => word === 'MAX' || word === 'MIN') && value.replaceAll(/\D/g, '').length >= 9)
 }
 
+/**
+ * A flag, a tiny value or a number that is a setting under this name. Under a secret name a value
+ * of 4+ characters, or a number of 4+ digits (signed, decimal), is secret (`DB_PASSWORD=hunt3`,
+ * `ADMIN_PIN=8392`), unless the name counts or times something or the value is a boolean/enum word.
+ */
+export function settingValue(name: string, value: string): boolean {
+  if (!isTrivialValue(value)) return false
+  if (!secretName(name) || ENUM_VALUE.test(value) || value.length < 4 || ABOUT_WORDS.has(words(name).at(-1) ?? '')) return true
+  if (/^[+-]?\d+(?:\.\d+)?$/.test(value) && value.replaceAll(/\D/g, '').length < 4) return true
+  return quantityName(name, value)
+}
+
+/** A URL with no credential or token (checked before), a path, a region, an ARN or a host name: plain under any name. */
+const PLAIN_SHAPE = /^(?:https?:\/\/[^\s@]+|\/[\w./-]+|[a-z]{2}(?:-gov)?-[a-z]+-\d|arn:aws[\w-]*:\S+|(?=[\w.-]*[a-z])[a-z\d][\w-]*(?:\.[\w-]+)*\.[a-z]{2,})$/i
+
+/** A value under a secret-looking name that is plainly not the secret: by its shape, or a non-random value under an `…_URL`/`…_FILE`/`…_ISSUER` name. */
+function plainUnderSecretName(name: string, value: string): boolean {
+  if (PLAIN_SHAPE.test(value)) return !value.split(/[/.:]/).some(part => looksRandom(part))
+  return ABOUT_WORDS.has(words(name).at(-1) ?? '') && !looksRandom(value)
+}
 /** What the decision says about a config value. */
 export type SecretVerdict =
   | {live?: boolean; secret: false; why: 'metadata' | 'plain' | 'public' | 'setting'; what?: string}
@@ -74,9 +104,10 @@ export function secretVerdict(name: string, value: string): SecretVerdict {
   if (material) return {secret: false, what: material, why: 'public'}
   if (neverSecret(name, text)) return {secret: false, why: 'metadata'}
   if (settingValue(name, text)) return {secret: false, why: 'setting'}
+  if (/^arn:aws[\w-]*:/i.test(text) && !/\s/.test(text)) return {secret: false, why: 'plain'}
   const token = tokenIn(text)
   if (token) return {secret: true, what: token}
-  if (secretName(name) || looksRandom(text)) return {secret: true, what: 'secret-looking value'}
+  if (looksRandom(text) || (secretName(name) && !plainUnderSecretName(name, text))) return {secret: true, what: 'secret-looking value'}
   for (const entry of jsonEntries(text) ?? []) {
     if (entry.key !== '' && secretVerdict(entry.key, entry.leaf).secret) return {secret: true, what: `JSON holding ${entry.key}`}
   }

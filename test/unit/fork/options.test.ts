@@ -90,4 +90,16 @@ describe('fork options: errors never echo a value that may be secret (review ite
     expect(() => forkOptions({'exclude-config': ['FOO-BAR'], from: 'acme'})).to.throw(UsageError, 'FOO-BAR is not one')
     expect(() => forkOptions({from: 'acme', scale: ['worker=lots']})).to.throw(UsageError, '--scale worker=…: the quantity must be a whole number.')
   })
+
+  it('never echoes a --data or --copy-config value that is not a config var name or an enum word (second review, item 9)', function () {
+    for (const value of ['Xk9mQ2vL7pR4', 'hunter2hunter2', 'Tr0ub4dor&3']) {
+      expect(() => forkOptions({data: value, from: 'acme'}), value).to.throw(UsageError, '--data (hidden): expected one of')
+      expect(() => forkOptions({'copy-config': [`${value}-x`], from: 'acme'}), value).to.throw(UsageError, 'the value you gave is hidden')
+    }
+  })
+
+  it('echoes a plain enum word or config var name (second review, item 9)', function () {
+    expect(() => forkOptions({data: 'coppy', from: 'acme'})).to.throw(UsageError, '--data coppy: expected one of')
+    expect(() => forkOptions({'copy-config': ['NOT-THERE'], from: 'acme'})).to.throw(UsageError, 'NOT-THERE is not one')
+  })
 })

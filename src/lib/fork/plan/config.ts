@@ -1,5 +1,5 @@
 import {type Credential, credentialsIn, credentialsMatch, credentialsOf} from '../../snapshot/identity.js'
-import {isTrivialValue, regenerate, secretKind} from '../../secrets/index.js'
+import {isTrivialValue, looksSecretToken, regenerate, secretKind} from '../../secrets/index.js'
 import {holds, secretVerdict} from '../../snapshot/secret-values.js'
 import type {AppSnapshot, AttachmentRef} from '../../snapshot/types.js'
 import {type AddonPlanItem, type ConfigDecision, FORK_MARKER, type ForkOptions, type ForkPlan, type PlanProblem} from '../types.js'
@@ -11,6 +11,12 @@ import {type AddonPlanItem, type ConfigDecision, FORK_MARKER, type ForkOptions, 
 function productionServices(production: AppSnapshot, exposed: ReadonlySet<string>): Credential[] {
   return credentialsOf(production.configVars)
     .filter(credential => credential.family !== 'http' || credential.hasUserinfo || credential.vars.some(key => exposed.has(key)))
+}
+
+/** A key a warning may name: shaped like a config var name (`NOT_THERE`), else hidden (`hunter2hunter2` typed in the wrong place). */
+function missingKey(flag: string, key: string): string {
+  const shown = /^[A-Z_][\dA-Z_]{0,63}$/.test(key) && !looksSecretToken(key) ? key : '(a value that is not a config var name, hidden)'
+  return `--${flag} ${shown}: production has no such config var.`
 }
 
 function describeFamily(family: string): string {
@@ -185,7 +191,7 @@ export function planConfig(
   withholdCopiesOfHidden(decisions, production.configVars, copyAsked)
 
   for (const key of options.copyConfig) {
-    if (!(key in production.configVars)) warnings.push(`--copy-config ${key}: production has no such config var.`)
+    if (!(key in production.configVars)) warnings.push(missingKey('copy-config', key))
     else if (key in options.set) warnings.push(`--copy-config ${key}: --set ${key} wins, nothing is copied.`)
   }
 
@@ -209,7 +215,7 @@ export function planConfig(
   }
 
   for (const key of options.excludeConfig) {
-    if (!(key in production.configVars)) warnings.push(`--exclude-config ${key}: production has no such config var.`)
+    if (!(key in production.configVars)) warnings.push(missingKey('exclude-config', key))
   }
 
   return decisions.sort((a, b) => a.key.localeCompare(b.key))

@@ -1,7 +1,8 @@
 import {expect} from 'chai'
 
 import {verifyForkSnapshot} from '../../../../src/lib/fork/verify.js'
-import {fork, production} from '../../fork/fixtures.js'
+import {planFork} from '../../../../src/lib/fork/plan/index.js'
+import {catalogue, fork, options, production} from '../../fork/fixtures.js'
 
 /**
  * The audit's shared-secret rule asks the fork's decision (secretVerdict): every class the fork
@@ -110,5 +111,94 @@ describe('audit: a production database reached through an ADO.NET (Npgsql) strin
     // production's DATABASE_URL in the fork fixtures: …@ec2-1-2-3-4.compute-1.amazonaws.com:5432/d8prod
     expect(criticals({}, {NPGSQL_OTHER_ROLE: `Host=${host};Database=d8prod;Username=analyst;Password=OtherRolePw0123456`})).to.include('SHARED_DATABASE')
     expect(criticals({}, {NPGSQL_OWN: `Host=${host};Database=d8staging;Username=analyst;Password=OtherRolePw0123456`})).to.not.include('SHARED_DATABASE')
+  })
+})
+
+describe('second review (REVIEW26b.md): identity reads URLs inside text (items 1, 4)', function () {
+  const host = 'ec2-1-2-3-4.compute-1.amazonaws.com'
+  const pw = 'OtherRolePw0123456'
+  const inText = (target: string): Record<string, string> => ({
+    DB_QUOTED: `"postgres://analyst:${pw}@${target}:5432/d8prod"`,
+    DB_SPACED: `postgres://x:y@other.example.com/db postgres://analyst:${pw}@${target}:5432/d8prod`,
+    DB_YAML: `production:\n  url: postgres://analyst:${pw}@${target}:5432/d8prod`,
+    DBS: `primary=postgres://analyst:${pw}@${target}:5432/d8prod;replica=postgres://x:y@other.example.com/db`,
+    JAVA_OPTS: `-Xmx300m -Dspring.datasource.url=jdbc:postgresql://${target}:5432/d8prod -Dspring.datasource.username=analyst -Dspring.datasource.password=${pw}`,
+    JDBC_PROPS: `jdbc:postgresql://${target}:5432/d8prod;user=analyst;password=${pw}`,
+  })
+
+  it('is critical SHARED_DATABASE for production\'s database reached from inside YAML, lists, quotes, JAVA_OPTS and JDBC properties', function () {
+    for (const [name, value] of Object.entries(inText(host))) expect(criticals({}, {[name]: value}), name).to.include('SHARED_DATABASE')
+  })
+
+  it('stays silent for the same texts reaching staging\'s own database', function () {
+    for (const [name, value] of Object.entries(inText('staging-db.example.com'))) expect(criticals({}, {[name]: value}), name).to.not.include('SHARED_DATABASE')
+  })
+
+  it('is critical for another production app\'s database reached from inside text (across pipelines)', function () {
+    const other = production()
+    other.app = {...other.app, id: '99999999-1111-4111-8111-111111111111', name: 'billing-production'}
+    other.pipeline = {id: 'cccc0000-0000-4000-8000-000000000009', name: 'billing', stage: 'production'}
+    other.attachments = other.attachments.slice(0, 1)
+    other.configVars = {DATABASE_URL: 'postgres://bill:billPw0rd99@ec2-9-9-9-9.compute-1.amazonaws.com:5432/dbill'}
+    const staging = fork()
+    staging.configVars.BILLING_YAML = `primary: postgres://reporter:${pw}@ec2-9-9-9-9.compute-1.amazonaws.com:5432/dbill`
+    const found = verifyForkSnapshot(staging, production(), [other]).findings.filter(f => f.configVars.includes('BILLING_YAML'))
+    expect(found.map(f => [f.severity, f.code])).to.deep.include(['critical', 'SHARED_DATABASE'])
+    staging.configVars.BILLING_YAML = `primary: postgres://reporter:${pw}@ec2-8-8-8-8.compute-1.amazonaws.com:5432/dbill`
+    expect(verifyForkSnapshot(staging, production(), [other]).findings.filter(f => f.configVars.includes('BILLING_YAML') && f.code === 'SHARED_DATABASE')).to.deep.equal([])
+  })
+
+  it('refuses --copy-config of a var whose text holds a URL reaching production, as for READONLY_DATABASE_URL; copies text with no URL', function () {
+    const prod = production()
+    prod.configVars.DB_YAML = `primary: ${prod.configVars.DATABASE_URL}`
+    prod.configVars.OWN_YAML = 'pool: 5\ntimeout: 30'
+    const refused = planFork(prod, options({copyConfig: ['DB_YAML']}), catalogue())
+    expect(refused.problems.map(p => p.message).join('\n')).to.contain('--copy-config DB_YAML')
+    const copied = planFork(prod, options({copyConfig: ['OWN_YAML']}), catalogue())
+    expect(copied.problems).to.deep.equal([])
+    expect(copied.config.find(d => d.key === 'OWN_YAML')?.action).to.equal('copy')
+  })
+})
+
+describe('second review (REVIEW26b.md): the audit asks the same decision for the new classes (items 2, 3, 5, 6, 7)', function () {
+  const withheld: Array<Record<string, string>> = [
+    {ADMIN_PW: 'Xk9#mQ2$vL7!pR4@zT'},
+    {LEGACY: 'Xk9#mQ2$vL7!pR4@zT'},
+    {BASIC_AUTH: 'staff:opensesame'},
+    {DB_PASSWORD: 'hunt3'},
+    {ADMIN_PIN: '8392'},
+    {API_TOKEN: '-1234567890123'},
+    {VITE_API_SECRET: 'Zx81kLmq0PpR2sTuVw'},
+    {PUBLIC_DB_PASSWORD: 'hunter2hunter2'},
+    {JAVA_OPTS: '-Xmx300m -Dspring.datasource.password=prodDbPassw0rd1'},
+    {NETRC: 'machine github.com login acme password opensesame'},
+    {PGPASS_LINE: 'db.acme.com:5432:acme:app:opensesame'},
+    {NPMRC: '//npm.pkg.github.com/:_authToken=opensesame-token'},
+  ]
+  const plain: Array<Record<string, string>> = [
+    {TZ: 'America/Argentina/Buenos_Aires'},
+    {JAVA_OPTS: '-XX:+HeapDumpOnOutOfMemoryError'},
+    {MAIN_CLASS: 'com.acme.ApplicationServerMain'},
+    {CALLBACK_URL: 'https://acme.com/users/auth/google_oauth2/callback'},
+    {TOKEN_ENDPOINT: 'https://acme.auth0.com/oauth/token'},
+    {SECRET_KEY_FILE: '/run/secrets/secret_key'},
+    {SECRET_MANAGER_REGION: 'us-east-1'},
+    {TOKEN_TTL: '86400'},
+    {NEXT_PUBLIC_API_URL: 'https://api.acme.com'},
+  ]
+
+  it('is critical SHARED_SECRET when staging holds production\'s value of each new class', function () {
+    for (const vars of withheld) expect(criticals(vars), Object.keys(vars)[0]).to.deep.equal(['SHARED_SECRET'])
+  })
+
+  it('stays silent for staging\'s own value of the same class', function () {
+    for (const vars of withheld) {
+      const own = Object.fromEntries(Object.entries(vars).map(([key, value]) => [key, value.replace(/\d/, '7').replace(/[a-z]/, 'q') + 'Z']))
+      expect(criticals(vars, own), Object.keys(vars)[0]).to.deep.equal([])
+    }
+  })
+
+  it('never calls identical plain values a shared secret (false criticals, item 5)', function () {
+    for (const vars of plain) expect(findingsOn(vars), Object.keys(vars)[0]).to.deep.equal([])
   })
 })

@@ -333,20 +333,21 @@ describe('fork config decisions (secrets/kinds.ts)', function () {
     })
 
     it('withholds a var whose value equals, or holds, a withheld or regenerated value (review item 3)', function () {
+      // (second review) a plain name and a plain-looking value: `LEGACY_PW` is a secret name and `Tr0ub4dor&3xyz` random-looking now.
       const prod = production()
       Object.assign(prod.configVars, {
-        DB_PASSWORD: 'Tr0ub4dor&3xyz',
+        DB_PASSWORD: 'Tr0ub4dor3xyz',
         LEGACY_BLOB: `mode=fast;${prod.configVars.SECRET_KEY_BASE}`,
-        LEGACY_PW: 'Tr0ub4dor&3xyz',
+        LEGACY_VALUE: 'Tr0ub4dor3xyz',
         PLAIN_COPY: prod.configVars.RACK_ENV ?? '',
       })
       const plan = planFork(prod, options(), catalogue())
-      expect(decision(plan, 'LEGACY_PW')).to.deep.include({action: 'withhold', fix: '--set LEGACY_PW=VALUE', group: 'withheld', kind: 'copy of DB_PASSWORD'})
-      expect(decision(plan, 'LEGACY_PW')?.reason).to.contain('the same value as DB_PASSWORD')
+      expect(decision(plan, 'LEGACY_VALUE')).to.deep.include({action: 'withhold', fix: '--set LEGACY_VALUE=VALUE', group: 'withheld', kind: 'copy of DB_PASSWORD'})
+      expect(decision(plan, 'LEGACY_VALUE')?.reason).to.contain('the same value as DB_PASSWORD')
       expect(decision(plan, 'LEGACY_BLOB')).to.deep.include({action: 'withhold'})
       expect(decision(plan, 'PLAIN_COPY'), 'a copy of a copied setting stays copied').to.deep.include({action: 'copy'})
       // --copy-config keeps a copy on purpose
-      expect(decision(planFork(prod, options({copyConfig: ['LEGACY_PW']}), catalogue()), 'LEGACY_PW')).to.deep.include({action: 'copy'})
+      expect(decision(planFork(prod, options({copyConfig: ['LEGACY_VALUE']}), catalogue()), 'LEGACY_VALUE')).to.deep.include({action: 'copy'})
     })
 
     it('copies none of production\'s values in the review\'s shapes (items 1–3): staging\'s desired config holds no secret of production', function () {
@@ -373,6 +374,9 @@ describe('fork config decisions (secrets/kinds.ts)', function () {
       const plan = planFork(production(), options({copyConfig: ['READONLY_DATABASE_URL', 'NOT_THERE']}), catalogue())
       expect(plan.problems.map(p => p.message).join('\n')).to.contain('--copy-config READONLY_DATABASE_URL')
       expect(plan.warnings.join('\n')).to.contain('--copy-config NOT_THERE: production has no such config var')
+      // (second review, item 9) a value typed in the wrong place is not named by the warning
+      const typo = planFork(production(), options({copyConfig: ['hunter2hunter2'], excludeConfig: ['Xk9mQ2vL7pR4']}), catalogue())
+      expect(typo.warnings.join('\n')).to.contain('production has no such config var').and.not.to.match(/hunter2hunter2|Xk9mQ2vL7pR4/)
       expect(planFork(production(), options({copyConfig: ['STRIPE_API_KEY']}), catalogue()).problems).to.deep.equal([])
     })
   })

@@ -2,7 +2,8 @@ import {expect} from 'chai'
 import fc from 'fast-check'
 
 import {isHostList, maskCredentialsInText, maskUrl, SecretRegistry} from '../../../../src/lib/secrets/index.js'
-import {credentialsIn, postgresConnection} from '../../../../src/lib/snapshot/credentials.js'
+import {credentialsIn} from '../../../../src/lib/snapshot/credentials-in.js'
+import {postgresConnection} from '../../../../src/lib/snapshot/credentials.js'
 
 /**
  * Properties of the one URL splitter and masker (src/lib/secrets/mask.ts) over classes of input:

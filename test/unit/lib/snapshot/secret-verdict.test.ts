@@ -285,3 +285,168 @@ describe('may this value be secret? (snapshot/secret-values.ts secretVerdict)', 
     })
   })
 })
+
+describe('second review (REVIEW26b.md): classes of secrets the first decision missed', function () {
+  describe('credentials inside option strings (item 1)', function () {
+    it('fires for -Dkey=value, --key=value, --key value under password-like keys, and -u … -pSECRET / -a SECRET', function () {
+      for (const [name, value] of [
+        ['JAVA_OPTS', '-Xmx300m -Dspring.datasource.password=prodDbPassw0rd1'],
+        ['JAVA_OPTS', '-Djavax.net.ssl.keyStorePassword=changeit-prod-77'],
+        ['JAVA_TOOL_OPTIONS', '-Dapp.secret=hunterhunterhunter'],
+        ['CATALINA_OPTS', '-Ddb.pass=correcthorsebattery'],
+        ['PG_DUMP_OPTS', '--password=hunter2hunter2'],
+        ['PG_DUMP_OPTS', '--no-owner --password hunter2hunter2'],
+        ['REDIS_CLI_ARGS', '-a hunter2hunter2 --tls'],
+        ['MYSQL_OPTS', '-uapp -pHunter2Hunter2'],
+      ] as const) expectSecret(name, value)
+    })
+
+    it('stays silent for JVM flags and options with no password-like key', function () {
+      for (const [name, value] of [
+        ['JAVA_OPTS', '-Xmx300m -Dfile.encoding=UTF-8 -Duser.timezone=UTC'],
+        ['PG_DUMP_OPTS', '--no-owner --format custom --jobs 4'],
+        ['MYSQL_OPTS', '-uapp --protocol tcp'],
+        ['JAVA_OPTS', '-Dspring.datasource.password-min-length=12'],
+      ] as const) expectNotSecret(name, value)
+    })
+
+    it('property: any password-like -D/-- option with a credential-shaped value inside any JVM flags is withheld', function () {
+      fc.assert(fc.property(
+        fc.constantFrom('password', 'db.pass', 'app.secret', 'spring.datasource.password', 'keyStorePassword', 'api.token'),
+        // A letter and a digit: placeholders (`xxxxxxxx`, `changeme`) and enum words (`disabled`) are no credential.
+        fc.stringMatching(/^[\dA-Za-z]{8,24}$/).filter(value => /\d/.test(value) && /[A-Za-z]/.test(value)),
+        fc.constantFrom('-D', '--'),
+        fc.constantFrom('', '-Xmx300m ', '-XX:+UseContainerSupport '),
+        (key, password, dash, before) => secret('JAVA_OPTS', `${before}${dash}${key}=${password} -Dfile.encoding=UTF-8`),
+      ))
+    })
+  })
+
+  describe('secret-named values (items 2, 3, 7)', function () {
+    it('fires for PW, CREDS, AUTH (a whole word), HTPASSWD and ENCRYPTION names, and for symbol passwords under any name', function () {
+      const symbols = 'Xk9#mQ2$vL7!pR4@zT'
+      for (const name of ['ADMIN_PW', 'DB_PW', 'SMTP_CREDS', 'ADMIN_AUTH', 'BACKUP_ENCRYPTION', 'BACKUP_ENCRYPTION_KEY', 'LEGACY']) expectSecret(name, symbols)
+      expectSecret('ROOT_PW', 'hunter2hunter2')
+      expectSecret('HTPASSWD', 'admin:$apr1$r31.....$HqJZimcKQFAMYayBlzkrA/')
+    })
+
+    it('fires for a user:password pair under an auth-ish name, whatever the password\'s shape', function () {
+      for (const [name, value] of [['BASIC_AUTH', 'staff:opensesame'], ['HTTP_AUTH', 'admin:correct-horse-battery-staple'], ['AUTH', 'admin:letmein']] as const) expectSecret(name, value)
+    })
+
+    it('stays silent for AUTH inside another word, and for a pair of words under a plain name', function () {
+      expectNotSecret('AUTHOR_NAME', 'Jane Doe')
+      expectNotSecret('OAUTH_PROVIDER', 'google')
+      expectNotSecret('LOG_TAGS', 'app:debug')
+    })
+
+    it('fires for short values (4+) and numbers of 4+ digits (signed, decimal) under a secret name', function () {
+      for (const [name, value] of [
+        ['DB_PASSWORD', 'hunt3'], ['ADMIN_PIN', '8392'], ['API_SECRET', '1234567.89012'], ['API_TOKEN', '-1234567890123'],
+        ['SECRET_MAX', '987654321987'], ['DOOR_CODE_SECRET', '73519'],
+      ] as const) expectSecret(name, value)
+    })
+
+    it('stays silent for quantities, times, enums and tiny values under a secret name', function () {
+      for (const [name, value] of [
+        ['TOKEN_TTL', '86400'], ['SESSION_SECRET_ROTATION_DAYS', '30'], ['JWT_MAX_AGE', '3600'], ['PASSWORD_MIN_LENGTH', '12'],
+        ['SECRET_MAX', '50000'], ['DB_PASSWORD', 'none'], ['JWT_SECRET', 'false'], ['API_KEY', 'abc'], ['AUTH_TIMEOUT', '30000'],
+        ['JWT_ALGORITHM', 'HS256'], ['APP_KEY_PREFIX', 'acme'],
+      ] as const) expectNotSecret(name, value)
+    })
+
+    it('property: any 4+ digit number, signed or decimal, under a secret name that counts nothing is secret', function () {
+      fc.assert(fc.property(fc.constantFrom('API_SECRET', 'ADMIN_PIN', 'DB_PW', 'API_TOKEN', 'BASIC_AUTH'), fc.stringMatching(/^-?\d{4,14}(?:\.\d{1,6})?$/), (name, value) => secret(name, value)))
+    })
+  })
+
+  describe('browser prefixes do not hide secret words or secret shapes (item 6)', function () {
+    it('fires for a secret word or a secret-shaped value under NEXT_PUBLIC_, VITE_, PUBLIC_, REACT_APP_', function () {
+      for (const [name, value] of [
+        ['NEXT_PUBLIC_SUPABASE_SERVICE_ROLE_KEY', 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJyb2xlIjoic2VydmljZV9yb2xlIn0.abc123def456ghi789'],
+        ['VITE_API_SECRET', 'Zx81kLmq0PpR2sTuVw'], ['PUBLIC_DB_PASSWORD', 'hunter2hunter2'], ['REACT_APP_FIREBASE_ADMIN', 'Zx81kLmq0PpR2sTuVw12'],
+        ['VITE_SENTRY', 'Xk9#mQ2$vL7!pR4@zT'],
+      ] as const) expectSecret(name, value)
+    })
+
+    it('stays silent for plain browser values and browser keys', function () {
+      for (const [name, value] of [
+        ['NEXT_PUBLIC_API_URL', 'https://api.acme.com'], ['VITE_APP_TITLE', 'Acme Dashboard'], ['REACT_APP_FIREBASE_API_KEY', 'AIzaSyA-abcdefghijklmnopqrstuvwxyz01234'],
+        ['NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY', 'pk_live_51HcXyZaBcDeFgHiJkLmNoPqRsTuV'],
+      ] as const) expectNotSecret(name, value)
+    })
+  })
+
+  describe('random means random, not long or mixed-case (item 5)', function () {
+    it('stays silent for words: time zones, JVM flags, class names, CamelCase lists, file names, tags, public URLs', function () {
+      for (const [name, value] of [
+        ['TZ', 'America/Argentina/Buenos_Aires'], ['TZ', 'America/Port_of_Spain'], ['TZ', 'Australia/Broken_Hill'],
+        ['JAVA_OPTS', '-XX:+HeapDumpOnOutOfMemoryError'], ['JAVA_OPTS', '-Xmx300m -XX:+UseContainerSupport'], ['SBT_OPTS', '-Xss4m -XX:+CMSClassUnloadingEnabled'],
+        ['MAIN_CLASS', 'com.acme.ApplicationServerMain'], ['FEATURE_FLAGS', 'EnableNewCheckoutFlow,ShowBetaBanner'],
+        ['QUEUE_NAMES', 'HighPriorityNotifications,LowPriorityDigests'], ['DEPLOY_TAG', 'release-2024-11-05-3f2a9c1e'],
+        ['PDF_TEMPLATE', 'InvoiceTemplateV2Landscape'], ['LOCALES', 'en-US,de-DE,fr-FR'],
+        ['CALLBACK', 'https://acme.com/users/auth/google_oauth2/callback'], ['JQUERY', 'https://code.jquery.com/jquery-3.7.1.min.js'],
+        ['TOUR', 'https://acme.com/ProductTour'], ['CHANGES', 'https://github.com/acme/app/blob/main/CHANGELOG.md'],
+        ['BUILDPACK', 'https://github.com/heroku/heroku-buildpack-nodejs#v220'], ['TERMS', 'https://acme.com/terms-of-service-2024'],
+      ] as const) expectNotSecret(name, value)
+    })
+
+    it('stays silent for plain values under secret-looking names: URLs, paths, regions, ARNs, hosts, issuers', function () {
+      for (const [name, value] of [
+        ['TOKEN_ENDPOINT', 'https://acme.auth0.com/oauth/token'], ['PASSWORD_RESET_URL', 'https://acme.com/password/reset'],
+        ['SECRET_MANAGER_REGION', 'us-east-1'], ['KMS_KEY_ARN', 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab'],
+        ['JWT_ISSUER', 'acme-auth-service'], ['SECRET_KEY_FILE', '/run/secrets/secret_key'], ['CERT_CN', 'acme.com'],
+        ['FIREBASE_AUTH_DOMAIN', 'acme-prod-4f2a1.firebaseapp.com'], ['KEY_ALIAS', 'alias/acme-production'], ['BASIC_AUTH_USER', 'staff'],
+        ['PASSWORD_HASHER', 'argon2'], ['SECRET_STORE', 'vault'], ['CALLBACK', 'https://acme.com/auth/auth0/callback'],
+      ] as const) expectNotSecret(name, value)
+    })
+
+    it('still fires for generated values: UUIDs, hex, base64, tokens in URLs, and random values under those names', function () {
+      for (const [name, value] of [
+        ['LEGACY', '3f2a9c1e-8b7d-4a5f-9e3d-2c1b0a9f8e7d'], ['LEGACY', 'deadbeefcafebabe0011223344556677'],
+        ['LEGACY', 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYzzQ9Lk'], ['NONCE_LIST', 'Zx81kLmq0PpR2sTuVw12 Qp9LmZx81kRt2sUvWw'],
+        ['HOOK', 'https://hooks.example.com/in/Zx81kLmq0PpR2sTuVw12'], ['SECRET_KEY_FILE', 'Zx81kLmq0PpR2sTuVw12'],
+        ['NOTIFY', 'https://ntfy.sh/acme-prod-alerts-topic'],
+      ] as const) expectSecret(name, value)
+    })
+
+    it('property: words joined in any case style are never random-looking', function () {
+      const word = fc.constantFrom('heap', 'dump', 'memory', 'error', 'invoice', 'template', 'checkout', 'banner', 'notification', 'priority', 'service', 'landscape', 'server', 'application')
+      const cap = (w: string): string => `${w[0]?.toUpperCase() ?? ''}${w.slice(1)}`
+      fc.assert(fc.property(fc.array(word, {maxLength: 6, minLength: 2}), fc.constantFrom('camel', 'snake', 'kebab', 'dotted'), (list, style) => {
+        const value = style === 'camel' ? list.map(w => cap(w)).join('') : list.join(style === 'snake' ? '_' : style === 'kebab' ? '-' : '.')
+        return !secret('APP_SETTING', value)
+      }))
+    })
+
+    it('property: a symbol password (12+ characters, 3+ classes with a symbol, no space) is secret under any name', function () {
+      const some = (alphabet: string, size: number) => fc.shuffledSubarray([...alphabet], {maxLength: size, minLength: size})
+      const interleaved = fc.tuple(some('BCDFGHJKLMNPQRSTVWXZ', 4), some('bcdfghjkmnpqrstvwxz', 4), some('0123456789', 4), some('#$!@%&*?', 4))
+        .map(([upper, lower, digit, symbol]) => upper.map((u, i) => `${u}${lower[i]}${digit[i]}${symbol[i]}`).join(''))
+      fc.assert(fc.property(interleaved, fc.constantFrom('LEGACY', 'MISC', 'VALUE_2'), (value, name) => secret(name, value)))
+    })
+  })
+
+  describe('credential file lines (item 8)', function () {
+    it('fires for .netrc, pgpass (host:port:db:user:pass, host:port:user:pass), XML password elements and .npmrc tokens', function () {
+      for (const [name, value] of [
+        ['NETRC', 'machine github.com login acme password opensesame'],
+        ['PGPASS', 'db.acme.com:5432:acme:app:opensesame'],
+        ['PGPASS', 'localhost:*:*:app:opensesame'],
+        ['SMTP_SETTINGS', 'smtp.mailgun.org:587:postmaster@acme.com:opensesame'],
+        ['XML_CFG', '<config><password>opensesame</password></config>'],
+        ['NPMRC', '//npm.pkg.github.com/:_authToken=opensesame-token'],
+      ] as const) expectSecret(name, value)
+    })
+
+    it('stays silent for the same formats without a credential, and for colon lists that are no pgpass line', function () {
+      for (const [name, value] of [
+        ['NETRC', 'machine github.com login acme'],
+        ['XML_CFG', '<config><name>acme</name><password_min_length>12</password_min_length></config>'],
+        ['NPMRC', '//npm.pkg.github.com/:always-auth=true'],
+        ['KAFKA_TOPICS', 'events:3:orders:payments'],
+        ['CLOCK', '12:30:45'],
+      ] as const) expectNotSecret(name, value)
+    })
+  })
+})
