@@ -41,7 +41,7 @@ function humps(run: string): string[] {
 
 /** A hump that reads as a word: 3+ letters, a vowel, no run of 5 consonants, lower case or Capitalised (or all caps when alone). */
 function wordHump(hump: string, alone: boolean): boolean {
-  if (hump.length < 3 || hump.length > 30 || !/[aeiouy]/i.test(hump) || /[^aeiouy\W\d_]{5}/i.test(hump)) return false
+  if (hump.length < 2 || hump.length > 30 || !/[aeiouy]/i.test(hump) || /[^aeiouy\W\d_]{5}/i.test(hump)) return false
   return /^[A-Z]?[a-z]+$/.test(hump) || (alone && /^[A-Z]+$/.test(hump))
 }
 
@@ -74,7 +74,9 @@ export function wordy(value: string): boolean {
 
   if (words === 0 || letters === 0) return false
   const mean = lengths.reduce((sum, length) => sum + length, 0) / lengths.length
-  return words / letters >= 0.6 && mean >= 3.5
+  // Short words (`Eu`, `Id`) are words too when nearly every hump is one (`EuWestAcmeInfo`).
+  const share = words / letters
+  return share >= 0.6 && (mean >= 3.5 || (share >= 0.9 && mean >= 2.5))
 }
 
 /** Symbols that passwords carry and identifiers, lists and paths don't (`,` `-` `_` `.` `:` `/` are separators). */

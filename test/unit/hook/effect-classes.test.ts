@@ -252,7 +252,8 @@ describe('effect classes: destroying an app destroys what it owns', function () 
     base.apps.find(a => a.name === 'lone-app')!.config = {DATABASE_URL: LONE_URL}
     if (attached) {
       base.attachments.push({addon: 'postgresql-lone-1', app: 'acme-production', name: 'REPORTING'})
-      base.apps.find(a => a.name === 'acme-production')!.config.REPORTING_URL = LONE_URL
+      const production = base.apps.find(a => a.name === 'acme-production')!
+      production.config = {...production.config, REPORTING_URL: LONE_URL}
     }
 
     return base
