@@ -3,7 +3,7 @@ import {ExitCode} from '../exit-codes.js'
 import {apiOf} from '../heroku/api.js'
 import {type HerokuClient, isNotVisible} from '../heroku/client.js'
 import type {App} from '../heroku/types.js'
-import {gitRoot, writePolicy} from './policy.js'
+import {repositoryRoot, writePolicy} from './policy.js'
 import {type ProtectedEntry, protectApp, readProtectedEntries, type StoreChange, unprotectApp} from './store.js'
 
 /** The typed result of `staging:protect`, `staging:protect --list` and `staging:unprotect` (their --json). */
@@ -47,7 +47,7 @@ function result(action: ProtectResult['action'], file: string, change: StoreChan
 
 /** Records the change in the policy file at the git root of `cwd`, when there is one. */
 async function recordPolicy(app: {id?: string; name: string}, action: 'add' | 'remove', cwd?: string): Promise<ProtectResult['policy']> {
-  const root = await gitRoot(cwd)
+  const root = await repositoryRoot(cwd)
   return root ? writePolicy(root, app, action) : undefined
 }
 

@@ -1,4 +1,3 @@
-import {execFile} from 'node:child_process'
 import {readFile, rename, stat, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 
@@ -27,17 +26,8 @@ interface PolicyFile {
   production?: unknown
 }
 
-/** The git root of `cwd`, or undefined outside a repository (or without git). */
-export async function gitRoot(cwd: string = process.cwd()): Promise<string | undefined> {
-  return new Promise(resolve => {
-    execFile('git', ['rev-parse', '--show-toplevel'], {cwd, encoding: 'utf8', timeout: 5000}, (error, stdout) => {
-      resolve(error ? undefined : stdout.trim() || undefined)
-    })
-  })
-}
-
 /**
- * The repository root of `cwd` for READING the policy file, without git: the nearest directory, walking up,
+ * The repository root of `cwd`, where the policy file is read and written, without git: the nearest directory, walking up,
  * that holds `.git` (a directory, or a file in a worktree or submodule). Undefined outside a repository. A
  * directory that cannot be inspected (anything but "not there") throws: the caller fails closed. Git's own
  * refusals (ownership, a missing binary) cannot turn the policy off.
